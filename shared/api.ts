@@ -1,0 +1,211 @@
+// The one API contract between the UI and the core, used by both transports (Electron IPC, HTTP+WS in `serve`).
+// Every call takes exactly one argument object, validated with the zod schema below on the core side;
+// results are typed by ApiResults. Adding a call means adding it to apiArgs and ApiResults, nowhere else.
+import { z } from 'zod';
+import type {
+  DeliveryDetail,
+  DeliverySummary,
+  FlagName,
+  ForwardAttempt,
+  MessageDetail,
+  MessageSummary,
+  MessageState,
+  AnomalyName,
+  Page,
+} from './domain';
+
+const limit = z.number().int().min(1).max(500).default(100);
+const offset = z.number().int().min(0).default(0);
+/** the query language of shared/query.ts: `type:EXCEPTION flag:duplicate -channel:SMS "free text"` */
+const query = z.string().max(2000).default('');
+
+export const apiArgs = {
+  getStatus: z.object({}),
+  listMessages: z.object({ query, offset, limit }),
+  getMessage: z.object({ reference: z.string().max(500) }),
+  listDeliveries: z.object({ query, offset, limit }),
+  getDelivery: z.object({ id: z.number().int().min(1) }),
+  /** counts per flag, state, anomaly and campaign for the chips; scoped by the query */
+  getCounts: z.object({ query }),
+  /** field values for autocomplete in the search box */
+  suggestValues: z.object({ field: z.string().max(40), prefix: z.string().max(200).default('') }),
+  sendTestCallback: z.object({ via: z.enum(['public', 'local']).default('local') }),
+  getSettings: z.object({}),
+  updateSettings: z.object({
+    tunnel: z
+      .object({
+        enabled: z.boolean().optional(),
+        host: z.string().url().max(500).optional(),
+        subdomain: z.string().max(63).nullable().optional(),
+      })
+      .optional(),
+    notifications: z.boolean().optional(),
+    proxyMode: z.boolean().optional(),
+    forwardLive: z.boolean().optional(),
+  }),
+  reconnectTunnel: z.object({}),
+  // replay and forward (issue: replay)
+  listTargets: z.object({}),
+  saveTarget: z.object({
+    id: z.number().int().optional(),
+    url: z.string().url().max(2000),
+    headers: z.array(z.tuple([z.string().max(200), z.string().max(4000)])).max(50).default([]),
+    isDefault: z.boolean().default(false),
+  }),
+  deleteTarget: z.object({ id: z.number().int() }),
+  replayDelivery: z.object({
+    deliveryId: z.number().int().min(1),
+    targetId: z.number().int().optional(),
+    /** edited body (validated JSON text); when absent, the original bytes are sent */
+    body: z.string().max(5_000_000).optional(),
+    headerOverrides: z.array(z.tuple([z.string().max(200), z.string().max(4000)])).max(50).default([]),
+    asGateway: z.boolean().default(false),
+    speed: z.number().min(1).max(100_000).default(1),
+  }),
+  startBulkReplay: z.object({
+    query,
+    targetId: z.number().int().optional(),
+    order: z.enum(['received', 'timestamp']).default('received'),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    asGateway: z.boolean().default(false),
+    speed: z.number().min(1).max(100_000).default(1),
+  }),
+  cancelReplay: z.object({ jobId: z.string().max(100) }),
+  checkIdempotency: z.object({
+    deliveryId: z.number().int().min(1),
+    targetId: z.number().int().optional(),
+    times: z.number().int().min(1).max(100).default(5),
+  }),
+  listForwards: z.object({ deliveryId: z.number().int().min(1) }),
+  copyAsCurl: z.object({ deliveryId: z.number().int().min(1), targetUrl: z.string().max(2000).optional() }),
+} as const;
+
+export type ApiCallName = keyof typeof apiArgs;
+export const API_CALL_NAMES = Object.keys(apiArgs) as ApiCallName[];
+/** What the caller may pass (defaults filled in by the core). */
+export type ApiInput<K extends ApiCallName> = z.input<(typeof apiArgs)[K]>;
+/** What the handler receives after validation. */
+export type ApiArgs<K extends ApiCallName> = z.output<(typeof apiArgs)[K]>;
+
+export type TunnelState = 'disabled' | 'connecting' | 'online' | 'reconnecting' | 'offline';
+
+export interface TunnelStatus {
+  state: TunnelState;
+  publicUrl: string | null;
+  host: string;
+  requestedSubdomain: string | null;
+  /** reconnecting: attempt number and when the next try happens */
+  attempt: number;
+  nextTryAt: number | null;
+  /** offline/reconnecting: why */
+  reason: string | null;
+  since: number;
+  downtime: { from: number; to: number | null; reason: string }[];
+}
+
+export interface Settings {
+  tunnel: { enabled: boolean; host: string; subdomain: string | null };
+  notifications: boolean;
+  proxyMode: boolean;
+  forwardLive: boolean;
+}
+
+export interface AppStatus {
+  version: string;
+  receiverUrl: string;
+  callbackPath: string;
+  tunnel: TunnelStatus;
+  deliveriesTotal: number;
+  deliveriesToday: number;
+  messagesTotal: number;
+  storeBytes: number;
+  dataDir: string;
+  maxBodyBytes: number;
+}
+
+export interface Counts {
+  flags: Partial<Record<FlagName, number>>;
+  states: Partial<Record<MessageState, number>>;
+  anomalies: Partial<Record<AnomalyName, number>>;
+  campaigns: { campaign: string; count: number }[];
+  deliveries: number;
+  messages: number;
+}
+
+export interface Target {
+  id: number;
+  url: string;
+  headers: [string, string][];
+  isDefault: boolean;
+}
+
+export interface ReplayJob {
+  jobId: string;
+  total: number;
+}
+
+export interface IdempotencyReport {
+  targetUrl: string;
+  sequential: { status: number | null; durationMs: number; error: string | null }[];
+  concurrent: { status: number | null; durationMs: number; error: string | null }[];
+  /** each spec requirement with whether the endpoint met it */
+  checks: { requirement: string; ok: boolean; detail: string }[];
+}
+
+export interface ApiResults {
+  getStatus: AppStatus;
+  listMessages: Page<MessageSummary>;
+  getMessage: MessageDetail | null;
+  listDeliveries: Page<DeliverySummary>;
+  getDelivery: DeliveryDetail | null;
+  getCounts: Counts;
+  suggestValues: string[];
+  sendTestCallback: { deliveryId: number | null; status: number; url: string };
+  getSettings: Settings;
+  updateSettings: Settings;
+  reconnectTunnel: TunnelStatus;
+  listTargets: Target[];
+  saveTarget: Target;
+  deleteTarget: { ok: true };
+  replayDelivery: ForwardAttempt[];
+  startBulkReplay: ReplayJob;
+  cancelReplay: { ok: boolean };
+  checkIdempotency: IdempotencyReport;
+  listForwards: ForwardAttempt[];
+  copyAsCurl: string;
+}
+
+/** The API as the renderer sees it: one named async function per call. */
+export type Api = { [K in ApiCallName]: (arg: ApiInput<K>) => Promise<ApiResults[K]> };
+/** The API as the core implements it: arguments already validated and defaulted. */
+export type ApiHandlers = { [K in ApiCallName]: (arg: ApiArgs<K>) => Promise<ApiResults[K]> | ApiResults[K] };
+
+// ---- live events (core -> UI), always batched ----
+
+export interface ApiEvents {
+  /** new deliveries since the last batch (at most every ~100 ms); summaries only, never bodies */
+  deliveries: { deliveries: DeliverySummary[]; messages: MessageSummary[]; total: number };
+  tunnel: TunnelStatus;
+  /** the public URL changed: the user must update the gateway's callback URL */
+  urlChanged: { oldUrl: string | null; newUrl: string; reason: string };
+  warning: { code: string; message: string; at: number };
+  replayProgress: {
+    jobId: string;
+    done: number;
+    total: number;
+    ok: number;
+    failed: number;
+    finished: boolean;
+    cancelled: boolean;
+  };
+  forward: { deliveryId: number; attempt: ForwardAttempt };
+}
+export type ApiEventName = keyof ApiEvents;
+export const API_EVENT_NAMES: ApiEventName[] = ['deliveries', 'tunnel', 'urlChanged', 'warning', 'replayProgress', 'forward'];
+/** One frame on the event channel: a batch of events in order. */
+export type ApiEventBatch = { [K in ApiEventName]: { event: K; data: ApiEvents[K] } }[ApiEventName][];
+
+/** Error shape returned by both transports. */
+export interface ApiErrorBody {
+  error: { code: 'bad-request' | 'not-found' | 'forbidden' | 'internal' | 'unavailable'; message: string };
+}

@@ -1,0 +1,25 @@
+// Numbers and names fixed by the gateway's documentation (spec/rcs-callbacks.txt) or by our own wire protocol.
+
+/** The path we document for the gateway's callback URL; the receiver accepts any path. */
+export const DEFAULT_CALLBACK_PATH = '/callbacks';
+
+/** The gateway gives up on an attempt after 10 s. */
+export const GATEWAY_TIMEOUT_MS = 10_000;
+
+/** Gap before the n-th retry (index 0 = 1st retry = 2nd delivery), as documented. */
+export const RETRY_SCHEDULE_MS = [
+  10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+] as const;
+
+/** Tunnel health probe: recognised by the receiver, answered 200, never stored as a delivery. */
+export const PROBE_PATH = '/__rci/probe';
+export const PROBE_HEADER = 'x-rci-probe';
+
+/** Default body limit for one delivery. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** How long after a no-RCS exception we wait for an SMS event before calling the fallback missing. */
+export const FALLBACK_GRACE_MS = 60_000;
+
+/** The public localtunnel service. */
+export const DEFAULT_TUNNEL_HOST = 'https://localtunnel.me';

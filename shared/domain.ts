@@ -1,0 +1,227 @@
+// The domain vocabulary shared by store, export, filters and UI (see design.md glossary).
+// Types only: no runtime code here, so every layer can import it without cost.
+
+/** Every flag a delivery can carry. One vocabulary for store, export, filter and UI. */
+export const FLAG_NAMES = [
+  'duplicate',
+  'duplicate-blocked',
+  'exception',
+  'error',
+  'prepaid-blocked',
+  'fallback',
+  'invalid',
+] as const;
+export type FlagName = (typeof FLAG_NAMES)[number];
+
+export const MESSAGE_STATES = ['sent', 'delivered', 'read', 'replied', 'failed', 'fell-back', 'blocked'] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+export const ANOMALY_NAMES = [
+  'read-without-delivered',
+  'out-of-order',
+  'event-after-terminal',
+  'fallback-missing',
+  'double-delivery',
+  'field-drift',
+] as const;
+export type AnomalyName = (typeof ANOMALY_NAMES)[number];
+
+/** What an event means in the lifecycle, independent of the gateway's type spelling. */
+export type EventKind =
+  | 'sent' // outbound content echo (Text, Image, Video, RichCard, Carousel, ...)
+  | 'delivered'
+  | 'read'
+  | 'reply' // suggestionResponse or an inbound TEXT/IMAGE/VIDEO/LOCATION
+  | 'exception'
+  | 'error'
+  | 'prepaid-blocked'
+  | 'duplicate-blocked'
+  | 'unknown';
+
+export type ExceptionKind = 'auth' | 'rcs-unsupported' | 'other';
+export type PrepaidScope = 'customer' | 'account' | 'unknown';
+export type DuplicateKind = 'exact' | 'semantic';
+
+/** Details behind each flag; stored as JSON beside the delivery and shown in the UI. */
+export type FlagDetail =
+  | {
+      flag: 'duplicate';
+      kind: DuplicateKind;
+      /** id of the first delivery of the same event (the one this repeats) */
+      of: number;
+      /** id of the delivery just before this one for the same event */
+      previous: number;
+      attempt: number;
+      /** ms between the previous attempt's received_at and this one's */
+      gapMs: number;
+      /** documented retry gap for this attempt, null past the 10th retry */
+      expectedGapMs: number | null;
+      fitsSchedule: boolean;
+    }
+  | { flag: 'duplicate-blocked'; status: string; source: 'status' | 'type' }
+  | { flag: 'exception'; kind: ExceptionKind; code: number | null; text: string }
+  | { flag: 'error'; code: number | null; text: string }
+  | { flag: 'prepaid-blocked'; scope: PrepaidScope; accountId: string | null; text: string }
+  | { flag: 'fallback'; channel: string }
+  | { flag: 'invalid'; problems: string[] };
+
+/** The callback after normalization. Unknown fields are kept in `extra`; nothing is dropped. */
+export interface NormalizedCallback {
+  reference: string | null;
+  campaignName: string | null;
+  eventId: string | null;
+  direction: string | null;
+  sessionId: string | null;
+  userId: string | null;
+  /** the timestamp as sent */
+  timestampRaw: string | null;
+  /** epoch ms, null when unparseable */
+  timestamp: number | null;
+  channel: string | null; // upper-cased: RCS, SMS, or whatever was sent
+  /** the type exactly as sent */
+  typeRaw: string | null;
+  /** canonical spelling (e.g. 'RichCard', 'DELIVERED', 'TEXT'); unknown types kept as sent */
+  type: string | null;
+  kind: EventKind;
+  /** object | string | null as sent */
+  message: unknown;
+  vars: Record<string, unknown> | null;
+  status: string | null;
+  /** searchable text: message text, titles, replies, exception texts */
+  text: string;
+  /** fields the spec does not list, kept as sent */
+  extra: Record<string, unknown>;
+}
+
+/** What the receiver recorded about one HTTP request. Immutable once stored. */
+export interface DeliveryRequest {
+  method: string;
+  path: string;
+  query: string;
+  /** raw header pairs in arrival order (names as sent) */
+  headers: [string, string][];
+  body: Uint8Array;
+  /** total body bytes received (can exceed body.length when the body was rejected as too large) */
+  bodySize: number;
+  remoteAddress: string;
+  receivedAt: number;
+}
+
+export type DeliveryOutcome = 'stored' | 'rejected';
+
+/** One row of the flat deliveries list. */
+export interface DeliverySummary {
+  id: number;
+  receivedAt: number;
+  method: string;
+  path: string;
+  outcome: DeliveryOutcome;
+  /** what we answered (200, 413, ...) */
+  responseStatus: number;
+  responseMs: number;
+  rejectReason: string | null;
+  bodySize: number;
+  reference: string | null;
+  eventId: string | null;
+  type: string | null;
+  kind: EventKind;
+  channel: string | null;
+  direction: string | null;
+  userId: string | null;
+  campaign: string | null;
+  timestamp: number | null;
+  attempt: number | null;
+  flags: FlagName[];
+  /** short human text: message text, exception text or reject reason */
+  preview: string;
+}
+
+export interface DeliveryDetail extends DeliverySummary {
+  query: string;
+  headers: [string, string][];
+  remoteAddress: string;
+  /** raw body as base64 (exact bytes) */
+  bodyBase64: string;
+  /** body decoded as UTF-8 (lossy only if invalid) */
+  bodyText: string;
+  bodyTruncated: boolean;
+  callback: NormalizedCallback | null;
+  flagDetails: FlagDetail[];
+  forwards: ForwardAttempt[];
+}
+
+/** A row of the messages list: everything sharing one reference. */
+export interface MessageSummary {
+  reference: string;
+  state: MessageState;
+  userId: string | null;
+  campaign: string | null;
+  lastType: string | null;
+  lastKind: EventKind;
+  /** received_at of the first / last delivery */
+  firstReceivedAt: number;
+  lastReceivedAt: number;
+  /** event timestamps (ms) for the lifecycle milestones */
+  sentAt: number | null;
+  deliveredAt: number | null;
+  readAt: number | null;
+  repliedAt: number | null;
+  failedAt: number | null;
+  deliveryCount: number;
+  eventCount: number;
+  duplicateCount: number;
+  flags: FlagName[];
+  flagCounts: Partial<Record<FlagName, number>>;
+  anomalies: AnomalyName[];
+  channels: string[];
+}
+
+export interface TimelineEvent {
+  /** `${reference}|${eventId}|${typeKey}|${channel}` */
+  key: string;
+  eventId: string | null;
+  type: string | null;
+  kind: EventKind;
+  channel: string | null;
+  direction: string | null;
+  timestamp: number | null;
+  /** the deliveries of this event, attempt order */
+  deliveries: DeliverySummary[];
+  flagDetails: FlagDetail[];
+}
+
+export interface MessageDetail {
+  summary: MessageSummary;
+  /** events in timestamp order */
+  events: TimelineEvent[];
+  /** events grouped by event_id, in order of first timestamp */
+  eventIds: { eventId: string | null; eventKeys: string[] }[];
+  /** ms from sent to delivered / read / replied (event timestamps) */
+  durations: { toDelivered: number | null; toRead: number | null; toReplied: number | null };
+  anomalyDetails: { anomaly: AnomalyName; detail: string }[];
+}
+
+export interface Page<T> {
+  rows: T[];
+  /** total rows matching the query (may be capped for speed: see totalIsExact) */
+  total: number;
+  totalIsExact: boolean;
+  offset: number;
+}
+
+/** A replay/forward attempt to a user target. */
+export interface ForwardAttempt {
+  id: number;
+  deliveryId: number;
+  targetUrl: string;
+  mode: 'replay' | 'forward' | 'proxy' | 'idempotency';
+  startedAt: number;
+  attempt: number;
+  requestHeaders: [string, string][];
+  requestBodySize: number;
+  status: number | null;
+  responseHeaders: [string, string][];
+  responseExcerpt: string;
+  durationMs: number;
+  error: string | null;
+}
