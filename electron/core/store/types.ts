@@ -1,0 +1,105 @@
+// The store's public surface. Everything else in the core (ingest, API handlers, replay, export, CLI) talks to
+// SQLite only through this interface.
+import type { Counts, Target } from '../../../shared/api';
+import type {
+  DeliveryDetail,
+  DeliveryRequest,
+  DeliverySummary,
+  FlagDetail,
+  ForwardAttempt,
+  MessageDetail,
+  MessageSummary,
+  NormalizedCallback,
+  Page,
+} from '../../../shared/domain';
+
+/** A write the store could not commit (disk full, read-only, locked past the busy timeout). */
+export class StoreWriteError extends Error {
+  constructor(
+    readonly reason: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`store cannot write: ${reason}`);
+  }
+}
+
+export interface IngestInput {
+  request: DeliveryRequest;
+  /** 'rejected' = we refused it (e.g. 413): only metadata and the first bytes are kept */
+  outcome: 'stored' | 'rejected';
+  /** what we will answer once the batch is committed */
+  responseStatus: number;
+  rejectReason: string | null;
+  bodyTruncated: boolean;
+}
+
+export interface ListArgs {
+  query: string;
+  offset: number;
+  limit: number;
+}
+
+export interface StoreStats {
+  deliveriesTotal: number;
+  deliveriesToday: number;
+  messagesTotal: number;
+  storeBytes: number;
+}
+
+/** One line of `export --format ndjson` (deliveries). */
+export interface ExportedDelivery {
+  id: number;
+  receivedAt: string; // ISO
+  request: {
+    method: string;
+    path: string;
+    query: string;
+    headers: [string, string][];
+    remoteAddress: string;
+    bodySize: number;
+    bodyBase64: string;
+    bodyText: string;
+    bodyTruncated: boolean;
+  };
+  response: { status: number; ms: number | null };
+  outcome: 'stored' | 'rejected';
+  rejectReason: string | null;
+  callback: NormalizedCallback | null;
+  eventKey: string | null;
+  attempt: number | null;
+  flags: FlagDetail[];
+}
+
+/** One line of `export --format ndjson --messages`. */
+export type ExportedMessage = MessageSummary & {
+  anomalyDetails: { anomaly: string; detail: string }[];
+};
+
+export interface Store {
+  readonly file: string;
+  /** ONE transaction, all or nothing; throws StoreWriteError. Classifies each delivery against what is stored. */
+  ingest(batch: IngestInput[], now?: number): DeliverySummary[];
+  /** response time is known only after the 200 went out; metadata, recorded best effort */
+  setResponseTimes(rows: { id: number; ms: number }[]): void;
+  listMessages(args: ListArgs, now?: number): Page<MessageSummary>;
+  getMessage(reference: string, now?: number): MessageDetail | null;
+  getMessageSummaries(references: string[], now?: number): MessageSummary[];
+  listDeliveries(args: ListArgs): Page<DeliverySummary>;
+  getDelivery(id: number): DeliveryDetail | null;
+  getRawRequest(id: number): DeliveryRequest | null;
+  /** ids of every delivery matching the query, for bulk replay */
+  listDeliveryIds(query: string, order: 'received' | 'timestamp'): number[];
+  getCounts(query: string, now?: number): Counts;
+  suggestValues(field: string, prefix: string): string[];
+  stats(now?: number): StoreStats;
+  iterateDeliveries(): IterableIterator<ExportedDelivery>;
+  iterateMessages(now?: number): IterableIterator<ExportedMessage>;
+  getSetting<T>(key: string): T | undefined;
+  setSetting(key: string, value: unknown): void;
+  listTargets(): Target[];
+  saveTarget(t: { id?: number; url: string; headers: [string, string][]; isDefault: boolean }): Target;
+  deleteTarget(id: number): void;
+  insertForward(a: Omit<ForwardAttempt, 'id'>): ForwardAttempt;
+  listForwards(deliveryId: number): ForwardAttempt[];
+  close(): void;
+}
