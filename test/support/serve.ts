@@ -1,0 +1,107 @@
+// Starts `serve` as a real child process (the way a user runs it) and waits for its ready line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface ServeHandle {
+  proc: ChildProcess;
+  receiverUrl: string;
+  publicUrl: string | null;
+  uiUrl: string;
+  dataDir: string;
+  /** every JSON line printed on stdout so far */
+  lines: Record<string, unknown>[];
+  stderr: () => string;
+  waitForLine(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** SIGTERM and wait for exit */
+  stop(): Promise<number | null>;
+  /** SIGKILL, no goodbye */
+  kill(): Promise<void>;
+}
+
+export function tempDir(prefix = 'rci-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startServe(args: string[] = [], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServeHandle> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const full = ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'serve', '--port', '0', '--ui-port', '0', '--data-dir', dataDir];
+  if (!args.includes('--tunnel')) full.push('--tunnel', 'none');
+  full.push(...args);
+  const proc = spawn(process.execPath, full, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  readline.createInterface({ input: proc.stdout! }).on('line', (text) => {
+    let l: Record<string, unknown>;
+    try {
+      l = JSON.parse(text);
+    } catch {
+      return;
+    }
+    lines.push(l);
+    for (const w of [...waiters]) if (w.pred(l)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(l));
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const waitForLine = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 20_000) => {
+    const found = lines.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for a line; stderr:\n${err}`)), timeoutMs);
+      waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
+      exited.then((code) => reject(new Error(`serve exited (${code}) before the line; stderr:\n${err}`)));
+    });
+  };
+  const ready = await waitForLine((l) => l.event === 'ready', opts.timeoutMs ?? 30_000);
+  return {
+    proc,
+    receiverUrl: ready.receiverUrl as string,
+    publicUrl: (ready.publicUrl as string | null) ?? null,
+    uiUrl: ready.uiUrl as string,
+    dataDir,
+    lines,
+    stderr: () => err,
+    waitForLine,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion (export, replay, bad arguments). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.stderr.on('data', (d) => (stderr += d));
+    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The sample payloads and lifecycles shipped beside the project (read-only). */
+export function loadSamples(): {
+  events: Record<string, Record<string, unknown>>;
+  lifecycles: Record<string, { seq: number; received_at: string; response_status: number | null; body: Record<string, unknown>; note?: string }[]>;
+} {
+  // A copy lives in the repo so a clone is self-contained; the provided original is used when it is beside us.
+  const candidates = [path.join(ROOT, 'test', 'fixtures', 'callbacks.json'), path.join(ROOT, '..', 'shared', 'samples', 'callbacks.json')];
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) throw new Error(`samples not found in ${candidates.join(' or ')}`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
