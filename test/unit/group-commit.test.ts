@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliverySummary } from '../../shared/domain';
+import { GroupCommitter } from '../../electron/core/group-commit';
+import { StoreWriteError, type IngestInput, type Store } from '../../electron/core/store/types';
+
+function fakeStore(opts: { fail?: () => string | null } = {}) {
+  const batches: IngestInput[][] = [];
+  let next = 1;
+  const responseTimes: { id: number; ms: number }[] = [];
+  const store = {
+    ingest(batch: IngestInput[]) {
+      const reason = opts.fail?.();
+      if (reason) throw new StoreWriteError(reason);
+      batches.push(batch);
+      return batch.map((b) => ({ id: next++, path: b.request.path, flags: [] }) as unknown as DeliverySummary);
+    },
+    setResponseTimes(rows: { id: number; ms: number }[]) {
+      responseTimes.push(...rows);
+    },
+  } as unknown as Store;
+  return { store, batches, responseTimes };
+}
+
+const input = (path: string): IngestInput => ({
+  request: { method: 'POST', path, query: '', headers: [], body: new Uint8Array(), bodySize: 0, remoteAddress: '', receivedAt: 0 },
+  outcome: 'stored',
+  responseStatus: 200,
+  rejectReason: null,
+  bodyTruncated: false,
+});
+
+describe('group commit', () => {
+  it('puts deliveries submitted in the same turn into one transaction and settles each with its own row', async () => {
+    const { store, batches } = fakeStore();
+    const c = new GroupCommitter(store);
+    const results = await Promise.all([c.submit(input('/a')), c.submit(input('/b')), c.submit(input('/c'))]);
+    expect(batches).toHaveLength(1);
+    expect(results.map((r) => r.path)).toEqual(['/a', '/b', '/c']);
+    expect(new Set(results.map((r) => r.id)).size).toBe(3);
+  });
+
+  it('splits a long queue into transactions of at most maxBatch', async () => {
+    const { store, batches } = fakeStore();
+    const c = new GroupCommitter(store, { maxBatch: 10 });
+    await Promise.all(Array.from({ length: 25 }, (_, i) => c.submit(input(`/${i}`))));
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
+  });
+
+  it('rejects every delivery of a batch the store could not write, and the next batch can succeed', async () => {
+    let broken = true;
+    const { store } = fakeStore({ fail: () => (broken ? 'disk full' : null) });
+    const c = new GroupCommitter(store);
+    const settled = await Promise.allSettled([c.submit(input('/a')), c.submit(input('/b'))]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect((settled[0] as PromiseRejectedResult).reason).toBeInstanceOf(StoreWriteError);
+    expect((settled[0] as PromiseRejectedResult).reason.reason).toBe('disk full');
+    broken = false;
+    await expect(c.submit(input('/c'))).resolves.toMatchObject({ path: '/c' });
+  });
+
+  it('does not resolve before the store returned (no acknowledgement without a commit)', async () => {
+    const order: string[] = [];
+    const { store } = fakeStore();
+    const ingest = store.ingest.bind(store);
+    store.ingest = (b) => {
+      order.push('commit');
+      return ingest(b);
+    };
+    const c = new GroupCommitter(store);
+    const p = c.submit(input('/a')).then(() => order.push('ack'));
+    order.push('submitted');
+    await p;
+    expect(order).toEqual(['submitted', 'commit', 'ack']);
+  });
+
+  it('close() finishes queued commits, writes pending response times, then refuses new work', async () => {
+    const { store, batches, responseTimes } = fakeStore();
+    const c = new GroupCommitter(store, { responseTimeFlushMs: 60_000 });
+    const p = c.submit(input('/a'));
+    c.recordResponseTime(1, 2.5);
+    await c.close();
+    await expect(p).resolves.toBeTruthy();
+    expect(batches).toHaveLength(1);
+    expect(responseTimes).toEqual([{ id: 1, ms: 2.5 }]);
+    await expect(c.submit(input('/b'))).rejects.toBeInstanceOf(StoreWriteError);
+  });
+});
