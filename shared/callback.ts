@@ -1,0 +1,327 @@
+// Parses one delivery body into a NormalizedCallback, absorbing the gateway's real-world variance
+// (design.md "Real-world variance") and listing, in plain words, everything that is wrong with it.
+import { z } from 'zod';
+import type { EventKind, NormalizedCallback } from './domain';
+import { canonicalJson, parseIsoTime } from './canonical';
+
+export interface ParseResult {
+  callback: NormalizedCallback | null;
+  /** human-readable reasons; non-empty means the delivery is flagged `invalid` */
+  problems: string[];
+  /** key-sorted, whitespace-free JSON of the body; null when the body is not JSON */
+  canonicalJson: string | null;
+}
+
+export const EVENT_KINDS: readonly EventKind[] = [
+  'sent',
+  'delivered',
+  'read',
+  'reply',
+  'exception',
+  'error',
+  'prepaid-blocked',
+  'duplicate-blocked',
+  'unknown',
+];
+
+/** Fields the spec lists; anything else goes to `extra`. */
+export const KNOWN_FIELDS = [
+  'reference',
+  'campaign_name',
+  'event_id',
+  'direction',
+  'session_id',
+  'user_id',
+  'timestamp',
+  'channel',
+  'type',
+  'message',
+  'vars',
+  'status',
+] as const;
+const KNOWN = new Set<string>(KNOWN_FIELDS);
+
+/** Without these a callback cannot be placed in a lifecycle, so their absence makes it invalid. */
+const REQUIRED_FIELDS = ['reference', 'event_id', 'type', 'timestamp'] as const;
+
+const optString = z.string().nullable().optional();
+/** The shape the spec documents. Loose: unknown keys pass through to `extra`. */
+const callbackShape = z.looseObject({
+  reference: optString,
+  campaign_name: optString,
+  event_id: optString,
+  direction: optString,
+  session_id: optString,
+  user_id: optString,
+  timestamp: optString,
+  channel: optString,
+  type: optString,
+  status: optString,
+  message: z.union([z.record(z.string(), z.unknown()), z.string(), z.null()]).optional(),
+  vars: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+
+const EXPECTED: Record<string, string> = {
+  message: 'an object, a string or null',
+  vars: 'an object or null',
+};
+
+/** Gateway spellings (lower-cased) of the types the spec lists, with their canonical spelling and kind. */
+const OUTBOUND_CONTENT: Record<string, string> = {
+  text: 'Text',
+  image: 'Image',
+  video: 'Video',
+  richcard: 'RichCard',
+  carousel: 'Carousel',
+};
+const INBOUND_CONTENT: Record<string, string> = { text: 'TEXT', image: 'IMAGE', video: 'VIDEO', location: 'LOCATION' };
+const STATUS_TYPES: Record<string, { type: string; kind: EventKind }> = {
+  delivered: { type: 'DELIVERED', kind: 'delivered' },
+  read: { type: 'READ', kind: 'read' },
+  exception: { type: 'EXCEPTION', kind: 'exception' },
+  error: { type: 'ERROR', kind: 'error' },
+  prepaid_blocked: { type: 'PREPAID_BLOCKED', kind: 'prepaid-blocked' },
+  prepaidblocked: { type: 'PREPAID_BLOCKED', kind: 'prepaid-blocked' },
+  'prepaid-blocked': { type: 'PREPAID_BLOCKED', kind: 'prepaid-blocked' },
+  suggestionresponse: { type: 'suggestionResponse', kind: 'reply' },
+  suggestion_response: { type: 'suggestionResponse', kind: 'reply' },
+};
+
+/** Older gateway versions put the duplicate-blocking notice ("bloqueado por duplicidade") in `type`. */
+export const DUPLICATE_BLOCK_RE = /duplicidade|duplicad|duplicate/i;
+
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const mime = contentType.split(';')[0].trim().toLowerCase();
+  return mime === 'application/json' || /^application\/[\w.!#$&^-]+\+json$/.test(mime);
+}
+
+export function parseDeliveryBody(body: Uint8Array, contentType: string | undefined): ParseResult {
+  const problems: string[] = [];
+  if (!contentType || !contentType.trim()) {
+    problems.push('no Content-Type header (expected application/json)');
+  } else if (!isJsonContentType(contentType)) {
+    problems.push(`Content-Type is "${clip(contentType, 80)}", expected application/json`);
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    problems.push(`body is not valid UTF-8 text (${body.length} bytes)`);
+    return { callback: null, problems, canonicalJson: null };
+  }
+  if (text.trim() === '') {
+    problems.push(body.length === 0 ? 'body is empty' : 'body is only whitespace');
+    return { callback: null, problems, canonicalJson: null };
+  }
+
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    problems.push(`body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    return { callback: null, problems, canonicalJson: null };
+  }
+
+  let canonical: string | null;
+  try {
+    canonical = canonicalJson(value);
+  } catch {
+    problems.push('body JSON is nested too deeply to compare');
+    canonical = null;
+  }
+
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`body is JSON but not an object (got ${describe(value)})`);
+    return { callback: null, problems, canonicalJson: canonical };
+  }
+
+  const callback = normalizeCallback(value as Record<string, unknown>, problems);
+  return { callback, problems, canonicalJson: canonical };
+}
+
+/** Best-effort normalization of a JSON object; appends what is wrong to `problems`. */
+export function normalizeCallback(obj: Record<string, unknown>, problems: string[]): NormalizedCallback {
+  const checked = callbackShape.safeParse(obj);
+  const badFields = new Set<string>();
+  if (!checked.success) {
+    for (const issue of checked.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      if (!field || badFields.has(field)) continue;
+      badFields.add(field);
+      problems.push(`${field} should be ${EXPECTED[field] ?? 'a string or null'}, got ${describe(obj[field])}`);
+    }
+  }
+  for (const field of REQUIRED_FIELDS) {
+    const v = obj[field];
+    if (v === undefined || v === null) problems.push(`${field} is missing`);
+    else if (typeof v === 'string' && v.trim() === '') problems.push(`${field} is empty`);
+  }
+
+  const reference = looseString(obj.reference);
+  const eventId = looseString(obj.event_id);
+  const direction = looseString(obj.direction)?.trim().toLowerCase() || null;
+  const channel = looseString(obj.channel)?.trim().toUpperCase() || null;
+  const typeRaw = looseString(obj.type);
+  const status = nonEmpty(looseString(obj.status));
+
+  const timestampRaw = typeof obj.timestamp === 'string' ? obj.timestamp : obj.timestamp == null ? null : String(obj.timestamp);
+  let timestamp: number | null = null;
+  if (typeof obj.timestamp === 'string' && obj.timestamp.trim() !== '') {
+    timestamp = parseIsoTime(obj.timestamp, 'utc')?.ms ?? null;
+    if (timestamp === null) problems.push(`timestamp "${clip(obj.timestamp, 60)}" is not an ISO 8601 date-time`);
+  } else if (typeof obj.timestamp === 'number' && Number.isFinite(obj.timestamp)) {
+    // Wrong type (already reported) but unambiguous enough to place the event in time: seconds or ms since epoch.
+    timestamp = obj.timestamp < 1e11 ? obj.timestamp * 1000 : obj.timestamp;
+  }
+
+  const { type, kind } = canonicalType(typeRaw, direction, status);
+
+  const message = obj.message === undefined ? null : obj.message;
+  const vars =
+    obj.vars !== null && typeof obj.vars === 'object' && !Array.isArray(obj.vars)
+      ? (obj.vars as Record<string, unknown>)
+      : null;
+
+  const extra = Object.fromEntries(Object.entries(obj).filter(([k]) => !KNOWN.has(k)));
+
+  return {
+    reference,
+    campaignName: looseString(obj.campaign_name),
+    eventId,
+    direction,
+    sessionId: looseString(obj.session_id),
+    userId: looseString(obj.user_id),
+    timestampRaw,
+    timestamp,
+    channel,
+    typeRaw,
+    type,
+    kind,
+    message,
+    vars,
+    status,
+    text: searchableText(message, kind, problems),
+    extra,
+  };
+}
+
+/** Canonical type spelling and lifecycle kind. Content types are told apart by direction, then by casing. */
+export function canonicalType(
+  typeRaw: string | null,
+  direction: string | null,
+  status: string | null,
+): { type: string | null; kind: EventKind } {
+  if (typeRaw === null || typeRaw.trim() === '') return { type: null, kind: status ? 'duplicate-blocked' : 'unknown' };
+  const raw = typeRaw.trim();
+  const key = raw.toLowerCase();
+  const known = STATUS_TYPES[key];
+  if (known) return known;
+  // A duplicate-block notice echoes the blocked content type with `status` set: it was not sent.
+  const blocked = status !== null;
+  const inbound =
+    direction === 'inbound' ||
+    (direction !== 'outbound' && raw === raw.toUpperCase() && raw !== raw.toLowerCase() && key in INBOUND_CONTENT);
+  if (inbound && INBOUND_CONTENT[key]) return { type: INBOUND_CONTENT[key], kind: blocked ? 'duplicate-blocked' : 'reply' };
+  if (OUTBOUND_CONTENT[key]) return { type: OUTBOUND_CONTENT[key], kind: blocked ? 'duplicate-blocked' : 'sent' };
+  if (INBOUND_CONTENT[key]) return { type: INBOUND_CONTENT[key], kind: blocked ? 'duplicate-blocked' : 'reply' };
+  if (DUPLICATE_BLOCK_RE.test(raw)) return { type: raw, kind: 'duplicate-blocked' };
+  return { type: raw, kind: blocked ? 'duplicate-blocked' : 'unknown' };
+}
+
+/** Lower-cased type: the type part of an event key, so `Text` and `text` retries land on one event. */
+export function typeKey(cb: Pick<NormalizedCallback, 'type' | 'typeRaw'>): string {
+  return (cb.type ?? cb.typeRaw ?? '').trim().toLowerCase();
+}
+
+/**
+ * `${reference}|${eventId}|${typeKey}|${channel}`; null without a reference.
+ * event_id alone is not an event key: the sent echo, DELIVERED and READ share one event_id.
+ */
+export function eventKeyOf(cb: NormalizedCallback): string | null {
+  if (cb.reference === null || cb.reference === '') return null;
+  return `${cb.reference}|${cb.eventId ?? ''}|${typeKey(cb)}|${cb.channel ?? ''}`;
+}
+
+/** The text a message's exception/error/prepaid notice carries, whether `message` is a string or an object. */
+export function messageText(message: unknown): string {
+  if (typeof message === 'string') return message;
+  if (message !== null && typeof message === 'object' && !Array.isArray(message)) {
+    const m = message as Record<string, unknown>;
+    for (const k of ['text', 'message', 'error', 'description', 'detail']) {
+      if (typeof m[k] === 'string') return m[k] as string;
+    }
+  }
+  return '';
+}
+
+const TEXT_KEYS = new Set(['text', 'title', 'description', 'postbackData', 'postback', 'fileName']);
+
+/** Searchable text: content text, card titles/descriptions, carousel items, replies, notices, "lat,lng". */
+function searchableText(message: unknown, kind: EventKind, problems: string[]): string {
+  if (message === null || message === undefined) return '';
+  if (typeof message === 'string') return message;
+  if (typeof message !== 'object') return String(message);
+  const parts: string[] = [];
+  const seen = new Set<string>();
+  const add = (s: string) => {
+    const t = s.trim();
+    if (t && !seen.has(t)) {
+      seen.add(t);
+      parts.push(t);
+    }
+  };
+  const walk = (v: unknown, depth: number, path: string) => {
+    if (depth > 12 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(item, depth + 1, `${path}[${i}]`));
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if ('latitude' in o || 'longitude' in o) {
+      const lat = coordinate(o.latitude, `${path}.latitude`, problems);
+      const lng = coordinate(o.longitude, `${path}.longitude`, problems);
+      if (lat !== null && lng !== null) add(`${lat},${lng}`);
+    }
+    for (const [k, val] of Object.entries(o)) {
+      if (TEXT_KEYS.has(k) && (typeof val === 'string' || typeof val === 'number')) add(String(val));
+      else if (typeof val === 'object') walk(val, depth + 1, `${path}.${k}`);
+    }
+  };
+  walk(message, 0, 'message');
+  if (kind === 'unknown' && parts.length === 0) return '';
+  return parts.join(' · ');
+}
+
+/** Coordinates arrive as numbers or numeric strings; anything else is a format problem. */
+function coordinate(v: unknown, path: string, problems: string[]): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  problems.push(`${path} should be a number, got ${describe(v)}`);
+  return null;
+}
+
+/** Strings as-is; numbers and booleans stringified (best effort, the type problem is reported separately). */
+function looseString(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return null;
+}
+
+function nonEmpty(s: string | null): string | null {
+  return s === null || s.trim() === '' ? null : s;
+}
+
+export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string "${clip(v, 40)}"`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}

@@ -1,0 +1,133 @@
+// Flags for one delivery (design.md "Flags"), decided from its parsed body and the earlier deliveries of the
+// same event. Pure: the store feeds it what it has stored.
+import type { ExceptionKind, FlagDetail, NormalizedCallback, PrepaidScope } from './domain';
+import { GATEWAY_TIMEOUT_MS, RETRY_SCHEDULE_MS } from './constants';
+import { eventKeyOf, messageText, type ParseResult } from './callback';
+
+export interface PriorAttempt {
+  id: number;
+  receivedAt: number;
+  canonicalJson: string | null;
+}
+
+export interface Classification {
+  eventKey: string | null;
+  /** 1 = first delivery of this event; null when the delivery has no event key */
+  attempt: number | null;
+  flags: FlagDetail[];
+}
+
+/** prior = earlier stored deliveries with the same event key, in receipt order. */
+export function classifyDelivery(input: { receivedAt: number; parse: ParseResult; prior: PriorAttempt[] }): Classification {
+  const { receivedAt, parse, prior } = input;
+  const cb = parse.callback;
+  const flags: FlagDetail[] = [];
+  const eventKey = cb ? eventKeyOf(cb) : null;
+  const attempt = eventKey === null ? null : prior.length + 1;
+
+  if (eventKey !== null && prior.length > 0) {
+    const previous = prior[prior.length - 1];
+    const exact = parse.canonicalJson !== null && prior.some((p) => p.canonicalJson === parse.canonicalJson);
+    const gapMs = receivedAt - previous.receivedAt;
+    const expectedGapMs = expectedRetryGap(prior.length + 1);
+    flags.push({
+      flag: 'duplicate',
+      kind: exact ? 'exact' : 'semantic',
+      of: prior[0].id,
+      previous: previous.id,
+      attempt: prior.length + 1,
+      gapMs,
+      expectedGapMs,
+      fitsSchedule: retryFitsSchedule(gapMs, expectedGapMs),
+    });
+  }
+
+  if (cb) flags.push(...callbackFlags(cb));
+  if (parse.problems.length > 0) flags.push({ flag: 'invalid', problems: [...parse.problems] });
+  return { eventKey, attempt, flags };
+}
+
+/** Flags that depend on the callback alone (everything but `duplicate` and `invalid`). */
+export function callbackFlags(cb: NormalizedCallback): FlagDetail[] {
+  const flags: FlagDetail[] = [];
+  if (cb.status !== null) {
+    flags.push({ flag: 'duplicate-blocked', status: cb.status, source: 'status' });
+  } else if (cb.kind === 'duplicate-blocked' && cb.typeRaw) {
+    flags.push({ flag: 'duplicate-blocked', status: cb.typeRaw, source: 'type' });
+  }
+  const text = messageText(cb.message);
+  if (cb.kind === 'exception') {
+    const code = statusCodeOf(text);
+    flags.push({ flag: 'exception', kind: exceptionKind(code, text), code, text });
+  } else if (cb.kind === 'error') {
+    flags.push({ flag: 'error', code: statusCodeOf(text), text });
+  } else if (cb.kind === 'prepaid-blocked') {
+    flags.push({ flag: 'prepaid-blocked', ...prepaidScope(text), text });
+  }
+  if (cb.channel === 'SMS') flags.push({ flag: 'fallback', channel: cb.channel });
+  return flags;
+}
+
+/** "Request failed with status code 403: ..." → 403; otherwise the first HTTP-looking number, or null. */
+export function statusCodeOf(text: string): number | null {
+  const m = /status(?:\s+code)?\s*:?\s*(\d{3})\b/i.exec(text) ?? /(?:^|[^\d.])([1-5]\d\d)(?![\d.])/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+export function exceptionKind(code: number | null, text: string): ExceptionKind {
+  if (code === 401 || /\btoken\b|authenticat/i.test(text)) return 'auth';
+  if (code === 403 || code === 404 || /not support(?:s)? RCS|n[ãa]o suporta/i.test(text)) return 'rcs-unsupported';
+  return 'other';
+}
+
+/**
+ * "Limite de créditos do cliente atingido" → customer; "Limite de créditos da conta atingido <accountId>" →
+ * account with its id. English wording is accepted too, in case a gateway version translates it.
+ */
+export function prepaidScope(text: string): { scope: PrepaidScope; accountId: string | null } {
+  const account = /(?:da\s+conta|account)\b[^]*?(?:atingido|reached|exceeded)\s*[:\-–]?\s*([^\s.,;]+)?/i.exec(text);
+  if (account) return { scope: 'account', accountId: account[1] ?? null };
+  if (/\bcliente\b|\bcustomer\b|\bclient\b/i.test(text)) return { scope: 'customer', accountId: null };
+  return { scope: 'unknown', accountId: null };
+}
+
+/** Documented gap before the given attempt (2 = first retry); null outside the schedule. */
+export function expectedRetryGap(attempt: number): number | null {
+  return attempt >= 2 ? (RETRY_SCHEDULE_MS[attempt - 2] ?? null) : null;
+}
+
+/**
+ * The window in which a retry counts as "on schedule".
+ * The gateway waits the documented gap after an attempt has *failed*, and an attempt can take up to the 10 s
+ * timeout to fail, so the gap between two arrivals here is expected to lie between the documented gap (fast
+ * failure: a 500 or a refused connection) and the gap plus 10 s (timeout). On both sides we allow slack for
+ * tunnel latency and the gateway's own scheduler: 2 s or 10 % of the gap, whichever is larger (an hour-long gap
+ * is not kept to the second).
+ */
+export function retryWindow(expectedGapMs: number): { minMs: number; maxMs: number } {
+  const slack = Math.max(2_000, expectedGapMs * 0.1);
+  return { minMs: expectedGapMs - slack, maxMs: expectedGapMs + GATEWAY_TIMEOUT_MS + slack };
+}
+
+export function retryFitsSchedule(gapMs: number, expectedGapMs: number | null): boolean {
+  if (expectedGapMs === null) return false;
+  const { minMs, maxMs } = retryWindow(expectedGapMs);
+  return gapMs >= minMs && gapMs <= maxMs;
+}
+
+/**
+ * When a gap does not fit its own slot: how many attempts in between never reached us (e.g. while the tunnel was
+ * down) would explain it. The previous delivery we saw is taken as attempt `attempt - 1`; with k attempts missed,
+ * the gap spans k + 1 documented slots and up to k + 1 timeouts. Returns k (1 or more), or null if nothing fits.
+ */
+export function missedAttemptsFor(gapMs: number, attempt: number): number | null {
+  let total = 0;
+  for (let k = 0; ; k++) {
+    const gap = expectedRetryGap(attempt + k);
+    if (gap === null) return null;
+    total += gap;
+    if (k === 0) continue;
+    const slack = Math.max(2_000, total * 0.1);
+    if (gapMs >= total - slack && gapMs <= total + GATEWAY_TIMEOUT_MS * (k + 1) + slack) return k;
+  }
+}

@@ -1,0 +1,250 @@
+// The search box language: `type:EXCEPTION user:5511 campaign:"black friday" -flag:duplicate after:2026-11-28T10:00
+// "quoted free text" free words`. One parser for the store (filtering), the chips (toggling) and autocomplete.
+import { ANOMALY_NAMES, FLAG_NAMES, MESSAGE_STATES } from './domain';
+import { EVENT_KINDS } from './callback';
+import { parseIsoTime } from './canonical';
+
+export type QueryField =
+  | 'type'
+  | 'user'
+  | 'campaign'
+  | 'flag'
+  | 'channel'
+  | 'state'
+  | 'after'
+  | 'before'
+  | 'ref'
+  | 'event'
+  | 'direction'
+  | 'anomaly'
+  | 'status'
+  | 'kind'
+  | 'path'
+  | 'method';
+
+export interface QueryTerm {
+  field: QueryField | 'text';
+  value: string;
+  negate: boolean;
+  /** after/before: epoch ms */
+  time?: number;
+}
+
+export interface ParsedQuery {
+  terms: QueryTerm[];
+  errors: string[];
+}
+
+export const QUERY_FIELDS: { name: QueryField; description: string; values?: readonly string[] }[] = [
+  { name: 'type', description: 'callback type as canonicalized (Text, RichCard, DELIVERED, READ, EXCEPTION, ...)' },
+  { name: 'kind', description: 'what the event means, whatever the type spelling', values: EVENT_KINDS },
+  { name: 'user', description: 'user_id (phone number); matches a prefix' },
+  { name: 'campaign', description: 'campaign_name; quote names with spaces' },
+  { name: 'flag', description: 'deliveries carrying a flag', values: FLAG_NAMES },
+  { name: 'state', description: 'messages in a lifecycle state', values: MESSAGE_STATES },
+  { name: 'anomaly', description: 'messages with an anomaly', values: ANOMALY_NAMES },
+  { name: 'channel', description: 'RCS or SMS', values: ['RCS', 'SMS'] },
+  { name: 'direction', description: 'inbound or outbound', values: ['inbound', 'outbound'] },
+  { name: 'ref', description: 'message reference; matches a prefix' },
+  { name: 'event', description: 'event_id; matches a prefix' },
+  { name: 'status', description: 'HTTP status we answered (200, 413, 503, or 4xx)' },
+  { name: 'after', description: 'received at or after a time (2026-11-28 or 2026-11-28T10:00, local time unless an offset is given)' },
+  { name: 'before', description: 'received before a time (same format as after)' },
+  { name: 'path', description: 'request path the delivery was sent to' },
+  { name: 'method', description: 'HTTP method (POST, PUT, ...)' },
+];
+
+const FIELD_NAMES = new Set<string>(QUERY_FIELDS.map((f) => f.name));
+
+/** Spellings people type from the payload's own field names. */
+const ALIASES: Record<string, QueryField> = {
+  reference: 'ref',
+  user_id: 'user',
+  userid: 'user',
+  campaign_name: 'campaign',
+  event_id: 'event',
+  eventid: 'event',
+  flags: 'flag',
+  since: 'after',
+  until: 'before',
+};
+
+/** Fields whose values are a closed vocabulary, checked case-insensitively and stored in canonical case. */
+const VOCABULARY: Partial<Record<QueryField, readonly string[]>> = {
+  flag: FLAG_NAMES,
+  state: MESSAGE_STATES,
+  anomaly: ANOMALY_NAMES,
+  kind: EVENT_KINDS,
+};
+
+interface Token {
+  raw: string;
+  start: number;
+  end: number;
+  negate: boolean;
+  /** present when the token is `name:value` with a name made of letters/underscores */
+  name: string | null;
+  value: string;
+  quoted: boolean;
+}
+
+/** Splits on whitespace, honouring "double quotes" (with \" and \\ escapes) both alone and after `name:`. */
+function tokenize(q: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < q.length) {
+    while (i < q.length && /\s/.test(q[i])) i++;
+    if (i >= q.length) break;
+    const start = i;
+    let negate = false;
+    if (q[i] === '-' && i + 1 < q.length && !/\s/.test(q[i + 1])) {
+      negate = true;
+      i++;
+    }
+    let name: string | null = null;
+    const head = /^([A-Za-z_]+):/.exec(q.slice(i));
+    // `https://...` is text, not a field
+    if (head && !q.startsWith('//', i + head[0].length)) {
+      name = head[1];
+      i += head[0].length;
+    }
+    let value = '';
+    let quoted = false;
+    if (q[i] === '"') {
+      quoted = true;
+      i++;
+      while (i < q.length && q[i] !== '"') {
+        if (q[i] === '\\' && i + 1 < q.length) i++;
+        value += q[i++];
+      }
+      i++; // closing quote (or end of input: an unterminated quote runs to the end)
+    }
+    // anything glued after a closing quote, or an unquoted value, runs to the next whitespace
+    while (i < q.length && !/\s/.test(q[i])) value += q[i++];
+    tokens.push({ raw: q.slice(start, Math.min(i, q.length)), start, end: Math.min(i, q.length), negate, name, value, quoted });
+  }
+  return tokens;
+}
+
+function resolveField(name: string): QueryField | null {
+  const n = name.toLowerCase();
+  if (FIELD_NAMES.has(n)) return n as QueryField;
+  return ALIASES[n] ?? null;
+}
+
+/** Never throws. Bad values are reported in `errors` and left out of `terms`, so they never filter silently. */
+export function parseQuery(q: string): ParsedQuery {
+  const terms: QueryTerm[] = [];
+  const errors: string[] = [];
+  for (const t of tokenize(q ?? '')) {
+    if (t.name === null) {
+      if (t.value !== '' || t.quoted) terms.push({ field: 'text', value: t.value, negate: t.negate });
+      continue;
+    }
+    const field = resolveField(t.name);
+    if (field === null) {
+      errors.push(`unknown field ${t.name}`);
+      terms.push({ field: 'text', value: t.negate ? t.raw.slice(1) : t.raw, negate: t.negate });
+      continue;
+    }
+    const checked = checkValue(field, t.value);
+    if ('error' in checked) {
+      errors.push(checked.error);
+      continue;
+    }
+    terms.push({ field, value: checked.value, negate: t.negate, ...(checked.time !== undefined ? { time: checked.time } : {}) });
+  }
+  return { terms, errors };
+}
+
+function checkValue(field: QueryField, value: string): { value: string; time?: number } | { error: string } {
+  if (value === '') return { error: `${field}: needs a value` };
+  const vocabulary = VOCABULARY[field];
+  if (vocabulary) {
+    const hit = vocabulary.find((v) => v.toLowerCase() === value.toLowerCase());
+    return hit ? { value: hit } : { error: `unknown ${field} "${value}" (one of: ${vocabulary.join(', ')})` };
+  }
+  switch (field) {
+    case 'after':
+    case 'before': {
+      const time = parseQueryTime(value);
+      return time === null
+        ? { error: `${field}: "${value}" is not a time (use 2026-11-28, 2026-11-28T10:00 or 2026-11-28T10:00:00Z)` }
+        : { value, time };
+    }
+    case 'status':
+      return /^[1-5](\d\d|xx)$/i.test(value)
+        ? { value: value.toLowerCase() }
+        : { error: `status: "${value}" is not an HTTP status (e.g. 200, 503 or 5xx)` };
+    case 'channel':
+    case 'method':
+      return { value: value.toUpperCase() };
+    case 'direction':
+      return { value: value.toLowerCase() };
+    default:
+      return { value };
+  }
+}
+
+/** ISO date or date-time (local time unless it carries an offset), or epoch milliseconds. */
+export function parseQueryTime(value: string): number | null {
+  if (/^\d{12,14}$/.test(value)) return Number(value);
+  return parseIsoTime(value, 'local')?.ms ?? null;
+}
+
+function quoteIfNeeded(value: string, forText: boolean): string {
+  // Text that would otherwise read as a field, a negation or be split must be quoted.
+  const needs = value === '' || /[\s"\\]/.test(value) || (forText && (/^[A-Za-z_]+:/.test(value) || value.startsWith('-')));
+  return needs ? `"${value.replace(/[\\"]/g, (c) => '\\' + c)}"` : value;
+}
+
+export function formatTerm(t: QueryTerm): string {
+  const sign = t.negate ? '-' : '';
+  if (t.field === 'text') return sign + quoteIfNeeded(t.value, true);
+  return `${sign}${t.field}:${quoteIfNeeded(t.value, false)}`;
+}
+
+/** parseQuery(formatQuery(terms)).terms equals terms for any terms parseQuery produced. */
+export function formatQuery(terms: QueryTerm[]): string {
+  return terms.map(formatTerm).join(' ');
+}
+
+/**
+ * Chip toggle: a present positive `field:value` is removed; a negated one is flipped to positive; an absent one
+ * is appended. Works on the raw text so everything else the user typed (even invalid tokens) is kept as typed.
+ */
+export function toggleTerm(q: string, field: QueryField, value: string): string {
+  const tokens = tokenize(q);
+  const matches = tokens.filter((t) => {
+    if (t.name === null || resolveField(t.name) !== field) return false;
+    const checked = checkValue(field, t.value);
+    const v = 'error' in checked ? t.value : checked.value;
+    return v.toLowerCase() === value.toLowerCase();
+  });
+  const term: QueryTerm = { field, value, negate: false };
+  if (matches.length === 0) {
+    const base = q.trimEnd();
+    return (base ? base + ' ' : '') + formatTerm(term);
+  }
+  const positive = matches.some((t) => !t.negate);
+  let out = '';
+  let cursor = 0;
+  let replaced = false;
+  for (const t of matches) {
+    out += q.slice(cursor, t.start);
+    if (!positive && !replaced) {
+      out += formatTerm(term);
+      replaced = true;
+    }
+    cursor = t.end;
+    // drop the separator too, so removing a term leaves no double space (quoted values keep theirs)
+    while (cursor < q.length && /\s/.test(q[cursor])) cursor++;
+  }
+  out += q.slice(cursor);
+  return out.trim();
+}
+
+/** Convenience for filters: the terms of one field. */
+export function termsOf(parsed: ParsedQuery, field: QueryField | 'text'): QueryTerm[] {
+  return parsed.terms.filter((t) => t.field === field);
+}
