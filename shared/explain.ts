@@ -97,7 +97,7 @@ export function formatDuration(ms: number): string {
   const a = Math.abs(ms);
   let out: string;
   if (a < 1000) out = `${Math.round(a)} ms`;
-  else if (a < 60_000) out = `${(a / 1000).toFixed(a < 10_000 ? 1 : 0).replace(/\.0$/, '')} s`;
+  else if (a < 60_000) out = `${(a / 1000).toFixed(1).replace(/\.0$/, '')} s`;
   else if (a < 3_600_000) {
     const m = Math.floor(a / 60_000);
     const s = Math.round((a % 60_000) / 1000);

@@ -219,7 +219,10 @@ function findAnomalies(
   const noRcsException = ordered.find((e) =>
     e.deliveries.some((d) => d.flags.some((f) => f.flag === 'exception' && f.kind === 'rcs-unsupported')),
   );
-  if (noRcsException && !ordered.some((e) => e.cb.channel === 'SMS')) {
+  // A receipt or reply after the exception means the message got through after all: no fallback is owed.
+  const gotThrough = (from: number) =>
+    ordered.some((e) => e.at > from && (e.cb.kind === 'delivered' || e.cb.kind === 'read' || e.cb.kind === 'reply'));
+  if (noRcsException && !ordered.some((e) => e.cb.channel === 'SMS') && !gotThrough(noRcsException.at)) {
     const waited = now - noRcsException.firstReceivedAt;
     if (waited > FALLBACK_GRACE_MS) {
       out.push({

@@ -232,11 +232,12 @@ export function toggleTerm(q: string, field: QueryField, value: string): string 
   let replaced = false;
   for (const t of matches) {
     out += q.slice(cursor, t.start);
+    cursor = t.end;
     if (!positive && !replaced) {
       out += formatTerm(term);
       replaced = true;
+      continue;
     }
-    cursor = t.end;
     // drop the separator too, so removing a term leaves no double space (quoted values keep theirs)
     while (cursor < q.length && /\s/.test(q[cursor])) cursor++;
   }

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { formatQuery, parseQuery, QUERY_FIELDS, toggleTerm, type QueryTerm } from '../../shared/query';
+import { FLAG_NAMES } from '../../shared/domain';
+
+describe('parseQuery', () => {
+  it('parses the full example from the brief', () => {
+    const q =
+      'type:EXCEPTION user:5511 campaign:"black friday" flag:duplicate channel:SMS state:fell-back after:2026-11-28T10:00 ' +
+      'before:2026-11-29 ref:abc event:e1 anomaly:out-of-order direction:inbound status:413 -flag:duplicate "quoted free text" free words';
+    const { terms, errors } = parseQuery(q);
+    expect(errors).toEqual([]);
+    expect(terms).toEqual([
+      { field: 'type', value: 'EXCEPTION', negate: false },
+      { field: 'user', value: '5511', negate: false },
+      { field: 'campaign', value: 'black friday', negate: false },
+      { field: 'flag', value: 'duplicate', negate: false },
+      { field: 'channel', value: 'SMS', negate: false },
+      { field: 'state', value: 'fell-back', negate: false },
+      { field: 'after', value: '2026-11-28T10:00', negate: false, time: new Date(2026, 10, 28, 10, 0).getTime() },
+      { field: 'before', value: '2026-11-29', negate: false, time: new Date(2026, 10, 29).getTime() },
+      { field: 'ref', value: 'abc', negate: false },
+      { field: 'event', value: 'e1', negate: false },
+      { field: 'anomaly', value: 'out-of-order', negate: false },
+      { field: 'direction', value: 'inbound', negate: false },
+      { field: 'status', value: '413', negate: false },
+      { field: 'flag', value: 'duplicate', negate: true },
+      { field: 'text', value: 'quoted free text', negate: false },
+      { field: 'text', value: 'free', negate: false },
+      { field: 'text', value: 'words', negate: false },
+    ]);
+  });
+
+  it('empty and blank queries', () => {
+    expect(parseQuery('')).toEqual({ terms: [], errors: [] });
+    expect(parseQuery('   ')).toEqual({ terms: [], errors: [] });
+  });
+
+  it('unknown field → error, and the token is searched as text', () => {
+    expect(parseQuery('colour:red x')).toEqual({
+      terms: [
+        { field: 'text', value: 'colour:red', negate: false },
+        { field: 'text', value: 'x', negate: false },
+      ],
+      errors: ['unknown field colour'],
+    });
+  });
+
+  it('URLs and clock times are free text, not fields', () => {
+    expect(parseQuery('https://example.com/cb 12:30')).toEqual({
+      terms: [
+        { field: 'text', value: 'https://example.com/cb', negate: false },
+        { field: 'text', value: '12:30', negate: false },
+      ],
+      errors: [],
+    });
+  });
+
+  it('vocabulary fields are validated and normalized case-insensitively', () => {
+    expect(parseQuery('flag:Duplicate state:FELL-BACK kind:Reply').terms.map((t) => t.value)).toEqual(['duplicate', 'fell-back', 'reply']);
+    const bad = parseQuery('flag:dupe state:gone anomaly:weird');
+    expect(bad.terms).toEqual([]);
+    expect(bad.errors).toHaveLength(3);
+    expect(bad.errors[0]).toBe(`unknown flag "dupe" (one of: ${FLAG_NAMES.join(', ')})`);
+  });
+
+  it('bad times and statuses are errors and do not filter', () => {
+    const r = parseQuery('after:yesterday before:2026-13-01 status:abc status:5xx');
+    expect(r.terms).toEqual([{ field: 'status', value: '5xx', negate: false }]);
+    expect(r.errors).toEqual([
+      'after: "yesterday" is not a time (use 2026-11-28, 2026-11-28T10:00 or 2026-11-28T10:00:00Z)',
+      'before: "2026-13-01" is not a time (use 2026-11-28, 2026-11-28T10:00 or 2026-11-28T10:00:00Z)',
+      'status: "abc" is not an HTTP status (e.g. 200, 503 or 5xx)',
+    ]);
+  });
+
+  it('times with an offset are absolute; epoch ms accepted', () => {
+    expect(parseQuery('after:2026-11-28T10:00:00-03:00').terms[0].time).toBe(Date.UTC(2026, 10, 28, 13));
+    expect(parseQuery('before:1795860000000').terms[0].time).toBe(1795860000000);
+  });
+
+  it('an empty value is an error', () => {
+    expect(parseQuery('type:')).toEqual({ terms: [], errors: ['type: needs a value'] });
+  });
+
+  it('aliases from the payload field names', () => {
+    expect(parseQuery('user_id:5511 reference:r campaign_name:c event_id:e').terms.map((t) => t.field)).toEqual([
+      'user',
+      'ref',
+      'campaign',
+      'event',
+    ]);
+  });
+
+  it('channel and method are upper-cased, direction lower-cased', () => {
+    expect(parseQuery('channel:sms method:post direction:INBOUND').terms.map((t) => t.value)).toEqual(['SMS', 'POST', 'inbound']);
+  });
+
+  it('negation, escapes and unterminated quotes', () => {
+    expect(parseQuery('-"not this" -word').terms).toEqual([
+      { field: 'text', value: 'not this', negate: true },
+      { field: 'text', value: 'word', negate: true },
+    ]);
+    expect(parseQuery('"say \\"hi\\""').terms).toEqual([{ field: 'text', value: 'say "hi"', negate: false }]);
+    expect(parseQuery('campaign:"black fri').terms).toEqual([{ field: 'campaign', value: 'black fri', negate: false }]);
+    expect(parseQuery('- lone').terms).toEqual([
+      { field: 'text', value: '-', negate: false },
+      { field: 'text', value: 'lone', negate: false },
+    ]);
+  });
+
+  it('never throws on odd input', () => {
+    for (const q of ['"', '-', '::', ':x', 'a:"', '\\', '"\\', '-"', 'type:"', '\u0000', 'x'.repeat(5000)]) {
+      expect(() => parseQuery(q), q).not.toThrow();
+    }
+  });
+});
+
+describe('formatQuery round-trips', () => {
+  const cases: QueryTerm[][] = [
+    [{ field: 'campaign', value: 'black friday', negate: false }],
+    [{ field: 'text', value: 'say "hi" \\ there', negate: true }],
+    [{ field: 'text', value: 'type:EXCEPTION', negate: false }],
+    [{ field: 'text', value: '-dash', negate: false }],
+    [{ field: 'text', value: '', negate: false }],
+    [
+      { field: 'flag', value: 'duplicate', negate: true },
+      { field: 'after', value: '2026-11-28T10:00', negate: false, time: new Date(2026, 10, 28, 10).getTime() },
+      { field: 'text', value: 'free', negate: false },
+    ],
+  ];
+  for (const terms of cases) {
+    it(JSON.stringify(terms.map((t) => t.value)), () => {
+      const text = formatQuery(terms);
+      expect(parseQuery(text)).toEqual({ terms, errors: [] });
+    });
+  }
+
+  it('formats readably', () => {
+    expect(formatQuery(parseQuery('-flag:duplicate campaign:"black friday"  x').terms)).toBe('-flag:duplicate campaign:"black friday" x');
+  });
+});
+
+describe('toggleTerm', () => {
+  it('adds an absent term, removes a present one', () => {
+    expect(toggleTerm('', 'flag', 'duplicate')).toBe('flag:duplicate');
+    expect(toggleTerm('type:EXCEPTION', 'flag', 'duplicate')).toBe('type:EXCEPTION flag:duplicate');
+    expect(toggleTerm('type:EXCEPTION flag:duplicate x', 'flag', 'duplicate')).toBe('type:EXCEPTION x');
+    expect(toggleTerm('flag:Duplicate', 'flag', 'duplicate')).toBe('');
+  });
+
+  it('flips a negated term to positive', () => {
+    expect(toggleTerm('a -flag:duplicate b', 'flag', 'duplicate')).toBe('a flag:duplicate b');
+  });
+
+  it('quotes values that need it and keeps the rest of the query as typed', () => {
+    expect(toggleTerm('bogus:1 "two  spaces"', 'campaign', 'black friday')).toBe('bogus:1 "two  spaces" campaign:"black friday"');
+    expect(toggleTerm('campaign:"black friday" "two  spaces"', 'campaign', 'black friday')).toBe('"two  spaces"');
+  });
+});
+
+describe('QUERY_FIELDS', () => {
+  it('lists every field once, with vocabularies for closed sets', () => {
+    const names = QUERY_FIELDS.map((f) => f.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.sort()).toEqual(
+      ['after', 'anomaly', 'before', 'campaign', 'channel', 'direction', 'event', 'flag', 'kind', 'method', 'path', 'ref', 'state', 'status', 'type', 'user'].sort(),
+    );
+    expect(QUERY_FIELDS.find((f) => f.name === 'flag')!.values).toEqual(FLAG_NAMES);
+    for (const f of QUERY_FIELDS) expect(f.description.length).toBeGreaterThan(5);
+  });
+});
