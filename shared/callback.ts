@@ -294,6 +294,31 @@ function searchableText(message: unknown, kind: EventKind, problems: string[]): 
   return parts.join(' · ');
 }
 
+/**
+ * Short human text for a delivery row: the searchable text, else a media URL or file name, else the problem that
+ * made the body unreadable. Single line, at most `max` characters.
+ */
+export function previewOf(parse: Pick<ParseResult, 'callback' | 'problems'>, max = 160): string {
+  const cb = parse.callback;
+  let text = cb?.text ?? '';
+  if (!text && cb && cb.message !== null && typeof cb.message === 'object') text = firstUrl(cb.message, 0) ?? '';
+  if (!text && !cb && parse.problems.length > 0) text = parse.problems[parse.problems.length - 1];
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? line.slice(0, max - 1) + '…' : line;
+}
+
+function firstUrl(v: unknown, depth: number): string | null {
+  if (depth > 8 || v === null || typeof v !== 'object') return null;
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof val === 'string' && /^(url|fileUrl|fileUri|thumbnailUrl)$/.test(k)) return val;
+  }
+  for (const val of Object.values(v as Record<string, unknown>)) {
+    const found = firstUrl(val, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Coordinates arrive as numbers or numeric strings; anything else is a format problem. */
 function coordinate(v: unknown, path: string, problems: string[]): number | null {
   if (typeof v === 'number' && Number.isFinite(v)) return v;

@@ -122,12 +122,13 @@ export function buildMessage(reference: string, deliveries: LifecycleDelivery[],
     flagDetails: uniqueFlags(e.deliveries.flatMap((d) => d.flags)),
   }));
 
-  const eventIds: MessageDetail['eventIds'] = [];
+  const groups = new Map<string | null, string[]>();
   for (const e of ordered) {
-    const group = eventIds.find((g) => g.eventId === e.cb.eventId);
-    if (group) group.eventKeys.push(e.key);
-    else eventIds.push({ eventId: e.cb.eventId, eventKeys: [e.key] });
+    const keys = groups.get(e.cb.eventId);
+    if (keys) keys.push(e.key);
+    else groups.set(e.cb.eventId, [e.key]);
   }
+  const eventIds: MessageDetail['eventIds'] = [...groups].map(([eventId, eventKeys]) => ({ eventId, eventKeys }));
 
   const since = (t: number | null) => (sentAt !== null && t !== null ? t - sentAt : null);
   return {

@@ -1,6 +1,6 @@
 // The search box language: `type:EXCEPTION user:5511 campaign:"black friday" -flag:duplicate after:2026-11-28T10:00
 // "quoted free text" free words`. One parser for the store (filtering), the chips (toggling) and autocomplete.
-import { ANOMALY_NAMES, FLAG_NAMES, MESSAGE_STATES } from './domain';
+import { ANOMALY_NAMES, FLAG_NAMES, MESSAGE_STATES, type DeliverySummary, type MessageSummary } from './domain';
 import { EVENT_KINDS } from './callback';
 import { parseIsoTime } from './canonical';
 
@@ -48,7 +48,7 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
   { name: 'ref', description: 'message reference; matches a prefix' },
   { name: 'event', description: 'event_id; matches a prefix' },
   { name: 'status', description: 'HTTP status we answered (200, 413, 503, or 4xx)' },
-  { name: 'after', description: 'received at or after a time (2026-11-28 or 2026-11-28T10:00, local time unless an offset is given)' },
+  { name: 'after', description: 'received at or after a time: 2026-11-28, 2026-11-28T10:00 (local unless an offset is given), 15m, 2h, 3d (ago) or today' },
   { name: 'before', description: 'received before a time (same format as after)' },
   { name: 'path', description: 'request path the delivery was sent to' },
   { name: 'method', description: 'HTTP method (POST, PUT, ...)' },
@@ -133,7 +133,7 @@ function resolveField(name: string): QueryField | null {
 }
 
 /** Never throws. Bad values are reported in `errors` and left out of `terms`, so they never filter silently. */
-export function parseQuery(q: string): ParsedQuery {
+export function parseQuery(q: string, now: number = Date.now()): ParsedQuery {
   const terms: QueryTerm[] = [];
   const errors: string[] = [];
   for (const t of tokenize(q ?? '')) {
@@ -147,7 +147,7 @@ export function parseQuery(q: string): ParsedQuery {
       terms.push({ field: 'text', value: t.negate ? t.raw.slice(1) : t.raw, negate: t.negate });
       continue;
     }
-    const checked = checkValue(field, t.value);
+    const checked = checkValue(field, t.value, now);
     if ('error' in checked) {
       errors.push(checked.error);
       continue;
@@ -157,7 +157,7 @@ export function parseQuery(q: string): ParsedQuery {
   return { terms, errors };
 }
 
-function checkValue(field: QueryField, value: string): { value: string; time?: number } | { error: string } {
+function checkValue(field: QueryField, value: string, now: number): { value: string; time?: number } | { error: string } {
   if (value === '') return { error: `${field}: needs a value` };
   const vocabulary = VOCABULARY[field];
   if (vocabulary) {
@@ -167,9 +167,9 @@ function checkValue(field: QueryField, value: string): { value: string; time?: n
   switch (field) {
     case 'after':
     case 'before': {
-      const time = parseQueryTime(value);
+      const time = parseQueryTime(value, now);
       return time === null
-        ? { error: `${field}: "${value}" is not a time (use 2026-11-28, 2026-11-28T10:00 or 2026-11-28T10:00:00Z)` }
+        ? { error: `${field}: "${value}" is not a time (use 2026-11-28, 2026-11-28T10:00, 2026-11-28T10:00:00Z, 15m, 2h, 3d or today)` }
         : { value, time };
     }
     case 'status':
@@ -186,9 +186,22 @@ function checkValue(field: QueryField, value: string): { value: string; time?: n
   }
 }
 
-/** ISO date or date-time (local time unless it carries an offset), or epoch milliseconds. */
-export function parseQueryTime(value: string): number | null {
-  if (/^\d{12,14}$/.test(value)) return Number(value);
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * ISO date or date-time (local time unless it carries an offset), epoch milliseconds, a duration ago
+ * (`15m`, `-2h`, `3d`: "the last 3 days" is `after:3d`), or today / yesterday / now (local midnight).
+ */
+export function parseQueryTime(value: string, now: number = Date.now()): number | null {
+  const v = value.trim().toLowerCase();
+  if (/^\d{12,14}$/.test(v)) return Number(v);
+  const ago = /^-?(\d+(?:\.\d+)?)(s|m|h|d|w)$/.exec(v);
+  if (ago) return now - Number(ago[1]) * UNIT_MS[ago[2]];
+  if (v === 'now') return now;
+  if (v === 'today' || v === 'yesterday') {
+    const d = new Date(now);
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate() - (v === 'yesterday' ? 1 : 0)).getTime();
+  }
   return parseIsoTime(value, 'local')?.ms ?? null;
 }
 
@@ -217,7 +230,7 @@ export function toggleTerm(q: string, field: QueryField, value: string): string 
   const tokens = tokenize(q);
   const matches = tokens.filter((t) => {
     if (t.name === null || resolveField(t.name) !== field) return false;
-    const checked = checkValue(field, t.value);
+    const checked = checkValue(field, t.value, 0);
     const v = 'error' in checked ? t.value : checked.value;
     return v.toLowerCase() === value.toLowerCase();
   });
@@ -248,4 +261,116 @@ export function toggleTerm(q: string, field: QueryField, value: string): string 
 /** Convenience for filters: the terms of one field. */
 export function termsOf(parsed: ParsedQuery, field: QueryField | 'text'): QueryTerm[] {
   return parsed.terms.filter((t) => t.field === field);
+}
+
+// ---- reference semantics (in memory) ----
+// Every term must hold (AND); `-` negates one term. Text matches case-insensitively as a substring; user, ref and
+// event match a prefix; campaign a case-insensitive substring; type a case-insensitive equality (type:text finds
+// Text and TEXT); status a code or a class (5xx); after is inclusive, before exclusive. The store's SQL filter is
+// expected to agree with these functions, which also serve as its test oracle.
+
+const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
+const prefix = (v: string | null, p: string) => v !== null && lower(v).startsWith(p.toLowerCase());
+
+function statusMatches(status: number, value: string): boolean {
+  return /xx$/i.test(value) ? String(status)[0] === value[0] : String(status) === value;
+}
+
+function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null | undefined): boolean {
+  switch (t.field) {
+    case 'text': {
+      const needle = t.value.toLowerCase();
+      return [d.preview, d.reference, d.userId, d.campaign, d.eventId, d.type, d.rejectReason, d.path].some((h) =>
+        lower(h).includes(needle),
+      );
+    }
+    case 'type':
+      return lower(d.type) === t.value.toLowerCase();
+    case 'kind':
+      return d.kind === t.value;
+    case 'user':
+      return prefix(d.userId, t.value);
+    case 'campaign':
+      return lower(d.campaign).includes(t.value.toLowerCase());
+    case 'flag':
+      return d.flags.includes(t.value as DeliverySummary['flags'][number]);
+    case 'channel':
+      return (d.channel ?? '') === t.value;
+    case 'direction':
+      return (d.direction ?? '') === t.value;
+    case 'ref':
+      return prefix(d.reference, t.value);
+    case 'event':
+      return prefix(d.eventId, t.value);
+    case 'status':
+      return statusMatches(d.responseStatus, t.value);
+    case 'path':
+      return d.path.startsWith(t.value);
+    case 'method':
+      return d.method.toUpperCase() === t.value;
+    case 'after':
+      return t.time !== undefined && d.receivedAt >= t.time;
+    case 'before':
+      return t.time !== undefined && d.receivedAt < t.time;
+    case 'state':
+      return m ? m.state === t.value : false;
+    case 'anomaly':
+      return m ? m.anomalies.includes(t.value as MessageSummary['anomalies'][number]) : false;
+  }
+}
+
+/** Whether a delivery matches; state/anomaly terms are judged on its message (no message → no match). */
+export function deliveryMatches(parsed: ParsedQuery, d: DeliverySummary, message?: MessageSummary | null): boolean {
+  return parsed.terms.every((t) => deliveryTerm(t, d, message) !== t.negate);
+}
+
+/**
+ * Whether a message matches, judged from its summary alone. Delivery-level terms (type, kind, event, direction,
+ * status, path, method) need the message's deliveries: a message matches when ANY of its deliveries does, which a
+ * summary cannot tell, so the answer is null ("ask the store") when such a term is present.
+ */
+export function messageMatches(parsed: ParsedQuery, m: MessageSummary): boolean | null {
+  let undecided = false;
+  for (const t of parsed.terms) {
+    let hit: boolean | null;
+    switch (t.field) {
+      case 'text': {
+        const needle = t.value.toLowerCase();
+        hit = [m.reference, m.userId, m.campaign, m.lastType].some((h) => lower(h).includes(needle)) ? true : null;
+        break;
+      }
+      case 'user':
+        hit = prefix(m.userId, t.value);
+        break;
+      case 'campaign':
+        hit = lower(m.campaign).includes(t.value.toLowerCase());
+        break;
+      case 'ref':
+        hit = prefix(m.reference, t.value);
+        break;
+      case 'flag':
+        hit = m.flags.includes(t.value as MessageSummary['flags'][number]);
+        break;
+      case 'state':
+        hit = m.state === t.value;
+        break;
+      case 'anomaly':
+        hit = m.anomalies.includes(t.value as MessageSummary['anomalies'][number]);
+        break;
+      case 'channel':
+        hit = m.channels.includes(t.value);
+        break;
+      case 'after':
+        hit = t.time !== undefined && m.lastReceivedAt >= t.time;
+        break;
+      case 'before':
+        hit = t.time !== undefined && m.firstReceivedAt < t.time;
+        break;
+      default:
+        hit = null;
+    }
+    if (hit === null) undecided = true;
+    else if (hit === t.negate) return false;
+  }
+  return undecided ? null : true;
 }

@@ -64,11 +64,11 @@ describe('parseQuery', () => {
   });
 
   it('bad times and statuses are errors and do not filter', () => {
-    const r = parseQuery('after:yesterday before:2026-13-01 status:abc status:5xx');
+    const r = parseQuery('after:someday before:2026-13-01 status:abc status:5xx');
     expect(r.terms).toEqual([{ field: 'status', value: '5xx', negate: false }]);
     expect(r.errors).toEqual([
-      'after: "yesterday" is not a time (use 2026-11-28, 2026-11-28T10:00 or 2026-11-28T10:00:00Z)',
-      'before: "2026-13-01" is not a time (use 2026-11-28, 2026-11-28T10:00 or 2026-11-28T10:00:00Z)',
+      'after: "someday" is not a time (use 2026-11-28, 2026-11-28T10:00, 2026-11-28T10:00:00Z, 15m, 2h, 3d or today)',
+      'before: "2026-13-01" is not a time (use 2026-11-28, 2026-11-28T10:00, 2026-11-28T10:00:00Z, 15m, 2h, 3d or today)',
       'status: "abc" is not an HTTP status (e.g. 200, 503 or 5xx)',
     ]);
   });
@@ -167,5 +167,26 @@ describe('QUERY_FIELDS', () => {
     );
     expect(QUERY_FIELDS.find((f) => f.name === 'flag')!.values).toEqual(FLAG_NAMES);
     for (const f of QUERY_FIELDS) expect(f.description.length).toBeGreaterThan(5);
+  });
+});
+
+describe('relative times', () => {
+  const now = new Date(2026, 10, 28, 15, 30).getTime();
+  it.each([
+    ['15m', now - 15 * 60_000],
+    ['-2h', now - 2 * 3_600_000],
+    ['3d', now - 3 * 86_400_000],
+    ['1w', now - 7 * 86_400_000],
+    ['90s', now - 90_000],
+    ['now', now],
+    ['today', new Date(2026, 10, 28).getTime()],
+    ['Yesterday', new Date(2026, 10, 27).getTime()],
+  ])('after:%s', (value, time) => {
+    expect(parseQuery(`after:${value}`, now)).toEqual({ terms: [{ field: 'after', value, negate: false, time }], errors: [] });
+  });
+
+  it('nonsense durations are errors', () => {
+    expect(parseQuery('after:15y', now).errors).toHaveLength(1);
+    expect(parseQuery('after:m', now).errors).toHaveLength(1);
   });
 });

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { deliveryMatches, messageMatches, parseQuery } from '../../shared/query';
+import { at, cb, Feed, samples, T0 } from './feed';
+
+const LATER = Date.parse('2025-11-29T00:00:00Z');
+
+function sampleFeed() {
+  const feed = new Feed();
+  for (const lc of Object.values(samples.lifecycles)) feed.addLifecycle(lc);
+  return feed;
+}
+
+describe('deliveryMatches (reference semantics for the store filter)', () => {
+  const feed = sampleFeed();
+  const ids = (q: string) => {
+    const parsed = parseQuery(q);
+    expect(parsed.errors).toEqual([]);
+    return feed.fed.filter((f) => deliveryMatches(parsed, f.summary, f.summary.reference ? feed.message(f.summary.reference, LATER).summary : null)).map((f) => f.id);
+  };
+
+  it('the empty query matches everything', () => {
+    expect(ids('')).toHaveLength(feed.fed.length);
+  });
+
+  it('flags, negation and their combination', () => {
+    const dups = ids('flag:duplicate');
+    expect(dups).toHaveLength(2);
+    expect(ids('-flag:duplicate')).toHaveLength(feed.fed.length - 2);
+    expect(ids('flag:duplicate -flag:duplicate')).toEqual([]);
+  });
+
+  it('type is case-insensitive equality; kind by meaning', () => {
+    expect(ids('type:exception').map((i) => feed.fed[i - 1].summary.type)).toEqual(['EXCEPTION']);
+    expect(ids('type:text').map((i) => feed.fed[i - 1].summary.type).sort()).toEqual(['TEXT', 'Text', 'Text', 'Text']);
+    expect(ids('kind:reply')).toHaveLength(2);
+  });
+
+  it('channel, user prefix, campaign substring, ref prefix, free text', () => {
+    expect(ids('channel:sms')).toHaveLength(2);
+    expect(ids('user:552198')).toHaveLength(5);
+    expect(ids('campaign:cobranca')).toHaveLength(5);
+    expect(ids('ref:5a01cd74')).toHaveLength(2);
+    expect(ids('campinas')).toHaveLength(1);
+    expect(ids('"limite de créditos"')).toHaveLength(2);
+  });
+
+  it('message-level state and anomaly', () => {
+    expect(ids('state:fell-back')).toHaveLength(4);
+    expect(ids('state:blocked')).toHaveLength(2);
+    expect(ids('anomaly:out-of-order')).toEqual([]);
+  });
+
+  it('time windows: after inclusive, before exclusive', () => {
+    expect(ids('after:2025-11-28T18:00:00Z')).toHaveLength(2);
+    expect(ids('before:2025-11-28T09:00:03.400Z')).toHaveLength(1);
+    expect(ids('after:2025-11-28T09:00:03.400Z before:2025-11-28T09:00:43.460Z')).toHaveLength(2);
+  });
+
+  it('status by code or class', () => {
+    const feed2 = new Feed();
+    const d = feed2.add(T0, cb());
+    expect(deliveryMatches(parseQuery('status:200'), d.summary)).toBe(true);
+    expect(deliveryMatches(parseQuery('status:2xx'), d.summary)).toBe(true);
+    expect(deliveryMatches(parseQuery('status:5xx'), d.summary)).toBe(false);
+    expect(deliveryMatches(parseQuery('state:sent'), d.summary)).toBe(false); // no message given
+    expect(deliveryMatches(parseQuery('method:post path:/call'), d.summary)).toBe(true);
+  });
+});
+
+describe('messageMatches', () => {
+  const feed = new Feed();
+  feed.add(T0, cb({ timestamp: at(0) }));
+  feed.add(T0 + 2000, cb({ type: 'DELIVERED', direction: 'inbound', channel: 'SMS', timestamp: at(1), message: null }));
+  const m = feed.message('ref-1', T0 + 10_000).summary;
+
+  it('decides from the summary when it can', () => {
+    expect(messageMatches(parseQuery('state:fell-back channel:SMS flag:fallback'), m)).toBe(true);
+    expect(messageMatches(parseQuery('-channel:SMS'), m)).toBe(false);
+    expect(messageMatches(parseQuery('user:5511 campaign:CAM ref:ref'), m)).toBe(true);
+    expect(messageMatches(parseQuery(`after:${new Date(T0 + 1000).toISOString()}`), m)).toBe(true);
+    expect(messageMatches(parseQuery(`before:${new Date(T0).toISOString()}`), m)).toBe(false);
+  });
+
+  it('answers null when only the deliveries can tell', () => {
+    expect(messageMatches(parseQuery('type:READ'), m)).toBeNull();
+    expect(messageMatches(parseQuery('hello'), m)).toBeNull();
+    // ... but a failing decidable term still excludes it
+    expect(messageMatches(parseQuery('type:READ state:read'), m)).toBe(false);
+  });
+});
