@@ -14,7 +14,8 @@ import type {
 } from './domain';
 import { ANOMALY_NAMES, FLAG_NAMES } from './domain';
 import { FALLBACK_GRACE_MS } from './constants';
-import { eventKeyOf, typeKey } from './callback';
+import { eventKeyOf, messageText, typeKey } from './callback';
+import { exceptionKind, statusCodeOf } from './classify';
 import { formatDuration } from './explain';
 
 export interface LifecycleDelivery {
@@ -146,18 +147,28 @@ export function buildMessage(reference: string, deliveries: LifecycleDelivery[],
  *  2. fell-back — a successful SMS event after the last failure (the documented no-RCS → SMS path), or SMS
  *     events with no failure and no RCS receipt (the exception was simply never received);
  *  3. blocked / failed — a failure (prepaid or duplicate block → blocked; exception or error → failed) with no
- *     successful event after it: a failure that was followed by progress was transient;
+ *     successful event after it: a failure that was followed by progress was transient. Two refinements:
+ *     an RCS sent echo after a no-RCS exception is not progress (the phone still has no RCS), and a duplicate
+ *     block only decides the state when nothing else succeeded — it reports a blocked *re-send*, while the
+ *     original send's lifecycle carries on;
  *  4. otherwise the furthest progress reached: read > delivered > sent (read implies delivered even when the
  *     DELIVERED callback is missing or later). A message with nothing recognisable yet counts as sent.
  */
 export function decideState(ordered: { at: number; cb: NormalizedCallback }[]): MessageState {
+  const anySuccess = ordered.some((e) => SUCCESS_KINDS.has(e.cb.kind));
   let lastFailure: { at: number; cb: NormalizedCallback } | null = null;
-  for (const e of ordered) if (FAILURE_KINDS.has(e.cb.kind)) lastFailure = e;
-  const after = lastFailure ? ordered.filter((e) => e.at > lastFailure.at) : ordered;
-  const successesAfter = after.filter((e) => SUCCESS_KINDS.has(e.cb.kind));
+  for (const e of ordered) {
+    if (!FAILURE_KINDS.has(e.cb.kind)) continue;
+    if (e.cb.kind === 'duplicate-blocked' && anySuccess) continue;
+    lastFailure = e;
+  }
+  const sms = (e: { cb: NormalizedCallback }) => e.cb.channel === 'SMS';
+  const noRcs = lastFailure !== null && isNoRcsException(lastFailure.cb);
+  const successesAfter = (lastFailure ? ordered.filter((e) => e.at > lastFailure.at) : ordered).filter(
+    (e) => SUCCESS_KINDS.has(e.cb.kind) && !(noRcs && e.cb.kind === 'sent' && !sms(e)),
+  );
 
   if (successesAfter.some((e) => e.cb.kind === 'reply')) return 'replied';
-  const sms = (e: { cb: NormalizedCallback }) => e.cb.channel === 'SMS';
   if (lastFailure) {
     if (successesAfter.some(sms)) return 'fell-back';
     if (successesAfter.length === 0) return BLOCK_KINDS.has(lastFailure.cb.kind) ? 'blocked' : 'failed';
@@ -203,8 +214,9 @@ function findAnomalies(
   }
 
   // Terminal = a failure nothing should follow. The one documented exception: SMS events after a no-RCS exception.
-  for (const failure of ordered.filter((e) => FAILURE_KINDS.has(e.cb.kind))) {
-    const noRcs = failure.deliveries.some((d) => d.flags.some((f) => f.flag === 'exception' && f.kind === 'rcs-unsupported'));
+  // A duplicate block is not terminal: it reports a blocked re-send; the original send carries on.
+  for (const failure of ordered.filter((e) => FAILURE_KINDS.has(e.cb.kind) && e.cb.kind !== 'duplicate-blocked')) {
+    const noRcs = isNoRcsException(failure.cb);
     const later = ordered.find(
       (e) => e.at > failure.at && e !== failure && !(noRcs && e.cb.channel === 'SMS'),
     );
@@ -217,9 +229,7 @@ function findAnomalies(
     }
   }
 
-  const noRcsException = ordered.find((e) =>
-    e.deliveries.some((d) => d.flags.some((f) => f.flag === 'exception' && f.kind === 'rcs-unsupported')),
-  );
+  const noRcsException = ordered.find((e) => isNoRcsException(e.cb));
   // A receipt or reply after the exception means the message got through after all: no fallback is owed.
   const gotThrough = (from: number) =>
     ordered.some((e) => e.at > from && (e.cb.kind === 'delivered' || e.cb.kind === 'read' || e.cb.kind === 'reply'));
@@ -252,6 +262,13 @@ function findAnomalies(
   if (drift.length > 0) out.push({ anomaly: 'field-drift', detail: `${drift.join('; ')} (in arrival order).` });
 
   return out;
+}
+
+/** The documented no-RCS exception (403/404), after which an SMS fallback is expected. */
+function isNoRcsException(cb: NormalizedCallback): boolean {
+  if (cb.kind !== 'exception') return false;
+  const text = messageText(cb.message);
+  return exceptionKind(statusCodeOf(text), text) === 'rcs-unsupported';
 }
 
 function unique(values: (string | null)[]): string[] {

@@ -239,3 +239,32 @@ describe('anomalies', () => {
     expect(m.summary).toMatchObject({ state: 'blocked', deliveryCount: 2, eventCount: 1, duplicateCount: 1 });
   });
 });
+
+describe('state refinements', () => {
+  it('an RCS sent echo stamped after a no-RCS exception does not undo the failure', () => {
+    const m = play(
+      [
+        [1, inbound('EXCEPTION', 1, { message: 'Request failed with status code 404' })],
+        [2, sent(2)],
+      ],
+      30,
+    );
+    expect(m.summary.state).toBe('failed');
+  });
+
+  it('a sent echo after a transient upstream error is progress', () => {
+    expect(play([[1, inbound('ERROR', 1, { message: 'Request failed with status code 503' })], [12, sent(11)]]).summary.state).toBe('sent');
+  });
+
+  it('a duplicate block reported after the original was delivered does not change its state', () => {
+    const m = play([
+      [1, sent(0)],
+      [3, inbound('DELIVERED', 2)],
+      [60, sent(59, { event_id: 'ev-9', status: 'bloqueado por duplicidade' })],
+      [90, inbound('READ', 89)],
+    ]);
+    expect(m.summary.state).toBe('read');
+    expect(m.summary.flags).toEqual(['duplicate-blocked']);
+    expect(m.summary.anomalies).toEqual([]);
+  });
+});
