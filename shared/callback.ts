@@ -87,6 +87,18 @@ const STATUS_TYPES: Record<string, { type: string; kind: EventKind }> = {
   suggestion_response: { type: 'suggestionResponse', kind: 'reply' },
 };
 
+/** Canonical spellings of every documented type (for autocomplete). */
+export const KNOWN_TYPES: readonly string[] = [
+  ...Object.values(OUTBOUND_CONTENT),
+  ...Object.values(INBOUND_CONTENT),
+  'suggestionResponse',
+  'DELIVERED',
+  'READ',
+  'EXCEPTION',
+  'ERROR',
+  'PREPAID_BLOCKED',
+];
+
 /** Older gateway versions put the duplicate-blocking notice ("bloqueado por duplicidade") in `type`. */
 export const DUPLICATE_BLOCK_RE = /duplicidade|duplicad|duplicate/i;
 

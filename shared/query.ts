@@ -1,7 +1,7 @@
 // The search box language: `type:EXCEPTION user:5511 campaign:"black friday" -flag:duplicate after:2026-11-28T10:00
 // "quoted free text" free words`. One parser for the store (filtering), the chips (toggling) and autocomplete.
 import { ANOMALY_NAMES, FLAG_NAMES, MESSAGE_STATES, type DeliverySummary, type MessageSummary } from './domain';
-import { EVENT_KINDS } from './callback';
+import { EVENT_KINDS, KNOWN_TYPES } from './callback';
 import { parseIsoTime } from './canonical';
 
 export type QueryField =
@@ -36,7 +36,7 @@ export interface ParsedQuery {
 }
 
 export const QUERY_FIELDS: { name: QueryField; description: string; values?: readonly string[] }[] = [
-  { name: 'type', description: 'callback type as canonicalized (Text, RichCard, DELIVERED, READ, EXCEPTION, ...)' },
+  { name: 'type', description: 'callback type, any casing (Text, RichCard, DELIVERED, READ, EXCEPTION, ...)', values: KNOWN_TYPES },
   { name: 'kind', description: 'what the event means, whatever the type spelling', values: EVENT_KINDS },
   { name: 'user', description: 'user_id (phone number); matches a prefix' },
   { name: 'campaign', description: 'campaign_name; quote names with spaces' },
@@ -373,4 +373,55 @@ export function messageMatches(parsed: ParsedQuery, m: MessageSummary): boolean 
     else if (hit === t.negate) return false;
   }
   return undecided ? null : true;
+}
+
+// ---- autocomplete ----
+
+export interface Completion {
+  /** replace q.slice(from, to) with `insert` */
+  from: number;
+  to: number;
+  /** the field whose value is being typed, or null while a field name / free word is typed */
+  field: QueryField | null;
+  /** what has been typed of the name or value so far */
+  prefix: string;
+  options: { label: string; insert: string; description: string }[];
+}
+
+/**
+ * What to offer at the caret: field names while a bare word is typed, vocabulary values after `field:`.
+ * For open fields (user, campaign, ref, ...) options are empty and the UI asks the store (suggestValues) with
+ * `field` and `prefix`, then inserts with formatValue.
+ */
+export function completeQuery(q: string, cursor: number = q.length): Completion {
+  const token = tokenize(q).find((t) => t.start <= cursor && cursor <= t.end) ?? null;
+  const start = token?.start ?? cursor;
+  const end = token?.end ?? cursor;
+  const sign = token?.negate ? '-' : '';
+  const nameStart = start + sign.length;
+  const field = token?.name ? resolveField(token.name) : null;
+  if (token && token.name !== null && field !== null) {
+    const def = QUERY_FIELDS.find((f) => f.name === field)!;
+    const prefix = token.value;
+    const valueFrom = nameStart + token.name.length + 1;
+    const options = (def.values ?? [])
+      .filter((v) => v.toLowerCase().startsWith(prefix.toLowerCase()))
+      .map((v) => ({ label: v, insert: formatValue(v), description: def.description }));
+    return { from: valueFrom, to: end, field, prefix, options };
+  }
+  const prefix = token && token.name === null && !token.quoted ? token.value : '';
+  const options =
+    token?.quoted
+      ? []
+      : QUERY_FIELDS.filter((f) => f.name.startsWith(prefix.toLowerCase())).map((f) => ({
+          label: `${f.name}:`,
+          insert: `${f.name}:`,
+          description: f.description,
+        }));
+  return { from: token ? nameStart : cursor, to: end, field: null, prefix, options };
+}
+
+/** A value ready to put after `field:` (quoted when it holds spaces or quotes). */
+export function formatValue(value: string): string {
+  return quoteIfNeeded(value, false);
 }

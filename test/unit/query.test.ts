@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatQuery, parseQuery, QUERY_FIELDS, toggleTerm, type QueryTerm } from '../../shared/query';
+import { completeQuery, formatQuery, formatValue, parseQuery, QUERY_FIELDS, toggleTerm, type QueryTerm } from '../../shared/query';
 import { FLAG_NAMES } from '../../shared/domain';
 
 describe('parseQuery', () => {
@@ -188,5 +188,38 @@ describe('relative times', () => {
   it('nonsense durations are errors', () => {
     expect(parseQuery('after:15y', now).errors).toHaveLength(1);
     expect(parseQuery('after:m', now).errors).toHaveLength(1);
+  });
+});
+
+describe('completeQuery', () => {
+  it('offers field names for a bare word', () => {
+    const c = completeQuery('type:READ st');
+    expect(c).toMatchObject({ from: 10, to: 12, field: null, prefix: 'st' });
+    expect(c.options.map((o) => o.label)).toEqual(['state:', 'status:']);
+    expect(completeQuery('').options).toHaveLength(QUERY_FIELDS.length);
+  });
+
+  it('offers vocabulary values after field:, keeping the negation', () => {
+    const q = 'x -flag:du';
+    const c = completeQuery(q);
+    expect(c).toMatchObject({ field: 'flag', prefix: 'du', from: 8, to: 10 });
+    expect(c.options.map((o) => o.label)).toEqual(['duplicate', 'duplicate-blocked']);
+    expect(q.slice(0, c.from) + c.options[0].insert + q.slice(c.to)).toBe('x -flag:duplicate');
+  });
+
+  it('type suggests documented types, any casing typed', () => {
+    expect(completeQuery('type:r').options.map((o) => o.label)).toEqual(['RichCard', 'READ']);
+    expect(completeQuery('type:te').options.map((o) => o.label)).toEqual(['Text', 'TEXT']);
+  });
+
+  it('open fields hand field and prefix to the store', () => {
+    expect(completeQuery('campaign:"black f')).toMatchObject({ field: 'campaign', prefix: 'black f', options: [] });
+    expect(formatValue('black friday')).toBe('"black friday"');
+  });
+
+  it('works at a caret in the middle', () => {
+    const q = 'state:fe flag:duplicate';
+    expect(completeQuery(q, 8)).toMatchObject({ field: 'state', prefix: 'fe', from: 6, to: 8 });
+    expect(completeQuery(q, 8).options.map((o) => o.label)).toEqual(['fell-back']);
   });
 });
