@@ -39,7 +39,8 @@ interface EventAcc {
   firstId: number;
 }
 
-export function buildMessage(reference: string, deliveries: LifecycleDelivery[], now: number): MessageDetail {
+/** Deliveries in arrival order, and their events in timestamp order (each with its deliveries in attempt order). */
+function groupEvents(reference: string, deliveries: LifecycleDelivery[]): { byArrival: LifecycleDelivery[]; ordered: EventAcc[] } {
   const byArrival = [...deliveries].sort((a, b) => a.summary.receivedAt - b.summary.receivedAt || a.summary.id - b.summary.id);
 
   const events = new Map<string, EventAcc>();
@@ -69,6 +70,11 @@ export function buildMessage(reference: string, deliveries: LifecycleDelivery[],
       (a, b) => (a.summary.attempt ?? 0) - (b.summary.attempt ?? 0) || a.summary.receivedAt - b.summary.receivedAt || a.summary.id - b.summary.id,
     );
   }
+  return { byArrival, ordered };
+}
+
+export function buildMessage(reference: string, deliveries: LifecycleDelivery[], now: number): MessageDetail {
+  const { byArrival, ordered } = groupEvents(reference, deliveries);
 
   const earliest = (pred: (e: EventAcc) => boolean): number | null => ordered.find(pred)?.at ?? null;
   const sentAt = earliest((e) => e.cb.kind === 'sent');
@@ -188,7 +194,7 @@ function findAnomalies(
   now: number,
 ): { anomaly: AnomalyName; detail: string }[] {
   const out: { anomaly: AnomalyName; detail: string }[] = [];
-  const time = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+  const time = (ms: number) => new Date(ms).toISOString().slice(11, 23) + ' UTC';
   const label = (e: EventAcc) => `${e.cb.type ?? '(no type)'}${e.cb.channel && e.cb.channel !== 'RCS' ? ` on ${e.cb.channel}` : ''}`;
 
   const reads = ordered.filter((e) => e.cb.kind === 'read');
@@ -229,18 +235,12 @@ function findAnomalies(
     }
   }
 
-  const noRcsException = ordered.find((e) => isNoRcsException(e.cb));
-  // A receipt or reply after the exception means the message got through after all: no fallback is owed.
-  const gotThrough = (from: number) =>
-    ordered.some((e) => e.at > from && (e.cb.kind === 'delivered' || e.cb.kind === 'read' || e.cb.kind === 'reply'));
-  if (noRcsException && !ordered.some((e) => e.cb.channel === 'SMS') && !gotThrough(noRcsException.at)) {
-    const waited = now - noRcsException.firstReceivedAt;
-    if (waited > FALLBACK_GRACE_MS) {
-      out.push({
-        anomaly: 'fallback-missing',
-        detail: `The phone has no RCS (${noRcsException.cb.type} received ${formatDuration(waited)} ago) and no SMS callback has followed: SMS fallback may not be configured.`,
-      });
-    }
+  const awaiting = awaitingFallback(ordered);
+  if (awaiting && now > awaiting.deadline) {
+    out.push({
+      anomaly: 'fallback-missing',
+      detail: `The phone has no RCS (${awaiting.exception.cb.type} received ${formatDuration(now - awaiting.exception.firstReceivedAt)} ago) and no SMS callback has followed: SMS fallback may not be configured.`,
+    });
   }
 
   const deliveredOn = new Set(ordered.filter((e) => e.cb.kind === 'delivered').map((e) => e.cb.channel));
@@ -262,6 +262,28 @@ function findAnomalies(
   if (drift.length > 0) out.push({ anomaly: 'field-drift', detail: `${drift.join('; ')} (in arrival order).` });
 
   return out;
+}
+
+/**
+ * A no-RCS exception still waiting for its SMS fallback, and when the wait turns into `fallback-missing`.
+ * A receipt or reply after the exception means the message got through after all: no fallback is owed.
+ */
+function awaitingFallback(ordered: EventAcc[]): { exception: EventAcc; deadline: number } | null {
+  const exception = ordered.find((e) => isNoRcsException(e.cb));
+  if (!exception || ordered.some((e) => e.cb.channel === 'SMS')) return null;
+  const gotThrough = ordered.some(
+    (e) => e.at > exception.at && (e.cb.kind === 'delivered' || e.cb.kind === 'read' || e.cb.kind === 'reply'),
+  );
+  return gotThrough ? null : { exception, deadline: exception.firstReceivedAt + FALLBACK_GRACE_MS };
+}
+
+/**
+ * When this message's state or anomalies will change by time passing alone (the fallback grace period running
+ * out), or null if they will not. A store that keeps message summaries must recompute them at that instant.
+ */
+export function summaryChangesAt(reference: string, deliveries: LifecycleDelivery[]): number | null {
+  const awaiting = awaitingFallback(groupEvents(reference, deliveries).ordered);
+  return awaiting ? awaiting.deadline + 1 : null;
 }
 
 /** The documented no-RCS exception (403/404), after which an SMS fallback is expected. */

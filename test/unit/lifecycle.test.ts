@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMessage } from '../../shared/lifecycle';
+import { buildMessage, summaryChangesAt } from '../../shared/lifecycle';
 import { FALLBACK_GRACE_MS } from '../../shared/constants';
 import { at, cb, Feed, samples, T0 } from './feed';
 
@@ -266,5 +266,26 @@ describe('state refinements', () => {
     expect(m.summary.state).toBe('read');
     expect(m.summary.flags).toEqual(['duplicate-blocked']);
     expect(m.summary.anomalies).toEqual([]);
+  });
+});
+
+describe('summaryChangesAt', () => {
+  it('is the end of the fallback grace period while an SMS is owed, null otherwise', () => {
+    const feed = new Feed();
+    feed.add(T0 + 1000, cb({ type: 'Text', timestamp: at(0) }));
+    feed.add(T0 + 2000, cb({ type: 'EXCEPTION', direction: 'inbound', timestamp: at(1), message: 'Request failed with status code 403' }));
+    const due = summaryChangesAt('ref-1', feed.lifecycleDeliveries('ref-1'))!;
+    expect(due).toBe(T0 + 2000 + FALLBACK_GRACE_MS + 1);
+    expect(feed.message('ref-1', due - 1).summary.anomalies).toEqual([]);
+    expect(feed.message('ref-1', due).summary.anomalies).toEqual(['fallback-missing']);
+    feed.add(T0 + 3000, cb({ type: 'Text', channel: 'SMS', timestamp: at(2) }));
+    expect(summaryChangesAt('ref-1', feed.lifecycleDeliveries('ref-1'))).toBeNull();
+  });
+
+  it('nothing pending for an ordinary message', () => {
+    const feed = new Feed();
+    feed.addLifecycle(samples.lifecycles.happy_path_with_click);
+    const ref = '2c7e9a41-0b6f-4d1e-8f3a-91c2d5e7b004';
+    expect(summaryChangesAt(ref, feed.lifecycleDeliveries(ref))).toBeNull();
   });
 });
