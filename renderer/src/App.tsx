@@ -1,0 +1,151 @@
+// The inspector window: toolbar, chips, list on the left, timeline / delivery on the right, status bar.
+import { useEffect, useRef, useState } from 'react';
+import type { View } from './store/inspector-store';
+import { useInspector, useInspectorStore } from './store/context';
+import { Chips } from './components/Chips';
+import { DeliveryDetail } from './components/DeliveryDetail';
+import { DeliveryList } from './components/DeliveryList';
+import { FirstRun } from './components/FirstRun';
+import { Icon } from './components/Icons';
+import { MessageList } from './components/MessageList';
+import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
+import { StatusBar } from './components/StatusBar';
+import { Timeline } from './components/Timeline';
+
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+
+export function App() {
+  const store = useInspectorStore();
+  const view = useInspector((s) => s.view);
+  const paused = useInspector((s) => s.paused);
+  const pendingNew = useInspector((s) => s.pendingNew);
+  const status = useInspector((s) => s.status);
+  const query = useInspector((s) => s.query);
+  const counts = useInspector((s) => s.counts);
+  const hasDetail = useInspector((s) => s.selectedRef !== null || s.selectedDeliveryId !== null);
+  const error = useInspector((s) => s.error);
+  const urlChanged = useInspector((s) => s.urlChanged);
+  const warnings = useInspector((s) => s.warnings);
+  const searchRef = useRef<SearchBoxHandle>(null);
+  const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null);
+
+  useEffect(() => store.getState().start(), [store]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (isTyping(e.target)) return;
+      const s = store.getState();
+      const move = (delta: number) => {
+        e.preventDefault();
+        const idx = s.moveCursor(delta);
+        if (idx !== null) setScrollTo({ index: idx, seq: Date.now() });
+      };
+      switch (e.key) {
+        case 'j':
+        case 'ArrowDown':
+          return move(1);
+        case 'k':
+        case 'ArrowUp':
+          return move(-1);
+        case 'PageDown':
+          return move(20);
+        case 'PageUp':
+          return move(-20);
+        case 'Enter':
+          e.preventDefault();
+          return s.openCursor();
+        case '/':
+          e.preventDefault();
+          return searchRef.current?.focus();
+        case 'Escape':
+          if (s.selectedDeliveryId !== null && s.selectedRef !== null && s.view === 'messages') return s.selectDelivery(null);
+          if (s.selectedRef !== null || s.selectedDeliveryId !== null) return s.closeDetail();
+          if (s.query) return s.setQuery('');
+          return;
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+
+  const showFirstRun = status !== null && status.deliveriesTotal === 0 && !query;
+  const tab = (v: View, label: string, n: number | undefined) => (
+    <button role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => store.getState().setView(v)}>
+      {label}
+      {n !== undefined ? <span className="tab-count">{n.toLocaleString('en-US')}</span> : null}
+    </button>
+  );
+
+  return (
+    <div className="app">
+      <header className="toolbar">
+        <div className="brand" title="RCS Callback Inspector">
+          <Icon name="inbox" size={16} /> <span>RCS Callback Inspector</span>
+        </div>
+        <div className="view-tabs" role="tablist">
+          {tab('messages', 'Messages', counts?.messages)}
+          {tab('deliveries', 'All deliveries', counts?.deliveries)}
+        </div>
+        <SearchBox ref={searchRef} />
+        {pendingNew > 0 ? (
+          <button className="btn new-pill" onClick={() => (store.getState().showNew(), setScrollTo({ index: 0, seq: Date.now() }))} data-testid="new-indicator">
+            {pendingNew.toLocaleString('en-US')} new
+          </button>
+        ) : null}
+        <button className={`btn ${paused ? 'warn' : ''}`} onClick={() => store.getState().togglePause()} aria-pressed={paused} title="Stop rows from moving while you read">
+          <Icon name={paused ? 'play' : 'pause'} size={12} /> {paused ? 'Resume live' : 'Pause live'}
+        </button>
+      </header>
+      <Chips />
+      {urlChanged ? (
+        <div className="banner warn" role="alert">
+          <Icon name="exception" size={14} /> The public URL changed ({urlChanged.reason}). Update the gateway's callback URL to{' '}
+          <code className="mono">{urlChanged.newUrl}</code>
+          <button className="icon-btn" aria-label="Dismiss" onClick={() => store.getState().dismissUrlChanged()}><Icon name="close" size={12} /></button>
+        </div>
+      ) : null}
+      {warnings.length > 0 ? (
+        <div className="banner info" role="status">
+          <Icon name="exception" size={14} /> {warnings[warnings.length - 1].message}
+        </div>
+      ) : null}
+      <main className={`main ${hasDetail ? 'with-detail' : ''}`}>
+        <section className="list-pane">
+          {showFirstRun ? <FirstRun /> : view === 'messages' ? <MessageList scrollToIndex={scrollTo} /> : <DeliveryList scrollToIndex={scrollTo} />}
+        </section>
+        {hasDetail ? <DetailPane /> : null}
+      </main>
+      {error ? (
+        <div className="error-toast" role="alert">
+          <Icon name="error" size={14} /> <span>{error}</span>
+          <button className="icon-btn" aria-label="Dismiss" onClick={() => store.getState().dismissError()}><Icon name="close" size={12} /></button>
+        </div>
+      ) : null}
+      <StatusBar />
+    </div>
+  );
+}
+
+function DetailPane() {
+  const store = useInspectorStore();
+  const message = useInspector((s) => s.messageDetail);
+  const delivery = useInspector((s) => s.deliveryDetail);
+  const deliveryId = useInspector((s) => s.selectedDeliveryId);
+  const loading = useInspector((s) => s.detailLoading);
+  return (
+    <aside className="detail-pane" aria-label="Detail">
+      <button className="icon-btn close-detail" title="Close (Esc)" aria-label="Close detail" onClick={() => store.getState().closeDetail()}>
+        <Icon name="close" size={14} />
+      </button>
+      {deliveryId !== null ? (
+        delivery ? <DeliveryDetail key={delivery.id} d={delivery} /> : <p className="dim pad">{loading ? 'Loading delivery…' : 'Delivery not found.'}</p>
+      ) : message ? (
+        <Timeline detail={message} />
+      ) : (
+        <p className="dim pad">{loading ? 'Loading timeline…' : 'Message not found.'}</p>
+      )}
+    </aside>
+  );
+}

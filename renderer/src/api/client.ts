@@ -1,0 +1,35 @@
+// The one seam between the UI and the core. Two transports implement it (Electron bridge, HTTP+WS for `serve`);
+// stores take a client so tests can hand them a fake.
+import type { Api, ApiEventBatch } from '../../../shared/api';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
+
+export interface ConnectionInfo {
+  state: ConnectionState;
+  /** reconnecting: when the next try happens (epoch ms) */
+  nextTryAt: number | null;
+  attempt: number;
+}
+
+export interface ApiClient {
+  api: Api;
+  subscribe(listener: (batch: ApiEventBatch) => void): () => void;
+  /** live-event channel health; the bridge is always open */
+  onConnection?(listener: (info: ConnectionInfo) => void): () => void;
+}
+
+/** An error from the core, carrying the message meant for the user. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly call: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

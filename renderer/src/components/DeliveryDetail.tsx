@@ -1,0 +1,123 @@
+// One delivery: what arrived (preview, JSON, raw request), what it means, and what we can do with it.
+import { useMemo, useState } from 'react';
+import type { DeliveryDetail as Detail } from '../../../shared/domain';
+import { explainFlag } from '../../../shared/explain';
+import { errorMessage } from '../api/client';
+import { copyText } from '../lib/clipboard';
+import { formatBytes, formatFullTime } from '../lib/format';
+import { useApi, useInspector, useInspectorStore } from '../store/context';
+import { FlagBadge, StatusCode } from './Badges';
+import { Icon } from './Icons';
+import { JsonTree } from './JsonTree';
+import { LongText, Preview } from './Preview';
+import { ReplayPanel } from './ReplayPanel';
+
+type Tab = 'preview' | 'json' | 'request' | 'replay';
+const RAW_CUT = 100_000;
+
+export function DeliveryDetail({ d }: { d: Detail }) {
+  const store = useInspectorStore();
+  const api = useApi();
+  const hasRef = useInspector((s) => s.selectedRef !== null);
+  const [tab, setTab] = useState<Tab>(d.callback ? 'preview' : 'request');
+  const [toast, setToast] = useState<string | null>(null);
+  const flash = (t: string) => {
+    setToast(t);
+    setTimeout(() => setToast(null), 1500);
+  };
+  const parsed = useMemo(() => {
+    try {
+      return { ok: true as const, value: JSON.parse(d.bodyText) as unknown };
+    } catch (err) {
+      return { ok: false as const, error: errorMessage(err) };
+    }
+  }, [d.bodyText]);
+
+  const copyCurl = async () => {
+    try {
+      const curl = await api.copyAsCurl({ deliveryId: d.id });
+      if (await copyText(curl)) flash('cURL command copied');
+      else store.getState().reportError('The clipboard is not available here.');
+    } catch (err) {
+      store.getState().reportError(errorMessage(err));
+    }
+  };
+
+  return (
+    <div className="delivery-detail" data-testid="delivery-detail" data-delivery-id={d.id}>
+      <div className="detail-head">
+        <div className="detail-title">
+          {hasRef ? (
+            <button className="btn small ghost" onClick={() => store.getState().selectDelivery(null)} title="Back to the message timeline">
+              <Icon name="back" size={12} /> Timeline
+            </button>
+          ) : null}
+          <span className="mono">#{d.id}</span>
+          <strong>{d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind)}</strong>
+          {d.channel ? <span className={`channel ch-${d.channel.toLowerCase()}`}>{d.channel}</span> : null}
+          {d.attempt ? <span className="dim">attempt {d.attempt}</span> : null}
+          <span className="spacer" />
+          <button className="btn small" onClick={() => void copyCurl()}><Icon name="copy" size={12} /> Copy as cURL</button>
+          <button className="btn small" onClick={() => setTab('replay')}><Icon name="replay" size={12} /> Replay…</button>
+        </div>
+        <dl className="facts">
+          <dt>Received</dt><dd className="mono">{formatFullTime(d.receivedAt)}</dd>
+          <dt>Answered</dt><dd><StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>{d.rejectReason ? <span className="bad-text"> — {d.rejectReason}</span> : null}</dd>
+          <dt>Request</dt><dd className="mono">{d.method} {d.path}{d.query ? `?${d.query}` : ''} · {formatBytes(d.bodySize)} from {d.remoteAddress}</dd>
+          {d.reference ? (<><dt>Reference</dt><dd className="mono">{d.reference}</dd></>) : null}
+          {d.eventId ? (<><dt>event_id</dt><dd className="mono">{d.eventId}</dd></>) : null}
+        </dl>
+        {d.flagDetails.length > 0 ? (
+          <ul className="flag-explain">
+            {d.flagDetails.map((f, i) => (
+              <li key={i}><FlagBadge flag={f.flag} /> <LongText text={explainFlag(f)} cut={600} /></li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+      <div className="tabs" role="tablist">
+        {(['preview', 'json', 'request', 'replay'] as Tab[]).map((t) => (
+          <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'on' : ''} onClick={() => setTab(t)}>
+            {t === 'preview' ? 'Preview' : t === 'json' ? 'JSON' : t === 'request' ? 'Raw request' : `Replay${d.forwards.length ? ` (${d.forwards.length})` : ''}`}
+          </button>
+        ))}
+        {toast ? <span className="toast-inline" role="status">{toast}</span> : null}
+      </div>
+      <div className="tab-body">
+        {tab === 'preview' ? (
+          d.callback ? <Preview callback={d.callback} /> : <p className="dim">This delivery has no valid callback to preview; see the raw request.</p>
+        ) : null}
+        {tab === 'json' ? (
+          parsed.ok ? <JsonTree value={parsed.value} onCopied={(w) => flash(`Copied ${w}`)} /> : <p className="bad-text">Body is not JSON: {parsed.error}</p>
+        ) : null}
+        {tab === 'request' ? <RawRequest d={d} onCopied={flash} /> : null}
+        {tab === 'replay' ? <ReplayPanel d={d} /> : null}
+      </div>
+    </div>
+  );
+}
+
+function RawRequest({ d, onCopied }: { d: Detail; onCopied: (t: string) => void }) {
+  const [all, setAll] = useState(false);
+  const body = all ? d.bodyText : d.bodyText.slice(0, RAW_CUT);
+  return (
+    <div className="raw">
+      <div className="raw-line mono">{d.method} {d.path}{d.query ? `?${d.query}` : ''}</div>
+      <table className="headers mono">
+        <tbody>
+          {d.headers.map(([k, v], i) => (
+            <tr key={i}><td className="h-name">{k}</td><td className="h-val"><LongText text={v} cut={500} /></td></tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="raw-tools">
+        <span className="dim">{formatBytes(d.bodySize)}{d.bodyTruncated ? ' — body truncated in storage' : ''}</span>
+        <button className="btn small" onClick={() => void copyText(d.bodyText).then(() => onCopied('Body copied'))}><Icon name="copy" size={12} /> Copy body</button>
+      </div>
+      <pre className="raw-body mono">{body}</pre>
+      {!all && d.bodyText.length > RAW_CUT ? (
+        <button className="link-btn" onClick={() => setAll(true)}>show all {d.bodyText.length.toLocaleString('en-US')} chars</button>
+      ) : null}
+    </div>
+  );
+}

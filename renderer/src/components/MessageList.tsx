@@ -1,0 +1,71 @@
+// One row per reference: where each message is in its lifecycle and what went wrong.
+import type { MessageSummary } from '../../../shared/domain';
+import { FLAG_NAMES } from '../../../shared/domain';
+import { clip, formatAgo, formatTime } from '../lib/format';
+import { useInspector, useInspectorStore } from '../store/context';
+import { AnomalyBadge, FlagBadge, StateBadge } from './Badges';
+import { useNow } from './useNow';
+import { VirtualList } from './VirtualList';
+
+export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number; seq: number } | null }) {
+  const store = useInspectorStore();
+  const cursorKey = useInspector((s) => s.cursorKey);
+  const selectedRef = useInspector((s) => s.selectedRef);
+  const query = useInspector((s) => s.query);
+  const now = useNow(5000);
+
+  const renderRow = (m: MessageSummary | undefined, index: number) => {
+    if (!m) return <div className="vrow placeholder" aria-hidden>{index + 1}</div>;
+    const cls = ['vrow', 'mrow'];
+    if (m.reference === cursorKey) cls.push('cursor');
+    if (m.reference === selectedRef) cls.push('selected');
+    const onlyDup = m.duplicateCount > 0 && !m.flags.includes('duplicate');
+    return (
+      <div
+        className={cls.join(' ')}
+        role="row"
+        aria-selected={m.reference === selectedRef}
+        data-reference={m.reference}
+        onClick={() => store.getState().selectMessage(m.reference)}
+      >
+        <span className="c-state"><StateBadge state={m.state} /></span>
+        <span className="c-user mono" title={m.userId ?? ''}>{m.userId ?? '—'}</span>
+        <span className="c-campaign" title={m.campaign ?? ''}>{clip(m.campaign, 60) || '—'}</span>
+        <span className="c-last" title={`last: ${m.lastType ?? m.lastKind} at ${formatTime(m.lastReceivedAt, now)}`}>
+          {m.lastType ?? m.lastKind}
+          {m.channels.includes('SMS') ? <span className="path-hint">{m.channels.join(' → ')}</span> : null}
+        </span>
+        <span className="c-ago" title={m.sentAt ? `sent ${new Date(m.sentAt).toISOString()}` : 'no sent echo received'}>
+          {formatAgo(m.sentAt ?? m.firstReceivedAt, now)}
+        </span>
+        <span className="c-counts mono" title={`${m.deliveryCount} deliveries, ${m.eventCount} events`}>
+          {m.deliveryCount}/{m.eventCount}
+        </span>
+        <span className="c-flags">
+          {FLAG_NAMES.filter((f) => m.flags.includes(f)).map((f) => (
+            <FlagBadge key={f} flag={f} count={m.flagCounts[f]} />
+          ))}
+          {onlyDup ? <FlagBadge flag="duplicate" count={m.duplicateCount} /> : null}
+          {m.anomalies.map((a) => <AnomalyBadge key={a} anomaly={a} />)}
+        </span>
+        <span className="c-ref mono" title={m.reference}>{m.reference}</span>
+      </div>
+    );
+  };
+
+  return (
+    <VirtualList<MessageSummary>
+      view="messages"
+      className="messages"
+      scrollToIndex={scrollToIndex}
+      renderRow={renderRow}
+      empty={query ? <>No message matches <code>{query}</code>.</> : <>No messages yet.</>}
+      header={
+        <div className="vrow mrow head" role="row">
+          <span>State</span><span>User</span><span>Campaign</span><span>Last event</span><span>Sent</span>
+          <span title="deliveries / events">Dlv/Evt</span><span>Flags</span><span>Reference</span>
+        </div>
+      }
+    />
+  );
+}

@@ -1,0 +1,187 @@
+// What the phone showed (or what the user sent), drawn from plain elements. Nothing from the payload is ever
+// parsed as HTML, only http(s) URLs become links (opened outside the app), and images load only on request.
+import { useState, type ReactNode } from 'react';
+import type { NormalizedCallback } from '../../../shared/domain';
+import { openExternal, safeHttpUrl } from '../lib/safe-url';
+import { Icon } from './Icons';
+
+const TEXT_CUT = 4000;
+type Obj = Record<string, unknown>;
+const asObj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+
+export function Preview({ callback }: { callback: NormalizedCallback }) {
+  const msg = callback.message;
+  const out = (() => {
+    if (msg === null || msg === undefined) return <p className="dim">No message content: a status callback ({callback.type ?? callback.kind}).</p>;
+    if (typeof msg === 'string') return <div className={`bubble ${callback.kind === 'exception' || callback.kind === 'error' ? 'bubble-bad' : ''}`}><LongText text={msg} /></div>;
+    const o = asObj(msg);
+    if (!o) return <p className="dim">Message is {Array.isArray(msg) ? 'an array' : typeof msg}; see JSON.</p>;
+    return <Content o={o} inbound={callback.direction === 'inbound'} />;
+  })();
+  return (
+    <div className="preview" data-testid="preview">
+      <div className="preview-meta dim">
+        {callback.direction ?? '?'} · {callback.channel ?? '?'} · {callback.type ?? '?'}
+      </div>
+      {out}
+      {callback.vars && Object.keys(callback.vars).length > 0 ? (
+        <div className="vars">
+          <span className="dim">vars</span>
+          {Object.entries(callback.vars).slice(0, 50).map(([k, v]) => (
+            <span key={k} className="var mono">{k}=<LongText text={typeof v === 'string' ? v : JSON.stringify(v) ?? ''} cut={200} /></span>
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function Content({ o, inbound }: { o: Obj; inbound: boolean }) {
+  const ct = (str(o.contentType) ?? '').toLowerCase();
+  const inner = asObj(o.message);
+  const bubbleCls = `bubble ${inbound ? 'bubble-in' : ''}`;
+  if (ct === 'text' || (!ct && str(o.text))) return <div className={bubbleCls}><LongText text={str(o.text) ?? ''} /></div>;
+  if (ct === 'image' || ct === 'video') {
+    const m = asObj(o[ct]) ?? {};
+    const url = str(m.url) ?? str(m.fileUri) ?? str(m.fileUrl);
+    return (
+      <div className={bubbleCls}>
+        <Media url={url} kind={ct} />
+        {str(m.fileName) ? <div className="dim">{str(m.fileName)} {str(m.mimeType) ? `(${str(m.mimeType)})` : ''}</div> : null}
+      </div>
+    );
+  }
+  if (ct === 'richcard' && inner) return <Card c={inner} />;
+  if (ct === 'carousel' && inner) {
+    const items = Array.isArray(inner.items) ? inner.items : [];
+    return (
+      <div>
+        {str(inner.text) ? <div className="bubble"><LongText text={str(inner.text)!} /></div> : null}
+        <div className="carousel">
+          {items.slice(0, 20).map((it, i) => {
+            const c = asObj(it);
+            return c ? <Card key={i} c={c} /> : null;
+          })}
+        </div>
+      </div>
+    );
+  }
+  if (ct === 'suggestionresponse') {
+    const r = asObj(o.suggestionResponse) ?? {};
+    return (
+      <div className={`${bubbleCls} tap`}>
+        <Icon name="reply" size={12} /> tapped <strong><LongText text={str(r.text) ?? '?'} cut={300} /></strong>
+        <div className="dim mono">{str(r.type)} · postbackData: <LongText text={str(r.postbackData) ?? '—'} cut={300} /></div>
+      </div>
+    );
+  }
+  if (ct === 'location') {
+    const l = asObj(o.location) ?? {};
+    const lat = Number(str(l.latitude));
+    const lon = Number(str(l.longitude));
+    const ok = Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+    return (
+      <div className={bubbleCls}>
+        <Icon name="pin" size={14} /> <span className="mono">{str(l.latitude)}, {str(l.longitude)}</span>
+        {ok ? (
+          <div>
+            <ExternalLink url={`https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`}>Open map</ExternalLink>
+          </div>
+        ) : <div className="dim">not a valid coordinate</div>}
+      </div>
+    );
+  }
+  return <p className="dim">Content type “{ct || 'none'}” has no preview; see JSON.</p>;
+}
+
+function Card({ c }: { c: Obj }) {
+  const suggestions = Array.isArray(c.suggestions) ? c.suggestions : [];
+  return (
+    <div className="card">
+      <Media url={str(c.fileUrl) ?? str(c.imageUrl)} kind="image" />
+      {str(c.title) ? <div className="card-title"><LongText text={str(c.title)!} cut={300} /></div> : null}
+      {str(c.description) ? <div className="card-desc"><LongText text={str(c.description)!} cut={1000} /></div> : null}
+      {suggestions.length ? <Suggestions list={suggestions} /> : null}
+    </div>
+  );
+}
+
+function Suggestions({ list }: { list: unknown[] }) {
+  return (
+    <div className="suggestions">
+      {list.slice(0, 20).map((s, i) => {
+        const o = asObj(s) ?? {};
+        const type = (str(o.type) ?? '').toLowerCase();
+        const title = str(o.title) ?? '?';
+        const value = str(o.value) ?? '';
+        if (type === 'openurl' || type === 'url') {
+          const url = safeHttpUrl(value);
+          return url ? (
+            <ExternalLink key={i} url={url} className="sugg sugg-url"><Icon name="link" size={11} /> <LongText text={title} cut={100} /></ExternalLink>
+          ) : (
+            <span key={i} className="sugg sugg-blocked" title="Not an http(s) link: not clickable">
+              <Icon name="blocked" size={11} /> <LongText text={title} cut={100} /> <span className="mono dim"><LongText text={value} cut={100} /></span>
+            </span>
+          );
+        }
+        return (
+          <span key={i} className="sugg" title={`${type}: ${value.slice(0, 300)}`}>
+            {type === 'call' ? <Icon name="plug" size={11} /> : <Icon name="reply" size={11} />} <LongText text={title} cut={100} />
+            {type === 'call' ? <span className="mono dim"> {value.slice(0, 40)}</span> : null}
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
+function Media({ url, kind }: { url: string | null; kind: string }) {
+  const [load, setLoad] = useState(false);
+  if (!url) return null;
+  const safe = safeHttpUrl(url);
+  if (!safe) return <div className="media blocked mono"><Icon name="blocked" size={12} /> not an http(s) URL: <LongText text={url} cut={200} /></div>;
+  if (kind === 'image' && load) return <img className="media-img" src={safe} alt="remote content" referrerPolicy="no-referrer" />;
+  return (
+    <div className="media">
+      <Icon name="image" size={16} />
+      <span className="mono media-url"><LongText text={safe} cut={200} /></span>
+      {kind === 'image' ? (
+        <button className="btn small" onClick={() => setLoad(true)} title="Fetches the image from the remote server">Load image</button>
+      ) : (
+        <ExternalLink url={safe} className="btn small">Open {kind}</ExternalLink>
+      )}
+    </div>
+  );
+}
+
+function ExternalLink({ url, children, className }: { url: string; children: ReactNode; className?: string }) {
+  const safe = safeHttpUrl(url);
+  if (!safe) return <span className={className}>{children}</span>;
+  return (
+    <a
+      href={safe}
+      target="_blank"
+      rel="noopener noreferrer"
+      className={className ?? 'ext'}
+      title={safe}
+      onClick={(e) => {
+        e.preventDefault();
+        openExternal(safe);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+export function LongText({ text, cut = TEXT_CUT }: { text: string; cut?: number }) {
+  const [full, setFull] = useState(false);
+  if (full || text.length <= cut) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, cut)}
+      <button className="link-btn" onClick={(e) => (e.stopPropagation(), setFull(true))}>… {(text.length - cut).toLocaleString('en-US')} more chars</button>
+    </>
+  );
+}

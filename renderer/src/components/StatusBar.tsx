@@ -1,0 +1,60 @@
+// Bottom line: where callbacks arrive, whether the tunnel is up, how much is stored, whether the UI is live.
+import type { TunnelStatus } from '../../../shared/api';
+import { formatBytes } from '../lib/format';
+import { useInspector } from '../store/context';
+import { Icon } from './Icons';
+import { useNow } from './useNow';
+
+const TUNNEL_TONE: Record<TunnelStatus['state'], string> = {
+  online: 'good',
+  connecting: 'info',
+  reconnecting: 'warn',
+  offline: 'bad',
+  disabled: 'muted',
+};
+
+export function TunnelState({ status }: { status: TunnelStatus }) {
+  const now = useNow(1000);
+  const wait = status.state === 'reconnecting' && status.nextTryAt ? Math.max(0, Math.round((status.nextTryAt - now) / 1000)) : null;
+  return (
+    <span className={`tunnel tone-${TUNNEL_TONE[status.state]}`} title={status.reason ?? ''} data-tunnel-state={status.state}>
+      <span className="dot" aria-hidden /> {status.state}
+      {wait !== null ? ` (try ${status.attempt}, next in ${wait} s)` : ''}
+    </span>
+  );
+}
+
+export function StatusBar() {
+  const status = useInspector((s) => s.status);
+  const conn = useInspector((s) => s.connection);
+  const paused = useInspector((s) => s.paused);
+  const now = useNow(1000);
+  return (
+    <footer className="statusbar" data-testid="statusbar">
+      <span className={`live tone-${conn.state === 'open' ? (paused ? 'warn' : 'good') : 'bad'}`} data-connection={conn.state}>
+        <span className="dot" aria-hidden />
+        {conn.state === 'open'
+          ? paused ? 'paused' : 'live'
+          : conn.state === 'connecting'
+            ? 'connecting…'
+            : `disconnected — retrying${conn.nextTryAt ? ` in ${Math.max(0, Math.round((conn.nextTryAt - now) / 1000))} s` : ''}`}
+      </span>
+      {status ? (
+        <>
+          <span title="Local receiver"><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
+          <span title="Tunnel">
+            <Icon name="globe" size={11} /> <TunnelState status={status.tunnel} />
+            {status.tunnel.publicUrl ? <span className="mono"> {status.tunnel.publicUrl}</span> : null}
+          </span>
+          <span className="spacer" />
+          <span data-testid="deliveries-today">{status.deliveriesToday.toLocaleString('en-US')} today</span>
+          <span>{status.deliveriesTotal.toLocaleString('en-US')} deliveries · {status.messagesTotal.toLocaleString('en-US')} messages</span>
+          <span title={status.dataDir}>{formatBytes(status.storeBytes)} stored</span>
+          <span className="dim">v{status.version}</span>
+        </>
+      ) : (
+        <span className="dim">loading status…</span>
+      )}
+    </footer>
+  );
+}

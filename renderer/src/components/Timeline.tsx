@@ -1,0 +1,136 @@
+// A message's lifecycle: events in timestamp order, grouped by event_id, each with its delivery attempts.
+import { RETRY_SCHEDULE_MS } from '../../../shared/constants';
+import type { DeliverySummary, FlagDetail, MessageDetail, TimelineEvent } from '../../../shared/domain';
+import { describeRetryGap, explainAnomaly, explainFlag, explainState, formatDuration } from '../../../shared/explain';
+import { copyText } from '../lib/clipboard';
+import { formatFullTime, formatTime } from '../lib/format';
+import { useInspector, useInspectorStore } from '../store/context';
+import { AnomalyBadge, FlagBadge, StateBadge, StatusCode } from './Badges';
+import { Icon, type IconName } from './Icons';
+
+const KIND_ICON: Record<string, IconName> = {
+  sent: 'sent',
+  delivered: 'check',
+  read: 'checks',
+  reply: 'reply',
+  exception: 'exception',
+  error: 'error',
+  'prepaid-blocked': 'coin',
+  'duplicate-blocked': 'blocked',
+  unknown: 'invalid',
+};
+
+/** flag details worth a sentence in the timeline (duplicates get their own per-attempt line) */
+const explainable = (f: FlagDetail) => f.flag !== 'duplicate';
+
+export function Timeline({ detail }: { detail: MessageDetail }) {
+  const { summary: m, durations } = detail;
+  const byKey = new Map(detail.events.map((e) => [e.key, e]));
+  const path = m.channels.length > 1 || m.channels.includes('SMS') ? m.channels.join(' → ') : null;
+  return (
+    <div className="timeline" data-testid="timeline">
+      <div className="detail-head">
+        <div className="detail-title">
+          <StateBadge state={m.state} />
+          <span className="mono ref" title="reference">{m.reference}</span>
+          <button className="icon-btn" title="Copy reference" aria-label="Copy reference" onClick={() => void copyText(m.reference)}>
+            <Icon name="copy" size={12} />
+          </button>
+        </div>
+        <div className="detail-sub">
+          <span>{explainState(m.state)}</span>
+        </div>
+        <dl className="facts">
+          <dt>User</dt><dd className="mono">{m.userId ?? '—'}</dd>
+          <dt>Campaign</dt><dd>{m.campaign ?? '—'}</dd>
+          {path ? (<><dt>Path</dt><dd className="fallback-path" data-testid="fallback-path">{path}</dd></>) : null}
+          <dt>Sent</dt><dd className="mono">{formatFullTime(m.sentAt)}</dd>
+          <dt>→ delivered</dt><dd className="mono">{durations.toDelivered === null ? '—' : formatDuration(durations.toDelivered)}</dd>
+          <dt>→ read</dt><dd className="mono">{durations.toRead === null ? '—' : formatDuration(durations.toRead)}</dd>
+          <dt>→ replied</dt><dd className="mono">{durations.toReplied === null ? '—' : formatDuration(durations.toReplied)}</dd>
+          <dt>Deliveries</dt><dd>{m.deliveryCount} for {m.eventCount} events{m.duplicateCount ? `, ${m.duplicateCount} duplicate` : ''}</dd>
+        </dl>
+        {detail.anomalyDetails.length > 0 ? (
+          <ul className="anomalies">
+            {detail.anomalyDetails.map((a, i) => (
+              <li key={i}><AnomalyBadge anomaly={a.anomaly} /> {a.detail || explainAnomaly(a.anomaly)}</li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+      {detail.eventIds.map((g, gi) => (
+        <section className="event-group" key={`${g.eventId}-${gi}`}>
+          <header className="event-group-head">
+            <span className="dim">event_id</span> <span className="mono">{g.eventId ?? '(none)'}</span>
+          </header>
+          {g.eventKeys.map((k) => {
+            const ev = byKey.get(k);
+            return ev ? <EventCard key={k} ev={ev} /> : null;
+          })}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function EventCard({ ev }: { ev: TimelineEvent }) {
+  const notes = ev.flagDetails.filter(explainable);
+  return (
+    <div className={`event kind-${ev.kind}`} data-kind={ev.kind}>
+      <div className="event-head">
+        <Icon name={KIND_ICON[ev.kind] ?? 'invalid'} size={14} />
+        <span className="event-type">{ev.type ?? ev.kind}</span>
+        <span className={`channel ch-${(ev.channel ?? '').toLowerCase()}`}>{ev.channel ?? '—'}</span>
+        <span className="dim">{ev.direction}</span>
+        <span className="spacer" />
+        <span className="mono dim" title={formatFullTime(ev.timestamp)}>{formatTime(ev.timestamp)}</span>
+      </div>
+      {notes.map((f, i) => (
+        <p key={i} className={`explain flag-${f.flag}`}><FlagBadge flag={f.flag} /> {explainFlag(f)}</p>
+      ))}
+      <table className="attempts">
+        <tbody>
+          {ev.deliveries.map((d, i) => (
+            <AttemptRow key={d.id} d={d} prev={i > 0 ? ev.deliveries[i - 1] : null} index={i} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AttemptRow({ d, prev, index }: { d: DeliverySummary; prev: DeliverySummary | null; index: number }) {
+  const store = useInspectorStore();
+  const selected = useInspector((s) => s.selectedDeliveryId === d.id);
+  const attempt = d.attempt ?? index + 1;
+  let gap: { text: string; fits: boolean | null } | null = null;
+  if (prev) {
+    const gapMs = d.receivedAt - prev.receivedAt;
+    const expected = RETRY_SCHEDULE_MS[attempt - 2] ?? null;
+    const text = describeRetryGap(gapMs, expected, attempt);
+    gap = { text, fits: /fits the documented/.test(text) ? true : expected === null ? null : false };
+  }
+  return (
+    <tr
+      className={`attempt ${selected ? 'selected' : ''}`}
+      data-delivery-id={d.id}
+      onClick={() => store.getState().selectDelivery(d.id)}
+      title="Open this delivery"
+    >
+      <td className="mono att-n">attempt {attempt}</td>
+      <td className="mono dim">{formatTime(d.receivedAt)}</td>
+      <td>
+        answered <StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>
+      </td>
+      <td className="att-gap">
+        {gap ? (
+          <span className={`gap ${gap.fits === true ? 'fits' : gap.fits === false ? 'off' : ''}`} data-testid="retry-gap">
+            <Icon name={gap.fits ? 'check' : 'exception'} size={11} /> {gap.text}
+          </span>
+        ) : null}
+      </td>
+      <td className="att-flags">{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</td>
+      <td className="mono dim">#{d.id}</td>
+    </tr>
+  );
+}

@@ -1,0 +1,486 @@
+// The inspector's state: paged list windows, selection, live-update coalescing. Built from an ApiClient so tests
+// drive it with a fake. Filtering is the core's job: the query string goes into every list/count call unchanged,
+// and only pages near the viewport are kept, so memory does not grow with the store.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AppStatus, ApiEventBatch, Counts, ApiEvents } from '../../../shared/api';
+import type { DeliveryDetail, DeliverySummary, MessageDetail, MessageSummary } from '../../../shared/domain';
+import { errorMessage, type ApiClient, type ConnectionInfo } from '../api/client';
+
+export type View = 'messages' | 'deliveries';
+export const PAGE_SIZE = 100;
+/** pages kept on either side of the visible window; everything further away is dropped */
+const KEEP_PAGES_AROUND = 2;
+
+export interface ListWindow<T> {
+  total: number;
+  totalIsExact: boolean;
+  /** page index -> rows; only pages near the viewport */
+  pages: Record<number, T[]>;
+  /** true once the first answer for the current query arrived */
+  loaded: boolean;
+  /** bumped whenever cached pages become invalid (query change, refresh) */
+  generation: number;
+}
+
+export interface InspectorState {
+  view: View;
+  query: string;
+  queryError: string | null;
+  messages: ListWindow<MessageSummary>;
+  deliveries: ListWindow<DeliverySummary>;
+  visible: Record<View, [number, number]>;
+  /** the list is scrolled to the top, so streaming rows in does not move what the user looks at */
+  atTop: boolean;
+  counts: Counts | null;
+  status: AppStatus | null;
+  connection: ConnectionInfo;
+  paused: boolean;
+  /** deliveries that arrived while paused or scrolled away */
+  pendingNew: number;
+  /** keyboard cursor: the key (reference or delivery id) of the highlighted row */
+  cursorKey: string | null;
+  selectedRef: string | null;
+  messageDetail: MessageDetail | null;
+  selectedDeliveryId: number | null;
+  deliveryDetail: DeliveryDetail | null;
+  detailLoading: boolean;
+  error: string | null;
+  urlChanged: ApiEvents['urlChanged'] | null;
+  warnings: ApiEvents['warning'][];
+  replayProgress: ApiEvents['replayProgress'] | null;
+}
+
+export interface InspectorActions {
+  start(): () => void;
+  setView(view: View): void;
+  setQuery(query: string): void;
+  setVisibleRange(view: View, start: number, end: number): void;
+  setAtTop(atTop: boolean): void;
+  togglePause(): void;
+  /** drop the held-back rows indicator and show the newest rows */
+  showNew(): void;
+  moveCursor(delta: number): number | null;
+  openCursor(): void;
+  selectMessage(reference: string | null): void;
+  selectDelivery(id: number | null): void;
+  closeDetail(): void;
+  refreshAll(): Promise<void>;
+  handleBatch(batch: ApiEventBatch): void;
+  dismissError(): void;
+  reportError(message: string): void;
+  dismissUrlChanged(): void;
+  rowAt<V extends View>(view: V, index: number): RowOf<V> | undefined;
+  indexOfKey(view: View, key: string): number;
+}
+
+export type RowOf<V extends View> = V extends 'messages' ? MessageSummary : DeliverySummary;
+export type InspectorStore = StoreApi<InspectorState & InspectorActions>;
+
+export interface StoreOptions {
+  /** live refreshes of the visible page happen at most this often */
+  throttleMs?: number;
+}
+
+const emptyWindow = <T>(generation = 0): ListWindow<T> => ({
+  total: 0,
+  totalIsExact: true,
+  pages: {},
+  loaded: false,
+  generation,
+});
+
+export const rowKey = (view: View, row: MessageSummary | DeliverySummary): string =>
+  view === 'messages' ? (row as MessageSummary).reference : String((row as DeliverySummary).id);
+
+export function createInspectorStore(client: ApiClient, opts: StoreOptions = {}): InspectorStore {
+  const throttleMs = opts.throttleMs ?? 250;
+  let liveTimer: ReturnType<typeof setTimeout> | null = null;
+  let lastLiveRun = 0;
+  let touchedRefs = new Set<string>();
+  let lastKnownTotal: number | null = null;
+  /** page fetches in flight, by view:generation:page, so scrolling does not repeat requests */
+  const inFlight = new Set<string>();
+  let detailSeq = 0;
+  let countsSeq = 0;
+
+  const store = createStore<InspectorState & InspectorActions>()((set, get) => {
+    const fail = (err: unknown) => set({ error: errorMessage(err) });
+
+    const fetchPage = async (view: View, page: number, generation: number): Promise<void> => {
+      const key = `${view}:${generation}:${page}`;
+      if (inFlight.has(key)) return;
+      inFlight.add(key);
+      const query = get().query;
+      try {
+        const args = { query, offset: page * PAGE_SIZE, limit: PAGE_SIZE };
+        const res =
+          view === 'messages' ? await client.api.listMessages(args) : await client.api.listDeliveries(args);
+        const cur = get()[view];
+        if (cur.generation !== generation || get().query !== query) return;
+        set({
+          [view]: {
+            ...cur,
+            total: res.total,
+            totalIsExact: res.totalIsExact,
+            loaded: true,
+            pages: { ...cur.pages, [page]: res.rows },
+          },
+          queryError: null,
+        } as Partial<InspectorState>);
+      } catch (err) {
+        if (get()[view].generation !== generation) return;
+        // a query the core rejects is the user's to fix, so it is shown under the search box
+        set({ queryError: errorMessage(err), [view]: { ...get()[view], loaded: true } } as Partial<InspectorState>);
+      } finally {
+        inFlight.delete(key);
+      }
+    };
+
+    const neededPages = (view: View): number[] => {
+      const [start, end] = get().visible[view];
+      const first = Math.floor(Math.max(0, start) / PAGE_SIZE);
+      const last = Math.floor(Math.max(0, end) / PAGE_SIZE);
+      const out: number[] = [];
+      for (let p = first; p <= last; p++) out.push(p);
+      return out;
+    };
+
+    const evictFar = (view: View) => {
+      const need = neededPages(view);
+      const lo = need[0] - KEEP_PAGES_AROUND;
+      const hi = need[need.length - 1] + KEEP_PAGES_AROUND;
+      const w = get()[view];
+      const keep: Record<number, never[]> = {};
+      let dropped = false;
+      for (const k of Object.keys(w.pages)) {
+        const p = Number(k);
+        if (p >= lo && p <= hi) (keep as Record<number, unknown>)[p] = w.pages[p];
+        else dropped = true;
+      }
+      if (dropped) set({ [view]: { ...w, pages: keep } } as Partial<InspectorState>);
+    };
+
+    const ensureVisible = (view: View) => {
+      const w = get()[view];
+      for (const p of neededPages(view)) {
+        if (!w.pages[p] && (p === 0 || p * PAGE_SIZE < w.total || !w.loaded)) void fetchPage(view, p, w.generation);
+      }
+      evictFar(view);
+    };
+
+    /** refetch the visible pages in place: old rows stay on screen until the new ones arrive */
+    const refetchVisible = async (view: View) => {
+      const w = get()[view];
+      const generation = w.generation + 1;
+      set({ [view]: { ...w, generation } } as Partial<InspectorState>);
+      await Promise.all(neededPages(view).map((p) => fetchPage(view, p, generation)));
+      // pages off-screen now belong to an older ordering
+      const cur = get()[view];
+      if (cur.generation !== generation) return;
+      const need = new Set(neededPages(view));
+      const pages: Record<number, never[]> = {};
+      for (const k of Object.keys(cur.pages)) if (need.has(Number(k))) (pages as Record<number, unknown>)[Number(k)] = cur.pages[Number(k)];
+      set({ [view]: { ...cur, pages } } as Partial<InspectorState>);
+    };
+
+    const resetView = (view: View) => {
+      set({ [view]: emptyWindow(get()[view].generation + 1) } as Partial<InspectorState>);
+    };
+
+    const loadCounts = async () => {
+      const seq = ++countsSeq;
+      const query = get().query;
+      try {
+        const counts = await client.api.getCounts({ query });
+        if (seq === countsSeq) set({ counts });
+      } catch {
+        // the list call reports a bad query; counts just keep their last value
+      }
+    };
+
+    const loadStatus = async () => {
+      try {
+        const status = await client.api.getStatus({});
+        lastKnownTotal = status.deliveriesTotal;
+        set({ status });
+      } catch (err) {
+        fail(err);
+      }
+    };
+
+    const loadMessageDetail = async (reference: string) => {
+      const seq = ++detailSeq;
+      try {
+        const detail = await client.api.getMessage({ reference });
+        if (seq !== detailSeq || get().selectedRef !== reference) return;
+        set({ messageDetail: detail, detailLoading: false });
+        if (!detail) set({ error: `Message ${reference} is no longer in the store.` });
+      } catch (err) {
+        if (seq === detailSeq) set({ detailLoading: false });
+        fail(err);
+      }
+    };
+
+    const loadDeliveryDetail = async (id: number) => {
+      const seq = ++detailSeq;
+      try {
+        const detail = await client.api.getDelivery({ id });
+        if (seq !== detailSeq || get().selectedDeliveryId !== id) return;
+        set({ deliveryDetail: detail, detailLoading: false });
+        if (!detail) set({ error: `Delivery #${id} is no longer in the store.` });
+      } catch (err) {
+        if (seq === detailSeq) set({ detailLoading: false });
+        fail(err);
+      }
+    };
+
+    const runLive = () => {
+      liveTimer = null;
+      lastLiveRun = Date.now();
+      const s = get();
+      void loadStatus();
+      void loadCounts();
+      const other: View = s.view === 'messages' ? 'deliveries' : 'messages';
+      if (!s.paused && s.atTop) void refetchVisible(s.view);
+      // the hidden view is refetched when the user switches to it
+      if (!s.paused) resetView(other);
+      const touched = touchedRefs;
+      touchedRefs = new Set();
+      if (s.selectedRef && touched.has(s.selectedRef) && !s.selectedDeliveryId) void loadMessageDetail(s.selectedRef);
+    };
+
+    const scheduleLive = () => {
+      if (liveTimer) return;
+      const wait = Math.max(0, throttleMs - (Date.now() - lastLiveRun));
+      liveTimer = setTimeout(runLive, wait);
+    };
+
+    const onDeliveries = (data: ApiEvents['deliveries']) => {
+      const arrived = lastKnownTotal === null ? data.deliveries.length : Math.max(0, data.total - lastKnownTotal);
+      lastKnownTotal = data.total;
+      for (const m of data.messages) touchedRefs.add(m.reference);
+      for (const d of data.deliveries) if (d.reference) touchedRefs.add(d.reference);
+      const s = get();
+      if (s.paused || !s.atTop) {
+        set({ pendingNew: s.pendingNew + arrived });
+        if (!s.paused && data.messages.length > 0) patchMessages(data.messages);
+      }
+      scheduleLive();
+    };
+
+    /** rows already on screen take their new state without moving */
+    const patchMessages = (fresh: MessageSummary[]) => {
+      const byRef = new Map(fresh.map((m) => [m.reference, m]));
+      const w = get().messages;
+      let changed = false;
+      const pages: Record<number, MessageSummary[]> = {};
+      for (const [k, rows] of Object.entries(w.pages)) {
+        pages[Number(k)] = rows.map((r) => {
+          const n = byRef.get(r.reference);
+          if (n) changed = true;
+          return n ?? r;
+        });
+      }
+      if (changed) set({ messages: { ...w, pages } });
+    };
+
+    return {
+      view: 'messages',
+      query: '',
+      queryError: null,
+      messages: emptyWindow(),
+      deliveries: emptyWindow(),
+      visible: { messages: [0, 50], deliveries: [0, 50] },
+      atTop: true,
+      counts: null,
+      status: null,
+      connection: { state: 'connecting', nextTryAt: null, attempt: 0 },
+      paused: false,
+      pendingNew: 0,
+      cursorKey: null,
+      selectedRef: null,
+      messageDetail: null,
+      selectedDeliveryId: null,
+      deliveryDetail: null,
+      detailLoading: false,
+      error: null,
+      urlChanged: null,
+      warnings: [],
+      replayProgress: null,
+
+      start() {
+        const unsub = client.subscribe((batch) => get().handleBatch(batch));
+        const unsubConn = client.onConnection?.((info) => {
+          const wasDown = get().connection.state === 'reconnecting';
+          set({ connection: info });
+          // events were lost while the socket was down: catch up once
+          if (wasDown && info.state === 'open') void get().refreshAll();
+        });
+        void get().refreshAll();
+        return () => {
+          unsub();
+          unsubConn?.();
+          if (liveTimer) clearTimeout(liveTimer);
+          liveTimer = null;
+        };
+      },
+
+      setView(view) {
+        if (get().view === view) return;
+        set({ view, cursorKey: null, pendingNew: 0, atTop: true });
+        if (!get()[view].loaded) resetView(view);
+        ensureVisible(view);
+      },
+
+      setQuery(query) {
+        if (query === get().query) return;
+        set({ query, queryError: null, cursorKey: null, pendingNew: 0 });
+        resetView('messages');
+        resetView('deliveries');
+        ensureVisible(get().view);
+        void loadCounts();
+      },
+
+      setVisibleRange(view, start, end) {
+        const [s0, e0] = get().visible[view];
+        if (s0 !== start || e0 !== end) set({ visible: { ...get().visible, [view]: [start, end] } });
+        ensureVisible(view);
+      },
+
+      setAtTop(atTop) {
+        if (get().atTop === atTop) return;
+        set({ atTop });
+        // back at the top with rows held back: show them now
+        if (atTop && !get().paused && get().pendingNew > 0) get().showNew();
+      },
+
+      togglePause() {
+        const paused = !get().paused;
+        set({ paused });
+        if (!paused && get().atTop) get().showNew();
+      },
+
+      showNew() {
+        set({ pendingNew: 0 });
+        void refetchVisible(get().view);
+        resetView(get().view === 'messages' ? 'deliveries' : 'messages');
+      },
+
+      moveCursor(delta) {
+        const s = get();
+        const w = s[s.view] as ListWindow<MessageSummary | DeliverySummary>;
+        if (w.total === 0) return null;
+        let idx = s.cursorKey === null ? -1 : get().indexOfKey(s.view, s.cursorKey);
+        if (idx < 0) idx = delta > 0 ? -1 : s.visible[s.view][0] + 1;
+        const next = Math.min(Math.max(0, idx + delta), w.total - 1);
+        const row = get().rowAt(s.view, next);
+        if (row) set({ cursorKey: rowKey(s.view, row) });
+        return next;
+      },
+
+      openCursor() {
+        const s = get();
+        if (s.cursorKey === null) return;
+        if (s.view === 'messages') get().selectMessage(s.cursorKey);
+        else get().selectDelivery(Number(s.cursorKey));
+      },
+
+      selectMessage(reference) {
+        set({
+          selectedRef: reference,
+          messageDetail: null,
+          selectedDeliveryId: null,
+          deliveryDetail: null,
+          detailLoading: reference !== null,
+        });
+        if (reference !== null) {
+          if (get().view === 'messages') set({ cursorKey: reference });
+          void loadMessageDetail(reference);
+        }
+      },
+
+      selectDelivery(id) {
+        set({ selectedDeliveryId: id, deliveryDetail: null, detailLoading: id !== null });
+        if (id === null) {
+          const ref = get().selectedRef;
+          if (ref && !get().messageDetail) void loadMessageDetail(ref);
+          return;
+        }
+        if (get().view === 'deliveries') set({ cursorKey: String(id) });
+        void loadDeliveryDetail(id);
+      },
+
+      closeDetail() {
+        detailSeq++;
+        set({ selectedRef: null, messageDetail: null, selectedDeliveryId: null, deliveryDetail: null, detailLoading: false });
+      },
+
+      async refreshAll() {
+        set({ pendingNew: 0 });
+        const other: View = get().view === 'messages' ? 'deliveries' : 'messages';
+        resetView(other);
+        await Promise.all([loadStatus(), loadCounts(), refetchVisible(get().view)]);
+        const s = get();
+        if (s.selectedDeliveryId) void loadDeliveryDetail(s.selectedDeliveryId);
+        else if (s.selectedRef) void loadMessageDetail(s.selectedRef);
+      },
+
+      handleBatch(batch) {
+        for (const item of batch) {
+          switch (item.event) {
+            case 'deliveries':
+              onDeliveries(item.data);
+              break;
+            case 'tunnel': {
+              const status = get().status;
+              if (status) set({ status: { ...status, tunnel: item.data } });
+              break;
+            }
+            case 'urlChanged':
+              set({ urlChanged: item.data });
+              break;
+            case 'warning':
+              set({ warnings: [...get().warnings, item.data].slice(-5) });
+              break;
+            case 'replayProgress':
+              set({ replayProgress: item.data });
+              break;
+            case 'forward': {
+              const d = get().deliveryDetail;
+              if (d && d.id === item.data.deliveryId) {
+                set({ deliveryDetail: { ...d, forwards: [...d.forwards.filter((f) => f.id !== item.data.attempt.id), item.data.attempt] } });
+              }
+              break;
+            }
+          }
+        }
+      },
+
+      dismissError() {
+        set({ error: null });
+      },
+      reportError(message) {
+        set({ error: message });
+      },
+      dismissUrlChanged() {
+        set({ urlChanged: null });
+      },
+
+      rowAt(view, index) {
+        const w = get()[view] as ListWindow<MessageSummary | DeliverySummary>;
+        const page = w.pages[Math.floor(index / PAGE_SIZE)];
+        return page?.[index % PAGE_SIZE] as never;
+      },
+
+      indexOfKey(view, key) {
+        const w = get()[view] as ListWindow<MessageSummary | DeliverySummary>;
+        for (const [k, rows] of Object.entries(w.pages)) {
+          const i = rows.findIndex((r) => rowKey(view, r) === key);
+          if (i >= 0) return Number(k) * PAGE_SIZE + i;
+        }
+        return -1;
+      },
+    };
+  });
+  return store;
+}
