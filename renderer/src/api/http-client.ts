@@ -63,7 +63,6 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
   let conn: ConnectionInfo = { state: 'connecting', nextTryAt: null, attempt: 0 };
   let socket: WebSocket | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
-  const WS = opts.WebSocketImpl ?? WebSocket;
 
   const setConn = (next: ConnectionInfo) => {
     conn = next;
@@ -73,6 +72,7 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
   const connect = () => {
     retryTimer = null;
     const wsUrl = `${opts.origin.replace(/^http/, 'ws')}/api/events?token=${encodeURIComponent(opts.token)}`;
+    const WS = opts.WebSocketImpl ?? WebSocket;
     const ws = new WS(wsUrl);
     socket = ws;
     ws.onopen = () => setConn({ state: 'open', nextTryAt: null, attempt: 0 });
