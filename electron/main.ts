@@ -1,0 +1,126 @@
+// The Electron main process: a thin shell that starts the core and wires it to one secure window.
+// Logic lives in electron/shell/*; this file only connects Electron's objects to it.
+import path from 'node:path';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, Notification, protocol, screen, session, shell } from 'electron';
+import { createCore, type Core } from './core/app-core';
+import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './shell/app-protocol';
+import { forwardEvents, registerApiHandlers } from './shell/ipc';
+import { installCleanShutdown } from './shell/lifecycle';
+import { createMainWindow } from './shell/main-window';
+import { buildMenuTemplate, createMenuActions } from './shell/menu';
+import { resolveNativeBinding } from './shell/native-binding';
+import { createAlertNotifier } from './shell/notifications';
+import { APP_SCHEME, entryUrl, isAppUrl, rendererSource } from './shell/origin';
+import { contentSecurityPolicy, guardWebContents, hardenSession } from './shell/security';
+import { loadWindowState, trackWindowState, WINDOW_STATE_FILE } from './shell/window-state';
+import { runOptionsFromEnv } from './shell/run-options';
+
+const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ at: new Date().toISOString(), ...entry }));
+
+const runOptions = runOptionsFromEnv(process.env);
+// Before anything reads userData, and before the single-instance lock (which is per userData folder).
+if (runOptions.dataDir) app.setPath('userData', path.resolve(runOptions.dataDir));
+
+const appPath = app.getAppPath();
+const isDev = !app.isPackaged;
+const src = rendererSource(process.env, path.join(appPath, 'dist', 'renderer'));
+const preload = path.join(appPath, 'dist-electron', 'preload.cjs');
+
+app.enableSandbox();
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+
+let core: Core | null = null;
+let mainWindow: BrowserWindow | null = null;
+
+function openWindow(c: Core): BrowserWindow {
+  const workAreas = screen.getAllDisplays().map((d) => d.workArea);
+  const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE);
+  const win = createMainWindow(BrowserWindow, { preload, isDev, state: loadWindowState(stateFile, workAreas), url: entryUrl(src), log });
+  trackWindowState(win, stateFile, { onError: (err) => log({ event: 'error', where: 'window-state', message: String(err) }) });
+  const stopEvents = forwardEvents(c.subscribe, win.webContents);
+  win.on('closed', () => {
+    stopEvents();
+    if (mainWindow === win) mainWindow = null;
+  });
+  return win;
+}
+
+function focusWindow(): void {
+  if (!mainWindow) {
+    if (core) mainWindow = openWindow(core);
+    return;
+  }
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.focus();
+}
+
+async function start(): Promise<void> {
+  hardenSession(session.defaultSession, { src, log });
+  if (src.kind === 'bundled') protocol.handle(APP_SCHEME, createAppProtocolHandler(src.dir, contentSecurityPolicy(src)));
+
+  const c = await createCore({
+    dataDir: app.getPath('userData'),
+    version: app.getVersion(),
+    nativeBinding: resolveNativeBinding({ isPackaged: app.isPackaged, appPath, electronVersion: process.versions.electron }),
+    receiverPort: runOptions.receiverPort,
+    tunnel: runOptions.tunnel,
+    log,
+  });
+  core = c;
+  installCleanShutdown(app, () => c.close(), { log });
+
+  registerApiHandlers(ipcMain, c.handlers, { isTrustedUrl: (url) => isAppUrl(url, src), log });
+
+  const notifier = createAlertNotifier({
+    isEnabled: async () => Notification.isSupported() && (await c.handlers.getSettings({})).notifications,
+    show: ({ title, body }) => {
+      const n = new Notification({ title, body });
+      n.on('click', focusWindow);
+      n.show();
+    },
+    onError: (err) => log({ event: 'error', where: 'notification', message: String(err) }),
+  });
+  c.subscribe((batch) => notifier.onBatch(batch));
+
+  const actions = createMenuActions({
+    getStatus: async () => c.handlers.getStatus({}),
+    dataDir: c.dataDir,
+    exportNdjson: (file, kind) => c.exportNdjson(file, kind),
+    writeClipboard: (text) => clipboard.writeText(text),
+    openPath: (p) => shell.openPath(p),
+    showSaveDialog: (win, options) => (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options)),
+    showMessage: (win, options) => (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options)),
+    getWindow: () => mainWindow,
+    defaultExportDir: app.getPath('documents'),
+  });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate(actions, { isDev, platform: process.platform, appName: app.getName() })));
+
+  mainWindow = openWindow(c);
+  log({ event: 'started', receiverUrl: c.receiverUrl, dataDir: c.dataDir, renderer: entryUrl(src) });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the receiver port and the database; it gets focused through 'second-instance'.
+  app.quit();
+} else {
+  app.on('second-instance', focusWindow);
+  app.on('web-contents-created', (_e, contents) =>
+    guardWebContents(contents, { openExternal: (url) => shell.openExternal(url), log }),
+  );
+  app.on('window-all-closed', () => {
+    // macOS keeps the app (and its receiver) running without windows, as users expect there.
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', focusWindow);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => app.quit());
+
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      log({ event: 'fatal', message });
+      dialog.showErrorBox('RCS Callback Inspector could not start', message);
+      app.exit(1);
+    });
+}
