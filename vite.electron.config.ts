@@ -16,7 +16,6 @@ export default defineConfig(({ mode }): UserConfig => {
   if (mode !== 'main' && mode !== 'preload') throw new Error(`vite.electron.config.ts: use --mode main or --mode preload (got ${mode})`);
   const preload = mode === 'preload';
   return {
-    configFile: false,
     publicDir: false,
     logLevel: 'warn',
     build: {

@@ -35,7 +35,7 @@ export function contentSecurityPolicy(src: RendererSource): string {
       "default-src 'none'",
       "script-src 'self' 'unsafe-inline'",
       "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
+      "img-src 'self' data: https: http:",
       "font-src 'self' data:",
       `connect-src 'self' ${ws}`,
       "base-uri 'none'",
@@ -49,7 +49,8 @@ export function contentSecurityPolicy(src: RendererSource): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    // remote images only after the user clicks "Load image" (see isAllowedRequest)
+    "img-src 'self' data: https: http:",
     "font-src 'self' data:",
     "connect-src 'self'",
     "manifest-src 'self'",
@@ -62,8 +63,13 @@ export function contentSecurityPolicy(src: RendererSource): string {
   ].join('; ');
 }
 
-/** The only URLs the renderer's session may load: our own UI, inline data, and DevTools' own pages. */
-export function isAllowedRequest(url: string, src: RendererSource): boolean {
+/**
+ * The only URLs the renderer's session may load: our own UI, inline data, DevTools' own pages, and images over
+ * http(s). Images are the one exception to "no remote content": the UI fetches a callback's media only when the
+ * user clicks "Load image", and an <img> cannot run code. Scripts, frames, fetch/XHR and sockets to anywhere
+ * else are refused here and again by the CSP.
+ */
+export function isAllowedRequest(url: string, src: RendererSource, resourceType = 'other'): boolean {
   if (isAppUrl(url, src)) return true;
   let u: URL;
   try {
@@ -72,6 +78,7 @@ export function isAllowedRequest(url: string, src: RendererSource): boolean {
     return false;
   }
   if (u.protocol === 'data:' || u.protocol === 'devtools:') return true;
+  if (resourceType === 'image' && (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '') return true;
   if (u.protocol === `${APP_SCHEME}:`) return false; // app:// with another host
   if (src.kind === 'dev-server') {
     // Vite's HMR socket lives on the dev server's host and port.
@@ -103,7 +110,7 @@ export function hardenSession(ses: SessionLike, { src, log = () => {} }: Session
   ses.on('will-download', (event) => event.preventDefault());
 
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const ok = isAllowedRequest(details.url, src);
+    const ok = isAllowedRequest(details.url, src, details.resourceType);
     if (!ok) log({ event: 'security', blocked: 'request', url: details.url.slice(0, 300) });
     callback({ cancel: !ok });
   });
