@@ -201,7 +201,8 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
     const loadStatus = async () => {
       try {
         const status = await client.api.getStatus({});
-        lastKnownTotal = status.deliveriesTotal;
+        // events own the running total afterwards; a status read racing an event would hide arrivals
+        if (lastKnownTotal === null) lastKnownTotal = status.deliveriesTotal;
         set({ status });
       } catch (err) {
         fail(err);
@@ -256,7 +257,8 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
     };
 
     const onDeliveries = (data: ApiEvents['deliveries']) => {
-      const arrived = lastKnownTotal === null ? data.deliveries.length : Math.max(0, data.total - lastKnownTotal);
+      // a frame carries at most a few hundred rows; the total says how many really arrived
+      const arrived = lastKnownTotal === null ? data.deliveries.length : Math.max(data.deliveries.length, data.total - lastKnownTotal);
       lastKnownTotal = data.total;
       for (const m of data.messages) touchedRefs.add(m.reference);
       for (const d of data.deliveries) if (d.reference) touchedRefs.add(d.reference);
