@@ -100,10 +100,10 @@ describe('IPC handlers', () => {
     const { handlers, seen } = recordingHandlers();
     registerApiHandlers(ipc.ipcMain, handlers, { isTrustedUrl: trusted });
     const { api } = createBridge(ipc.ipcRenderer, API_CALL_NAMES, 'linux');
-    const err = await (api.getDelivery as (a: unknown) => Promise<unknown>)({ id: 'x' }).catch((e) => e);
+    const err: unknown = await (api.getDelivery as (a: unknown) => Promise<unknown>)({ id: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect(err.code).toBe('bad-request');
-    expect(err.message).toMatch(/getDelivery: id/);
+    expect((err as { code?: string }).code).toBe('bad-request');
+    expect((err as Error).message).toMatch(/getDelivery: id/);
     await expect((api.listDeliveries as (a: unknown) => Promise<unknown>)({ limit: 10_000 })).rejects.toThrow(/limit/);
     expect(seen).toEqual([]);
   });

@@ -116,22 +116,19 @@ describe('menu', () => {
       tunnel: { state: publicUrl ? 'online' : 'reconnecting', publicUrl, reason: publicUrl ? null : 'server unreachable' },
     }) as AppStatus;
 
-  function deps(over: Partial<Parameters<typeof createMenuActions>[0]> = {}) {
-    const d = {
-      getStatus: async () => status('https://abc.loca.lt/'),
-      dataDir: '/data',
-      exportNdjson: vi.fn(async () => 42),
-      writeClipboard: vi.fn(),
-      openPath: vi.fn(async () => ''),
-      showSaveDialog: vi.fn(async () => ({ canceled: false, filePath: '/out/x.ndjson' })),
-      showMessage: vi.fn(async () => ({})),
-      getWindow: () => null,
-      defaultExportDir: '/docs',
-      now: () => new Date('2025-03-04T05:06:07Z'),
-      ...over,
-    };
-    return d;
-  }
+  const baseDeps = () => ({
+    getStatus: async () => status('https://abc.loca.lt/'),
+    dataDir: '/data',
+    exportNdjson: vi.fn(async (_file: string, _kind: string) => 42),
+    writeClipboard: vi.fn((_text: string) => {}),
+    openPath: vi.fn(async (_p: string) => ''),
+    showSaveDialog: vi.fn(async (_w: unknown, _o: Electron.SaveDialogOptions) => ({ canceled: false, filePath: '/out/x.ndjson' })),
+    showMessage: vi.fn(async (_w: unknown, _o: Electron.MessageBoxOptions): Promise<unknown> => ({})),
+    getWindow: () => null,
+    defaultExportDir: '/docs',
+    now: () => new Date('2025-03-04T05:06:07Z'),
+  });
+  const deps = (over: Partial<ReturnType<typeof baseDeps>> = {}) => ({ ...baseDeps(), ...over });
 
   it('copies the public callback URL, or explains why there is none', async () => {
     expect(publicCallbackUrl(status('https://abc.loca.lt/'))).toBe('https://abc.loca.lt/callbacks');
@@ -142,7 +139,7 @@ describe('menu', () => {
     await createMenuActions(offline).copyCallbackUrl();
     expect(offline.writeClipboard).not.toHaveBeenCalled();
     expect(offline.showMessage.mock.calls[0][1]).toMatchObject({ type: 'warning', message: expect.stringMatching(/no public URL/) });
-    expect(String((offline.showMessage.mock.calls[0][1] as { detail: string }).detail)).toMatch(/reconnecting.*server unreachable.*127\.0\.0\.1:4730\/callbacks/);
+    expect(String(offline.showMessage.mock.calls[0][1].detail)).toMatch(/reconnecting.*server unreachable.*127\.0\.0\.1:4730\/callbacks/);
   });
 
   it('exports to the chosen file and reports the count; cancel writes nothing; failures are shown', async () => {
@@ -152,17 +149,17 @@ describe('menu', () => {
     expect(d.exportNdjson).toHaveBeenCalledWith('/out/x.ndjson', 'deliveries');
     expect(d.showMessage.mock.calls[0][1]).toMatchObject({ message: 'Exported 42 deliveries.' });
 
-    const cancelled = deps({ showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })) });
+    const cancelled = deps({ showSaveDialog: vi.fn(async (_w: unknown, _o: Electron.SaveDialogOptions) => ({ canceled: true, filePath: '' })) });
     await createMenuActions(cancelled).exportNdjson('messages');
     expect(cancelled.exportNdjson).not.toHaveBeenCalled();
 
-    const failing = deps({ exportNdjson: vi.fn(async () => Promise.reject(new Error('EACCES: permission denied'))) });
+    const failing = deps({ exportNdjson: vi.fn(async (_f: string, _k: string): Promise<number> => Promise.reject(new Error('EACCES: permission denied'))) });
     await createMenuActions(failing).exportNdjson('messages');
     expect(failing.showMessage.mock.calls[0][1]).toMatchObject({ type: 'error', detail: 'EACCES: permission denied' });
   });
 
   it('opens the data folder and reports a failure', async () => {
-    const d = deps({ openPath: vi.fn(async () => 'no file manager') });
+    const d = deps({ openPath: vi.fn(async (_p: string) => 'no file manager') });
     await createMenuActions(d).openDataFolder();
     expect(d.openPath).toHaveBeenCalledWith('/data');
     expect(d.showMessage.mock.calls[0][1]).toMatchObject({ type: 'error' });
