@@ -10,10 +10,29 @@ import { electronNativeBindingFile, packageVersion, type NativeTarget } from './
 
 export type Runner = (cmd: string, args: string[], cwd: string) => { ok: boolean; output: string };
 
+/**
+ * The tools' environment without npm's nodedir/target settings: under npm (e.g. Debian's npmrc sets
+ * nodedir=/usr), node-gyp would otherwise compile against the local Node headers and produce a Node build.
+ */
+export function toolEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (/^npm_config_(nodedir|target|runtime|disturl|dist_url|arch|platform|build_from_source)$/i.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
 export const spawnRunner: Runner = (cmd, args, cwd) => {
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: toolEnv(process.env) });
   return { ok: r.status === 0, output: r.error ? String(r.error) : '' };
 };
+
+/** The ABI a compiled addon was built for, read from its registration symbol (node_register_module_v<ABI>). */
+export function addonAbi(file: string): number | null {
+  const m = /node_register_module_v(\d+)/.exec(fs.readFileSync(file).toString('latin1'));
+  return m ? Number(m[1]) : null;
+}
 
 export interface PrepareResult {
   file: string;
@@ -23,6 +42,8 @@ export interface PrepareResult {
 export function prepareNativeBinding(opts: {
   rootDir: string;
   target: NativeTarget;
+  /** Electron's NODE_MODULE_VERSION (node_modules/electron/abi_version); a build for any other ABI is refused */
+  electronAbi: number;
   run?: Runner;
   log?: (line: string) => void;
 }): PrepareResult {
@@ -30,7 +51,7 @@ export function prepareNativeBinding(opts: {
   const run = opts.run ?? spawnRunner;
   const log = opts.log ?? ((l) => console.log(l));
   const file = electronNativeBindingFile(rootDir, target);
-  if (fs.existsSync(file) && fs.statSync(file).size > 0) return { file, action: 'present' };
+  if (fs.existsSync(file) && fs.statSync(file).size > 0 && addonAbi(file) === opts.electronAbi) return { file, action: 'present' };
 
   const req = createRequire(path.join(rootDir, 'package.json'));
   const pkgDir = path.dirname(req.resolve('better-sqlite3/package.json'));
@@ -56,7 +77,15 @@ export function prepareNativeBinding(opts: {
       stage,
     );
     let action: PrepareResult['action'] = 'prebuilt';
-    if (!prebuild.ok || !fs.existsSync(built)) {
+    const rightAbi = () => {
+      if (!fs.existsSync(built)) return false;
+      const abi = addonAbi(built);
+      if (abi === opts.electronAbi) return true;
+      log(`the binary was built for ABI ${abi ?? 'unknown'}, Electron ${target.electronVersion} needs ${opts.electronAbi}; discarding it`);
+      fs.rmSync(built);
+      return false;
+    };
+    if (!prebuild.ok || !rightAbi()) {
       log('no prebuilt binary; compiling against the Electron headers with node-gyp');
       const gyp = run(
         process.execPath,
@@ -71,7 +100,7 @@ export function prepareNativeBinding(opts: {
         ],
         stage,
       );
-      if (!gyp.ok || !fs.existsSync(built)) {
+      if (!gyp.ok || !rightAbi()) {
         throw new Error(
           `could not get better-sqlite3 for Electron ${target.electronVersion}: prebuild-install and node-gyp both failed ` +
             '(first run needs internet; node-gyp also needs Python and a C++ toolchain)',
@@ -86,6 +115,14 @@ export function prepareNativeBinding(opts: {
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
+}
+
+export function electronAbiOf(rootDir: string): number {
+  const req = createRequire(path.join(rootDir, 'package.json'));
+  const text = fs.readFileSync(path.join(path.dirname(req.resolve('electron/package.json')), 'abi_version'), 'utf8');
+  const abi = Number(text.trim());
+  if (!Number.isInteger(abi) || abi <= 0) throw new Error(`unreadable Electron ABI version: ${text}`);
+  return abi;
 }
 
 export function currentTarget(rootDir: string): NativeTarget {
@@ -105,7 +142,7 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   try {
     const root = process.cwd();
-    const r = prepareNativeBinding({ rootDir: root, target: currentTarget(root) });
+    const r = prepareNativeBinding({ rootDir: root, target: currentTarget(root), electronAbi: electronAbiOf(root) });
     console.log(r.action === 'present' ? `Electron native build present: ${r.file}` : `Electron native build ready (${r.action}): ${r.file}`);
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));

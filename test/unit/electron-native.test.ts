@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => ({}));
 
 import { electronNativeBindingFile, MissingNativeBindingError, packageVersion, resolveNativeBinding } from '../../electron/shell/native-binding';
-import { prepareNativeBinding, type Runner } from '../../electron/shell/prepare-native';
+import { addonAbi, electronAbiOf, prepareNativeBinding, toolEnv, type Runner } from '../../electron/shell/prepare-native';
 
 const repo = path.resolve(__dirname, '../..');
 const req = createRequire(path.join(repo, 'package.json'));
@@ -33,8 +33,10 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const target = { betterSqliteVersion: '12.11.1', electronVersion: '45.5.0', platform: 'linux', arch: 'x64' };
 
-/** Plays prebuild-install/node-gyp: writes a binary where the real tool would, or fails. */
-function fakeTools(outcome: { prebuild: boolean; gyp: boolean }) {
+const electronAbi = 150;
+
+/** Plays prebuild-install/node-gyp: writes a binary (with the ABI it was built for) where the real tool would, or fails. */
+function fakeTools(outcome: { prebuild: boolean; gyp: boolean }, abi: { prebuild?: number; gyp?: number } = {}) {
   const calls: { tool: string; args: string[]; cwd: string }[] = [];
   const run: Runner = (_cmd, args, cwd) => {
     const tool = args[0].includes('prebuild-install') ? 'prebuild' : 'gyp';
@@ -42,7 +44,8 @@ function fakeTools(outcome: { prebuild: boolean; gyp: boolean }) {
     const ok = outcome[tool as 'prebuild' | 'gyp'];
     if (ok) {
       fs.mkdirSync(path.join(cwd, 'build', 'Release'), { recursive: true });
-      fs.writeFileSync(path.join(cwd, 'build', 'Release', 'better_sqlite3.node'), `electron build by ${tool}`);
+      const builtFor = abi[tool as 'prebuild' | 'gyp'] ?? electronAbi;
+      fs.writeFileSync(path.join(cwd, 'build', 'Release', 'better_sqlite3.node'), `electron build by ${tool}\0node_register_module_v${builtFor}\0`);
     }
     return { ok, output: '' };
   };
@@ -53,11 +56,12 @@ describe('preparing the Electron build', () => {
   it('fetches the prebuilt binary into its own folder, once, leaving the Node build alone', () => {
     const before = sha(nodeBuild);
     const tools = fakeTools({ prebuild: true, gyp: false });
-    const r = prepareNativeBinding({ rootDir: root, target, run: tools.run, log: () => {} });
+    const r = prepareNativeBinding({ rootDir: root, target, run: tools.run, electronAbi, log: () => {} });
     expect(r.action).toBe('prebuilt');
     expect(r.file).toBe(electronNativeBindingFile(root, target));
     expect(r.file).toContain(path.join('node_modules', '.cache', 'rci-electron-native', 'better-sqlite3-12.11.1-electron-45.5.0-linux-x64'));
-    expect(fs.readFileSync(r.file, 'utf8')).toBe('electron build by prebuild');
+    expect(fs.readFileSync(r.file, 'utf8')).toMatch(/^electron build by prebuild/);
+    expect(addonAbi(r.file)).toBe(150);
     expect(tools.calls).toHaveLength(1);
     const { args, cwd } = tools.calls[0];
     expect(args).toEqual(expect.arrayContaining(['--runtime', 'electron', '--target', '45.5.0', '--arch', 'x64', '--platform', 'linux']));
@@ -67,26 +71,61 @@ describe('preparing the Electron build', () => {
     expect(sha(nodeBuild)).toBe(before);
 
     const again = fakeTools({ prebuild: true, gyp: true });
-    expect(prepareNativeBinding({ rootDir: root, target, run: again.run, log: () => {} }).action).toBe('present');
+    expect(prepareNativeBinding({ rootDir: root, target, run: again.run, electronAbi, log: () => {} }).action).toBe('present');
     expect(again.calls).toHaveLength(0);
   });
 
   it('compiles against the Electron headers when no prebuilt binary exists', () => {
     const t = { ...target, electronVersion: '45.0.1' };
     const tools = fakeTools({ prebuild: false, gyp: true });
-    const r = prepareNativeBinding({ rootDir: root, target: t, run: tools.run, log: () => {} });
+    const r = prepareNativeBinding({ rootDir: root, target: t, run: tools.run, electronAbi, log: () => {} });
     expect(r.action).toBe('compiled');
     expect(tools.calls.map((c) => c.tool)).toEqual(['prebuild', 'gyp']);
     expect(tools.calls[1].args).toEqual(expect.arrayContaining(['rebuild', '--runtime=electron', '--target=45.0.1', '--dist-url=https://electronjs.org/headers']));
-    expect(fs.readFileSync(r.file, 'utf8')).toBe('electron build by gyp');
+    expect(fs.readFileSync(r.file, 'utf8')).toMatch(/^electron build by gyp/);
   });
 
   it('says what went wrong and leaves nothing half-made when both ways fail', () => {
     const t = { ...target, electronVersion: '44.0.0' };
     const tools = fakeTools({ prebuild: false, gyp: false });
-    expect(() => prepareNativeBinding({ rootDir: root, target: t, run: tools.run, log: () => {} })).toThrow(/prebuild-install and node-gyp both failed.*internet/);
+    expect(() => prepareNativeBinding({ rootDir: root, target: t, run: tools.run, electronAbi, log: () => {} })).toThrow(/prebuild-install and node-gyp both failed.*internet/);
     expect(fs.existsSync(electronNativeBindingFile(root, t))).toBe(false);
     expect(fs.existsSync(`${path.dirname(electronNativeBindingFile(root, t))}.stage`)).toBe(false);
+  });
+});
+
+describe('the ABI check', () => {
+  it('refuses a build for the wrong ABI (e.g. node-gyp using the local Node headers)', () => {
+    const t = { ...target, electronVersion: '43.0.0' };
+    const wrongPrebuilt = fakeTools({ prebuild: true, gyp: true }, { prebuild: 115 });
+    const r = prepareNativeBinding({ rootDir: root, target: t, run: wrongPrebuilt.run, electronAbi, log: () => {} });
+    expect(r.action).toBe('compiled');
+    expect(addonAbi(r.file)).toBe(150);
+
+    const t2 = { ...target, electronVersion: '42.0.0' };
+    const allWrong = fakeTools({ prebuild: true, gyp: true }, { prebuild: 115, gyp: 115 });
+    expect(() => prepareNativeBinding({ rootDir: root, target: t2, run: allWrong.run, electronAbi, log: () => {} })).toThrow(/both failed/);
+    expect(fs.existsSync(electronNativeBindingFile(root, t2))).toBe(false);
+  });
+
+  it('replaces a cached file that is not an Electron build', () => {
+    const t = { ...target, electronVersion: '41.0.0' };
+    const file = electronNativeBindingFile(root, t);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'x\0node_register_module_v115\0');
+    const tools = fakeTools({ prebuild: true, gyp: false });
+    expect(prepareNativeBinding({ rootDir: root, target: t, run: tools.run, electronAbi, log: () => {} }).action).toBe('prebuilt');
+    expect(addonAbi(file)).toBe(150);
+  });
+
+  it('reads ABIs from real binaries and from the electron package', () => {
+    expect(addonAbi(nodeBuild)).toBe(Number(process.versions.modules));
+    expect(electronAbiOf(repo)).toBe(Number(fs.readFileSync(path.join(repo, 'node_modules/electron/abi_version'), 'utf8')));
+  });
+
+  it("runs the tools without npm's nodedir/target overrides", () => {
+    const env = toolEnv({ PATH: '/bin', npm_config_nodedir: '/usr', NPM_CONFIG_TARGET: '20.0.0', npm_config_cache: '/c' });
+    expect(env).toEqual({ PATH: '/bin', npm_config_cache: '/c' });
   });
 });
 
