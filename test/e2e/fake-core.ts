@@ -1,0 +1,146 @@
+// An in-memory core built from the shared domain functions, plugged into the page as a fake `window.rci` bridge.
+// Used to look at the UI (screenshots) and to drive live bursts without a server; the e2e tests use real `serve`.
+import type { Page } from 'playwright-core';
+import type { Api, ApiEventBatch, AppStatus, Counts } from '../../shared/api';
+import { parseDeliveryBody, eventKeyOf, previewOf } from '../../shared/callback';
+import { classifyDelivery, type PriorAttempt } from '../../shared/classify';
+import type { DeliveryDetail, DeliverySummary, MessageSummary } from '../../shared/domain';
+import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
+import { deliveryMatches, messageMatches, parseQuery } from '../../shared/query';
+
+interface Stored extends LifecycleDelivery {
+  detail: DeliveryDetail;
+}
+
+export class FakeCore {
+  private rows: Stored[] = [];
+  private byRef = new Map<string, Stored[]>();
+  private lastAt = new Map<string, number>();
+  private byEvent = new Map<string, PriorAttempt[]>();
+  private messageCache = new Map<string, MessageSummary>();
+  private listeners: ((b: ApiEventBatch) => void)[] = [];
+
+  post(body: unknown, receivedAt = Date.now()): DeliverySummary {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const bytes = new TextEncoder().encode(text);
+    const parse = parseDeliveryBody(bytes, 'application/json');
+    const cb = parse.callback;
+    const key = cb ? eventKeyOf(cb) : null;
+    const prior = key ? (this.byEvent.get(key) ?? []) : [];
+    const cls = classifyDelivery({ receivedAt, parse, prior });
+    const id = this.rows.length + 1;
+    if (key) this.byEvent.set(key, [...prior, { id, receivedAt, canonicalJson: parse.canonicalJson }]);
+    const flags = [...new Set([...cls.flags.map((f) => f.flag), ...(parse.problems.length ? (['invalid'] as const) : [])])];
+    const summary: DeliverySummary = {
+      id, receivedAt, method: 'POST', path: '/callbacks', outcome: 'stored', responseStatus: 200, responseMs: 1 + (id % 7),
+      rejectReason: null, bodySize: bytes.length, reference: cb?.reference ?? null, eventId: cb?.eventId ?? null, type: cb?.type ?? null,
+      kind: cb?.kind ?? 'unknown', channel: cb?.channel ?? null, direction: cb?.direction ?? null, userId: cb?.userId ?? null,
+      campaign: cb?.campaignName ?? null, timestamp: cb?.timestamp ?? null, attempt: cls.attempt, flags, preview: previewOf(parse),
+    };
+    const detail: DeliveryDetail = {
+      ...summary, query: '', headers: [['host', '127.0.0.1'], ['content-type', 'application/json'], ['user-agent', 'gateway']],
+      remoteAddress: '127.0.0.1', bodyBase64: Buffer.from(bytes).toString('base64'), bodyText: text, bodyTruncated: false,
+      callback: cb, flagDetails: cls.flags, forwards: [],
+    };
+    const stored = { summary, callback: cb!, flags: cls.flags, detail };
+    this.rows.push(stored);
+    if (summary.reference) {
+      this.messageCache.delete(summary.reference);
+      if (cb) this.byRef.set(summary.reference, [...(this.byRef.get(summary.reference) ?? []), stored]);
+      this.lastAt.delete(summary.reference);
+      this.lastAt.set(summary.reference, receivedAt);
+    }
+    return summary;
+  }
+
+  /** what the core's live-events module would send for these new rows */
+  emit(page: Page, rows: DeliverySummary[]) {
+    const refs = [...new Set(rows.map((r) => r.reference).filter((r): r is string => !!r))];
+    const batch: ApiEventBatch = [
+      { event: 'deliveries', data: { deliveries: rows.slice(-200).reverse(), messages: refs.slice(-200).map((r) => this.message(r)), total: this.rows.length } },
+    ];
+    return page.evaluate((b) => (window as unknown as { __rciEmit: (b: unknown) => void }).__rciEmit(b), batch);
+  }
+
+  private message(ref: string): MessageSummary {
+    let m = this.messageCache.get(ref);
+    if (!m) {
+      m = buildMessage(ref, this.byRef.get(ref) ?? [], Date.now()).summary;
+      this.messageCache.set(ref, m);
+    }
+    return m;
+  }
+
+  private messages(query: string): MessageSummary[] {
+    const parsed = parseQuery(query);
+    // lastAt keeps insertion order = arrival order of each reference's latest delivery
+    const out: MessageSummary[] = [];
+    for (const ref of [...this.lastAt.keys()].reverse()) {
+      const m = this.message(ref);
+      if (messageMatches(parsed, m) !== false) out.push(m);
+    }
+    return out;
+  }
+
+  api(): Api {
+    const status = (): AppStatus => ({
+      version: '0.1.0', receiverUrl: 'http://127.0.0.1:4730', callbackPath: '/callbacks',
+      tunnel: { state: 'online', publicUrl: 'https://brave-otter-42.loca.lt', host: 'https://localtunnel.me', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: Date.now(), downtime: [] },
+      deliveriesTotal: this.rows.length, deliveriesToday: this.rows.length, messagesTotal: this.messages('').length,
+      storeBytes: 4096 * 1024 + this.rows.length * 900, dataDir: '/home/dev/.config/rcs-callback-inspector', maxBodyBytes: 1 << 20,
+    });
+    const impl: Partial<Api> = {
+      getStatus: async () => status(),
+      listMessages: async ({ query = '', offset = 0, limit = 100 }) => {
+        const all = this.messages(query);
+        return { rows: all.slice(offset, offset + limit), total: all.length, totalIsExact: true, offset };
+      },
+      listDeliveries: async ({ query = '', offset = 0, limit = 100 }) => {
+        const parsed = parseQuery(query);
+        const all = this.rows.map((r) => r.summary).reverse().filter((d) => deliveryMatches(parsed, d, d.reference ? this.message(d.reference) : null));
+        return { rows: all.slice(offset, offset + limit), total: all.length, totalIsExact: true, offset };
+      },
+      getMessage: async ({ reference }) => {
+        const rows = this.byRef.get(reference) ?? [];
+        return rows.length ? buildMessage(reference, rows, Date.now()) : null;
+      },
+      getDelivery: async ({ id }) => this.rows[id - 1]?.detail ?? null,
+      getCounts: async ({ query = '' }) => {
+        const ms = this.messages(query);
+        const c: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: this.rows.length, messages: ms.length };
+        for (const m of ms) {
+          c.states[m.state] = (c.states[m.state] ?? 0) + 1;
+          for (const f of m.flags) c.flags[f] = (c.flags[f] ?? 0) + 1;
+          for (const a of m.anomalies) c.anomalies[a] = (c.anomalies[a] ?? 0) + 1;
+        }
+        return c;
+      },
+      suggestValues: async () => [],
+      listTargets: async () => [{ id: 1, url: 'http://127.0.0.1:3000/webhooks/rcs', headers: [], isDefault: true }],
+      listForwards: async () => [],
+      copyAsCurl: async ({ deliveryId }) => `curl -X POST http://127.0.0.1:3000/webhooks/rcs --data-binary @delivery-${deliveryId}.json`,
+      sendTestCallback: async () => ({ deliveryId: null, status: 200, url: 'http://127.0.0.1:4730/callbacks' }),
+    };
+    return impl as Api;
+  }
+
+  /** installs window.rci in the page, calling back into this process */
+  async attach(page: Page): Promise<void> {
+    const api = this.api() as unknown as Record<string, (a: unknown) => Promise<unknown>>;
+    await page.exposeFunction('__rciCall', async (name: string, arg: unknown) => {
+      const fn = api[name];
+      if (!fn) throw new Error(`fake core has no ${name}`);
+      return fn(arg ?? {});
+    });
+    // a string, not a function: the test transpiler would inject helpers the page does not have
+    await page.addInitScript(`(() => {
+      const listeners = new Set();
+      window.__rciEmit = (b) => listeners.forEach((l) => l(b));
+      window.rci = {
+        platform: 'linux',
+        api: new Proxy({}, { get: (_t, name) => (arg) => window.__rciCall(String(name), arg) }),
+        onEvents: (l) => (listeners.add(l), () => listeners.delete(l)),
+      };
+    })()`);
+  }
+}
