@@ -120,7 +120,9 @@ vi.mock('../../electron/core/app-core', () => ({
     h.state.order.push('createCore');
     h.state.coreOptions = opts;
     const listeners = new Set<(b: ApiEventBatch) => void>();
-    const handlers = Object.fromEntries(API_CALL_NAMES.map((n) => [n, vi.fn(async (arg: unknown) => ({ call: n, arg }))]));
+    const handlers: Record<string, ReturnType<typeof vi.fn>> = Object.fromEntries(
+      API_CALL_NAMES.map((n) => [n, vi.fn(async (arg: unknown): Promise<unknown> => ({ call: n, arg }))]),
+    );
     handlers.getSettings = vi.fn(async () => ({ notifications: true }));
     h.state.core = {
       handlers,
