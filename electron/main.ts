@@ -1,7 +1,7 @@
 // The Electron main process: a thin shell that starts the core and wires it to one secure window.
 // Logic lives in electron/shell/*; this file only connects Electron's objects to it.
 import path from 'node:path';
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, Notification, protocol, screen, session, shell } from 'electron';
+import { app, clipboard, dialog, ipcMain, Menu, Notification, protocol, screen, session, shell, type BrowserWindow } from 'electron';
 import { createCore, type Core } from './core/app-core';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './shell/app-protocol';
 import { forwardEvents, registerApiHandlers } from './shell/ipc';
@@ -35,7 +35,7 @@ let mainWindow: BrowserWindow | null = null;
 function openWindow(c: Core): BrowserWindow {
   const workAreas = screen.getAllDisplays().map((d) => d.workArea);
   const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE);
-  const win = createMainWindow(BrowserWindow, { preload, isDev, state: loadWindowState(stateFile, workAreas), url: entryUrl(src), log });
+  const win = createMainWindow({ preload, isDev, state: loadWindowState(stateFile, workAreas), url: entryUrl(src), log });
   trackWindowState(win, stateFile, { onError: (err) => log({ event: 'error', where: 'window-state', message: String(err) }) });
   const stopEvents = forwardEvents(c.subscribe, win.webContents);
   win.on('closed', () => {

@@ -1,13 +1,23 @@
 // The one window: secure preferences, remembered bounds, shown once the first paint is ready.
-import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron';
-import { secureWebPreferences } from './security';
+// The preferences are written out literally in the constructor call so that electronegativity's checks (which
+// read `new BrowserWindow({...})`) see exactly what we pass.
+import { BrowserWindow } from 'electron';
 import { MIN_WINDOW_SIZE, type WindowState } from './window-state';
 
 export const WINDOW_TITLE = 'RCS Callback Inspector';
 
-export function mainWindowOptions(opts: { preload: string; isDev: boolean; state: WindowState }): BrowserWindowConstructorOptions {
+export interface MainWindowOptions {
+  preload: string;
+  isDev: boolean;
+  state: WindowState;
+  url: string;
+  log?: (e: Record<string, unknown>) => void;
+}
+
+export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
+  const log = opts.log ?? (() => {});
   const { state } = opts;
-  return {
+  const win = new BrowserWindow({
     title: WINDOW_TITLE,
     width: state.width,
     height: state.height,
@@ -16,21 +26,25 @@ export function mainWindowOptions(opts: { preload: string; isDev: boolean; state
     minHeight: MIN_WINDOW_SIZE.height,
     show: false,
     backgroundColor: '#111418',
-    autoHideMenuBar: false,
-    webPreferences: secureWebPreferences(opts.preload, opts.isDev),
-  };
-}
-
-export type BrowserWindowCtor = new (options: BrowserWindowConstructorOptions) => BrowserWindow;
-
-export function createMainWindow(
-  BrowserWindowClass: BrowserWindowCtor,
-  opts: { preload: string; isDev: boolean; state: WindowState; url: string; log?: (e: Record<string, unknown>) => void },
-): BrowserWindow {
-  const log = opts.log ?? (() => {});
-  const win = new BrowserWindowClass(mainWindowOptions(opts));
+    webPreferences: {
+      preload: opts.preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      devTools: opts.isDev,
+    },
+  });
   win.once('ready-to-show', () => {
-    if (opts.state.maximized) win.maximize();
+    if (state.maximized) win.maximize();
     win.show();
   });
   if (!opts.isDev) {

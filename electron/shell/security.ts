@@ -1,26 +1,7 @@
 // Electron's security checklist in one place: window preferences, CSP, session policy (permissions, requests,
 // downloads) and web-contents guards (navigation, redirects, new windows, webviews).
-import type { HandlerDetails, Session, WebContents, WebPreferences, WindowOpenHandlerResponse } from 'electron';
+import type { HandlerDetails, Session, WebContents, WindowOpenHandlerResponse } from 'electron';
 import { APP_SCHEME, isAppUrl, isLoopbackHost, isSafeExternalUrl, type RendererSource } from './origin';
-
-export function secureWebPreferences(preload: string, isDev: boolean): WebPreferences {
-  return {
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    safeDialogs: true,
-    spellcheck: false,
-    devTools: isDev,
-  };
-}
 
 /**
  * The renderer shows untrusted callback content as text only and talks to the core through the preload bridge,

@@ -5,22 +5,47 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-vi.mock('electron', () => ({})); // the modules under test may only import types from electron
+const created = vi.hoisted(() => [] as { options: any; loaded: string[]; events: Map<string, (...a: any[]) => void> }[]);
+vi.mock('electron', () => {
+  class BrowserWindow {
+    record: (typeof created)[number];
+    webContents = { on: () => {}, closeDevTools: () => {} };
+    constructor(options: any) {
+      this.record = { options, loaded: [], events: new Map() };
+      created.push(this.record);
+    }
+    once(ev: string, l: any) {
+      this.record.events.set(ev, l);
+    }
+    loadURL(url: string) {
+      this.record.loaded.push(url);
+      return Promise.resolve();
+    }
+    maximize() {}
+    show() {}
+  }
+  return { BrowserWindow };
+});
 
 import { createAppProtocolHandler, resolveAppFile, APP_SCHEME_PRIVILEGES } from '../../electron/shell/app-protocol';
-import { mainWindowOptions } from '../../electron/shell/main-window';
+import { createMainWindow } from '../../electron/shell/main-window';
 import { APP_ENTRY_URL, entryUrl, isAppUrl, isSafeExternalUrl, rendererSource, type RendererSource } from '../../electron/shell/origin';
-import { contentSecurityPolicy, guardWebContents, hardenSession, isAllowedRequest, secureWebPreferences } from '../../electron/shell/security';
+import { contentSecurityPolicy, guardWebContents, hardenSession, isAllowedRequest } from '../../electron/shell/security';
 import { DEFAULT_WINDOW_STATE } from '../../electron/shell/window-state';
 
 const bundled: RendererSource = { kind: 'bundled', dir: '/opt/app/dist/renderer' };
 const dev: RendererSource = { kind: 'dev-server', url: 'http://localhost:5173/' };
 
 describe('window preferences', () => {
+  const open = (isDev: boolean, state = DEFAULT_WINDOW_STATE) => {
+    createMainWindow({ preload: '/p/preload.cjs', isDev, state, url: APP_ENTRY_URL });
+    return created.at(-1)!;
+  };
+
   it('are the secure ones in production and development', () => {
     for (const isDev of [false, true]) {
-      const o = mainWindowOptions({ preload: '/p/preload.cjs', isDev, state: DEFAULT_WINDOW_STATE });
-      expect(o.webPreferences).toMatchObject({
+      const { options, loaded } = open(isDev);
+      expect(options.webPreferences).toMatchObject({
         preload: '/p/preload.cjs',
         contextIsolation: true,
         sandbox: true,
@@ -33,22 +58,18 @@ describe('window preferences', () => {
         experimentalFeatures: false,
         navigateOnDragDrop: false,
       });
-      expect(o.webPreferences?.devTools).toBe(isDev);
+      expect(options.webPreferences.devTools).toBe(isDev);
       // nothing that re-enables Blink features or loosens isolation sneaks in
-      expect(o.webPreferences).not.toHaveProperty('enableBlinkFeatures');
-      expect(o.webPreferences).not.toHaveProperty('additionalArguments');
+      expect(options.webPreferences).not.toHaveProperty('enableBlinkFeatures');
+      expect(options.webPreferences).not.toHaveProperty('additionalArguments');
+      expect(loaded).toEqual([APP_ENTRY_URL]);
     }
   });
 
   it('use the remembered bounds, and never show before the first paint', () => {
-    const o = mainWindowOptions({ preload: 'x', isDev: false, state: { x: 10, y: 20, width: 900, height: 700, maximized: true } });
-    expect(o).toMatchObject({ x: 10, y: 20, width: 900, height: 700, show: false });
-    const d = mainWindowOptions({ preload: 'x', isDev: false, state: DEFAULT_WINDOW_STATE });
-    expect(d).not.toHaveProperty('x');
-  });
-
-  it('secureWebPreferences leaves devtools off unless asked', () => {
-    expect(secureWebPreferences('p', false).devTools).toBe(false);
+    const { options } = open(false, { x: 10, y: 20, width: 900, height: 700, maximized: true });
+    expect(options).toMatchObject({ x: 10, y: 20, width: 900, height: 700, show: false });
+    expect(open(false).options).not.toHaveProperty('x');
   });
 });
 
