@@ -38,6 +38,8 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
       experimentalFeatures: false,
       webviewTag: false,
       navigateOnDragDrop: false,
+      // middle-click would otherwise open links without going through setWindowOpenHandler's checks
+      disableBlinkFeatures: 'Auxclick',
       safeDialogs: true,
       spellcheck: false,
       devTools: opts.isDev,
