@@ -1,16 +1,17 @@
 // Packaging inputs checked offline: electron-builder.yml against electron-builder's own schema (scheme.json with
 // ajv, and electron-builder's validator), its consistency with the Vite externals and package.json, and the
 // built bundles themselves (the sandboxed preload may require only 'electron').
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
-import yaml from 'js-yaml';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(__dirname, '../..');
+// js-yaml ships no types; electron-builder itself reads the file with it
+const yaml = createRequire(path.join(repo, 'package.json'))('js-yaml') as { load(text: string): unknown };
 const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
   main: string;
   scripts: Record<string, string>;
