@@ -1,4 +1,5 @@
 // The inspector window: toolbar, chips, list on the left, timeline / delivery on the right, status bar.
+import { num } from './lib/format';
 import { useEffect, useRef, useState } from 'react';
 import type { View } from './store/inspector-store';
 import { useInspector, useInspectorStore } from './store/context';
@@ -74,7 +75,7 @@ export function App() {
   const tab = (v: View, label: string, n: number | undefined) => (
     <button role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => store.getState().setView(v)}>
       {label}
-      {n !== undefined ? <span className="tab-count">{n.toLocaleString('en-US')}</span> : null}
+      {n !== undefined ? <span className="tab-count">{num(n)}</span> : null}
     </button>
   );
 
@@ -91,7 +92,7 @@ export function App() {
         <SearchBox ref={searchRef} />
         {pendingNew > 0 ? (
           <button className="btn new-pill" onClick={() => (store.getState().showNew(), setScrollTo({ index: 0, seq: Date.now() }))} data-testid="new-indicator">
-            {pendingNew.toLocaleString('en-US')} new
+            {num(pendingNew)} new
           </button>
         ) : null}
         <button className={`btn ${paused ? 'warn' : ''}`} onClick={() => store.getState().togglePause()} aria-pressed={paused} title="Stop rows from moving while you read">

@@ -56,6 +56,11 @@ async function main() {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
     await page.evaluate(`(() => { window.__long = []; new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration))).observe({ type: 'longtask' }); })()`);
+    const cdp = process.argv.includes('profile') ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     const base = samples.events.outbound_text;
     const t0 = Date.now();
     // 2,000 deliveries/s for 5 s, in 10 frames per second like the core's live-events module
@@ -65,6 +70,17 @@ async function main() {
       await core.emit(page, rows);
       const wait = t0 + (tick + 1) * 100 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    if (cdp) {
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[]; samples: number[]; timeDeltas: number[] } };
+      const self = new Map<number, number>();
+      profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+      const byName = new Map<string, number>();
+      for (const n of profile.nodes) {
+        const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+        byName.set(k, (byName.get(k) ?? 0) + (self.get(n.id) ?? 0) / 1000);
+      }
+      console.log([...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(0)}ms ${k}`).join('\n'));
     }
     const inputT = Date.now();
     await page.keyboard.press('/');

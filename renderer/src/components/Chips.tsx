@@ -1,4 +1,5 @@
 // One-click filters with live counts; clicking toggles the term in the query text the user sees.
+import { num } from '../lib/format';
 import { useMemo } from 'react';
 import { ANOMALY_NAMES, FLAG_NAMES, MESSAGE_STATES } from '../../../shared/domain';
 import { parseQuery, termsOf, toggleTerm, type QueryField } from '../../../shared/query';
@@ -29,7 +30,7 @@ export function Chips() {
           <button key={f} className={`chip tone-${FLAG_META[f].tone} ${on ? 'on' : ''} ${n === 0 ? 'zero' : ''}`} aria-pressed={on} data-chip={`flag:${f}`} title={FLAG_META[f].hint} onClick={() => toggle('flag', f)}>
             <Icon name={FLAG_META[f].icon} size={11} />
             {FLAG_META[f].label}
-            <span className="chip-count">{n.toLocaleString('en-US')}</span>
+            <span className="chip-count">{num(n)}</span>
           </button>
         );
       })}
@@ -42,7 +43,7 @@ export function Chips() {
           <button key={st} className={`chip tone-${STATE_META[st].tone} ${on ? 'on' : ''}`} aria-pressed={on} data-chip={`state:${st}`} onClick={() => toggle('state', st)}>
             <Icon name={STATE_META[st].icon} size={11} />
             {STATE_META[st].label}
-            <span className="chip-count">{n.toLocaleString('en-US')}</span>
+            <span className="chip-count">{num(n)}</span>
           </button>
         );
       })}
@@ -54,7 +55,7 @@ export function Chips() {
           <button key={a} className={`chip tone-anomaly ${on ? 'on' : ''}`} aria-pressed={on} data-chip={`anomaly:${a}`} onClick={() => toggle('anomaly', a)}>
             <Icon name="anomaly" size={11} />
             {a}
-            <span className="chip-count">{n.toLocaleString('en-US')}</span>
+            <span className="chip-count">{num(n)}</span>
           </button>
         );
       })}

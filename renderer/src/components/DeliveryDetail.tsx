@@ -4,7 +4,7 @@ import type { DeliveryDetail as Detail } from '../../../shared/domain';
 import { explainFlag } from '../../../shared/explain';
 import { errorMessage } from '../api/client';
 import { copyText } from '../lib/clipboard';
-import { formatBytes, formatFullTime } from '../lib/format';
+import { formatBytes, formatFullTime, num } from '../lib/format';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { FlagBadge, StatusCode } from './Badges';
 import { Icon } from './Icons';
@@ -116,7 +116,7 @@ function RawRequest({ d, onCopied }: { d: Detail; onCopied: (t: string) => void 
       </div>
       <pre className="raw-body mono">{body}</pre>
       {!all && d.bodyText.length > RAW_CUT ? (
-        <button className="link-btn" onClick={() => setAll(true)}>show all {d.bodyText.length.toLocaleString('en-US')} chars</button>
+        <button className="link-btn" onClick={() => setAll(true)}>show all {num(d.bodyText.length)} chars</button>
       ) : null}
     </div>
   );

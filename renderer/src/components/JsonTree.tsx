@@ -1,5 +1,6 @@
 // Collapsible JSON, rendered as text nodes only. Long strings and big containers are cut with "show more"
 // so a 1 MB payload does not put a megabyte into the DOM at once.
+import { num } from '../lib/format';
 import { useState } from 'react';
 import { copyText } from '../lib/clipboard';
 import { Icon } from './Icons';
@@ -79,7 +80,7 @@ function Scalar({ value }: { value: unknown }) {
       <span className="j-str">
         "{cut ? value.slice(0, STRING_CUT) : value}"
         {cut ? (
-          <button className="link-btn" onClick={() => setFull(true)}>… show all {value.length.toLocaleString('en-US')} chars</button>
+          <button className="link-btn" onClick={() => setFull(true)}>… show all {num(value.length)} chars</button>
         ) : null}
       </span>
     );

@@ -1,5 +1,6 @@
 // What the phone showed (or what the user sent), drawn from plain elements. Nothing from the payload is ever
 // parsed as HTML, only http(s) URLs become links (opened outside the app), and images load only on request.
+import { num } from '../lib/format';
 import { useState, type ReactNode } from 'react';
 import type { NormalizedCallback } from '../../../shared/domain';
 import { openExternal, safeHttpUrl } from '../lib/safe-url';
@@ -181,7 +182,7 @@ export function LongText({ text, cut = TEXT_CUT }: { text: string; cut?: number 
   return (
     <>
       {text.slice(0, cut)}
-      <button className="link-btn" onClick={(e) => (e.stopPropagation(), setFull(true))}>… {(text.length - cut).toLocaleString('en-US')} more chars</button>
+      <button className="link-btn" onClick={(e) => (e.stopPropagation(), setFull(true))}>… {num(text.length - cut)} more chars</button>
     </>
   );
 }

@@ -1,6 +1,7 @@
 // Bottom line: where callbacks arrive, whether the tunnel is up, how much is stored, whether the UI is live.
+import { formatBytes, num } from '../lib/format';
 import type { TunnelStatus } from '../../../shared/api';
-import { formatBytes } from '../lib/format';
+
 import { useInspector } from '../store/context';
 import { Icon } from './Icons';
 import { useNow } from './useNow';
@@ -47,8 +48,8 @@ export function StatusBar() {
             {status.tunnel.publicUrl ? <span className="mono"> {status.tunnel.publicUrl}</span> : null}
           </span>
           <span className="spacer" />
-          <span data-testid="deliveries-today">{status.deliveriesToday.toLocaleString('en-US')} today</span>
-          <span>{status.deliveriesTotal.toLocaleString('en-US')} deliveries · {status.messagesTotal.toLocaleString('en-US')} messages</span>
+          <span data-testid="deliveries-today">{num(status.deliveriesToday)} today</span>
+          <span>{num(status.deliveriesTotal)} deliveries · {num(status.messagesTotal)} messages</span>
           <span title={status.dataDir}>{formatBytes(status.storeBytes)} stored</span>
           <span className="dim">v{status.version}</span>
         </>

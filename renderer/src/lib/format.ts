@@ -37,7 +37,7 @@ export function formatBytes(n: number | null | undefined): string {
 }
 
 export function formatCount(n: number, exact = true): string {
-  const s = n.toLocaleString('en-US');
+  const s = num(n);
   return exact ? s : `${s}+`;
 }
 
@@ -46,3 +46,7 @@ export function clip(text: string | null | undefined, max = 200): string {
   if (!text) return '';
   return text.length > max ? text.slice(0, max) + '…' : text;
 }
+
+// toLocaleString builds a formatter per call; counts re-render several times a second during a burst
+const numberFormat = new Intl.NumberFormat('en-US');
+export const num = (n: number): string => numberFormat.format(n);
