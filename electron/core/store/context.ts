@@ -1,0 +1,44 @@
+// What every part of the store shares: the connection and a cache of prepared statements (one per SQL text),
+// so neither ingest nor queries ever re-prepare.
+import type Database from 'better-sqlite3';
+
+export interface StoreContext {
+  db: Database.Database;
+  /** 'pluck' returns the first column only, 'raw' arrays; set once per cached statement, never toggled */
+  stmt(sql: string, mode?: 'pluck' | 'raw'): Database.Statement;
+}
+
+export function createContext(db: Database.Database): StoreContext {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    db,
+    stmt(sql, mode) {
+      const key = mode ? `${mode}:${sql}` : sql;
+      let s = cache.get(key);
+      if (!s) {
+        s = db.prepare(sql);
+        if (mode === 'pluck') s.pluck();
+        else if (mode === 'raw') s.raw();
+        // dynamic filter SQL has bounded variety (one text per combination of fields), but be safe
+        if (cache.size > 500) cache.clear();
+        cache.set(key, s);
+      }
+      return s;
+    },
+  };
+}
+
+/** Accumulates counter changes during a transaction; written once at the end. */
+export class CounterDeltas {
+  private readonly deltas = new Map<string, number>();
+  add(key: string, n: number): void {
+    this.deltas.set(key, (this.deltas.get(key) ?? 0) + n);
+  }
+  flush(ctx: StoreContext): void {
+    const upsert = ctx.stmt(
+      'INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n',
+    );
+    for (const [key, n] of this.deltas) if (n !== 0) upsert.run(key, n);
+    this.deltas.clear();
+  }
+}

@@ -1,0 +1,431 @@
+// The query language (shared/query.ts) compiled to SQL. Each term becomes a predicate; one positive term is
+// picked as the "driver": the index the rows are read from. Ordered drivers (flag, type, text, facets) already
+// yield newest-first, so a page costs about as many rows as it shows; a small unordered set (a phone number, a
+// reference prefix, a rare word) is read whole and sorted. Without a usable driver the newest-first index is
+// scanned with every term as a check. User input only ever reaches SQLite as bound parameters.
+//
+// Semantics, agreeing with shared/query.ts (deliveryMatches / messageMatches):
+//  - deliveries: every term holds for the delivery; state/anomaly are judged on its message.
+//  - messages: a delivery-level term holds when at least one delivery of the message matches it; a negated one
+//    when none does (`-type:DELIVERED` = never delivered). state/anomaly/user are judged on the message row.
+//  - after/before compare received time (what lists show), not the callback's timestamp: for messages
+//    after = last activity at/after, before = first delivery before.
+//  - user/ref/event/path match a prefix (user/ref/event ignore ASCII case); type ignores case; campaign is a
+//    case-insensitive substring where a space matches any character; text is full-text (tokens, diacritics
+//    folded, last word a prefix) over message text, ids and the raw body.
+import { ApiError } from '../api-dispatch';
+import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
+import { parseQuery, type QueryTerm } from '../../../shared/query';
+import type { StoreContext } from './context';
+import { prefixEnd } from './rows';
+
+export interface Pred {
+  sql: string;
+  params: unknown[];
+}
+
+export interface Plan {
+  /** FROM clause (aliases d for deliveries, m for messages) */
+  from: string;
+  where: Pred[];
+  order: string;
+  /** the count of matching rows is known exactly without counting (counter) */
+  exactTotal: number | null;
+}
+
+/** Terms of a query; values that cannot be understood are an error, never a silently wider filter. */
+export function queryTerms(q: string, now: number): QueryTerm[] {
+  const parsed = parseQuery(q, now);
+  // unknown field names are kept as free text by the parser; anything else dropped would widen the filter
+  const fatal = parsed.errors.filter((e) => !e.startsWith('unknown field'));
+  if (fatal.length > 0) throw new ApiError('bad-request', `query: ${fatal.join('; ')}`);
+  return parsed.terms;
+}
+
+/**
+ * FTS5 expression for one free-text term: the value as a quoted phrase (quotes doubled, so no FTS operator or
+ * column filter can be smuggled in), its last word a prefix. null when it holds no word characters at all.
+ */
+export function ftsExpression(value: string): string | null {
+  if (!/[\p{L}\p{N}]/u.test(value)) return null;
+  return `"${value.replace(/"/g, '""')}"` + (/[\p{L}\p{N}]$/u.test(value) ? '*' : '');
+}
+
+const FALSE: Pred = { sql: '0', params: [] };
+
+function negate(p: Pred): Pred {
+  // null-safe: a delivery without a user_id does match -user:5511
+  return { sql: `(${p.sql}) IS NOT 1`, params: p.params };
+}
+
+function and(preds: Pred[]): Pred {
+  if (preds.length === 0) return { sql: '1', params: [] };
+  return { sql: preds.map((p) => `(${p.sql})`).join(' AND '), params: preds.flatMap((p) => p.params) };
+}
+
+/** Campaigns ever seen (a small set, kept as counters) whose name matches the user's pattern. */
+export function resolveCampaigns(ctx: StoreContext, pattern: string): string[] {
+  const re = new RegExp(
+    pattern
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.'),
+    'i',
+  );
+  return knownValues(ctx, 'g:').filter((c) => re.test(c.value)).map((c) => c.value);
+}
+
+export function knownValues(ctx: StoreContext, facetPrefix: string): { value: string; n: number }[] {
+  const rows = ctx
+    .stmt('SELECT key, n FROM counters WHERE key >= ? AND key < ? AND n > 0 ORDER BY n DESC')
+    .all(`mf:${facetPrefix}`, prefixEnd(`mf:${facetPrefix}`)) as { key: string; n: number }[];
+  return rows.map((r) => ({ value: r.key.slice(3 + facetPrefix.length), n: r.n }));
+}
+
+function counter(ctx: StoreContext, key: string): number {
+  return (ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck').get(key) as number | undefined) ?? 0;
+}
+
+function cappedCount(ctx: StoreContext, from: string, where: Pred, cap: number): number {
+  return ctx.stmt(`SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where.sql} LIMIT ${cap})`, 'pluck').get(...where.params) as number;
+}
+
+function flagBit(flag: string): number {
+  return 1 << FLAG_NAMES.indexOf(flag as FlagName);
+}
+
+function statusRange(value: string): [number, number] {
+  if (/xx$/i.test(value)) {
+    const c = Number(value[0]) * 100;
+    return [c, c + 100];
+  }
+  return [Number(value), Number(value) + 1];
+}
+
+const FTS_IDS = 'SELECT rowid FROM deliveries_fts WHERE deliveries_fts MATCH ?';
+
+// ---------------------------------------------------------------- deliveries
+
+function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
+  const v = t.value;
+  switch (t.field) {
+    case 'text': {
+      const expr = ftsExpression(v);
+      return expr === null ? FALSE : { sql: `d.id IN (${FTS_IDS})`, params: [expr] };
+    }
+    case 'type':
+      return { sql: 'd.type_lc = ?', params: [v.toLowerCase()] };
+    case 'kind':
+      return { sql: 'd.kind = ?', params: [v] };
+    case 'user':
+      return { sql: 'd.user_id >= ? AND d.user_id < ?', params: [v, prefixEnd(v)] };
+    case 'event':
+      return { sql: 'd.event_id >= ? AND d.event_id < ?', params: [v, prefixEnd(v)] };
+    case 'campaign': {
+      const list = resolveCampaigns(ctx, v);
+      return list.length === 0 ? FALSE : { sql: `d.campaign IN (${list.map(() => '?').join(',')})`, params: list };
+    }
+    case 'flag':
+      return { sql: '(d.flags_mask & ?) != 0', params: [flagBit(v)] };
+    case 'channel':
+      return { sql: 'd.channel = ?', params: [v] };
+    case 'direction':
+      return { sql: 'd.direction = ?', params: [v] };
+    case 'ref':
+      return {
+        sql: 'd.msg_id IN (SELECT id FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ?)',
+        params: [v, prefixEnd(v)],
+      };
+    case 'status':
+      return { sql: 'd.response_status >= ? AND d.response_status < ?', params: statusRange(v) };
+    case 'path':
+      return { sql: 'd.path >= ? AND d.path < ?', params: [v, prefixEnd(v)] };
+    case 'method':
+      return { sql: 'upper(d.method) = ?', params: [v] };
+    case 'after':
+      return { sql: 'd.received_at >= ?', params: [t.time] };
+    case 'before':
+      return { sql: 'd.received_at < ?', params: [t.time] };
+    case 'state':
+    case 'anomaly':
+      return {
+        sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = d.msg_id AND x.facet = ?)',
+        params: [`${t.field === 'state' ? 'st' : 'a'}:${v}`],
+      };
+  }
+}
+
+interface Driver {
+  from: string;
+  where: Pred;
+  order: string;
+  ordered: boolean;
+  estimate: number;
+  exact: boolean;
+}
+
+const NEWEST_DELIVERIES = 'd.id DESC';
+
+function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number): Driver | null {
+  const indexed = (index: string, ordered: boolean): Driver => {
+    const from = `deliveries d INDEXED BY ${index}`;
+    return { from, where: pred, order: NEWEST_DELIVERIES, ordered, estimate: cappedCount(ctx, from, pred, cap), exact: false };
+  };
+  switch (t.field) {
+    case 'flag': {
+      const n = counter(ctx, `df:${t.value}`);
+      return {
+        from: 'delivery_flags x JOIN deliveries d ON d.id = x.delivery_id',
+        where: { sql: 'x.flag = ?', params: [t.value] },
+        order: 'x.delivery_id DESC',
+        ordered: true,
+        estimate: n,
+        exact: true,
+      };
+    }
+    case 'text': {
+      if (pred === FALSE) return null;
+      const where = { sql: 'deliveries_fts MATCH ?', params: pred.params };
+      return {
+        from: 'deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid',
+        where,
+        order: 'deliveries_fts.rowid DESC',
+        ordered: true,
+        estimate: cappedCount(ctx, 'deliveries_fts', where, cap),
+        exact: false,
+      };
+    }
+    case 'type':
+      return indexed('deliveries_type', true);
+    case 'kind':
+      return indexed('deliveries_kind', true);
+    case 'channel':
+      return indexed('deliveries_channel', true);
+    case 'user':
+      return indexed('deliveries_user', false);
+    case 'event':
+      return indexed('deliveries_event', false);
+    case 'ref':
+      return indexed('deliveries_msg', false);
+    case 'state':
+    case 'anomaly': {
+      const facet = pred.params[0] as string;
+      const where = { sql: 'd.msg_id IN (SELECT msg_id FROM message_facets WHERE facet = ?)', params: [facet] };
+      // a message has a handful of deliveries: the facet count is a fair proxy
+      return { from: 'deliveries d INDEXED BY deliveries_msg', where, order: NEWEST_DELIVERIES, ordered: false, estimate: counter(ctx, `mf:${facet}`) * 4, exact: false };
+    }
+    default:
+      return null;
+  }
+}
+
+function choose(drivers: Driver[], sortCap: number): Driver | null {
+  const ordered = drivers.filter((d) => d.ordered).sort((a, b) => a.estimate - b.estimate)[0];
+  const small = drivers.filter((d) => !d.ordered && d.estimate < sortCap).sort((a, b) => a.estimate - b.estimate)[0];
+  if (small && (!ordered || small.estimate < ordered.estimate)) return small;
+  return ordered ?? null;
+}
+
+export function planDeliveries(ctx: StoreContext, terms: QueryTerm[], cap: number): Plan {
+  const preds = terms.map((t) => deliveryPred(ctx, t));
+  const drivers: { driver: Driver; index: number }[] = [];
+  terms.forEach((t, i) => {
+    if (t.negate) return;
+    const driver = deliveryDriver(ctx, t, preds[i], cap);
+    if (driver) drivers.push({ driver, index: i });
+  });
+  const chosen = choose(
+    drivers.map((d) => d.driver),
+    cap,
+  );
+  const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
+  const rest = terms.map((t, i) => (i === chosenIndex ? null : t.negate ? negate(preds[i]) : preds[i])).filter((p): p is Pred => p !== null);
+  if (!chosen) {
+    return {
+      from: 'deliveries d',
+      where: rest,
+      order: NEWEST_DELIVERIES,
+      exactTotal: terms.length === 0 ? counter(ctx, 'deliveries') : null,
+    };
+  }
+  return {
+    from: chosen.from,
+    where: [chosen.where, ...rest],
+    order: chosen.order,
+    exactTotal: chosen.exact && terms.length === 1 ? chosen.estimate : null,
+  };
+}
+
+// ---------------------------------------------------------------- messages
+
+function facetPred(facet: string): Pred {
+  return { sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet = ?)', params: [facet] };
+}
+
+/** Single-facet terms: the facet a message carries when the term holds for it. */
+function facetOf(t: QueryTerm): string | null {
+  switch (t.field) {
+    case 'state':
+      return `st:${t.value}`;
+    case 'anomaly':
+      return `a:${t.value}`;
+    case 'flag':
+      return `f:${t.value}`;
+    case 'channel':
+      return `c:${t.value}`;
+    case 'type':
+      return `t:${t.value.toLowerCase()}`;
+    case 'kind':
+      return `k:${t.value}`;
+    case 'direction':
+      return `d:${t.value}`;
+    case 'method':
+      return `m:${t.value}`;
+    case 'status':
+      return /xx$/i.test(t.value) ? null : `s:${Number(t.value)}`;
+    default:
+      return null;
+  }
+}
+
+function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
+  const facet = facetOf(t);
+  if (facet) return facetPred(facet);
+  const v = t.value;
+  const anyDelivery = (cond: string, params: unknown[]): Pred => ({
+    sql: `EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND ${cond})`,
+    params,
+  });
+  switch (t.field) {
+    case 'status': {
+      const [lo, hi] = statusRange(v);
+      return {
+        sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet >= ? AND x.facet < ?)',
+        params: [`s:${lo}`, `s:${hi}`],
+      };
+    }
+    case 'campaign': {
+      const list = resolveCampaigns(ctx, v).map((c) => `g:${c}`);
+      if (list.length === 0) return FALSE;
+      return {
+        sql: `EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet IN (${list.map(() => '?').join(',')}))`,
+        params: list,
+      };
+    }
+    case 'text': {
+      const expr = ftsExpression(v);
+      return expr === null ? FALSE : anyDelivery(`d.id IN (${FTS_IDS})`, [expr]);
+    }
+    case 'user':
+      return { sql: 'm.user_id >= ? AND m.user_id < ?', params: [v, prefixEnd(v)] };
+    case 'ref':
+      return { sql: 'm.reference COLLATE NOCASE >= ? AND m.reference COLLATE NOCASE < ?', params: [v, prefixEnd(v)] };
+    case 'event':
+      return anyDelivery('d.event_id >= ? AND d.event_id < ?', [v, prefixEnd(v)]);
+    case 'path':
+      return anyDelivery('d.path >= ? AND d.path < ?', [v, prefixEnd(v)]);
+    case 'after':
+      return { sql: 'm.last_at >= ?', params: [t.time] };
+    case 'before':
+      return { sql: 'm.first_at < ?', params: [t.time] };
+    default:
+      return FALSE; // unreachable: every other field has a facet
+  }
+}
+
+const NEWEST_MESSAGES = 'm.last_at DESC, m.id DESC';
+
+function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number): Driver | null {
+  const facet = facetOf(t);
+  if (facet) {
+    return {
+      from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
+      where: { sql: 'f.facet = ?', params: [facet] },
+      order: 'f.last_at DESC, f.msg_id DESC',
+      ordered: true,
+      estimate: counter(ctx, `mf:${facet}`),
+      exact: true,
+    };
+  }
+  // a set of message ids, looked up by primary key and sorted
+  const set = (sql: string, params: unknown[], estimate: number): Driver => ({
+    from: 'messages m NOT INDEXED',
+    where: { sql: `m.id IN (${sql})`, params },
+    order: NEWEST_MESSAGES,
+    ordered: false,
+    estimate,
+    exact: false,
+  });
+  const v = t.value;
+  switch (t.field) {
+    case 'user':
+    case 'ref': {
+      const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : 'messages m INDEXED BY messages_ref_nocase';
+      return { from, where: pred, order: NEWEST_MESSAGES, ordered: false, estimate: cappedCount(ctx, from, pred, cap), exact: false };
+    }
+    case 'text': {
+      if (pred === FALSE) return null;
+      const expr = pred.params[0];
+      return set(
+        `SELECT d.msg_id FROM deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid WHERE deliveries_fts MATCH ?`,
+        [expr],
+        cappedCount(ctx, 'deliveries_fts', { sql: 'deliveries_fts MATCH ?', params: [expr] }, cap),
+      );
+    }
+    case 'event': {
+      const where = { sql: 'd.event_id >= ? AND d.event_id < ?', params: [v, prefixEnd(v)] };
+      return set(
+        'SELECT d.msg_id FROM deliveries d INDEXED BY deliveries_event WHERE d.event_id >= ? AND d.event_id < ?',
+        where.params,
+        cappedCount(ctx, 'deliveries d INDEXED BY deliveries_event', where, cap),
+      );
+    }
+    case 'campaign': {
+      if (pred === FALSE) return null;
+      const facets = pred.params as string[];
+      const estimate = facets.reduce((n, f) => n + counter(ctx, `mf:${f}`), 0);
+      if (facets.length === 1) {
+        return { from: 'message_facets f JOIN messages m ON m.id = f.msg_id', where: { sql: 'f.facet = ?', params: facets }, order: 'f.last_at DESC, f.msg_id DESC', ordered: true, estimate, exact: true };
+      }
+      return set(`SELECT msg_id FROM message_facets WHERE facet IN (${facets.map(() => '?').join(',')})`, facets, estimate);
+    }
+    default:
+      return null;
+  }
+}
+
+export function planMessages(ctx: StoreContext, terms: QueryTerm[], cap: number): Plan {
+  const preds = terms.map((t) => messagePred(ctx, t));
+  const drivers: { driver: Driver; index: number }[] = [];
+  terms.forEach((t, i) => {
+    if (t.negate) return;
+    const driver = messageDriver(ctx, t, preds[i], cap);
+    if (driver) drivers.push({ driver, index: i });
+  });
+  const chosen = choose(
+    drivers.map((d) => d.driver),
+    cap,
+  );
+  const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
+  const rest = terms.map((t, i) => (i === chosenIndex ? null : t.negate ? negate(preds[i]) : preds[i])).filter((p): p is Pred => p !== null);
+  if (!chosen) {
+    return {
+      from: 'messages m INDEXED BY messages_last',
+      where: rest,
+      order: NEWEST_MESSAGES,
+      exactTotal: terms.length === 0 ? counter(ctx, 'messages') : null,
+    };
+  }
+  return {
+    from: chosen.from,
+    where: [chosen.where, ...rest],
+    order: chosen.order,
+    exactTotal: chosen.exact && terms.length === 1 ? chosen.estimate : null,
+  };
+}
+
+export function whereOf(plan: Plan): Pred {
+  return and(plan.where);
+}

@@ -1,0 +1,121 @@
+// openStore: the SQLite file behind the Store interface (types.ts). One connection, WAL, synchronous=FULL so a
+// committed delivery survives power loss before we answer 200, and a short busy timeout so a locked database
+// turns into a 503 (the gateway retries) instead of a hung request.
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import * as admin from './admin';
+import { createContext } from './context';
+import { toStoreWriteError } from './errors';
+import { ingestBatch } from './ingest';
+import { messageDetail, refreshDueMessages } from './messages';
+import * as q from './queries';
+import { migrate } from './schema';
+import type { Store, StoreStats } from './types';
+
+export { StoreWriteError } from './types';
+export type { Store } from './types';
+
+export interface OpenStoreOptions {
+  file: string;
+  /** how long a write waits for another connection's lock before failing (default 2000 ms) */
+  busyTimeoutMs?: number;
+  /** better-sqlite3 native addon built for Electron; Node uses the default build */
+  nativeBinding?: string;
+  /** totals and scoped counts stop counting here and report totalIsExact=false (default 10,000) */
+  countCap?: number;
+}
+
+export function openStore(opts: OpenStoreOptions): Store {
+  const db = new Database(opts.file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = OFF');
+    // reads of a large store stay in memory; the OS page cache does the rest
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = MEMORY');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw toStoreWriteError(err);
+  }
+  const ctx = createContext(db);
+  const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000 };
+  let closed = false;
+
+  const store: Store = {
+    file: opts.file,
+    ingest: (batch, now = Date.now()) => (batch.length === 0 ? [] : ingestBatch(ctx, batch, now)),
+    setResponseTimes(rows) {
+      if (rows.length === 0) return;
+      try {
+        db.transaction(() => {
+          const set = ctx.stmt('UPDATE deliveries SET response_ms = ? WHERE id = ?');
+          for (const r of rows) set.run(Math.round(r.ms), r.id);
+        }).immediate();
+      } catch (err) {
+        throw toStoreWriteError(err);
+      }
+    },
+    listMessages(args, now = Date.now()) {
+      refreshDueMessages(ctx, now);
+      return q.listMessages(ctx, args, limits, now);
+    },
+    getMessage: (reference, now = Date.now()) => messageDetail(ctx, reference, now),
+    getMessageSummaries: (refs, now = Date.now()) => q.getMessageSummaries(ctx, refs, now),
+    listDeliveries(args) {
+      const now = Date.now();
+      refreshDueMessages(ctx, now);
+      return q.listDeliveries(ctx, args, limits, now);
+    },
+    getDelivery: (id) => q.getDelivery(ctx, id),
+    getRawRequest: (id) => q.getRawRequest(ctx, id),
+    listDeliveryIds(query, order) {
+      const now = Date.now();
+      refreshDueMessages(ctx, now);
+      return q.listDeliveryIds(ctx, query, order, limits, now);
+    },
+    getCounts(query, now = Date.now()) {
+      refreshDueMessages(ctx, now);
+      return q.getCounts(ctx, query, limits, now);
+    },
+    suggestValues: (field, prefix) => q.suggestValues(ctx, field, prefix),
+    stats: (now = Date.now()) => stats(now),
+    iterateDeliveries: () => q.iterateDeliveries(ctx),
+    iterateMessages: (now = Date.now()) => q.iterateMessages(ctx, now),
+    getSetting: <T>(key: string) => admin.getSetting<T>(ctx, key),
+    setSetting: (key, value) => admin.setSetting(ctx, key, value),
+    listTargets: () => admin.listTargets(ctx),
+    saveTarget: (t) => admin.saveTarget(ctx, t),
+    deleteTarget: (id) => admin.deleteTarget(ctx, id),
+    insertForward: (a) => admin.insertForward(ctx, a),
+    listForwards: (id) => admin.listForwards(ctx, id),
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+
+  function stats(now: number): StoreStats {
+    const d = new Date(now);
+    const midnight = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+    const counter = ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck');
+    const size = (f: string) => {
+      try {
+        return fs.statSync(f).size;
+      } catch {
+        return 0;
+      }
+    };
+    return {
+      deliveriesTotal: (counter.get('deliveries') as number | undefined) ?? 0,
+      deliveriesToday: ctx.stmt('SELECT count(*) FROM deliveries WHERE received_at >= ?', 'pluck').get(midnight) as number,
+      messagesTotal: (counter.get('messages') as number | undefined) ?? 0,
+      storeBytes: size(opts.file) + size(`${opts.file}-wal`),
+    };
+  }
+
+  return store;
+}

@@ -1,0 +1,317 @@
+// Reads: lists, counts, details, suggestions and streaming exports.
+import type { Counts } from '../../../shared/api';
+import {
+  ANOMALY_NAMES,
+  FLAG_NAMES,
+  MESSAGE_STATES,
+  type AnomalyName,
+  type DeliveryDetail,
+  type DeliveryRequest,
+  type DeliverySummary,
+  type FlagDetail,
+  type FlagName,
+  type MessageState,
+  type MessageSummary,
+  type Page,
+} from '../../../shared/domain';
+import { EVENT_KINDS, KNOWN_TYPES } from '../../../shared/callback';
+import type { StoreContext } from './context';
+import { knownValues, planDeliveries, planMessages, queryTerms, whereOf, type Plan } from './filters';
+import { lifecycleOf, parseRow } from './messages';
+import { listForwards } from './admin';
+import {
+  FULL_COLUMNS,
+  SUMMARY_COLUMNS,
+  prefixEnd,
+  toMessageSummary,
+  toSummary,
+  type FullRow,
+  type MessageRow,
+  type SummaryRow,
+} from './rows';
+import type { ExportedDelivery, ExportedMessage, ListArgs } from './types';
+import { buildMessage } from '../../../shared/lifecycle';
+
+export interface QueryLimits {
+  /** totals and scoped counts stop counting here (totalIsExact=false beyond) */
+  countCap: number;
+}
+
+function total(ctx: StoreContext, plan: Plan, cap: number, offset: number, rows: number): { total: number; totalIsExact: boolean } {
+  if (plan.exactTotal !== null) return { total: plan.exactTotal, totalIsExact: true };
+  const where = whereOf(plan);
+  const n = ctx
+    .stmt(`SELECT count(*) FROM (SELECT 1 FROM ${plan.from} WHERE ${where.sql} LIMIT ${cap + 1})`, 'pluck')
+    .get(...where.params) as number;
+  if (n <= cap) return { total: n, totalIsExact: true };
+  return { total: Math.max(cap, offset + rows), totalIsExact: false };
+}
+
+export function listDeliveries(ctx: StoreContext, args: ListArgs, limits: QueryLimits, now: number): Page<DeliverySummary> {
+  const plan = planDeliveries(ctx, queryTerms(args.query, now), limits.countCap);
+  const where = whereOf(plan);
+  const rows = ctx
+    .stmt(`SELECT ${SUMMARY_COLUMNS} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
+    .all(...where.params, args.limit, args.offset) as SummaryRow[];
+  return { rows: rows.map((r) => toSummary(r)), ...total(ctx, plan, limits.countCap, args.offset, rows.length), offset: args.offset };
+}
+
+export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLimits, now: number): Page<MessageSummary> {
+  const plan = planMessages(ctx, queryTerms(args.query, now), limits.countCap);
+  const where = whereOf(plan);
+  const rows = ctx
+    .stmt(`SELECT m.id, m.summary, m.due_at FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
+    .all(...where.params, args.limit, args.offset) as MessageRow[];
+  return {
+    rows: rows.map((r) => toMessageSummary(r, now)),
+    ...total(ctx, plan, limits.countCap, args.offset, rows.length),
+    offset: args.offset,
+  };
+}
+
+export function getMessageSummaries(ctx: StoreContext, references: string[], now: number): MessageSummary[] {
+  const get = ctx.stmt('SELECT id, summary, due_at FROM messages WHERE reference = ?');
+  const out: MessageSummary[] = [];
+  for (const ref of new Set(references)) {
+    const r = get.get(ref) as MessageRow | undefined;
+    if (r && r.summary !== '{}') out.push(toMessageSummary(r, now));
+  }
+  return out;
+}
+
+export function listDeliveryIds(ctx: StoreContext, query: string, order: 'received' | 'timestamp', limits: QueryLimits, now: number): number[] {
+  const plan = planDeliveries(ctx, queryTerms(query, now), limits.countCap);
+  const where = whereOf(plan);
+  const by = order === 'timestamp' ? 'coalesce(d.event_ts, d.received_at), d.id' : 'd.received_at, d.id';
+  return ctx.stmt(`SELECT d.id FROM ${plan.from} WHERE ${where.sql} ORDER BY ${by}`, 'pluck').all(...where.params) as number[];
+}
+
+function fullRow(ctx: StoreContext, id: number): FullRow | undefined {
+  return ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id = ?`).get(id) as
+    | FullRow
+    | undefined;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+export function getDelivery(ctx: StoreContext, id: number): DeliveryDetail | null {
+  const r = fullRow(ctx, id);
+  if (!r) return null;
+  const flagDetails = JSON.parse(r.flags) as FlagDetail[];
+  return {
+    ...toSummary(r, flagDetails),
+    query: r.query,
+    headers: JSON.parse(r.headers) as [string, string][],
+    remoteAddress: r.remote_address,
+    bodyBase64: r.body.toString('base64'),
+    bodyText: utf8.decode(r.body),
+    bodyTruncated: r.body_truncated === 1,
+    callback: r.outcome === 'rejected' ? null : parseRow(r).callback,
+    flagDetails,
+    forwards: listForwards(ctx, id),
+  };
+}
+
+export function getRawRequest(ctx: StoreContext, id: number): DeliveryRequest | null {
+  const r = fullRow(ctx, id);
+  if (!r) return null;
+  return {
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    headers: JSON.parse(r.headers) as [string, string][],
+    body: new Uint8Array(r.body),
+    bodySize: r.body_size,
+    remoteAddress: r.remote_address,
+    receivedAt: r.received_at,
+  };
+}
+
+/**
+ * Chip counts. flags = deliveries carrying each flag; states, anomalies and campaigns = messages.
+ * Empty query: exact, from counters. Otherwise counted over at most `countCap` matching rows (newest first).
+ */
+export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits, now: number): Counts {
+  const terms = queryTerms(query, now);
+  const counts: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: 0, messages: 0 };
+  if (terms.length === 0) {
+    for (const { value, n } of knownValues(ctx, '')) {
+      // knownValues('') lists every message facet: pick states and anomalies
+      if (value.startsWith('st:')) counts.states[value.slice(3) as MessageState] = n;
+      else if (value.startsWith('a:')) counts.anomalies[value.slice(2) as AnomalyName] = n;
+      else if (value.startsWith('g:')) counts.campaigns.push({ campaign: value.slice(2), count: n });
+    }
+    const all = ctx.stmt("SELECT key, n FROM counters WHERE key IN ('deliveries', 'messages') OR key >= 'df:' AND key < 'df;'").all() as {
+      key: string;
+      n: number;
+    }[];
+    for (const { key, n } of all) {
+      if (key === 'deliveries') counts.deliveries = n;
+      else if (key === 'messages') counts.messages = n;
+      else if (n > 0) counts.flags[key.slice(3) as FlagName] = n;
+    }
+    counts.campaigns.sort((a, b) => b.count - a.count);
+    return tidy(counts);
+  }
+  const cap = limits.countCap;
+  const dp = planDeliveries(ctx, terms, cap);
+  const dw = whereOf(dp);
+  const sums = FLAG_NAMES.map((_, i) => `sum((flags_mask & ${1 << i}) != 0)`).join(', ');
+  const drow = ctx
+    .stmt(`SELECT count(*), ${sums} FROM (SELECT d.flags_mask FROM ${dp.from} WHERE ${dw.sql} ORDER BY ${dp.order} LIMIT ${cap})`, 'raw')
+    .get(...dw.params) as (number | null)[];
+  counts.deliveries = drow[0] ?? 0;
+  FLAG_NAMES.forEach((f, i) => {
+    const n = drow[i + 1] ?? 0;
+    if (n > 0) counts.flags[f] = n;
+  });
+  const mp = planMessages(ctx, terms, cap);
+  const mw = whereOf(mp);
+  const ids = `SELECT m.id FROM ${mp.from} WHERE ${mw.sql} ORDER BY ${mp.order} LIMIT ${cap}`;
+  counts.messages = ctx.stmt(`SELECT count(*) FROM (${ids})`, 'pluck').get(...mw.params) as number;
+  const facets = ctx
+    .stmt(
+      `SELECT x.facet, count(*) AS n FROM (${ids}) s JOIN message_facets x ON x.msg_id = s.id
+       WHERE x.facet >= 'a:' AND x.facet < 'a;' OR x.facet >= 'g:' AND x.facet < 'g;' OR x.facet >= 'st:' AND x.facet < 'st;'
+       GROUP BY x.facet`,
+    )
+    .all(...mw.params) as { facet: string; n: number }[];
+  for (const { facet, n } of facets) {
+    if (facet.startsWith('st:')) counts.states[facet.slice(3) as MessageState] = n;
+    else if (facet.startsWith('a:')) counts.anomalies[facet.slice(2) as AnomalyName] = n;
+    else counts.campaigns.push({ campaign: facet.slice(2), count: n });
+  }
+  counts.campaigns.sort((a, b) => b.count - a.count);
+  return tidy(counts);
+}
+
+function tidy(c: Counts): Counts {
+  c.campaigns = c.campaigns.slice(0, 100);
+  // keep vocabulary order, drop unknown names a future version might have written
+  c.states = Object.fromEntries(MESSAGE_STATES.filter((s) => c.states[s]).map((s) => [s, c.states[s]]));
+  c.anomalies = Object.fromEntries(ANOMALY_NAMES.filter((a) => c.anomalies[a]).map((a) => [a, c.anomalies[a]]));
+  return c;
+}
+
+const SUGGEST_LIMIT = 20;
+const FIELD_ALIASES: Record<string, string> = {
+  reference: 'ref',
+  user_id: 'user',
+  campaign_name: 'campaign',
+  event_id: 'event',
+  flags: 'flag',
+};
+
+/** Autocomplete values for open fields, most used first where the store knows usage. */
+export function suggestValues(ctx: StoreContext, rawField: string, prefix: string): string[] {
+  const field = FIELD_ALIASES[rawField.toLowerCase()] ?? rawField.toLowerCase();
+  const p = prefix.toLowerCase();
+  const starts = (v: string) => v.toLowerCase().startsWith(p);
+  const fromFacets = (facet: string) => knownValues(ctx, facet).map((v) => v.value).filter(starts).slice(0, SUGGEST_LIMIT);
+  const range = (sql: string) => ctx.stmt(sql, 'pluck').all(prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[];
+  switch (field) {
+    case 'campaign': {
+      // campaign filters match inside names too: offer prefix hits first, then the rest that contain the text
+      const all = knownValues(ctx, 'g:').map((v) => v.value);
+      const inside = all.filter((c) => !starts(c) && c.toLowerCase().includes(p));
+      return [...all.filter(starts), ...inside].slice(0, SUGGEST_LIMIT);
+    }
+    case 'user':
+      return range('SELECT DISTINCT user_id FROM messages WHERE user_id >= ? AND user_id < ? ORDER BY user_id LIMIT ?');
+    case 'ref':
+      return range(
+        'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
+      );
+    case 'event':
+      return range('SELECT DISTINCT event_id FROM deliveries WHERE event_id >= ? AND event_id < ? ORDER BY event_id LIMIT ?');
+    case 'type': {
+      const seen = knownValues(ctx, 't:').map((v) => v.value);
+      const spelled = seen.map(
+        (lc) => KNOWN_TYPES.find((k) => k.toLowerCase() === lc) ?? (ctx.stmt('SELECT type FROM deliveries WHERE type_lc = ? LIMIT 1', 'pluck').get(lc) as string | undefined) ?? lc,
+      );
+      const extra = KNOWN_TYPES.filter((k) => !spelled.includes(k));
+      return [...spelled, ...extra].filter(starts).slice(0, SUGGEST_LIMIT);
+    }
+    case 'channel':
+      return [...new Set([...fromFacets('c:'), ...['RCS', 'SMS'].filter(starts)])].slice(0, SUGGEST_LIMIT);
+    case 'direction':
+      return [...new Set([...fromFacets('d:'), ...['inbound', 'outbound'].filter(starts)])];
+    case 'kind':
+      return EVENT_KINDS.filter(starts);
+    case 'status':
+      return fromFacets('s:');
+    case 'method':
+      return fromFacets('m:');
+    case 'flag':
+      return FLAG_NAMES.filter(starts);
+    case 'state':
+      return MESSAGE_STATES.filter(starts);
+    case 'anomaly':
+      return ANOMALY_NAMES.filter(starts);
+    case 'path':
+      // paths are few; look at recent traffic rather than index a column nobody filters often
+      return (
+        ctx
+          .stmt('SELECT DISTINCT path FROM (SELECT path FROM deliveries ORDER BY id DESC LIMIT 5000) WHERE path >= ? AND path < ? LIMIT ?', 'pluck')
+          .all(prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[]
+      );
+    default:
+      return [];
+  }
+}
+
+const PAGE = 500;
+
+/** Every delivery, oldest first, read in pages so other queries can run between rows (export awaits I/O). */
+export function* iterateDeliveries(ctx: StoreContext): IterableIterator<ExportedDelivery> {
+  let after = 0;
+  for (;;) {
+    const rows = ctx
+      .stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ${PAGE}`)
+      .all(after) as FullRow[];
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      yield {
+        id: r.id,
+        receivedAt: new Date(r.received_at).toISOString(),
+        request: {
+          method: r.method,
+          path: r.path,
+          query: r.query,
+          headers: JSON.parse(r.headers) as [string, string][],
+          remoteAddress: r.remote_address,
+          bodySize: r.body_size,
+          bodyBase64: r.body.toString('base64'),
+          bodyText: utf8.decode(r.body),
+          bodyTruncated: r.body_truncated === 1,
+        },
+        response: { status: r.response_status, ms: r.response_ms },
+        outcome: r.outcome,
+        rejectReason: r.reject_reason,
+        callback: r.outcome === 'rejected' ? null : parseRow(r).callback,
+        eventKey: r.event_key,
+        attempt: r.attempt,
+        flags: JSON.parse(r.flags) as FlagDetail[],
+      };
+    }
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/** Every message, oldest first, with its anomaly explanations (rebuilt from its deliveries). */
+export function* iterateMessages(ctx: StoreContext, now: number): IterableIterator<ExportedMessage> {
+  let after = 0;
+  for (;;) {
+    const rows = ctx
+      .stmt(`SELECT id, reference FROM messages WHERE id > ? ORDER BY id LIMIT ${PAGE}`)
+      .all(after) as { id: number; reference: string }[];
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const deliveries = lifecycleOf(ctx, r.id);
+      if (deliveries.length === 0) continue;
+      const detail = buildMessage(r.reference, deliveries, now);
+      yield { ...detail.summary, anomalyDetails: detail.anomalyDetails };
+    }
+    after = rows[rows.length - 1].id;
+  }
+}

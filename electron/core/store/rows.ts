@@ -1,0 +1,105 @@
+// Row shapes as SQLite returns them, and their mapping to the domain types.
+import { FLAG_NAMES, type DeliverySummary, type EventKind, type FlagDetail, type FlagName, type MessageSummary } from '../../../shared/domain';
+
+/** Columns every delivery query selects (alias d). */
+export const SUMMARY_COLUMNS = `d.id, d.received_at, d.method, d.path, d.outcome, d.response_status, d.response_ms,
+  d.reject_reason, d.body_size, d.reference, d.event_id, d.type, d.kind, d.channel, d.direction, d.user_id,
+  d.campaign, d.event_ts, d.attempt, d.flags, d.preview, d.msg_id`;
+
+export interface SummaryRow {
+  id: number;
+  received_at: number;
+  method: string;
+  path: string;
+  outcome: 'stored' | 'rejected';
+  response_status: number;
+  response_ms: number | null;
+  reject_reason: string | null;
+  body_size: number;
+  reference: string | null;
+  event_id: string | null;
+  type: string | null;
+  kind: string;
+  channel: string | null;
+  direction: string | null;
+  user_id: string | null;
+  campaign: string | null;
+  event_ts: number | null;
+  attempt: number | null;
+  flags: string;
+  preview: string;
+  msg_id: number | null;
+}
+
+export interface FullRow extends SummaryRow {
+  query: string;
+  headers: string;
+  remote_address: string;
+  body_truncated: number;
+  event_key: string | null;
+  body: Buffer;
+}
+
+export const FULL_COLUMNS = `${SUMMARY_COLUMNS}, d.query, d.headers, d.remote_address, d.body_truncated, d.event_key, b.body`;
+
+export function flagMask(flags: readonly { flag: FlagName }[]): number {
+  let mask = 0;
+  for (const f of flags) mask |= 1 << FLAG_NAMES.indexOf(f.flag);
+  return mask;
+}
+
+export function flagNames(details: readonly FlagDetail[]): FlagName[] {
+  const present = new Set(details.map((f) => f.flag));
+  return FLAG_NAMES.filter((f) => present.has(f));
+}
+
+export function toSummary(r: SummaryRow, flagDetails: FlagDetail[] = JSON.parse(r.flags) as FlagDetail[]): DeliverySummary {
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    method: r.method,
+    path: r.path,
+    outcome: r.outcome,
+    responseStatus: r.response_status,
+    responseMs: r.response_ms ?? 0,
+    rejectReason: r.reject_reason,
+    bodySize: r.body_size,
+    reference: r.reference,
+    eventId: r.event_id,
+    type: r.type,
+    kind: r.kind as EventKind,
+    channel: r.channel,
+    direction: r.direction,
+    userId: r.user_id,
+    campaign: r.campaign,
+    timestamp: r.event_ts,
+    attempt: r.attempt,
+    flags: flagNames(flagDetails),
+    preview: r.preview,
+  };
+}
+
+export function headerValue(headers: [string, string][], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return headers.find(([k]) => k.toLowerCase() === lower)?.[1];
+}
+
+export interface MessageRow {
+  id: number;
+  summary: string;
+  due_at: number | null;
+}
+
+/** A message row as stored; if its fallback grace ran out since it was built, say so (rebuilt on the next write). */
+export function toMessageSummary(r: MessageRow, now: number): MessageSummary {
+  const s = JSON.parse(r.summary) as MessageSummary;
+  if (r.due_at !== null && r.due_at <= now && !s.anomalies.includes('fallback-missing')) {
+    s.anomalies = [...s.anomalies, 'fallback-missing'];
+  }
+  return s;
+}
+
+/** Smallest string greater than every string starting with `prefix` (for index range scans). */
+export function prefixEnd(prefix: string): string {
+  return prefix + '\u{10FFFF}';
+}

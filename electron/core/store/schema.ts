@@ -1,0 +1,126 @@
+// Versioned schema (PRAGMA user_version). Each migration runs once, in its own transaction, in order.
+// Add a migration at the end; never edit one that has shipped.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  // 1: deliveries, bodies, flags, full text, messages with facets, counters, settings, targets, forwards
+  `
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    remote_address TEXT NOT NULL,
+    body_size INTEGER NOT NULL,
+    body_truncated INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    response_ms INTEGER,
+    reject_reason TEXT,
+    msg_id INTEGER,
+    reference TEXT,
+    event_id TEXT COLLATE NOCASE,
+    type TEXT,
+    type_lc TEXT,
+    kind TEXT NOT NULL,
+    channel TEXT,
+    direction TEXT,
+    user_id TEXT COLLATE NOCASE,
+    campaign TEXT,
+    event_ts INTEGER,
+    event_key TEXT,
+    attempt INTEGER,
+    canon_hash TEXT,
+    flags_mask INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    preview TEXT NOT NULL
+  );
+  -- raw bytes live apart so scans over delivery metadata never read bodies
+  CREATE TABLE bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+  CREATE INDEX deliveries_msg ON deliveries(msg_id, event_key) WHERE msg_id IS NOT NULL;
+  CREATE INDEX deliveries_received ON deliveries(received_at);
+  CREATE INDEX deliveries_type ON deliveries(type_lc) WHERE type_lc IS NOT NULL;
+  CREATE INDEX deliveries_kind ON deliveries(kind);
+  CREATE INDEX deliveries_channel ON deliveries(channel) WHERE channel IS NOT NULL;
+  CREATE INDEX deliveries_user ON deliveries(user_id) WHERE user_id IS NOT NULL;
+  CREATE INDEX deliveries_event ON deliveries(event_id) WHERE event_id IS NOT NULL;
+  CREATE TABLE delivery_flags (
+    flag TEXT NOT NULL,
+    delivery_id INTEGER NOT NULL,
+    PRIMARY KEY (flag, delivery_id)
+  ) WITHOUT ROWID;
+  -- contentless: the text is rebuilt from the delivery when needed; rowid = deliveries.id
+  CREATE VIRTUAL TABLE deliveries_fts USING fts5(text, body, content='', tokenize='unicode61 remove_diacritics 2');
+
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    reference TEXT NOT NULL UNIQUE,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    user_id TEXT COLLATE NOCASE,
+    campaign TEXT,
+    state TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    -- when time passing alone changes the summary (fallback grace period): rebuilt then
+    due_at INTEGER
+  );
+  CREATE INDEX messages_last ON messages(last_at);
+  CREATE INDEX messages_ref_nocase ON messages(reference COLLATE NOCASE);
+  CREATE INDEX messages_user ON messages(user_id) WHERE user_id IS NOT NULL;
+  CREATE INDEX messages_due ON messages(due_at) WHERE due_at IS NOT NULL;
+  -- one row per (message, fact): 'st:failed', 'f:duplicate', 'a:out-of-order', 't:delivered', 'g:<campaign>' ...
+  -- ordered by the message's last activity so a filter on any fact pages without sorting
+  CREATE TABLE message_facets (
+    facet TEXT NOT NULL,
+    last_at INTEGER NOT NULL,
+    msg_id INTEGER NOT NULL,
+    PRIMARY KEY (facet, last_at, msg_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX message_facets_msg ON message_facets(msg_id, facet);
+  -- maintained in the ingest transaction: 'deliveries', 'messages', 'df:<flag>' (deliveries), 'mf:<facet>' (messages)
+  CREATE TABLE counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE targets (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    is_default INTEGER NOT NULL
+  );
+  CREATE TABLE forward_attempts (
+    id INTEGER PRIMARY KEY,
+    delivery_id INTEGER NOT NULL,
+    target_url TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    request_headers TEXT NOT NULL,
+    request_body_size INTEGER NOT NULL,
+    status INTEGER,
+    response_headers TEXT NOT NULL,
+    response_excerpt TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX forward_attempts_delivery ON forward_attempts(delivery_id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `the database was written by a newer version of the app (schema ${current}, this version knows ${SCHEMA_VERSION})`,
+    );
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
