@@ -29,7 +29,7 @@ export interface LtTunnelInfo {
 export interface LtServer {
   url: string;
   port: number;
-  /** paths of every registration request seen, e.g. "/?new", "/my-sub", "//?new" */
+  /** paths of every request that was not for a tunnel's public URL: "/?new", "/my-sub", a malformed "//?new" */
   handshakes: string[];
   /** bytes a client sent on a tunnel socket while no request was in flight (e.g. a 408 from the local server) */
   unsolicited: { id: string; firstLine: string }[];
@@ -192,12 +192,12 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
       const rest = m[2] || '/';
       return relay(t, req, res, rest.startsWith('/') ? rest : `/${rest}`);
     }
+    handshakes.push(url);
     const reg = /^\/(?:\?new|([^/?#]+))$/.exec(url);
     if (req.method !== 'GET' || !reg) {
       res.writeHead(404, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ message: 'Not Found' }));
     }
-    handshakes.push(url);
     if (api.hangHandshake) return; // never answered; stop()/close() cut it
     const requested = reg[1] ?? null;
     if (requested !== null && !SUBDOMAIN_RE.test(requested)) {

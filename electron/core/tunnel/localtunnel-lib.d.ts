@@ -15,3 +15,12 @@ declare module '@n8n/localtunnel/lib/Tunnel' {
   }
   export = Tunnel;
 }
+
+declare module '@n8n/localtunnel/lib/HeaderHostTransformer' {
+  import { Transform } from 'node:stream';
+  class HeaderHostTransformer extends Transform {
+    host: string;
+    replaced: boolean;
+  }
+  export = HeaderHostTransformer;
+}

@@ -34,6 +34,12 @@ export interface TunnelOptions {
   backoffInitialMs?: number;
   /** reconnect delay cap; default 30 s */
   backoffMaxMs?: number;
+  /**
+   * After a reconnect the server may still hold our previous tunnel (localtunnel/server keeps it for ~1 s after its
+   * last socket closed) and hand out a random id instead of our subdomain; keep asking for this long before
+   * accepting a different URL. Default 5 s.
+   */
+  subdomainReclaimMs?: number;
   /** the URL the gateway was last given (persisted by the app), so a different URL after a restart is reported */
   previousUrl?: string | null;
 }
@@ -93,6 +99,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
   private readonly probeFailures: number;
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
+  private readonly subdomainReclaimMs: number;
 
   private st: TunnelStatus;
   private started = false;
@@ -111,6 +118,9 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
   private lastUrl: string | null;
   /** why the current attempt was started; becomes the urlChanged reason */
   private cause = 'the tunnel was opened';
+  /** the subdomain our last online tunnel had, and since when we fail to get it back */
+  private heldId: string | null = null;
+  private reclaimSince: number | null = null;
 
   constructor(private readonly opts: TunnelOptions) {
     super();
@@ -121,6 +131,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
     this.probeFailures = Math.max(1, opts.probeFailures ?? 2);
     this.backoffInitialMs = Math.max(10, opts.backoffInitialMs ?? 1000);
     this.backoffMaxMs = Math.max(this.backoffInitialMs, opts.backoffMaxMs ?? 30_000);
+    this.subdomainReclaimMs = Math.max(0, opts.subdomainReclaimMs ?? 5000);
     this.cfg = { enabled: opts.enabled, host: opts.host, subdomain: opts.subdomain ?? null };
     this.lastUrl = opts.previousUrl ?? null;
     this.st = {
@@ -219,6 +230,12 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
       return this.fail((e as Error).message, e instanceof HandshakeError && e.permanent);
     }
     if (g !== this.gen) return; // superseded; the server drops an unused registration after its grace period
+    if (sub && grant.id !== sub && this.heldId === sub) {
+      this.reclaimSince ??= Date.now();
+      if (Date.now() - this.reclaimSince < this.subdomainReclaimMs) {
+        return this.fail(`the server still holds the previous tunnel "${sub}"; asking for it again`);
+      }
+    }
     this.grant = grant;
     if (sub && grant.id !== sub) {
       this.warn(
@@ -281,6 +298,8 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
     this.closeDowntime();
     const old = this.lastUrl;
     this.lastUrl = url;
+    this.heldId = this.grant?.id ?? null;
+    this.reclaimSince = null;
     this.set({ state: 'online', publicUrl: url, reason: null, attempt: 0, nextTryAt: null });
     if (old !== url && (old !== null || this.cause.startsWith('the requested subdomain'))) {
       this.emit('urlChanged', { oldUrl: old, newUrl: url, reason: this.cause } satisfies UrlChange);
