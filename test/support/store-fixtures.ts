@@ -123,9 +123,24 @@ const TEXTS = [
 ];
 const REPLIES = ['Quero a oferta', 'Qual o prazo de entrega para Campinas?', 'Sim', 'Não, obrigado', '10', 'Falar com atendente'];
 
-type Kind = 'happy' | 'reply' | 'delivered' | 'sent' | 'norcs-fallback' | 'norcs-missing' | 'error' | 'prepaid' | 'dupblock' | 'retries' | 'invalid';
+type Kind =
+  | 'happy'
+  | 'reply'
+  | 'delivered'
+  | 'sent'
+  | 'read-only'
+  | 'double'
+  | 'norcs-fallback'
+  | 'norcs-missing'
+  | 'error'
+  | 'prepaid'
+  | 'dupblock'
+  | 'retries'
+  | 'invalid';
 const MIX: [Kind, number][] = [
-  ['happy', 0.4],
+  ['happy', 0.38],
+  ['read-only', 0.01],
+  ['double', 0.01],
   ['reply', 0.1],
   ['delivered', 0.15],
   ['sent', 0.04],
@@ -274,6 +289,18 @@ export function* generateDeliveries(opts: GeneratorOptions): Generator<IngestInp
         }
         break;
       }
+      case 'read-only':
+        // the DELIVERED callback never reached us
+        emit(tSent + lag(), sent(tSent));
+        emit(tRead + lag(), status(tRead, 'READ'));
+        break;
+      case 'double':
+        // the gateway fell back to SMS although RCS got through: the recipient got it twice
+        emit(tSent + lag(), sent(tSent));
+        emit(tDel + lag(), status(tDel, 'DELIVERED'));
+        emit(tDel + 2000 + lag(), sent(tDel + 2000, 'SMS'));
+        emit(tDel + 9000 + lag(), status(tDel + 9000, 'DELIVERED', 'SMS'));
+        break;
       case 'retries': {
         emit(tSent + lag(), sent(tSent));
         // our endpoint failed: the gateway re-sends the same DELIVERED on its schedule (10 s, 30 s, 2 min)

@@ -23,6 +23,8 @@ export interface OpenStoreOptions {
   nativeBinding?: string;
   /** totals and scoped counts stop counting here and report totalIsExact=false (default 10,000) */
   countCap?: number;
+  /** refuse writes ("disk full") once the database file would grow past this size */
+  maxSizeBytes?: number;
 }
 
 export function openStore(opts: OpenStoreOptions): Store {
@@ -36,6 +38,10 @@ export function openStore(opts: OpenStoreOptions): Store {
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
     migrate(db);
+    if (opts.maxSizeBytes !== undefined) {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxSizeBytes / pageSize))}`);
+    }
   } catch (err) {
     db.close();
     throw toStoreWriteError(err);

@@ -1,0 +1,464 @@
+// The SQLite store against a real file: ingest of the documented lifecycles, classification across batches and
+// reopen, the query language (checked against shared/query.ts's in-memory semantics), free text, paging, counts,
+// the time-dependent fallback-missing anomaly, write failures that leave nothing behind, and hostile queries.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../electron/core/store';
+import { StoreWriteError, type Store } from '../../electron/core/store/types';
+import type { DeliverySummary, MessageSummary } from '../../shared/domain';
+import { deliveryMatches, parseQuery } from '../../shared/query';
+import {
+  deliveryInput,
+  fillStore,
+  generateDeliveries,
+  loadSamples,
+  rejectedInput,
+  sampleLifecycleInputs,
+} from '../support/store-fixtures';
+
+const NOW = Date.parse('2025-11-28T23:00:00Z');
+let dir: string;
+let file: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-store-'));
+  file = path.join(dir, 'inspector.sqlite');
+  store = openStore({ file, busyTimeoutMs: 200 });
+});
+
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const REFS = {
+  happy: '2c7e9a41-0b6f-4d1e-8f3a-91c2d5e7b004',
+  fallback: '3e8fab52-1c70-4e2f-9a4b-02d3e6f8c101',
+  prepaid1: '5a01cd74-3e92-4a41-9c6d-24f5a8b0e301',
+  prepaid2: '5a01cd74-3e92-4a41-9c6d-24f5a8b0e302',
+};
+
+function ingestSamples(): Record<string, DeliverySummary[]> {
+  return Object.fromEntries(Object.entries(sampleLifecycleInputs()).map(([name, inputs]) => [name, store.ingest(inputs, NOW)]));
+}
+
+function allDeliveries(s: Store, query = ''): DeliverySummary[] {
+  const out: DeliverySummary[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = s.listDeliveries({ query, offset, limit: 500 });
+    out.push(...page.rows);
+    if (page.rows.length < 500) return out;
+  }
+}
+
+function allMessages(s: Store, query = '', now = NOW): MessageSummary[] {
+  const out: MessageSummary[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = s.listMessages({ query, offset, limit: 500 }, now);
+    out.push(...page.rows);
+    if (page.rows.length < 500) return out;
+  }
+}
+
+const retriesRef = () => (loadSamples().lifecycles.gateway_retries[0].body as { reference: string }).reference;
+
+describe('ingest of the sample lifecycles', () => {
+  it('gives each message its state, flags and counts', () => {
+    ingestSamples();
+    const byRef = new Map(allMessages(store).map((m) => [m.reference, m]));
+    expect(byRef.size).toBe(5);
+
+    const happy = byRef.get(REFS.happy)!;
+    expect(happy.state).toBe('replied');
+    expect(happy.flags).toEqual([]);
+    expect(happy.deliveryCount).toBe(5);
+    expect(happy.campaign).toBe('black_friday_2025_rcs');
+    expect(happy.userId).toBe('5511999990001');
+
+    const fallback = byRef.get(REFS.fallback)!;
+    expect(fallback.state).toBe('fell-back');
+    expect(fallback.flags).toEqual(['exception', 'fallback']);
+    expect(fallback.channels).toEqual(['RCS', 'SMS']);
+    expect(fallback.anomalies).toEqual([]);
+
+    for (const ref of [REFS.prepaid1, REFS.prepaid2]) {
+      expect(byRef.get(ref)!.state).toBe('blocked');
+      expect(byRef.get(ref)!.flags).toEqual(['prepaid-blocked']);
+    }
+
+    const retries = byRef.get(retriesRef())!;
+    expect(retries.state).toBe('read');
+    expect(retries.deliveryCount).toBe(5);
+    expect(retries.duplicateCount).toBe(2);
+    expect(retries.eventCount).toBe(3);
+  });
+
+  it('numbers the attempts of a retried event and flags the repeats as exact duplicates of the first', () => {
+    const out = ingestSamples().gateway_retries;
+    expect(out.map((d) => [d.type, d.attempt, d.flags])).toEqual([
+      ['Text', 1, []],
+      ['DELIVERED', 1, []],
+      ['DELIVERED', 2, ['duplicate']],
+      ['DELIVERED', 3, ['duplicate']],
+      ['READ', 1, []],
+    ]);
+    const third = store.getDelivery(out[3].id)!;
+    expect(third.flagDetails).toEqual([
+      expect.objectContaining({ flag: 'duplicate', kind: 'exact', of: out[1].id, previous: out[2].id, attempt: 3, gapMs: 30_040 }),
+    ]);
+  });
+
+  it('classifies against earlier batches and survives a reopen', () => {
+    const inputs = sampleLifecycleInputs().gateway_retries;
+    store.ingest(inputs.slice(0, 3), NOW);
+    store.close();
+    store = openStore({ file });
+    const rest = store.ingest(inputs.slice(3), NOW);
+    expect(rest.map((d) => d.attempt)).toEqual([3, 1]);
+    expect(rest[0].flags).toEqual(['duplicate']);
+    expect(store.getMessage(retriesRef(), NOW)!.summary.duplicateCount).toBe(2);
+  });
+
+  it('tells a re-sent event with a different payload apart (semantic duplicate)', () => {
+    const body = loadSamples().events.delivered;
+    const [a] = store.ingest([deliveryInput(body, NOW - 20_000)], NOW);
+    const [b] = store.ingest([deliveryInput({ ...body, vars: { nome: 'Outro' } }, NOW - 10_000)], NOW);
+    expect(store.getDelivery(b.id)!.flagDetails).toEqual([
+      expect.objectContaining({ flag: 'duplicate', kind: 'semantic', of: a.id, attempt: 2 }),
+    ]);
+    // key order and whitespace do not matter for an exact duplicate
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(body).reverse()), null, 2);
+    const [c] = store.ingest([deliveryInput(reordered, NOW, { raw: true })], NOW);
+    expect(store.getDelivery(c.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', attempt: 3 });
+  });
+
+  it('keeps a rejected delivery as metadata and first bytes, unclassified and outside messages', () => {
+    const first = '{"reference":"big-one","message":"' + 'x'.repeat(100_000);
+    const [r] = store.ingest([rejectedInput(first, 5_000_000, NOW)], NOW);
+    expect(r).toMatchObject({ outcome: 'rejected', responseStatus: 413, attempt: null, flags: [], bodySize: 5_000_000 });
+    const detail = store.getDelivery(r.id)!;
+    expect(detail.rejectReason).toBe('body larger than 1 MiB');
+    expect(detail.bodyTruncated).toBe(true);
+    expect(Buffer.from(detail.bodyBase64, 'base64').toString()).toBe(first.slice(0, 64 * 1024));
+    expect(detail.callback).toBeNull();
+    expect(store.listMessages({ query: '', offset: 0, limit: 10 }, NOW).total).toBe(0);
+    expect(store.listDeliveries({ query: 'status:413', offset: 0, limit: 10 }).rows.map((d) => d.id)).toEqual([r.id]);
+  });
+
+  it('stores broken bodies as invalid deliveries with the exact bytes', () => {
+    const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x00]);
+    const [d] = store.ingest([deliveryInput(bytes, NOW)], NOW);
+    expect(d.flags).toEqual(['invalid']);
+    const detail = store.getDelivery(d.id)!;
+    expect(Buffer.from(detail.bodyBase64, 'base64')).toEqual(Buffer.from(bytes));
+    expect(detail.flagDetails[0]).toMatchObject({ flag: 'invalid' });
+    expect(store.getRawRequest(d.id)!.body).toEqual(bytes);
+  });
+
+  it('builds the timeline of a message from its deliveries', () => {
+    ingestSamples();
+    const m = store.getMessage(REFS.fallback, NOW)!;
+    expect(m.events.map((e) => `${e.type}/${e.channel}`)).toEqual(['Text/RCS', 'EXCEPTION/RCS', 'Text/SMS', 'DELIVERED/SMS']);
+    expect(m.events.every((e) => e.deliveries.length === 1)).toBe(true);
+    expect(store.getMessage('no-such-reference', NOW)).toBeNull();
+  });
+});
+
+describe('the fallback grace period', () => {
+  it('turns a no-RCS exception without SMS into fallback-missing once time has passed', () => {
+    const lifecycle = loadSamples().lifecycles.rcs_unsupported_sms_fallback.slice(0, 2);
+    const t = Date.parse(lifecycle[1].received_at);
+    store.ingest(lifecycle.map((d) => deliveryInput(d.body, Date.parse(d.received_at))), t);
+    const early = store.listMessages({ query: 'anomaly:fallback-missing', offset: 0, limit: 10 }, t + 30_000);
+    expect(early.total).toBe(0);
+    const late = store.listMessages({ query: 'anomaly:fallback-missing', offset: 0, limit: 10 }, t + 120_000);
+    expect(late.rows.map((m) => m.reference)).toEqual([REFS.fallback]);
+    expect(late.rows[0].anomalies).toContain('fallback-missing');
+    expect(store.getCounts('', t + 120_000).anomalies['fallback-missing']).toBe(1);
+  });
+});
+
+describe('filters', () => {
+  // ~200 generated messages with every lifecycle kind, plus the samples
+  beforeEach(() => {
+    ingestSamples();
+    fillStore(store, generateDeliveries({ messages: 200, seed: 3, startAt: Date.parse('2025-11-28T13:00:00Z') }), 97, NOW);
+    store.ingest([deliveryInput('{"reference": "cut-short', Date.parse('2025-11-28T14:00:00Z'), { raw: true })], NOW);
+  });
+
+  it('agree with the shared in-memory semantics for every field, negated or not', () => {
+    const deliveries = allDeliveries(store);
+    const messages = new Map(allMessages(store).map((m) => [m.reference, m]));
+    expect(deliveries.length).toBeGreaterThan(600);
+    const queries = [
+      'type:DELIVERED',
+      'type:text',
+      '-type:DELIVERED',
+      'kind:reply',
+      'flag:duplicate',
+      '-flag:duplicate',
+      'flag:invalid',
+      'flag:exception flag:fallback',
+      'channel:SMS',
+      '-channel:RCS',
+      'direction:inbound',
+      'user:5511',
+      'user:551199999',
+      '-user:5511',
+      'ref:2c7e9a41',
+      'ref:2C7E9A41',
+      `event:${deliveries[40].eventId!.slice(0, 6)}`,
+      'campaign:boleto',
+      'campaign:BLACK_FRIDAY',
+      '-campaign:natal',
+      'status:503',
+      'status:2xx',
+      '-status:200',
+      'method:post',
+      'path:/call',
+      'state:failed',
+      'state:fell-back',
+      '-state:read',
+      'anomaly:double-delivery',
+      'anomaly:read-without-delivered',
+      'anomaly:out-of-order',
+      'after:2025-11-28T13:10:00Z',
+      'before:2025-11-28T13:10:00Z',
+      'after:2025-11-28T13:05:00Z before:2025-11-28T13:20:00Z',
+      'type:DELIVERED flag:duplicate -status:503',
+      'kind:exception state:fell-back',
+    ];
+    for (const q of queries) {
+      const parsed = parseQuery(q, NOW);
+      expect(parsed.errors, q).toEqual([]);
+      const expected = deliveries
+        .filter((d) => deliveryMatches(parsed, d, d.reference ? messages.get(d.reference) : null))
+        .map((d) => d.id);
+      // a filter that matches nothing proves nothing: the data set covers every query but one
+      if (q !== 'flag:exception flag:fallback') expect(expected.length, q).toBeGreaterThan(0);
+      const got = allDeliveries(store, q).map((d) => d.id);
+      expect(got, q).toEqual(expected);
+      const page = store.listDeliveries({ query: q, offset: 0, limit: 5 });
+      expect(page.total, q).toBe(expected.length);
+    }
+  });
+
+  it('keep a message when at least one of its deliveries matches, and drop it for a negated match', () => {
+    const deliveries = allDeliveries(store);
+    const messages = allMessages(store);
+    const cases: [string, (d: DeliverySummary) => boolean][] = [
+      ['type:EXCEPTION', (d) => d.type === 'EXCEPTION'],
+      ['kind:reply', (d) => d.kind === 'reply'],
+      ['flag:duplicate', (d) => d.flags.includes('duplicate')],
+      ['channel:SMS', (d) => d.channel === 'SMS'],
+      ['status:503', (d) => d.responseStatus === 503],
+    ];
+    for (const [q, pred] of cases) {
+      const refs = new Set(deliveries.filter(pred).map((d) => d.reference));
+      const expected = messages.filter((m) => refs.has(m.reference)).map((m) => m.reference);
+      expect(expected.length, q).toBeGreaterThan(0);
+      expect(allMessages(store, q).map((m) => m.reference), q).toEqual(expected);
+      const negated = messages.filter((m) => !refs.has(m.reference)).map((m) => m.reference);
+      expect(allMessages(store, `-${q}`).map((m) => m.reference), `-${q}`).toEqual(negated);
+    }
+    // message-level fields
+    expect(allMessages(store, 'state:blocked').every((m) => m.state === 'blocked')).toBe(true);
+    expect(allMessages(store, 'state:blocked').length).toBe(messages.filter((m) => m.state === 'blocked').length);
+    expect(allMessages(store, '-state:read').length).toBe(messages.filter((m) => m.state !== 'read').length);
+    expect(allMessages(store, 'user:5511999990001').map((m) => m.reference)).toEqual(
+      messages.filter((m) => m.userId === '5511999990001').map((m) => m.reference),
+    );
+  });
+
+  it('match a campaign by any part of its name, any case, spaces for any character', () => {
+    const bf = allMessages(store, 'campaign:"black friday"');
+    expect(new Set(bf.map((m) => m.campaign))).toEqual(new Set(['black_friday_2025_rcs', 'black_friday_2025_sms']));
+    expect(allMessages(store, 'campaign:"Black Friday 2025 RCS"').every((m) => m.campaign === 'black_friday_2025_rcs')).toBe(true);
+    expect(allMessages(store, 'campaign:nothing-like-this')).toEqual([]);
+    expect(store.suggestValues('campaign', 'black')).toEqual(expect.arrayContaining(['black_friday_2025_rcs', 'black_friday_2025_sms']));
+  });
+
+  it('search free text in message text and in the raw body, with accents folded', () => {
+    const inText = allMessages(store, 'Campinas').map((m) => m.reference);
+    expect(inText).toContain(REFS.happy);
+    // "cta_quero_oferta" is a postback value inside the raw body, never shown as message text
+    const inBody = allDeliveries(store, 'cta_quero_oferta');
+    expect(inBody.length).toBeGreaterThan(0);
+    expect(inBody.every((d) => d.reference === REFS.happy)).toBe(true);
+    // "cupom" is a vars key: raw body only
+    expect(allDeliveries(store, 'cupom').some((d) => d.reference === REFS.happy)).toBe(true);
+    const accented = allDeliveries(store, 'pedido ola').length;
+    expect(allDeliveries(store, 'olá').length).toBeGreaterThan(0);
+    expect(allDeliveries(store, 'OLA').length).toBe(allDeliveries(store, 'olá').length);
+    expect(accented).toBeGreaterThan(0);
+    // a phrase keeps word order; a prefix of the last word matches
+    expect(allDeliveries(store, '"qual o prazo"').map((d) => d.reference)).toContain(REFS.happy);
+    expect(allDeliveries(store, '"prazo o qual"')).toEqual([]);
+    expect(allDeliveries(store, 'Campin').length).toBe(allDeliveries(store, 'Campinas').length);
+    const all = allDeliveries(store).length;
+    expect(allDeliveries(store, '-Campinas').length).toBe(all - allDeliveries(store, 'Campinas').length);
+  });
+
+  it('never fail on hostile query text', () => {
+    const hostile = [
+      '"',
+      '""',
+      '"unterminated phrase',
+      'a" OR "b',
+      'NEAR(a b)',
+      'x AND OR NOT y',
+      '* ^ : ( ) { }',
+      'text:*',
+      "'; DROP TABLE deliveries; --",
+      "ref:'; DELETE FROM messages; --",
+      'user:%',
+      'user:_',
+      'campaign:"(.*"',
+      'campaign:[',
+      '-',
+      '--flag:duplicate',
+      'body:x col:y deliveries_fts:z',
+      '\u0000\u0001',
+      '🙂 émoji',
+      'x'.repeat(2000),
+    ];
+    const before = store.stats(NOW).deliveriesTotal;
+    for (const q of hostile) {
+      expect(() => store.listMessages({ query: q, offset: 0, limit: 10 }, NOW), q).not.toThrow();
+      expect(() => store.listDeliveries({ query: q, offset: 0, limit: 10 }), q).not.toThrow();
+      expect(() => store.getCounts(q, NOW), q).not.toThrow();
+      expect(() => store.listDeliveryIds(q, 'received'), q).not.toThrow();
+    }
+    expect(store.listDeliveries({ query: 'user:%', offset: 0, limit: 10 }).total).toBe(0);
+    expect(store.stats(NOW).deliveriesTotal).toBe(before);
+  });
+
+  it('reject values it cannot understand instead of widening the filter', () => {
+    expect(() => store.listDeliveryIds('after:someday', 'received')).toThrow(/after/);
+    expect(() => store.listMessages({ query: 'flag:nonsense', offset: 0, limit: 10 }, NOW)).toThrow(/flag/);
+  });
+});
+
+describe('paging and counts', () => {
+  beforeEach(() => {
+    fillStore(store, generateDeliveries({ messages: 300, seed: 11 }), 200, NOW);
+  });
+
+  it('pages messages by last activity without gaps or repeats', () => {
+    const first = store.listMessages({ query: '', offset: 0, limit: 1 }, NOW);
+    expect(first).toMatchObject({ total: 300, totalIsExact: true, offset: 0 });
+    const seen: MessageSummary[] = [];
+    for (let offset = 0; offset < 300; offset += 70) seen.push(...store.listMessages({ query: '', offset, limit: 70 }, NOW).rows);
+    expect(seen).toHaveLength(300);
+    expect(new Set(seen.map((m) => m.reference)).size).toBe(300);
+    for (let i = 1; i < seen.length; i++) expect(seen[i - 1].lastReceivedAt).toBeGreaterThanOrEqual(seen[i].lastReceivedAt);
+    const filtered = store.listMessages({ query: 'flag:duplicate', offset: 10, limit: 10 }, NOW);
+    expect(filtered.offset).toBe(10);
+    expect(filtered.rows).toEqual(allMessages(store, 'flag:duplicate').slice(10, 20));
+  });
+
+  it('lists deliveries newest first', () => {
+    const rows = allDeliveries(store);
+    expect(rows.map((d) => d.id)).toEqual([...rows.map((d) => d.id)].sort((a, b) => b - a));
+  });
+
+  it('counts flags over deliveries and states, anomalies and campaigns over messages, scoped by the query', () => {
+    const deliveries = allDeliveries(store);
+    const messages = allMessages(store);
+    const counts = store.getCounts('', NOW);
+    expect(counts.deliveries).toBe(deliveries.length);
+    expect(counts.messages).toBe(300);
+    expect(counts.flags.duplicate).toBe(deliveries.filter((d) => d.flags.includes('duplicate')).length);
+    expect(counts.flags.fallback).toBe(deliveries.filter((d) => d.flags.includes('fallback')).length);
+    expect(counts.states.failed).toBe(messages.filter((m) => m.state === 'failed').length);
+    expect(counts.anomalies['fallback-missing']).toBe(messages.filter((m) => m.anomalies.includes('fallback-missing')).length);
+    expect(counts.anomalies['fallback-missing']).toBeGreaterThan(0);
+    const boleto = messages.filter((m) => m.campaign === 'boleto_lembrete');
+    expect(counts.campaigns.find((c) => c.campaign === 'boleto_lembrete')!.count).toBe(boleto.length);
+
+    const scoped = store.getCounts('campaign:boleto', NOW);
+    expect(scoped.messages).toBe(boleto.length);
+    expect(scoped.campaigns).toEqual([{ campaign: 'boleto_lembrete', count: boleto.length }]);
+    expect(scoped.states.read ?? 0).toBe(boleto.filter((m) => m.state === 'read').length);
+    const boletoDeliveries = deliveries.filter((d) => d.campaign === 'boleto_lembrete');
+    expect(scoped.deliveries).toBe(boletoDeliveries.length);
+    expect(scoped.flags.duplicate ?? 0).toBe(boletoDeliveries.filter((d) => d.flags.includes('duplicate')).length);
+  });
+
+  it('reports a capped total as inexact when counting everything would be slow', () => {
+    const capped = openStore({ file, countCap: 50 });
+    try {
+      const page = capped.listDeliveries({ query: 'type:delivered', offset: 0, limit: 10 });
+      expect(page.totalIsExact).toBe(false);
+      expect(page.total).toBe(50);
+      expect(capped.listDeliveries({ query: '', offset: 0, limit: 10 }).totalIsExact).toBe(true);
+    } finally {
+      capped.close();
+    }
+  });
+
+  it('keeps everything across a reopen', () => {
+    const before = { m: allMessages(store), c: store.getCounts('', NOW), s: store.stats(NOW) };
+    store.close();
+    store = openStore({ file });
+    expect(allMessages(store)).toEqual(before.m);
+    expect(store.getCounts('', NOW)).toEqual(before.c);
+    expect(store.stats(NOW).deliveriesTotal).toBe(before.s.deliveriesTotal);
+  });
+});
+
+describe('write failures', () => {
+  it('throws StoreWriteError when another process holds the lock, and writes nothing of the batch', () => {
+    ingestSamples();
+    const before = { counts: store.getCounts('', NOW), ids: store.listDeliveryIds('', 'received') };
+    const other = new Database(file);
+    other.exec('BEGIN EXCLUSIVE');
+    try {
+      const batch = sampleLifecycleInputs().happy_path_with_click.map((d) => ({
+        ...d,
+        request: { ...d.request, receivedAt: d.request.receivedAt + 3_600_000 },
+      }));
+      let error: unknown;
+      try {
+        store.ingest(batch, NOW);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(StoreWriteError);
+      expect((error as StoreWriteError).reason).toMatch(/locked/);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(store.getCounts('', NOW)).toEqual(before.counts);
+    expect(store.listDeliveryIds('', 'received')).toEqual(before.ids);
+    // and the store carries on once the lock is gone
+    const retry = store.ingest(sampleLifecycleInputs().prepaid_blocked, NOW);
+    // the same two callbacks were stored before the failed batch: now they are repeats
+    expect(retry.map((d) => d.flags)).toEqual([
+      ['duplicate', 'prepaid-blocked'],
+      ['duplicate', 'prepaid-blocked'],
+    ]);
+  });
+
+  it('throws StoreWriteError "disk full" when the store reaches its size limit, keeping what was committed', () => {
+    store.close();
+    store = openStore({ file, maxSizeBytes: 600 * 1024 });
+    const committed = store.ingest(sampleLifecycleInputs().happy_path_with_click, NOW);
+    const big = [...generateDeliveries({ messages: 2000, seed: 5 })];
+    let error: unknown;
+    try {
+      store.ingest(big, NOW);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StoreWriteError);
+    expect((error as StoreWriteError).reason).toBe('disk full');
+    expect(store.listDeliveryIds('', 'received')).toEqual(committed.map((d) => d.id));
+    expect(store.getCounts('', NOW)).toMatchObject({ deliveries: 5, messages: 1 });
+  });
+});
