@@ -229,4 +229,23 @@ describe('localtunnel client failure modes', () => {
     const res = await Promise.all(Array.from({ length: 10 }, () => fetch(`${pub}/after-idle`, { method: 'POST', body: 'x' })));
     expect(res.map((r) => r.status)).toEqual(Array(10).fill(200));
   });
+
+  it('keeps working when the receiver closes idle keep-alive connections (the client reopens its sockets)', async () => {
+    const lt = await startLtServer();
+    cleanups.push(() => lt.close());
+    const app = await startLocalApp(TOKEN, { headersTimeout: 0, requestTimeout: 0, keepAliveTimeout: 150 });
+    cleanups.push(() => app.close());
+    const sup = supervise(lt, app.port, { probeIntervalMs: 5000 });
+    sup.start();
+    await until(() => sup.status().state === 'online', 3000, 'online');
+    const pub = sup.status().publicUrl!;
+    const id = pub.split('/').pop()!;
+    for (let round = 0; round < 3; round++) {
+      const res = await Promise.all(Array.from({ length: 12 }, () => fetch(`${pub}/r${round}`, { method: 'POST', body: 'x' })));
+      expect(res.map((r) => r.status)).toEqual(Array(12).fill(200));
+      await sleep(400); // every used connection is closed by the app meanwhile
+      await lt.waitFor(() => (lt.tunnel(id)?.sockets ?? 0) === 10, 2000, 'sockets to be reopened');
+    }
+    expect(sup.status()).toMatchObject({ state: 'online', publicUrl: pub });
+  });
 });
