@@ -392,7 +392,7 @@ describe('paging and counts', () => {
   it('reports a capped total as inexact when counting everything would be slow', () => {
     const capped = openStore({ file, countCap: 50 });
     try {
-      const page = capped.listDeliveries({ query: 'type:delivered', offset: 0, limit: 10 });
+      const page = capped.listDeliveries({ query: 'type:delivered -channel:SMS', offset: 0, limit: 10 });
       expect(page.totalIsExact).toBe(false);
       expect(page.total).toBe(50);
       expect(capped.listDeliveries({ query: '', offset: 0, limit: 10 }).totalIsExact).toBe(true);

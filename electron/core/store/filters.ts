@@ -44,11 +44,14 @@ export function queryTerms(q: string, now: number): QueryTerm[] {
 
 /**
  * FTS5 expression for one free-text term: the value as a quoted phrase (quotes doubled, so no FTS operator or
- * column filter can be smuggled in), its last word a prefix. null when it holds no word characters at all.
+ * column filter can be smuggled in), its last word a prefix when it has 3+ characters. null when it holds no word
+ * characters at all.
  */
 export function ftsExpression(value: string): string | null {
   if (!/[\p{L}\p{N}]/u.test(value)) return null;
-  return `"${value.replace(/"/g, '""')}"` + (/[\p{L}\p{N}]$/u.test(value) ? '*' : '');
+  // a prefix of one or two characters expands to thousands of index terms: only longer words are prefixes
+  const last = /[\p{L}\p{N}]+$/u.exec(value)?.[0] ?? '';
+  return `"${value.replace(/"/g, '""')}"` + ([...last].length >= 3 ? '*' : '');
 }
 
 const FALSE: Pred = { sql: '0', params: [] };
@@ -87,6 +90,9 @@ export function knownValues(ctx: StoreContext, facetPrefix: string): { value: st
 function counter(ctx: StoreContext, key: string): number {
   return (ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck').get(key) as number | undefined) ?? 0;
 }
+
+/** Driver estimates count this far; an unordered driver is only used (read whole and sorted) below it. */
+export const ESTIMATE_CAP = 5000;
 
 function cappedCount(ctx: StoreContext, from: string, where: Pred, cap: number): number {
   return ctx.stmt(`SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where.sql} LIMIT ${cap})`, 'pluck').get(...where.params) as number;
@@ -168,10 +174,11 @@ interface Driver {
 
 const NEWEST_DELIVERIES = 'd.id DESC';
 
-function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number): Driver | null {
+function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | null {
   const indexed = (index: string, ordered: boolean): Driver => {
     const from = `deliveries d INDEXED BY ${index}`;
-    return { from, where: pred, order: NEWEST_DELIVERIES, ordered, estimate: cappedCount(ctx, from, pred, cap), exact: false };
+    const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+    return { from, where: pred, order: NEWEST_DELIVERIES, ordered, estimate, exact: estimate < ESTIMATE_CAP };
   };
   switch (t.field) {
     case 'flag': {
@@ -188,13 +195,14 @@ function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number
     case 'text': {
       if (pred === FALSE) return null;
       const where = { sql: 'deliveries_fts MATCH ?', params: pred.params };
+      const estimate = cappedCount(ctx, 'deliveries_fts', where, ESTIMATE_CAP);
       return {
         from: 'deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid',
         where,
         order: 'deliveries_fts.rowid DESC',
         ordered: true,
-        estimate: cappedCount(ctx, 'deliveries_fts', where, cap),
-        exact: false,
+        estimate,
+        exact: estimate < ESTIMATE_CAP,
       };
     }
     case 'type':
@@ -205,6 +213,9 @@ function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number
       return indexed('deliveries_channel', true);
     case 'user':
       return indexed('deliveries_user', false);
+    case 'campaign':
+      // one campaign reads its index newest first; several are merged and sorted
+      return pred === FALSE ? null : indexed('deliveries_campaign', pred.params.length === 1);
     case 'event':
       return indexed('deliveries_event', false);
     case 'ref':
@@ -213,33 +224,32 @@ function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number
     case 'anomaly': {
       const facet = pred.params[0] as string;
       const where = { sql: 'd.msg_id IN (SELECT msg_id FROM message_facets WHERE facet = ?)', params: [facet] };
-      // a message has a handful of deliveries: the facet count is a fair proxy
-      return { from: 'deliveries d INDEXED BY deliveries_msg', where, order: NEWEST_DELIVERIES, ordered: false, estimate: counter(ctx, `mf:${facet}`) * 4, exact: false };
+      // messages with the facet times the average deliveries per message
+      const perMessage = counter(ctx, 'deliveries') / Math.max(1, counter(ctx, 'messages'));
+      const estimate = Math.ceil(counter(ctx, `mf:${facet}`) * perMessage);
+      return { from: 'deliveries d INDEXED BY deliveries_msg', where, order: NEWEST_DELIVERIES, ordered: false, estimate, exact: false };
     }
     default:
       return null;
   }
 }
 
-function choose(drivers: Driver[], sortCap: number): Driver | null {
+function choose(drivers: Driver[]): Driver | null {
   const ordered = drivers.filter((d) => d.ordered).sort((a, b) => a.estimate - b.estimate)[0];
-  const small = drivers.filter((d) => !d.ordered && d.estimate < sortCap).sort((a, b) => a.estimate - b.estimate)[0];
+  const small = drivers.filter((d) => !d.ordered && d.estimate < ESTIMATE_CAP).sort((a, b) => a.estimate - b.estimate)[0];
   if (small && (!ordered || small.estimate < ordered.estimate)) return small;
   return ordered ?? null;
 }
 
-export function planDeliveries(ctx: StoreContext, terms: QueryTerm[], cap: number): Plan {
+export function planDeliveries(ctx: StoreContext, terms: QueryTerm[]): Plan {
   const preds = terms.map((t) => deliveryPred(ctx, t));
   const drivers: { driver: Driver; index: number }[] = [];
   terms.forEach((t, i) => {
     if (t.negate) return;
-    const driver = deliveryDriver(ctx, t, preds[i], cap);
+    const driver = deliveryDriver(ctx, t, preds[i]);
     if (driver) drivers.push({ driver, index: i });
   });
-  const chosen = choose(
-    drivers.map((d) => d.driver),
-    cap,
-  );
+  const chosen = choose(drivers.map((d) => d.driver));
   const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
   const rest = terms.map((t, i) => (i === chosenIndex ? null : t.negate ? negate(preds[i]) : preds[i])).filter((p): p is Pred => p !== null);
   if (!chosen) {
@@ -337,7 +347,7 @@ function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
 
 const NEWEST_MESSAGES = 'm.last_at DESC, m.id DESC';
 
-function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number): Driver | null {
+function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | null {
   const facet = facetOf(t);
   if (facet) {
     return {
@@ -363,7 +373,8 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number)
     case 'user':
     case 'ref': {
       const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : 'messages m INDEXED BY messages_ref_nocase';
-      return { from, where: pred, order: NEWEST_MESSAGES, ordered: false, estimate: cappedCount(ctx, from, pred, cap), exact: false };
+      const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+      return { from, where: pred, order: NEWEST_MESSAGES, ordered: false, estimate, exact: estimate < ESTIMATE_CAP };
     }
     case 'text': {
       if (pred === FALSE) return null;
@@ -371,7 +382,7 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number)
       return set(
         `SELECT d.msg_id FROM deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid WHERE deliveries_fts MATCH ?`,
         [expr],
-        cappedCount(ctx, 'deliveries_fts', { sql: 'deliveries_fts MATCH ?', params: [expr] }, cap),
+        cappedCount(ctx, 'deliveries_fts', { sql: 'deliveries_fts MATCH ?', params: [expr] }, ESTIMATE_CAP),
       );
     }
     case 'event': {
@@ -379,7 +390,7 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number)
       return set(
         'SELECT d.msg_id FROM deliveries d INDEXED BY deliveries_event WHERE d.event_id >= ? AND d.event_id < ?',
         where.params,
-        cappedCount(ctx, 'deliveries d INDEXED BY deliveries_event', where, cap),
+        cappedCount(ctx, 'deliveries d INDEXED BY deliveries_event', where, ESTIMATE_CAP),
       );
     }
     case 'campaign': {
@@ -396,18 +407,15 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred, cap: number)
   }
 }
 
-export function planMessages(ctx: StoreContext, terms: QueryTerm[], cap: number): Plan {
+export function planMessages(ctx: StoreContext, terms: QueryTerm[]): Plan {
   const preds = terms.map((t) => messagePred(ctx, t));
   const drivers: { driver: Driver; index: number }[] = [];
   terms.forEach((t, i) => {
     if (t.negate) return;
-    const driver = messageDriver(ctx, t, preds[i], cap);
+    const driver = messageDriver(ctx, t, preds[i]);
     if (driver) drivers.push({ driver, index: i });
   });
-  const chosen = choose(
-    drivers.map((d) => d.driver),
-    cap,
-  );
+  const chosen = choose(drivers.map((d) => d.driver));
   const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
   const rest = terms.map((t, i) => (i === chosenIndex ? null : t.negate ? negate(preds[i]) : preds[i])).filter((p): p is Pred => p !== null);
   if (!chosen) {

@@ -37,8 +37,16 @@ export interface QueryLimits {
   countCap: number;
 }
 
-function total(ctx: StoreContext, plan: Plan, cap: number, offset: number, rows: number): { total: number; totalIsExact: boolean } {
+function total(
+  ctx: StoreContext,
+  plan: Plan,
+  cap: number,
+  page: { offset: number; limit: number; rows: number },
+): { total: number; totalIsExact: boolean } {
+  const { offset, rows } = page;
   if (plan.exactTotal !== null) return { total: plan.exactTotal, totalIsExact: true };
+  // a page that is not full ends the list: no need to count
+  if (rows > 0 && rows < page.limit) return { total: offset + rows, totalIsExact: true };
   const where = whereOf(plan);
   const n = ctx
     .stmt(`SELECT count(*) FROM (SELECT 1 FROM ${plan.from} WHERE ${where.sql} LIMIT ${cap + 1})`, 'pluck')
@@ -48,23 +56,23 @@ function total(ctx: StoreContext, plan: Plan, cap: number, offset: number, rows:
 }
 
 export function listDeliveries(ctx: StoreContext, args: ListArgs, limits: QueryLimits, now: number): Page<DeliverySummary> {
-  const plan = planDeliveries(ctx, queryTerms(args.query, now), limits.countCap);
+  const plan = planDeliveries(ctx, queryTerms(args.query, now));
   const where = whereOf(plan);
   const rows = ctx
     .stmt(`SELECT ${SUMMARY_COLUMNS} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
     .all(...where.params, args.limit, args.offset) as SummaryRow[];
-  return { rows: rows.map((r) => toSummary(r)), ...total(ctx, plan, limits.countCap, args.offset, rows.length), offset: args.offset };
+  return { rows: rows.map((r) => toSummary(r)), ...total(ctx, plan, limits.countCap, { offset: args.offset, limit: args.limit, rows: rows.length }), offset: args.offset };
 }
 
 export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLimits, now: number): Page<MessageSummary> {
-  const plan = planMessages(ctx, queryTerms(args.query, now), limits.countCap);
+  const plan = planMessages(ctx, queryTerms(args.query, now));
   const where = whereOf(plan);
   const rows = ctx
     .stmt(`SELECT m.id, m.summary, m.due_at FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
     .all(...where.params, args.limit, args.offset) as MessageRow[];
   return {
     rows: rows.map((r) => toMessageSummary(r, now)),
-    ...total(ctx, plan, limits.countCap, args.offset, rows.length),
+    ...total(ctx, plan, limits.countCap, { offset: args.offset, limit: args.limit, rows: rows.length }),
     offset: args.offset,
   };
 }
@@ -80,7 +88,7 @@ export function getMessageSummaries(ctx: StoreContext, references: string[], now
 }
 
 export function listDeliveryIds(ctx: StoreContext, query: string, order: 'received' | 'timestamp', limits: QueryLimits, now: number): number[] {
-  const plan = planDeliveries(ctx, queryTerms(query, now), limits.countCap);
+  const plan = planDeliveries(ctx, queryTerms(query, now));
   const where = whereOf(plan);
   const by = order === 'timestamp' ? 'coalesce(d.event_ts, d.received_at), d.id' : 'd.received_at, d.id';
   return ctx.stmt(`SELECT d.id FROM ${plan.from} WHERE ${where.sql} ORDER BY ${by}`, 'pluck').all(...where.params) as number[];
@@ -154,7 +162,7 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
     return tidy(counts);
   }
   const cap = limits.countCap;
-  const dp = planDeliveries(ctx, terms, cap);
+  const dp = planDeliveries(ctx, terms);
   const dw = whereOf(dp);
   const sums = FLAG_NAMES.map((_, i) => `sum((flags_mask & ${1 << i}) != 0)`).join(', ');
   const drow = ctx
@@ -165,7 +173,7 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
     const n = drow[i + 1] ?? 0;
     if (n > 0) counts.flags[f] = n;
   });
-  const mp = planMessages(ctx, terms, cap);
+  const mp = planMessages(ctx, terms);
   const mw = whereOf(mp);
   const ids = `SELECT m.id FROM ${mp.from} WHERE ${mw.sql} ORDER BY ${mp.order} LIMIT ${cap}`;
   counts.messages = ctx.stmt(`SELECT count(*) FROM (${ids})`, 'pluck').get(...mw.params) as number;

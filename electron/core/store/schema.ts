@@ -46,6 +46,7 @@ const MIGRATIONS: string[] = [
   CREATE INDEX deliveries_channel ON deliveries(channel) WHERE channel IS NOT NULL;
   CREATE INDEX deliveries_user ON deliveries(user_id) WHERE user_id IS NOT NULL;
   CREATE INDEX deliveries_event ON deliveries(event_id) WHERE event_id IS NOT NULL;
+  CREATE INDEX deliveries_campaign ON deliveries(campaign) WHERE campaign IS NOT NULL;
   CREATE TABLE delivery_flags (
     flag TEXT NOT NULL,
     delivery_id INTEGER NOT NULL,
