@@ -111,6 +111,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
   private abort: AbortController | null = null;
   private timers = new Set<NodeJS.Timeout>();
   private probing = false;
+  private probeTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private firstFailureAt: number | null = null;
   private suspect = false;
@@ -274,24 +275,35 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
     if (!this.probing) void this.probe(g);
   }
 
+  /** One probe chain at a time: a probe started early (socket error) replaces the scheduled one. */
+  private scheduleProbe(g: number, ms: number): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      if (g === this.gen) void this.probe(g);
+    }, ms);
+  }
+
   private async probe(g: number): Promise<void> {
-    if (g !== this.gen || !this.grant) return;
+    if (g !== this.gen || !this.grant || this.probing) return;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
     this.probing = true;
     const r = await probeOnce(this.grant.url, this.opts.probeToken, this.probeTimeoutMs, this.abort?.signal);
+    if (g !== this.gen) return; // teardown already reset `probing` for the next generation
     this.probing = false;
-    if (g !== this.gen) return;
     if (r.ok) {
       this.failures = 0;
       this.firstFailureAt = null;
       this.suspect = false;
       if (this.st.state !== 'online') this.becomeOnline(this.grant.url);
-      return this.after(g, this.probeIntervalMs, () => void this.probe(g));
+      return this.scheduleProbe(g, this.probeIntervalMs);
     }
     this.failures++;
     this.firstFailureAt ??= Date.now();
     if (this.failures >= this.probeFailures || this.suspect) return this.fail(r.reason);
     // confirm a first failure sooner than the regular period
-    this.after(g, Math.min(this.probeIntervalMs, 2000), () => void this.probe(g));
+    this.scheduleProbe(g, Math.min(this.probeIntervalMs, 2000));
   }
 
   private becomeOnline(url: string): void {
@@ -327,6 +339,8 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
     this.gen++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
     this.abort?.abort();
     this.abort = null;
     this.probing = false;

@@ -1,0 +1,207 @@
+// Command line: `serve` (receiver + store + control API + renderer, for machines without a display and for
+// scripts), `export` (NDJSON) and `replay`. Machine-readable lines go to stdout as JSON; prose goes to stderr.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createCore } from './core/app-core';
+import { startControlServer } from './core/control-server';
+import { defaultDataDir } from './core/data-dir';
+import { exportNdjson } from './core/export';
+import { replayCli } from './core/replay';
+import { openStore } from './core/store';
+import { DB_FILE_NAME } from './core/app-core';
+
+const USAGE = `Usage:
+  npm run cli -- serve [--port N] [--ui-port N] [--data-dir DIR] [--tunnel none|localtunnel]
+                       [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES]
+  npm run cli -- export [--data-dir DIR] --format ndjson [--messages] [--out FILE]
+  npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N]
+
+serve     receive callbacks on --port (default 4730; 0 = any free port), expose them through a localtunnel URL,
+          and serve the inspector UI on 127.0.0.1:--ui-port (default 4731). Prints one JSON line when ready:
+          {"event":"ready","receiverUrl":...,"publicUrl":...|null,"uiUrl":...}
+export    write every delivery (or, with --messages, every message) as one JSON object per line
+replay    re-send stored deliveries (all, or those matching --filter) to --to, optionally as the gateway would
+          (10 s timeout, retries on the documented schedule, sped up by --speed)
+Data dir default: ${defaultDataDir()}`;
+
+class UsageError extends Error {}
+
+const VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
+
+function int(name: string, v: string | undefined, fallback: number, min = 0, max = 65535): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+  return Number(v);
+}
+
+function line(obj: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      'ui-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      tunnel: { type: 'string' },
+      'tunnel-host': { type: 'string' },
+      subdomain: { type: 'string' },
+      'max-body': { type: 'string' },
+    },
+  });
+  const tunnelMode = values.tunnel ?? 'localtunnel';
+  if (tunnelMode !== 'none' && tunnelMode !== 'localtunnel') throw new UsageError(`--tunnel must be none or localtunnel, got "${tunnelMode}"`);
+  if (values['tunnel-host'] !== undefined && !/^https?:\/\/[^/\s]+/.test(values['tunnel-host'])) {
+    throw new UsageError(`--tunnel-host must be an http(s) URL, got "${values['tunnel-host']}"`);
+  }
+  if (values.subdomain !== undefined && !/^[a-z0-9-]{4,63}$/.test(values.subdomain)) {
+    throw new UsageError('--subdomain must be 4-63 lowercase letters, digits or dashes');
+  }
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  // tunnel lines are held back until the ready line: scripts read `ready` first, then every change
+  let ready = false;
+  const core = await createCore({
+    dataDir,
+    receiverPort: int('port', values.port, 4730),
+    maxBodyBytes: int('max-body', values['max-body'], 1024 * 1024, 1, 1024 * 1024 * 1024),
+    tunnel: {
+      enabled: tunnelMode === 'localtunnel',
+      ...(values['tunnel-host'] !== undefined ? { host: values['tunnel-host'] } : {}),
+      ...(values.subdomain !== undefined ? { subdomain: values.subdomain } : {}),
+    },
+    version: VERSION,
+    log: (entry) => {
+      if (ready || entry.event !== 'tunnel') line(entry);
+    },
+  });
+  const control = await startControlServer({
+    handlers: core.handlers,
+    subscribe: core.subscribe,
+    token: randomBytes(24).toString('base64url'),
+    port: int('ui-port', values['ui-port'], 4731),
+    staticDir: path.join(__dirname, '..', 'dist', 'renderer'),
+  });
+  // Wait for the first tunnel outcome so `publicUrl` in the ready line is useful to scripts.
+  const publicUrl = await firstTunnelOutcome(core, 20_000);
+  ready = true;
+  line({ event: 'ready', receiverUrl: core.receiverUrl, publicUrl, uiUrl: control.uiUrl, dataDir });
+  process.stderr.write(
+    `\nRCS Callback Inspector ${VERSION}\n` +
+      `  Inspector UI:   ${control.uiUrl}\n` +
+      `  Receiver:       ${core.receiverUrl}/callbacks\n` +
+      `  Public URL:     ${publicUrl ? `${publicUrl}/callbacks  <- paste this into the gateway's callback URL` : tunnelMode === 'none' ? '(tunnel off)' : '(tunnel not online yet; see the tunnel lines)'}\n` +
+      `  Data:           ${dataDir}\n\n`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: finishing in-flight commits and closing…\n`);
+    await control.close();
+    await core.close();
+    line({ event: 'stopped' });
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function firstTunnelOutcome(core: Awaited<ReturnType<typeof createCore>>, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const s = core.tunnel.status();
+      if (s.state === 'online') return done(s.publicUrl);
+      if (s.state === 'disabled' || s.state === 'offline') return done(null);
+    };
+    const timer = setTimeout(() => done(core.tunnel.status().publicUrl), timeoutMs);
+    const onStatus = () => check();
+    const done = (url: string | null) => {
+      clearTimeout(timer);
+      core.tunnel.off?.('status', onStatus);
+      resolve(url);
+    };
+    core.tunnel.on('status', onStatus);
+    check();
+  });
+}
+
+function openExistingStore(dataDirArg: string | undefined) {
+  const dataDir = path.resolve(dataDirArg ?? defaultDataDir());
+  const file = path.join(dataDir, DB_FILE_NAME);
+  if (!fs.existsSync(file)) throw new UsageError(`no inspector data in ${dataDir} (expected ${file})`);
+  return openStore({ file });
+}
+
+async function exportCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { 'data-dir': { type: 'string' }, format: { type: 'string' }, messages: { type: 'boolean' }, out: { type: 'string' } },
+  });
+  if (values.format !== 'ndjson') throw new UsageError('--format ndjson is required (the only format so far)');
+  const store = openExistingStore(values['data-dir']);
+  try {
+    const n = await exportNdjson(store, values.out ?? process.stdout, values.messages ? 'messages' : 'deliveries');
+    process.stderr.write(`exported ${n} ${values.messages ? 'messages' : 'deliveries'}\n`);
+  } finally {
+    store.close();
+  }
+}
+
+async function replayCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'data-dir': { type: 'string' },
+      to: { type: 'string' },
+      filter: { type: 'string' },
+      'as-gateway': { type: 'boolean' },
+      speed: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+  });
+  if (!values.to || !/^https?:\/\//.test(values.to)) throw new UsageError('--to must be an http(s) URL');
+  const store = openExistingStore(values['data-dir']);
+  try {
+    const summary = await replayCli({
+      store,
+      to: values.to,
+      filter: values.filter ?? '',
+      asGateway: values['as-gateway'] ?? false,
+      speed: int('speed', values.speed, 1, 1, 100_000),
+      concurrency: int('concurrency', values.concurrency, 4, 1, 64),
+      onProgress: (p: Record<string, unknown>) => line({ event: 'replayProgress', ...p }),
+    });
+    line({ event: 'replayDone', ...summary });
+  } finally {
+    store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === 'serve') return serve(rest);
+  if (cmd === 'export') return exportCmd(rest);
+  if (cmd === 'replay') return replayCmd(rest);
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  throw new UsageError(`unknown command "${cmd}"`);
+}
+
+main().catch((err) => {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,226 @@
+// The core: store + group commit + receiver + tunnel supervisor + live events + API handlers, composed once.
+// The Electron main process and `serve` both start exactly this; neither adds logic of its own.
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ApiEventBatch, ApiHandlers, AppStatus, Settings, TunnelStatus } from '../../shared/api';
+import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_TUNNEL_HOST } from '../../shared/constants';
+import { ApiError } from './api-dispatch';
+import { exportNdjson } from './export';
+import { GroupCommitter } from './group-commit';
+import { LiveEvents } from './live-events';
+import { startReceiver, type Receiver } from './receiver';
+import { createReplayService } from './replay';
+import { openStore } from './store';
+import type { Store } from './store/types';
+import { createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
+
+export const DEFAULT_RECEIVER_PORT = 4730;
+export const DB_FILE_NAME = 'inspector.sqlite';
+
+export interface CoreOptions {
+  dataDir: string;
+  /** default 4730; if taken, a free port is used (the tunnel follows it) */
+  receiverPort?: number;
+  receiverHost?: string;
+  maxBodyBytes?: number;
+  /** overrides the persisted tunnel settings for this run (not saved) */
+  tunnel?: { enabled?: boolean; host?: string; subdomain?: string | null };
+  version: string;
+  /** better-sqlite3 native binding for Electron (see electron/shell), Node uses the default build */
+  nativeBinding?: string;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface Core {
+  handlers: ApiHandlers;
+  subscribe(listener: (batch: ApiEventBatch) => void): () => void;
+  receiverUrl: string;
+  dataDir: string;
+  store: Store;
+  tunnel: TunnelSupervisor;
+  exportNdjson(file: string, kind: 'deliveries' | 'messages'): Promise<number>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_SETTINGS: Settings = {
+  tunnel: { enabled: true, host: DEFAULT_TUNNEL_HOST, subdomain: null },
+  notifications: false,
+  proxyMode: false,
+  forwardLive: false,
+};
+
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const log = opts.log ?? (() => {});
+  const store = openStore({ file: path.join(opts.dataDir, DB_FILE_NAME), nativeBinding: opts.nativeBinding });
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  const saved = store.getSetting<Partial<Settings>>('settings') ?? {};
+  let settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    ...saved,
+    tunnel: { ...DEFAULT_SETTINGS.tunnel, ...(saved.tunnel ?? {}) },
+  };
+  // Run-only overrides (CLI flags) are applied on top and never written back.
+  const effectiveTunnel = () => ({ ...settings.tunnel, ...stripUndefined(opts.tunnel ?? {}) });
+
+  const live = new LiveEvents(
+    (refs) => store.getMessageSummaries(refs),
+    () => store.stats().deliveriesTotal,
+  );
+  let replay: ReturnType<typeof createReplayService> | null = null;
+  const committer = new GroupCommitter(store, {
+    onCommitted: (rows) => {
+      live.deliveriesCommitted(rows);
+      replay?.deliveriesCommitted(rows);
+    },
+  });
+
+  const probeToken = randomBytes(16).toString('hex');
+  const receiverOpts = {
+    committer,
+    host: opts.receiverHost ?? '127.0.0.1',
+    maxBodyBytes,
+    probeToken,
+    onWarning: (code: string, message: string) => {
+      log({ event: 'warning', code, message });
+      live.emit('warning', { code, message, at: Date.now() });
+    },
+  };
+  let receiver: Receiver;
+  try {
+    receiver = await startReceiver({ ...receiverOpts, port: opts.receiverPort ?? DEFAULT_RECEIVER_PORT });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || opts.receiverPort === 0) throw err;
+    receiver = await startReceiver({ ...receiverOpts, port: 0 });
+    log({ event: 'warning', code: 'port-in-use', message: `port ${opts.receiverPort ?? DEFAULT_RECEIVER_PORT} is taken; using ${receiver.port}` });
+  }
+
+  const t = effectiveTunnel();
+  const tunnel = createTunnelSupervisor({
+    localPort: receiver.port,
+    localHost: '127.0.0.1',
+    enabled: t.enabled,
+    host: t.host,
+    subdomain: t.subdomain,
+    probeToken,
+  });
+  tunnel.on('status', (s: TunnelStatus) => {
+    log({ event: 'tunnel', state: s.state, publicUrl: s.publicUrl, reason: s.reason ?? undefined });
+    live.emit('tunnel', s);
+  });
+  tunnel.on('urlChanged', (e) => {
+    log({ event: 'urlChanged', oldUrl: e.oldUrl, newUrl: e.newUrl, reason: e.reason });
+    live.emit('urlChanged', e);
+  });
+  tunnel.on('warning', (w) => {
+    log({ event: 'warning', code: w.code, message: w.message });
+    live.emit('warning', w);
+  });
+  tunnel.start();
+
+  replay = createReplayService({
+    store,
+    emit: (event, data) => live.emit(event, data),
+    getSettings: () => settings,
+  });
+
+  const status = (): AppStatus => {
+    const s = store.stats();
+    return {
+      version: opts.version,
+      receiverUrl: receiver.url,
+      callbackPath: DEFAULT_CALLBACK_PATH,
+      tunnel: tunnel.status(),
+      deliveriesTotal: s.deliveriesTotal,
+      deliveriesToday: s.deliveriesToday,
+      messagesTotal: s.messagesTotal,
+      storeBytes: s.storeBytes,
+      dataDir: opts.dataDir,
+      maxBodyBytes,
+    };
+  };
+
+  const handlers: ApiHandlers = {
+    getStatus: () => status(),
+    listMessages: (a) => store.listMessages(a),
+    getMessage: (a) => store.getMessage(a.reference),
+    listDeliveries: (a) => store.listDeliveries(a),
+    getDelivery: (a) => store.getDelivery(a.id),
+    getCounts: (a) => store.getCounts(a.query),
+    suggestValues: (a) => store.suggestValues(a.field, a.prefix),
+    sendTestCallback: async (a) => {
+      const pub = tunnel.status().publicUrl;
+      if (a.via === 'public' && !pub) throw new ApiError('unavailable', 'the tunnel is not online, so there is no public URL to test');
+      const base = a.via === 'public' ? pub! : receiver.url;
+      const url = `${base.replace(/\/$/, '')}${DEFAULT_CALLBACK_PATH}`;
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'bypass-tunnel-reminder': '1', 'user-agent': 'rci-test-callback' },
+        body: JSON.stringify(testCallback()),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await res.json().catch(() => ({}))) as { id?: number };
+      return { deliveryId: typeof body.id === 'number' ? body.id : null, status: res.status, url };
+    },
+    getSettings: () => settings,
+    updateSettings: (a) => {
+      settings = {
+        ...settings,
+        ...stripUndefined({ notifications: a.notifications, proxyMode: a.proxyMode, forwardLive: a.forwardLive }),
+        tunnel: { ...settings.tunnel, ...stripUndefined(a.tunnel ?? {}) },
+      };
+      store.setSetting('settings', settings);
+      if (a.tunnel) tunnel.update(effectiveTunnel());
+      return settings;
+    },
+    reconnectTunnel: () => {
+      tunnel.reconnect();
+      return tunnel.status();
+    },
+    ...replay.handlers,
+  };
+
+  let closing: Promise<void> | null = null;
+  return {
+    handlers,
+    subscribe: (l) => live.subscribe(l),
+    receiverUrl: receiver.url,
+    dataDir: opts.dataDir,
+    store,
+    tunnel,
+    exportNdjson: (file, kind) => exportNdjson(store, file, kind),
+    close: () =>
+      (closing ??= (async () => {
+        // Order matters: stop taking requests, let in-flight ones commit and answer, then close the file.
+        await tunnel.stop().catch(() => {});
+        await Promise.all([receiver.close(), committer.drain()]);
+        await committer.close();
+        await replay?.close();
+        live.close();
+        store.close();
+      })()),
+  };
+}
+
+/** The synthetic callback behind "send a test callback": a real delivery, recognisable by its campaign. */
+export function testCallback(now = new Date()) {
+  return {
+    reference: `test-${randomUUID()}`,
+    campaign_name: 'rci_test_callback',
+    event_id: randomUUID(),
+    direction: 'outbound',
+    session_id: null,
+    user_id: '5500000000000',
+    timestamp: now.toISOString(),
+    channel: 'RCS',
+    type: 'Text',
+    message: { contentType: 'text', text: 'Test callback sent from RCS Callback Inspector' },
+    vars: { source: 'rcs-callback-inspector' },
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,288 @@
+// The webhook receiver: accepts callbacks on any path and method, records each delivery, and answers
+// 200 only after the delivery is committed (see group-commit.ts). It never crashes on input: every failure
+// mode has a defined answer, and every request that reaches a handler is either stored or its rejection recorded.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
+import type { DeliveryRequest } from '../../shared/domain';
+import type { GroupCommitter } from './group-commit';
+import { StoreWriteError, type IngestInput } from './store/types';
+
+/** How many leading bytes of a rejected (too large) body are kept, so the user can see what it was. */
+export const REJECTED_BODY_KEEP_BYTES = 4096;
+
+export interface ReceiverOptions {
+  committer: GroupCommitter;
+  port: number;
+  host?: string;
+  maxBodyBytes: number;
+  /** a body must arrive completely within this time once the headers arrived (slow or stalled senders) */
+  bodyTimeoutMs?: number;
+  /** answer for stored-but-invalid deliveries (default 200: the point is to see what the gateway sent) */
+  invalidStatus?: number;
+  /** token the tunnel supervisor's health probe carries; probes are answered, never stored */
+  probeToken?: string;
+  onWarning?: (code: string, message: string) => void;
+}
+
+export interface Receiver {
+  readonly url: string;
+  readonly port: number;
+  server: http.Server;
+  setProbeToken(token: string): void;
+  /** stop accepting, let in-flight requests finish (their commits complete), then close */
+  close(): Promise<void>;
+}
+
+export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
+  const host = opts.host ?? '127.0.0.1';
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? 30_000;
+  let probeToken = opts.probeToken ?? '';
+  let lastBrowserWarning = 0;
+
+  const server = http.createServer(
+    {
+      // Node's defaults answer an idle connection with 408 after 60 s (headersTimeout/requestTimeout). The
+      // localtunnel client pre-opens connections to us and keeps them idle until a public request arrives,
+      // so those defaults would break the tunnel. Slow senders are bounded by bodyTimeoutMs instead.
+      requestTimeout: 0,
+      headersTimeout: 0,
+      // Header floods are bounded by Node's maxHeaderSize (16 KiB) -> 431 without reaching us.
+    },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        // Last resort: an unexpected bug must still produce an answer and never a false 200.
+        safeAnswer(res, 500, { error: 'internal error', detail: String(err) });
+      });
+    },
+  );
+  // Keep answered connections open longer than the tunnel's and the gateway's idle timers (Node's 5 s default
+  // makes clients race a closing socket).
+  server.keepAliveTimeout = 65_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP (bad request line, header overflow...) never reaches a handler; answer it plainly.
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const receivedAt = Date.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const query = q >= 0 ? url.slice(q + 1) : '';
+
+    if (path === PROBE_PATH && probeToken && req.headers[PROBE_HEADER] === probeToken) {
+      req.resume();
+      return void safeAnswer(res, 200, 'ok', 'text/plain');
+    }
+
+    const ua = req.headers['user-agent'] ?? '';
+    if (/Mozilla\//.test(ua) && opts.onWarning && receivedAt - lastBrowserWarning > 60_000) {
+      lastBrowserWarning = receivedAt;
+      opts.onWarning(
+        'browser-user-agent',
+        'A delivery arrived with a browser-like User-Agent. The public localtunnel service answers browsers with its ' +
+          'reminder page (401) unless they send the "bypass-tunnel-reminder" header, so such senders may not reach you.',
+      );
+    }
+
+    const base = (body: Uint8Array, bodySize: number): DeliveryRequest => ({
+      method: req.method ?? 'GET',
+      path,
+      query,
+      headers: pairs(req.rawHeaders),
+      body,
+      bodySize,
+      remoteAddress: forwardedFor(req) ?? req.socket.remoteAddress ?? '',
+      receivedAt,
+    });
+
+    const read = await readBody(req, opts.maxBodyBytes, bodyTimeoutMs);
+    let input: IngestInput;
+    if (read.kind === 'ok') {
+      input = {
+        request: base(read.body, read.body.length),
+        outcome: 'stored',
+        responseStatus: 200,
+        rejectReason: null,
+        bodyTruncated: false,
+      };
+    } else {
+      input = {
+        request: base(read.head, read.size),
+        outcome: 'rejected',
+        responseStatus: read.status,
+        rejectReason: read.reason,
+        bodyTruncated: true,
+      };
+    }
+    if (read.kind === 'aborted') {
+      // The sender hung up mid-body: nobody is left to answer, but the attempt is recorded so the user sees it.
+      opts.committer.submit(input).catch(() => {});
+      return;
+    }
+
+    let id: number;
+    try {
+      const summary = await opts.committer.submit(input);
+      id = summary.id;
+      const status =
+        input.outcome === 'stored' && summary.flags.includes('invalid') ? (opts.invalidStatus ?? 200) : input.responseStatus;
+      const body =
+        input.outcome === 'stored'
+          ? { received: true, id, ...(summary.flags.includes('invalid') ? { invalid: true } : {}) }
+          : { error: input.rejectReason, id };
+      safeAnswer(res, status, body, 'application/json', input.outcome === 'rejected');
+    } catch (err) {
+      const reason = err instanceof StoreWriteError ? err.reason : String(err);
+      // Never a false 200: the gateway retries on anything else, so a later attempt can still be stored.
+      safeAnswer(res, 503, { error: 'not stored, retry later', reason }, 'application/json', false, { 'Retry-After': '10' });
+      return;
+    }
+    res.once('finish', () => opts.committer.recordResponseTime(id, performance.now() - started));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    server,
+    setProbeToken(token) {
+      probeToken = token;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // idle keep-alive sockets (including the tunnel's pre-opened ones) would hold close() open forever
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      }),
+  };
+}
+
+type ReadResult =
+  | { kind: 'ok'; body: Uint8Array }
+  | { kind: 'rejected'; status: number; reason: string; head: Uint8Array; size: number }
+  | { kind: 'aborted'; status: number; reason: string; head: Uint8Array; size: number };
+
+function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Promise<ReadResult> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    let settled = false;
+    const head = () => Buffer.concat(chunks).subarray(0, REJECTED_BODY_KEEP_BYTES);
+    const finish = (r: ReadResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      finish({
+        kind: 'rejected',
+        status: 408,
+        reason: `body not received within ${Math.round(timeoutMs / 1000)} s (${size} bytes arrived)`,
+        head: head(),
+        size,
+      });
+      req.destroy();
+    }, timeoutMs);
+    timer.unref();
+
+    if (Number.isFinite(declared) && declared > max) {
+      // Refuse without reading the whole body; its first bytes are kept for the record.
+      tooLarge = true;
+    }
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (tooLarge || size > max) {
+        tooLarge = true;
+        const kept = chunks.reduce((n, c) => n + c.length, 0);
+        if (kept < REJECTED_BODY_KEEP_BYTES) chunks.push(chunk.subarray(0, REJECTED_BODY_KEEP_BYTES - kept));
+        // Stop reading: we answer now and close the connection.
+        finish({
+          kind: 'rejected',
+          status: 413,
+          reason: `body larger than the ${max}-byte limit (${Number.isFinite(declared) ? declared : `over ${size}`} bytes)`,
+          head: head(),
+          size: Number.isFinite(declared) ? declared : size,
+        });
+        req.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) return;
+      finish({ kind: 'ok', body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+    });
+    req.on('aborted', () =>
+      finish({ kind: 'aborted', status: 0, reason: `sender disconnected after ${size} bytes`, head: head(), size }),
+    );
+    req.on('error', () =>
+      finish({ kind: 'aborted', status: 0, reason: `connection error after ${size} bytes`, head: head(), size }),
+    );
+    if (tooLarge) {
+      // Declared too large: the first chunk (kept for the record) triggers the 413 above; a sender that sends
+      // nothing more is answered shortly anyway.
+      setTimeout(
+        () =>
+          finish({
+            kind: 'rejected',
+            status: 413,
+            reason: `body larger than the ${max}-byte limit (${declared} bytes declared)`,
+            head: head(),
+            size: declared,
+          }),
+        1000,
+      ).unref();
+    }
+  });
+}
+
+function pairs(raw: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+/** Behind the tunnel every request comes from 127.0.0.1; the tunnel server passes the real sender. */
+function forwardedFor(req: http.IncomingMessage): string | null {
+  const xff = req.headers['x-forwarded-for'];
+  const v = Array.isArray(xff) ? xff[0] : xff;
+  if (!v) return null;
+  const first = v.split(',')[0]!.trim();
+  return first ? `${first} (via ${req.socket.remoteAddress ?? '?'})` : null;
+}
+
+function safeAnswer(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  type = 'application/json',
+  close = false,
+  extra: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(text),
+    ...(close ? { Connection: 'close' } : {}),
+    ...extra,
+  });
+  res.end(text);
+}
