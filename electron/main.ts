@@ -10,20 +10,27 @@ import { createMainWindow } from './shell/main-window';
 import { buildMenuTemplate, createMenuActions } from './shell/menu';
 import { resolveNativeBinding } from './shell/native-binding';
 import { createAlertNotifier } from './shell/notifications';
-import { APP_SCHEME, entryUrl, isAppUrl, rendererSource } from './shell/origin';
+import { APP_SCHEME, entryUrl, isAppUrl, rendererSource, type RendererSource } from './shell/origin';
 import { contentSecurityPolicy, guardWebContents, hardenSession } from './shell/security';
 import { loadWindowState, trackWindowState, WINDOW_STATE_FILE } from './shell/window-state';
-import { runOptionsFromEnv } from './shell/run-options';
+import { runOptionsFromEnv, type RunOptions } from './shell/run-options';
 
 const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ at: new Date().toISOString(), ...entry }));
 
-const runOptions = runOptionsFromEnv(process.env);
-// Before anything reads userData, and before the single-instance lock (which is per userData folder).
-if (runOptions.dataDir) app.setPath('userData', path.resolve(runOptions.dataDir));
-
 const appPath = app.getAppPath();
 const isDev = !app.isPackaged;
-const src = rendererSource(process.env, path.join(appPath, 'dist', 'renderer'));
+// A malformed environment override is reported in a dialog once the app is ready, not as a crash.
+let configError: Error | null = null;
+let runOptions: RunOptions = {};
+let src: RendererSource = { kind: 'bundled', dir: path.join(appPath, 'dist', 'renderer') };
+try {
+  runOptions = runOptionsFromEnv(process.env);
+  src = rendererSource(process.env, src.dir);
+} catch (err) {
+  configError = err instanceof Error ? err : new Error(String(err));
+}
+// Before anything reads userData, and before the single-instance lock (which is per userData folder).
+if (runOptions.dataDir) app.setPath('userData', path.resolve(runOptions.dataDir));
 const preload = path.join(appPath, 'dist-electron', 'preload.cjs');
 
 app.enableSandbox();
@@ -55,6 +62,7 @@ function focusWindow(): void {
 }
 
 async function start(): Promise<void> {
+  if (configError) throw configError;
   hardenSession(session.defaultSession, { src, log });
   if (src.kind === 'bundled') protocol.handle(APP_SCHEME, createAppProtocolHandler(src.dir, contentSecurityPolicy(src)));
 
