@@ -88,7 +88,7 @@ function supervise(lt: LtServer, appPort: number, over: Record<string, unknown> 
     subdomain: null,
     probeToken: TOKEN,
     probeIntervalMs: 200,
-    handshakeTimeoutMs: 800,
+    handshakeTimeoutMs: 2000,
     backoffInitialMs: 100,
     backoffMaxMs: 400,
     ...over,

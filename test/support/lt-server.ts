@@ -33,6 +33,8 @@ export interface LtServer {
   handshakes: string[];
   /** bytes a client sent on a tunnel socket while no request was in flight (e.g. a 408 from the local server) */
   unsolicited: { id: string; firstLine: string }[];
+  /** why public requests failed to cross a tunnel (answered 502/504) */
+  relayErrors: string[];
   /** grant a random id instead of the requested subdomain */
   refuseSubdomains: boolean;
   /** registration requests get no answer at all */
@@ -74,6 +76,7 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
   const zombies = new Set<net.Socket>();
   const handshakes: string[] = [];
   const unsolicited: { id: string; firstLine: string }[] = [];
+  const relayErrors: string[] = [];
   let port = opts.port ?? 0;
 
   const randomId = () => `t${randomBytes(5).toString('hex')}`;
@@ -172,6 +175,7 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
       up.on('error', () => res.destroy());
     });
     out.on('error', (e) => {
+      relayErrors.push(`${req.method} ${path}: ${e.message}`);
       if (!res.headersSent) {
         res.writeHead(e.message === 'no tunnel socket available' ? 504 : 502, { 'content-type': 'text/plain' });
         res.end(`tunnel error: ${e.message}`);
@@ -251,6 +255,7 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     port,
     handshakes,
     unsolicited,
+    relayErrors,
     refuseSubdomains: false,
     hangHandshake: false,
     tunnels: () => [...tunnels.values()].map((t) => ({ id: t.id, port: t.port, sockets: t.sockets.size })),
@@ -299,6 +304,7 @@ export interface LocalApp {
 export async function startLocalApp(
   probeToken: string,
   serverOptions: http.ServerOptions = { requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 },
+  behaviour: { /** answer every non-probe request only after this long */ delayMs?: number } = {},
 ): Promise<LocalApp> {
   const received: LocalApp['received'] = [];
   const app: LocalApp = { port: 0, received, probes: 0, server: null as unknown as http.Server, close: async () => {} };
@@ -313,8 +319,11 @@ export async function startLocalApp(
       }
       const body = Buffer.concat(chunks).toString('utf8');
       received.push({ method: req.method ?? '', path: req.url ?? '', body, headers: req.headers });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, n: received.length, bytes: Buffer.concat(chunks).length }));
+      const answer = { ok: true, n: received.length, bytes: Buffer.concat(chunks).length };
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      }, behaviour.delayMs ?? 0);
     });
   });
   if (serverOptions.keepAliveTimeout !== undefined) server.keepAliveTimeout = serverOptions.keepAliveTimeout;

@@ -115,6 +115,8 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
   private failures = 0;
   private firstFailureAt: number | null = null;
   private suspect = false;
+  /** per tunnel socket: bytesWritten when its latest request bytes arrived (the answer is pending until it grows) */
+  private readonly pendingSince = new WeakMap<Socket, number>();
   /** the last URL that was verified online (or the one the app says the gateway has) */
   private lastUrl: string | null;
   /** why the current attempt was started; becomes the urlChanged reason */
@@ -252,6 +254,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
       (err) => this.onClientError(g, err),
       (s) => this.onSocket(g, s),
     );
+
     this.after(g, this.handshakeTimeoutMs, () => {
       if (this.sockets.size === 0 && this.st.state !== 'online') {
         this.fail(`no tunnel socket to ${grant.ip ?? new URL(host).hostname}:${grant.port} opened within ${this.handshakeTimeoutMs} ms`);
@@ -264,6 +267,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
     const first = this.sockets.size === 0 && !this.probing && this.st.state !== 'online';
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
+    s.on('data', () => this.pendingSince.set(s, s.bytesWritten));
     if (first) void this.probe(g);
   }
 
@@ -289,6 +293,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = null;
     this.probing = true;
+    const writtenBefore = new Map([...this.sockets].map((x) => [x, x.bytesWritten]));
     const r = await probeOnce(this.grant.url, this.opts.probeToken, this.probeTimeoutMs, this.abort?.signal);
     if (g !== this.gen) return; // teardown already reset `probing` for the next generation
     this.probing = false;
@@ -299,11 +304,26 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
       if (this.st.state !== 'online') this.becomeOnline(this.grant.url);
       return this.scheduleProbe(g, this.probeIntervalMs);
     }
+    if (this.st.state === 'online' && !this.suspect && this.busy(writtenBefore)) {
+      // Every tunnel socket can be taken by slow requests during a burst; the probe then waits in the server's
+      // queue. Answers still flowing back, or requests still waiting for our receiver, mean the tunnel works.
+      return this.scheduleProbe(g, this.probeIntervalMs);
+    }
     this.failures++;
     this.firstFailureAt ??= Date.now();
     if (this.failures >= this.probeFailures || this.suspect) return this.fail(r.reason);
     // confirm a first failure sooner than the regular period
     this.scheduleProbe(g, Math.min(this.probeIntervalMs, 2000));
+  }
+
+  private busy(writtenBefore: Map<Socket, number>): boolean {
+    for (const x of this.sockets) {
+      if (x.destroyed) continue;
+      const before = writtenBefore.get(x);
+      if (before !== undefined && x.bytesWritten > before) return true;
+      if (this.pendingSince.get(x) === x.bytesWritten) return true;
+    }
+    return false;
   }
 
   private becomeOnline(url: string): void {
