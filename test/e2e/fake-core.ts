@@ -18,7 +18,13 @@ export class FakeCore {
   private lastAt = new Map<string, number>();
   private byEvent = new Map<string, PriorAttempt[]>();
   private messageCache = new Map<string, MessageSummary>();
-  private listeners: ((b: ApiEventBatch) => void)[] = [];
+  readonly listeners = new Set<(b: ApiEventBatch) => void>();
+
+  /** the same frame as emit(), to in-process listeners (the fake control server) */
+  batchFor(rows: DeliverySummary[]): ApiEventBatch {
+    const refs = [...new Set(rows.map((r) => r.reference).filter((r): r is string => !!r))];
+    return [{ event: 'deliveries', data: { deliveries: rows.slice(-200).reverse(), messages: refs.slice(-200).map((r) => this.message(r)), total: this.rows.length } }];
+  }
 
   post(body: unknown, receivedAt = Date.now()): DeliverySummary {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -73,6 +79,7 @@ export class FakeCore {
 
   private messages(query: string): MessageSummary[] {
     const parsed = parseQuery(query);
+    if (parsed.errors.length) throw new Error(parsed.errors.join('; '));
     // lastAt keeps insertion order = arrival order of each reference's latest delivery
     const out: MessageSummary[] = [];
     for (const ref of [...this.lastAt.keys()].reverse()) {

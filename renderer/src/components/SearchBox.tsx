@@ -40,8 +40,8 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
 
   // chips change the query from outside; follow unless the user is mid-edit
   useEffect(() => {
-    if (document.activeElement !== inputRef.current) setText(query);
-    else if (applyTimer.current === null) setText(query);
+    // the store trims; keep what the user typed when it means the same query
+    if (applyTimer.current === null) setText((t) => (t.trim() === query ? t : query));
   }, [query]);
 
   const apply = (value: string, delay = 250) => {
@@ -107,13 +107,18 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
     if (suggestions.length > 0) {
       if (e.key === 'ArrowDown') return (e.preventDefault(), setActive((a) => (a + 1) % suggestions.length));
       if (e.key === 'ArrowUp') return (e.preventDefault(), setActive((a) => (a - 1 + suggestions.length) % suggestions.length));
-      if (e.key === 'Tab' || (e.key === 'Enter' && suggestions[active])) {
+      const caret = inputRef.current?.selectionStart ?? text.length;
+      const { token } = tokenAt(text, caret);
+      // Enter on a token that is already complete runs the search instead of re-inserting it
+      const complete = suggestions[active] && suggestions[active].insert.trim() === token;
+      if (e.key === 'Tab' || (e.key === 'Enter' && suggestions[active] && !complete)) {
         e.preventDefault();
         return accept(suggestions[active]);
       }
     }
     if (e.key === 'Enter') {
       e.preventDefault();
+      setSuggestions([]);
       apply(text, 0);
       inputRef.current?.blur();
     } else if (e.key === 'Escape') {
