@@ -2,6 +2,7 @@
 // Every call takes exactly one argument object, validated with the zod schema below on the core side;
 // results are typed by ApiResults. Adding a call means adding it to apiArgs and ApiResults, nowhere else.
 import { z } from 'zod';
+import { API_CALL_NAME_LIST } from './api-names';
 import type {
   DeliveryDetail,
   DeliverySummary,
@@ -81,7 +82,11 @@ export const apiArgs = {
 } as const;
 
 export type ApiCallName = keyof typeof apiArgs;
-export const API_CALL_NAMES = Object.keys(apiArgs) as ApiCallName[];
+export const API_CALL_NAMES: readonly ApiCallName[] = API_CALL_NAME_LIST;
+// Both directions: a call added to the schemas but not to the name list (or the reverse) fails to compile.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _namesMatch: Exactly<(typeof API_CALL_NAME_LIST)[number], ApiCallName> = true;
+void _namesMatch;
 /** What the caller may pass (defaults filled in by the core). */
 export type ApiInput<K extends ApiCallName> = z.input<(typeof apiArgs)[K]>;
 /** What the handler receives after validation. */

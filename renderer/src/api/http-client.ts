@@ -1,5 +1,6 @@
 // The `serve` transport: POST /api/call/<name> with a bearer token, live events over one WebSocket.
-import { API_CALL_NAMES, type Api, type ApiEventBatch } from '../../../shared/api';
+import type { Api, ApiEventBatch } from '../../../shared/api';
+import { API_CALL_NAME_LIST as API_CALL_NAMES } from '../../../shared/api-names';
 import { ApiCallError, type ApiClient, type ConnectionInfo } from './client';
 
 const TOKEN_KEY = 'rci.token';
