@@ -121,6 +121,27 @@ describe('tunnel supervisor against a localtunnel server', () => {
     expect(states).toEqual(['connecting', 'online']);
   });
 
+  it('still notices a forgotten tunnel while a slow request is pending on it', async () => {
+    const lt = await startLtServer();
+    cleanups.push(() => lt.close());
+    const app = await startLocalApp(TOKEN, undefined, { delayMs: 4000 });
+    cleanups.push(() => app.close());
+    const sup = createTunnelSupervisor({
+      localPort: app.port, enabled: true, host: lt.url, subdomain: null, probeToken: TOKEN,
+      probeIntervalMs: 100, probeTimeoutMs: 250, backoffInitialMs: 100,
+    });
+    cleanups.push(() => sup.stop());
+    sup.start();
+    const { publicUrl } = await online(sup);
+    const slow = fetch(`${publicUrl}/slow`, { method: 'POST', body: 'pending' }).catch(() => null);
+    await until(() => app.received.length === 1, 2000, 'the slow request to arrive');
+    const t0 = Date.now();
+    lt.forgetTunnel(publicUrl!.split('/').pop()!, { silent: true });
+    await until(() => sup.status().state === 'reconnecting', 3000, 'reconnecting');
+    expect(Date.now() - t0).toBeLessThan(1500);
+    await slow;
+  });
+
   it('carries a large multi-byte body byte for byte', async () => {
     const r = await rig();
     r.sup.start();

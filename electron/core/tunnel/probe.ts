@@ -4,7 +4,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { PROBE_HEADER, PROBE_PATH } from '../../../shared/constants';
 
-export type ProbeResult = { ok: true; ms: number } | { ok: false; reason: string };
+/** `slow`: no answer in time, or the tunnel server's own gateway timeout (504): the request may just be queued. */
+export type ProbeResult = { ok: true; ms: number } | { ok: false; reason: string; slow?: boolean };
 
 export function probeOnce(publicUrl: string, token: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
   const started = Date.now();
@@ -21,7 +22,7 @@ export function probeOnce(publicUrl: string, token: string, timeoutMs: number, s
       resolve(r);
     };
     const onAbort = () => done({ ok: false, reason: 'probe cancelled' });
-    const timer = setTimeout(() => done({ ok: false, reason: `probe got no answer within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(() => done({ ok: false, reason: `probe got no answer within ${timeoutMs} ms`, slow: true }), timeoutMs);
     const req = mod.get(
       target,
       {
@@ -43,7 +44,10 @@ export function probeOnce(publicUrl: string, token: string, timeoutMs: number, s
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
           if (res.statusCode === 200 && body === 'ok') done({ ok: true, ms: Date.now() - started });
-          else done({ ok: false, reason: `probe answered ${res.statusCode}${body ? `: ${body.slice(0, 80).trim()}` : ''}` });
+          else {
+            const reason = `probe answered ${res.statusCode}${body ? `: ${body.slice(0, 80).trim()}` : ''}`;
+            done({ ok: false, reason, slow: res.statusCode === 504 });
+          }
         });
       },
     );

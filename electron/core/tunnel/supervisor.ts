@@ -304,9 +304,10 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
       if (this.st.state !== 'online') this.becomeOnline(this.grant.url);
       return this.scheduleProbe(g, this.probeIntervalMs);
     }
-    if (this.st.state === 'online' && !this.suspect && this.busy(writtenBefore)) {
+    if (r.slow && this.st.state === 'online' && !this.suspect && this.busy(writtenBefore)) {
       // Every tunnel socket can be taken by slow requests during a burst; the probe then waits in the server's
       // queue. Answers still flowing back, or requests still waiting for our receiver, mean the tunnel works.
+      // (A definite answer such as 404 "no such tunnel" is never excused.)
       return this.scheduleProbe(g, this.probeIntervalMs);
     }
     this.failures++;
