@@ -1,0 +1,108 @@
+// Live UI benchmark: the inspector (built renderer, served by `serve`) open in headless Chromium while the load
+// generator sends ~2,000 deliveries/s. Reported: long tasks (PerformanceObserver 'longtask'), the longest gap
+// between animation frames, and input delay for keys typed into the search box during the burst (Event Timing).
+import { ensureRendererBuild, launchBrowser } from '../support/browser';
+import { startServe } from '../support/serve';
+import { peakRssOf, runLoadChild } from './children';
+import type { LoadResult } from './load-run';
+
+export interface LiveUiResult {
+  targetRate: number;
+  load: LoadResult;
+  longTasks: number;
+  longestTaskMs: number;
+  totalLongTaskMs: number;
+  longestFrameGapMs: number;
+  /** keydown → handler start, from Event Timing entries */
+  inputDelayMs: { max: number; median: number; samples: number };
+  /** keydown → next paint, worst of the typed keys */
+  maxInteractionMs: number;
+  rowsShownAfter: number;
+  servePeakRssBytes: number | null;
+}
+
+export async function runLiveUiBench(opts: { rate: number; durationSec: number; log: (s: string) => void }): Promise<LiveUiResult> {
+  ensureRendererBuild();
+  const serve = await startServe();
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.addInitScript(() => {
+      const w = window as unknown as Record<string, unknown>;
+      const long: number[] = [];
+      const events: { name: string; delay: number; duration: number }[] = [];
+      let lastFrame = 0;
+      let maxGap = 0;
+      w.__bench = { long, events, maxGap: () => maxGap };
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration))).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((l) =>
+        l.getEntries().forEach((e) => {
+          const t = e as PerformanceEventTiming;
+          events.push({ name: t.name, delay: t.processingStart - t.startTime, duration: t.duration });
+        }),
+      ).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit);
+      const frame = (t: number) => {
+        if (lastFrame && t - lastFrame > maxGap) maxGap = t - lastFrame;
+        lastFrame = t;
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+    await page.goto(serve.uiUrl);
+    await page.waitForLoadState('networkidle');
+    // reset after start-up so only the burst is measured
+    await page.evaluate(() => {
+      const b = (window as unknown as { __bench: { long: number[]; events: unknown[] } }).__bench;
+      b.long.length = 0;
+      b.events.length = 0;
+    });
+    opts.log(`live UI: ${opts.rate}/s for ${opts.durationSec} s into serve with the inspector open`);
+    const loadDone = runLoadChild({
+      url: serve.receiverUrl,
+      connections: 20,
+      durationSec: opts.durationSec,
+      warmupSec: 0,
+      overallRate: opts.rate,
+      seed: 3,
+    });
+    // type into the search box in the middle of the burst, one key at a time like a person
+    await new Promise((r) => setTimeout(r, (opts.durationSec * 1000) / 2));
+    const search = page.getByPlaceholder(/Filter:/);
+    await search.click();
+    const keyTimes: number[] = [];
+    for (const ch of 'flag:duplicate') {
+      const t0 = Date.now();
+      await page.keyboard.type(ch);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+      keyTimes.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 80));
+    }
+    await page.keyboard.press('Escape');
+    const load = await loadDone;
+    await new Promise((r) => setTimeout(r, 500));
+    const m = (await page.evaluate(() => {
+      const b = (window as unknown as { __bench: { long: number[]; events: { name: string; delay: number }[]; maxGap: () => number } }).__bench;
+      return { long: b.long, events: b.events, maxGap: b.maxGap(), rows: document.querySelectorAll('.mrow').length };
+    })) as { long: number[]; events: { name: string; delay: number }[]; maxGap: number; rows: number };
+    const delays = m.events.filter((e) => e.name.startsWith('key')).map((e) => e.delay).sort((a, b) => a - b);
+    return {
+      targetRate: opts.rate,
+      load,
+      longTasks: m.long.length,
+      longestTaskMs: Math.round(Math.max(0, ...m.long)),
+      totalLongTaskMs: Math.round(m.long.reduce((a, b) => a + b, 0)),
+      longestFrameGapMs: Math.round(m.maxGap),
+      inputDelayMs: {
+        max: Math.round(Math.max(0, ...delays)),
+        median: Math.round(delays[Math.floor(delays.length / 2)] ?? 0),
+        samples: delays.length,
+      },
+      maxInteractionMs: Math.max(0, ...keyTimes),
+      rowsShownAfter: m.rows,
+      servePeakRssBytes: peakRssOf(serve.proc.pid),
+    };
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+}

@@ -1,0 +1,47 @@
+// The peers the receiver is compared with, each run as its own process (like `serve`) so every contender gets
+// the same isolation from the load generator:
+//   bare    - node:http that reads the body and answers 200: the ceiling for a Node server on this machine
+//   mockttp - HTTP Toolkit's mock server, recording every request in memory (its default for mocked endpoints)
+// Usage: node --import tsx test/bench/peer-server.ts bare|mockttp   → prints {"event":"ready","url":...}
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+async function bare(): Promise<string> {
+  const server = http.createServer((req, res) => {
+    let size = 0;
+    req.on('data', (c: Buffer) => (size += c.length));
+    req.on('end', () => {
+      const text = `{"received":true,"bytes":${size}}`;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function mockttp(): Promise<string> {
+  const { getLocal } = await import('mockttp');
+  const server = getLocal();
+  await server.start();
+  const endpoint = await server.forPost('/callbacks').thenReply(200, '{"received":true}', { 'Content-Type': 'application/json' });
+  // report how many requests it holds on SIGUSR2, so the bench can check nothing was dropped
+  process.on('SIGUSR2', () => {
+    void endpoint.getSeenRequests().then((seen) => process.stdout.write(JSON.stringify({ event: 'seen', count: seen.length }) + '\n'));
+  });
+  return server.url.replace('localhost', '127.0.0.1').replace(/\/$/, '');
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2];
+  const url = kind === 'bare' ? await bare() : kind === 'mockttp' ? await mockttp() : null;
+  if (!url) throw new Error(`usage: peer-server.ts bare|mockttp (got ${kind})`);
+  process.stdout.write(JSON.stringify({ event: 'ready', url }) + '\n');
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+main().catch((err) => {
+  process.stderr.write(String(err instanceof Error ? err.stack : err) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+// Talking to a running `serve` the way the UI and scripts do: the control API over HTTP, and the CLI export.
+import type { ApiCallName, ApiInput, ApiResults } from '../../../shared/api';
+import type { ExportedDelivery } from '../../../electron/core/store/types';
+import { runCli, type ServeHandle } from '../../support/serve';
+
+export type ApiCall = <K extends ApiCallName>(name: K, arg: ApiInput<K>) => Promise<ApiResults[K]>;
+
+export function apiClient(uiUrl: string): ApiCall {
+  const u = new URL(uiUrl);
+  const token = u.searchParams.get('token') ?? '';
+  return async (name, arg) => {
+    const res = await fetch(`${u.origin}/api/call/${name}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(arg),
+    });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${name}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+}
+
+export function apiOf(s: ServeHandle): ApiCall {
+  return apiClient(s.uiUrl);
+}
+
+/** Every stored delivery, through `export --format ndjson` (a separate process reading the file). */
+export async function exportDeliveries(dataDir: string): Promise<ExportedDelivery[]> {
+  const r = await runCli(['export', '--data-dir', dataDir, '--format', 'ndjson']);
+  if (r.code !== 0) throw new Error(`export failed (${r.code}): ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as ExportedDelivery);
+}
