@@ -14,7 +14,7 @@ import { DB_FILE_NAME } from './core/app-core';
 
 const USAGE = `Usage:
   npm run cli -- serve [--port N] [--ui-port N] [--data-dir DIR] [--tunnel none|localtunnel]
-                       [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES]
+                       [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES] [--probe-interval MS]
   npm run cli -- export [--data-dir DIR] --format ndjson [--messages] [--out FILE]
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N]
 
@@ -52,6 +52,7 @@ async function serve(argv: string[]): Promise<void> {
       'tunnel-host': { type: 'string' },
       subdomain: { type: 'string' },
       'max-body': { type: 'string' },
+      'probe-interval': { type: 'string' },
     },
   });
   const tunnelMode = values.tunnel ?? 'localtunnel';
@@ -74,6 +75,7 @@ async function serve(argv: string[]): Promise<void> {
       ...(values['tunnel-host'] !== undefined ? { host: values['tunnel-host'] } : {}),
       ...(values.subdomain !== undefined ? { subdomain: values.subdomain } : {}),
     },
+    tunnelProbeIntervalMs: int('probe-interval', values['probe-interval'], 30_000, 1000, 3_600_000),
     version: VERSION,
     log: (entry) => {
       if (ready || entry.event !== 'tunnel') line(entry);

@@ -13,7 +13,7 @@ import { startReceiver, type Receiver } from './receiver';
 import { createReplayService } from './replay';
 import { openStore } from './store';
 import type { Store } from './store/types';
-import { createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
+import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
 
 export const DEFAULT_RECEIVER_PORT = 4730;
 export const DB_FILE_NAME = 'inspector.sqlite';
@@ -26,6 +26,8 @@ export interface CoreOptions {
   maxBodyBytes?: number;
   /** overrides the persisted tunnel settings for this run (not saved) */
   tunnel?: { enabled?: boolean; host?: string; subdomain?: string | null };
+  /** how often the tunnel is probed through its public URL (default 30 s) */
+  tunnelProbeIntervalMs?: number;
   version: string;
   /** better-sqlite3 native binding for Electron (see electron/shell), Node uses the default build */
   nativeBinding?: string;
@@ -105,10 +107,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     host: t.host,
     subdomain: t.subdomain,
     probeToken,
+    ...(opts.tunnelProbeIntervalMs ? { probeIntervalMs: opts.tunnelProbeIntervalMs } : {}),
+    // a different URL after a restart must still tell the user to update the gateway
+    previousUrl: store.getSetting<string>('lastPublicUrl') ?? null,
   });
   tunnel.on('status', (s: TunnelStatus) => {
     log({ event: 'tunnel', state: s.state, publicUrl: s.publicUrl, reason: s.reason ?? undefined });
     live.emit('tunnel', s);
+    if (s.state === 'online' && s.publicUrl) {
+      try {
+        store.setSetting('lastPublicUrl', s.publicUrl);
+      } catch {
+        // remembering the URL is a convenience; a busy store must not disturb the tunnel
+      }
+    }
   });
   tunnel.on('urlChanged', (e) => {
     log({ event: 'urlChanged', oldUrl: e.oldUrl, newUrl: e.newUrl, reason: e.reason });
@@ -166,6 +178,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     getSettings: () => settings,
     updateSettings: (a) => {
+      if (a.tunnel) {
+        const problem = checkTunnelSettings(a.tunnel);
+        if (problem) throw new ApiError('bad-request', problem);
+      }
       settings = {
         ...settings,
         ...stripUndefined({ notifications: a.notifications, proxyMode: a.proxyMode, forwardLive: a.forwardLive }),

@@ -56,9 +56,10 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       });
     },
   );
-  // Keep answered connections open longer than the tunnel's and the gateway's idle timers (Node's 5 s default
-  // makes clients race a closing socket).
-  server.keepAliveTimeout = 65_000;
+  // No idle timeout on answered connections: the tunnel client reuses its sockets, and closing one at the moment
+  // the tunnel hands it a request turns that callback into a 502. We only listen on loopback, so idle sockets are
+  // cheap; shutdown closes them explicitly.
+  server.keepAliveTimeout = 0;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP (bad request line, header overflow...) never reaches a handler; answer it plainly.
     if (!socket.writable) return socket.destroy();

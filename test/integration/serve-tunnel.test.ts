@@ -1,0 +1,78 @@
+// `serve --tunnel localtunnel` end to end: the real localtunnel client against a localtunnel-protocol server on
+// 127.0.0.1, callbacks posted through the public URL, a server restart survived without losing an acknowledged one.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLtServer, type LtServer } from '../support/lt-server';
+import { loadSamples, runCli, startServe, type ServeHandle } from '../support/serve';
+
+const samples = loadSamples();
+
+async function postThrough(publicUrl: string, body: unknown): Promise<number> {
+  const res = await fetch(`${publicUrl}/callbacks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('serve through a localtunnel server', () => {
+  let lt: LtServer;
+  let s: ServeHandle;
+  beforeAll(async () => {
+    lt = await startLtServer();
+    s = await startServe(['--tunnel', 'localtunnel', '--tunnel-host', lt.url, '--probe-interval', '1000']);
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await lt?.close();
+  });
+
+  it('prints a working publicUrl and stores every sample lifecycle posted through it', async () => {
+    expect(s.publicUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/t\//);
+    const acked: string[] = [];
+    for (const lifecycle of Object.values(samples.lifecycles)) {
+      for (const d of lifecycle) {
+        expect(await postThrough(s.publicUrl!, d.body)).toBe(200);
+        acked.push(JSON.stringify(d.body));
+      }
+    }
+    const out = await runCli(['export', '--data-dir', s.dataDir, '--format', 'ndjson']);
+    const stored = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(stored.map((d) => d.request.bodyText)).toEqual(acked);
+    // nothing the tunnel's health probe sent was stored as a callback
+    expect(stored.every((d) => d.request.path === '/callbacks')).toBe(true);
+  });
+
+  it('acknowledges 25 concurrent posts', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => postThrough(s.publicUrl!, { ...samples.events.delivered, event_id: `concurrent-${i}` })),
+    );
+    expect(statuses).toEqual(Array(25).fill(200));
+  });
+
+  it('comes back after the tunnel server restarts, tells the user the URL changed, and loses nothing acknowledged', async () => {
+    const oldUrl = s.publicUrl!;
+    await lt.stop();
+    // a callback sent during the outage fails at the sender, who retries (as the gateway does)
+    const during = { ...samples.events.read, event_id: 'sent-during-outage' };
+    const first = await postThrough(oldUrl, during).catch(() => 0);
+    expect(first).not.toBe(200);
+    const restartedAt = Date.now();
+    await lt.restart();
+    // the restarted server forgot the tunnel: the client must register again, under a new id
+    const changed = await s.waitForLine((l) => l.event === 'urlChanged', 15_000);
+    expect(changed.oldUrl).toBe(oldUrl);
+    expect(changed.newUrl).not.toBe(oldUrl);
+    const online = await s.waitForLine((l) => l.event === 'tunnel' && l.state === 'online' && l.publicUrl === changed.newUrl, 15_000);
+    expect(online).toBeTruthy();
+    expect(Date.now() - restartedAt).toBeLessThan(15_000);
+    expect(await postThrough(changed.newUrl as string, during)).toBe(200);
+
+    const out = await runCli(['export', '--data-dir', s.dataDir, '--format', 'ndjson']);
+    const ids = out.stdout.trim().split('\n').map((l) => JSON.parse(l).callback?.eventId);
+    expect(ids).toContain('sent-during-outage');
+    for (let i = 0; i < 25; i++) expect(ids).toContain(`concurrent-${i}`);
+  });
+});
