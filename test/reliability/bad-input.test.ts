@@ -273,6 +273,18 @@ describe('bad input battery', () => {
     await Promise.all(stalled);
   });
 
+  // the receiver's body deadline is 30 s (not settable from the CLI), so this one runs in `npm run soak` only
+  it.runIf(process.env.RCI_SOAK === '1')('a body slower than the 30 s deadline: 408 and a recorded rejection', { timeout: 60_000 }, async () => {
+    const before = await total(api);
+    const steps: Step[] = [head('Content-Type: application/json\r\n', 500), '{"reference":"too-slow"'];
+    for (let i = 0; i < 16; i++) steps.push({ delayMs: 2000 }, ' ');
+    const ex = await rawExchange(s.receiverUrl, steps, { waitMs: 5000 });
+    expect(ex.responses.map((r) => r.status)).toEqual([408]);
+    expect(await waitForTotal(api, before + 1)).toBe(before + 1);
+    const d = (await api('getDelivery', { id: answerOf(ex.responses[0]).id ?? 0 }))!;
+    rejected(d, 408, '{"reference":"too-slow"');
+  });
+
   it('is still up after the battery: the process lives and a normal callback gets 200 and is stored', async () => {
     expect(s.proc.exitCode).toBeNull();
     const body = JSON.stringify({ ...samples.events.delivered, reference: 'after-battery' });
