@@ -1,0 +1,105 @@
+// Sending one stored delivery to a target, once or "as the gateway would": anything but a complete 200 within
+// the timeout is retried on the documented schedule (divided by a speed-up factor), and every attempt is stored.
+import { RETRY_SCHEDULE_MS } from '../../../shared/constants';
+import type { ForwardAttempt } from '../../../shared/domain';
+import type { Store } from '../store/types';
+import { send, type createAgents } from './http-send';
+import { buildRequest, ReplayInputError, unsendableReason, type HeaderPair } from './request';
+
+export interface SendContext {
+  store: Store;
+  timeoutMs: number;
+  agents: ReturnType<typeof createAgents>;
+  /** each stored attempt, as it happens (the `forward` live event) */
+  onAttempt?: (a: ForwardAttempt) => void;
+}
+
+export interface DeliverOptions {
+  deliveryId: number;
+  target: { url: string; headers: HeaderPair[] };
+  mode: ForwardAttempt['mode'];
+  /** replaces the stored body (edit-then-replay); already validated */
+  body?: Uint8Array;
+  overrides?: HeaderPair[];
+  asGateway: boolean;
+  speed: number;
+  signal?: AbortSignal;
+  /** bounds how many sends run at once (bulk replay); waits between retries hold no slot */
+  slot?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** the attempt number the first send is recorded with */
+  firstAttempt?: number;
+  timeoutMs?: number;
+}
+
+export const MAX_ATTEMPTS_AS_GATEWAY = 1 + RETRY_SCHEDULE_MS.length;
+
+export const attemptSucceeded = (a: ForwardAttempt): boolean => a.status === 200 && a.error === null;
+
+/** Attempts in order; the last one tells whether the delivery finally got its 200. */
+export async function deliver(ctx: SendContext, o: DeliverOptions): Promise<ForwardAttempt[]> {
+  const attempts: ForwardAttempt[] = [];
+  const max = o.asGateway ? MAX_ATTEMPTS_AS_GATEWAY : 1;
+  for (let i = 0; i < max; i++) {
+    if (i > 0 && !(await sleep(RETRY_SCHEDULE_MS[i - 1]! / o.speed, o.signal))) break;
+    if (o.signal?.aborted) break;
+    const run = () => attemptOnce(ctx, o, (o.firstAttempt ?? 1) + i);
+    const a = await (o.slot ? o.slot(run) : run());
+    if (!a) break;
+    attempts.push(a);
+    if (attemptSucceeded(a) || a.requestHeaders.length === 0) break; // success, or nothing can be sent
+  }
+  return attempts;
+}
+
+/** null when cancelled before anything went out. */
+export async function attemptOnce(ctx: SendContext, o: DeliverOptions, attempt: number): Promise<ForwardAttempt | null> {
+  if (o.signal?.aborted) return null;
+  const raw = ctx.store.getRawRequest(o.deliveryId);
+  if (!raw) throw new ReplayInputError(`delivery ${o.deliveryId} does not exist`);
+  const base = { deliveryId: o.deliveryId, targetUrl: o.target.url, mode: o.mode, attempt, startedAt: Date.now() };
+  const refused = o.body === undefined ? unsendableReason(raw) : null;
+  let record: Omit<ForwardAttempt, 'id'>;
+  if (refused) {
+    record = { ...base, requestHeaders: [], requestBodySize: 0, status: null, responseHeaders: [], responseExcerpt: '', durationMs: 0, error: refused };
+  } else {
+    const req = buildRequest(raw, o.target, { body: o.body, overrides: o.overrides });
+    const r = await send(req, { timeoutMs: o.timeoutMs ?? ctx.timeoutMs, signal: o.signal, agents: ctx.agents });
+    record = { ...base, targetUrl: req.url.href, requestHeaders: req.headers, requestBodySize: req.body.length, ...r };
+  }
+  const stored = ctx.store.insertForward(record);
+  ctx.onAttempt?.(stored);
+  return stored;
+}
+
+/** false when aborted before the time was up. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(v);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A counting semaphore: at most n functions run at once, the rest wait in order. */
+export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    // A finishing call hands its slot straight to the next waiter, so a newcomer can never slip in between.
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}

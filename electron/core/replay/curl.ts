@@ -1,0 +1,53 @@
+// "Copy as cURL": a command a user can paste into a POSIX shell (bash, zsh, sh) that sends the same bytes.
+import type { DeliveryRequest } from '../../../shared/domain';
+import { buildRequest, type HeaderPair } from './request';
+
+/** Single-quoted: every byte is literal except the quote itself. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Without a target the command reproduces the original request to the URL the sender used (from its Host
+ * and X-Forwarded-Proto headers); with one, it is what a replay to that target sends.
+ */
+export function curlCommand(raw: DeliveryRequest, target: { url: string; headers: HeaderPair[] } | null): string {
+  const t = target ?? { url: originalUrl(raw), headers: [] };
+  const req = buildRequest(raw, t);
+  // curl derives Host from the URL and Content-Length from the body; anything else is sent as recorded
+  const headers = req.headers.filter(([n]) => !['host', 'content-length'].includes(n.toLowerCase()));
+  const parts = [`curl -g -X ${shellQuote(req.method)} ${shellQuote(req.url.href)}`];
+  for (const [name, value] of headers) parts.push(`-H ${shellQuote(value === '' ? `${name};` : `${name}: ${value}`)}`);
+  // curl adds a form Content-Type to --data-binary unless told otherwise; an original without one gets none
+  const hasType = headers.some(([n]) => n.toLowerCase() === 'content-type');
+  if (req.body.length > 0 && !hasType) parts.push(`-H 'Content-Type:'`);
+  if (req.body.length === 0) return parts.join(' \\\n  ');
+  const text = utf8OrNull(req.body);
+  if (text !== null && !text.includes('\0') && !text.startsWith('@')) {
+    parts.push(`--data-binary ${shellQuote(text)}`);
+    return parts.join(' \\\n  ');
+  }
+  // Bytes a shell argument cannot hold (NUL, invalid UTF-8), or a leading @ curl would read as a file name:
+  // the body goes through stdin instead.
+  parts.push(`--data-binary @-`);
+  const feed =
+    text !== null && !text.includes('\0')
+      ? `printf '%s' ${shellQuote(text)}`
+      : `printf '%s' ${shellQuote(Buffer.from(req.body).toString('base64'))} | base64 -d`;
+  return `${feed} | ${parts.join(' \\\n  ')}`;
+}
+
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function originalUrl(raw: DeliveryRequest): string {
+  const header = (name: string) => raw.headers.find(([n]) => n.toLowerCase() === name)?.[1]?.split(',')[0]?.trim();
+  const proto = header('x-forwarded-proto') === 'https' ? 'https' : 'http';
+  const host = header('host') || 'localhost';
+  return `${proto}://${host}${raw.path || '/'}`;
+}

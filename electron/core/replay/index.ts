@@ -1,0 +1,313 @@
+// Replay and forward: stored deliveries sent to the user's own endpoint, once, as the gateway would (with its
+// timeout and retry schedule), in bulk, live as they arrive, or as an idempotency check; every attempt stored.
+import { randomUUID } from 'node:crypto';
+import type { ApiEventName, ApiEvents, ApiHandlers, Settings, Target } from '../../../shared/api';
+import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
+import type { DeliverySummary } from '../../../shared/domain';
+import { ApiError } from '../api-dispatch';
+import type { Store } from '../store/types';
+import { deliver, type SendContext } from './attempts';
+import { BulkJob, type BulkSummary, type ReplayProgress } from './bulk';
+import { curlCommand } from './curl';
+import { LiveForwarder, proxyAnswerWith } from './forward';
+import { createAgents } from './http-send';
+import { checkIdempotency } from './idempotency';
+import { editedBody, parseTargetUrl, ReplayInputError, unsendableReason, validateHeaders, validateOverrides } from './request';
+
+export { proxyAnswer, gatewayStatusFor } from './forward';
+export { curlCommand, shellQuote } from './curl';
+export type { BulkSummary, ReplayProgress } from './bulk';
+
+type ReplayHandlerName =
+  | 'listTargets'
+  | 'saveTarget'
+  | 'deleteTarget'
+  | 'replayDelivery'
+  | 'startBulkReplay'
+  | 'cancelReplay'
+  | 'checkIdempotency'
+  | 'listForwards'
+  | 'copyAsCurl';
+
+export interface ReplayService {
+  handlers: Pick<ApiHandlers, ReplayHandlerName>;
+  /** after each committed batch; returns at once, the sends happen later */
+  deliveriesCommitted(rows: DeliverySummary[]): void;
+  /** Proxy mode, for the receiver: the status to answer the gateway with, or null to answer as usual. */
+  proxyAnswer(deliveryId: number, timeoutMs: number): Promise<number | null>;
+  /** cancels jobs, lets in-flight sends finish for a short while, then aborts them */
+  close(): Promise<void>;
+}
+
+export interface ReplayServiceDeps {
+  store: Store;
+  emit: <K extends ApiEventName>(event: K, data: ApiEvents[K]) => void;
+  getSettings: () => Settings;
+  /** per-attempt timeout; the gateway's 10 s unless a test needs it shorter */
+  timeoutMs?: number;
+  progressIntervalMs?: number;
+  /** how long close() lets in-flight sends finish before aborting them */
+  closeGraceMs?: number;
+}
+
+/** The id under which a single delivery's gateway-style replay can be cancelled with cancelReplay. */
+export const singleReplayJobId = (deliveryId: number) => `delivery-${deliveryId}`;
+
+export function createReplayService(deps: ReplayServiceDeps): ReplayService {
+  const { store, emit } = deps;
+  const agents = createAgents();
+  const shutdown = new AbortController();
+  const ctx: SendContext = {
+    store,
+    timeoutMs: deps.timeoutMs ?? GATEWAY_TIMEOUT_MS,
+    agents,
+    onAttempt: (attempt) => emit('forward', { deliveryId: attempt.deliveryId, attempt }),
+  };
+  const jobs = new Map<string, BulkJob>();
+  const singles = new Map<string, Set<AbortController>>();
+  const running = new Set<Promise<unknown>>();
+  const warn = (code: string, message: string) => emit('warning', { code, message, at: Date.now() });
+  const forwarder = new LiveForwarder(ctx, shutdown.signal, warn);
+  let closing: Promise<void> | null = null;
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    running.add(p);
+    void p.then(
+      () => running.delete(p),
+      () => running.delete(p),
+    );
+    return p;
+  };
+  const ensureOpen = () => {
+    if (closing) throw new ApiError('unavailable', 'the app is shutting down');
+  };
+
+  const resolveTarget = (targetId: number | undefined): Target => {
+    const targets = store.listTargets();
+    if (targetId !== undefined) {
+      const t = targets.find((x) => x.id === targetId);
+      if (!t) throw new ApiError('not-found', `target ${targetId} does not exist`);
+      return t;
+    }
+    const t = targets.find((x) => x.isDefault);
+    if (!t) throw new ApiError('bad-request', 'no target saved: add the URL of your endpoint as a target first');
+    return t;
+  };
+  const rawOrThrow = (deliveryId: number) => {
+    const raw = store.getRawRequest(deliveryId);
+    if (!raw) throw new ApiError('not-found', `delivery ${deliveryId} does not exist`);
+    return raw;
+  };
+
+  const handlers: ReplayService['handlers'] = {
+    listTargets: () => store.listTargets(),
+    saveTarget: (a) =>
+      userErrors(() => {
+        parseTargetUrl(a.url);
+        validateHeaders(a.headers, 'target header');
+        if (a.id !== undefined && !store.listTargets().some((t) => t.id === a.id)) {
+          throw new ApiError('not-found', `target ${a.id} does not exist`);
+        }
+        return store.saveTarget({ id: a.id, url: a.url, headers: a.headers, isDefault: a.isDefault });
+      }),
+    deleteTarget: (a) => {
+      store.deleteTarget(a.id);
+      return { ok: true as const };
+    },
+    replayDelivery: (a) =>
+      userErrorsAsync(async () => {
+        ensureOpen();
+        const target = resolveTarget(a.targetId);
+        const body = a.body !== undefined ? editedBody(a.body) : undefined;
+        validateOverrides(a.headerOverrides);
+        const raw = rawOrThrow(a.deliveryId);
+        const refused = body === undefined ? unsendableReason(raw) : null;
+        if (refused) throw new ReplayInputError(refused);
+        const key = singleReplayJobId(a.deliveryId);
+        const own = new AbortController();
+        const set = singles.get(key) ?? new Set();
+        singles.set(key, set.add(own));
+        try {
+          return await track(
+            deliver(ctx, {
+              deliveryId: a.deliveryId,
+              target,
+              mode: 'replay',
+              body,
+              overrides: a.headerOverrides,
+              asGateway: a.asGateway,
+              speed: a.speed,
+              signal: AbortSignal.any([own.signal, shutdown.signal]),
+            }),
+          );
+        } finally {
+          set.delete(own);
+          if (set.size === 0) singles.delete(key);
+        }
+      }),
+    startBulkReplay: (a) =>
+      userErrors(() => {
+        ensureOpen();
+        const target = resolveTarget(a.targetId);
+        const ids = store.listDeliveryIds(a.query, a.order);
+        const jobId = randomUUID();
+        const job = new BulkJob(ctx, {
+          jobId,
+          ids,
+          target,
+          mode: 'replay',
+          concurrency: a.concurrency,
+          asGateway: a.asGateway,
+          speed: a.speed,
+          onProgress: (p) => emit('replayProgress', p),
+          progressIntervalMs: deps.progressIntervalMs,
+        });
+        jobs.set(jobId, job);
+        // started on the next turn so the caller holds the job id before the first progress event
+        const run = new Promise<void>((resolve) => setImmediate(resolve)).then(() => job.run());
+        void track(run).finally(() => jobs.delete(jobId));
+        return { jobId, total: ids.length };
+      }),
+    cancelReplay: (a) => {
+      const job = jobs.get(a.jobId);
+      if (job) {
+        job.cancel();
+        return { ok: true };
+      }
+      const set = singles.get(a.jobId);
+      if (set) {
+        for (const c of set) c.abort(new Error('cancelled by the user'));
+        return { ok: true };
+      }
+      return { ok: false };
+    },
+    checkIdempotency: (a) =>
+      userErrorsAsync(async () => {
+        ensureOpen();
+        const target = resolveTarget(a.targetId);
+        rawOrThrow(a.deliveryId);
+        return await track(checkIdempotency(ctx, { deliveryId: a.deliveryId, target, times: a.times, signal: shutdown.signal }));
+      }),
+    listForwards: (a) => store.listForwards(a.deliveryId),
+    copyAsCurl: (a) =>
+      userErrors(() => {
+        const raw = rawOrThrow(a.deliveryId);
+        let target: { url: string; headers: [string, string][] } | null = null;
+        if (a.targetUrl) {
+          parseTargetUrl(a.targetUrl);
+          const saved = store.listTargets().find((t) => t.url === a.targetUrl);
+          target = { url: a.targetUrl, headers: saved?.headers ?? [] };
+        } else {
+          target = store.listTargets().find((t) => t.isDefault) ?? null;
+        }
+        return curlCommand(raw, target);
+      }),
+  };
+
+  return {
+    handlers,
+    deliveriesCommitted(rows) {
+      const s = deps.getSettings();
+      // In proxy mode the receiver's proxy hook sends each delivery; forwarding too would send it twice.
+      if (!s.forwardLive || s.proxyMode || closing) return;
+      const ids = rows.filter((r) => r.outcome === 'stored').map((r) => r.id);
+      if (ids.length === 0) return;
+      setImmediate(() => {
+        if (closing) return;
+        let target: Target | undefined;
+        try {
+          target = store.listTargets().find((t) => t.isDefault);
+        } catch (err) {
+          return warn('forward-failing', `Forwarding is on but the targets could not be read: ${(err as Error).message}`);
+        }
+        if (!target) return warn('forward-no-target', 'Forwarding is on but no target is saved, so nothing was forwarded.');
+        forwarder.forward(ids, target);
+      });
+    },
+    proxyAnswer(deliveryId, timeoutMs) {
+      if (closing) return Promise.resolve(null);
+      return track(proxyAnswerWith(ctx, deliveryId, timeoutMs, shutdown.signal));
+    },
+    close: () =>
+      (closing ??= (async () => {
+        for (const job of jobs.values()) job.cancel('the app is shutting down');
+        for (const set of singles.values()) for (const c of set) c.abort(new Error('the app is shutting down'));
+        const settled = (async () => {
+          await forwarder.idle();
+          while (running.size > 0) await Promise.allSettled([...running]);
+        })();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, deps.closeGraceMs ?? 2000)))]);
+        clearTimeout(timer);
+        shutdown.abort(new Error('the app is shutting down'));
+        await settled;
+        agents.destroy();
+      })()),
+  };
+}
+
+/** `cli replay`: every stored delivery matching the filter sent to one URL; resolves with the summary. */
+export async function replayCli(opts: {
+  store: Store;
+  to: string;
+  filter: string;
+  asGateway: boolean;
+  speed: number;
+  concurrency?: number;
+  order?: 'received' | 'timestamp';
+  onProgress?: (p: ReplayProgress) => void;
+  /** aborting it cancels the replay (e.g. on Ctrl-C); the summary is still returned */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}): Promise<BulkSummary> {
+  parseTargetUrl(opts.to);
+  if (!(opts.speed >= 1)) throw new ReplayInputError('--speed must be at least 1');
+  const agents = createAgents();
+  try {
+    const ids = opts.store.listDeliveryIds(opts.filter, opts.order ?? 'received');
+    const job = new BulkJob(
+      { store: opts.store, timeoutMs: opts.timeoutMs ?? GATEWAY_TIMEOUT_MS, agents },
+      {
+        jobId: 'cli',
+        ids,
+        target: { url: opts.to, headers: [] },
+        mode: 'replay',
+        concurrency: opts.concurrency ?? 4,
+        asGateway: opts.asGateway,
+        speed: opts.speed,
+        onProgress: (p) => opts.onProgress?.(p),
+        progressIntervalMs: 1000,
+      },
+    );
+    const onAbort = () => job.cancel();
+    if (opts.signal?.aborted) job.cancel();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await job.run();
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  } finally {
+    agents.destroy();
+  }
+}
+
+function toApiError(err: unknown): unknown {
+  return err instanceof ReplayInputError ? new ApiError('bad-request', err.message) : err;
+}
+
+function userErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
+async function userErrorsAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
