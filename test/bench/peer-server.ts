@@ -25,7 +25,11 @@ async function mockttp(): Promise<string> {
   const { getLocal } = await import('mockttp');
   const server = getLocal();
   await server.start();
-  const endpoint = await server.forPost('/callbacks').thenReply(200, '{"received":true}', { 'Content-Type': 'application/json' });
+  const body = '{"received":true}';
+  // explicit length: with custom headers mockttp otherwise ends the body by closing the connection
+  const endpoint = await server
+    .forPost('/callbacks')
+    .thenReply(200, body, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
   // report how many requests it holds on SIGUSR2, so the bench can check nothing was dropped
   process.on('SIGUSR2', () => {
     void endpoint.getSeenRequests().then((seen) => process.stdout.write(JSON.stringify({ event: 'seen', count: seen.length }) + '\n'));
