@@ -1,5 +1,5 @@
-// The large store for the query benchmark: ~300,000 messages / ~1,000,000 deliveries in the lifecycle mix of
-// the samples (store-fixtures' generator), written straight through Store.ingest in big batches. Cached under
+// The large store for the query benchmark: 340,000 messages / ~1,000,000 deliveries (the generator makes ~2.96 a
+// message) in the lifecycle mix of the samples (store-fixtures' generator), written straight through Store.ingest in big batches. Cached under
 // bench-results/ with a manifest, so reruns start at once; rebuilt when the size or seed asked for changes.
 import fs from 'node:fs';
 import path from 'node:path';

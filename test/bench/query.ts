@@ -92,6 +92,8 @@ export async function runQueryBench(opts: {
     const ref = dupPage.rows[0]?.reference ?? '';
     const t0 = Date.UTC(2025, 10, 28, 9, 0, 0);
     const isoAt = (h: number) => new Date(t0 + h * 3600_000).toISOString().slice(0, 16) + 'Z';
+    // the generator starts a message every 250 ms: an hour in the middle of the store's time span
+    const midHour = Math.floor((opts.messages * 0.25) / 3600 / 2);
     const filters: [string, string][] = [
       ['type', 'type:EXCEPTION'],
       ['kind', 'kind:reply'],
@@ -113,10 +115,10 @@ export async function runQueryBench(opts: {
       ['ref (prefix)', `ref:${ref.slice(0, 6)}`],
       ['event (prefix)', 'event:ab'],
       ['status', 'status:503'],
-      ['after/before window', `after:${isoAt(10)} before:${isoAt(11)}`],
+      ['after/before window', `after:${isoAt(midHour)} before:${isoAt(midHour + 1)}`],
       ['path', 'path:/callbacks'],
       ['method', 'method:POST'],
-      ['negated', '-channel:RCS'],
+      ['negated', '-channel:SMS'],
       ['combined', 'campaign:black_friday_2025_rcs flag:duplicate channel:RCS'],
     ];
     for (const [name, q] of filters) {
