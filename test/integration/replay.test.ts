@@ -173,7 +173,7 @@ describe('replay one delivery', () => {
     await rejects(() => service.handlers.saveTarget({ url: 'http://127.0.0.1:1/x', headers: [['Bad Name', 'v']], isDefault: false }), 'bad-request', /not a valid header name/);
     await rejects(() => service.handlers.saveTarget({ url: 'http://127.0.0.1:1/x', headers: [['X-A', 'a\r\nInjected: 1']], isDefault: false }), 'bad-request', /line break/);
     await rejects(() => service.handlers.saveTarget({ id: 77, url: 'http://127.0.0.1:1/x', headers: [], isDefault: false }), 'not-found', /target 77/);
-    expect(service.handlers.listTargets()).toEqual([]);
+    expect(service.handlers.listTargets({})).toEqual([]);
 
     const [id] = ingest(deliveryInput(samples.events.read, Date.now()));
     await rejects(service.handlers.replayDelivery({ deliveryId: id, headerOverrides: [], asGateway: false, speed: 1 }) as Promise<unknown>, 'bad-request', /no target saved/);
@@ -185,7 +185,7 @@ describe('replay one delivery', () => {
     expect(t.received).toHaveLength(0);
 
     expect(service.handlers.deleteTarget({ id: saved.id })).toEqual({ ok: true });
-    expect(service.handlers.listTargets()).toEqual([]);
+    expect(service.handlers.listTargets({})).toEqual([]);
   });
 
   it('will not replay a delivery whose body was only partly stored (rejected as too large)', async () => {

@@ -18,9 +18,10 @@ export function curlCommand(raw: DeliveryRequest, target: { url: string; headers
   const headers = req.headers.filter(([n]) => !['host', 'content-length'].includes(n.toLowerCase()));
   const parts = [`curl -g -X ${shellQuote(req.method)} ${shellQuote(req.url.href)}`];
   for (const [name, value] of headers) parts.push(`-H ${shellQuote(value === '' ? `${name};` : `${name}: ${value}`)}`);
-  // curl adds a form Content-Type to --data-binary unless told otherwise; an original without one gets none
-  const hasType = headers.some(([n]) => n.toLowerCase() === 'content-type');
-  if (req.body.length > 0 && !hasType) parts.push(`-H 'Content-Type:'`);
+  // curl adds headers of its own unless told not to (an empty "Name:" removes one): keep only what was recorded
+  const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
+  const curlDefaults = ['User-Agent', 'Accept', ...(req.body.length > 0 ? ['Content-Type', 'Expect'] : [])];
+  for (const name of curlDefaults) if (!has(name.toLowerCase())) parts.push(`-H '${name}:'`);
   if (req.body.length === 0) return parts.join(' \\\n  ');
   const text = utf8OrNull(req.body);
   if (text !== null && !text.includes('\0') && !text.startsWith('@')) {
