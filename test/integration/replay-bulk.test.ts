@@ -246,6 +246,13 @@ describe('forward live', () => {
   });
 
   it('deliveriesCommitted returns at once and forwards nothing when forwarding is off, in proxy mode, or for rejected deliveries', async () => {
+    settings.forwardLive = true;
+    service.deliveriesCommitted(store.ingest(callbacks(1, { prefix: 'early' })));
+    service.deliveriesCommitted(store.ingest(callbacks(1, { prefix: 'early2' })));
+    await new Promise((r) => setTimeout(r, 50));
+    // no target yet: the user is told once, not once per batch
+    expect(events.filter((e) => e.event === 'warning').map((e) => (e.data as { code: string }).code)).toEqual(['forward-no-target']);
+    settings.forwardLive = false;
     const t = await target();
     service.handlers.saveTarget({ url: t.url, headers: [], isDefault: true });
     const rows = store.ingest(callbacks(3));

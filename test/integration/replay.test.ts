@@ -172,6 +172,7 @@ describe('replay one delivery', () => {
     await rejects(() => service.handlers.saveTarget({ url: 'ftp://127.0.0.1/x', headers: [], isDefault: false }), 'bad-request', /http:\/\/ or https:\/\//);
     await rejects(() => service.handlers.saveTarget({ url: 'http://127.0.0.1:1/x', headers: [['Bad Name', 'v']], isDefault: false }), 'bad-request', /not a valid header name/);
     await rejects(() => service.handlers.saveTarget({ url: 'http://127.0.0.1:1/x', headers: [['X-A', 'a\r\nInjected: 1']], isDefault: false }), 'bad-request', /line break/);
+    await rejects(() => service.handlers.saveTarget({ url: 'http://127.0.0.1:1/x', headers: [['Transfer-Encoding', 'chunked']], isDefault: false }), 'bad-request', /target header: "Transfer-Encoding" .* cannot be overridden/);
     await rejects(() => service.handlers.saveTarget({ id: 77, url: 'http://127.0.0.1:1/x', headers: [], isDefault: false }), 'not-found', /target 77/);
     expect(service.handlers.listTargets({})).toEqual([]);
 

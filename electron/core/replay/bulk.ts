@@ -1,5 +1,6 @@
 // Bulk replay: every delivery of a list, a bounded number of sends at a time, progress at most ~10 times a
 // second plus one final report, cancellable at any point.
+import { setMaxListeners } from 'node:events';
 import type { ApiEvents } from '../../../shared/api';
 import type { ForwardAttempt } from '../../../shared/domain';
 import { attemptSucceeded, deliver, limiter, type SendContext } from './attempts';
@@ -49,7 +50,10 @@ export class BulkJob {
   constructor(
     private readonly ctx: SendContext,
     private readonly o: BulkOptions,
-  ) {}
+  ) {
+    // every send and retry wait of the job listens to this one signal
+    setMaxListeners(0, this.controller.signal);
+  }
 
   get total(): number {
     return this.o.ids.length;

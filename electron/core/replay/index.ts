@@ -1,6 +1,7 @@
 // Replay and forward: stored deliveries sent to the user's own endpoint, once, as the gateway would (with its
 // timeout and retry schedule), in bulk, live as they arrive, or as an idempotency check; every attempt stored.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { ApiEventName, ApiEvents, ApiHandlers, Settings, Target } from '../../../shared/api';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import type { DeliverySummary } from '../../../shared/domain';
@@ -12,7 +13,7 @@ import { curlCommand } from './curl';
 import { LiveForwarder, proxyAnswerWith } from './forward';
 import { createAgents } from './http-send';
 import { checkIdempotency } from './idempotency';
-import { editedBody, parseTargetUrl, ReplayInputError, unsendableReason, validateHeaders, validateOverrides } from './request';
+import { editedBody, parseTargetUrl, ReplayInputError, unsendableReason, validateOverrides } from './request';
 
 export { proxyAnswer, gatewayStatusFor } from './forward';
 export { curlCommand, shellQuote } from './curl';
@@ -57,6 +58,8 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
   const { store, emit } = deps;
   const agents = createAgents();
   const shutdown = new AbortController();
+  // every in-flight send listens to it: many listeners is normal here, not a leak
+  setMaxListeners(0, shutdown.signal);
   const ctx: SendContext = {
     store,
     timeoutMs: deps.timeoutMs ?? GATEWAY_TIMEOUT_MS,
@@ -69,6 +72,7 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
   const warn = (code: string, message: string) => emit('warning', { code, message, at: Date.now() });
   const forwarder = new LiveForwarder(ctx, shutdown.signal, warn);
   let closing: Promise<void> | null = null;
+  let lastNoTargetWarning = 0;
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     running.add(p);
@@ -104,7 +108,7 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
     saveTarget: (a) =>
       userErrors(() => {
         parseTargetUrl(a.url);
-        validateHeaders(a.headers, 'target header');
+        validateOverrides(a.headers, 'target header');
         if (a.id !== undefined && !store.listTargets().some((t) => t.id === a.id)) {
           throw new ApiError('not-found', `target ${a.id} does not exist`);
         }
@@ -220,7 +224,12 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
         } catch (err) {
           return warn('forward-failing', `Forwarding is on but the targets could not be read: ${(err as Error).message}`);
         }
-        if (!target) return warn('forward-no-target', 'Forwarding is on but no target is saved, so nothing was forwarded.');
+        if (!target) {
+          // once a minute, not once per batch
+          if (Date.now() - lastNoTargetWarning < 60_000) return;
+          lastNoTargetWarning = Date.now();
+          return warn('forward-no-target', 'Forwarding is on but no target is saved, so deliveries are stored but not forwarded.');
+        }
         forwarder.forward(ids, target);
       });
     },

@@ -42,11 +42,12 @@ export function validateHeaders(headers: HeaderPair[], what: string): void {
   }
 }
 
-export function validateOverrides(headers: HeaderPair[]): void {
-  validateHeaders(headers, 'header override');
+/** Headers the user adds (a target's saved headers, per-replay overrides). */
+export function validateOverrides(headers: HeaderPair[], what = 'header override'): void {
+  validateHeaders(headers, what);
   for (const [name] of headers) {
     if (NOT_OVERRIDABLE.has(name.toLowerCase()) || name.toLowerCase().startsWith('proxy-')) {
-      throw new ReplayInputError(`header override: "${name}" is set from the body and connection and cannot be overridden`);
+      throw new ReplayInputError(`${what}: "${name}" is set from the body and connection and cannot be overridden`);
     }
   }
 }
