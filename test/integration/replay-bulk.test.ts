@@ -149,9 +149,9 @@ describe('bulk replay', () => {
     const job = await service.handlers.startBulkReplay({ query: '', order: 'received', concurrency: 2, asGateway: true, speed: 1000 });
     expect(await finished(job.jobId)).toMatchObject({ done: 20, ok: 20, failed: 0 });
     expect(t.received).toHaveLength(40);
-    // with 2 send slots and a 10 ms retry wait, first attempts of later deliveries go out before earlier retries
+    // send slots are handed out in order and a retry queues up behind the first attempts already waiting
     const firstRetryIndex = t.received.findIndex((r) => r.index > 0 && t.received.slice(0, r.index).some((p) => refOf(p) === refOf(r)));
-    expect(firstRetryIndex).toBeGreaterThan(2);
+    expect(firstRetryIndex).toBeGreaterThanOrEqual(19);
     for (const id of ids) expect(store.listForwards(id).map((a) => [a.attempt, a.status])).toEqual([[1, 502], [2, 200]]);
   });
 
