@@ -17,7 +17,8 @@ export interface LiveUiResult {
   inputDelayMs: { max: number; median: number; samples: number };
   /** keydown → next paint, worst of the typed keys */
   maxInteractionMs: number;
-  rowsShownAfter: number;
+  /** message rows rendered (virtualised list) when typing started: the list was live */
+  rowsShownMidBurst: number;
   servePeakRssBytes: number | null;
 }
 
@@ -27,35 +28,27 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.addInitScript(() => {
-      const w = window as unknown as Record<string, unknown>;
-      const long: number[] = [];
-      const events: { name: string; delay: number; duration: number }[] = [];
+    // plain strings, not functions: tsx's transform adds helpers (__name) that do not exist in the page
+    await page.addInitScript(`(() => {
+      const long = [];
+      const events = [];
       let lastFrame = 0;
       let maxGap = 0;
-      w.__bench = { long, events, maxGap: () => maxGap };
+      window.__bench = { long, events, maxGap: () => maxGap };
       new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration))).observe({ type: 'longtask', buffered: true });
-      new PerformanceObserver((l) =>
-        l.getEntries().forEach((e) => {
-          const t = e as PerformanceEventTiming;
-          events.push({ name: t.name, delay: t.processingStart - t.startTime, duration: t.duration });
-        }),
-      ).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit);
-      const frame = (t: number) => {
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => events.push({ name: e.name, delay: e.processingStart - e.startTime, duration: e.duration })))
+        .observe({ type: 'event', durationThreshold: 16, buffered: true });
+      const frame = (t) => {
         if (lastFrame && t - lastFrame > maxGap) maxGap = t - lastFrame;
         lastFrame = t;
         requestAnimationFrame(frame);
       };
       requestAnimationFrame(frame);
-    });
+    })()`);
     await page.goto(serve.uiUrl);
     await page.waitForLoadState('networkidle');
     // reset after start-up so only the burst is measured
-    await page.evaluate(() => {
-      const b = (window as unknown as { __bench: { long: number[]; events: unknown[] } }).__bench;
-      b.long.length = 0;
-      b.events.length = 0;
-    });
+    await page.evaluate('window.__bench.long.length = 0; window.__bench.events.length = 0;');
     opts.log(`live UI: ${opts.rate}/s for ${opts.durationSec} s into serve with the inspector open`);
     const loadDone = runLoadChild({
       url: serve.receiverUrl,
@@ -67,23 +60,23 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
     });
     // type into the search box in the middle of the burst, one key at a time like a person
     await new Promise((r) => setTimeout(r, (opts.durationSec * 1000) / 2));
+    const rowsShown = (await page.evaluate(`document.querySelectorAll('.mrow').length`)) as number;
     const search = page.getByPlaceholder(/Filter:/);
     await search.click();
     const keyTimes: number[] = [];
     for (const ch of 'flag:duplicate') {
       const t0 = Date.now();
       await page.keyboard.type(ch);
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
       keyTimes.push(Date.now() - t0);
       await new Promise((r) => setTimeout(r, 80));
     }
     await page.keyboard.press('Escape');
     const load = await loadDone;
     await new Promise((r) => setTimeout(r, 500));
-    const m = (await page.evaluate(() => {
-      const b = (window as unknown as { __bench: { long: number[]; events: { name: string; delay: number }[]; maxGap: () => number } }).__bench;
-      return { long: b.long, events: b.events, maxGap: b.maxGap(), rows: document.querySelectorAll('.mrow').length };
-    })) as { long: number[]; events: { name: string; delay: number }[]; maxGap: number; rows: number };
+    const m = (await page.evaluate(
+      `({ long: window.__bench.long, events: window.__bench.events, maxGap: window.__bench.maxGap() })`,
+    )) as { long: number[]; events: { name: string; delay: number }[]; maxGap: number };
     const delays = m.events.filter((e) => e.name.startsWith('key')).map((e) => e.delay).sort((a, b) => a - b);
     return {
       targetRate: opts.rate,
@@ -98,7 +91,7 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
         samples: delays.length,
       },
       maxInteractionMs: Math.max(0, ...keyTimes),
-      rowsShownAfter: m.rows,
+      rowsShownMidBurst: rowsShown,
       servePeakRssBytes: peakRssOf(serve.proc.pid),
     };
   } finally {

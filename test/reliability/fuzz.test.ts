@@ -108,7 +108,7 @@ describe(`fuzz: ${SECONDS} s of mutated callbacks (seed ${seed})`, () => {
       const r = prng(seed + w);
       while (Date.now() < until) {
         const json = mutateJson(r);
-        let body = Buffer.from(JSON.stringify(json) ?? 'null');
+        let body: Buffer = Buffer.from(JSON.stringify(json) ?? 'null');
         if (r() < 0.6) body = mutateBytes(r, body);
         const ct = pick(r, CONTENT_TYPES);
         const method = r() < 0.9 ? 'POST' : pick(r, ['PUT', 'PATCH', 'DELETE']);
@@ -116,7 +116,7 @@ describe(`fuzz: ${SECONDS} s of mutated callbacks (seed ${seed})`, () => {
         const res = await fetch(`${s.receiverUrl}/callbacks${r() < 0.1 ? `/w${w}?x=${int(r, 1e6)}` : ''}`, {
           method,
           headers: ct ? { 'content-type': ct } : {},
-          body,
+          body: new Uint8Array(body),
         });
         const text = await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
