@@ -85,6 +85,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     host: opts.receiverHost ?? '127.0.0.1',
     maxBodyBytes,
     probeToken,
+    proxy: (id: number, budgetMs: number) =>
+      settings.proxyMode && replay ? replay.proxyAnswer(id, budgetMs) : Promise.resolve(null),
     onWarning: (code: string, message: string) => {
       log({ event: 'warning', code, message });
       live.emit('warning', { code, message, at: Date.now() });
