@@ -108,6 +108,35 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return mime === 'application/json' || /^application\/[\w.!#$&^-]+\+json$/.test(mime);
 }
 
+/** Deeper JSON than this is not parsed into a callback (see parseDeliveryBody). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, counted without recursion and stopping once past `limit`. */
+export function jsonDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+const DEEP_MARKER = `[nested more than ${MAX_JSON_DEPTH} levels deep: see the raw body]`;
+
+/** A copy cut at MAX_JSON_DEPTH; recursion is bounded by that depth. */
+function pruneDeep(v: unknown, depth: number): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= MAX_JSON_DEPTH) return DEEP_MARKER;
+  if (Array.isArray(v)) return v.map((x) => pruneDeep(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = pruneDeep(x, depth + 1);
+  return out;
+}
+
 export function parseDeliveryBody(body: Uint8Array, contentType: string | undefined): ParseResult {
   const problems: string[] = [];
   if (!contentType || !contentType.trim()) {
@@ -134,6 +163,14 @@ export function parseDeliveryBody(body: Uint8Array, contentType: string | undefi
   } catch (err) {
     problems.push(`body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     return { callback: null, problems, canonicalJson: null };
+  }
+
+  // A callback is a shallow object. Absurdly deep JSON would overflow the stack of everything that walks it later
+  // (JSON.stringify in the API and export, the UI's tree), so what lies below MAX_JSON_DEPTH is replaced by a
+  // marker; the raw bytes keep all of it.
+  if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    problems.push(`body JSON is nested more than ${MAX_JSON_DEPTH} levels deep; the deeper part is shown in the raw body only`);
+    value = pruneDeep(value, 0);
   }
 
   let canonical: string | null;

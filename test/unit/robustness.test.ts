@@ -92,3 +92,18 @@ describe('previewOf', () => {
     expect(previewOf(parseJson(cb({ message: { text: 'x'.repeat(500) } }))).length).toBe(160);
   });
 });
+
+describe('absurdly deep JSON', () => {
+  it('is cut below the depth limit (raw bytes keep it all), so nothing downstream overflows walking it', async () => {
+    const { parseDeliveryBody, MAX_JSON_DEPTH } = await import('../../shared/callback');
+    const deep = `{"reference":"r","message":${'{"a":'.repeat(8000)}1${'}'.repeat(8000)}}`;
+    const r = parseDeliveryBody(new TextEncoder().encode(deep), 'application/json');
+    expect(r.callback?.reference).toBe('r');
+    expect(r.problems.join(' ')).toMatch(new RegExp(`more than ${MAX_JSON_DEPTH} levels`));
+    expect(() => JSON.stringify(r)).not.toThrow();
+    // a realistic callback with nested rich-card content is untouched
+    const shallow = { reference: 'r', message: { a: { b: { c: [1, [2]] } } } };
+    const ok = parseDeliveryBody(new TextEncoder().encode(JSON.stringify(shallow)), 'application/json');
+    expect(ok.callback?.message).toEqual(shallow.message);
+  });
+});
