@@ -47,6 +47,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 30_000;
   let probeToken = opts.probeToken ?? '';
   let lastBrowserWarning = 0;
+  /** sockets whose current request reached the handler */
+  const inRequest = new WeakSet<object>();
 
   const server = http.createServer(
     {
@@ -68,14 +70,67 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   // the tunnel hands it a request turns that callback into a 502. We only listen on loopback, so idle sockets are
   // cheap; shutdown closes them explicitly.
   server.keepAliveTimeout = 0;
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // Malformed HTTP (bad request line, header overflow...) never reaches a handler; answer it plainly.
-    if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  // Requests Node's parser refuses never reach a handler. They are still answered and recorded, so a gateway
+  // that sends, say, oversized headers is visible to the user instead of silently bounced.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    // mid-body failures are recorded by the request's own handler (as an aborted delivery): record once only
+    if (inRequest.has(socket)) {
+      if (socket.writable) socket.end(rawAnswer(400, `malformed HTTP request body: ${err.message}`));
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_HEADERS_TIMEOUT' ? 408 : 400;
+    const raw = err.rawPacket ?? Buffer.alloc(0);
+    const reason =
+      status === 431
+        ? `request headers or URL larger than the server accepts (${err.code})`
+        : `malformed HTTP request: ${err.message} (${err.code ?? 'parse error'})`;
+    recordPreHandler(raw, (socket as import('node:net').Socket).remoteAddress ?? '', status, reason).finally(() => {
+      if (socket.writable) socket.end(rawAnswer(status, reason));
+      else socket.destroy();
+    });
+  });
+  server.on('checkExpectation', (req, res) => {
+    req.resume();
+    const reason = `unsupported Expect header "${req.headers.expect}" (only 100-continue is supported)`;
+    recordPreHandler(requestHead(req), req.socket.remoteAddress ?? '', 417, reason).finally(() =>
+      safeAnswer(res, 417, { error: reason }, 'application/json', true),
+    );
+  });
+  server.on('connect', (req, socket) => {
+    const reason = 'CONNECT is not accepted: this is a webhook receiver, not a proxy';
+    recordPreHandler(requestHead(req), req.socket.remoteAddress ?? '', 405, reason).finally(() =>
+      socket.end(rawAnswer(405, reason)),
+    );
   });
 
+  function recordPreHandler(head: Buffer, remoteAddress: string, status: number, reason: string): Promise<unknown> {
+    const text = head.subarray(0, REJECTED_BODY_KEEP_BYTES).toString('latin1');
+    const [method = '?', target = '?'] = (text.split('\r\n')[0] ?? '').split(' ');
+    const q = target.indexOf('?');
+    const input: IngestInput = {
+      request: {
+        method: method.slice(0, 32),
+        path: (q >= 0 ? target.slice(0, q) : target).slice(0, 2048),
+        query: q >= 0 ? target.slice(q + 1, q + 1 + 2048) : '',
+        headers: [],
+        // the raw request head as received (first bytes), since no header could be parsed reliably
+        body: head.subarray(0, REJECTED_BODY_KEEP_BYTES),
+        bodySize: head.length,
+        remoteAddress,
+        receivedAt: Date.now(),
+      },
+      outcome: 'rejected',
+      responseStatus: status,
+      rejectReason: reason,
+      bodyTruncated: head.length > REJECTED_BODY_KEEP_BYTES,
+    };
+    return opts.committer.submit(input).catch(() => {});
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    inRequest.add(req.socket);
+    res.once('close', () => inRequest.delete(req.socket));
     const started = performance.now();
     const receivedAt = Date.now();
     const url = req.url ?? '/';
@@ -264,6 +319,21 @@ function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Pr
       ).unref();
     }
   });
+}
+
+function rawAnswer(status: number, reason: string): string {
+  const body = JSON.stringify({ error: reason });
+  return (
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+/** The request line and headers of a parsed request, as bytes, for recording a refused one. */
+function requestHead(req: http.IncomingMessage): Buffer {
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+  return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 }
 
 function pairs(raw: string[]): [string, string][] {
