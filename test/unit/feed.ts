@@ -1,6 +1,7 @@
 // Test helper: plays deliveries through parse → classify the way the store does (prior attempts of the same
 // event key, in receipt order) and builds messages from the result. Also loads the shared samples.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { eventKeyOf, parseDeliveryBody, type ParseResult } from '../../shared/callback';
 import { classifyDelivery, type Classification, type PriorAttempt } from '../../shared/classify';
 import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
@@ -19,7 +20,10 @@ export interface Samples {
   lifecycles: Record<string, SampleDelivery[]>;
 }
 
-export const samples: Samples = JSON.parse(readFileSync('/work/shared/samples/callbacks.json', 'utf8'));
+export const samples: Samples = JSON.parse(
+  // the repo's copy of the provided samples, so a clone anywhere is self-contained
+  readFileSync(path.join(__dirname, '..', 'fixtures', 'callbacks.json'), 'utf8'),
+);
 
 export const bytes = (body: unknown): Uint8Array =>
   body instanceof Uint8Array ? body : new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
