@@ -266,7 +266,8 @@ function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Pr
         head: head(),
         size,
       });
-      req.destroy();
+      // stop reading but keep the socket: the 408 (with Connection: close) still has to go out
+      req.pause();
     }, timeoutMs);
     timer.unref();
 
