@@ -1,5 +1,8 @@
 // The inspector window: toolbar, chips, list on the left, timeline / delivery on the right, status bar.
 import { num } from './lib/format';
+import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
+import { SettingsPanel } from './components/SettingsPanel';
+import { Toasts, UrlChangedBanner } from './components/Notices';
 import { useEffect, useRef, useState } from 'react';
 import type { View } from './store/inspector-store';
 import { useInspector, useInspectorStore } from './store/context';
@@ -26,8 +29,13 @@ export function App() {
   const counts = useInspector((s) => s.counts);
   const hasDetail = useInspector((s) => s.selectedRef !== null || s.selectedDeliveryId !== null);
   const error = useInspector((s) => s.error);
-  const urlChanged = useInspector((s) => s.urlChanged);
-  const warnings = useInspector((s) => s.warnings);
+  const dialog = useInspector((s) => s.dialog);
+  const bulk = useInspector((s) => s.bulk);
+  // a capped total says so ("10,000+") until scrolling reaches the end
+  const inexact: Record<View, number | null> = {
+    messages: useInspector((s) => (s.messages.loaded && !s.messages.totalIsExact ? s.messages.total : null)),
+    deliveries: useInspector((s) => (s.deliveries.loaded && !s.deliveries.totalIsExact ? s.deliveries.total : null)),
+  };
   const searchRef = useRef<SearchBoxHandle>(null);
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null);
 
@@ -38,6 +46,7 @@ export function App() {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (isTyping(e.target)) return;
       const s = store.getState();
+      if (s.dialog) return;
       const move = (delta: number) => {
         e.preventDefault();
         const idx = s.moveCursor(delta);
@@ -75,9 +84,14 @@ export function App() {
   const tab = (v: View, label: string, n: number | undefined) => (
     <button role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => store.getState().setView(v)}>
       {label}
-      {n !== undefined ? <span className="tab-count">{num(n)}</span> : null}
+      {inexact[v] !== null ? (
+        <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{num(Math.max(inexact[v]!, n ?? 0))}+</span>
+      ) : n !== undefined ? (
+        <span className="tab-count" data-testid={`${v}-count`}>{num(n)}</span>
+      ) : null}
     </button>
   );
+  const closeDialog = () => store.getState().openDialog(null);
 
   return (
     <div className="app">
@@ -98,20 +112,16 @@ export function App() {
         <button className={`btn ${paused ? 'warn' : ''}`} onClick={() => store.getState().togglePause()} aria-pressed={paused} title="Stop rows from moving while you read">
           <Icon name={paused ? 'play' : 'pause'} size={12} /> {paused ? 'Resume live' : 'Pause live'}
         </button>
+        <button className="btn" onClick={() => store.getState().openDialog('bulk')} title="Replay every delivery matching the filter to one of your endpoints">
+          <Icon name="replay" size={12} /> Replay filtered…
+        </button>
+        <button className="icon-btn toolbar-icon" aria-label="Settings" title="Settings: tunnel, forwarding, replay targets" onClick={() => store.getState().openDialog('settings')}>
+          <Icon name="settings" size={16} />
+        </button>
       </header>
+      <UrlChangedBanner />
       <Chips />
-      {urlChanged ? (
-        <div className="banner warn" role="alert">
-          <Icon name="exception" size={14} /> The public URL changed ({urlChanged.reason}). Update the gateway's callback URL to{' '}
-          <code className="mono">{urlChanged.newUrl}</code>
-          <button className="icon-btn" aria-label="Dismiss" onClick={() => store.getState().dismissUrlChanged()}><Icon name="close" size={12} /></button>
-        </div>
-      ) : null}
-      {warnings.length > 0 ? (
-        <div className="banner info" role="status">
-          <Icon name="exception" size={14} /> {warnings[warnings.length - 1].message}
-        </div>
-      ) : null}
+      {bulk && !bulk.error && dialog !== 'bulk' ? <BulkProgress bulk={bulk} compact /> : null}
       <main className={`main ${hasDetail ? 'with-detail' : ''}`}>
         <section className="list-pane">
           {showFirstRun ? <FirstRun /> : view === 'messages' ? <MessageList scrollToIndex={scrollTo} /> : <DeliveryList scrollToIndex={scrollTo} />}
@@ -124,7 +134,10 @@ export function App() {
           <button className="icon-btn" aria-label="Dismiss" onClick={() => store.getState().dismissError()}><Icon name="close" size={12} /></button>
         </div>
       ) : null}
+      <Toasts />
       <StatusBar />
+      {dialog === 'settings' ? <SettingsPanel onClose={closeDialog} /> : null}
+      {dialog === 'bulk' ? <BulkReplayDialog onClose={closeDialog} /> : null}
     </div>
   );
 }

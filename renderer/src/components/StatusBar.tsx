@@ -1,5 +1,6 @@
 // Bottom line: where callbacks arrive, whether the tunnel is up, how much is stored, whether the UI is live.
-import { formatBytes, num } from '../lib/format';
+import { useState } from 'react';
+import { formatBytes, formatDuration, formatTime, num } from '../lib/format';
 import type { TunnelStatus } from '../../../shared/api';
 
 import { useInspector } from '../store/context';
@@ -21,6 +22,52 @@ export function TunnelState({ status }: { status: TunnelStatus }) {
     <span className={`tunnel tone-${TUNNEL_TONE[status.state]}`} title={status.reason ?? ''} data-tunnel-state={status.state}>
       <span className="dot" aria-hidden /> {status.state}
       {wait !== null ? ` (try ${status.attempt}, next in ${wait} s)` : ''}
+    </span>
+  );
+}
+
+/** Tunnel outages: the gateway got no 200 from us then, so those callbacks are missing or still being retried. */
+export function DowntimeList({ downtime }: { downtime: TunnelStatus['downtime'] }) {
+  const now = useNow(1000);
+  if (downtime.length === 0) return <p className="dim">No tunnel outage since the app started.</p>;
+  return (
+    <ul className="downtime" data-testid="downtime-list">
+      {[...downtime].reverse().map((w, i) => (
+        <li key={i} data-ongoing={w.to === null}>
+          {w.to === null ? (
+            <>Callbacks <strong>cannot arrive</strong> since <span className="mono">{formatTime(w.from, now)}</span> ({formatDuration(now - w.from)} so far)</>
+          ) : (
+            <>Callbacks could not arrive between <span className="mono">{formatTime(w.from, now)}</span> and{' '}
+              <span className="mono">{formatTime(w.to, now)}</span> ({formatDuration(w.to - w.from)})</>
+          )}
+          <span className="dim"> — {w.reason}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Downtime({ downtime }: { downtime: TunnelStatus['downtime'] }) {
+  const [open, setOpen] = useState(false);
+  if (downtime.length === 0) return null;
+  const ongoing = downtime.some((w) => w.to === null);
+  return (
+    <span className="downtime-wrap">
+      <button
+        className={`link-btn tone-${ongoing ? 'bad' : 'warn'} downtime-btn`}
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+        data-testid="downtime-button"
+        title="When callbacks could not reach this app"
+      >
+        <Icon name="exception" size={11} /> {downtime.length} {downtime.length === 1 ? 'outage' : 'outages'}
+      </button>
+      {open ? (
+        <div className="popover" role="dialog" aria-label="Tunnel outages">
+          <p><strong>While the tunnel was down the gateway could not deliver.</strong> It retries for up to a day, so late callbacks may still come; anything it gave up on is missing here.</p>
+          <DowntimeList downtime={downtime} />
+        </div>
+      ) : null}
     </span>
   );
 }
@@ -47,6 +94,7 @@ export function StatusBar() {
             <Icon name="globe" size={11} /> <TunnelState status={status.tunnel} />
             {status.tunnel.publicUrl ? <span className="mono"> {status.tunnel.publicUrl}</span> : null}
           </span>
+          <Downtime downtime={status.tunnel.downtime} />
           <span className="spacer" />
           <span data-testid="deliveries-today">{num(status.deliveriesToday)} today</span>
           <span>{num(status.deliveriesTotal)} deliveries · {num(status.messagesTotal)} messages</span>

@@ -1,7 +1,7 @@
 // A windowed list over the store's paged rows: only the visible rows are in the DOM, only nearby pages in memory.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
-import type { View } from '../store/inspector-store';
+import { listLength, type View } from '../store/inspector-store';
 import { useInspector, useInspectorStore } from '../store/context';
 
 export const ROW_HEIGHT = 30;
@@ -20,11 +20,13 @@ export function VirtualList<T>({ view, header, className, renderRow, scrollToInd
   const store = useInspectorStore();
   const total = useInspector((s) => s[view].total);
   const loaded = useInspector((s) => s[view].loaded);
+  // a capped total grows as the user scrolls into the extra page offered past it
+  const count = useInspector((s) => listLength(s[view]));
   // re-render when pages change (rows come from the store by index)
   useInspector((s) => s[view].pages);
   const parentRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: total,
+    count,
     getScrollElement: () => parentRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,

@@ -2,8 +2,8 @@
 // drive it with a fake. Filtering is the core's job: the query string goes into every list/count call unchanged,
 // and only pages near the viewport are kept, so memory does not grow with the store.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AppStatus, ApiEventBatch, Counts, ApiEvents } from '../../../shared/api';
-import type { DeliveryDetail, DeliverySummary, MessageDetail, MessageSummary } from '../../../shared/domain';
+import type { AppStatus, ApiEventBatch, ApiInput, Counts, ApiEvents, Settings, Target } from '../../../shared/api';
+import type { DeliveryDetail, DeliverySummary, ForwardAttempt, MessageDetail, MessageSummary } from '../../../shared/domain';
 import { errorMessage, type ApiClient, type ConnectionInfo } from '../api/client';
 
 export type View = 'messages' | 'deliveries';
@@ -21,6 +21,33 @@ export interface ListWindow<T> {
   /** bumped whenever cached pages become invalid (query change, refresh) */
   generation: number;
 }
+
+/** a transient notice in the corner: core warnings, confirmations */
+export interface Toast {
+  id: number;
+  tone: 'warn' | 'info' | 'good' | 'bad';
+  message: string;
+  at: number;
+  /** the core's warning code, so a repeated warning bumps `repeats` instead of stacking */
+  code: string | null;
+  repeats: number;
+}
+
+export type ReplayProgress = ApiEvents['replayProgress'];
+
+/** the bulk replay the user started from this window (one at a time) */
+export interface BulkState {
+  /** null until the core answered with the job id */
+  jobId: string | null;
+  query: string;
+  total: number | null;
+  startedAt: number;
+  progress: ReplayProgress | null;
+  /** the core refused to start (no target, bad query) */
+  error: string | null;
+}
+
+export type BulkOptions = Omit<ApiInput<'startBulkReplay'>, 'query'>;
 
 export interface InspectorState {
   view: View;
@@ -46,8 +73,13 @@ export interface InspectorState {
   detailLoading: boolean;
   error: string | null;
   urlChanged: ApiEvents['urlChanged'] | null;
-  warnings: ApiEvents['warning'][];
-  replayProgress: ApiEvents['replayProgress'] | null;
+  toasts: Toast[];
+  bulk: BulkState | null;
+  /** replay targets and settings, shared by the settings panel, the replay tab and bulk replay; null until loaded */
+  targets: Target[] | null;
+  settings: Settings | null;
+  /** which overlay is open: settings (with targets) or the bulk replay dialog */
+  dialog: 'settings' | 'bulk' | null;
 }
 
 export interface InspectorActions {
@@ -69,6 +101,23 @@ export interface InspectorActions {
   dismissError(): void;
   reportError(message: string): void;
   dismissUrlChanged(): void;
+  pushToast(t: { tone: Toast['tone']; message: string; code?: string | null }): void;
+  dismissToast(id: number): void;
+  /** replay attempts from a call's answer or a live event, merged into the open delivery (by attempt id) */
+  mergeForwards(deliveryId: number, attempts: ForwardAttempt[]): void;
+  /** bulk replay of every delivery matching the current query */
+  startBulk(opts: BulkOptions): Promise<void>;
+  cancelBulk(): Promise<void>;
+  clearBulk(): void;
+  openDialog(dialog: InspectorState['dialog']): void;
+  loadTargets(): Promise<void>;
+  /** throws the core's message when it refuses (bad URL, forbidden header) so the form can show it */
+  saveTarget(t: ApiInput<'saveTarget'>): Promise<Target>;
+  deleteTarget(id: number): Promise<void>;
+  loadSettings(): Promise<void>;
+  /** throws the core's message when it refuses (bad host, taken subdomain) */
+  updateSettings(patch: ApiInput<'updateSettings'>): Promise<Settings>;
+  reconnectTunnel(): Promise<void>;
   rowAt<V extends View>(view: V, index: number): RowOf<V> | undefined;
   indexOfKey(view: View, key: string): number;
 }
@@ -91,6 +140,25 @@ const emptyWindow = <T>(generation = 0): ListWindow<T> => ({
 
 export const rowKey = (view: View, row: MessageSummary | DeliverySummary): string =>
   view === 'messages' ? (row as MessageSummary).reference : String((row as DeliverySummary).id);
+
+/** rows the list shows: past a capped (inexact) total, one more page is offered so scrolling can reach it */
+export const listLength = (w: Pick<ListWindow<unknown>, 'total' | 'totalIsExact' | 'loaded'>): number =>
+  w.total + (w.loaded && !w.totalIsExact ? PAGE_SIZE : 0);
+
+/**
+ * The core stops counting at a cap and says so (totalIsExact=false, total = the cap or as far as it paged).
+ * What we learned from deeper pages stays, a short page ends the list, and an exact answer replaces all guesses.
+ */
+function mergeTotal(
+  cur: ListWindow<unknown>,
+  res: { total: number; totalIsExact: boolean; rows: unknown[] },
+  offset: number,
+): { total: number; totalIsExact: boolean } {
+  if (res.totalIsExact) return { total: res.total, totalIsExact: true };
+  if (offset > 0 && res.rows.length < PAGE_SIZE) return { total: offset + res.rows.length, totalIsExact: true };
+  const known = cur.loaded && !cur.totalIsExact ? cur.total : 0;
+  return { total: Math.max(known, res.total), totalIsExact: false };
+}
 
 export function createInspectorStore(client: ApiClient, opts: StoreOptions = {}): InspectorStore {
   const throttleMs = opts.throttleMs ?? 250;
@@ -117,11 +185,12 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
           view === 'messages' ? await client.api.listMessages(args) : await client.api.listDeliveries(args);
         const cur = get()[view];
         if (cur.generation !== generation || get().query !== query) return;
+        const { total, totalIsExact } = mergeTotal(cur, res, args.offset);
         set({
           [view]: {
             ...cur,
-            total: res.total,
-            totalIsExact: res.totalIsExact,
+            total,
+            totalIsExact,
             loaded: true,
             pages: { ...cur.pages, [page]: res.rows },
           },
@@ -163,7 +232,7 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
     const ensureVisible = (view: View) => {
       const w = get()[view];
       for (const p of neededPages(view)) {
-        if (!w.pages[p] && (p === 0 || p * PAGE_SIZE < w.total || !w.loaded)) void fetchPage(view, p, w.generation);
+        if (!w.pages[p] && (p === 0 || p * PAGE_SIZE < listLength(w) || !w.loaded)) void fetchPage(view, p, w.generation);
       }
       evictFar(view);
     };
@@ -286,6 +355,10 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       if (changed) set({ messages: { ...w, pages } });
     };
 
+    let toastSeq = 0;
+    /** progress that arrived before startBulkReplay answered (events and answers travel separately) */
+    const earlyProgress = new Map<string, ReplayProgress>();
+
     return {
       view: 'messages',
       query: '',
@@ -307,8 +380,11 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       detailLoading: false,
       error: null,
       urlChanged: null,
-      warnings: [],
-      replayProgress: null,
+      toasts: [],
+      bulk: null,
+      targets: null,
+      settings: null,
+      dialog: null,
 
       start() {
         const unsub = client.subscribe((batch) => get().handleBatch(batch));
@@ -442,18 +518,17 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
               set({ urlChanged: item.data });
               break;
             case 'warning':
-              set({ warnings: [...get().warnings, item.data].slice(-5) });
+              get().pushToast({ tone: 'warn', message: item.data.message, code: item.data.code });
               break;
-            case 'replayProgress':
-              set({ replayProgress: item.data });
-              break;
-            case 'forward': {
-              const d = get().deliveryDetail;
-              if (d && d.id === item.data.deliveryId) {
-                set({ deliveryDetail: { ...d, forwards: [...d.forwards.filter((f) => f.id !== item.data.attempt.id), item.data.attempt] } });
-              }
+            case 'replayProgress': {
+              const b = get().bulk;
+              if (b && b.jobId === item.data.jobId) set({ bulk: { ...b, progress: item.data, total: item.data.total } });
+              else if (b && b.jobId === null) earlyProgress.set(item.data.jobId, item.data);
               break;
             }
+            case 'forward':
+              get().mergeForwards(item.data.deliveryId, [item.data.attempt]);
+              break;
           }
         }
       },
@@ -466,6 +541,97 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       },
       dismissUrlChanged() {
         set({ urlChanged: null });
+      },
+      pushToast({ tone, message, code = null }) {
+        const toasts = get().toasts;
+        const same = code !== null ? toasts.find((t) => t.code === code && t.message === message) : undefined;
+        if (same) {
+          set({ toasts: toasts.map((t) => (t === same ? { ...t, at: Date.now(), repeats: t.repeats + 1 } : t)) });
+          return;
+        }
+        set({ toasts: [...toasts, { id: ++toastSeq, tone, message, code, at: Date.now(), repeats: 1 }].slice(-4) });
+      },
+      dismissToast(id) {
+        set({ toasts: get().toasts.filter((t) => t.id !== id) });
+      },
+      mergeForwards(deliveryId, attempts) {
+        const d = get().deliveryDetail;
+        if (!d || d.id !== deliveryId || attempts.length === 0) return;
+        const byId = new Map(d.forwards.map((f) => [f.id, f]));
+        for (const a of attempts) byId.set(a.id, a);
+        set({ deliveryDetail: { ...d, forwards: [...byId.values()].sort((a, b) => a.id - b.id) } });
+      },
+      async startBulk(opts) {
+        const cur = get().bulk;
+        if (cur && !cur.error && !cur.progress?.finished) return;
+        const query = get().query;
+        earlyProgress.clear();
+        const bulk: BulkState = { jobId: null, query, total: null, startedAt: Date.now(), progress: null, error: null };
+        set({ bulk });
+        try {
+          const job = await client.api.startBulkReplay({ ...opts, query });
+          if (get().bulk !== bulk) return;
+          const early = earlyProgress.get(job.jobId) ?? null;
+          earlyProgress.clear();
+          set({ bulk: { ...bulk, jobId: job.jobId, total: job.total, progress: early } });
+        } catch (err) {
+          if (get().bulk === bulk) set({ bulk: { ...bulk, error: errorMessage(err) } });
+        }
+      },
+      async cancelBulk() {
+        const b = get().bulk;
+        if (!b?.jobId || b.progress?.finished) return;
+        try {
+          await client.api.cancelReplay({ jobId: b.jobId });
+        } catch (err) {
+          fail(err);
+        }
+      },
+      openDialog(dialog) {
+        set({ dialog });
+      },
+      async loadTargets() {
+        try {
+          set({ targets: await client.api.listTargets({}) });
+        } catch (err) {
+          fail(err);
+        }
+      },
+      async saveTarget(t) {
+        const saved = await client.api.saveTarget(t);
+        // making one target the default un-defaults the others in the core; the list is re-read to match
+        set({ targets: await client.api.listTargets({}).catch(() => [...(get().targets ?? []).filter((x) => x.id !== saved.id), saved]) });
+        return saved;
+      },
+      async deleteTarget(id) {
+        await client.api.deleteTarget({ id });
+        set({ targets: await client.api.listTargets({}).catch(() => (get().targets ?? []).filter((x) => x.id !== id)) });
+      },
+      async loadSettings() {
+        try {
+          set({ settings: await client.api.getSettings({}) });
+        } catch (err) {
+          fail(err);
+        }
+      },
+      async updateSettings(patch) {
+        const settings = await client.api.updateSettings(patch);
+        set({ settings });
+        return settings;
+      },
+      async reconnectTunnel() {
+        try {
+          const tunnel = await client.api.reconnectTunnel({});
+          const status = get().status;
+          if (status) set({ status: { ...status, tunnel } });
+        } catch (err) {
+          fail(err);
+        }
+      },
+      clearBulk() {
+        const b = get().bulk;
+        // a running job keeps its progress bar; only finished or refused ones are cleared
+        if (b && (b.error || b.progress?.finished)) set({ bulk: null });
       },
 
       rowAt(view, index) {

@@ -1,0 +1,88 @@
+// What the user must not miss: a changed public URL (the gateway keeps calling the old one until updated) and the
+// core's warnings (tunnel trouble, forward failures) as toasts that go away on their own.
+import { useEffect, useState } from 'react';
+import { copyText } from '../lib/clipboard';
+import { formatTime } from '../lib/format';
+import type { Toast } from '../store/inspector-store';
+import { useInspector, useInspectorStore } from '../store/context';
+import { Icon } from './Icons';
+
+/** a warning stays this long after its last repeat unless the pointer rests on it */
+export const TOAST_MS = 12_000;
+
+const withPath = (url: string | null, path: string) => (url ? url.replace(/\/$/, '') + path : null);
+
+export function UrlChangedBanner() {
+  const store = useInspectorStore();
+  const changed = useInspector((s) => s.urlChanged);
+  const path = useInspector((s) => s.status?.callbackPath ?? '/callbacks');
+  const [copied, setCopied] = useState(false);
+  if (!changed) return null;
+  const next = withPath(changed.newUrl, path)!;
+  const prev = withPath(changed.oldUrl, path);
+  const copy = async () => {
+    if (await copyText(next)) {
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } else store.getState().reportError('The clipboard is not available here; select the URL and copy it by hand.');
+  };
+  return (
+    <div className="banner loud" role="alert" data-testid="url-changed">
+      <Icon name="exception" size={18} />
+      <div className="banner-text">
+        <strong>The public URL changed — update the gateway's callback URL.</strong>{' '}
+        <span className="dim-on-loud">Until you do, callbacks go to the old address and are lost ({changed.reason}).</span>
+        <div className="url-change mono">
+          {prev ? <><s data-testid="old-url">{prev}</s> <span aria-label="changed to">→</span> </> : null}
+          <code data-testid="new-url">{next}</code>
+        </div>
+      </div>
+      <button className="btn" onClick={() => void copy()}>
+        <Icon name={copied ? 'check' : 'copy'} size={12} /> {copied ? 'Copied' : 'Copy new URL'}
+      </button>
+      <button className="icon-btn" aria-label="Dismiss" title="I updated the gateway" onClick={() => store.getState().dismissUrlChanged()}>
+        <Icon name="close" size={14} />
+      </button>
+    </div>
+  );
+}
+
+export function Toasts() {
+  const toasts = useInspector((s) => s.toasts);
+  if (toasts.length === 0) return null;
+  return (
+    <div className="toasts" aria-live="polite">
+      {toasts.map((t) => <ToastItem key={t.id} t={t} />)}
+    </div>
+  );
+}
+
+function ToastItem({ t }: { t: Toast }) {
+  const store = useInspectorStore();
+  const [hover, setHover] = useState(false);
+  useEffect(() => {
+    if (hover) return;
+    const timer = setTimeout(() => store.getState().dismissToast(t.id), TOAST_MS);
+    return () => clearTimeout(timer);
+  }, [store, t.id, t.at, hover]);
+  return (
+    <div
+      className={`toast tone-${t.tone}`}
+      role="status"
+      data-testid="toast"
+      data-code={t.code ?? ''}
+      onMouseEnter={() => setHover(true)}
+      onMouseLeave={() => setHover(false)}
+    >
+      <Icon name={t.tone === 'good' ? 'check' : 'exception'} size={14} />
+      <span className="toast-msg">
+        {t.message}
+        {t.repeats > 1 ? <span className="toast-repeats"> ×{t.repeats}</span> : null}
+        <span className="toast-time mono">{formatTime(t.at)}</span>
+      </span>
+      <button className="icon-btn" aria-label="Dismiss" onClick={() => store.getState().dismissToast(t.id)}>
+        <Icon name="close" size={12} />
+      </button>
+    </div>
+  );
+}
