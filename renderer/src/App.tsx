@@ -36,6 +36,11 @@ export function App() {
     messages: useInspector((s) => (s.messages.loaded && !s.messages.totalIsExact ? s.messages.total : null)),
     deliveries: useInspector((s) => (s.deliveries.loaded && !s.deliveries.totalIsExact ? s.deliveries.total : null)),
   };
+  // scoped counts stop at the same cap without saying so; a list paged to its real end knows better
+  const exactListTotal: Record<View, number> = {
+    messages: useInspector((s) => (s.messages.loaded && s.messages.totalIsExact ? s.messages.total : 0)),
+    deliveries: useInspector((s) => (s.deliveries.loaded && s.deliveries.totalIsExact ? s.deliveries.total : 0)),
+  };
   const searchRef = useRef<SearchBoxHandle>(null);
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null);
 
@@ -87,7 +92,7 @@ export function App() {
       {inexact[v] !== null ? (
         <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{num(Math.max(inexact[v]!, n ?? 0))}+</span>
       ) : n !== undefined ? (
-        <span className="tab-count" data-testid={`${v}-count`}>{num(n)}</span>
+        <span className="tab-count" data-testid={`${v}-count`}>{num(Math.max(n, exactListTotal[v]))}</span>
       ) : null}
     </button>
   );

@@ -1,6 +1,11 @@
 // An in-memory core built from the shared domain functions, plugged into the page as a fake `window.rci` bridge.
 // Used to look at the UI (screenshots) and to drive live bursts without a server; the e2e tests use real `serve`.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
+import { ROOT } from '../support/browser';
 import type { Api, ApiEventBatch, AppStatus, Counts } from '../../shared/api';
 import { parseDeliveryBody, eventKeyOf, previewOf } from '../../shared/callback';
 import { classifyDelivery, type PriorAttempt } from '../../shared/classify';
@@ -19,6 +24,10 @@ export class FakeCore {
   private byEvent = new Map<string, PriorAttempt[]>();
   private messageCache = new Map<string, MessageSummary>();
   readonly listeners = new Set<(b: ApiEventBatch) => void>();
+  /** like the core's countCap: list totals past it are reported as inexact */
+  countCap = Infinity;
+  /** replaces parts of the status the page reads (tunnel downtime, public URL) */
+  tunnel: Partial<AppStatus['tunnel']> = {};
 
   /** the same frame as emit(), to in-process listeners (the fake control server) */
   batchFor(rows: DeliverySummary[]): ApiEventBatch {
@@ -65,7 +74,21 @@ export class FakeCore {
     const batch: ApiEventBatch = [
       { event: 'deliveries', data: { deliveries: rows.slice(-200).reverse(), messages: refs.slice(-200).map((r) => this.message(r)), total: this.rows.length } },
     ];
+    return this.emitBatch(page, batch);
+  }
+
+  /** any live events (urlChanged, warning, tunnel…) into the page */
+  emitBatch(page: Page, batch: ApiEventBatch) {
     return page.evaluate((b) => (window as unknown as { __rciEmit: (b: unknown) => void }).__rciEmit(b), batch);
+  }
+
+  /** the core's capped total (electron/core/store/queries.ts): exact up to the cap or on a short page */
+  private page<T>(all: T[], offset: number, limit: number, query: string) {
+    const rows = all.slice(offset, offset + limit);
+    // without a query the core reads its counters, which are exact
+    if (!query || all.length <= this.countCap) return { rows, total: all.length, totalIsExact: true, offset };
+    if (rows.length > 0 && rows.length < limit) return { rows, total: offset + rows.length, totalIsExact: true, offset };
+    return { rows, total: Math.max(this.countCap, offset + rows.length), totalIsExact: false, offset };
   }
 
   private message(ref: string): MessageSummary {
@@ -92,20 +115,19 @@ export class FakeCore {
   api(): Api {
     const status = (): AppStatus => ({
       version: '0.1.0', receiverUrl: 'http://127.0.0.1:4730', callbackPath: '/callbacks',
-      tunnel: { state: 'online', publicUrl: 'https://brave-otter-42.loca.lt', host: 'https://localtunnel.me', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: Date.now(), downtime: [] },
+      tunnel: { state: 'online', publicUrl: 'https://brave-otter-42.loca.lt', host: 'https://localtunnel.me', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: Date.now(), downtime: [], ...this.tunnel },
       deliveriesTotal: this.rows.length, deliveriesToday: this.rows.length, messagesTotal: this.messages('').length,
       storeBytes: 4096 * 1024 + this.rows.length * 900, dataDir: '/home/dev/.config/rcs-callback-inspector', maxBodyBytes: 1 << 20,
     });
     const impl: Partial<Api> = {
       getStatus: async () => status(),
       listMessages: async ({ query = '', offset = 0, limit = 100 }) => {
-        const all = this.messages(query);
-        return { rows: all.slice(offset, offset + limit), total: all.length, totalIsExact: true, offset };
+        return this.page(this.messages(query), offset, limit, query);
       },
       listDeliveries: async ({ query = '', offset = 0, limit = 100 }) => {
         const parsed = parseQuery(query);
         const all = this.rows.map((r) => r.summary).reverse().filter((d) => deliveryMatches(parsed, d, d.reference ? this.message(d.reference) : null));
-        return { rows: all.slice(offset, offset + limit), total: all.length, totalIsExact: true, offset };
+        return this.page(all, offset, limit, query);
       },
       getMessage: async ({ reference }) => {
         const rows = this.byRef.get(reference) ?? [];
@@ -114,7 +136,8 @@ export class FakeCore {
       getDelivery: async ({ id }) => this.rows[id - 1]?.detail ?? null,
       getCounts: async ({ query = '' }) => {
         const ms = this.messages(query);
-        const c: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: this.rows.length, messages: ms.length };
+        const c: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: query ? Math.min(this.countCap, this.rows.length) : this.rows.length, messages: query ? Math.min(this.countCap, ms.length) : ms.length };
+        // like the core: exact counters without a query, counted over at most the cap with one
         for (const m of ms) {
           c.states[m.state] = (c.states[m.state] ?? 0) + 1;
           for (const f of m.flags) c.flags[f] = (c.flags[f] ?? 0) + 1;
@@ -150,4 +173,20 @@ export class FakeCore {
       };
     })()`);
   }
+}
+
+/** serves the built renderer (dist/renderer) on 127.0.0.1 for pages driven by a FakeCore */
+export async function serveRendererDist(): Promise<{ url: string; close: () => Promise<void> }> {
+  const dist = path.join(ROOT, 'dist', 'renderer');
+  const server = http.createServer((req, res) => {
+    const p = path.join(dist, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/$/, '/index.html'));
+    if (!p.startsWith(dist) || !fs.existsSync(p)) return void res.writeHead(404).end();
+    const type = p.endsWith('.js') ? 'text/javascript' : p.endsWith('.css') ? 'text/css' : 'text/html';
+    res.writeHead(200, { 'content-type': type }).end(fs.readFileSync(p));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

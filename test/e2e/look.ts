@@ -1,24 +1,12 @@
 // Manual look at the UI over the fake core: `npx tsx test/e2e/look.ts [burst]` writes screenshots to test-results/
 // and, with `burst`, prints long-task figures for a live burst of 2,000 deliveries/s. Not a test: figures only.
-import fs from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { ensureRendererBuild, launchBrowser, ROOT, screenshot } from '../support/browser';
+import { ensureRendererBuild, launchBrowser, screenshot } from '../support/browser';
 import { loadSamples } from '../support/serve';
-import { FakeCore } from './fake-core';
+import { FakeCore, serveRendererDist } from './fake-core';
 
 async function main() {
   ensureRendererBuild();
-  const dist = path.join(ROOT, 'dist', 'renderer');
-  const server = http.createServer((req, res) => {
-    const p = path.join(dist, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/$/, '/index.html'));
-    if (!p.startsWith(dist) || !fs.existsSync(p)) return void res.writeHead(404).end();
-    const type = p.endsWith('.js') ? 'text/javascript' : p.endsWith('.css') ? 'text/css' : 'text/html';
-    res.writeHead(200, { 'content-type': type }).end(fs.readFileSync(p));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const { url, close } = await serveRendererDist();
   const core = new FakeCore();
   const samples = loadSamples();
   const all = Object.values(samples.lifecycles).flat();
@@ -92,7 +80,7 @@ async function main() {
     await screenshot(page, 'look-burst');
   }
   await browser.close();
-  server.close();
+  await close();
 }
 
 void main().then(() => process.exit(0), (e) => (console.error(e), process.exit(1)));

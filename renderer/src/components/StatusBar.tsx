@@ -27,6 +27,8 @@ export function TunnelState({ status }: { status: TunnelStatus }) {
 }
 
 /** Tunnel outages: the gateway got no 200 from us then, so those callbacks are missing or still being retried. */
+const wholeSeconds = (ms: number) => formatDuration(Math.round(ms / 1000) * 1000);
+
 export function DowntimeList({ downtime }: { downtime: TunnelStatus['downtime'] }) {
   const now = useNow(1000);
   if (downtime.length === 0) return <p className="dim">No tunnel outage since the app started.</p>;
@@ -35,10 +37,10 @@ export function DowntimeList({ downtime }: { downtime: TunnelStatus['downtime'] 
       {[...downtime].reverse().map((w, i) => (
         <li key={i} data-ongoing={w.to === null}>
           {w.to === null ? (
-            <>Callbacks <strong>cannot arrive</strong> since <span className="mono">{formatTime(w.from, now)}</span> ({formatDuration(now - w.from)} so far)</>
+            <>Callbacks <strong>cannot arrive</strong> since <span className="mono">{formatTime(w.from, now)}</span> ({wholeSeconds(now - w.from)} so far)</>
           ) : (
             <>Callbacks could not arrive between <span className="mono">{formatTime(w.from, now)}</span> and{' '}
-              <span className="mono">{formatTime(w.to, now)}</span> ({formatDuration(w.to - w.from)})</>
+              <span className="mono">{formatTime(w.to, now)}</span> ({wholeSeconds(w.to - w.from)})</>
           )}
           <span className="dim"> — {w.reason}</span>
         </li>

@@ -1,0 +1,108 @@
+// What `serve` cannot be made to do on demand without a tunnel server — a changed public URL, tunnel warnings,
+// outage windows, a store big enough to cap its counts — shown in a real Chromium over the in-page fake core.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ensureRendererBuild, launchBrowser, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { loadSamples } from '../support/serve';
+import { FakeCore, serveRendererDist } from './fake-core';
+
+const CAP = 200;
+const ROWS = 450;
+let browser: Browser;
+let page: Page;
+let watch: PageWatch;
+let core: FakeCore;
+let site: { url: string; close: () => Promise<void> };
+const t0 = Date.now() - 3_600_000;
+
+describe('notices and capped lists in the browser', () => {
+  beforeAll(async () => {
+    ensureRendererBuild();
+    core = new FakeCore();
+    core.countCap = CAP;
+    core.tunnel = {
+      downtime: [
+        { from: t0, to: t0 + 95_000, reason: 'probe through the public URL failed 3 times' },
+        { from: Date.now() - 20_000, to: null, reason: 'tunnel server unreachable' },
+      ],
+    };
+    const base = loadSamples().events.outbound_text;
+    for (let i = 0; i < ROWS; i++) core.post({ ...base, reference: `cap-${String(i).padStart(4, '0')}`, event_id: `ev-${i}` }, t0 + i * 1000);
+    [browser, site] = await Promise.all([launchBrowser(), serveRendererDist()]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(site.url).origin });
+    page = await context.newPage();
+    watch = watchPage(page);
+    await core.attach(page);
+    await page.goto(site.url);
+    await page.locator('.mrow[data-reference]').first().waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('shows a loud banner when the public URL changes, copies the new callback URL, and goes on dismiss', async () => {
+    await core.emitBatch(page, [{ event: 'urlChanged', data: { oldUrl: 'https://brave-otter-42.loca.lt', newUrl: 'https://calm-heron-7.loca.lt', reason: 'the tunnel reconnected' } }]);
+    const banner = page.getByTestId('url-changed');
+    await banner.waitFor();
+    expect(await banner.getAttribute('role')).toBe('alert');
+    expect(await banner.textContent()).toContain("The public URL changed — update the gateway's callback URL.");
+    expect(await banner.getByTestId('old-url').textContent()).toBe('https://brave-otter-42.loca.lt/callbacks');
+    expect(await banner.getByTestId('new-url').textContent()).toBe('https://calm-heron-7.loca.lt/callbacks');
+    await banner.getByRole('button', { name: 'Copy new URL' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('https://calm-heron-7.loca.lt/callbacks');
+    await screenshot(page, 'url-changed-banner');
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => banner.count()).toBe(0);
+  });
+
+  it('shows tunnel warnings as toasts, counts repeats, and dismisses them', async () => {
+    const warning = { code: 'subdomain-taken', message: 'The subdomain "my-inspector" is taken; the server gave calm-heron-7 instead.', at: Date.now() };
+    await core.emitBatch(page, [{ event: 'warning', data: warning }]);
+    await core.emitBatch(page, [{ event: 'warning', data: { ...warning, at: Date.now() } }]);
+    const toast = page.getByTestId('toast');
+    await expect.poll(() => toast.count()).toBe(1);
+    expect(await toast.textContent()).toContain(warning.message);
+    expect(await toast.locator('.toast-repeats').textContent()).toBe(' ×2');
+    await screenshot(page, 'warning-toast');
+    await toast.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => toast.count()).toBe(0);
+  });
+
+  it('lists the tunnel outages from the status bar', async () => {
+    const btn = page.getByTestId('downtime-button');
+    expect(await btn.textContent()).toContain('2 outages');
+    await btn.click();
+    const items = page.getByTestId('downtime-list').locator('li');
+    expect(await items.count()).toBe(2);
+    expect(await items.nth(0).textContent()).toMatch(/^Callbacks cannot arrive since \d\d:\d\d:\d\d\.\d{3} \(2\d s so far\) — tunnel server unreachable$/);
+    expect(await items.nth(1).textContent()).toMatch(
+      /^Callbacks could not arrive between \d\d:\d\d:\d\d\.\d{3} and \d\d:\d\d:\d\d\.\d{3} \(1 min 35 s\) — probe through the public URL failed 3 times$/,
+    );
+    await screenshot(page, 'downtime');
+    await btn.click();
+    await expect.poll(() => page.getByTestId('downtime-list').count()).toBe(0);
+  });
+
+  it('says "200+" for a capped total and lets the list grow to the real end while scrolling', async () => {
+    const count = page.getByTestId('messages-count');
+    // without a filter the core counts exactly; with one it stops at its cap
+    expect(await count.textContent()).toBe(String(ROWS));
+    await page.getByLabel('Filter (query)').fill('campaign:black_friday_2025_rcs');
+    await page.getByLabel('Filter (query)').press('Enter');
+    await expect.poll(() => count.textContent()).toBe(`${CAP}+`);
+    await screenshot(page, 'capped-count');
+    const scroller = page.getByTestId('messages-scroll');
+    const last = page.locator('.mrow[data-reference="cap-0000"]');
+    for (let i = 0; i < 20 && (await last.count()) === 0; i++) {
+      await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await page.waitForTimeout(150);
+    }
+    await last.waitFor();
+    await expect.poll(() => count.textContent()).toBe(String(ROWS));
+    expect(await page.locator('.mrow[data-reference="cap-0001"]').count()).toBe(1);
+    expect(watch.pageErrors).toEqual([]);
+  });
+});
