@@ -138,13 +138,13 @@ export function ReplayPanel({ d }: { d: DeliveryDetail }) {
         </button>
         {busy === 'replay' && asGateway ? <button className="btn warn" onClick={cancel}>Stop retrying</button> : null}
         <span className="spacer" />
-        <label className="inline">
-          <input type="number" min={1} max={100} value={times} onChange={(e) => setTimes(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} aria-label="Times" className="num-input" />
-          ×
-        </label>
         <button className="btn" disabled={busy !== null || !target} onClick={() => void checkIdempotency()} title="Send this callback several times, one after another and all at once, and check the endpoint against the gateway's requirements">
           {busy === 'idempotency' ? 'Checking…' : 'Check idempotency'}
         </button>
+        <label className="inline">
+          <input type="number" min={1} max={100} value={times} onChange={(e) => setTimes(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} aria-label="Times" className="num-input small" />
+          times each way
+        </label>
       </div>
       {editing ? <EditAndReplay d={d} busy={busy === 'replay'} onSend={(body, headers) => void replay(body, headers)} onCancel={() => setEditing(false)} /> : null}
       {result ? <p className={result.ok ? 'good-text' : 'bad-text'} role={result.ok ? 'status' : 'alert'} data-testid="replay-result">{result.text}</p> : null}

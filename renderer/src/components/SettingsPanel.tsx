@@ -45,6 +45,9 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
                 <h3>Tunnel now</h3>
                 <p><TunnelState status={tunnel} /> {tunnel.publicUrl ? <code className="mono">{tunnel.publicUrl}</code> : null}</p>
                 {tunnel.reason ? <p className="dim">{tunnel.reason}</p> : null}
+                {settings.tunnel.enabled && tunnel.state === 'disabled' ? (
+                  <p className="warn-text">The tunnel is switched off for this run (e.g. started with <code>--tunnel none</code>); your settings apply next time.</p>
+                ) : null}
                 <DowntimeList downtime={tunnel.downtime} />
               </section>
             ) : null}
