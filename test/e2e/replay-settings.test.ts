@@ -127,6 +127,9 @@ describe('settings, targets and replay against serve', () => {
     await targets.getByLabel(`Make ${okTarget.url}/hook the default`).click();
     await expect.poll(() => targets.locator('li[data-default="true"] .target-url').textContent()).toBe(`${okTarget.url}/hook`);
     await screenshot(page, 'settings-targets');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'settings-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await page.reload();
     await row(HAPPY).waitFor();
@@ -216,6 +219,9 @@ describe('settings, targets and replay against serve', () => {
     expect(await report.textContent()).toContain('Must handle duplicate messages (idempotency)');
     expect(okTarget.received.length).toBe(before + 6);
     await screenshot(page, 'idempotency');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'idempotency-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
   });

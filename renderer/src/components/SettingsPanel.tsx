@@ -68,6 +68,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
 
 function TunnelSection({ settings }: { settings: Settings }) {
   const store = useInspectorStore();
+  const tunnelOff = useInspector((s) => s.status?.tunnel.state === 'disabled');
   const [enabled, setEnabled] = useState(settings.tunnel.enabled);
   const [host, setHost] = useState(settings.tunnel.host);
   const [subdomain, setSubdomain] = useState(settings.tunnel.subdomain ?? '');
@@ -123,7 +124,7 @@ function TunnelSection({ settings }: { settings: Settings }) {
         </label>
         <div className="form-actions">
           <button type="submit" className="btn primary" disabled={busy || !dirty}>Save tunnel settings</button>
-          <button type="button" className="btn" disabled={busy || !settings.tunnel.enabled} onClick={() => void reconnect()}>
+          <button type="button" className="btn" disabled={busy || tunnelOff} onClick={() => void reconnect()}>
             <Icon name="replay" size={12} /> Reconnect now
           </button>
         </div>
@@ -135,7 +136,7 @@ function TunnelSection({ settings }: { settings: Settings }) {
 
 type Toggle = 'notifications' | 'forwardLive' | 'proxyMode';
 const TOGGLES: { key: Toggle; label: string; hint: string }[] = [
-  { key: 'notifications', label: 'Desktop notifications', hint: 'Tell me about exceptions, errors and tunnel outages while the window is in the background.' },
+  { key: 'notifications', label: 'Desktop notifications', hint: 'The desktop app tells you when exceptions or errors arrive while its window is in the background (not the browser UI of serve).' },
   { key: 'forwardLive', label: 'Forward live', hint: 'Send every incoming callback to the default target as well; its answer is recorded on the delivery.' },
   {
     key: 'proxyMode',
