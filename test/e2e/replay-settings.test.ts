@@ -126,6 +126,12 @@ describe('settings, targets and replay against serve', () => {
     await expect.poll(() => items.count()).toBe(2);
     await targets.getByLabel(`Make ${okTarget.url}/hook the default`).click();
     await expect.poll(() => targets.locator('li[data-default="true"] .target-url').textContent()).toBe(`${okTarget.url}/hook`);
+    // edit keeps the id: the flaky target gains a header
+    await targets.locator(`li:has-text("${flaky.url}/flaky")`).getByRole('button', { name: 'Edit' }).click();
+    await settings().getByTestId('target-form').getByLabel('Extra headers').fill('X-Flaky: yes');
+    await settings().getByTestId('target-form').getByRole('button', { name: 'Save target' }).click();
+    await expect.poll(() => targets.locator(`li:has-text("${flaky.url}/flaky")`).textContent()).toContain('+1 header');
+    expect(await items.count()).toBe(2);
     await screenshot(page, 'settings-targets');
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'settings-dark');
@@ -201,6 +207,7 @@ describe('settings, targets and replay against serve', () => {
     // fails twice with 500, then 200: three attempts, 10 s and 30 s apart at ×1000
     await expect.poll(() => panel.getByTestId('replay-result').textContent(), { timeout: 10_000 }).toMatch(/^The target answered 200 in \d+ ms after 3 attempts\.$/);
     expect(flaky.received.length).toBe(3);
+    expect(flaky.received[0].headers).toContainEqual(['X-Flaky', 'yes']);
     const flakyRows = panel.locator(`tr.forward:has(td:text-is("${flaky.url}/flaky"))`);
     expect(await flakyRows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-status')))).toEqual(['200', '500', '500']);
     await screenshot(page, 'replay-as-gateway');
@@ -224,6 +231,29 @@ describe('settings, targets and replay against serve', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
+  });
+
+  it('forwards live: a new callback goes to the default target too, and the attempt shows on the delivery', async () => {
+    await openSettings();
+    await settings().getByLabel('Forward live').click();
+    await expect.poll(() => settings().getByLabel('Forward live').isChecked()).toBe(true);
+    await closeOverlay();
+    const body = { ...lc.happy_path_with_click[0].body, reference: 'fwd-0001', event_id: 'fwd-ev-1', timestamp: new Date().toISOString() };
+    const before = okTarget.received.length;
+    expect(await postCallback(serve.receiverUrl, body)).toBe(200);
+    await expect.poll(() => okTarget.received.length, { timeout: 10_000 }).toBe(before + 1);
+    expect(okTarget.received.at(-1)!.body.toString('utf8')).toBe(JSON.stringify(body));
+    const dd = await openReplayTab('fwd-0001');
+    const attempts = dd.getByTestId('forwards').locator('tr.forward');
+    await expect.poll(() => attempts.count()).toBe(1);
+    expect(await attempts.first().locator('td').nth(1).textContent()).toBe('forward');
+    expect(await attempts.first().getAttribute('data-status')).toBe('200');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await openSettings();
+    await settings().getByLabel('Forward live').click();
+    await expect.poll(() => settings().getByLabel('Forward live').isChecked()).toBe(false);
+    await closeOverlay();
   });
 
   it('replays the filtered deliveries in bulk with progress to completion', async () => {
