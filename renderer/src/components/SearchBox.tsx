@@ -35,6 +35,12 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
   const inputRef = useRef<HTMLInputElement>(null);
   const applyTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const suggestSeq = useRef(0);
+  /** closing the list on blur waits so a click on it lands; a focus or keystroke since then cancels it */
+  const blurTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const cancelBlur = () => {
+    if (blurTimer.current) clearTimeout(blurTimer.current);
+    blurTimer.current = null;
+  };
 
   useImperativeHandle(ref, () => ({ focus: () => inputRef.current?.focus() }));
 
@@ -100,7 +106,12 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
     if (!s.insert.endsWith(':')) {
       setSuggestions([]);
       apply(next, 0);
-    } else computeSuggestions(next, pos);
+    } else {
+      // re-arm the pending apply with the accepted text: the one armed by the last keystroke would apply the
+      // shorter text and, through the query effect, put it back into the box
+      apply(next);
+      computeSuggestions(next, pos);
+    }
   };
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLInputElement>) => {
@@ -144,13 +155,20 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
         placeholder='Filter: type:EXCEPTION flag:duplicate user:5511 campaign:"black friday" -channel:SMS   ( / )'
         value={text}
         onChange={(e) => {
+          cancelBlur();
           setText(e.target.value);
           apply(e.target.value);
           computeSuggestions(e.target.value, e.target.selectionStart ?? e.target.value.length);
         }}
         onKeyDown={onKeyDown}
-        onBlur={() => setTimeout(() => setSuggestions([]), 150)}
-        onFocus={(e) => computeSuggestions(e.target.value, e.target.selectionStart ?? 0)}
+        onBlur={() => {
+          cancelBlur();
+          blurTimer.current = setTimeout(() => ((blurTimer.current = null), setSuggestions([])), 150);
+        }}
+        onFocus={(e) => {
+          cancelBlur();
+          computeSuggestions(e.target.value, e.target.selectionStart ?? 0);
+        }}
       />
       {text ? (
         <button className="icon-btn" title="Clear filter (Esc)" aria-label="Clear filter" onClick={() => (setText(''), apply('', 0))}>
