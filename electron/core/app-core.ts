@@ -72,11 +72,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     () => store.stats().deliveriesTotal,
   );
   let replay: ReturnType<typeof createReplayService> | null = null;
+  // Live events carry the classified rows, so they fire once phase 2 indexed them (a few ms after the 200
+  // normally; later during a burst). Live forwarding needs only ids and outcome and must follow the setting as it
+  // was when the delivery arrived, so it starts right after the acknowledged commit. Rows a crash left pending
+  // are indexed in the background.
   const committer = new GroupCommitter(store, {
-    onCommitted: (rows) => {
-      live.deliveriesCommitted(rows);
-      replay?.deliveriesCommitted(rows);
-    },
+    onCommitted: (rows) => replay?.deliveriesCommitted(rows),
+    onIndexed: (rows) => live.deliveriesCommitted(rows),
+    onIndexError: (err) => log({ event: 'warning', code: 'index-failed', message: err instanceof Error ? err.message : String(err) }),
   });
 
   const probeToken = randomBytes(16).toString('hex');

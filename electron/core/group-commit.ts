@@ -1,6 +1,15 @@
 // Group commit: deliveries that arrive while a transaction is being prepared share one transaction (one fsync),
 // and each one's promise settles only after that transaction committed. This is what lets the receiver answer
 // 200 strictly after the row is on disk without paying one fsync per request.
+//
+// The acknowledged transaction is only phase 1 of ingest (store.ingestRaw: the request, its body and a pure
+// parse). Classification, full text and message summaries (phase 2, store.indexPending) run here too, but off the
+// ack path: in slices of a few milliseconds between event-loop turns, so HTTP stays responsive. A small backlog
+// (the normal case: a few deliveries) is indexed on the very next turn, so lists and live events lag by
+// milliseconds. During a burst that outruns phase 2, indexing is held to a share of the loop's time and the
+// backlog is worked off once the burst eases; acknowledgements keep their pace because they never wait for it.
+// One thread on purpose: a worker with its own connection would contend for SQLite's single write lock with the
+// ack path (and, on two cores, for the CPU the HTTP server needs).
 import type { DeliverySummary } from '../../shared/domain';
 import { StoreWriteError, type IngestInput, type Store } from './store/types';
 
@@ -13,11 +22,35 @@ interface Pending {
 export interface GroupCommitOptions {
   /** most deliveries in one transaction; a larger queue is split over consecutive transactions */
   maxBatch?: number;
-  /** called after each committed batch, outside the ack path's critical section */
+  /**
+   * Called after each acknowledged (phase-1) commit with what phase 1 knows: ids, outcome, parse-only flags,
+   * attempt null. For consumers that must act on "received now" (live forwarding), not for display.
+   */
   onCommitted?: (summaries: DeliverySummary[]) => void;
+  /**
+   * Called with the classified summaries (duplicates, attempts, all flags) once phase 2 indexed them, i.e.
+   * shortly after their acknowledgement; this is when lists, counts and messages show them.
+   */
+  onIndexed?: (summaries: DeliverySummary[]) => void;
   /** how often response times (known only after the answer went out) are written */
   responseTimeFlushMs?: number;
+  /** one indexing slice aims at this many ms while deliveries keep arriving (default 6) */
+  busySliceMs?: number;
+  /** ... and at this many when the receiver is quiet (default 20) */
+  idleSliceMs?: number;
+  /** while deliveries keep arriving and the backlog is large, indexing gets at most this share of time (0.3) */
+  busyShare?: number;
+  /** on close, index what is still pending for at most this long; the rest is indexed on the next open */
+  closeIndexBudgetMs?: number;
+  /** phase-2 failures (the rows stay pending and are retried) */
+  onIndexError?: (err: unknown) => void;
 }
+
+/** A backlog this small is indexed on the next turn even in a burst: it costs about one slice. */
+const SMALL_BACKLOG = 64;
+/** Deliveries submitted within this long make the receiver count as busy. */
+const BUSY_WINDOW_MS = 20;
+const INDEX_RETRY_MS = 1000;
 
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -25,9 +58,16 @@ export class GroupCommitter {
   private responseTimes: { id: number; ms: number }[] = [];
   private responseTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
+  private indexWaiters: (() => void)[] = [];
   private closed = false;
   private readonly maxBatch: number;
   private readonly responseTimeFlushMs: number;
+  /** deliveries committed by phase 1 and not yet indexed (an estimate; the store is the truth) */
+  private backlog: number;
+  private indexTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private lastSubmitAt = -Infinity;
+  /** smoothed phase-2 cost per row, so each slice is sized to its time target */
+  private msPerRow = 0.5;
 
   constructor(
     private readonly store: Store,
@@ -35,11 +75,15 @@ export class GroupCommitter {
   ) {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.responseTimeFlushMs = opts.responseTimeFlushMs ?? 1000;
+    // rows a crash left pending are indexed in the background, like any backlog
+    this.backlog = store.pendingCount();
+    if (this.backlog > 0) this.scheduleIndex();
   }
 
   /** Resolves with the stored delivery once committed; rejects with StoreWriteError if the store cannot write. */
   submit(input: IngestInput): Promise<DeliverySummary> {
     if (this.closed) return Promise.reject(new StoreWriteError('the app is shutting down'));
+    this.lastSubmitAt = performance.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
       this.schedule();
@@ -60,15 +104,36 @@ export class GroupCommitter {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Finishes in-flight commits, writes pending response times, then refuses new work. */
+  /** Waits until every committed delivery has also been indexed (lists, counts and messages show it). */
+  async indexed(): Promise<void> {
+    await this.drain();
+    if (this.backlog === 0 && !this.indexTimer) return;
+    await new Promise<void>((resolve) => this.indexWaiters.push(resolve));
+  }
+
+  /**
+   * Finishes in-flight commits, indexes what is pending (within closeIndexBudgetMs; the next open does the
+   * rest), writes pending response times, then refuses new work.
+   */
   async close(): Promise<void> {
     await this.drain();
     this.closed = true;
+    this.cancelIndexTimer();
+    const deadline = performance.now() + (this.opts.closeIndexBudgetMs ?? 3000);
+    while (this.backlog > 0 && performance.now() < deadline) {
+      if (!this.indexSlice(500)) break;
+    }
     this.flushResponseTimes();
+    for (const w of this.indexWaiters.splice(0)) w();
   }
 
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** committed deliveries not yet indexed */
+  get unindexed(): number {
+    return this.backlog;
   }
 
   private schedule(): void {
@@ -85,13 +150,15 @@ export class GroupCommitter {
     if (batch.length > 0) {
       let summaries: DeliverySummary[] | null = null;
       try {
-        summaries = this.store.ingest(batch.map((p) => p.input));
+        summaries = this.store.ingestRaw(batch.map((p) => p.input));
       } catch (err) {
         const e = err instanceof StoreWriteError ? err : new StoreWriteError(describe(err), err);
         for (const p of batch) p.reject(e);
       }
       if (summaries) {
         batch.forEach((p, i) => p.resolve(summaries![i]!));
+        this.backlog += summaries.length;
+        this.scheduleIndex();
         try {
           this.opts.onCommitted?.(summaries);
         } catch {
@@ -104,6 +171,70 @@ export class GroupCommitter {
       const waiters = this.idleWaiters.splice(0);
       for (const w of waiters) w();
     }
+  }
+
+  private busy(): boolean {
+    return this.queue.length > 0 || performance.now() - this.lastSubmitAt < BUSY_WINDOW_MS;
+  }
+
+  private scheduleIndex(delayMs = 0): void {
+    if (this.indexTimer || this.closed) return;
+    if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
+      // a burst: leave the loop to the ack path most of the time
+      const share = this.opts.busyShare ?? 0.3;
+      delayMs = Math.max(1, ((this.opts.busySliceMs ?? 6) * (1 - share)) / share);
+    }
+    if (delayMs > 0) {
+      const t = setTimeout(() => this.runIndex(), delayMs);
+      t.unref();
+      this.indexTimer = t;
+    } else {
+      this.indexTimer = setImmediate(() => this.runIndex());
+    }
+  }
+
+  private cancelIndexTimer(): void {
+    if (!this.indexTimer) return;
+    clearTimeout(this.indexTimer as NodeJS.Timeout);
+    clearImmediate(this.indexTimer as NodeJS.Immediate);
+    this.indexTimer = null;
+  }
+
+  private runIndex(): void {
+    this.indexTimer = null;
+    if (this.closed) return;
+    const targetMs = this.busy() ? (this.opts.busySliceMs ?? 6) : (this.opts.idleSliceMs ?? 20);
+    const rows = Math.max(1, Math.min(500, Math.floor(targetMs / Math.max(0.01, this.msPerRow))));
+    const ok = this.indexSlice(rows);
+    if (!ok) return this.scheduleIndex(INDEX_RETRY_MS);
+    if (this.backlog > 0) this.scheduleIndex();
+    else for (const w of this.indexWaiters.splice(0)) w();
+  }
+
+  /** One phase-2 transaction; false when the store refused (rows stay pending). */
+  private indexSlice(rows: number): boolean {
+    const started = performance.now();
+    let summaries: DeliverySummary[];
+    try {
+      summaries = this.store.indexPending(rows);
+    } catch (err) {
+      this.opts.onIndexError?.(err);
+      return false;
+    }
+    const elapsed = performance.now() - started;
+    if (summaries.length > 0) {
+      this.msPerRow = this.msPerRow * 0.7 + (elapsed / summaries.length) * 0.3;
+    }
+    this.backlog = summaries.length < rows ? 0 : Math.max(0, this.backlog - summaries.length);
+    if (summaries.length === rows && this.backlog === 0) this.backlog = 1; // more may be pending: look again
+    if (summaries.length > 0) {
+      try {
+        this.opts.onIndexed?.(summaries);
+      } catch {
+        // a listener's failure must never stop indexing
+      }
+    }
+    return true;
   }
 
   private flushResponseTimes(): void {

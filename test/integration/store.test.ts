@@ -462,3 +462,94 @@ describe('write failures', () => {
     expect(store.getCounts('', NOW)).toMatchObject({ deliveries: 5, messages: 1 });
   });
 });
+
+describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
+  const retries = () => sampleLifecycleInputs().gateway_retries;
+
+  it('classifies raw-stored deliveries exactly as a one-step ingest does', () => {
+    const raw = store.ingestRaw(retries());
+    // phase 1 knows what the body alone says, not yet which deliveries are repeats
+    expect(raw.map((d) => [d.type, d.attempt, d.flags])).toEqual([
+      ['Text', null, []],
+      ['DELIVERED', null, []],
+      ['DELIVERED', null, []],
+      ['DELIVERED', null, []],
+      ['READ', null, []],
+    ]);
+    expect(store.pendingCount()).toBe(5);
+    // small slices: classification must carry across them
+    const indexed = [...store.indexPending(2, NOW), ...store.indexPending(2, NOW), ...store.indexPending(2, NOW)];
+    expect(store.indexPending(2, NOW)).toEqual([]);
+    expect(store.pendingCount()).toBe(0);
+    expect(indexed.map((d) => d.id)).toEqual(raw.map((d) => d.id));
+    expect(indexed.map((d) => [d.type, d.attempt, d.flags])).toEqual([
+      ['Text', 1, []],
+      ['DELIVERED', 1, []],
+      ['DELIVERED', 2, ['duplicate']],
+      ['DELIVERED', 3, ['duplicate']],
+      ['READ', 1, []],
+    ]);
+
+    const other = openStore({ file: path.join(dir, 'one-step.sqlite') });
+    try {
+      const oneStep = other.ingest(retries(), NOW);
+      expect(indexed.map(({ id: _, ...d }) => d)).toEqual(oneStep.map(({ id: _, ...d }) => d));
+      expect(store.getMessage(retriesRef(), NOW)).toEqual(other.getMessage(retriesRef(), NOW));
+      expect(store.getCounts('', NOW)).toEqual(other.getCounts('', NOW));
+      expect(allDeliveries(store, 'flag:duplicate')).toHaveLength(2);
+      // and the full text knows the indexed rows
+      expect(allDeliveries(store, retriesRef())).toHaveLength(5);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('flags an invalid body in phase 1, so the receiver can answer for it before indexing', () => {
+    const [d] = store.ingestRaw([deliveryInput('{"reference": 5', NOW, { raw: true })]);
+    expect(d!.flags).toEqual(['invalid']);
+  });
+
+  it('shows a pending delivery in full and exports it before it is indexed', () => {
+    const [d] = store.ingestRaw(retries().slice(0, 1));
+    const detail = store.getDelivery(d!.id)!;
+    expect(detail.callback?.reference).toBe(retriesRef());
+    expect(detail.bodyText).toBe(Buffer.from(retries()[0]!.request.body).toString('utf8'));
+    expect(store.getRawRequest(d!.id)?.body).toEqual(new Uint8Array(retries()[0]!.request.body));
+    expect([...store.iterateDeliveries()].map((e) => e.id)).toEqual([d!.id]);
+    expect(store.stats(NOW).deliveriesTotal).toBe(1);
+  });
+
+  it('indexes after a reopen what a crash left pending, with the same result', () => {
+    const inputs = retries();
+    store.ingest(inputs.slice(0, 2), NOW);
+    const raw = store.ingestRaw(inputs.slice(2));
+    // no phase 2 in this process: as if it died right after acknowledging
+    store.close();
+    store = openStore({ file });
+    expect(store.pendingCount()).toBe(3);
+    expect(allMessages(store)[0]!.deliveryCount).toBe(2);
+    const indexed = store.indexPending(500, NOW);
+    expect(indexed.map((d) => d.id)).toEqual(raw.map((d) => d.id));
+    expect(indexed.map((d) => [d.attempt, d.flags])).toEqual([
+      [2, ['duplicate']],
+      [3, ['duplicate']],
+      [1, []],
+    ]);
+    expect(store.getMessage(retriesRef(), NOW)!.summary.duplicateCount).toBe(2);
+    expect(store.pendingCount()).toBe(0);
+  });
+
+  it('leaves nothing behind when phase 1 cannot write', () => {
+    const other = new Database(file);
+    other.exec('BEGIN EXCLUSIVE');
+    try {
+      expect(() => store.ingestRaw(retries())).toThrow(StoreWriteError);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(store.pendingCount()).toBe(0);
+    expect(store.indexPending(10, NOW)).toEqual([]);
+    expect(store.stats(NOW).deliveriesTotal).toBe(0);
+  });
+});

@@ -3,22 +3,34 @@ import type { DeliverySummary } from '../../shared/domain';
 import { GroupCommitter } from '../../electron/core/group-commit';
 import { StoreWriteError, type IngestInput, type Store } from '../../electron/core/store/types';
 
-function fakeStore(opts: { fail?: () => string | null } = {}) {
+function fakeStore(opts: { fail?: () => string | null; failIndex?: () => string | null; pending?: number } = {}) {
   const batches: IngestInput[][] = [];
   let next = 1;
   const responseTimes: { id: number; ms: number }[] = [];
+  const pending: DeliverySummary[] = [];
+  const indexCalls: number[] = [];
   const store = {
-    ingest(batch: IngestInput[]) {
+    ingestRaw(batch: IngestInput[]) {
       const reason = opts.fail?.();
       if (reason) throw new StoreWriteError(reason);
       batches.push(batch);
-      return batch.map((b) => ({ id: next++, path: b.request.path, flags: [] }) as unknown as DeliverySummary);
+      const rows = batch.map((b) => ({ id: next++, path: b.request.path, flags: [] }) as unknown as DeliverySummary);
+      pending.push(...rows);
+      return rows;
     },
+    indexPending(maxRows: number) {
+      const reason = opts.failIndex?.();
+      if (reason) throw new StoreWriteError(reason);
+      indexCalls.push(maxRows);
+      return pending.splice(0, maxRows).map((r) => ({ ...r, flags: ['duplicate'] }));
+    },
+    pendingCount: () => pending.length,
     setResponseTimes(rows: { id: number; ms: number }[]) {
       responseTimes.push(...rows);
     },
   } as unknown as Store;
-  return { store, batches, responseTimes };
+  for (let i = 0; i < (opts.pending ?? 0); i++) pending.push({ id: next++, path: '/left', flags: [] } as unknown as DeliverySummary);
+  return { store, batches, responseTimes, pending, indexCalls };
 }
 
 const input = (path: string): IngestInput => ({
@@ -61,8 +73,8 @@ describe('group commit', () => {
   it('does not resolve before the store returned (no acknowledgement without a commit)', async () => {
     const order: string[] = [];
     const { store } = fakeStore();
-    const ingest = store.ingest.bind(store);
-    store.ingest = (b) => {
+    const ingest = store.ingestRaw.bind(store);
+    store.ingestRaw = (b) => {
       order.push('commit');
       return ingest(b);
     };
@@ -83,5 +95,56 @@ describe('group commit', () => {
     expect(batches).toHaveLength(1);
     expect(responseTimes).toEqual([{ id: 1, ms: 2.5 }]);
     await expect(c.submit(input('/b'))).rejects.toBeInstanceOf(StoreWriteError);
+  });
+
+  it('acknowledges after phase 1 and reports the classified rows only once phase 2 indexed them', async () => {
+    const order: string[] = [];
+    const { store, pending } = fakeStore();
+    const c = new GroupCommitter(store, { onIndexed: (rows) => order.push(`indexed ${rows.map((r) => `${r.path}:${r.flags}`).join(',')}`) });
+    const acked = await Promise.all([c.submit(input('/a')), c.submit(input('/b'))]);
+    order.push('acked');
+    expect(acked.map((r) => r.flags)).toEqual([[], []]);
+    expect(pending).toHaveLength(2);
+    await c.indexed();
+    expect(order).toEqual(['acked', 'indexed /a:duplicate,/b:duplicate']);
+    expect(pending).toHaveLength(0);
+    expect(c.unindexed).toBe(0);
+  });
+
+  it('indexes rows an earlier run left pending without any new delivery', async () => {
+    const seen: string[] = [];
+    const { store, pending } = fakeStore({ pending: 3 });
+    const c = new GroupCommitter(store, { onIndexed: (rows) => seen.push(...rows.map((r) => r.path)) });
+    expect(c.unindexed).toBe(3);
+    await c.indexed();
+    expect(seen).toEqual(['/left', '/left', '/left']);
+    expect(pending).toHaveLength(0);
+  });
+
+  it('keeps acknowledging when indexing fails, and indexes the rows once the store recovers', async () => {
+    let broken = true;
+    const errors: unknown[] = [];
+    const seen: string[] = [];
+    const { store, pending } = fakeStore({ failIndex: () => (broken ? 'database is locked' : null) });
+    const c = new GroupCommitter(store, { onIndexed: (rows) => seen.push(...rows.map((r) => r.path)), onIndexError: (e) => errors.push(e) });
+    await expect(c.submit(input('/a'))).resolves.toMatchObject({ path: '/a' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(errors.length).toBeGreaterThan(0);
+    expect(pending).toHaveLength(1);
+    await expect(c.submit(input('/b'))).resolves.toMatchObject({ path: '/b' });
+    broken = false;
+    await c.indexed();
+    expect(seen).toEqual(['/a', '/b']);
+  });
+
+  it('close() indexes what is still pending', async () => {
+    const seen: string[] = [];
+    const { store, pending } = fakeStore();
+    const c = new GroupCommitter(store, { onIndexed: (rows) => seen.push(...rows.map((r) => r.path)) });
+    const p = c.submit(input('/a'));
+    await c.close();
+    await p;
+    expect(pending).toHaveLength(0);
+    expect(seen).toEqual(['/a']);
   });
 });

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import * as admin from './admin';
 import { createContext } from './context';
 import { toStoreWriteError } from './errors';
-import { ingestBatch } from './ingest';
+import { IngestCache, indexPending, ingestBatch, ingestRaw, pendingCount } from './ingest';
 import { messageDetail, refreshDueMessages } from './messages';
 import * as q from './queries';
 import { migrate } from './schema';
@@ -47,12 +47,16 @@ export function openStore(opts: OpenStoreOptions): Store {
     throw toStoreWriteError(err);
   }
   const ctx = createContext(db);
+  const ingestCache = new IngestCache();
   const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000 };
   let closed = false;
 
   const store: Store = {
     file: opts.file,
-    ingest: (batch, now = Date.now()) => (batch.length === 0 ? [] : ingestBatch(ctx, batch, now)),
+    ingest: (batch, now = Date.now()) => (batch.length === 0 ? [] : ingestBatch(ctx, ingestCache, batch, now)),
+    ingestRaw: (batch) => (batch.length === 0 ? [] : ingestRaw(ctx, ingestCache, batch)),
+    indexPending: (maxRows, now = Date.now()) => indexPending(ctx, ingestCache, maxRows, now),
+    pendingCount: () => pendingCount(ctx),
     setResponseTimes(rows) {
       if (rows.length === 0) return;
       try {

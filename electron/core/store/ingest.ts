@@ -1,39 +1,101 @@
-// Storing a batch of deliveries: one transaction (group commit), each delivery classified against the
-// deliveries of the same event stored before it (earlier rows of the same batch included), then the touched
-// messages rebuilt. All or nothing.
+// Storing deliveries, in two phases, so the acknowledgement path pays only for what durability needs.
+//
+// Phase 1 (ingestRaw, on the ack path, synchronous=FULL): one transaction appends each delivery's immutable
+// request fields, its body and what a pure parse of that body says (reference, event id, type, channel,
+// callback-only flags, `invalid` problems) and marks it pending in `pending_index`. Only the deliveries table's
+// own indexes and two rowid appends are touched. The receiver answers 200 after this commit: the delivery is on
+// disk, byte for byte, and getDelivery/getRawRequest/export already see it.
+//
+// Phase 2 (indexPending, off the ack path): pending rows are classified in id order against the earlier indexed
+// deliveries of the same event (duplicate/attempt), and the derived data is written: flags table, full text,
+// counters, the touched messages. Everything it writes is derived from phase-1 data, so its commits may use
+// synchronous=NORMAL: losing one to a power cut just leaves its rows pending, and the next open indexes them
+// again. Classification only looks at *indexed* rows (msg_id is set in phase 2), which is exactly "the earlier
+// deliveries" because pending rows are indexed strictly in id order.
+//
+// ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
 import { eventKeyOf, parseDeliveryBody, previewOf, typeKey, type ParseResult } from '../../../shared/callback';
-import { classifyDelivery } from '../../../shared/classify';
+import { callbackFlags, classifyDelivery } from '../../../shared/classify';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
 import { CounterDeltas, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { rebuildMessage } from './messages';
-import { flagMask, flagNames, headerValue } from './rows';
+import { SUMMARY_COLUMNS, flagMask, flagNames, headerValue, toSummary, type SummaryRow } from './rows';
 import type { IngestInput } from './types';
 
 /** A refused delivery keeps only its first bytes: enough to see what was sent. */
 export const REJECTED_BODY_KEEP = 64 * 1024;
 /** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
 const FTS_BODY_CHARS = 64 * 1024;
+/** Parses kept between the phases so phase 2 does not parse every body twice; beyond this it re-parses. */
+const MAX_CACHED_PARSES = 20_000;
 
 const utf8 = new TextDecoder('utf-8');
 
-interface Prepared {
-  summary: DeliverySummary;
-  msgRef: string | null;
+/** What phase 1 learned about a delivery and phase 2 reuses when both run in the same process. */
+export interface RawParse {
+  parse: ParseResult;
+  body: Uint8Array;
 }
 
-export function ingestBatch(ctx: StoreContext, batch: IngestInput[], now: number): DeliverySummary[] {
+/** Phase-1 state shared with phase 2: parses of rows not yet indexed. */
+export class IngestCache {
+  readonly parses = new Map<number, RawParse>();
+  remember(id: number, p: RawParse): void {
+    if (this.parses.size < MAX_CACHED_PARSES) this.parses.set(id, p);
+  }
+}
+
+/** Phase 1: ONE durable transaction; returns summaries with the flags a parse alone can tell (no duplicates). */
+export function ingestRaw(ctx: StoreContext, cache: IngestCache, batch: IngestInput[]): DeliverySummary[] {
+  try {
+    return ctx.db.transaction(() => insertRawBatch(ctx, cache, batch)).immediate();
+  } catch (err) {
+    throw toStoreWriteError(err);
+  }
+}
+
+/**
+ * Phase 2: indexes up to `maxRows` pending deliveries, oldest first, in one transaction; returns their final
+ * summaries (empty when nothing is pending). `durable` false commits with synchronous=NORMAL (see above).
+ */
+export function indexPending(
+  ctx: StoreContext,
+  cache: IngestCache,
+  maxRows: number,
+  now: number,
+  durable = false,
+): DeliverySummary[] {
+  const limit = Math.max(1, Math.floor(maxRows));
+  if (ctx.stmt('SELECT id FROM pending_index LIMIT 1', 'pluck').get() === undefined) return [];
+  if (!durable) ctx.db.pragma('synchronous = NORMAL');
+  try {
+    return ctx.db.transaction(() => indexSlice(ctx, cache, limit, now)).immediate();
+  } catch (err) {
+    throw toStoreWriteError(err);
+  } finally {
+    if (!durable) ctx.db.pragma('synchronous = FULL');
+  }
+}
+
+export function pendingCount(ctx: StoreContext): number {
+  return ctx.stmt('SELECT count(*) FROM pending_index', 'pluck').get() as number;
+}
+
+/** Both phases in one transaction (tests, fixtures, tools). Earlier pending rows are indexed first. */
+export function ingestBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInput[], now: number): DeliverySummary[] {
   try {
     return ctx.db
       .transaction(() => {
-        const counters = new CounterDeltas();
-        const touched = new Map<number, string>();
-        const parsed = new Map<number, ParseResult>();
-        const out = batch.map((input) => ingestOne(ctx, input, counters, touched, parsed).summary);
-        for (const [msgId, reference] of touched) rebuildMessage(ctx, msgId, reference, now, counters, parsed);
-        counters.flush(ctx);
-        return out;
+        const raw = insertRawBatch(ctx, cache, batch);
+        const byId = new Map<number, DeliverySummary>();
+        for (;;) {
+          const done = indexSlice(ctx, cache, 5000, now);
+          if (done.length === 0) break;
+          for (const s of done) byId.set(s.id, s);
+        }
+        return raw.map((r) => byId.get(r.id) ?? r);
       })
       .immediate();
   } catch (err) {
@@ -41,62 +103,35 @@ export function ingestBatch(ctx: StoreContext, batch: IngestInput[], now: number
   }
 }
 
-function ingestOne(
-  ctx: StoreContext,
-  input: IngestInput,
-  counters: CounterDeltas,
-  touched: Map<number, string>,
-  parsed: Map<number, ParseResult>,
-): Prepared {
-  const req = input.request;
-  const rejected = input.outcome === 'rejected';
-  let body = req.body;
-  let truncated = input.bodyTruncated;
-  if (rejected && body.length > REJECTED_BODY_KEEP) {
-    body = body.subarray(0, REJECTED_BODY_KEEP);
-    truncated = true;
-  }
+const INSERT_DELIVERY = `INSERT INTO deliveries (received_at, method, path, query, headers, remote_address, body_size,
+  body_truncated, outcome, response_status, response_ms, reject_reason, msg_id, reference, event_id, type, type_lc,
+  kind, channel, direction, user_id, campaign, event_ts, event_key, attempt, canon_hash, flags_mask, flags, preview)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`;
 
-  let parse: ParseResult | null = null;
-  let msgId: number | null = null;
-  let eventKey: string | null = null;
-  let attempt: number | null = null;
-  let canonHash: string | null = null;
-  let flags: FlagDetail[] = [];
-  if (!rejected) {
-    parse = parseDeliveryBody(body, headerValue(req.headers, 'content-type'));
-    canonHash = parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
-    const reference = parse.callback?.reference ?? null;
-    if (reference !== null && reference !== '') msgId = messageIdFor(ctx, reference, req.receivedAt, counters);
-    const key = parse.callback ? eventKeyOf(parse.callback) : null;
-    const prior =
-      key !== null && msgId !== null
-        ? (ctx
-            .stmt('SELECT id, received_at, canon_hash FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id')
-            .all(msgId, key) as { id: number; received_at: number; canon_hash: string | null }[])
-        : [];
-    // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads
-    const c = classifyDelivery({
-      receivedAt: req.receivedAt,
-      parse: { ...parse, canonicalJson: canonHash },
-      prior: prior.map((p) => ({ id: p.id, receivedAt: p.received_at, canonicalJson: p.canon_hash })),
-    });
-    eventKey = c.eventKey;
-    attempt = c.attempt;
-    flags = c.flags;
-  }
-
-  const cb = parse?.callback ?? null;
-  const preview = rejected ? (input.rejectReason ?? '') : previewOf(parse!);
-  const type = cb ? (cb.type ?? cb.typeRaw) : null;
-  const info = ctx
-    .stmt(
-      `INSERT INTO deliveries (received_at, method, path, query, headers, remote_address, body_size, body_truncated,
-         outcome, response_status, response_ms, reject_reason, msg_id, reference, event_id, type, type_lc, kind,
-         channel, direction, user_id, campaign, event_ts, event_key, attempt, canon_hash, flags_mask, flags, preview)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
+function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInput[]): DeliverySummary[] {
+  const insert = ctx.stmt(INSERT_DELIVERY);
+  const insertBody = ctx.stmt('INSERT INTO bodies (id, body) VALUES (?, ?)');
+  const markPending = ctx.stmt('INSERT INTO pending_index (id) VALUES (?)');
+  const out: DeliverySummary[] = [];
+  const parses: [number, RawParse][] = [];
+  for (const input of batch) {
+    const req = input.request;
+    const rejected = input.outcome === 'rejected';
+    let body = req.body;
+    let truncated = input.bodyTruncated;
+    if (rejected && body.length > REJECTED_BODY_KEEP) {
+      body = body.subarray(0, REJECTED_BODY_KEEP);
+      truncated = true;
+    }
+    const parse = rejected ? null : parseDeliveryBody(body, headerValue(req.headers, 'content-type'));
+    const cb = parse?.callback ?? null;
+    const canonHash = parse?.canonicalJson == null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
+    // flags that need no earlier delivery; `duplicate` (and the attempt number) come in phase 2
+    const flags: FlagDetail[] = parse ? [...(cb ? callbackFlags(cb) : [])] : [];
+    if (parse && parse.problems.length > 0) flags.push({ flag: 'invalid', problems: [...parse.problems] });
+    const preview = rejected ? (input.rejectReason ?? '') : previewOf(parse!);
+    const type = cb ? (cb.type ?? cb.typeRaw) : null;
+    const info = insert.run(
       req.receivedAt,
       req.method,
       req.path,
@@ -108,7 +143,6 @@ function ingestOne(
       input.outcome,
       input.responseStatus,
       input.rejectReason,
-      msgId,
       cb?.reference ?? null,
       cb?.eventId ?? null,
       type,
@@ -119,48 +153,17 @@ function ingestOne(
       cb?.userId ?? null,
       cb?.campaignName ?? null,
       cb?.timestamp ?? null,
-      eventKey,
-      attempt,
+      cb ? eventKeyOf(cb) : null,
       canonHash,
       flagMask(flags),
       JSON.stringify(flags),
       preview,
     );
-  const id = Number(info.lastInsertRowid);
-  ctx.stmt('INSERT INTO bodies (id, body) VALUES (?, ?)').run(id, body);
-  const names = flagNames(flags);
-  const flagInsert = ctx.stmt('INSERT INTO delivery_flags (flag, delivery_id) VALUES (?, ?)');
-  for (const f of names) {
-    flagInsert.run(f, id);
-    counters.add(`df:${f}`, 1);
-  }
-  counters.add('deliveries', 1);
-
-  const searchable = [
-    cb?.text,
-    preview,
-    cb?.reference,
-    cb?.userId,
-    cb?.campaignName,
-    cb?.eventId,
-    cb?.typeRaw,
-    input.rejectReason,
-    req.path,
-    ...(parse?.problems ?? []),
-  ]
-    .filter((s): s is string => typeof s === 'string' && s !== '')
-    .join('\n');
-  ctx
-    .stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)')
-    .run(id, searchable, utf8.decode(body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS));
-
-  if (msgId !== null && parse) {
-    touched.set(msgId, cb!.reference!);
-    parsed.set(id, parse);
-  }
-  return {
-    msgRef: cb?.reference ?? null,
-    summary: {
+    const id = Number(info.lastInsertRowid);
+    insertBody.run(id, body);
+    markPending.run(id);
+    if (parse) parses.push([id, { parse, body }]);
+    out.push({
       id,
       receivedAt: req.receivedAt,
       method: req.method,
@@ -179,17 +182,133 @@ function ingestOne(
       userId: cb?.userId ?? null,
       campaign: cb?.campaignName ?? null,
       timestamp: cb?.timestamp ?? null,
-      attempt,
-      flags: names,
+      attempt: null,
+      flags: flagNames(flags),
       preview,
-    },
-  };
+    });
+  }
+  ctx.stmt('INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n').run('deliveries', batch.length);
+  // only once the transaction body succeeded: a failed batch leaves nothing behind in the cache
+  for (const [id, p] of parses) cache.remember(id, p);
+  return out;
+}
+
+interface PendingRow extends SummaryRow {
+  headers: string;
+  event_key: string | null;
+  canon_hash: string | null;
+}
+
+function indexSlice(ctx: StoreContext, cache: IngestCache, limit: number, now: number): DeliverySummary[] {
+  const rows = ctx
+    .stmt(
+      `SELECT ${SUMMARY_COLUMNS}, d.headers, d.event_key, d.canon_hash
+       FROM pending_index p JOIN deliveries d ON d.id = p.id ORDER BY p.id LIMIT ?`,
+    )
+    .all(limit) as PendingRow[];
+  if (rows.length === 0) {
+    // pending ids whose delivery is gone cannot be indexed; drop them so the backlog ends
+    ctx.stmt('DELETE FROM pending_index').run();
+    return [];
+  }
+  const counters = new CounterDeltas();
+  const touched = new Map<number, string>();
+  const parsed = new Map<number, ParseResult>();
+  const out = rows.map((r) => indexOne(ctx, cache, r, counters, touched, parsed));
+  for (const [msgId, reference] of touched) rebuildMessage(ctx, msgId, reference, now, counters, parsed);
+  counters.flush(ctx);
+  ctx.stmt('DELETE FROM pending_index WHERE id <= ?').run(rows[rows.length - 1]!.id);
+  for (const r of rows) cache.parses.delete(r.id);
+  return out;
+}
+
+function indexOne(
+  ctx: StoreContext,
+  cache: IngestCache,
+  r: PendingRow,
+  counters: CounterDeltas,
+  touched: Map<number, string>,
+  parsed: Map<number, ParseResult>,
+): DeliverySummary {
+  const rejected = r.outcome === 'rejected';
+  let raw = cache.parses.get(r.id);
+  if (!raw) {
+    // a row left pending by an earlier run (or evicted from the cache): parse again from the stored bytes
+    const body = ctx.stmt('SELECT body FROM bodies WHERE id = ?', 'pluck').get(r.id) as Buffer | undefined;
+    const bytes = body ?? new Uint8Array();
+    const headers = JSON.parse(r.headers) as [string, string][];
+    raw = { body: bytes, parse: rejected ? { callback: null, problems: [], canonicalJson: null } : parseDeliveryBody(bytes, headerValue(headers, 'content-type')) };
+  }
+  const { parse, body } = raw;
+  const cb = rejected ? null : parse.callback;
+
+  let msgId: number | null = null;
+  let attempt: number | null = null;
+  let flags: FlagDetail[] = JSON.parse(r.flags) as FlagDetail[];
+  if (!rejected) {
+    const reference = cb?.reference ?? null;
+    if (reference !== null && reference !== '') msgId = messageIdFor(ctx, reference, r.received_at, counters);
+    const key = r.event_key;
+    const prior =
+      key !== null && msgId !== null
+        ? (ctx
+            .stmt('SELECT id, received_at, canon_hash FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id')
+            .all(msgId, key) as { id: number; received_at: number; canon_hash: string | null }[])
+        : [];
+    // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads
+    const c = classifyDelivery({
+      receivedAt: r.received_at,
+      parse: { ...parse, canonicalJson: r.canon_hash },
+      prior: prior.map((p) => ({ id: p.id, receivedAt: p.received_at, canonicalJson: p.canon_hash })),
+    });
+    attempt = c.attempt;
+    flags = c.flags;
+    // the row already holds the parse-only flags; write only what phase 2 learned
+    if (msgId !== null || prior.length > 0 || attempt !== null) {
+      ctx
+        .stmt('UPDATE deliveries SET msg_id = ?, attempt = ?, flags_mask = ?, flags = ? WHERE id = ?')
+        .run(msgId, attempt, flagMask(flags), JSON.stringify(flags), r.id);
+    }
+  }
+
+  const names = flagNames(flags);
+  if (names.length > 0) {
+    const flagInsert = ctx.stmt('INSERT INTO delivery_flags (flag, delivery_id) VALUES (?, ?)');
+    for (const f of names) {
+      flagInsert.run(f, r.id);
+      counters.add(`df:${f}`, 1);
+    }
+  }
+
+  const searchable = [
+    cb?.text,
+    r.preview,
+    cb?.reference,
+    cb?.userId,
+    cb?.campaignName,
+    cb?.eventId,
+    cb?.typeRaw,
+    r.reject_reason,
+    r.path,
+    ...(rejected ? [] : parse.problems),
+  ]
+    .filter((s): s is string => typeof s === 'string' && s !== '')
+    .join('\n');
+  ctx
+    .stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)')
+    .run(r.id, searchable, utf8.decode(body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS));
+
+  if (msgId !== null && cb) {
+    touched.set(msgId, cb.reference!);
+    parsed.set(r.id, parse);
+  }
+  return { ...toSummary(r, flags), attempt };
 }
 
 function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas): number {
   const found = ctx.stmt('SELECT id FROM messages WHERE reference = ?', 'pluck').get(reference) as number | undefined;
   if (found !== undefined) return found;
-  // a placeholder until the batch's rebuild fills it in (same transaction, never visible half-made)
+  // a placeholder until the slice's rebuild fills it in (same transaction, never visible half-made)
   const info = ctx
     .stmt(`INSERT INTO messages (reference, first_at, last_at, state, summary) VALUES (?, ?, ?, 'sent', '{}')`)
     .run(reference, receivedAt, receivedAt);

@@ -107,6 +107,11 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX forward_attempts_delivery ON forward_attempts(delivery_id);
   `,
+  // 2: deliveries committed on the acknowledgement path but not yet classified/indexed (ingest.ts, phase 2).
+  // A side table rather than a column: phase 1 appends one tiny row, and finding the backlog is a rowid scan.
+  `
+  CREATE TABLE pending_index (id INTEGER PRIMARY KEY);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

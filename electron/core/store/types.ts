@@ -77,8 +77,20 @@ export type ExportedMessage = MessageSummary & {
 
 export interface Store {
   readonly file: string;
-  /** ONE transaction, all or nothing; throws StoreWriteError. Classifies each delivery against what is stored. */
+  /** Both phases in ONE transaction, all or nothing; throws StoreWriteError. Classifies each delivery against what is stored. */
   ingest(batch: IngestInput[], now?: number): DeliverySummary[];
+  /**
+   * Phase 1 of ingest, the acknowledgement path: ONE durable transaction storing the requests with what a parse
+   * of each body alone tells (flags without `duplicate`, attempt null), marked pending; throws StoreWriteError.
+   */
+  ingestRaw(batch: IngestInput[]): DeliverySummary[];
+  /**
+   * Phase 2: classifies and indexes up to maxRows pending deliveries, oldest first, in one transaction (flags,
+   * full text, counters, messages); returns their final summaries, [] when nothing is pending.
+   */
+  indexPending(maxRows: number, now?: number): DeliverySummary[];
+  /** deliveries stored by ingestRaw and not yet indexed (lists, counts and search do not show them fully yet) */
+  pendingCount(): number;
   /** response time is known only after the 200 went out; metadata, recorded best effort */
   setResponseTimes(rows: { id: number; ms: number }[]): void;
   listMessages(args: ListArgs, now?: number): Page<MessageSummary>;
