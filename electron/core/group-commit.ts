@@ -38,7 +38,7 @@ export interface GroupCommitOptions {
   busySliceMs?: number;
   /** ... and at this many when the receiver is quiet (default 20) */
   idleSliceMs?: number;
-  /** while deliveries keep arriving and the backlog is large, indexing gets at most this share of time (0.3) */
+  /** while deliveries keep arriving and the backlog is large, indexing gets at most this share of time (0.15) */
   busyShare?: number;
   /** on close, index what is still pending for at most this long; the rest is indexed on the next open */
   closeIndexBudgetMs?: number;
@@ -181,7 +181,7 @@ export class GroupCommitter {
     if (this.indexTimer || this.closed) return;
     if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
       // a burst: leave the loop to the ack path most of the time
-      const share = this.opts.busyShare ?? 0.3;
+      const share = this.opts.busyShare ?? 0.15;
       delayMs = Math.max(1, ((this.opts.busySliceMs ?? 6) * (1 - share)) / share);
     }
     if (delayMs > 0) {

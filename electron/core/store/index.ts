@@ -59,6 +59,8 @@ export function openStore(opts: OpenStoreOptions): Store {
     pendingCount: () => pendingCount(ctx),
     setResponseTimes(rows) {
       if (rows.length === 0) return;
+      // metadata recorded best effort: no fsync of its own (the next delivery commit makes it durable)
+      db.pragma('synchronous = NORMAL');
       try {
         db.transaction(() => {
           const set = ctx.stmt('UPDATE deliveries SET response_ms = ? WHERE id = ?');
@@ -66,6 +68,8 @@ export function openStore(opts: OpenStoreOptions): Store {
         }).immediate();
       } catch (err) {
         throw toStoreWriteError(err);
+      } finally {
+        db.pragma('synchronous = FULL');
       }
     },
     listMessages(args, now = Date.now()) {

@@ -106,7 +106,7 @@ export function ingestBatch(ctx: StoreContext, cache: IngestCache, batch: Ingest
 const INSERT_DELIVERY = `INSERT INTO deliveries (received_at, method, path, query, headers, remote_address, body_size,
   body_truncated, outcome, response_status, response_ms, reject_reason, msg_id, reference, event_id, type, type_lc,
   kind, channel, direction, user_id, campaign, event_ts, event_key, attempt, canon_hash, flags_mask, flags, preview)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`;
 
 function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInput[]): DeliverySummary[] {
   const insert = ctx.stmt(INSERT_DELIVERY);
@@ -125,7 +125,6 @@ function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInpu
     }
     const parse = rejected ? null : parseDeliveryBody(body, headerValue(req.headers, 'content-type'));
     const cb = parse?.callback ?? null;
-    const canonHash = parse?.canonicalJson == null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
     // flags that need no earlier delivery; `duplicate` (and the attempt number) come in phase 2
     const flags: FlagDetail[] = parse ? [...(cb ? callbackFlags(cb) : [])] : [];
     if (parse && parse.problems.length > 0) flags.push({ flag: 'invalid', problems: [...parse.problems] });
@@ -154,7 +153,6 @@ function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInpu
       cb?.campaignName ?? null,
       cb?.timestamp ?? null,
       cb ? eventKeyOf(cb) : null,
-      canonHash,
       flagMask(flags),
       JSON.stringify(flags),
       preview,
@@ -196,13 +194,12 @@ function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInpu
 interface PendingRow extends SummaryRow {
   headers: string;
   event_key: string | null;
-  canon_hash: string | null;
 }
 
 function indexSlice(ctx: StoreContext, cache: IngestCache, limit: number, now: number): DeliverySummary[] {
   const rows = ctx
     .stmt(
-      `SELECT ${SUMMARY_COLUMNS}, d.headers, d.event_key, d.canon_hash
+      `SELECT ${SUMMARY_COLUMNS}, d.headers, d.event_key
        FROM pending_index p JOIN deliveries d ON d.id = p.id ORDER BY p.id LIMIT ?`,
     )
     .all(limit) as PendingRow[];
@@ -255,19 +252,22 @@ function indexOne(
             .stmt('SELECT id, received_at, canon_hash FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id')
             .all(msgId, key) as { id: number; received_at: number; canon_hash: string | null }[])
         : [];
-    // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads
+    // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Computed here, not
+    // on the ack path: only deliveries of a message are ever compared.
+    const canonHash =
+      msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
     const c = classifyDelivery({
       receivedAt: r.received_at,
-      parse: { ...parse, canonicalJson: r.canon_hash },
+      parse: { ...parse, canonicalJson: canonHash },
       prior: prior.map((p) => ({ id: p.id, receivedAt: p.received_at, canonicalJson: p.canon_hash })),
     });
     attempt = c.attempt;
     flags = c.flags;
     // the row already holds the parse-only flags; write only what phase 2 learned
-    if (msgId !== null || prior.length > 0 || attempt !== null) {
+    if (msgId !== null || attempt !== null) {
       ctx
-        .stmt('UPDATE deliveries SET msg_id = ?, attempt = ?, flags_mask = ?, flags = ? WHERE id = ?')
-        .run(msgId, attempt, flagMask(flags), JSON.stringify(flags), r.id);
+        .stmt('UPDATE deliveries SET msg_id = ?, attempt = ?, canon_hash = ?, flags_mask = ?, flags = ? WHERE id = ?')
+        .run(msgId, attempt, canonHash, flagMask(flags), JSON.stringify(flags), r.id);
     }
   }
 
