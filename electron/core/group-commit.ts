@@ -34,7 +34,7 @@ export interface GroupCommitOptions {
   onIndexed?: (summaries: DeliverySummary[]) => void;
   /** how often response times (known only after the answer went out) are written */
   responseTimeFlushMs?: number;
-  /** one indexing slice aims at this many ms while deliveries keep arriving (default 6) */
+  /** one indexing slice aims at this many ms while deliveries keep arriving (default 3) */
   busySliceMs?: number;
   /** ... and at this many when the receiver is quiet (default 20) */
   idleSliceMs?: number;
@@ -51,6 +51,7 @@ const SMALL_BACKLOG = 64;
 /** Deliveries submitted within this long make the receiver count as busy. */
 const BUSY_WINDOW_MS = 20;
 const INDEX_RETRY_MS = 1000;
+const RESPONSE_TIMES_PER_WRITE = 500;
 
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -123,7 +124,7 @@ export class GroupCommitter {
     while (this.backlog > 0 && performance.now() < deadline) {
       if (!this.indexSlice(500)) break;
     }
-    this.flushResponseTimes();
+    this.flushResponseTimes(true);
     for (const w of this.indexWaiters.splice(0)) w();
   }
 
@@ -182,7 +183,7 @@ export class GroupCommitter {
     if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
       // a burst: leave the loop to the ack path most of the time
       const share = this.opts.busyShare ?? 0.15;
-      delayMs = Math.max(1, ((this.opts.busySliceMs ?? 6) * (1 - share)) / share);
+      delayMs = Math.max(1, ((this.opts.busySliceMs ?? 3) * (1 - share)) / share);
     }
     if (delayMs > 0) {
       const t = setTimeout(() => this.runIndex(), delayMs);
@@ -203,7 +204,7 @@ export class GroupCommitter {
   private runIndex(): void {
     this.indexTimer = null;
     if (this.closed) return;
-    const targetMs = this.busy() ? (this.opts.busySliceMs ?? 6) : (this.opts.idleSliceMs ?? 20);
+    const targetMs = this.busy() ? (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20);
     const rows = Math.max(1, Math.min(500, Math.floor(targetMs / Math.max(0.01, this.msPerRow))));
     const ok = this.indexSlice(rows);
     if (!ok) return this.scheduleIndex(INDEX_RETRY_MS);
@@ -237,15 +238,20 @@ export class GroupCommitter {
     return true;
   }
 
-  private flushResponseTimes(): void {
+  private flushResponseTimes(all = false): void {
     if (this.responseTimer) clearTimeout(this.responseTimer);
     this.responseTimer = null;
-    const rows = this.responseTimes.splice(0);
+    // a few hundred rows per transaction: thousands at once (a burst's second) would block the loop for ~20 ms
+    const rows = this.responseTimes.splice(0, all ? this.responseTimes.length : RESPONSE_TIMES_PER_WRITE);
     if (rows.length === 0) return;
     try {
       this.store.setResponseTimes(rows);
     } catch {
       // metadata only: the deliveries themselves are committed; losing a response time is acceptable
+    }
+    if (this.responseTimes.length > 0 && !this.closed) {
+      this.responseTimer = setTimeout(() => this.flushResponseTimes(), 5);
+      this.responseTimer.unref();
     }
   }
 }

@@ -513,6 +513,10 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
     const [d] = store.ingestRaw(retries().slice(0, 1));
     const detail = store.getDelivery(d!.id)!;
     expect(detail.callback?.reference).toBe(retriesRef());
+    // columns phase 2 fills in are shown from the body meanwhile
+    expect(detail.eventId).toBe(detail.callback?.eventId);
+    expect(detail.eventId).toBeTruthy();
+    expect(detail.userId).toBe(detail.callback?.userId);
     expect(detail.bodyText).toBe(Buffer.from(retries()[0]!.request.body).toString('utf8'));
     expect(store.getRawRequest(d!.id)?.body).toEqual(new Uint8Array(retries()[0]!.request.body));
     expect([...store.iterateDeliveries()].map((e) => e.id)).toEqual([d!.id]);

@@ -2,8 +2,8 @@
 //
 // Phase 1 (ingestRaw, on the ack path, synchronous=FULL): one transaction appends each delivery's immutable
 // request fields, its body and what a pure parse of that body says (reference, event id, type, channel,
-// callback-only flags, `invalid` problems) and marks it pending in `pending_index`. Only the deliveries table's
-// own indexes and two rowid appends are touched. The receiver answers 200 after this commit: the delivery is on
+// callback-only flags, `invalid` problems) and marks it pending in `pending_index`. Only rowid appends and the
+// deliveries indexes whose keys arrive in order or have few values are touched (event_id and user_id wait). The receiver answers 200 after this commit: the delivery is on
 // disk, byte for byte, and getDelivery/getRawRequest/export already see it.
 //
 // Phase 2 (indexPending, off the ack path): pending rows are classified in id order against the earlier indexed
@@ -29,7 +29,7 @@ export const REJECTED_BODY_KEEP = 64 * 1024;
 /** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
 const FTS_BODY_CHARS = 64 * 1024;
 /** Parses kept between the phases so phase 2 does not parse every body twice; beyond this it re-parses. */
-const MAX_CACHED_PARSES = 20_000;
+const MAX_CACHED_PARSES = 2_000;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -143,13 +143,15 @@ function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInpu
       input.responseStatus,
       input.rejectReason,
       cb?.reference ?? null,
-      cb?.eventId ?? null,
+      // event_id and user_id are left to phase 2: their indexes take random keys (UUIDs, phone numbers), each
+      // insert dirtying another page, which made them the costliest part of the acknowledged commit
+      null,
       type,
       cb ? typeKey(cb) || null : null,
       cb?.kind ?? 'unknown',
       cb?.channel ?? null,
       cb?.direction ?? null,
-      cb?.userId ?? null,
+      null,
       cb?.campaignName ?? null,
       cb?.timestamp ?? null,
       cb ? eventKeyOf(cb) : null,
@@ -264,10 +266,13 @@ function indexOne(
     attempt = c.attempt;
     flags = c.flags;
     // the row already holds the parse-only flags; write only what phase 2 learned
-    if (msgId !== null || attempt !== null) {
+    if (msgId !== null || attempt !== null || cb?.eventId != null || cb?.userId != null) {
       ctx
-        .stmt('UPDATE deliveries SET msg_id = ?, attempt = ?, canon_hash = ?, flags_mask = ?, flags = ? WHERE id = ?')
-        .run(msgId, attempt, canonHash, flagMask(flags), JSON.stringify(flags), r.id);
+        .stmt(
+          `UPDATE deliveries SET msg_id = ?, attempt = ?, canon_hash = ?, flags_mask = ?, flags = ?, event_id = ?, user_id = ?
+           WHERE id = ?`,
+        )
+        .run(msgId, attempt, canonHash, flagMask(flags), JSON.stringify(flags), cb?.eventId ?? null, cb?.userId ?? null, r.id);
     }
   }
 
@@ -302,7 +307,7 @@ function indexOne(
     touched.set(msgId, cb.reference!);
     parsed.set(r.id, parse);
   }
-  return { ...toSummary(r, flags), attempt };
+  return { ...toSummary(r, flags), attempt, eventId: cb?.eventId ?? null, userId: cb?.userId ?? null };
 }
 
 function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas): number {

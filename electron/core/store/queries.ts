@@ -106,15 +106,19 @@ export function getDelivery(ctx: StoreContext, id: number): DeliveryDetail | nul
   const r = fullRow(ctx, id);
   if (!r) return null;
   const flagDetails = JSON.parse(r.flags) as FlagDetail[];
+  const callback = r.outcome === 'rejected' ? null : parseRow(r).callback;
   return {
     ...toSummary(r, flagDetails),
+    // a delivery not yet indexed (ingest.ts phase 2) has these columns still empty; its body knows them
+    eventId: r.event_id ?? callback?.eventId ?? null,
+    userId: r.user_id ?? callback?.userId ?? null,
     query: r.query,
     headers: JSON.parse(r.headers) as [string, string][],
     remoteAddress: r.remote_address,
     bodyBase64: r.body.toString('base64'),
     bodyText: utf8.decode(r.body),
     bodyTruncated: r.body_truncated === 1,
-    callback: r.outcome === 'rejected' ? null : parseRow(r).callback,
+    callback,
     flagDetails,
     forwards: listForwards(ctx, id),
   };
