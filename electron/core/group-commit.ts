@@ -38,7 +38,7 @@ export interface GroupCommitOptions {
   busySliceMs?: number;
   /** ... and at this many when the receiver is quiet (default 20) */
   idleSliceMs?: number;
-  /** while deliveries keep arriving and the backlog is large, indexing gets at most this share of time (0.15) */
+  /** while deliveries keep arriving and the backlog is large, indexing gets at least this share of time (0.15, up to 0.5 as the backlog grows) */
   busyShare?: number;
   /** on close, index what is still pending for at most this long; the rest is indexed on the next open */
   closeIndexBudgetMs?: number;
@@ -182,7 +182,8 @@ export class GroupCommitter {
     if (this.indexTimer || this.closed) return;
     if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
       // a burst: leave the loop to the ack path most of the time
-      const share = this.opts.busyShare ?? 0.15;
+      // the share grows with the backlog, so a long burst cannot leave lists minutes behind
+      const share = Math.min(0.5, (this.opts.busyShare ?? 0.15) + this.backlog / 200_000);
       delayMs = Math.max(1, ((this.opts.busySliceMs ?? 3) * (1 - share)) / share);
     }
     if (delayMs > 0) {
