@@ -137,7 +137,14 @@ function openExistingStore(dataDirArg: string | undefined) {
   const dataDir = path.resolve(dataDirArg ?? defaultDataDir());
   const file = path.join(dataDir, DB_FILE_NAME);
   if (!fs.existsSync(file)) throw new UsageError(`no inspector data in ${dataDir} (expected ${file})`);
-  return openStore({ file });
+  const store = openStore({ file });
+  // Deliveries a crash left unclassified are classified first, so export and replay see what the app would show.
+  try {
+    while (store.indexPending(2000).length > 0);
+  } catch (err) {
+    process.stderr.write(`warning: ${store.pendingCount()} deliveries could not be classified (${String(err)}); exported with parse-only flags\n`);
+  }
+  return store;
 }
 
 async function exportCmd(argv: string[]): Promise<void> {
