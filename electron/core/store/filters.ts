@@ -242,11 +242,25 @@ function choose(drivers: Driver[]): Driver | null {
 }
 
 export function planDeliveries(ctx: StoreContext, terms: QueryTerm[]): Plan {
-  const preds = terms.map((t) => deliveryPred(ctx, t));
+  return plan(ctx, terms, deliveryPred, deliveryDriver, { from: 'deliveries d', order: NEWEST_DELIVERIES, counter: 'deliveries' });
+}
+
+/**
+ * One plan for both lists: the cheapest non-negated term with an index drives the scan (see choose), every other
+ * term becomes a predicate, and with no driver the list is scanned newest first.
+ */
+function plan(
+  ctx: StoreContext,
+  terms: QueryTerm[],
+  predOf: (ctx: StoreContext, t: QueryTerm) => Pred,
+  driverOf: (ctx: StoreContext, t: QueryTerm, pred: Pred) => Driver | null,
+  fallback: { from: string; order: string; counter: string },
+): Plan {
+  const preds = terms.map((t) => predOf(ctx, t));
   const drivers: { driver: Driver; index: number }[] = [];
   terms.forEach((t, i) => {
     if (t.negate) return;
-    const driver = deliveryDriver(ctx, t, preds[i]);
+    const driver = driverOf(ctx, t, preds[i]);
     if (driver) drivers.push({ driver, index: i });
   });
   const chosen = choose(drivers.map((d) => d.driver));
@@ -254,10 +268,10 @@ export function planDeliveries(ctx: StoreContext, terms: QueryTerm[]): Plan {
   const rest = terms.map((t, i) => (i === chosenIndex ? null : t.negate ? negate(preds[i]) : preds[i])).filter((p): p is Pred => p !== null);
   if (!chosen) {
     return {
-      from: 'deliveries d',
+      from: fallback.from,
       where: rest,
-      order: NEWEST_DELIVERIES,
-      exactTotal: terms.length === 0 ? counter(ctx, 'deliveries') : null,
+      order: fallback.order,
+      exactTotal: terms.length === 0 ? counter(ctx, fallback.counter) : null,
     };
   }
   return {
@@ -408,30 +422,11 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | nu
 }
 
 export function planMessages(ctx: StoreContext, terms: QueryTerm[]): Plan {
-  const preds = terms.map((t) => messagePred(ctx, t));
-  const drivers: { driver: Driver; index: number }[] = [];
-  terms.forEach((t, i) => {
-    if (t.negate) return;
-    const driver = messageDriver(ctx, t, preds[i]);
-    if (driver) drivers.push({ driver, index: i });
+  return plan(ctx, terms, messagePred, messageDriver, {
+    from: 'messages m INDEXED BY messages_last',
+    order: NEWEST_MESSAGES,
+    counter: 'messages',
   });
-  const chosen = choose(drivers.map((d) => d.driver));
-  const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
-  const rest = terms.map((t, i) => (i === chosenIndex ? null : t.negate ? negate(preds[i]) : preds[i])).filter((p): p is Pred => p !== null);
-  if (!chosen) {
-    return {
-      from: 'messages m INDEXED BY messages_last',
-      where: rest,
-      order: NEWEST_MESSAGES,
-      exactTotal: terms.length === 0 ? counter(ctx, 'messages') : null,
-    };
-  }
-  return {
-    from: chosen.from,
-    where: [chosen.where, ...rest],
-    order: chosen.order,
-    exactTotal: chosen.exact && terms.length === 1 ? chosen.estimate : null,
-  };
 }
 
 export function whereOf(plan: Plan): Pred {
