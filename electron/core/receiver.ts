@@ -57,7 +57,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       // so those defaults would break the tunnel. Slow senders are bounded by bodyTimeoutMs instead.
       requestTimeout: 0,
       headersTimeout: 0,
-      // Header floods are bounded by Node's maxHeaderSize (16 KiB) -> 431 without reaching us.
+      // Header floods are bounded by Node's maxHeaderSize (16 KiB): 431, answered and recorded in clientError.
     },
     (req, res) => {
       handle(req, res).catch((err) => {
