@@ -95,6 +95,8 @@ function counter(ctx: StoreContext, key: string): number {
 export const ESTIMATE_CAP = 5000;
 /** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
 const EXACT_FACET_MESSAGES = 10_000;
+/** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
+const EXACT_TEXT_HITS = 20_000;
 
 function cappedCount(ctx: StoreContext, from: string, where: Pred, cap: number): number {
   return ctx.stmt(`SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where.sql} LIMIT ${cap})`, 'pluck').get(...where.params) as number;
@@ -407,11 +409,15 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | nu
     case 'text': {
       if (pred === FALSE) return null;
       const expr = pred.params[0];
-      return set(
-        `SELECT d.msg_id FROM deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid WHERE deliveries_fts MATCH ?`,
-        [expr],
-        cappedCount(ctx, 'deliveries_fts', { sql: 'deliveries_fts MATCH ?', params: [expr] }, ESTIMATE_CAP),
-      );
+      const ids = 'SELECT d.msg_id FROM deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid WHERE deliveries_fts MATCH ?';
+      const hits = cappedCount(ctx, 'deliveries_fts', { sql: 'deliveries_fts MATCH ?', params: [expr] }, EXACT_TEXT_HITS);
+      if (hits < EXACT_TEXT_HITS) {
+        // the messages holding the hits, counted from the hits themselves: counting by scanning messages newest
+        // first probes the full-text set once per message until the count cap
+        const exact = ctx.stmt(`SELECT count(DISTINCT msg_id) FROM (${ids})`, 'pluck').get(expr) as number;
+        return { ...set(ids, [expr], exact), exact: true };
+      }
+      return set(ids, [expr], hits);
     }
     case 'event': {
       const where = { sql: 'd.event_id >= ? AND d.event_id < ?', params: [v, prefixEnd(v)] };
