@@ -6,7 +6,7 @@ import { defineConfig, type UserConfig } from 'vite';
 // which a shared-chunk multi-entry build would not guarantee.
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 /** Native or network packages that must load from node_modules at run time (and get rebuilt/unpacked when packaging). */
-const MAIN_EXTERNALS = ['electron', 'better-sqlite3', '@n8n/localtunnel', 'ws', 'undici', ...nodeBuiltins];
+export const MAIN_EXTERNALS = ['electron', 'better-sqlite3', '@n8n/localtunnel', 'ws', ...nodeBuiltins];
 
 function isExternal(list: string[]) {
   return (id: string) => list.some((x) => id === x || id.startsWith(`${x}/`));

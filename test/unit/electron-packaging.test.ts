@@ -10,6 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CALL_NAMES } from '../../shared/api';
+import { MAIN_EXTERNALS } from '../../vite.electron.config';
+
+/** Packages the main bundle keeps external: they load from node_modules at run time. */
+const RUNTIME_PACKAGES = MAIN_EXTERNALS.filter((m) => m !== 'electron' && !builtinModules.includes(m) && !m.startsWith('node:'));
 
 const repo = path.resolve(__dirname, '../..');
 // js-yaml ships no types; electron-builder itself reads the file with it
@@ -81,7 +85,8 @@ describe('electron-builder.yml', () => {
 
   it('every package main.cjs loads at run time is a production dependency and is not excluded', () => {
     const excluded = (config.files as string[]).filter((f) => f.startsWith('!node_modules/'));
-    for (const dep of ['better-sqlite3', '@n8n/localtunnel', 'ws', 'undici']) {
+    expect(RUNTIME_PACKAGES).toEqual(expect.arrayContaining(['better-sqlite3', '@n8n/localtunnel', 'ws']));
+    for (const dep of RUNTIME_PACKAGES) {
       expect(pkg.dependencies, dep).toHaveProperty(dep);
       for (const pattern of excluded) {
         const names = /^!node_modules\/\{?([^}/]+(?:\/[^}/]+)?)\}?\//.exec(pattern)?.[1].split(',') ?? [];
@@ -127,7 +132,7 @@ describe('bundles', () => {
   });
 
   it('main requires only electron, node builtins and the declared native/network packages', () => {
-    const allowed = new Set(['electron', 'better-sqlite3', '@n8n/localtunnel', 'ws', 'undici', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    const allowed = new Set(MAIN_EXTERNALS);
     const got = requires(path.join(out, 'main.cjs'));
     expect(got).toContain('electron');
     expect(got).toContain('better-sqlite3');
