@@ -135,6 +135,11 @@ export interface Counts {
   campaigns: { campaign: string; count: number }[];
   deliveries: number;
   messages: number;
+  /**
+   * true when a filtered count stopped early (at the count cap, or after examining as many rows as it may):
+   * every number is then a lower bound, taken over the newest matches
+   */
+  sampled: boolean;
 }
 
 export interface Target {

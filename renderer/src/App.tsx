@@ -36,7 +36,7 @@ export function App() {
     messages: useInspector((s) => (s.messages.loaded && !s.messages.totalIsExact ? s.messages.total : null)),
     deliveries: useInspector((s) => (s.deliveries.loaded && !s.deliveries.totalIsExact ? s.deliveries.total : null)),
   };
-  // scoped counts stop at the same cap without saying so; a list paged to its real end knows better
+  // scoped counts may be a lower bound (counts.sampled); a list paged to its real end knows better
   const exactListTotal: Record<View, number> = {
     messages: useInspector((s) => (s.messages.loaded && s.messages.totalIsExact ? s.messages.total : 0)),
     deliveries: useInspector((s) => (s.deliveries.loaded && s.deliveries.totalIsExact ? s.deliveries.total : 0)),

@@ -136,7 +136,7 @@ export class FakeCore {
       getDelivery: async ({ id }) => this.rows[id - 1]?.detail ?? null,
       getCounts: async ({ query = '' }) => {
         const ms = this.messages(query);
-        const c: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: query ? Math.min(this.countCap, this.rows.length) : this.rows.length, messages: query ? Math.min(this.countCap, ms.length) : ms.length };
+        const c: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: query ? Math.min(this.countCap, this.rows.length) : this.rows.length, messages: query ? Math.min(this.countCap, ms.length) : ms.length, sampled: query !== '' && (this.rows.length > this.countCap || ms.length > this.countCap) };
         // like the core: exact counters without a query, counted over at most the cap with one
         for (const m of ms) {
           c.states[m.state] = (c.states[m.state] ?? 0) + 1;

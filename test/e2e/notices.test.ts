@@ -90,9 +90,13 @@ describe('notices and capped lists in the browser', () => {
     const count = page.getByTestId('messages-count');
     // without a filter the core counts exactly; with one it stops at its cap
     expect(await count.textContent()).toBe(String(ROWS));
+    const chipCounts = () => page.locator('.chip-count').allTextContents();
+    expect((await chipCounts()).filter((t) => t.endsWith('+'))).toEqual([]);
     await page.getByLabel('Filter (query)').fill('campaign:black_friday_2025_rcs');
     await page.getByLabel('Filter (query)').press('Enter');
     await expect.poll(() => count.textContent()).toBe(`${CAP}+`);
+    // the chips' counts stopped early too, and say they are lower bounds
+    await expect.poll(async () => (await chipCounts()).some((t) => /^[\d,]+\+$/.test(t))).toBe(true);
     await screenshot(page, 'capped-count');
     const scroller = page.getByTestId('messages-scroll');
     const last = page.locator('.mrow[data-reference="cap-0000"]');

@@ -235,9 +235,12 @@ describe('filters', () => {
     for (const q of queries) {
       const parsed = parseQuery(q, NOW);
       expect(parsed.errors, q).toEqual([]);
-      const expected = deliveries
-        .filter((d) => deliveryMatches(parsed, d, d.reference ? messages.get(d.reference) : null))
-        .map((d) => d.id);
+      const matching = deliveries.filter((d) => deliveryMatches(parsed, d, d.reference ? messages.get(d.reference) : null));
+      // a time window lists by received time (arrival order, unless the fixture, or a clock set back, says otherwise)
+      if (parsed.terms.some((t) => (t.field === 'after' || t.field === 'before') && !t.negate)) {
+        matching.sort((a, b) => b.receivedAt - a.receivedAt || b.id - a.id);
+      }
+      const expected = matching.map((d) => d.id);
       // a filter that matches nothing proves nothing: the data set covers every query but one
       if (q !== 'flag:exception flag:fallback') expect(expected.length, q).toBeGreaterThan(0);
       const got = allDeliveries(store, q).map((d) => d.id);
@@ -401,6 +404,32 @@ describe('paging and counts', () => {
     }
   });
 
+  it('stops counting a rare combination early and says the total is a lower bound, exact once the end is reached', () => {
+    const q = 'type:delivered channel:SMS';
+    const all = allDeliveries(store, q);
+    expect(all.length).toBeGreaterThan(5);
+    // either term alone has more rows than the count may examine (cap + 1): the combination cannot be counted whole
+    const cap = all.length + 1;
+    expect(Math.min(allDeliveries(store, 'type:delivered').length, allDeliveries(store, 'channel:SMS').length)).toBeGreaterThan(cap + 1);
+    const small = openStore({ file, countCap: cap, scanCap: 0 });
+    try {
+      const first = small.listDeliveries({ query: q, offset: 0, limit: 5 });
+      expect(first.totalIsExact).toBe(false);
+      expect(first.total).toBeLessThan(all.length);
+      expect(first.total).toBeGreaterThanOrEqual(5);
+      // the page that reaches the end knows the exact total
+      expect(small.listDeliveries({ query: q, offset: 0, limit: 500 })).toMatchObject({ total: all.length, totalIsExact: true });
+      // with room to examine every row the same total is exact from the first page
+      expect(store.listDeliveries({ query: q, offset: 0, limit: 2 })).toMatchObject({ total: all.length, totalIsExact: true });
+      const counts = small.getCounts(q, NOW);
+      expect(counts.sampled).toBe(true);
+      expect(counts.deliveries).toBeLessThan(all.length);
+      expect(store.getCounts(q, NOW)).toMatchObject({ sampled: false, deliveries: all.length });
+    } finally {
+      small.close();
+    }
+  });
+
   it('keeps everything across a reopen', () => {
     const before = { m: allMessages(store), c: store.getCounts('', NOW), s: store.stats(NOW) };
     store.close();
@@ -408,6 +437,45 @@ describe('paging and counts', () => {
     expect(allMessages(store)).toEqual(before.m);
     expect(store.getCounts('', NOW)).toEqual(before.c);
     expect(store.stats(NOW).deliveriesTotal).toBe(before.s.deliveriesTotal);
+  });
+});
+
+describe('time windows', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const sent = (ref: string, iso: string, type = 'SENT') => deliveryInput({ reference: ref, event_id: `${ref}-${type}`, type, timestamp: iso, user_id: '5511999990000' }, at(iso));
+
+  it('find a message that began before the window and lasted longer than any other, also after a reopen', () => {
+    // short-lived messages every minute, and one whose read receipt comes two days after it was sent
+    const inputs = Array.from({ length: 120 }, (_, i) => sent(`short-${i}`, new Date(at('2025-11-28T10:00:00Z') + i * 60_000).toISOString()));
+    store.ingest(inputs, NOW);
+    store.ingest([sent('long', '2025-11-28T10:30:30Z')], NOW);
+    store.ingest([sent('long', '2025-11-30T10:00:00Z', 'READ')], NOW);
+    const before = (s: Store) => allMessages(s, 'before:2025-11-28T10:31:00Z').map((m) => m.reference);
+    const window = (s: Store) => allMessages(s, 'after:2025-11-28T10:20:00Z before:2025-11-28T10:31:00Z').map((m) => m.reference);
+    expect(before(store)).toContain('long');
+    expect(before(store)).toHaveLength(32);
+    expect(window(store)).toEqual(['long', ...Array.from({ length: 11 }, (_, i) => `short-${30 - i}`)]);
+    expect(allMessages(store, '-before:2025-11-28T10:31:00Z')).toHaveLength(89);
+    store.close();
+    store = openStore({ file });
+    expect(window(store)).toContain('long');
+  });
+
+  it('list the deliveries of a window newest first with an exact total', () => {
+    store.ingest(Array.from({ length: 50 }, (_, i) => sent(`m-${i}`, new Date(at('2025-11-28T10:00:00Z') + i * 60_000).toISOString())), NOW);
+    const page = store.listDeliveries({ query: 'after:2025-11-28T10:10:00Z before:2025-11-28T10:20:00Z', offset: 0, limit: 5 });
+    expect(page.rows.map((d) => d.reference)).toEqual(['m-19', 'm-18', 'm-17', 'm-16', 'm-15']);
+    expect(page).toMatchObject({ total: 10, totalIsExact: true });
+  });
+
+  it('count spans from stores written before the bound existed (migration)', () => {
+    store.ingest([sent('long', '2025-11-28T10:00:00Z'), sent('long', '2025-11-29T10:00:00Z', 'READ')], NOW);
+    store.close();
+    const db = new Database(file);
+    db.exec("DELETE FROM counters WHERE key = 'span:max'; PRAGMA user_version = 2");
+    db.close();
+    store = openStore({ file });
+    expect(allMessages(store, 'before:2025-11-28T11:00:00Z').map((m) => m.reference)).toEqual(['long']);
   });
 });
 

@@ -37,7 +37,7 @@ function fakeClient(rows: number) {
     getStatus: async () => (calls.push({ name: 'getStatus', arg: {} }), status()),
     getCounts: async (arg: any) => {
       calls.push({ name: 'getCounts', arg });
-      return { flags: {}, states: { sent: messages.length }, anomalies: {}, campaigns: [], deliveries: total, messages: messages.length } as Counts;
+      return { flags: {}, states: { sent: messages.length }, anomalies: {}, campaigns: [], deliveries: total, messages: messages.length, sampled: false } as Counts;
     },
     listMessages: async (arg: any) => {
       calls.push({ name: 'listMessages', arg });

@@ -9,7 +9,9 @@
 //  - messages: a delivery-level term holds when at least one delivery of the message matches it; a negated one
 //    when none does (`-type:DELIVERED` = never delivered). state/anomaly/user are judged on the message row.
 //  - after/before compare received time (what lists show), not the callback's timestamp: for messages
-//    after = last activity at/after, before = first delivery before.
+//    after = last activity at/after, before = first delivery before. A time window is read from the
+//    received_at index, so such a delivery list is newest first by received time (the same as arrival order
+//    unless the system clock was set back).
 //  - user/ref/event/path match a prefix (user/ref/event ignore ASCII case); type ignores case; campaign is a
 //    case-insensitive substring where a space matches any character; text is full-text (tokens, diacritics
 //    folded, last word a prefix) over message text, ids and the raw body.
@@ -27,6 +29,11 @@ export interface Pred {
 export interface Plan {
   /** FROM clause (aliases d for deliveries, m for messages) */
   from: string;
+  /** the driver's own condition (the rows it walks), or null when the list is scanned newest first */
+  driver: Pred | null;
+  /** every other term: checked on each row the driver yields */
+  rest: Pred[];
+  /** driver and rest together */
   where: Pred[];
   order: string;
   /** the count of matching rows is known exactly without counting (counter) */
@@ -174,7 +181,11 @@ interface Driver {
   ordered: boolean;
   estimate: number;
   exact: boolean;
+  /** other (positive) terms on these fields narrow the same index range, so they join the driver's condition */
+  absorbs?: QueryTerm['field'][];
 }
+
+const TIME_FIELDS: QueryTerm['field'][] = ['after', 'before'];
 
 const NEWEST_DELIVERIES = 'd.id DESC';
 
@@ -224,6 +235,13 @@ function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | n
       return indexed('deliveries_event', false);
     case 'ref':
       return indexed('deliveries_msg', false);
+    case 'after':
+    case 'before': {
+      // a time window is a range of the received_at index, read newest first (received time, then id)
+      const from = 'deliveries d INDEXED BY deliveries_received';
+      const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+      return { from, where: pred, order: 'd.received_at DESC, d.id DESC', ordered: true, estimate, exact: false, absorbs: TIME_FIELDS };
+    }
     case 'state':
     case 'anomaly': {
       const facet = pred.params[0] as string;
@@ -279,12 +297,18 @@ function plan(
   });
   const chosen = choose(drivers.map((d) => d.driver));
   const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
-  const rest = terms.map((t, i) => (i === chosenIndex ? null : t.negate ? negate(preds[i]) : preds[i])).filter((p): p is Pred => p !== null);
+  const absorbed = (t: QueryTerm, i: number) => i !== chosenIndex && !t.negate && (chosen?.absorbs?.includes(t.field) ?? false);
+  const rest = terms
+    .map((t, i) => (i === chosenIndex || absorbed(t, i) ? null : t.negate ? negate(preds[i]) : preds[i]))
+    .filter((p): p is Pred => p !== null);
+  const driverWhere = chosen ? and([chosen.where, ...terms.flatMap((t, i) => (absorbed(t, i) ? [preds[i]] : []))]) : null;
   // a lone term whose driver knows its exact count keeps it even when scanning newest first reads fewer rows
   const lone = terms.length === 1 && drivers.length === 1 && drivers[0].driver.exact ? drivers[0].driver.estimate : null;
   if (!chosen) {
     return {
       from: fallback.from,
+      driver: null,
+      rest,
       where: rest,
       order: fallback.order,
       exactTotal: terms.length === 0 ? counter(ctx, fallback.counter) : lone,
@@ -292,7 +316,9 @@ function plan(
   }
   return {
     from: chosen.from,
-    where: [chosen.where, ...rest],
+    driver: driverWhere,
+    rest,
+    where: [driverWhere!, ...rest],
     order: chosen.order,
     exactTotal: chosen.exact && terms.length === 1 ? chosen.estimate : null,
   };
@@ -369,7 +395,9 @@ function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'after':
       return { sql: 'm.last_at >= ?', params: [t.time] };
     case 'before':
-      return { sql: 'm.first_at < ?', params: [t.time] };
+      // no message lasts longer than the longest one stored (span:max), so its last activity is bounded too: that
+      // turns "first delivery before" into a range of the last-activity index instead of a scan of everything newer
+      return { sql: 'm.first_at < ? AND m.last_at < ?', params: [t.time, t.time! + counter(ctx, 'span:max') + 1] };
     default:
       return FALSE; // unreachable: every other field has a facet
   }
@@ -427,6 +455,12 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | nu
         cappedCount(ctx, 'deliveries d INDEXED BY deliveries_event', where, ESTIMATE_CAP),
       );
     }
+    case 'after':
+    case 'before': {
+      const from = 'messages m INDEXED BY messages_last';
+      const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+      return { from, where: pred, order: NEWEST_MESSAGES, ordered: true, estimate, exact: false, absorbs: TIME_FIELDS };
+    }
     case 'campaign': {
       if (pred === FALSE) return null;
       const facets = pred.params as string[];
@@ -451,4 +485,16 @@ export function planMessages(ctx: StoreContext, terms: QueryTerm[]): Plan {
 
 export function whereOf(plan: Plan): Pred {
   return and(plan.where);
+}
+
+/** The driver's condition alone ('1' when the list is scanned). */
+export function driverOf(plan: Plan): Pred {
+  return plan.driver ?? and([]);
+}
+
+/** The other terms as one 0/1 expression with the truth a WHERE clause gives it (NULL is not a match). */
+export function restAsHit(plan: Plan): Pred | null {
+  if (plan.rest.length === 0) return null;
+  const r = and(plan.rest);
+  return { sql: `CASE WHEN ${r.sql} THEN 1 ELSE 0 END`, params: r.params };
 }

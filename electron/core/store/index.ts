@@ -23,6 +23,8 @@ export interface OpenStoreOptions {
   nativeBinding?: string;
   /** totals and scoped counts stop counting here and report totalIsExact=false (default 10,000) */
   countCap?: number;
+  /** a total examines at most this many rows of its driver, then reports a lower bound (default 10,000) */
+  scanCap?: number;
   /** refuse writes ("disk full") once the database file would grow past this size */
   maxSizeBytes?: number;
 }
@@ -48,7 +50,7 @@ export function openStore(opts: OpenStoreOptions): Store {
   }
   const ctx = createContext(db);
   const ingestCache = new IngestCache();
-  const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000 };
+  const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000, scanCap: opts.scanCap ?? 10_000 };
   let closed = false;
 
   const store: Store = {

@@ -94,6 +94,10 @@ export function rebuildMessage(
       changesAt !== null && changesAt > now ? changesAt : null,
       msgId,
     );
+  // the longest first-to-last span so far: `before:` filters rely on no message lasting longer (filters.ts)
+  ctx
+    .stmt("INSERT INTO counters (key, n) VALUES ('span:max', ?) ON CONFLICT(key) DO UPDATE SET n = excluded.n WHERE excluded.n > n")
+    .run(s.lastReceivedAt - s.firstReceivedAt);
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '../../../shared/domain';
 import { EVENT_KINDS, KNOWN_TYPES } from '../../../shared/callback';
 import type { StoreContext } from './context';
-import { knownValues, planDeliveries, planMessages, queryTerms, whereOf, type Plan } from './filters';
+import { driverOf, knownValues, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
 import { lifecycleOf, parseRow } from './messages';
 import { listForwards } from './admin';
 import {
@@ -35,24 +35,47 @@ import { buildMessage } from '../../../shared/lifecycle';
 export interface QueryLimits {
   /** totals and scoped counts stop counting here (totalIsExact=false beyond) */
   countCap: number;
+  /**
+   * a total reads at most this many rows of its driver: when the other terms reject most of them (a rare
+   * combination), counting to countCap could read the whole store, so it stops and reports what it found as a
+   * lower bound (totalIsExact=false), which the list shows as "N+" and corrects as scrolling reaches the end
+   */
+  scanCap: number;
 }
 
 function total(
   ctx: StoreContext,
   plan: Plan,
-  cap: number,
+  limits: QueryLimits,
   page: { offset: number; limit: number; rows: number },
 ): { total: number; totalIsExact: boolean } {
   const { offset, rows } = page;
+  const cap = limits.countCap;
   if (plan.exactTotal !== null) return { total: plan.exactTotal, totalIsExact: true };
   // a page that is not full ends the list: no need to count
   if (rows > 0 && rows < page.limit) return { total: offset + rows, totalIsExact: true };
-  const where = whereOf(plan);
-  const n = ctx
-    .stmt(`SELECT count(*) FROM (SELECT 1 FROM ${plan.from} WHERE ${where.sql} LIMIT ${cap + 1})`, 'pluck')
-    .get(...where.params) as number;
-  if (n <= cap) return { total: n, totalIsExact: true };
-  return { total: Math.max(cap, offset + rows), totalIsExact: false };
+  const atLeast = (n: number) => ({ total: Math.max(n, offset + rows), totalIsExact: false });
+  const hit = restAsHit(plan);
+  if (hit === null) {
+    // every row the driver yields matches: counting to the cap reads cap rows
+    const where = whereOf(plan);
+    const n = ctx
+      .stmt(`SELECT count(*) FROM (SELECT 1 FROM ${plan.from} WHERE ${where.sql} LIMIT ${cap + 1})`, 'pluck')
+      .get(...where.params) as number;
+    return n <= cap ? { total: n, totalIsExact: true } : atLeast(cap);
+  }
+  // the other terms are evaluated on at most scanCap driver rows, not used to filter before the LIMIT
+  const driver = driverOf(plan);
+  const scan = Math.max(cap + 1, limits.scanCap);
+  const [examined, hits] = ctx
+    .stmt(
+      `SELECT count(*), coalesce(sum(h), 0) FROM (SELECT ${hit.sql} AS h FROM ${plan.from} WHERE ${driver.sql} ORDER BY ${plan.order} LIMIT ${scan})`,
+      'raw',
+    )
+    .get(...hit.params, ...driver.params) as [number, number];
+  if (hits > cap) return atLeast(cap);
+  if (examined < scan) return { total: hits, totalIsExact: true };
+  return atLeast(hits);
 }
 
 export function listDeliveries(ctx: StoreContext, args: ListArgs, limits: QueryLimits, now: number): Page<DeliverySummary> {
@@ -61,7 +84,7 @@ export function listDeliveries(ctx: StoreContext, args: ListArgs, limits: QueryL
   const rows = ctx
     .stmt(`SELECT ${SUMMARY_COLUMNS} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
     .all(...where.params, args.limit, args.offset) as SummaryRow[];
-  return { rows: rows.map((r) => toSummary(r)), ...total(ctx, plan, limits.countCap, { offset: args.offset, limit: args.limit, rows: rows.length }), offset: args.offset };
+  return { rows: rows.map((r) => toSummary(r)), ...total(ctx, plan, limits, { offset: args.offset, limit: args.limit, rows: rows.length }), offset: args.offset };
 }
 
 export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLimits, now: number): Page<MessageSummary> {
@@ -72,7 +95,7 @@ export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLim
     .all(...where.params, args.limit, args.offset) as MessageRow[];
   return {
     rows: rows.map((r) => toMessageSummary(r, now)),
-    ...total(ctx, plan, limits.countCap, { offset: args.offset, limit: args.limit, rows: rows.length }),
+    ...total(ctx, plan, limits, { offset: args.offset, limit: args.limit, rows: rows.length }),
     offset: args.offset,
   };
 }
@@ -141,11 +164,12 @@ export function getRawRequest(ctx: StoreContext, id: number): DeliveryRequest | 
 
 /**
  * Chip counts. flags = deliveries carrying each flag; states, anomalies and campaigns = messages.
- * Empty query: exact, from counters. Otherwise counted over at most `countCap` matching rows (newest first).
+ * Empty query: exact, from counters. Otherwise counted over at most `countCap` matching rows (newest first), found
+ * among at most `scanCap` rows of the query's driver.
  */
 export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits, now: number): Counts {
   const terms = queryTerms(query, now);
-  const counts: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: 0, messages: 0 };
+  const counts: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: 0, messages: 0, sampled: false };
   if (terms.length === 0) {
     for (const { value, n } of knownValues(ctx, '')) {
       // knownValues('') lists every message facet: pick states and anomalies
@@ -167,27 +191,40 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
   }
   const cap = limits.countCap;
   const dp = planDeliveries(ctx, terms);
-  const dw = whereOf(dp);
-  const sums = FLAG_NAMES.map((_, i) => `sum((flags_mask & ${1 << i}) != 0)`).join(', ');
+  // like list totals: at most scanCap driver rows are examined, the other terms evaluated on each (see total())
+  const dHit = restAsHit(dp) ?? { sql: '1', params: [] };
+  const dDriver = driverOf(dp);
+  const dLimit = dp.rest.length === 0 ? cap : Math.max(cap, limits.scanCap);
+  const sums = FLAG_NAMES.map((_, i) => `sum(h * ((flags_mask & ${1 << i}) != 0))`).join(', ');
   const drow = ctx
-    .stmt(`SELECT count(*), ${sums} FROM (SELECT d.flags_mask FROM ${dp.from} WHERE ${dw.sql} ORDER BY ${dp.order} LIMIT ${cap})`, 'raw')
-    .get(...dw.params) as (number | null)[];
-  counts.deliveries = drow[0] ?? 0;
+    .stmt(
+      `SELECT count(*), coalesce(sum(h), 0), ${sums} FROM (SELECT ${dHit.sql} AS h, d.flags_mask FROM ${dp.from} WHERE ${dDriver.sql} ORDER BY ${dp.order} LIMIT ${dLimit})`,
+      'raw',
+    )
+    .get(...dHit.params, ...dDriver.params) as (number | null)[];
+  const [dExamined, dHits] = [drow[0] ?? 0, drow[1] ?? 0];
+  counts.deliveries = dp.exactTotal ?? Math.min(cap, dHits);
   FLAG_NAMES.forEach((f, i) => {
-    const n = drow[i + 1] ?? 0;
+    const n = drow[i + 2] ?? 0;
     if (n > 0) counts.flags[f] = n;
   });
   const mp = planMessages(ctx, terms);
-  const mw = whereOf(mp);
-  const ids = `SELECT m.id FROM ${mp.from} WHERE ${mw.sql} ORDER BY ${mp.order} LIMIT ${cap}`;
-  counts.messages = ctx.stmt(`SELECT count(*) FROM (${ids})`, 'pluck').get(...mw.params) as number;
+  const mHit = restAsHit(mp) ?? { sql: '1', params: [] };
+  const mDriver = driverOf(mp);
+  const mLimit = mp.rest.length === 0 ? cap : Math.max(cap, limits.scanCap);
+  const examined = ctx
+    .stmt(`SELECT m.id, ${mHit.sql} FROM ${mp.from} WHERE ${mDriver.sql} ORDER BY ${mp.order} LIMIT ${mLimit}`, 'raw')
+    .all(...mHit.params, ...mDriver.params) as [number, number][];
+  const ids = examined.filter((r) => r[1] === 1).map((r) => r[0]).slice(0, cap);
+  counts.messages = mp.exactTotal ?? ids.length;
+  counts.sampled = dExamined >= dLimit || dHits > cap || examined.length >= mLimit || ids.length >= cap;
   const facets = ctx
     .stmt(
-      `SELECT x.facet, count(*) AS n FROM (${ids}) s JOIN message_facets x ON x.msg_id = s.id
+      `SELECT x.facet, count(*) AS n FROM json_each(?) s JOIN message_facets x ON x.msg_id = s.value
        WHERE x.facet >= 'a:' AND x.facet < 'a;' OR x.facet >= 'g:' AND x.facet < 'g;' OR x.facet >= 'st:' AND x.facet < 'st;'
        GROUP BY x.facet`,
     )
-    .all(...mw.params) as { facet: string; n: number }[];
+    .all(JSON.stringify(ids)) as { facet: string; n: number }[];
   for (const { facet, n } of facets) {
     if (facet.startsWith('st:')) counts.states[facet.slice(3) as MessageState] = n;
     else if (facet.startsWith('a:')) counts.anomalies[facet.slice(2) as AnomalyName] = n;

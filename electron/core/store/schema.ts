@@ -112,6 +112,11 @@ const MIGRATIONS: string[] = [
   `
   CREATE TABLE pending_index (id INTEGER PRIMARY KEY);
   `,
+  // 3: the longest message span, kept from now on by rebuildMessage; `before:` filters on messages use it as a bound
+  `
+  INSERT INTO counters (key, n) SELECT 'span:max', coalesce(max(last_at - first_at), 0) FROM messages WHERE true
+    ON CONFLICT(key) DO UPDATE SET n = max(n, excluded.n);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -34,8 +34,9 @@ export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
   }, [onClose]);
 
   const target = targets?.find((t) => t.id === targetId) ?? targets?.find((t) => t.isDefault) ?? null;
-  // the deliveries list knows whether its total is capped; the counts do not say
-  const matching = deliveries.loaded && !deliveries.totalIsExact ? `${num(deliveries.total)}+` : counts ? num(counts.deliveries) : '…';
+  // the deliveries list knows whether its total is capped; so do the counts (sampled)
+  const matching =
+    deliveries.loaded && !deliveries.totalIsExact ? `${num(deliveries.total)}+` : counts ? `${num(counts.deliveries)}${counts.sampled ? '+' : ''}` : '…';
   const running = bulk !== null && !bulk.error && !bulk.progress?.finished;
   const showForm = bulk === null || (!running && bulk.error !== null);
 

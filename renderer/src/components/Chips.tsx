@@ -11,6 +11,8 @@ export function Chips() {
   const store = useInspectorStore();
   const query = useInspector((s) => s.query);
   const counts = useInspector((s) => s.counts);
+  // a filtered count that stopped early is a lower bound, and says so
+  const more = counts?.sampled ? '+' : '';
   const active = useMemo(() => {
     const parsed = parseQuery(query);
     const on = new Set<string>();
@@ -30,7 +32,7 @@ export function Chips() {
           <button key={f} className={`chip tone-${FLAG_META[f].tone} ${on ? 'on' : ''} ${n === 0 ? 'zero' : ''}`} aria-pressed={on} data-chip={`flag:${f}`} title={FLAG_META[f].hint} onClick={() => toggle('flag', f)}>
             <Icon name={FLAG_META[f].icon} size={11} />
             {FLAG_META[f].label}
-            <span className="chip-count">{num(n)}</span>
+            <span className="chip-count">{num(n)}{n > 0 ? more : ''}</span>
           </button>
         );
       })}
@@ -43,7 +45,7 @@ export function Chips() {
           <button key={st} className={`chip tone-${STATE_META[st].tone} ${on ? 'on' : ''}`} aria-pressed={on} data-chip={`state:${st}`} onClick={() => toggle('state', st)}>
             <Icon name={STATE_META[st].icon} size={11} />
             {STATE_META[st].label}
-            <span className="chip-count">{num(n)}</span>
+            <span className="chip-count">{num(n)}{n > 0 ? more : ''}</span>
           </button>
         );
       })}
@@ -55,7 +57,7 @@ export function Chips() {
           <button key={a} className={`chip tone-anomaly ${on ? 'on' : ''}`} aria-pressed={on} data-chip={`anomaly:${a}`} onClick={() => toggle('anomaly', a)}>
             <Icon name="anomaly" size={11} />
             {a}
-            <span className="chip-count">{num(n)}</span>
+            <span className="chip-count">{num(n)}{n > 0 ? more : ''}</span>
           </button>
         );
       })}
