@@ -155,7 +155,7 @@ function report(run: BenchRun): string {
     const u = run.ui;
     out.push(
       `\nLive UI at ${u.targetRate}/s (achieved ${Math.round(u.load.reqPerSec)}/s, p99 ${u.load.latencyMs.p99} ms): ` +
-        `${u.longTasks} long tasks, longest ${u.longestTaskMs} ms (total ${u.totalLongTaskMs} ms), longest frame gap ${u.longestFrameGapMs} ms, ` +
+        `${u.longTasks} long tasks (at ${u.longTaskStartsMs.map((t) => `${t} ms`).join(', ') || '-'} into the burst), longest ${u.longestTaskMs} ms (total ${u.totalLongTaskMs} ms), longest frame gap ${u.longestFrameGapMs} ms, ` +
         `input delay max ${u.inputDelayMs.max} ms over ${u.inputDelayMs.samples} slow key events, key-to-frame max ${u.maxInteractionMs} ms`,
     );
   }

@@ -11,6 +11,8 @@ export interface LiveUiResult {
   load: LoadResult;
   longTasks: number;
   longestTaskMs: number;
+  /** when each long task started, ms after the burst began (the first rows arriving swap the first-run screen for the lists) */
+  longTaskStartsMs: number[];
   totalLongTaskMs: number;
   longestFrameGapMs: number;
   /** keydown → handler start, from Event Timing entries */
@@ -34,8 +36,8 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
       const events = [];
       let lastFrame = 0;
       let maxGap = 0;
-      window.__bench = { long, events, maxGap: () => maxGap };
-      new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration))).observe({ type: 'longtask', buffered: true });
+      window.__bench = { long, events, maxGap: () => maxGap, t0: 0 };
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push({ d: e.duration, t: e.startTime }))).observe({ type: 'longtask', buffered: true });
       new PerformanceObserver((l) => l.getEntries().forEach((e) => events.push({ name: e.name, delay: e.processingStart - e.startTime, duration: e.duration })))
         .observe({ type: 'event', durationThreshold: 16, buffered: true });
       const frame = (t) => {
@@ -48,7 +50,7 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
     await page.goto(serve.uiUrl);
     await page.waitForLoadState('networkidle');
     // reset after start-up so only the burst is measured
-    await page.evaluate('window.__bench.long.length = 0; window.__bench.events.length = 0;');
+    await page.evaluate('window.__bench.long.length = 0; window.__bench.events.length = 0; window.__bench.t0 = performance.now();');
     opts.log(`live UI: ${opts.rate}/s for ${opts.durationSec} s into serve with the inspector open`);
     const loadDone = runLoadChild({
       url: serve.receiverUrl,
@@ -75,14 +77,15 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
     const load = await loadDone;
     await new Promise((r) => setTimeout(r, 500));
     const m = (await page.evaluate(
-      `({ long: window.__bench.long, events: window.__bench.events, maxGap: window.__bench.maxGap() })`,
-    )) as { long: number[]; events: { name: string; delay: number }[]; maxGap: number };
+      `({ long: window.__bench.long.map((e) => e.d), starts: window.__bench.long.map((e) => e.t - window.__bench.t0), events: window.__bench.events, maxGap: window.__bench.maxGap() })`,
+    )) as { long: number[]; starts: number[]; events: { name: string; delay: number }[]; maxGap: number };
     const delays = m.events.filter((e) => e.name.startsWith('key')).map((e) => e.delay).sort((a, b) => a - b);
     return {
       targetRate: opts.rate,
       load,
       longTasks: m.long.length,
       longestTaskMs: Math.round(Math.max(0, ...m.long)),
+      longTaskStartsMs: m.starts.map((t) => Math.round(t)),
       totalLongTaskMs: Math.round(m.long.reduce((a, b) => a + b, 0)),
       longestFrameGapMs: Math.round(m.maxGap),
       inputDelayMs: {
