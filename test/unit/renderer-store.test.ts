@@ -37,6 +37,7 @@ function fakeClient(rows: number) {
     getStatus: async () => (calls.push({ name: 'getStatus', arg: {} }), status()),
     getCounts: async (arg: any) => {
       calls.push({ name: 'getCounts', arg });
+      await wait('getCounts');
       return { flags: {}, states: { sent: messages.length }, anomalies: {}, campaigns: [], deliveries: total, messages: messages.length, sampled: false } as Counts;
     },
     listMessages: async (arg: any) => {
@@ -106,6 +107,29 @@ describe('inspector store', () => {
     expect(s.rowAt('messages', 49)?.reference).toBe('ref-49');
     // only the visible page was asked for, with the page size
     expect(f.calls.filter((c) => c.name === 'listMessages').map((c) => [c.arg.offset, c.arg.limit])).toEqual([[0, PAGE_SIZE]]);
+    stop();
+  });
+
+  it('spaces live count refreshes by what they cost, and still counts the last arrivals', async () => {
+    const f = fakeClient(100);
+    f.delays.getCounts = 100; // a filtered count over a big store
+    const store = createInspectorStore(f.client);
+    const stop = store.getState().start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(200);
+    const before = f.count('getCounts');
+    // a 3 s burst: a live batch every 50 ms
+    for (let t = 0; t < 3000; t += 50) {
+      f.arrive(10);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    const during = f.count('getCounts') - before;
+    // every 250 ms would be 12; at most a tenth of the time spent counting is every ~1 s
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThanOrEqual(4);
+    expect(store.getState().status?.deliveriesTotal).toBe(100 + 600);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(store.getState().counts?.deliveries).toBe(100 + 600);
     stop();
   });
 

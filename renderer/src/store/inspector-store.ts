@@ -160,6 +160,9 @@ function mergeTotal(
   return { total: Math.max(known, res.total), totalIsExact: false };
 }
 
+/** live count refreshes take at most about 1/COUNTS_SHARE of the time (see refreshCountsLive) */
+const COUNTS_SHARE = 10;
+
 export function createInspectorStore(client: ApiClient, opts: StoreOptions = {}): InspectorStore {
   const throttleMs = opts.throttleMs ?? 250;
   let liveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -170,6 +173,12 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
   const inFlight = new Set<string>();
   let detailSeq = 0;
   let countsSeq = 0;
+  // live count refreshes are spaced by what they cost: a filtered count over a big store can take ~100 ms of the
+  // core's time, and during a burst it would otherwise run every throttle period
+  let countsBusy = false;
+  let countsCostMs = 0;
+  let lastCountsAt = 0;
+  let countsTimer: ReturnType<typeof setTimeout> | null = null;
 
   const store = createStore<InspectorState & InspectorActions>()((set, get) => {
     const fail = (err: unknown) => set({ error: errorMessage(err) });
@@ -259,12 +268,33 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
     const loadCounts = async () => {
       const seq = ++countsSeq;
       const query = get().query;
+      const started = Date.now();
+      countsBusy = true;
       try {
         const counts = await client.api.getCounts({ query });
         if (seq === countsSeq) set({ counts });
       } catch {
         // the list call reports a bad query; counts just keep their last value
+      } finally {
+        if (seq === countsSeq) countsBusy = false;
+        countsCostMs = Date.now() - started;
+        lastCountsAt = Date.now();
       }
+    };
+
+    /** Counts for live updates: at most one in flight, and at most ~1/COUNTS_SHARE of the time spent on them. */
+    const refreshCountsLive = () => {
+      if (countsTimer) return;
+      const wait = countsBusy ? throttleMs : lastCountsAt + Math.max(throttleMs, countsCostMs * COUNTS_SHARE) - Date.now();
+      if (wait > 0) {
+        // the last change still gets counted once the wait is over
+        countsTimer = setTimeout(() => {
+          countsTimer = null;
+          refreshCountsLive();
+        }, wait);
+        return;
+      }
+      void loadCounts();
     };
 
     const loadStatus = async () => {
@@ -309,7 +339,7 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       lastLiveRun = Date.now();
       const s = get();
       void loadStatus();
-      void loadCounts();
+      refreshCountsLive();
       const other: View = s.view === 'messages' ? 'deliveries' : 'messages';
       if (!s.paused && s.atTop) void refetchVisible(s.view);
       // the hidden view is refetched when the user switches to it
@@ -400,6 +430,8 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
           unsubConn?.();
           if (liveTimer) clearTimeout(liveTimer);
           liveTimer = null;
+          if (countsTimer) clearTimeout(countsTimer);
+          countsTimer = null;
         };
       },
 
