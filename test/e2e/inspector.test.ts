@@ -76,8 +76,8 @@ describe('inspector UI against serve', () => {
     // the user column shows the phone number, the campaign the campaign name
     expect(await row(HAPPY).locator('.c-user').textContent()).toBe(lc.happy_path_with_click[0].body.user_id);
     expect(await row(HAPPY).locator('.c-campaign').textContent()).toBe(lc.happy_path_with_click[0].body.campaign_name);
-    // chips count from the core
-    await expect.poll(() => page.locator('[data-chip="flag:prepaid-blocked"] .chip-count').textContent()).toBe('2');
+    // chips count from the core (during live updates at most every 2 s, spaced by what a count costs)
+    await expect.poll(() => page.locator('[data-chip="flag:prepaid-blocked"] .chip-count').textContent(), { timeout: 5000 }).toBe('2');
     await screenshot(page, 'messages');
   });
 

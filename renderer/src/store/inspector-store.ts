@@ -162,6 +162,8 @@ function mergeTotal(
 
 /** live count refreshes take at most about 1/COUNTS_SHARE of the time (see refreshCountsLive) */
 const COUNTS_SHARE = 10;
+/** ... but chips never lag the list by more than this */
+const COUNTS_MAX_SPACING_MS = 2000;
 
 export function createInspectorStore(client: ApiClient, opts: StoreOptions = {}): InspectorStore {
   const throttleMs = opts.throttleMs ?? 250;
@@ -285,7 +287,8 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
     /** Counts for live updates: at most one in flight, and at most ~1/COUNTS_SHARE of the time spent on them. */
     const refreshCountsLive = () => {
       if (countsTimer) return;
-      const wait = countsBusy ? throttleMs : lastCountsAt + Math.max(throttleMs, countsCostMs * COUNTS_SHARE) - Date.now();
+      const spacing = Math.min(COUNTS_MAX_SPACING_MS, Math.max(throttleMs, countsCostMs * COUNTS_SHARE));
+      const wait = countsBusy ? throttleMs : lastCountsAt + spacing - Date.now();
       if (wait > 0) {
         // the last change still gets counted once the wait is over
         countsTimer = setTimeout(() => {
