@@ -48,8 +48,11 @@ export interface GroupCommitOptions {
 
 /** A backlog this small is indexed on the next turn even in a burst: it costs about one slice. */
 const SMALL_BACKLOG = 64;
-/** Deliveries submitted within this long make the receiver count as busy. */
-const BUSY_WINDOW_MS = 20;
+/**
+ * Deliveries submitted within this long make the receiver count as busy. Long enough to outlast one slice: a
+ * slice blocks the loop, so no submission can be seen during it, and a short window read "quiet" right after one.
+ */
+const BUSY_WINDOW_MS = 250;
 const INDEX_RETRY_MS = 1000;
 const RESPONSE_TIMES_PER_WRITE = 500;
 
@@ -69,6 +72,8 @@ export class GroupCommitter {
   private lastSubmitAt = -Infinity;
   /** smoothed phase-2 cost per row, so each slice is sized to its time target */
   private msPerRow = 0.5;
+  /** how long the last slice took, commit included */
+  private lastSliceMs = 0;
 
   constructor(
     private readonly store: Store,
@@ -122,7 +127,7 @@ export class GroupCommitter {
     this.cancelIndexTimer();
     const deadline = performance.now() + (this.opts.closeIndexBudgetMs ?? 3000);
     while (this.backlog > 0 && performance.now() < deadline) {
-      if (!this.indexSlice(500)) break;
+      if (!this.indexSlice(500, deadline - performance.now())) break;
     }
     this.flushResponseTimes(true);
     for (const w of this.indexWaiters.splice(0)) w();
@@ -184,7 +189,8 @@ export class GroupCommitter {
       // a burst: leave the loop to the ack path most of the time
       // the share grows with the backlog, so a long burst cannot leave lists minutes behind
       const share = Math.min(0.5, (this.opts.busyShare ?? 0.15) + this.backlog / 200_000);
-      delayMs = Math.max(1, ((this.opts.busySliceMs ?? 3) * (1 - share)) / share);
+      // from what the last slice really took (its commit can cost more than the rows suggest), so the share holds
+      delayMs = Math.max(1, (Math.max(this.opts.busySliceMs ?? 3, this.lastSliceMs) * (1 - share)) / share);
     }
     if (delayMs > 0) {
       const t = setTimeout(() => this.runIndex(), delayMs);
@@ -207,28 +213,37 @@ export class GroupCommitter {
     if (this.closed) return;
     const targetMs = this.busy() ? (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20);
     const rows = Math.max(1, Math.min(500, Math.floor(targetMs / Math.max(0.01, this.msPerRow))));
-    const ok = this.indexSlice(rows);
+    const ok = this.indexSlice(rows, targetMs);
     if (!ok) return this.scheduleIndex(INDEX_RETRY_MS);
     if (this.backlog > 0) this.scheduleIndex();
     else for (const w of this.indexWaiters.splice(0)) w();
   }
 
-  /** One phase-2 transaction; false when the store refused (rows stay pending). */
-  private indexSlice(rows: number): boolean {
+  /** One phase-2 transaction of at most `rows` rows and about `budgetMs`; false when the store refused (rows stay pending). */
+  private indexSlice(rows: number, budgetMs?: number): boolean {
     const started = performance.now();
     let summaries: DeliverySummary[];
     try {
-      summaries = this.store.indexPending(rows);
+      summaries = this.store.indexPending(rows, undefined, budgetMs);
     } catch (err) {
       this.opts.onIndexError?.(err);
       return false;
     }
     const elapsed = performance.now() - started;
+    this.lastSliceMs = elapsed;
     if (summaries.length > 0) {
       this.msPerRow = this.msPerRow * 0.7 + (elapsed / summaries.length) * 0.3;
     }
-    this.backlog = summaries.length < rows ? 0 : Math.max(0, this.backlog - summaries.length);
-    if (summaries.length === rows && this.backlog === 0) this.backlog = 1; // more may be pending: look again
+    if (summaries.length < rows) {
+      // a short slice ran out of rows or of time: ask the store which
+      try {
+        this.backlog = this.store.pendingCount();
+      } catch {
+        this.backlog = summaries.length === 0 ? 0 : 1;
+      }
+    } else {
+      this.backlog = Math.max(1, this.backlog - summaries.length); // a full slice: more may be pending, look again
+    }
     if (summaries.length > 0) {
       try {
         this.opts.onIndexed?.(summaries);

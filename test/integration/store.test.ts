@@ -545,8 +545,11 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
       ['READ', null, []],
     ]);
     expect(store.pendingCount()).toBe(5);
-    // small slices: classification must carry across them
-    const indexed = [...store.indexPending(2, NOW), ...store.indexPending(2, NOW), ...store.indexPending(2, NOW)];
+    // small slices: classification must carry across them; a slice out of time stops after one row
+    const first = store.indexPending(500, NOW, 0);
+    expect(first).toHaveLength(1);
+    expect(store.pendingCount()).toBe(4);
+    const indexed = [...first, ...store.indexPending(1, NOW), ...store.indexPending(2, NOW), ...store.indexPending(2, NOW)];
     expect(store.indexPending(2, NOW)).toEqual([]);
     expect(store.pendingCount()).toBe(0);
     expect(indexed.map((d) => d.id)).toEqual(raw.map((d) => d.id));

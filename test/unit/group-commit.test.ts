@@ -147,4 +147,29 @@ describe('group commit', () => {
     expect(pending).toHaveLength(0);
     expect(seen).toEqual(['/a']);
   });
+
+  it('holds indexing to its share of the loop during a burst even when slices take longer than planned', async () => {
+    const { store } = fakeStore({ pending: 5000 });
+    const index = store.indexPending.bind(store);
+    let indexingMs = 0;
+    store.indexPending = (rows, now, budget) => {
+      // every slice costs 20 ms, whatever was asked (a commit that costs more than its rows suggest)
+      const t = performance.now();
+      while (performance.now() - t < 20);
+      indexingMs += performance.now() - t;
+      return index(rows, now, budget);
+    };
+    const c = new GroupCommitter(store, { busyShare: 0.15 });
+    const started = performance.now();
+    // deliveries keep arriving for ~1 s: the receiver is busy
+    while (performance.now() - started < 1000) {
+      await c.submit(input('/burst'));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const share = indexingMs / (performance.now() - started);
+    // planned from the 3 ms target alone, 20 ms slices would take over half the loop
+    expect(share).toBeGreaterThan(0.05);
+    expect(share).toBeLessThan(0.3);
+    await c.close();
+  });
 });

@@ -57,7 +57,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     file: opts.file,
     ingest: (batch, now = Date.now()) => (batch.length === 0 ? [] : ingestBatch(ctx, ingestCache, batch, now)),
     ingestRaw: (batch) => (batch.length === 0 ? [] : ingestRaw(ctx, ingestCache, batch)),
-    indexPending: (maxRows, now = Date.now()) => indexPending(ctx, ingestCache, maxRows, now),
+    indexPending: (maxRows, now = Date.now(), budgetMs) => indexPending(ctx, ingestCache, maxRows, now, false, budgetMs),
     pendingCount: () => pendingCount(ctx),
     setResponseTimes(rows) {
       if (rows.length === 0) return;

@@ -66,12 +66,13 @@ export function indexPending(
   maxRows: number,
   now: number,
   durable = false,
+  budgetMs = Infinity,
 ): DeliverySummary[] {
   const limit = Math.max(1, Math.floor(maxRows));
   if (ctx.stmt('SELECT id FROM pending_index LIMIT 1', 'pluck').get() === undefined) return [];
   if (!durable) ctx.db.pragma('synchronous = NORMAL');
   try {
-    return ctx.db.transaction(() => indexSlice(ctx, cache, limit, now)).immediate();
+    return ctx.db.transaction(() => indexSlice(ctx, cache, limit, now, performance.now() + budgetMs)).immediate();
   } catch (err) {
     throw toStoreWriteError(err);
   } finally {
@@ -198,7 +199,12 @@ interface PendingRow extends SummaryRow {
   event_key: string | null;
 }
 
-function indexSlice(ctx: StoreContext, cache: IngestCache, limit: number, now: number): DeliverySummary[] {
+/**
+ * Indexes pending rows in id order, at most `limit`, and stops early (after at least one) once `deadline` passed:
+ * the caller holds the event loop for the whole slice, and rows vary a lot in cost (a retry rebuilds a message
+ * with all its deliveries). The rows not reached stay pending.
+ */
+function indexSlice(ctx: StoreContext, cache: IngestCache, limit: number, now: number, deadline = Infinity): DeliverySummary[] {
   const rows = ctx
     .stmt(
       `SELECT ${SUMMARY_COLUMNS}, d.headers, d.event_key
@@ -213,11 +219,16 @@ function indexSlice(ctx: StoreContext, cache: IngestCache, limit: number, now: n
   const counters = new CounterDeltas();
   const touched = new Map<number, string>();
   const parsed = new Map<number, ParseResult>();
-  const out = rows.map((r) => indexOne(ctx, cache, r, counters, touched, parsed));
+  const out: DeliverySummary[] = [];
+  for (const r of rows) {
+    if (out.length > 0 && performance.now() > deadline) break;
+    out.push(indexOne(ctx, cache, r, counters, touched, parsed));
+  }
+  const done = rows.slice(0, out.length);
   for (const [msgId, reference] of touched) rebuildMessage(ctx, msgId, reference, now, counters, parsed);
   counters.flush(ctx);
-  ctx.stmt('DELETE FROM pending_index WHERE id <= ?').run(rows[rows.length - 1]!.id);
-  for (const r of rows) cache.parses.delete(r.id);
+  ctx.stmt('DELETE FROM pending_index WHERE id <= ?').run(done[done.length - 1]!.id);
+  for (const r of done) cache.parses.delete(r.id);
   return out;
 }
 

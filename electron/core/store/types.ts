@@ -86,9 +86,10 @@ export interface Store {
   ingestRaw(batch: IngestInput[]): DeliverySummary[];
   /**
    * Phase 2: classifies and indexes up to maxRows pending deliveries, oldest first, in one transaction (flags,
-   * full text, counters, messages); returns their final summaries, [] when nothing is pending.
+   * full text, counters, messages); returns their final summaries, [] when nothing is pending. With budgetMs it
+   * stops early (after at least one row) once that much time has passed; the rest stays pending.
    */
-  indexPending(maxRows: number, now?: number): DeliverySummary[];
+  indexPending(maxRows: number, now?: number, budgetMs?: number): DeliverySummary[];
   /** deliveries stored by ingestRaw and not yet indexed (lists, counts and search do not show them fully yet) */
   pendingCount(): number;
   /** response time is known only after the 200 went out; metadata, recorded best effort */
