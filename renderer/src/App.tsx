@@ -41,6 +41,7 @@ export function App() {
     messages: useInspector((s) => (s.messages.loaded && s.messages.totalIsExact ? s.messages.total : 0)),
     deliveries: useInspector((s) => (s.deliveries.loaded && s.deliveries.totalIsExact ? s.deliveries.total : 0)),
   };
+  const countsSampled = useInspector((s) => s.counts?.sampled ?? false);
   const searchRef = useRef<SearchBoxHandle>(null);
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null);
 
@@ -91,8 +92,13 @@ export function App() {
       {label}
       {inexact[v] !== null ? (
         <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{num(Math.max(inexact[v]!, n ?? 0))}+</span>
+      ) : exactListTotal[v] > 0 ? (
+        <span className="tab-count" data-testid={`${v}-count`}>{num(exactListTotal[v])}</span>
       ) : n !== undefined ? (
-        <span className="tab-count" data-testid={`${v}-count`}>{num(Math.max(n, exactListTotal[v]))}</span>
+        <span className="tab-count" data-testid={`${v}-count`} title={countsSampled ? 'At least this many; counting stops here to stay fast' : undefined}>
+          {num(n)}
+          {countsSampled ? '+' : ''}
+        </span>
       ) : null}
     </button>
   );

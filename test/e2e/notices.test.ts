@@ -97,6 +97,8 @@ describe('notices and capped lists in the browser', () => {
     await expect.poll(() => count.textContent()).toBe(`${CAP}+`);
     // the chips' counts stopped early too, and say they are lower bounds
     await expect.poll(async () => (await chipCounts()).some((t) => /^[\d,]+\+$/.test(t))).toBe(true);
+    // so does the other tab, whose number comes from the same counts
+    await expect.poll(() => page.getByTestId('deliveries-count').textContent()).toBe(`${CAP}+`);
     await screenshot(page, 'capped-count');
     const scroller = page.getByTestId('messages-scroll');
     const last = page.locator('.mrow[data-reference="cap-0000"]');
