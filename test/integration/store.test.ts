@@ -480,6 +480,29 @@ describe('time windows', () => {
 });
 
 describe('write failures', () => {
+  it('gives up on indexing at once while another connection holds the lock, so the acknowledgement path gets it first', () => {
+    const waiting = openStore({ file, busyTimeoutMs: 5000 });
+    try {
+      waiting.ingestRaw(sampleLifecycleInputs().happy_path_with_click);
+      const other = new Database(file);
+      other.exec('BEGIN EXCLUSIVE');
+      const started = Date.now();
+      try {
+        expect(() => waiting.indexPending(100, NOW)).toThrow(StoreWriteError);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      // a background write does not hold the event loop for the 5 s an acknowledged commit may wait
+      expect(Date.now() - started).toBeLessThan(1000);
+      // nothing was lost: the rows are still pending and index once the lock is gone
+      expect(waiting.pendingCount()).toBeGreaterThan(0);
+      expect(waiting.indexPending(100, NOW).length).toBeGreaterThan(0);
+    } finally {
+      waiting.close();
+    }
+  });
+
   it('throws StoreWriteError when another process holds the lock, and writes nothing of the batch', () => {
     ingestSamples();
     const before = { counts: store.getCounts('', NOW), ids: store.listDeliveryIds('', 'received') };

@@ -28,6 +28,25 @@ export function createContext(db: Database.Database): StoreContext {
   };
 }
 
+/** How long background writes (indexing, due-message refreshes) wait for another connection's lock. */
+export const BACKGROUND_BUSY_MS = 50;
+
+/**
+ * Runs fn with a short busy timeout. better-sqlite3 waits for a lock on the calling thread, i.e. the event loop:
+ * work that can be retried later must not hold it for the full timeout, and must leave the lock to the
+ * acknowledgement path, whose wait ends in the 503 the gateway retries on.
+ */
+export function withShortBusyWait<T>(ctx: StoreContext, fn: () => T, ms = BACKGROUND_BUSY_MS): T {
+  const previous = ctx.db.pragma('busy_timeout', { simple: true }) as number;
+  if (previous <= ms) return fn();
+  ctx.db.pragma(`busy_timeout = ${ms}`);
+  try {
+    return fn();
+  } finally {
+    ctx.db.pragma(`busy_timeout = ${previous}`);
+  }
+}
+
 /** Accumulates counter changes during a transaction; written once at the end. */
 export class CounterDeltas {
   private readonly deltas = new Map<string, number>();

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { eventKeyOf, parseDeliveryBody, previewOf, typeKey, type ParseResult } from '../../../shared/callback';
 import { callbackFlags, classifyDelivery } from '../../../shared/classify';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
-import { CounterDeltas, type StoreContext } from './context';
+import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { rebuildMessage } from './messages';
 import { SUMMARY_COLUMNS, flagMask, flagNames, headerValue, toSummary, type SummaryRow } from './rows';
@@ -72,7 +72,7 @@ export function indexPending(
   if (ctx.stmt('SELECT id FROM pending_index LIMIT 1', 'pluck').get() === undefined) return [];
   if (!durable) ctx.db.pragma('synchronous = NORMAL');
   try {
-    return ctx.db.transaction(() => indexSlice(ctx, cache, limit, now, performance.now() + budgetMs)).immediate();
+    return withShortBusyWait(ctx, () => ctx.db.transaction(() => indexSlice(ctx, cache, limit, now, performance.now() + budgetMs)).immediate());
   } catch (err) {
     throw toStoreWriteError(err);
   } finally {

@@ -3,7 +3,7 @@
 import { buildMessage, summaryChangesAt, type LifecycleDelivery } from '../../../shared/lifecycle';
 import { parseDeliveryBody, type ParseResult } from '../../../shared/callback';
 import type { FlagDetail, MessageDetail } from '../../../shared/domain';
-import { CounterDeltas, type StoreContext } from './context';
+import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { FULL_COLUMNS, headerValue, toSummary, type FullRow } from './rows';
 
 export function parseRow(r: Pick<FullRow, 'headers' | 'body'>): ParseResult {
@@ -110,13 +110,15 @@ export function refreshDueMessages(ctx: StoreContext, now: number): void {
     .all(now) as { id: number; reference: string }[];
   if (due.length === 0) return;
   try {
-    ctx.db
-      .transaction(() => {
-        const counters = new CounterDeltas();
-        for (const m of due) rebuildMessage(ctx, m.id, m.reference, now, counters);
-        counters.flush(ctx);
-      })
-      .immediate();
+    withShortBusyWait(ctx, () =>
+      ctx.db
+        .transaction(() => {
+          const counters = new CounterDeltas();
+          for (const m of due) rebuildMessage(ctx, m.id, m.reference, now, counters);
+          counters.flush(ctx);
+        })
+        .immediate(),
+    );
   } catch {
     // rows keep due_at and toMessageSummary still reports the anomaly on read
   }
