@@ -5,6 +5,7 @@ import { num } from '../lib/format';
 import type { BulkState } from '../store/inspector-store';
 import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
+import { useEscapeToClose } from '../lib/use-escape';
 
 export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
   const store = useInspectorStore();
@@ -22,16 +23,7 @@ export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     void store.getState().loadTargets();
   }, [store]);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        e.stopPropagation();
-        onClose();
-      }
-    };
-    window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
-  }, [onClose]);
+  useEscapeToClose(onClose);
 
   const target = targets?.find((t) => t.id === targetId) ?? targets?.find((t) => t.isDefault) ?? null;
   // the deliveries list knows whether its total is capped; so do the counts (sampled)

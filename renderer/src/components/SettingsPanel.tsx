@@ -8,6 +8,7 @@ import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 import { DowntimeList, TunnelState } from './StatusBar';
 import { TargetsEditor } from './TargetsEditor';
+import { useEscapeToClose } from '../lib/use-escape';
 
 export function SettingsPanel({ onClose }: { onClose: () => void }) {
   const store = useInspectorStore();
@@ -19,16 +20,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
     void store.getState().loadTargets();
   }, [store]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        e.stopPropagation();
-        onClose();
-      }
-    };
-    window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
-  }, [onClose]);
+  useEscapeToClose(onClose);
 
   return (
     <div className="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
