@@ -139,31 +139,9 @@ function pruneDeep(v: unknown, depth: number): unknown {
 
 export function parseDeliveryBody(body: Uint8Array, contentType: string | undefined): ParseResult {
   const problems: string[] = [];
-  if (!contentType || !contentType.trim()) {
-    problems.push('no Content-Type header (expected application/json)');
-  } else if (!isJsonContentType(contentType)) {
-    problems.push(`Content-Type is "${clip(contentType, 80)}", expected application/json`);
-  }
-
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    problems.push(`body is not valid UTF-8 text (${body.length} bytes)`);
-    return { callback: null, problems, canonicalJson: null };
-  }
-  if (text.trim() === '') {
-    problems.push(body.length === 0 ? 'body is empty' : 'body is only whitespace');
-    return { callback: null, problems, canonicalJson: null };
-  }
-
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    problems.push(`body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    return { callback: null, problems, canonicalJson: null };
-  }
+  const read = readJson(body, contentType, problems);
+  if (!read) return { callback: null, problems, canonicalJson: null };
+  let value = read.value;
 
   // A callback is a shallow object. Absurdly deep JSON would overflow the stack of everything that walks it later
   // (JSON.stringify in the API and export, the UI's tree), so what lies below MAX_JSON_DEPTH is replaced by a
@@ -181,13 +159,62 @@ export function parseDeliveryBody(body: Uint8Array, contentType: string | undefi
     canonical = null;
   }
 
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    problems.push(`body is JSON but not an object (got ${describe(value)})`);
+  if (!isObject(value)) {
+    problems.push(notAnObject(value));
     return { callback: null, problems, canonicalJson: canonical };
   }
 
-  const callback = normalizeCallback(value as Record<string, unknown>, problems);
+  const callback = normalizeCallback(value, problems);
   return { callback, problems, canonicalJson: canonical };
+}
+
+/**
+ * What can be told of a body at once, without checking its fields: its Content-Type, that it is UTF-8 JSON and
+ * that it is an object. The receiver answers with this (its full checks come with indexing, a moment later);
+ * empty means nothing wrong so far. Same wording as parseDeliveryBody.
+ */
+export function bodyShapeProblems(body: Uint8Array, contentType: string | undefined): string[] {
+  const problems: string[] = [];
+  const read = readJson(body, contentType, problems);
+  if (read && !isObject(read.value)) problems.push(notAnObject(read.value));
+  return problems;
+}
+
+/** The body as a JSON value (null when it is not JSON text); Content-Type and text problems go to `problems`. */
+function readJson(body: Uint8Array, contentType: string | undefined, problems: string[]): { value: unknown } | null {
+  if (!contentType || !contentType.trim()) {
+    problems.push('no Content-Type header (expected application/json)');
+  } else if (!isJsonContentType(contentType)) {
+    problems.push(`Content-Type is "${clip(contentType, 80)}", expected application/json`);
+  }
+
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch {
+    problems.push(`body is not valid UTF-8 text (${body.length} bytes)`);
+    return null;
+  }
+  if (text.trim() === '') {
+    problems.push(body.length === 0 ? 'body is empty' : 'body is only whitespace');
+    return null;
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch (err) {
+    problems.push(`body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function notAnObject(value: unknown): string {
+  return `body is JSON but not an object (got ${describe(value)})`;
 }
 
 /** Best-effort normalization of a JSON object; appends what is wrong to `problems`. */

@@ -472,7 +472,8 @@ describe('time windows', () => {
     store.ingest([sent('long', '2025-11-28T10:00:00Z'), sent('long', '2025-11-29T10:00:00Z', 'READ')], NOW);
     store.close();
     const db = new Database(file);
-    db.exec("DELETE FROM counters WHERE key = 'span:max'; PRAGMA user_version = 2");
+    // the shape of a schema-2 store: no span bound, pending rows listed in pending_index
+    db.exec("DELETE FROM counters WHERE key = 'span:max'; DROP TABLE inbox; CREATE TABLE pending_index (id INTEGER PRIMARY KEY); PRAGMA user_version = 2");
     db.close();
     store = openStore({ file });
     expect(allMessages(store, 'before:2025-11-28T11:00:00Z').map((m) => m.reference)).toEqual(['long']);
@@ -559,14 +560,9 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
 
   it('classifies raw-stored deliveries exactly as a one-step ingest does', () => {
     const raw = store.ingestRaw(retries());
-    // phase 1 knows what the body alone says, not yet which deliveries are repeats
-    expect(raw.map((d) => [d.type, d.attempt, d.flags])).toEqual([
-      ['Text', null, []],
-      ['DELIVERED', null, []],
-      ['DELIVERED', null, []],
-      ['DELIVERED', null, []],
-      ['READ', null, []],
-    ]);
+    // phase 1 records the request only: the body's fields and the repeats are known once indexed
+    expect(raw.map((d) => [d.type, d.attempt, d.flags])).toEqual(Array.from({ length: 5 }, () => [null, null, []]));
+    expect(raw.map((d) => d.id)).toEqual([1, 2, 3, 4, 5]);
     expect(store.pendingCount()).toBe(5);
     // small slices: classification must carry across them; a slice out of time stops after one row
     const first = store.indexPending(500, NOW, 0);
@@ -598,9 +594,80 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
     }
   });
 
-  it('flags an invalid body in phase 1, so the receiver can answer for it before indexing', () => {
+  it('flags a body that is not a JSON object in phase 1, so the receiver can answer for it before indexing', () => {
     const [d] = store.ingestRaw([deliveryInput('{"reference": 5', NOW, { raw: true })]);
     expect(d!.flags).toEqual(['invalid']);
+    // a JSON object with wrong fields is found invalid by indexing, with its reasons
+    const [e] = store.ingestRaw([deliveryInput('{"reference": 5}', NOW, { raw: true })]);
+    expect(e!.flags).toEqual([]);
+    store.indexPending(10, NOW);
+    expect(store.getDelivery(e!.id)!.flags).toContain('invalid');
+  });
+
+  it('never gives an id twice, also once the inbox is empty', () => {
+    const first = store.ingestRaw(retries().slice(0, 2));
+    store.indexPending(10, NOW);
+    expect(store.pendingCount()).toBe(0);
+    const next = store.ingestRaw(retries().slice(2, 3));
+    expect(next[0]!.id).toBe(first[1]!.id + 1);
+    store.close();
+    store = openStore({ file });
+    store.indexPending(10, NOW);
+    const after = store.ingest(retries().slice(3), NOW);
+    expect(after.map((d) => d.id)).toEqual([next[0]!.id + 1, next[0]!.id + 2]);
+    expect(allDeliveries(store).map((d) => d.id).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('shows and counts a pending delivery everywhere a user can reach it by id, lists it once indexed', () => {
+    const [d] = store.ingestRaw(retries().slice(0, 1));
+    expect(store.stats(NOW).deliveriesTotal).toBe(1);
+    expect(store.getDelivery(d!.id)).toMatchObject({ reference: retriesRef(), type: 'Text', kind: 'sent' });
+    // lists and their totals hold indexed deliveries: the live view adds a row when it is indexed
+    expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [], total: 0 });
+    store.setResponseTimes([{ id: d!.id, ms: 7 }]);
+    store.indexPending(10, NOW);
+    expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [{ id: d!.id, responseMs: 7 }], total: 1 });
+    expect(store.stats(NOW).deliveriesTotal).toBe(1);
+  });
+
+  it('moves what an older version left pending into the inbox on upgrade, and indexes it the new way', () => {
+    const inputs = retries();
+    store.ingest(inputs.slice(0, 2), NOW);
+    store.close();
+    // a schema-3 store with three deliveries acknowledged and never indexed: rows with the request and the
+    // body's columns, listed in pending_index, counted in 'deliveries'
+    const db = new Database(file);
+    db.exec('DROP TABLE inbox; CREATE TABLE pending_index (id INTEGER PRIMARY KEY); PRAGMA user_version = 3');
+    const insert = db.prepare(
+      `INSERT INTO deliveries (id, received_at, method, path, query, headers, remote_address, body_size, body_truncated,
+         outcome, response_status, reject_reason, reference, kind, flags_mask, flags, preview)
+       VALUES (?, ?, 'POST', '/cb', '', ?, '127.0.0.1', ?, 0, 'stored', 200, NULL, ?, 'receipt', 0, '[]', '')`,
+    );
+    for (const [i, input] of inputs.slice(2).entries()) {
+      const id = 3 + i;
+      const body = Buffer.from(input.request.body);
+      insert.run(id, input.request.receivedAt, JSON.stringify(input.request.headers), body.length, retriesRef());
+      db.prepare('INSERT INTO bodies (id, body) VALUES (?, ?)').run(id, body);
+      db.prepare('INSERT INTO pending_index (id) VALUES (?)').run(id);
+    }
+    db.exec("UPDATE counters SET n = n + 3 WHERE key = 'deliveries'");
+    db.close();
+
+    store = openStore({ file });
+    expect(store.pendingCount()).toBe(3);
+    expect(store.stats(NOW).deliveriesTotal).toBe(5);
+    expect(allDeliveries(store).map((d) => d.id)).toEqual([2, 1]);
+    const indexed = store.indexPending(500, NOW);
+    expect(indexed.map((d) => [d.id, d.attempt, d.flags])).toEqual([
+      [3, 2, ['duplicate']],
+      [4, 3, ['duplicate']],
+      [5, 1, []],
+    ]);
+    expect(store.stats(NOW).deliveriesTotal).toBe(5);
+    expect(store.getMessage(retriesRef(), NOW)!.summary).toMatchObject({ deliveryCount: 5, duplicateCount: 2 });
+    expect([...store.iterateDeliveries()].map((e) => Buffer.from(e.request.bodyBase64, 'base64'))).toEqual(
+      inputs.map((i) => Buffer.from(i.request.body)),
+    );
   });
 
   it('shows a pending delivery in full and exports it before it is indexed', () => {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import * as admin from './admin';
 import { createContext } from './context';
 import { toStoreWriteError } from './errors';
-import { IngestCache, indexPending, ingestBatch, ingestRaw, pendingCount } from './ingest';
+import { IndexState, indexPending, ingestBatch, ingestRaw, pendingCount } from './ingest';
 import { messageDetail, refreshDueMessages } from './messages';
 import * as q from './queries';
 import { migrate } from './schema';
@@ -49,24 +49,30 @@ export function openStore(opts: OpenStoreOptions): Store {
     throw toStoreWriteError(err);
   }
   const ctx = createContext(db);
-  const ingestCache = new IngestCache();
+  const indexState = new IndexState();
   const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000, scanCap: opts.scanCap ?? 10_000 };
   let closed = false;
 
   const store: Store = {
     file: opts.file,
-    ingest: (batch, now = Date.now()) => (batch.length === 0 ? [] : ingestBatch(ctx, ingestCache, batch, now)),
-    ingestRaw: (batch) => (batch.length === 0 ? [] : ingestRaw(ctx, ingestCache, batch)),
-    indexPending: (maxRows, now = Date.now(), budgetMs) => indexPending(ctx, ingestCache, maxRows, now, false, budgetMs),
+    ingest: (batch, now = Date.now()) => (batch.length === 0 ? [] : ingestBatch(ctx, indexState, batch, now)),
+    ingestRaw: (batch) => (batch.length === 0 ? [] : ingestRaw(ctx, batch)),
+    indexPending: (maxRows, now = Date.now(), budgetMs) => indexPending(ctx, indexState, maxRows, now, false, budgetMs),
     pendingCount: () => pendingCount(ctx),
     setResponseTimes(rows) {
       if (rows.length === 0) return;
+      // A delivery still in the inbox gets its time when it is indexed: updating inbox rows would rewrite the
+      // pages that hold their bodies. Kept in memory until then (and written to the inbox on close).
+      const firstPending = ctx.stmt('SELECT min(id) FROM inbox', 'pluck').get() as number | null;
+      const indexed = firstPending === null ? rows : rows.filter((r) => r.id < firstPending);
+      if (firstPending !== null) for (const r of rows) if (r.id >= firstPending) indexState.responseMs.set(r.id, Math.round(r.ms));
+      if (indexed.length === 0) return;
       // metadata recorded best effort: no fsync of its own (the next delivery commit makes it durable)
       db.pragma('synchronous = NORMAL');
       try {
         db.transaction(() => {
           const set = ctx.stmt('UPDATE deliveries SET response_ms = ? WHERE id = ?');
-          for (const r of rows) set.run(Math.round(r.ms), r.id);
+          for (const r of indexed) set.run(Math.round(r.ms), r.id);
         }).immediate();
       } catch (err) {
         throw toStoreWriteError(err);
@@ -110,6 +116,15 @@ export function openStore(opts: OpenStoreOptions): Store {
     close() {
       if (closed) return;
       closed = true;
+      try {
+        // response times of deliveries still in the inbox (see setResponseTimes); best effort
+        const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
+        db.transaction(() => {
+          for (const [id, ms] of indexState.responseMs) set.run(ms, id);
+        }).immediate();
+      } catch {
+        // metadata only
+      }
       db.close();
     },
   };
@@ -125,9 +140,17 @@ export function openStore(opts: OpenStoreOptions): Store {
         return 0;
       }
     };
+    // stored = indexed (counted) + still in the inbox; inbox rows are seconds old, so all of today's unless the
+    // oldest is older (counting them reads their bodies: done only then)
+    const pending = pendingCount(ctx);
+    const oldestPending = ctx.stmt('SELECT received_at FROM inbox ORDER BY id LIMIT 1', 'pluck').get() as number | undefined;
+    const pendingToday =
+      oldestPending === undefined || oldestPending >= midnight
+        ? pending
+        : (ctx.stmt('SELECT count(*) FROM inbox WHERE received_at >= ?', 'pluck').get(midnight) as number);
     return {
-      deliveriesTotal: (counter.get('deliveries') as number | undefined) ?? 0,
-      deliveriesToday: ctx.stmt('SELECT count(*) FROM deliveries WHERE received_at >= ?', 'pluck').get(midnight) as number,
+      deliveriesTotal: ((counter.get('deliveries') as number | undefined) ?? 0) + pending,
+      deliveriesToday: (ctx.stmt('SELECT count(*) FROM deliveries WHERE received_at >= ?', 'pluck').get(midnight) as number) + pendingToday,
       messagesTotal: (counter.get('messages') as number | undefined) ?? 0,
       storeBytes: size(opts.file) + size(`${opts.file}-wal`),
     };

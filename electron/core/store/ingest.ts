@@ -1,78 +1,91 @@
 // Storing deliveries, in two phases, so the acknowledgement path pays only for what durability needs.
 //
-// Phase 1 (ingestRaw, on the ack path, synchronous=FULL): one transaction appends each delivery's immutable
-// request fields, its body and what a pure parse of that body says (reference, event id, type, channel,
-// callback-only flags, `invalid` problems) and marks it pending in `pending_index`. Only rowid appends and the
-// deliveries indexes whose keys arrive in order or have few values are touched (event_id and user_id wait). The receiver answers 200 after this commit: the delivery is on
-// disk, byte for byte, and getDelivery/getRawRequest/export already see it.
+// Phase 1 (ingestRaw, on the ack path, synchronous=FULL): one transaction appends each delivery's request as
+// received (method, path, headers, body, outcome) to `inbox`, one table with no secondary index. Nothing is
+// derived from the body here: parsing, checks and the indexes they feed cost several times that append, and the
+// gateway waits for the answer. The only look at the body is a cheap shape check (bodyShapeProblems), so the
+// answer can still say `invalid` when the body is not a JSON object. The receiver answers 200 after this commit:
+// the delivery is on disk, byte for byte, and getDelivery/getRawRequest/export already show it (from its body).
 //
-// Phase 2 (indexPending, off the ack path): pending rows are classified in id order against the earlier indexed
-// deliveries of the same event (duplicate/attempt), and the derived data is written: flags table, full text,
-// counters, the touched messages. Everything it writes is derived from phase-1 data, so its commits may use
-// synchronous=NORMAL: losing one to a power cut just leaves its rows pending, and the next open indexes them
-// again. Classification only looks at *indexed* rows (msg_id is set in phase 2), which is exactly "the earlier
-// deliveries" because pending rows are indexed strictly in id order.
+// Phase 2 (indexPending, off the ack path): inbox rows are parsed and classified in id order against the earlier
+// indexed deliveries of the same event (duplicate/attempt), then moved: the `deliveries` row with everything
+// derived from the body, `bodies`, the flags table, full text, counters and the touched messages are written and
+// the inbox row is deleted, in one transaction. Everything it writes is derived from phase-1 data, so its commits
+// may use synchronous=NORMAL: losing one to a power cut leaves its rows in the inbox (the deletion is lost with
+// the rest), and the next open indexes them again. Classification only looks at indexed rows, which is exactly
+// "the earlier deliveries" because the inbox is indexed strictly in id order.
+//
+// Ids: a delivery keeps the id phase 1 gave it (the receiver answered with it). Every inbox id is above every
+// indexed one, and inbox ids have no gaps (phase 1 takes the next id inside its transaction; phase 2 removes the
+// oldest first).
 //
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
-import { eventKeyOf, parseDeliveryBody, previewOf, typeKey, type ParseResult } from '../../../shared/callback';
-import { callbackFlags, classifyDelivery } from '../../../shared/classify';
+import { bodyShapeProblems, parseDeliveryBody, type ParseResult } from '../../../shared/callback';
+import { classifyDelivery } from '../../../shared/classify';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
+import { bodyFacts } from './body-facts';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { rebuildMessage } from './messages';
-import { SUMMARY_COLUMNS, flagMask, flagNames, headerValue, toSummary, type SummaryRow } from './rows';
+import { flagMask, flagNames, headerValue, type InboxRow } from './rows';
 import type { IngestInput } from './types';
 
 /** A refused delivery keeps only its first bytes: enough to see what was sent. */
 export const REJECTED_BODY_KEEP = 64 * 1024;
 /** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
 const FTS_BODY_CHARS = 64 * 1024;
-/** Parses kept between the phases so phase 2 does not parse every body twice; beyond this it re-parses. */
-const MAX_CACHED_PARSES = 2_000;
+/** Inbox rows are read this many at a time: a slice that runs out of time has not paid for reading more. */
+const READ_CHUNK = 16;
 
 const utf8 = new TextDecoder('utf-8');
 
-/** What phase 1 learned about a delivery and phase 2 reuses when both run in the same process. */
-export interface RawParse {
-  parse: ParseResult;
-  body: Uint8Array;
+/** Indexing state kept between slices. */
+export class IndexState {
+  /**
+   * What a slice costs per row after its row loop (message rebuilds, commit), smoothed: the loop stops early
+   * enough for that part to fit in the slice's time too.
+   */
+  tailMsPerRow = 0.1;
+  loopEndedAt = 0;
+  /** response times of deliveries still in the inbox, written when they are indexed (see setResponseTimes) */
+  readonly responseMs = new Map<number, number>();
 }
 
-/** Phase-1 state shared with phase 2: parses of rows not yet indexed. */
-export class IngestCache {
-  readonly parses = new Map<number, RawParse>();
-  remember(id: number, p: RawParse): void {
-    if (this.parses.size < MAX_CACHED_PARSES) this.parses.set(id, p);
-  }
-}
-
-/** Phase 1: ONE durable transaction; returns summaries with the flags a parse alone can tell (no duplicates). */
-export function ingestRaw(ctx: StoreContext, cache: IngestCache, batch: IngestInput[]): DeliverySummary[] {
+/** Phase 1: ONE durable transaction; returns summaries with what the request alone tells (no body fields). */
+export function ingestRaw(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
   try {
-    return ctx.db.transaction(() => insertRawBatch(ctx, cache, batch)).immediate();
+    return ctx.db.transaction(() => appendToInbox(ctx, batch)).immediate();
   } catch (err) {
     throw toStoreWriteError(err);
   }
 }
 
 /**
- * Phase 2: indexes up to `maxRows` pending deliveries, oldest first, in one transaction; returns their final
- * summaries (empty when nothing is pending). `durable` false commits with synchronous=NORMAL (see above).
+ * Phase 2: indexes up to `maxRows` inbox rows, oldest first, in one transaction; returns their final summaries
+ * (empty when the inbox is empty). `durable` false commits with synchronous=NORMAL (see above).
  */
 export function indexPending(
   ctx: StoreContext,
-  cache: IngestCache,
+  state: IndexState,
   maxRows: number,
   now: number,
   durable = false,
   budgetMs = Infinity,
 ): DeliverySummary[] {
   const limit = Math.max(1, Math.floor(maxRows));
-  if (ctx.stmt('SELECT id FROM pending_index LIMIT 1', 'pluck').get() === undefined) return [];
+  if (ctx.stmt('SELECT id FROM inbox LIMIT 1', 'pluck').get() === undefined) return [];
   if (!durable) ctx.db.pragma('synchronous = NORMAL');
   try {
-    return withShortBusyWait(ctx, () => ctx.db.transaction(() => indexSlice(ctx, cache, limit, now, performance.now() + budgetMs)).immediate());
+    const done = withShortBusyWait(ctx, () =>
+      ctx.db.transaction(() => indexSlice(ctx, state, limit, now, performance.now() + budgetMs)).immediate(),
+    );
+    if (done.length > 0) {
+      // what followed the row loop, message rebuilds and commit, per row: the next slice's loop leaves room for it
+      state.tailMsPerRow = state.tailMsPerRow * 0.7 + ((performance.now() - state.loopEndedAt) / done.length) * 0.3;
+    }
+    for (const d of done) state.responseMs.delete(d.id);
+    return done;
   } catch (err) {
     throw toStoreWriteError(err);
   } finally {
@@ -80,41 +93,44 @@ export function indexPending(
   }
 }
 
+/** Deliveries stored and not indexed yet: inbox ids have no gaps, so no row is read to count them. */
 export function pendingCount(ctx: StoreContext): number {
-  return ctx.stmt('SELECT count(*) FROM pending_index', 'pluck').get() as number;
+  // two subqueries: SQLite answers a lone min() or max() from the end of the b-tree, but scans for both at once
+  return (ctx.stmt('SELECT (SELECT max(id) FROM inbox) - (SELECT min(id) FROM inbox) + 1', 'pluck').get() as number | null) ?? 0;
 }
 
-/** Both phases in one transaction (tests, fixtures, tools). Earlier pending rows are indexed first. */
-export function ingestBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInput[], now: number): DeliverySummary[] {
+/** Both phases in one transaction (tests, fixtures, tools). Earlier inbox rows are indexed first. */
+export function ingestBatch(ctx: StoreContext, state: IndexState, batch: IngestInput[], now: number): DeliverySummary[] {
   try {
-    return ctx.db
+    const result = ctx.db
       .transaction(() => {
-        const raw = insertRawBatch(ctx, cache, batch);
+        const raw = appendToInbox(ctx, batch);
         const byId = new Map<number, DeliverySummary>();
         for (;;) {
-          const done = indexSlice(ctx, cache, 5000, now);
+          const done = indexSlice(ctx, state, 5000, now);
           if (done.length === 0) break;
           for (const s of done) byId.set(s.id, s);
         }
         return raw.map((r) => byId.get(r.id) ?? r);
       })
       .immediate();
+    state.responseMs.clear(); // the inbox is empty now: every kept time went into its row
+    return result;
   } catch (err) {
     throw toStoreWriteError(err);
   }
 }
 
-const INSERT_DELIVERY = `INSERT INTO deliveries (received_at, method, path, query, headers, remote_address, body_size,
-  body_truncated, outcome, response_status, response_ms, reject_reason, msg_id, reference, event_id, type, type_lc,
-  kind, channel, direction, user_id, campaign, event_ts, event_key, attempt, canon_hash, flags_mask, flags, preview)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`;
+const INSERT_INBOX = `INSERT INTO inbox (id, received_at, method, path, query, headers, remote_address, body_size,
+  body_truncated, outcome, response_status, reject_reason, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInput[]): DeliverySummary[] {
-  const insert = ctx.stmt(INSERT_DELIVERY);
-  const insertBody = ctx.stmt('INSERT INTO bodies (id, body) VALUES (?, ?)');
-  const markPending = ctx.stmt('INSERT INTO pending_index (id) VALUES (?)');
+function appendToInbox(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
+  const insert = ctx.stmt(INSERT_INBOX);
+  // inside the write transaction, so no other writer can take the same id
+  let id = ctx
+    .stmt('SELECT max(coalesce((SELECT max(id) FROM inbox), 0), coalesce((SELECT max(id) FROM deliveries), 0))', 'pluck')
+    .get() as number;
   const out: DeliverySummary[] = [];
-  const parses: [number, RawParse][] = [];
   for (const input of batch) {
     const req = input.request;
     const rejected = input.outcome === 'rejected';
@@ -124,14 +140,10 @@ function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInpu
       body = body.subarray(0, REJECTED_BODY_KEEP);
       truncated = true;
     }
-    const parse = rejected ? null : parseDeliveryBody(body, headerValue(req.headers, 'content-type'));
-    const cb = parse?.callback ?? null;
-    // flags that need no earlier delivery; `duplicate` (and the attempt number) come in phase 2
-    const flags: FlagDetail[] = parse ? [...(cb ? callbackFlags(cb) : [])] : [];
-    if (parse && parse.problems.length > 0) flags.push({ flag: 'invalid', problems: [...parse.problems] });
-    const preview = rejected ? (input.rejectReason ?? '') : previewOf(parse!);
-    const type = cb ? (cb.type ?? cb.typeRaw) : null;
-    const info = insert.run(
+    const invalid = !rejected && bodyShapeProblems(body, headerValue(req.headers, 'content-type')).length > 0;
+    id++;
+    insert.run(
+      id,
       req.receivedAt,
       req.method,
       req.path,
@@ -143,27 +155,8 @@ function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInpu
       input.outcome,
       input.responseStatus,
       input.rejectReason,
-      cb?.reference ?? null,
-      // event_id and user_id are left to phase 2: their indexes take random keys (UUIDs, phone numbers), each
-      // insert dirtying another page, which made them the costliest part of the acknowledged commit
-      null,
-      type,
-      cb ? typeKey(cb) || null : null,
-      cb?.kind ?? 'unknown',
-      cb?.channel ?? null,
-      cb?.direction ?? null,
-      null,
-      cb?.campaignName ?? null,
-      cb?.timestamp ?? null,
-      cb ? eventKeyOf(cb) : null,
-      flagMask(flags),
-      JSON.stringify(flags),
-      preview,
+      body,
     );
-    const id = Number(info.lastInsertRowid);
-    insertBody.run(id, body);
-    markPending.run(id);
-    if (parse) parses.push([id, { parse, body }]);
     out.push({
       id,
       receivedAt: req.receivedAt,
@@ -174,101 +167,88 @@ function insertRawBatch(ctx: StoreContext, cache: IngestCache, batch: IngestInpu
       responseMs: 0,
       rejectReason: input.rejectReason,
       bodySize: req.bodySize,
-      reference: cb?.reference ?? null,
-      eventId: cb?.eventId ?? null,
-      type,
-      kind: cb?.kind ?? 'unknown',
-      channel: cb?.channel ?? null,
-      direction: cb?.direction ?? null,
-      userId: cb?.userId ?? null,
-      campaign: cb?.campaignName ?? null,
-      timestamp: cb?.timestamp ?? null,
+      reference: null,
+      eventId: null,
+      type: null,
+      kind: 'unknown',
+      channel: null,
+      direction: null,
+      userId: null,
+      campaign: null,
+      timestamp: null,
       attempt: null,
-      flags: flagNames(flags),
-      preview,
+      flags: invalid ? ['invalid'] : [],
+      preview: rejected ? (input.rejectReason ?? '') : '',
     });
   }
-  ctx.stmt('INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n').run('deliveries', batch.length);
-  // only once the transaction body succeeded: a failed batch leaves nothing behind in the cache
-  for (const [id, p] of parses) cache.remember(id, p);
   return out;
 }
 
-interface PendingRow extends SummaryRow {
-  headers: string;
-  event_key: string | null;
-}
-
 /**
- * Indexes pending rows in id order, at most `limit`, and stops early (after at least one) once `deadline` passed:
- * the caller holds the event loop for the whole slice, and rows vary a lot in cost (a retry rebuilds a message
- * with all its deliveries). The rows not reached stay pending.
+ * Indexes inbox rows in id order, at most `limit`, and stops early (after at least one) so that the slice, its
+ * message rebuilds included, ends near `deadline`: the caller holds the event loop for the whole slice, and rows
+ * vary a lot in cost (a retry rebuilds a message with all its deliveries). The rows not reached stay in the inbox.
  */
-function indexSlice(ctx: StoreContext, cache: IngestCache, limit: number, now: number, deadline = Infinity): DeliverySummary[] {
-  const rows = ctx
-    .stmt(
-      `SELECT ${SUMMARY_COLUMNS}, d.headers, d.event_key
-       FROM pending_index p JOIN deliveries d ON d.id = p.id ORDER BY p.id LIMIT ?`,
-    )
-    .all(limit) as PendingRow[];
-  if (rows.length === 0) {
-    // pending ids whose delivery is gone cannot be indexed; drop them so the backlog ends
-    ctx.stmt('DELETE FROM pending_index').run();
-    return [];
-  }
+function indexSlice(ctx: StoreContext, state: IndexState, limit: number, now: number, deadline = Infinity): DeliverySummary[] {
+  const read = ctx.stmt(`SELECT * FROM inbox WHERE id > ? ORDER BY id LIMIT ?`);
   const counters = new CounterDeltas();
   const touched = new Map<number, string>();
   const parsed = new Map<number, ParseResult>();
   const out: DeliverySummary[] = [];
-  for (const r of rows) {
-    if (out.length > 0 && performance.now() > deadline) break;
-    out.push(indexOne(ctx, cache, r, counters, touched, parsed));
+  let after = 0;
+  reading: while (out.length < limit) {
+    const rows = read.all(after, Math.min(READ_CHUNK, limit - out.length)) as InboxRow[];
+    for (const r of rows) {
+      if (out.length > 0 && performance.now() + out.length * state.tailMsPerRow > deadline) break reading;
+      out.push(indexOne(ctx, state, r, counters, touched, parsed));
+      after = r.id;
+    }
+    if (rows.length < READ_CHUNK) break;
   }
-  const done = rows.slice(0, out.length);
+  if (out.length === 0) return [];
+  state.loopEndedAt = performance.now();
   for (const [msgId, reference] of touched) rebuildMessage(ctx, msgId, reference, now, counters, parsed);
+  counters.add('deliveries', out.length);
   counters.flush(ctx);
-  ctx.stmt('DELETE FROM pending_index WHERE id <= ?').run(done[done.length - 1]!.id);
-  for (const r of done) cache.parses.delete(r.id);
+  ctx.stmt('DELETE FROM inbox WHERE id <= ?').run(after);
   return out;
 }
 
+const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, method, path, query, headers, remote_address, body_size,
+  body_truncated, outcome, response_status, response_ms, reject_reason, msg_id, reference, event_id, type, type_lc,
+  kind, channel, direction, user_id, campaign, event_ts, event_key, attempt, canon_hash, flags_mask, flags, preview)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Moves one inbox row into deliveries and bodies with everything derived from it; returns its summary. */
 function indexOne(
   ctx: StoreContext,
-  cache: IngestCache,
-  r: PendingRow,
+  state: IndexState,
+  r: InboxRow,
   counters: CounterDeltas,
   touched: Map<number, string>,
   parsed: Map<number, ParseResult>,
 ): DeliverySummary {
   const rejected = r.outcome === 'rejected';
-  let raw = cache.parses.get(r.id);
-  if (!raw) {
-    // a row left pending by an earlier run (or evicted from the cache): parse again from the stored bytes
-    const body = ctx.stmt('SELECT body FROM bodies WHERE id = ?', 'pluck').get(r.id) as Buffer | undefined;
-    const bytes = body ?? new Uint8Array();
-    const headers = JSON.parse(r.headers) as [string, string][];
-    raw = { body: bytes, parse: rejected ? { callback: null, problems: [], canonicalJson: null } : parseDeliveryBody(bytes, headerValue(headers, 'content-type')) };
-  }
-  const { parse, body } = raw;
-  const cb = rejected ? null : parse.callback;
+  const responseMs = state.responseMs.get(r.id) ?? r.response_ms;
+  const parse = rejected ? null : parseDeliveryBody(r.body, headerValue(JSON.parse(r.headers) as [string, string][], 'content-type'));
+  const cb = parse?.callback ?? null;
+  const facts = parse ? bodyFacts(parse) : null;
 
   let msgId: number | null = null;
   let attempt: number | null = null;
-  let flags: FlagDetail[] = JSON.parse(r.flags) as FlagDetail[];
-  if (!rejected) {
-    const reference = cb?.reference ?? null;
-    if (reference !== null && reference !== '') msgId = messageIdFor(ctx, reference, r.received_at, counters);
-    const key = r.event_key;
+  let canonHash: string | null = null;
+  let flags: FlagDetail[] = [];
+  if (parse && facts) {
+    if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, r.received_at, counters);
     const prior =
-      key !== null && msgId !== null
+      facts.eventKey !== null && msgId !== null
         ? (ctx
             .stmt('SELECT id, received_at, canon_hash FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id')
-            .all(msgId, key) as { id: number; received_at: number; canon_hash: string | null }[])
+            .all(msgId, facts.eventKey) as { id: number; received_at: number; canon_hash: string | null }[])
         : [];
-    // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Computed here, not
-    // on the ack path: only deliveries of a message are ever compared.
-    const canonHash =
-      msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
+    // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
+    // a message are ever compared.
+    canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
     const c = classifyDelivery({
       receivedAt: r.received_at,
       parse: { ...parse, canonicalJson: canonHash },
@@ -276,16 +256,44 @@ function indexOne(
     });
     attempt = c.attempt;
     flags = c.flags;
-    // the row already holds the parse-only flags; write only what phase 2 learned
-    if (msgId !== null || attempt !== null || cb?.eventId != null || cb?.userId != null) {
-      ctx
-        .stmt(
-          `UPDATE deliveries SET msg_id = ?, attempt = ?, canon_hash = ?, flags_mask = ?, flags = ?, event_id = ?, user_id = ?
-           WHERE id = ?`,
-        )
-        .run(msgId, attempt, canonHash, flagMask(flags), JSON.stringify(flags), cb?.eventId ?? null, cb?.userId ?? null, r.id);
-    }
   }
+  // a refused delivery has no body fields: its reason is its preview
+  const preview = facts ? facts.preview : (r.reject_reason ?? '');
+  ctx
+    .stmt(INSERT_DELIVERY)
+    .run(
+      r.id,
+      r.received_at,
+      r.method,
+      r.path,
+      r.query,
+      r.headers,
+      r.remote_address,
+      r.body_size,
+      r.body_truncated,
+      r.outcome,
+      r.response_status,
+      responseMs,
+      r.reject_reason,
+      msgId,
+      facts?.reference ?? null,
+      facts?.eventId ?? null,
+      facts?.type ?? null,
+      facts?.typeKey ?? null,
+      facts?.kind ?? 'unknown',
+      facts?.channel ?? null,
+      facts?.direction ?? null,
+      facts?.userId ?? null,
+      facts?.campaign ?? null,
+      facts?.timestamp ?? null,
+      facts?.eventKey ?? null,
+      attempt,
+      canonHash,
+      flagMask(flags),
+      JSON.stringify(flags),
+      preview,
+    );
+  ctx.stmt('INSERT INTO bodies (id, body) VALUES (?, ?)').run(r.id, r.body);
 
   const names = flagNames(flags);
   if (names.length > 0) {
@@ -298,7 +306,7 @@ function indexOne(
 
   const searchable = [
     cb?.text,
-    r.preview,
+    preview,
     cb?.reference,
     cb?.userId,
     cb?.campaignName,
@@ -306,19 +314,41 @@ function indexOne(
     cb?.typeRaw,
     r.reject_reason,
     r.path,
-    ...(rejected ? [] : parse.problems),
+    ...(parse ? parse.problems : []),
   ]
     .filter((s): s is string => typeof s === 'string' && s !== '')
     .join('\n');
   ctx
     .stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)')
-    .run(r.id, searchable, utf8.decode(body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS));
+    .run(r.id, searchable, utf8.decode(r.body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS));
 
   if (msgId !== null && cb) {
     touched.set(msgId, cb.reference!);
-    parsed.set(r.id, parse);
+    parsed.set(r.id, parse!);
   }
-  return { ...toSummary(r, flags), attempt, eventId: cb?.eventId ?? null, userId: cb?.userId ?? null };
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    method: r.method,
+    path: r.path,
+    outcome: r.outcome,
+    responseStatus: r.response_status,
+    responseMs: responseMs ?? 0,
+    rejectReason: r.reject_reason,
+    bodySize: r.body_size,
+    reference: facts?.reference ?? null,
+    eventId: facts?.eventId ?? null,
+    type: facts?.type ?? null,
+    kind: facts?.kind ?? 'unknown',
+    channel: facts?.channel ?? null,
+    direction: facts?.direction ?? null,
+    userId: facts?.userId ?? null,
+    campaign: facts?.campaign ?? null,
+    timestamp: facts?.timestamp ?? null,
+    attempt,
+    flags: names,
+    preview,
+  };
 }
 
 function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas): number {

@@ -21,6 +21,7 @@ import { lifecycleOf, parseRow } from './messages';
 import { listForwards } from './admin';
 import {
   FULL_COLUMNS,
+  INBOX_AS_FULL_COLUMNS,
   SUMMARY_COLUMNS,
   prefixEnd,
   toMessageSummary,
@@ -30,6 +31,7 @@ import {
   type SummaryRow,
 } from './rows';
 import type { ExportedDelivery, ExportedMessage, ListArgs } from './types';
+import { bodyFacts, withBodyFacts } from './body-facts';
 import { buildMessage } from '../../../shared/lifecycle';
 
 export interface QueryLimits {
@@ -117,38 +119,47 @@ export function listDeliveryIds(ctx: StoreContext, query: string, order: 'receiv
   return ctx.stmt(`SELECT d.id FROM ${plan.from} WHERE ${where.sql} ORDER BY ${by}`, 'pluck').all(...where.params) as number[];
 }
 
-function fullRow(ctx: StoreContext, id: number): FullRow | undefined {
-  return ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id = ?`).get(id) as
+/** A stored delivery, indexed or still in the inbox (`pending`: the columns indexing derives are empty). */
+function fullRow(ctx: StoreContext, id: number): { row: FullRow; pending: boolean } | undefined {
+  const row = ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id = ?`).get(id) as
     | FullRow
     | undefined;
+  if (row) return { row, pending: false };
+  const pending = ctx.stmt(`SELECT ${INBOX_AS_FULL_COLUMNS} FROM inbox i WHERE i.id = ?`).get(id) as FullRow | undefined;
+  return pending && { row: pending, pending: true };
 }
 
 const utf8 = new TextDecoder('utf-8');
 
 export function getDelivery(ctx: StoreContext, id: number): DeliveryDetail | null {
-  const r = fullRow(ctx, id);
-  if (!r) return null;
-  const flagDetails = JSON.parse(r.flags) as FlagDetail[];
-  const callback = r.outcome === 'rejected' ? null : parseRow(r).callback;
+  const found = fullRow(ctx, id);
+  if (!found) return null;
+  const r = found.row;
+  let flagDetails = JSON.parse(r.flags) as FlagDetail[];
+  const parse = r.outcome === 'rejected' ? null : parseRow(r);
+  let summary = toSummary(r, flagDetails);
+  if (parse && found.pending) {
+    // not indexed yet (normally for milliseconds): what its body says, as indexing will record it
+    const facts = bodyFacts(parse);
+    summary = withBodyFacts(summary, facts);
+    flagDetails = facts.flags;
+  }
   return {
-    ...toSummary(r, flagDetails),
-    // a delivery not yet indexed (ingest.ts phase 2) has these columns still empty; its body knows them
-    eventId: r.event_id ?? callback?.eventId ?? null,
-    userId: r.user_id ?? callback?.userId ?? null,
+    ...summary,
     query: r.query,
     headers: JSON.parse(r.headers) as [string, string][],
     remoteAddress: r.remote_address,
     bodyBase64: r.body.toString('base64'),
     bodyText: utf8.decode(r.body),
     bodyTruncated: r.body_truncated === 1,
-    callback,
+    callback: parse?.callback ?? null,
     flagDetails,
     forwards: listForwards(ctx, id),
   };
 }
 
 export function getRawRequest(ctx: StoreContext, id: number): DeliveryRequest | null {
-  const r = fullRow(ctx, id);
+  const r = fullRow(ctx, id)?.row;
   if (!r) return null;
   return {
     method: r.method,
@@ -311,40 +322,51 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
 
 const PAGE = 500;
 
-/** Every delivery, oldest first, read in pages so other queries can run between rows (export awaits I/O). */
+/**
+ * Every delivery, oldest first, read in pages so other queries can run between rows (export awaits I/O): the
+ * indexed ones, then those still in the inbox (all newer), with what their body says.
+ */
 export function* iterateDeliveries(ctx: StoreContext): IterableIterator<ExportedDelivery> {
+  const sources = [
+    { sql: `SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ${PAGE}`, pending: false },
+    { sql: `SELECT ${INBOX_AS_FULL_COLUMNS} FROM inbox i WHERE i.id > ? ORDER BY i.id LIMIT ${PAGE}`, pending: true },
+  ];
   let after = 0;
-  for (;;) {
-    const rows = ctx
-      .stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ${PAGE}`)
-      .all(after) as FullRow[];
-    if (rows.length === 0) return;
-    for (const r of rows) {
-      yield {
-        id: r.id,
-        receivedAt: new Date(r.received_at).toISOString(),
-        request: {
-          method: r.method,
-          path: r.path,
-          query: r.query,
-          headers: JSON.parse(r.headers) as [string, string][],
-          remoteAddress: r.remote_address,
-          bodySize: r.body_size,
-          bodyBase64: r.body.toString('base64'),
-          bodyText: utf8.decode(r.body),
-          bodyTruncated: r.body_truncated === 1,
-        },
-        response: { status: r.response_status, ms: r.response_ms },
-        outcome: r.outcome,
-        rejectReason: r.reject_reason,
-        callback: r.outcome === 'rejected' ? null : parseRow(r).callback,
-        eventKey: r.event_key,
-        attempt: r.attempt,
-        flags: JSON.parse(r.flags) as FlagDetail[],
-      };
+  for (const source of sources) {
+    for (;;) {
+      const rows = ctx.stmt(source.sql).all(after) as FullRow[];
+      if (rows.length === 0) break;
+      for (const r of rows) yield exported(r, source.pending);
+      after = rows[rows.length - 1].id;
     }
-    after = rows[rows.length - 1].id;
   }
+}
+
+function exported(r: FullRow, pending: boolean): ExportedDelivery {
+  const parse = r.outcome === 'rejected' ? null : parseRow(r);
+  const facts = parse && pending ? bodyFacts(parse) : null;
+  return {
+    id: r.id,
+    receivedAt: new Date(r.received_at).toISOString(),
+    request: {
+      method: r.method,
+      path: r.path,
+      query: r.query,
+      headers: JSON.parse(r.headers) as [string, string][],
+      remoteAddress: r.remote_address,
+      bodySize: r.body_size,
+      bodyBase64: r.body.toString('base64'),
+      bodyText: utf8.decode(r.body),
+      bodyTruncated: r.body_truncated === 1,
+    },
+    response: { status: r.response_status, ms: r.response_ms },
+    outcome: r.outcome,
+    rejectReason: r.reject_reason,
+    callback: parse?.callback ?? null,
+    eventKey: facts ? facts.eventKey : r.event_key,
+    attempt: r.attempt,
+    flags: facts ? facts.flags : (JSON.parse(r.flags) as FlagDetail[]),
+  };
 }
 
 /** Every message, oldest first, with its anomaly explanations (rebuilt from its deliveries). */

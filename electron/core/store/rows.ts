@@ -42,6 +42,34 @@ export interface FullRow extends SummaryRow {
 
 export const FULL_COLUMNS = `${SUMMARY_COLUMNS}, d.query, d.headers, d.remote_address, d.body_truncated, d.event_key, b.body`;
 
+/** A delivery stored and not yet indexed (ingest.ts phase 1): the request as received. */
+export interface InboxRow {
+  id: number;
+  received_at: number;
+  method: string;
+  path: string;
+  query: string;
+  headers: string;
+  remote_address: string;
+  body_size: number;
+  body_truncated: number;
+  outcome: 'stored' | 'rejected';
+  response_status: number;
+  response_ms: number | null;
+  reject_reason: string | null;
+  body: Buffer;
+}
+
+/**
+ * An inbox row (alias i) in the shape of FULL_COLUMNS: what indexing derives is still empty (reads fill it in
+ * from the body, see body-facts.ts).
+ */
+export const INBOX_AS_FULL_COLUMNS = `i.id, i.received_at, i.method, i.path, i.outcome, i.response_status, i.response_ms,
+  i.reject_reason, i.body_size, NULL AS reference, NULL AS event_id, NULL AS type, 'unknown' AS kind, NULL AS channel,
+  NULL AS direction, NULL AS user_id, NULL AS campaign, NULL AS event_ts, NULL AS attempt, '[]' AS flags,
+  CASE WHEN i.outcome = 'rejected' THEN coalesce(i.reject_reason, '') ELSE '' END AS preview, NULL AS msg_id,
+  i.query, i.headers, i.remote_address, i.body_truncated, NULL AS event_key, i.body`;
+
 export function flagMask(flags: readonly { flag: FlagName }[]): number {
   let mask = 0;
   for (const f of flags) mask |= 1 << FLAG_NAMES.indexOf(f.flag);

@@ -117,6 +117,35 @@ const MIGRATIONS: string[] = [
   INSERT INTO counters (key, n) SELECT 'span:max', coalesce(max(last_at - first_at), 0) FROM messages WHERE true
     ON CONFLICT(key) DO UPDATE SET n = max(n, excluded.n);
   `,
+  // 4: the acknowledgement path appends the request as received to `inbox`, one table with no secondary index;
+  // indexing moves it into deliveries and bodies (ingest.ts). Deliveries an earlier version left pending move
+  // back to the inbox to be indexed the new way; the 'deliveries' counter now counts indexed deliveries.
+  `
+  CREATE TABLE inbox (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    remote_address TEXT NOT NULL,
+    body_size INTEGER NOT NULL,
+    body_truncated INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    response_ms INTEGER,
+    reject_reason TEXT,
+    body BLOB NOT NULL
+  );
+  INSERT INTO inbox
+    SELECT d.id, d.received_at, d.method, d.path, d.query, d.headers, d.remote_address, d.body_size, d.body_truncated,
+      d.outcome, d.response_status, d.response_ms, d.reject_reason, coalesce(b.body, x'')
+    FROM pending_index p JOIN deliveries d ON d.id = p.id LEFT JOIN bodies b ON b.id = d.id;
+  UPDATE counters SET n = n - (SELECT count(*) FROM inbox) WHERE key = 'deliveries';
+  DELETE FROM bodies WHERE id IN (SELECT id FROM inbox);
+  DELETE FROM deliveries WHERE id IN (SELECT id FROM inbox);
+  DROP TABLE pending_index;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -34,7 +34,8 @@ export function integrityOf(file: string): { integrity: string; rows: number } {
   const db = new Database(file);
   try {
     const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
-    const rows = (db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
+    // stored = indexed + still in the inbox (acknowledged, not indexed when the process died)
+    const rows = (db.prepare('SELECT (SELECT count(*) FROM deliveries) + (SELECT count(*) FROM inbox) AS n').get() as { n: number }).n;
     return { integrity, rows };
   } finally {
     db.close();
