@@ -2,12 +2,13 @@
 // and each one's promise settles only after that transaction committed. This is what lets the receiver answer
 // 200 strictly after the row is on disk without paying one fsync per request.
 //
-// The acknowledged transaction is only phase 1 of ingest (store.ingestRaw: the request, its body and a pure
-// parse). Classification, full text and message summaries (phase 2, store.indexPending) run here too, but off the
-// ack path: in slices of a few milliseconds between event-loop turns, so HTTP stays responsive. A small backlog
-// (the normal case: a few deliveries) is indexed on the very next turn, so lists and live events lag by
-// milliseconds. During a burst that outruns phase 2, indexing is held to a share of the loop's time and the
-// backlog is worked off once the burst eases; acknowledgements keep their pace because they never wait for it.
+// The acknowledged transaction is only phase 1 of ingest (store.ingestRaw: the request as received, appended to
+// the inbox). Parsing, classification, full text and message summaries (phase 2, store.indexPending) run here
+// too, but off the ack path: in slices of a few milliseconds between event-loop turns, so HTTP stays responsive.
+// A small backlog (the normal case: a few deliveries) is indexed on the very next turn, so lists and live events
+// lag by milliseconds. During a burst that outruns phase 2 (it costs several times phase 1), indexing is held to a
+// small share of the loop's time that grows as lists fall behind, and the backlog is worked off once the burst
+// eases; acknowledgements keep their pace because they never wait for it.
 // One thread on purpose: a worker with its own connection would contend for SQLite's single write lock with the
 // ack path (and, on two cores, for the CPU the HTTP server needs).
 import type { DeliverySummary } from '../../shared/domain';
@@ -38,8 +39,13 @@ export interface GroupCommitOptions {
   busySliceMs?: number;
   /** ... and at this many when the receiver is quiet (default 20) */
   idleSliceMs?: number;
-  /** while deliveries keep arriving and the backlog is large, indexing gets at least this share of time (0.15, up to 0.5 as the backlog grows) */
+  /**
+   * while deliveries keep arriving and the backlog is large, indexing gets this share of the loop's time (default
+   * 0.05), growing to 0.5 as the oldest unindexed delivery reaches fullShareLagMs
+   */
   busyShare?: number;
+  /** how far behind (oldest unindexed delivery's age) lists may fall before indexing gets half the loop (60 s) */
+  fullShareLagMs?: number;
   /** on close, index what is still pending for at most this long; the rest is indexed on the next open */
   closeIndexBudgetMs?: number;
   /** phase-2 failures (the rows stay pending and are retried) */
@@ -54,6 +60,8 @@ const SMALL_BACKLOG = 64;
  */
 const BUSY_WINDOW_MS = 250;
 const INDEX_RETRY_MS = 1000;
+/** at most this many rows per indexing transaction, whatever the time budget */
+const SLICE_MAX_ROWS = 500;
 const RESPONSE_TIMES_PER_WRITE = 500;
 
 export class GroupCommitter {
@@ -70,10 +78,10 @@ export class GroupCommitter {
   private backlog: number;
   private indexTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private lastSubmitAt = -Infinity;
-  /** smoothed phase-2 cost per row, so each slice is sized to its time target */
-  private msPerRow = 0.5;
   /** how long the last slice took, commit included */
   private lastSliceMs = 0;
+  /** committed batches not fully indexed yet: their last id and when they were committed (for the lag) */
+  private unindexedBatches: { lastId: number; at: number }[] = [];
 
   constructor(
     private readonly store: Store,
@@ -164,6 +172,7 @@ export class GroupCommitter {
       if (summaries) {
         batch.forEach((p, i) => p.resolve(summaries![i]!));
         this.backlog += summaries.length;
+        this.unindexedBatches.push({ lastId: summaries[summaries.length - 1]!.id, at: performance.now() });
         this.scheduleIndex();
         try {
           this.opts.onCommitted?.(summaries);
@@ -186,9 +195,11 @@ export class GroupCommitter {
   private scheduleIndex(delayMs = 0): void {
     if (this.indexTimer || this.closed) return;
     if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
-      // a burst: leave the loop to the ack path most of the time
-      // the share grows with the backlog, so a long burst cannot leave lists minutes behind
-      const share = Math.min(0.5, (this.opts.busyShare ?? 0.15) + this.backlog / 200_000);
+      // A burst: the loop is the ack path's, whose answers the gateway times out on and retries. Lists may fall
+      // behind for a while (the status bar shows by how much); the share grows with that lag, so a long burst
+      // cannot leave them minutes behind.
+      const min = this.opts.busyShare ?? 0.05;
+      const share = min + (0.5 - min) * Math.min(1, this.lagMs() / (this.opts.fullShareLagMs ?? 60_000));
       // from what the last slice really took (its commit can cost more than the rows suggest), so the share holds
       delayMs = Math.max(1, (Math.max(this.opts.busySliceMs ?? 3, this.lastSliceMs) * (1 - share)) / share);
     }
@@ -199,6 +210,13 @@ export class GroupCommitter {
     } else {
       this.indexTimer = setImmediate(() => this.runIndex());
     }
+  }
+
+  /** Age of the oldest committed delivery not indexed yet (rows a crash left count as long overdue). */
+  lagMs(): number {
+    const oldest = this.unindexedBatches[0];
+    if (oldest) return performance.now() - oldest.at;
+    return this.backlog > 0 ? Infinity : 0;
   }
 
   private cancelIndexTimer(): void {
@@ -212,8 +230,8 @@ export class GroupCommitter {
     this.indexTimer = null;
     if (this.closed) return;
     const targetMs = this.busy() ? (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20);
-    const rows = Math.max(1, Math.min(500, Math.floor(targetMs / Math.max(0.01, this.msPerRow))));
-    const ok = this.indexSlice(rows, targetMs);
+    // the store ends the slice by time (rows vary a lot in cost); the row cap only bounds one transaction
+    const ok = this.indexSlice(SLICE_MAX_ROWS, targetMs);
     if (!ok) return this.scheduleIndex(INDEX_RETRY_MS);
     if (this.backlog > 0) this.scheduleIndex();
     else for (const w of this.indexWaiters.splice(0)) w();
@@ -229,21 +247,22 @@ export class GroupCommitter {
       this.opts.onIndexError?.(err);
       return false;
     }
-    const elapsed = performance.now() - started;
-    this.lastSliceMs = elapsed;
-    if (summaries.length > 0) {
-      this.msPerRow = this.msPerRow * 0.7 + (elapsed / summaries.length) * 0.3;
-    }
-    if (summaries.length < rows) {
-      // a short slice ran out of rows or of time: ask the store which
+    this.lastSliceMs = performance.now() - started;
+    // phase 1 adds exactly what it committed, so subtracting keeps the count; at zero (or when a slice found
+    // nothing: rows a crash left are counted on open only), the store confirms it, cheaply while it is small
+    this.backlog = Math.max(0, this.backlog - summaries.length);
+    if (this.backlog === 0 || summaries.length === 0) {
       try {
         this.backlog = this.store.pendingCount();
       } catch {
         this.backlog = summaries.length === 0 ? 0 : 1;
       }
-    } else {
-      this.backlog = Math.max(1, this.backlog - summaries.length); // a full slice: more may be pending, look again
     }
+    if (summaries.length > 0) {
+      const through = summaries[summaries.length - 1]!.id;
+      while (this.unindexedBatches.length > 0 && this.unindexedBatches[0]!.lastId <= through) this.unindexedBatches.shift();
+    }
+    if (this.backlog === 0) this.unindexedBatches = [];
     if (summaries.length > 0) {
       try {
         this.opts.onIndexed?.(summaries);

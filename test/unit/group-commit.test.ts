@@ -3,7 +3,7 @@ import type { DeliverySummary } from '../../shared/domain';
 import { GroupCommitter } from '../../electron/core/group-commit';
 import { StoreWriteError, type IngestInput, type Store } from '../../electron/core/store/types';
 
-function fakeStore(opts: { fail?: () => string | null; failIndex?: () => string | null; pending?: number } = {}) {
+function fakeStore(opts: { fail?: () => string | null; failIndex?: () => string | null; pending?: number; perSlice?: number } = {}) {
   const batches: IngestInput[][] = [];
   let next = 1;
   const responseTimes: { id: number; ms: number }[] = [];
@@ -22,7 +22,7 @@ function fakeStore(opts: { fail?: () => string | null; failIndex?: () => string 
       const reason = opts.failIndex?.();
       if (reason) throw new StoreWriteError(reason);
       indexCalls.push(maxRows);
-      return pending.splice(0, maxRows).map((r) => ({ ...r, flags: ['duplicate'] }));
+      return pending.splice(0, Math.min(maxRows, opts.perSlice ?? Infinity)).map((r) => ({ ...r, flags: ['duplicate'] }));
     },
     pendingCount: () => pending.length,
     setResponseTimes(rows: { id: number; ms: number }[]) {
@@ -170,6 +170,33 @@ describe('group commit', () => {
     // planned from the 3 ms target alone, 20 ms slices would take over half the loop
     expect(share).toBeGreaterThan(0.05);
     expect(share).toBeLessThan(0.3);
+    await c.close();
+  });
+
+  it('leaves a burst to the acknowledgements while lists are only a little behind, and catches up as the lag grows', async () => {
+    // each slice indexes 2 rows in 4 ms: far slower than deliveries arrive, so the backlog only grows
+    const { store } = fakeStore({ perSlice: 2 });
+    const index = store.indexPending.bind(store);
+    const slices: { at: number; ms: number }[] = [];
+    store.indexPending = (rows, now, budget) => {
+      const t = performance.now();
+      while (performance.now() - t < 4);
+      slices.push({ at: t, ms: performance.now() - t });
+      return index(rows, now, budget);
+    };
+    const c = new GroupCommitter(store, { fullShareLagMs: 800, closeIndexBudgetMs: 50 });
+    const started = performance.now();
+    while (performance.now() - started < 1200) {
+      await Promise.all(Array.from({ length: 10 }, () => c.submit(input('/burst'))));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const shareBetween = (from: number, to: number) =>
+      slices.filter((s) => s.at >= started + from && s.at < started + to).reduce((n, s) => n + s.ms, 0) / (to - from);
+    // well under 100 ms behind: indexing takes about the 5% minimum
+    expect(shareBetween(100, 300)).toBeLessThan(0.15);
+    // 800 ms behind and more: up to half the loop
+    expect(shareBetween(900, 1200)).toBeGreaterThan(0.3);
+    expect(c.lagMs()).toBeGreaterThan(800);
     await c.close();
   });
 });
