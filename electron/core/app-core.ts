@@ -8,6 +8,7 @@ import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_TUNNEL_HOST } fr
 import { ApiError } from './api-dispatch';
 import { exportNdjson } from './export';
 import { GroupCommitter } from './group-commit';
+import { startCheckpointer } from './store/checkpointer';
 import { LiveEvents } from './live-events';
 import { startReceiver, type Receiver } from './receiver';
 import { createReplayService } from './replay';
@@ -56,6 +57,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const log = opts.log ?? (() => {});
   const store = openStore({ file: path.join(opts.dataDir, DB_FILE_NAME), nativeBinding: opts.nativeBinding });
+  // WAL checkpoints on a worker thread, so no acknowledgement waits for one; the store does them itself until the
+  // worker is ready, and again if it fails
+  const checkpointer = startCheckpointer({
+    file: store.file,
+    nativeBinding: opts.nativeBinding,
+    onReady: () => store.setCheckpointsInBackground(true),
+    onFailed: (err) => {
+      try {
+        store.setCheckpointsInBackground(false);
+      } catch {
+        // the store is closing
+      }
+      log({ event: 'warning', code: 'checkpointer-failed', message: err instanceof Error ? err.message : String(err) });
+    },
+  });
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const saved = store.getSetting<Partial<Settings>>('settings') ?? {};
@@ -220,6 +236,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         await committer.close();
         await replay?.close();
         live.close();
+        store.setCheckpointsInBackground(false);
+        await checkpointer.close();
         store.close();
       })()),
   };

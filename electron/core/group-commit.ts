@@ -198,10 +198,13 @@ export class GroupCommitter {
       // A burst: the loop is the ack path's, whose answers the gateway times out on and retries. Lists may fall
       // behind for a while (the status bar shows by how much); the share grows with that lag, so a long burst
       // cannot leave them minutes behind.
-      const min = this.opts.busyShare ?? 0.05;
-      const share = min + (0.5 - min) * Math.min(1, this.lagMs() / (this.opts.fullShareLagMs ?? 60_000));
-      // from what the last slice really took (its commit can cost more than the rows suggest), so the share holds
-      delayMs = Math.max(1, (Math.max(this.opts.busySliceMs ?? 3, this.lastSliceMs) * (1 - share)) / share);
+      delayMs = burstIndexDelayMs({
+        // from what the last slice really took (its commit can cost more than the rows suggest), so the share holds
+        sliceMs: Math.max(this.opts.busySliceMs ?? 3, this.lastSliceMs),
+        lagMs: this.lagMs(),
+        minShare: this.opts.busyShare ?? 0.05,
+        fullShareLagMs: this.opts.fullShareLagMs ?? 60_000,
+      });
     }
     if (delayMs > 0) {
       const t = setTimeout(() => this.runIndex(), delayMs);
@@ -289,6 +292,15 @@ export class GroupCommitter {
       this.responseTimer.unref();
     }
   }
+}
+
+/**
+ * The pause after an indexing slice during a burst, so that indexing takes its share of the loop: `minShare` while
+ * lists are current, growing linearly to half once the oldest unindexed delivery is `fullShareLagMs` old.
+ */
+export function burstIndexDelayMs(p: { sliceMs: number; lagMs: number; minShare: number; fullShareLagMs: number }): number {
+  const share = p.minShare + (0.5 - p.minShare) * Math.min(1, p.lagMs / p.fullShareLagMs);
+  return Math.max(1, (p.sliceMs * (1 - share)) / share);
 }
 
 function describe(err: unknown): string {

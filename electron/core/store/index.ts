@@ -29,6 +29,11 @@ export interface OpenStoreOptions {
   maxSizeBytes?: number;
 }
 
+/** SQLite's default: the connection checkpoints once the WAL holds this many pages (4 MB) */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+/** while a background connection checkpoints: only if it falls this far behind (40 MB of WAL) */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
 export function openStore(opts: OpenStoreOptions): Store {
   const db = new Database(opts.file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
   try {
@@ -59,6 +64,9 @@ export function openStore(opts: OpenStoreOptions): Store {
     ingestRaw: (batch) => (batch.length === 0 ? [] : ingestRaw(ctx, batch)),
     indexPending: (maxRows, now = Date.now(), budgetMs) => indexPending(ctx, indexState, maxRows, now, false, budgetMs),
     pendingCount: () => pendingCount(ctx),
+    setCheckpointsInBackground(on) {
+      db.pragma(`wal_autocheckpoint = ${on ? FALLBACK_AUTOCHECKPOINT_PAGES : DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    },
     setResponseTimes(rows) {
       if (rows.length === 0) return;
       // A delivery still in the inbox gets its time when it is indexed: updating inbox rows would rewrite the

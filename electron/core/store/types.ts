@@ -92,6 +92,11 @@ export interface Store {
   indexPending(maxRows: number, now?: number, budgetMs?: number): DeliverySummary[];
   /** deliveries stored by ingestRaw and not yet indexed (lists, counts and search do not show them fully yet) */
   pendingCount(): number;
+  /**
+   * Who checkpoints the WAL: this connection inside its commits (the default), or a background connection
+   * (checkpointer.ts), in which case this one does so only far past the usual size, as a fallback.
+   */
+  setCheckpointsInBackground(on: boolean): void;
   /** response time is known only after the 200 went out; metadata, recorded best effort */
   setResponseTimes(rows: { id: number; ms: number }[]): void;
   listMessages(args: ListArgs, now?: number): Page<MessageSummary>;

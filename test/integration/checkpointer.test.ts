@@ -1,0 +1,81 @@
+// WAL checkpoints on a worker thread: the database file receives the logged pages without the writing connection
+// doing it, and a worker that cannot start hands checkpoints back to the writer.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { openStore } from '../../electron/core/store';
+import { startCheckpointer } from '../../electron/core/store/checkpointer';
+import type { Store } from '../../electron/core/store/types';
+import { deliveryInput } from '../support/store-fixtures';
+
+let dir: string | null = null;
+let store: Store | null = null;
+const closers: (() => Promise<void>)[] = [];
+afterEach(() => {
+  store?.close();
+  store = null;
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  dir = null;
+});
+
+const size = (f: string) => fs.statSync(f).size;
+
+/** About 4 MB of WAL: past SQLite's default checkpoint size, far under the writer's fallback. */
+function writeDeliveries(s: Store, n: number): void {
+  const pad = 'x'.repeat(1000);
+  for (let i = 0; i < n; i += 100) {
+    s.ingest(Array.from({ length: 100 }, (_, k) => deliveryInput({ reference: `ref-${i + k}`, type: 'DELIVERED', pad }, Date.now())));
+  }
+}
+
+it('copies the log into the database file beside the writer, which no longer checkpoints at the usual size', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
+  store = openStore({ file: path.join(dir, 'inspector.sqlite') });
+  const ready = new Promise<void>((resolve, reject) => {
+    const c = startCheckpointer({
+      file: store!.file,
+      intervalMs: 20,
+      onReady: () => {
+        store!.setCheckpointsInBackground(true);
+        resolve();
+      },
+      onFailed: reject,
+    });
+    closers.push(() => c.close());
+  });
+  await ready;
+  const before = size(store.file);
+  writeDeliveries(store, 1500);
+  const until = Date.now() + 5000;
+  while (size(store.file) < before + 2_000_000 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  expect(size(store.file)).toBeGreaterThan(before + 2_000_000);
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+it('without the worker, the writer keeps the log from growing past its fallback only', () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
+  store = openStore({ file: path.join(dir, 'inspector.sqlite') });
+  store.setCheckpointsInBackground(true);
+  const before = size(store.file);
+  writeDeliveries(store, 1500);
+  // nobody checkpointed: the pages are still only in the log
+  expect(size(store.file)).toBe(before);
+  store.setCheckpointsInBackground(false);
+  writeDeliveries(store, 100);
+  expect(size(store.file)).toBeGreaterThan(before + 2_000_000);
+});
+
+it('reports a worker that cannot open the database, so the writer checkpoints again', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
+  const failed = await new Promise<unknown>((resolve) => {
+    const c = startCheckpointer({
+      file: path.join(dir!, 'missing', 'inspector.sqlite'),
+      onReady: () => resolve(null),
+      onFailed: resolve,
+    });
+    closers.push(() => c.close());
+  });
+  expect(String(failed)).toMatch(/directory does not exist|unable to open/i);
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
