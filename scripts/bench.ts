@@ -156,7 +156,9 @@ function report(run: BenchRun): string {
     out.push(
       `\nLive UI at ${u.targetRate}/s (achieved ${Math.round(u.load.reqPerSec)}/s, p99 ${u.load.latencyMs.p99} ms): ` +
         `${u.longTasks} long tasks (at ${u.longTaskStartsMs.map((t) => `${t} ms`).join(', ') || '-'} into the burst), longest ${u.longestTaskMs} ms (total ${u.totalLongTaskMs} ms), longest frame gap ${u.longestFrameGapMs} ms, ` +
-        `input delay max ${u.inputDelayMs.max} ms over ${u.inputDelayMs.samples} slow key events, key-to-frame max ${u.maxInteractionMs} ms`,
+        `input delay max ${u.inputDelayMs.max} ms over ${u.inputDelayMs.samples} slow key events, key-to-frame max ${u.maxInteractionMs} ms; ` +
+        `lists were ${u.indexingAtEnd.pending.toLocaleString('en')} deliveries behind when it ended` +
+        (u.indexingAtEnd.pending > 0 ? ` (oldest ${Math.round((u.indexingAtEnd.lagMs ?? 0) / 100) / 10} s), caught up ${u.caughtUpAfterMs === null ? 'not within 60 s' : `${(u.caughtUpAfterMs / 1000).toFixed(1)} s later`}` : ''),
     );
   }
   for (const e of run.errors) out.push(`\n${e.part}: FAILED (${e.error.split('\n')[0]})`);

@@ -123,6 +123,12 @@ export interface AppStatus {
   deliveriesTotal: number;
   deliveriesToday: number;
   messagesTotal: number;
+  /**
+   * Deliveries stored (and acknowledged) but not indexed yet: normally none for more than milliseconds; during a
+   * burst indexing yields to the receiver and lists fall behind. lagMs: age of the oldest, null when unknown
+   * (left by an earlier run).
+   */
+  indexing: { pending: number; lagMs: number | null };
   storeBytes: number;
   dataDir: string;
   maxBodyBytes: number;

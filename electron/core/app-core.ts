@@ -85,7 +85,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const live = new LiveEvents(
     (refs) => store.getMessageSummaries(refs),
-    () => store.stats().deliveriesTotal,
+    // what lists can show: the indexed deliveries (events carry rows as they are indexed)
+    () => {
+      const s = store.stats();
+      return s.deliveriesTotal - s.deliveriesPending;
+    },
   );
   let replay: ReturnType<typeof createReplayService> | null = null;
   // Live events carry the classified rows, so they fire once phase 2 indexed them (a few ms after the 200
@@ -169,6 +173,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       deliveriesTotal: s.deliveriesTotal,
       deliveriesToday: s.deliveriesToday,
       messagesTotal: s.messagesTotal,
+      indexing: { pending: s.deliveriesPending, lagMs: lagOrNull(committer.lagMs(), s.deliveriesPending) },
       storeBytes: s.storeBytes,
       dataDir: opts.dataDir,
       maxBodyBytes,
@@ -262,4 +267,10 @@ export function testCallback(now = new Date()) {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The committer's lag as the API reports it: null when unknown (rows an earlier run left), 0 when none pending. */
+function lagOrNull(lagMs: number, pending: number): number | null {
+  if (pending === 0) return 0;
+  return Number.isFinite(lagMs) ? Math.round(lagMs) : null;
 }

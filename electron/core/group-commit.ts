@@ -11,6 +11,7 @@
 // eases; acknowledgements keep their pace because they never wait for it.
 // One thread on purpose: a worker with its own connection would contend for SQLite's single write lock with the
 // ack path (and, on two cores, for the CPU the HTTP server needs).
+import { performance } from 'node:perf_hooks';
 import type { DeliverySummary } from '../../shared/domain';
 import { StoreWriteError, type IngestInput, type Store } from './store/types';
 
@@ -80,6 +81,16 @@ export class GroupCommitter {
   private lastSubmitAt = -Infinity;
   /** how long the last slice took, commit included */
   private lastSliceMs = 0;
+  /** arrivals since rateMark, and the rate last measured */
+  private rateMark = performance.now();
+  private arrivedSinceMark = 0;
+  private arrivalPerMs = 0;
+  /** what indexing a row costs, smoothed over slices (their fixed overhead included) */
+  private indexMsPerRow = 0.3;
+  /** rows an earlier run left unindexed are still pending (their age is unknown: counted as long overdue) */
+  private leftoverPending = false;
+  /** the first id this run committed: indexing past it means the leftovers are done */
+  private firstNewId: number | null = null;
   /** committed batches not fully indexed yet: their last id and when they were committed (for the lag) */
   private unindexedBatches: { lastId: number; at: number }[] = [];
 
@@ -91,6 +102,7 @@ export class GroupCommitter {
     this.responseTimeFlushMs = opts.responseTimeFlushMs ?? 1000;
     // rows a crash left pending are indexed in the background, like any backlog
     this.backlog = store.pendingCount();
+    this.leftoverPending = this.backlog > 0;
     if (this.backlog > 0) this.scheduleIndex();
   }
 
@@ -172,6 +184,8 @@ export class GroupCommitter {
       if (summaries) {
         batch.forEach((p, i) => p.resolve(summaries![i]!));
         this.backlog += summaries.length;
+        this.arrivedSinceMark += summaries.length;
+        this.firstNewId ??= summaries[0]!.id;
         this.unindexedBatches.push({ lastId: summaries[summaries.length - 1]!.id, at: performance.now() });
         this.scheduleIndex();
         try {
@@ -195,15 +209,17 @@ export class GroupCommitter {
   private scheduleIndex(delayMs = 0): void {
     if (this.indexTimer || this.closed) return;
     if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
-      // A burst: the loop is the ack path's, whose answers the gateway times out on and retries. Lists may fall
-      // behind for a while (the status bar shows by how much); the share grows with that lag, so a long burst
-      // cannot leave them minutes behind.
+      // Deliveries keep arriving: the loop is the ack path's first, whose answers the gateway times out on and
+      // retries. A steady rate that indexing can follow with part of the loop is indexed as it comes; under a
+      // flood it cannot follow anyway, lists fall behind (the status bar says by how much) with a share that grows
+      // with that lag, so they cannot stay minutes behind.
       delayMs = burstIndexDelayMs({
         // from what the last slice really took (its commit can cost more than the rows suggest), so the share holds
         sliceMs: Math.max(this.opts.busySliceMs ?? 3, this.lastSliceMs),
         lagMs: this.lagMs(),
         minShare: this.opts.busyShare ?? 0.05,
         fullShareLagMs: this.opts.fullShareLagMs ?? 60_000,
+        keepUpShare: this.keepUpShare(),
       });
     }
     if (delayMs > 0) {
@@ -215,8 +231,24 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * The share of the loop indexing needs to keep up with arrivals: deliveries committed per ms over the last
+   * ~200 ms or more, times what indexing one row costs (as sliced now, overhead included).
+   */
+  private keepUpShare(): number {
+    const now = performance.now();
+    const wall = now - this.rateMark;
+    if (wall >= 200) {
+      this.arrivalPerMs = this.arrivedSinceMark / wall;
+      this.rateMark = now;
+      this.arrivedSinceMark = 0;
+    }
+    return this.arrivalPerMs * this.indexMsPerRow;
+  }
+
   /** Age of the oldest committed delivery not indexed yet (rows a crash left count as long overdue). */
   lagMs(): number {
+    if (this.leftoverPending) return Infinity;
     const oldest = this.unindexedBatches[0];
     if (oldest) return performance.now() - oldest.at;
     return this.backlog > 0 ? Infinity : 0;
@@ -232,7 +264,12 @@ export class GroupCommitter {
   private runIndex(): void {
     this.indexTimer = null;
     if (this.closed) return;
-    const targetMs = this.busy() ? (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20);
+    // busy: short slices, so an acknowledgement never waits long behind one; longer (each row's share of the
+    // slice's fixed cost shrinks) while following a steady rate, which needs the throughput
+    const busySliceMs = this.opts.busySliceMs ?? 3;
+    const targetMs = this.busy()
+      ? this.keepUpShare() <= MAX_KEEP_UP_SHARE ? busySliceMs * 2 : busySliceMs
+      : (this.opts.idleSliceMs ?? 20);
     // the store ends the slice by time (rows vary a lot in cost); the row cap only bounds one transaction
     const ok = this.indexSlice(SLICE_MAX_ROWS, targetMs);
     if (!ok) return this.scheduleIndex(INDEX_RETRY_MS);
@@ -251,6 +288,7 @@ export class GroupCommitter {
       return false;
     }
     this.lastSliceMs = performance.now() - started;
+    if (summaries.length > 0) this.indexMsPerRow = this.indexMsPerRow * 0.8 + (this.lastSliceMs / summaries.length) * 0.2;
     // phase 1 adds exactly what it committed, so subtracting keeps the count; at zero (or when a slice found
     // nothing: rows a crash left are counted on open only), the store confirms it, cheaply while it is small
     this.backlog = Math.max(0, this.backlog - summaries.length);
@@ -263,9 +301,13 @@ export class GroupCommitter {
     }
     if (summaries.length > 0) {
       const through = summaries[summaries.length - 1]!.id;
+      if (this.firstNewId !== null && through >= this.firstNewId) this.leftoverPending = false;
       while (this.unindexedBatches.length > 0 && this.unindexedBatches[0]!.lastId <= through) this.unindexedBatches.shift();
     }
-    if (this.backlog === 0) this.unindexedBatches = [];
+    if (this.backlog === 0) {
+      this.unindexedBatches = [];
+      this.leftoverPending = false;
+    }
     if (summaries.length > 0) {
       try {
         this.opts.onIndexed?.(summaries);
@@ -298,10 +340,23 @@ export class GroupCommitter {
  * The pause after an indexing slice during a burst, so that indexing takes its share of the loop: `minShare` while
  * lists are current, growing linearly to half once the oldest unindexed delivery is `fullShareLagMs` old.
  */
-export function burstIndexDelayMs(p: { sliceMs: number; lagMs: number; minShare: number; fullShareLagMs: number }): number {
-  const share = p.minShare + (0.5 - p.minShare) * Math.min(1, p.lagMs / p.fullShareLagMs);
+export function burstIndexDelayMs(p: {
+  sliceMs: number;
+  lagMs: number;
+  minShare: number;
+  fullShareLagMs: number;
+  /** share of the loop indexing needs to keep up with the current arrival rate (rate × cost per row) */
+  keepUpShare: number;
+}): number {
+  const byLag = p.minShare + (0.5 - p.minShare) * Math.min(1, p.lagMs / p.fullShareLagMs);
+  // a rate indexing can follow gets what it needs and a margin to work off the backlog; a flood gets byLag
+  const keepUp = p.keepUpShare <= MAX_KEEP_UP_SHARE ? Math.min(0.85, p.keepUpShare * 1.1 + p.minShare) : 0;
+  const share = Math.max(byLag, keepUp);
   return Math.max(1, (p.sliceMs * (1 - share)) / share);
 }
+
+/** Beyond this need indexing cannot follow without starving the receiver: a flood, left to the lag rule. */
+const MAX_KEEP_UP_SHARE = 0.7;
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -2,6 +2,7 @@
 // generator sends ~2,000 deliveries/s. Reported: long tasks (PerformanceObserver 'longtask'), the longest gap
 // between animation frames, and input delay for keys typed into the search box during the burst (Event Timing).
 import { ensureRendererBuild, launchBrowser } from '../support/browser';
+import { apiOf } from '../reliability/support/api';
 import { startServe } from '../support/serve';
 import { peakRssOf, runLoadChild } from './children';
 import type { LoadResult } from './load-run';
@@ -21,6 +22,10 @@ export interface LiveUiResult {
   maxInteractionMs: number;
   /** message rows rendered (virtualised list) when typing started: the list was live */
   rowsShownMidBurst: number;
+  /** deliveries stored but not yet in lists when the burst ended, and how old the oldest was */
+  indexingAtEnd: { pending: number; lagMs: number | null };
+  /** from the end of the burst until lists held every stored delivery (null: not within 60 s) */
+  caughtUpAfterMs: number | null;
   servePeakRssBytes: number | null;
 }
 
@@ -75,6 +80,17 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
     }
     await page.keyboard.press('Escape');
     const load = await loadDone;
+    const api = apiOf(serve);
+    const indexingAtEnd = (await api('getStatus', {})).indexing;
+    const ended = Date.now();
+    let caughtUpAfterMs: number | null = null;
+    while (Date.now() - ended < 60_000) {
+      if ((await api('getStatus', {})).indexing.pending === 0) {
+        caughtUpAfterMs = Date.now() - ended;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await new Promise((r) => setTimeout(r, 500));
     const m = (await page.evaluate(
       `({ long: window.__bench.long.map((e) => e.d), starts: window.__bench.long.map((e) => e.t - window.__bench.t0), events: window.__bench.events, maxGap: window.__bench.maxGap() })`,
@@ -95,6 +111,8 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
       },
       maxInteractionMs: Math.max(0, ...keyTimes),
       rowsShownMidBurst: rowsShown,
+      indexingAtEnd,
+      caughtUpAfterMs,
       servePeakRssBytes: peakRssOf(serve.proc.pid),
     };
   } finally {

@@ -28,6 +28,8 @@ export class FakeCore {
   countCap = Infinity;
   /** replaces parts of the status the page reads (tunnel downtime, public URL) */
   tunnel: Partial<AppStatus['tunnel']> = {};
+  /** what the status says about deliveries stored and not indexed yet */
+  indexing: AppStatus['indexing'] = { pending: 0, lagMs: 0 };
 
   /** the same frame as emit(), to in-process listeners (the fake control server) */
   batchFor(rows: DeliverySummary[]): ApiEventBatch {
@@ -117,6 +119,7 @@ export class FakeCore {
       version: '0.1.0', receiverUrl: 'http://127.0.0.1:4730', callbackPath: '/callbacks',
       tunnel: { state: 'online', publicUrl: 'https://brave-otter-42.loca.lt', host: 'https://localtunnel.me', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: Date.now(), downtime: [], ...this.tunnel },
       deliveriesTotal: this.rows.length, deliveriesToday: this.rows.length, messagesTotal: this.messages('').length,
+      indexing: this.indexing,
       storeBytes: 4096 * 1024 + this.rows.length * 900, dataDir: '/home/dev/.config/rcs-callback-inspector', maxBodyBytes: 1 << 20,
     });
     const impl: Partial<Api> = {

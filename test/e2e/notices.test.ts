@@ -71,6 +71,19 @@ describe('notices and capped lists in the browser', () => {
     await expect.poll(() => toast.count()).toBe(0);
   });
 
+  it('says in the status bar when lists are behind what is stored, and stops saying it once indexing caught up', async () => {
+    const indexing = page.getByTestId('indexing');
+    expect(await indexing.count()).toBe(0);
+    core.indexing = { pending: 47_210, lagMs: 12_400 };
+    // the status is read again when indexed rows arrive
+    await core.emitBatch(page, [{ event: 'deliveries', data: { deliveries: [], messages: [], total: ROWS } }]);
+    await expect.poll(() => indexing.textContent()).toBe('indexing · 47,210 behind · 12 s');
+    await screenshot(page, 'indexing-behind');
+    core.indexing = { pending: 0, lagMs: 0 };
+    await core.emitBatch(page, [{ event: 'deliveries', data: { deliveries: [], messages: [], total: ROWS } }]);
+    await expect.poll(() => indexing.count()).toBe(0);
+  });
+
   it('lists the tunnel outages from the status bar', async () => {
     const btn = page.getByTestId('downtime-button');
     expect(await btn.textContent()).toContain('2 outages');

@@ -148,8 +148,8 @@ describe('group commit', () => {
     expect(seen).toEqual(['/a']);
   });
 
-  it('holds indexing to its share of the loop during a burst even when slices take longer than planned', async () => {
-    const { store } = fakeStore({ pending: 5000 });
+  it('holds indexing to its share of a saturated loop even when slices take longer than planned', async () => {
+    const { store } = fakeStore({ perSlice: 5 });
     const index = store.indexPending.bind(store);
     let indexingMs = 0;
     store.indexPending = (rows, now, budget) => {
@@ -159,29 +159,56 @@ describe('group commit', () => {
       indexingMs += performance.now() - t;
       return index(rows, now, budget);
     };
-    const c = new GroupCommitter(store, { busyShare: 0.15 });
+    const c = new GroupCommitter(store, { closeIndexBudgetMs: 0 });
     const started = performance.now();
-    // deliveries keep arriving for ~1 s: the receiver is busy
+    // for ~1 s deliveries keep arriving and receiving them keeps the loop busy
     while (performance.now() - started < 1000) {
-      await c.submit(input('/burst'));
-      await new Promise((r) => setTimeout(r, 2));
+      await Promise.all(Array.from({ length: 20 }, () => c.submit(input('/burst'))));
+      const t = performance.now();
+      while (performance.now() - t < 3);
+      await new Promise((r) => setImmediate(r));
     }
     const share = indexingMs / (performance.now() - started);
-    // planned from the 3 ms target alone, 20 ms slices would take over half the loop
-    expect(share).toBeGreaterThan(0.05);
+    // planned from the 3 ms target alone, 20 ms slices would take most of the loop
+    expect(share).toBeGreaterThan(0.02);
     expect(share).toBeLessThan(0.3);
     await c.close();
   });
 
+  it('counts rows an earlier run left unindexed as long overdue until they are indexed', async () => {
+    const { store } = fakeStore({ pending: 200, perSlice: 50 });
+    const index = store.indexPending.bind(store);
+    let indexing = false;
+    store.indexPending = (rows, now, budget) => (indexing ? index(rows, now, budget) : []);
+    const c = new GroupCommitter(store, { closeIndexBudgetMs: 0 });
+    await c.submit(input('/new'));
+    expect(c.lagMs()).toBe(Infinity);
+    indexing = true;
+    await c.indexed();
+    expect(c.lagMs()).toBe(0);
+    await c.close();
+  });
+
   it('leaves a burst to the acknowledgements while lists are only a little behind, and catches up as the lag grows', () => {
-    const delay = (lagMs: number) => burstIndexDelayMs({ sliceMs: 4, lagMs, minShare: 0.05, fullShareLagMs: 60_000 });
+    const delay = (lagMs: number) => burstIndexDelayMs({ sliceMs: 4, lagMs, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare: 5 });
     const share = (lagMs: number) => 4 / (4 + delay(lagMs));
     expect(share(0)).toBeCloseTo(0.05, 5);
     expect(share(30_000)).toBeCloseTo(0.275, 5);
     expect(share(60_000)).toBeCloseTo(0.5, 5);
     expect(share(10 * 60_000)).toBeCloseTo(0.5, 5);
     // a slice that overran its plan is followed by a longer pause, so the share holds
-    expect(burstIndexDelayMs({ sliceMs: 20, lagMs: 0, minShare: 0.05, fullShareLagMs: 60_000 })).toBeCloseTo(380, 5);
+    expect(burstIndexDelayMs({ sliceMs: 20, lagMs: 0, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare: 5 })).toBeCloseTo(380, 5);
+  });
+
+  it('gives indexing what it needs to keep up with a rate it can follow, and leaves a flood to the receiver', () => {
+    const share = (keepUpShare: number, lagMs = 0) =>
+      4 / (4 + burstIndexDelayMs({ sliceMs: 4, lagMs, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare }));
+    // 2,000 deliveries/s at 0.2 ms each need 40% of the loop: they get 49%, enough to work off a backlog too
+    expect(share(0.4)).toBeCloseTo(0.49, 5);
+    expect(4 / (4 + burstIndexDelayMs({ sliceMs: 40, lagMs: 0, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare: 0.7 }) / 10)).toBeCloseTo(0.82, 5);
+    // a flood indexing cannot follow: the minimum, or what the lag asks for
+    expect(share(3)).toBeCloseTo(0.05, 5);
+    expect(share(3, 60_000)).toBeCloseTo(0.5, 5);
   });
 
   it('measures the lag from the oldest delivery not indexed yet', async () => {

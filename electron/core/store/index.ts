@@ -158,6 +158,7 @@ export function openStore(opts: OpenStoreOptions): Store {
         : (ctx.stmt('SELECT count(*) FROM inbox WHERE received_at >= ?', 'pluck').get(midnight) as number);
     return {
       deliveriesTotal: ((counter.get('deliveries') as number | undefined) ?? 0) + pending,
+      deliveriesPending: pending,
       deliveriesToday: (ctx.stmt('SELECT count(*) FROM deliveries WHERE received_at >= ?', 'pluck').get(midnight) as number) + pendingToday,
       messagesTotal: (counter.get('messages') as number | undefined) ?? 0,
       storeBytes: size(opts.file) + size(`${opts.file}-wal`),

@@ -40,7 +40,10 @@ export interface ListArgs {
 }
 
 export interface StoreStats {
+  /** every stored delivery, indexed or not */
   deliveriesTotal: number;
+  /** stored and not indexed yet (lists and counts show them once indexed) */
+  deliveriesPending: number;
   deliveriesToday: number;
   messagesTotal: number;
   storeBytes: number;

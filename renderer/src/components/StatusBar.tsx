@@ -1,7 +1,7 @@
 // Bottom line: where callbacks arrive, whether the tunnel is up, how much is stored, whether the UI is live.
 import { useState } from 'react';
 import { formatBytes, formatDuration, formatTime, num } from '../lib/format';
-import type { TunnelStatus } from '../../../shared/api';
+import type { AppStatus, TunnelStatus } from '../../../shared/api';
 
 import { useInspector } from '../store/context';
 import { Icon } from './Icons';
@@ -74,6 +74,27 @@ function Downtime({ downtime }: { downtime: TunnelStatus['downtime'] }) {
   );
 }
 
+/** Shown only when lists are noticeably behind: a lag of milliseconds is normal and not worth a word. */
+const INDEXING_SHOWN_AFTER_MS = 1000;
+
+/**
+ * During a burst the receiver answers first and indexing takes a small share of the time, so lists and counts fall
+ * behind what is stored. Says so, so a list that seems to miss deliveries is not mistaken for lost ones.
+ */
+function Indexing({ indexing }: { indexing: AppStatus['indexing'] }) {
+  if (indexing.pending === 0 || (indexing.lagMs !== null && indexing.lagMs < INDEXING_SHOWN_AFTER_MS)) return null;
+  const lag = indexing.lagMs === null ? '' : ` · ${wholeSeconds(indexing.lagMs)}`;
+  return (
+    <span
+      className="indexing tone-warn"
+      data-testid="indexing"
+      title="Stored and acknowledged, not yet in lists, counts and search: indexing catches up as the burst eases"
+    >
+      indexing · {num(indexing.pending)} behind{lag}
+    </span>
+  );
+}
+
 export function StatusBar() {
   const status = useInspector((s) => s.status);
   const conn = useInspector((s) => s.connection);
@@ -91,13 +112,14 @@ export function StatusBar() {
       </span>
       {status ? (
         <>
-          <span title="Local receiver"><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
+          <span className="shrink" title="Local receiver"><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
           <span title="Tunnel">
             <Icon name="globe" size={11} /> <TunnelState status={status.tunnel} />
             {status.tunnel.publicUrl ? <span className="mono"> {status.tunnel.publicUrl}</span> : null}
           </span>
           <Downtime downtime={status.tunnel.downtime} />
           <span className="spacer" />
+          <Indexing indexing={status.indexing} />
           <span data-testid="deliveries-today">{num(status.deliveriesToday)} today</span>
           <span>{num(status.deliveriesTotal)} deliveries · {num(status.messagesTotal)} messages</span>
           <span title={status.dataDir}>{formatBytes(status.storeBytes)} stored</span>
