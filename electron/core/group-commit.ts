@@ -36,13 +36,13 @@ export interface GroupCommitOptions {
   onIndexed?: (summaries: DeliverySummary[]) => void;
   /** how often response times (known only after the answer went out) are written */
   responseTimeFlushMs?: number;
-  /** one indexing slice aims at this many ms while deliveries keep arriving (default 3) */
+  /** one indexing slice aims at this many ms during a flood (default 3; twice that while following a steady rate) */
   busySliceMs?: number;
   /** ... and at this many when the receiver is quiet (default 20) */
   idleSliceMs?: number;
   /**
-   * while deliveries keep arriving and the backlog is large, indexing gets this share of the loop's time (default
-   * 0.05), growing to 0.5 as the oldest unindexed delivery reaches fullShareLagMs
+   * during a flood (arrivals indexing cannot follow) with a large backlog, indexing gets this share of the loop's
+   * time (default 0.05), growing to 0.5 as the oldest unindexed delivery reaches fullShareLagMs
    */
   busyShare?: number;
   /** how far behind (oldest unindexed delivery's age) lists may fall before indexing gets half the loop (60 s) */
@@ -337,8 +337,10 @@ export class GroupCommitter {
 }
 
 /**
- * The pause after an indexing slice during a burst, so that indexing takes its share of the loop: `minShare` while
- * lists are current, growing linearly to half once the oldest unindexed delivery is `fullShareLagMs` old.
+ * The pause after an indexing slice while deliveries keep arriving, so that indexing takes its share of the loop:
+ * what keeping up with the arrival rate needs (plus a margin) when that is at most MAX_KEEP_UP_SHARE; otherwise (a
+ * flood) `minShare` while lists are current, growing linearly to half once the oldest unindexed delivery is
+ * `fullShareLagMs` old.
  */
 export function burstIndexDelayMs(p: {
   sliceMs: number;
