@@ -85,11 +85,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const live = new LiveEvents(
     (refs) => store.getMessageSummaries(refs),
-    // what lists can show: the indexed deliveries (events carry rows as they are indexed)
-    () => {
-      const s = store.stats();
-      return s.deliveriesTotal - s.deliveriesPending;
-    },
+    // what lists can show: the indexed deliveries (events carry rows as they are indexed). Not stats(): its count
+    // of today's deliveries reads an index range, too slow for every frame on a busy day
+    () => store.indexedTotal(),
   );
   let replay: ReturnType<typeof createReplayService> | null = null;
   // Live events carry the classified rows, so they fire once phase 2 indexed them (a few ms after the 200

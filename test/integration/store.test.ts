@@ -624,9 +624,11 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
     expect(store.getDelivery(d!.id)).toMatchObject({ reference: retriesRef(), type: 'Text', kind: 'sent' });
     // lists and their totals hold indexed deliveries: the live view adds a row when it is indexed
     expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [], total: 0 });
+    expect(store.indexedTotal()).toBe(0);
     store.setResponseTimes([{ id: d!.id, ms: 7 }]);
     store.indexPending(10, NOW);
     expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [{ id: d!.id, responseMs: 7 }], total: 1 });
+    expect(store.indexedTotal()).toBe(1);
     expect(store.stats(NOW).deliveriesTotal).toBe(1);
   });
 

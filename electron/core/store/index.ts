@@ -112,6 +112,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     },
     suggestValues: (field, prefix) => q.suggestValues(ctx, field, prefix),
     stats: (now = Date.now()) => stats(now),
+    indexedTotal: () => (ctx.stmt("SELECT n FROM counters WHERE key = 'deliveries'", 'pluck').get() as number | undefined) ?? 0,
     iterateDeliveries: () => q.iterateDeliveries(ctx),
     iterateMessages: (now = Date.now()) => q.iterateMessages(ctx, now),
     getSetting: <T>(key: string) => admin.getSetting<T>(ctx, key),

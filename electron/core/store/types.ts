@@ -113,6 +113,8 @@ export interface Store {
   getCounts(query: string, now?: number): Counts;
   suggestValues(field: string, prefix: string): string[];
   stats(now?: number): StoreStats;
+  /** indexed deliveries (what lists can show), from a counter: cheap enough for every live event */
+  indexedTotal(): number;
   iterateDeliveries(): IterableIterator<ExportedDelivery>;
   iterateMessages(now?: number): IterableIterator<ExportedMessage>;
   getSetting<T>(key: string): T | undefined;
