@@ -632,6 +632,15 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
     expect(store.stats(NOW).deliveriesTotal).toBe(1);
   });
 
+  it('keeps the response time of a delivery still in the inbox across a close', () => {
+    const [d] = store.ingestRaw(retries().slice(0, 1));
+    store.setResponseTimes([{ id: d!.id, ms: 9 }]);
+    store.close();
+    store = openStore({ file });
+    store.indexPending(10, NOW);
+    expect(store.getDelivery(d!.id)!.responseMs).toBe(9);
+  });
+
   it('moves what an older version left pending into the inbox on upgrade, and indexes it the new way', () => {
     const inputs = retries();
     store.ingest(inputs.slice(0, 2), NOW);

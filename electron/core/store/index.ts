@@ -31,6 +31,8 @@ export interface OpenStoreOptions {
 
 /** SQLite's default: the connection checkpoints once the WAL holds this many pages (4 MB) */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+/** response times of not-yet-indexed deliveries written on close, at most (about 50 ms of updates) */
+const CLOSE_RESPONSE_TIMES_MAX = 5_000;
 /** while a background connection checkpoints: only if it falls this far behind (40 MB of WAL) */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
@@ -126,10 +128,12 @@ export function openStore(opts: OpenStoreOptions): Store {
       if (closed) return;
       closed = true;
       try {
-        // response times of deliveries still in the inbox (see setResponseTimes); best effort
+        // response times of deliveries still in the inbox (see setResponseTimes); best effort, and bounded so that
+        // quitting after a flood does not wait a second for metadata (each update rewrites a page holding bodies)
         const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
+        const kept = [...indexState.responseMs].slice(0, CLOSE_RESPONSE_TIMES_MAX);
         db.transaction(() => {
-          for (const [id, ms] of indexState.responseMs) set.run(ms, id);
+          for (const [id, ms] of kept) set.run(ms, id);
         }).immediate();
       } catch {
         // metadata only
