@@ -323,22 +323,24 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
 const PAGE = 500;
 
 /**
- * Every delivery, oldest first, read in pages so other queries can run between rows (export awaits I/O): the
- * indexed ones, then those still in the inbox (all newer), with what their body says.
+ * Every delivery, oldest first, read in pages so other queries can run between rows (export awaits I/O). Each
+ * page reads both tables from the same id on: indexing may move rows from the inbox to deliveries between pages
+ * (keeping their ids), and a delivery is in exactly one of them at any moment, so none is missed or given twice.
  */
 export function* iterateDeliveries(ctx: StoreContext): IterableIterator<ExportedDelivery> {
-  const sources = [
-    { sql: `SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ${PAGE}`, pending: false },
-    { sql: `SELECT ${INBOX_AS_FULL_COLUMNS} FROM inbox i WHERE i.id > ? ORDER BY i.id LIMIT ${PAGE}`, pending: true },
-  ];
+  const indexed = ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ${PAGE}`);
+  const pending = ctx.stmt(`SELECT ${INBOX_AS_FULL_COLUMNS} FROM inbox i WHERE i.id > ? ORDER BY i.id LIMIT ${PAGE}`);
   let after = 0;
-  for (const source of sources) {
-    for (;;) {
-      const rows = ctx.stmt(source.sql).all(after) as FullRow[];
-      if (rows.length === 0) break;
-      for (const r of rows) yield exported(r, source.pending);
-      after = rows[rows.length - 1].id;
-    }
+  for (;;) {
+    const page = [
+      ...(indexed.all(after) as FullRow[]).map((row) => ({ row, pending: false })),
+      ...(pending.all(after) as FullRow[]).map((row) => ({ row, pending: true })),
+    ]
+      .sort((a, b) => a.row.id - b.row.id)
+      .slice(0, PAGE);
+    if (page.length === 0) return;
+    for (const { row, pending: isPending } of page) yield exported(row, isPending);
+    after = page[page.length - 1]!.row.id;
   }
 }
 
