@@ -330,12 +330,14 @@ const PAGE = 500;
 export function* iterateDeliveries(ctx: StoreContext): IterableIterator<ExportedDelivery> {
   const indexed = ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ${PAGE}`);
   const pending = ctx.stmt(`SELECT ${INBOX_AS_FULL_COLUMNS} FROM inbox i WHERE i.id > ? ORDER BY i.id LIMIT ${PAGE}`);
+  // one read transaction per page: both tables from the same snapshot, even while another process indexes
+  const readPage = ctx.db.transaction((from: number) => [
+    ...(indexed.all(from) as FullRow[]).map((row) => ({ row, pending: false })),
+    ...(pending.all(from) as FullRow[]).map((row) => ({ row, pending: true })),
+  ]);
   let after = 0;
   for (;;) {
-    const page = [
-      ...(indexed.all(after) as FullRow[]).map((row) => ({ row, pending: false })),
-      ...(pending.all(after) as FullRow[]).map((row) => ({ row, pending: true })),
-    ]
+    const page = readPage(after)
       .sort((a, b) => a.row.id - b.row.id)
       .slice(0, PAGE);
     if (page.length === 0) return;
