@@ -18,7 +18,7 @@ export interface BodyFacts {
   campaign: string | null;
   timestamp: number | null;
   eventKey: string | null;
-  /** the flags that need no earlier delivery (`duplicate` needs them) */
+  /** every flag but `duplicate`, which needs the earlier deliveries */
   flags: FlagDetail[];
   preview: string;
 }
