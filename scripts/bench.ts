@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only ingest,query,ui] [--messages N] [--connections N] [--duration S]`
+// `npm run bench [-- --quick] [--only ingest,query,ui] [--messages N] [--connections N] [--duration S] [--rounds N]`
 // Prints figures and compares them with the targets; never fails on a timing. Saves the run as
 // bench-results/<timestamp>.json. The parts live in test/bench/ (typechecked with the rest of the tests).
 import fs from 'node:fs';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     messages: { type: 'string' },
     connections: { type: 'string' },
     duration: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 const quick = values.quick ?? false;
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       connections: Number(values.connections ?? 50),
       durationSec: Number(values.duration ?? (quick ? 3 : 10)),
       warmupSec: quick ? 1 : 3,
+      rounds: Math.max(1, Math.floor(Number(values.rounds ?? (quick ? 1 : 3))) || 1),
       log,
     }),
   );
@@ -103,7 +105,10 @@ function report(run: BenchRun): string {
   const out: string[] = [`\nRCS Callback Inspector benchmarks, ${run.startedAt} (${run.machine.cpus} cores, ${run.machine.cpuModel}, Node ${run.machine.node}, load avg at start ${run.machine.loadAvgAtStart.join(' ')})`];
   if (run.ingest) {
     const i = run.ingest;
-    out.push(`\nIngest: ${i.connections} connections, ${i.durationSec} s after ${i.warmupSec} s warm-up, ~${i.rows[0]?.load.meanBodyBytes} B bodies`);
+    out.push(
+      `\nIngest: ${i.connections} connections, ${i.durationSec} s after ${i.warmupSec} s warm-up, ~${i.rows[0]?.load.meanBodyBytes} B bodies, ` +
+        `${i.rounds.length} round${i.rounds.length === 1 ? '' : 's'} (each server's median round shown; ratios are medians of each round's own)`,
+    );
     out.push(
       table(
         ['server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-200', 'errors', 'peak RSS MB'],
@@ -119,13 +124,30 @@ function report(run: BenchRun): string {
         ]),
       ),
     );
+    if (i.rounds.length > 1) {
+      out.push(
+        table(
+          ['round', 'bare req/s', 'mockttp req/s', 'receiver req/s', 'receiver p99 ms', 'receiver/bare', 'receiver/mockttp'],
+          i.rounds.map((r, k) => [
+            k + 1,
+            ...r.rows.map((row) => Math.round(row.load.reqPerSec)),
+            r.rows[2]?.load.latencyMs.p99 ?? '-',
+            r.ratios.receiverOverBare,
+            r.ratios.receiverOverMockttp,
+          ]),
+        ),
+      );
+    }
     const rec = i.rows[2];
     out.push(
       `receiver/bare = ${i.ratios.receiverOverBare} (target >= 0.6: ${mark(i.ratios.receiverOverBare >= 0.6)}), ` +
         `receiver/mockttp = ${i.ratios.receiverOverMockttp} (target >= 2: ${mark(i.ratios.receiverOverMockttp >= 2)}), ` +
         `receiver p99 = ${rec?.load.latencyMs.p99} ms (target <= 15: ${mark(rec ? rec.load.latencyMs.p99 <= 15 : null)})`,
     );
-    if (rec) out.push(`every 200 stored: ${rec.stored} deliveries in the store for ${rec.acknowledged} answered 200 (${mark((rec.stored ?? 0) >= (rec.acknowledged ?? 0))})`);
+    for (const [k, r] of i.rounds.entries()) {
+      const c = r.rows[2];
+      if (c) out.push(`every 200 stored${i.rounds.length > 1 ? ` (round ${k + 1})` : ''}: ${c.stored} deliveries in the store for ${c.acknowledged} answered 200 (${mark((c.stored ?? 0) >= (c.acknowledged ?? 0))})`);
+    }
   }
   if (run.query) {
     const q = run.query;
