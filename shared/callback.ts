@@ -395,12 +395,22 @@ function firstUrl(v: unknown, depth: number): string | null {
   return null;
 }
 
+// Number() also reads hex, binary, exponents and padded text ("0x10" is 16): a gateway sending those is not
+// sending a coordinate, so only the plain decimal form a coordinate is written in counts.
+const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/** A coordinate as a JSON number or a string in plain decimal notation ("-23.5505", "46"); null otherwise. */
+export function coordinateValue(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string' && PLAIN_DECIMAL.test(v)) return Number(v);
+  return null;
+}
+
 /** Coordinates arrive as numbers or numeric strings; anything else is a format problem. */
 function coordinate(v: unknown, path: string, problems: string[]): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  problems.push(`${path} should be a number, got ${describe(v)}`);
-  return null;
+  const n = coordinateValue(v);
+  if (n === null) problems.push(`${path} should be a decimal number (like -23.5505), got ${describe(v)}`);
+  return n;
 }
 
 /** Strings as-is; numbers and booleans stringified (best effort, the type problem is reported separately). */

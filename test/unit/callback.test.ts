@@ -125,8 +125,25 @@ describe('real-world variance', () => {
 
   it('coordinates that are not numbers are a problem', () => {
     const r = parseJson(cb({ direction: 'inbound', type: 'LOCATION', message: { location: { latitude: 'north', longitude: '-46.6' } } }));
-    expect(r.problems).toEqual(['message.location.latitude should be a number, got the string "north"']);
+    expect(r.problems).toEqual(['message.location.latitude should be a decimal number (like -23.5505), got the string "north"']);
   });
+
+  it.each(['-23.5505', '46', '0', '-0.5', '180.000000'])('the coordinate string %j is a number', (lat) => {
+    const r = parseJson(cb({ direction: 'inbound', type: 'LOCATION', message: { location: { latitude: lat, longitude: '-46.6' } } }));
+    expect(r.problems).toEqual([]);
+    expect(r.callback!.text).toBe(`${Number(lat)},-46.6`);
+  });
+
+  // Number() reads all of these, but a gateway sending them is sending something else than a coordinate
+  it.each(['0x10', '1e1', ' 12 ', 'Infinity', '1_0', '+46', '.5', '46.', '0b1', '12\u00a0', '٤٦'])(
+    'the coordinate string %j is an invalid field, kept as sent',
+    (lat) => {
+      const r = parseJson(cb({ direction: 'inbound', type: 'LOCATION', message: { location: { latitude: lat, longitude: '-46.6' } } }));
+      expect(r.problems).toEqual([`message.location.latitude should be a decimal number (like -23.5505), got the string ${JSON.stringify(lat)}`]);
+      expect(r.callback!.text).toBe('');
+      expect((r.callback!.message as any).location.latitude).toBe(lat);
+    },
+  );
 
   it.each([
     ['2026-11-28T10:00:00.000Z', Date.UTC(2026, 10, 28, 10)],
