@@ -185,15 +185,19 @@ export interface TimelineEvent {
   channel: string | null;
   direction: string | null;
   timestamp: number | null;
-  /** the deliveries of this event, attempt order */
+  /** the deliveries of this event, attempt order; a heavily retried event lists its first and latest only */
   deliveries: DeliverySummary[];
+  /** how many deliveries the event has (more than `deliveries` holds when capped) */
+  deliveryTotal: number;
   flagDetails: FlagDetail[];
 }
 
 export interface MessageDetail {
   summary: MessageSummary;
-  /** events in timestamp order */
+  /** events in timestamp order: one page of them, from the first (more with getMessage's eventsOffset) */
   events: TimelineEvent[];
+  /** how many events the message has in all */
+  eventsTotal: number;
   /** events grouped by event_id, in order of first timestamp */
   eventIds: { eventId: string | null; eventKeys: string[] }[];
   /** ms from sent to delivered / read / replied (event timestamps) */

@@ -146,6 +146,13 @@ const MIGRATIONS: string[] = [
   DELETE FROM deliveries WHERE id IN (SELECT id FROM inbox);
   DROP TABLE pending_index;
   `,
+  // 5: each message keeps the fold of its deliveries (shared/message-acc.ts), so indexing a delivery never re-reads
+  // its message's earlier ones; rows of earlier versions get theirs from their deliveries' columns when next
+  // touched. Exact-duplicate checks look one hash up instead of reading every earlier attempt of the event.
+  `
+  ALTER TABLE messages ADD COLUMN acc TEXT;
+  CREATE INDEX deliveries_event_canon ON deliveries(event_key, canon_hash) WHERE canon_hash IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
