@@ -23,7 +23,12 @@ const query = z.string().max(2000).default('');
 export const apiArgs = {
   getStatus: z.object({}),
   listMessages: z.object({ query, offset, limit }),
-  getMessage: z.object({ reference: z.string().max(500) }),
+  /** a message with one page of its timeline: events from eventsOffset on (a message can have thousands) */
+  getMessage: z.object({
+    reference: z.string().max(500),
+    eventsOffset: z.number().int().min(0).default(0),
+    eventsLimit: z.number().int().min(1).max(500).default(200),
+  }),
   listDeliveries: z.object({ query, offset, limit }),
   getDelivery: z.object({ id: z.number().int().min(1) }),
   /** counts per flag, state, anomaly and campaign for the chips; scoped by the query */

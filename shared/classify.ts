@@ -10,6 +10,15 @@ export interface PriorAttempt {
   canonicalJson: string | null;
 }
 
+/** What classification needs of the earlier deliveries of the same event: a few facts, however many there are. */
+export interface PriorAttempts {
+  count: number;
+  firstId: number;
+  last: { id: number; receivedAt: number };
+  /** an earlier delivery carried the same canonical payload */
+  samePayload: boolean;
+}
+
 export interface Classification {
   eventKey: string | null;
   /** 1 = first delivery of this event; null when the delivery has no event key */
@@ -17,25 +26,35 @@ export interface Classification {
   flags: FlagDetail[];
 }
 
-/** prior = earlier stored deliveries with the same event key, in receipt order. */
-export function classifyDelivery(input: { receivedAt: number; parse: ParseResult; prior: PriorAttempt[] }): Classification {
+/** The facts of a list of earlier attempts (in receipt order), for callers that keep them in memory. */
+export function priorAttempts(prior: readonly PriorAttempt[], canonicalJson: string | null): PriorAttempts | null {
+  const last = prior[prior.length - 1];
+  if (!last) return null;
+  return {
+    count: prior.length,
+    firstId: prior[0]!.id,
+    last: { id: last.id, receivedAt: last.receivedAt },
+    samePayload: canonicalJson !== null && prior.some((p) => p.canonicalJson === canonicalJson),
+  };
+}
+
+/** prior = what is known of the earlier stored deliveries with the same event key (null: none). */
+export function classifyDelivery(input: { receivedAt: number; parse: ParseResult; prior: PriorAttempts | null }): Classification {
   const { receivedAt, parse, prior } = input;
   const cb = parse.callback;
   const flags: FlagDetail[] = [];
   const eventKey = cb ? eventKeyOf(cb) : null;
-  const attempt = eventKey === null ? null : prior.length + 1;
+  const attempt = eventKey === null ? null : (prior?.count ?? 0) + 1;
 
-  if (eventKey !== null && prior.length > 0) {
-    const previous = prior[prior.length - 1];
-    const exact = parse.canonicalJson !== null && prior.some((p) => p.canonicalJson === parse.canonicalJson);
-    const gapMs = receivedAt - previous.receivedAt;
-    const expectedGapMs = expectedRetryGap(prior.length + 1);
+  if (eventKey !== null && prior) {
+    const gapMs = receivedAt - prior.last.receivedAt;
+    const expectedGapMs = expectedRetryGap(prior.count + 1);
     flags.push({
       flag: 'duplicate',
-      kind: exact ? 'exact' : 'semantic',
-      of: prior[0].id,
-      previous: previous.id,
-      attempt: prior.length + 1,
+      kind: prior.samePayload ? 'exact' : 'semantic',
+      of: prior.firstId,
+      previous: prior.last.id,
+      attempt: prior.count + 1,
       gapMs,
       expectedGapMs,
       fitsSchedule: retryFitsSchedule(gapMs, expectedGapMs),

@@ -121,7 +121,8 @@ export function summaryChangesAt(reference: string, deliveries: LifecycleDeliver
   return accChangesAt(accOf(reference, deliveries));
 }
 
-function uniqueFlags(flags: FlagDetail[]): FlagDetail[] {
+/** Flag details without repeats (retries of an event carry the same ones). */
+export function uniqueFlags(flags: FlagDetail[]): FlagDetail[] {
   const seen = new Set<string>();
   return flags.filter((f) => {
     const k = JSON.stringify(f);

@@ -181,7 +181,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const handlers: ApiHandlers = {
     getStatus: () => status(),
     listMessages: (a) => store.listMessages(a),
-    getMessage: (a) => store.getMessage(a.reference),
+    getMessage: (a) => store.getMessage(a.reference, Date.now(), { offset: a.eventsOffset, limit: a.eventsLimit }),
     listDeliveries: (a) => store.listDeliveries(a),
     getDelivery: (a) => store.getDelivery(a.id),
     getCounts: (a) => store.getCounts(a.query),

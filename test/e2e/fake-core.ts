@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { ROOT } from '../support/browser';
 import type { Api, ApiEventBatch, AppStatus, Counts } from '../../shared/api';
 import { parseDeliveryBody, eventKeyOf, previewOf } from '../../shared/callback';
-import { classifyDelivery, type PriorAttempt } from '../../shared/classify';
+import { classifyDelivery, priorAttempts, type PriorAttempt } from '../../shared/classify';
 import type { DeliveryDetail, DeliverySummary, MessageSummary } from '../../shared/domain';
 import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
 import { deliveryMatches, messageMatches, parseQuery } from '../../shared/query';
@@ -44,7 +44,7 @@ export class FakeCore {
     const cb = parse.callback;
     const key = cb ? eventKeyOf(cb) : null;
     const prior = key ? (this.byEvent.get(key) ?? []) : [];
-    const cls = classifyDelivery({ receivedAt, parse, prior });
+    const cls = classifyDelivery({ receivedAt, parse, prior: priorAttempts(prior, parse.canonicalJson) });
     const id = this.rows.length + 1;
     if (key) this.byEvent.set(key, [...prior, { id, receivedAt, canonicalJson: parse.canonicalJson }]);
     const flags = [...new Set([...cls.flags.map((f) => f.flag), ...(parse.problems.length ? (['invalid'] as const) : [])])];

@@ -11,7 +11,7 @@ import {
 import type { FlagDetail } from '../../shared/domain';
 import { at, cb, Feed, parseJson, samples, T0 } from './feed';
 
-const flagsOf = (body: unknown): FlagDetail[] => classifyDelivery({ receivedAt: 0, parse: parseJson(body), prior: [] }).flags;
+const flagsOf = (body: unknown): FlagDetail[] => classifyDelivery({ receivedAt: 0, parse: parseJson(body), prior: null }).flags;
 
 describe('sample events carry the documented flags', () => {
   it('exception 403 → rcs-unsupported with code', () => {
@@ -97,7 +97,7 @@ describe('flags from variants', () => {
   });
 
   it('a body that is not JSON: only invalid, no event key, no attempt', () => {
-    const c = classifyDelivery({ receivedAt: 1, parse: parseJson('not json'), prior: [] });
+    const c = classifyDelivery({ receivedAt: 1, parse: parseJson('not json'), prior: null });
     expect(c.eventKey).toBeNull();
     expect(c.attempt).toBeNull();
     expect(c.flags.map((f) => f.flag)).toEqual(['invalid']);

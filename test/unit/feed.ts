@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventKeyOf, parseDeliveryBody, type ParseResult } from '../../shared/callback';
-import { classifyDelivery, type Classification, type PriorAttempt } from '../../shared/classify';
+import { classifyDelivery, priorAttempts, type Classification, type PriorAttempt } from '../../shared/classify';
 import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
 import type { DeliverySummary, MessageDetail } from '../../shared/domain';
 
@@ -50,7 +50,7 @@ export class Feed {
     const parse = parseDeliveryBody(bytes(body), contentType);
     const key = parse.callback ? eventKeyOf(parse.callback) : null;
     const prior = key ? (this.prior.get(key) ?? []) : [];
-    const classification = classifyDelivery({ receivedAt: at, parse, prior: [...prior] });
+    const classification = classifyDelivery({ receivedAt: at, parse, prior: priorAttempts(prior, parse.canonicalJson) });
     if (key) this.prior.set(key, [...prior, { id, receivedAt: at, canonicalJson: parse.canonicalJson }]);
     const cb = parse.callback;
     const summary: DeliverySummary = {

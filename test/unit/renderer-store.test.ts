@@ -55,7 +55,7 @@ function fakeClient(rows: number) {
     getMessage: async (arg: any) => {
       calls.push({ name: 'getMessage', arg });
       const m = messages.find((x) => x.reference === arg.reference);
-      return m ? ({ summary: m, events: [], eventIds: [], durations: { toDelivered: null, toRead: null, toReplied: null }, anomalyDetails: [] } as MessageDetail) : null;
+      return m ? ({ summary: m, events: [], eventsTotal: 0, eventIds: [], durations: { toDelivered: null, toRead: null, toReplied: null }, anomalyDetails: [] } as MessageDetail) : null;
     },
     getDelivery: async (arg: any) => (calls.push({ name: 'getDelivery', arg }), null),
   } as unknown as Api;

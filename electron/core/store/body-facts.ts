@@ -1,9 +1,9 @@
 // What a delivery's body alone says: the columns indexing (ingest.ts phase 2) fills in from it, and what reads
 // show for a delivery that is stored but not indexed yet (phase 1 records the request only).
-import { eventKeyOf, previewOf, typeKey, type ParseResult } from '../../../shared/callback';
+import { eventKeyOf, parseDeliveryBody, previewOf, typeKey, type ParseResult } from '../../../shared/callback';
 import { callbackFlags } from '../../../shared/classify';
 import type { DeliverySummary, EventKind, FlagDetail } from '../../../shared/domain';
-import { flagNames } from './rows';
+import { flagNames, headerValue, type FullRow } from './rows';
 
 export interface BodyFacts {
   reference: string | null;
@@ -60,4 +60,10 @@ export function withBodyFacts(s: DeliverySummary, f: BodyFacts): DeliverySummary
     flags: flagNames(f.flags),
     preview: f.preview,
   };
+}
+
+/** Parses a stored delivery's body as indexing did. */
+export function parseRow(r: Pick<FullRow, 'headers' | 'body'>): ParseResult {
+  const headers = JSON.parse(r.headers) as [string, string][];
+  return parseDeliveryBody(r.body, headerValue(headers, 'content-type'));
 }

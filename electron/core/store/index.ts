@@ -94,7 +94,7 @@ export function openStore(opts: OpenStoreOptions): Store {
       refreshDueMessages(ctx, now);
       return q.listMessages(ctx, args, limits, now);
     },
-    getMessage: (reference, now = Date.now()) => messageDetail(ctx, reference, now),
+    getMessage: (reference, now = Date.now(), page) => messageDetail(ctx, reference, now, page?.offset, page?.limit),
     getMessageSummaries: (refs, now = Date.now()) => q.getMessageSummaries(ctx, refs, now),
     listDeliveries(args) {
       const now = Date.now();

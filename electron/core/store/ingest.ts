@@ -21,13 +21,14 @@
 //
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
-import { bodyShapeProblems, parseDeliveryBody, type ParseResult } from '../../../shared/callback';
-import { classifyDelivery } from '../../../shared/classify';
+import { bodyShapeProblems, parseDeliveryBody } from '../../../shared/callback';
+import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
 import { bodyFacts } from './body-facts';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
-import { rebuildMessage } from './messages';
+import { applyToMessage, factFrom } from './messages';
+import type { LifecycleFact } from '../../../shared/message-acc';
 import { flagMask, flagNames, headerValue, type InboxRow } from './rows';
 import type { IngestInput } from './types';
 
@@ -192,22 +193,21 @@ function appendToInbox(ctx: StoreContext, batch: IngestInput[]): DeliverySummary
 function indexSlice(ctx: StoreContext, state: IndexState, limit: number, now: number, deadline = Infinity): DeliverySummary[] {
   const read = ctx.stmt(`SELECT * FROM inbox WHERE id > ? ORDER BY id LIMIT ?`);
   const counters = new CounterDeltas();
-  const touched = new Map<number, string>();
-  const parsed = new Map<number, ParseResult>();
+  const touched = new Map<number, Touched>();
   const out: DeliverySummary[] = [];
   let after = 0;
   reading: while (out.length < limit) {
     const rows = read.all(after, Math.min(READ_CHUNK, limit - out.length)) as InboxRow[];
     for (const r of rows) {
       if (out.length > 0 && performance.now() + out.length * state.tailMsPerRow > deadline) break reading;
-      out.push(indexOne(ctx, state, r, counters, touched, parsed));
+      out.push(indexOne(ctx, state, r, counters, touched));
       after = r.id;
     }
     if (rows.length < READ_CHUNK) break;
   }
   if (out.length === 0) return [];
   state.loopEndedAt = performance.now();
-  for (const [msgId, reference] of touched) rebuildMessage(ctx, msgId, reference, now, counters, parsed);
+  for (const [msgId, t] of touched) applyToMessage(ctx, msgId, t.reference, t.facts, now, counters);
   counters.add('deliveries', out.length);
   counters.flush(ctx);
   ctx.stmt('DELETE FROM inbox WHERE id <= ?').run(after);
@@ -219,14 +219,19 @@ const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, method, path, 
   kind, channel, direction, user_id, campaign, event_ts, event_key, attempt, canon_hash, flags_mask, flags, preview)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/** The messages a slice touched, with what each new delivery adds to them (folded in at the slice's end). */
+interface Touched {
+  reference: string;
+  facts: LifecycleFact[];
+}
+
 /** Moves one inbox row into deliveries and bodies with everything derived from it; returns its summary. */
 function indexOne(
   ctx: StoreContext,
   state: IndexState,
   r: InboxRow,
   counters: CounterDeltas,
-  touched: Map<number, string>,
-  parsed: Map<number, ParseResult>,
+  touched: Map<number, Touched>,
 ): DeliverySummary {
   const rejected = r.outcome === 'rejected';
   const responseMs = state.responseMs.get(r.id) ?? r.response_ms;
@@ -240,20 +245,11 @@ function indexOne(
   let flags: FlagDetail[] = [];
   if (parse && facts) {
     if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, r.received_at, counters);
-    const prior =
-      facts.eventKey !== null && msgId !== null
-        ? (ctx
-            .stmt('SELECT id, received_at, canon_hash FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id')
-            .all(msgId, facts.eventKey) as { id: number; received_at: number; canon_hash: string | null }[])
-        : [];
     // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
     // a message are ever compared.
     canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
-    const c = classifyDelivery({
-      receivedAt: r.received_at,
-      parse: { ...parse, canonicalJson: canonHash },
-      prior: prior.map((p) => ({ id: p.id, receivedAt: p.received_at, canonicalJson: p.canon_hash })),
-    });
+    const prior = facts.eventKey !== null && msgId !== null ? priorOf(ctx, msgId, facts.eventKey, canonHash) : null;
+    const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior });
     attempt = c.attempt;
     flags = c.flags;
   }
@@ -323,8 +319,26 @@ function indexOne(
     .run(r.id, searchable, utf8.decode(r.body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS));
 
   if (msgId !== null && cb) {
-    touched.set(msgId, cb.reference!);
-    parsed.set(r.id, parse!);
+    const fact = factFrom(
+      {
+        id: r.id,
+        received_at: r.received_at,
+        event_ts: facts!.timestamp,
+        attempt,
+        kind: facts!.kind,
+        type: facts!.type,
+        channel: facts!.channel,
+        direction: facts!.direction,
+        user_id: facts!.userId,
+        campaign: facts!.campaign,
+        response_status: r.response_status,
+        method: r.method,
+      },
+      flags,
+    );
+    const t = touched.get(msgId);
+    if (t) t.facts.push(fact);
+    else touched.set(msgId, { reference: cb.reference!, facts: [fact] });
   }
   return {
     id: r.id,
@@ -349,6 +363,24 @@ function indexOne(
     flags: names,
     preview,
   };
+}
+
+/**
+ * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
+ * id; one with the same payload hash). The latest carries the attempt count: attempts are numbered in id order.
+ */
+function priorOf(ctx: StoreContext, msgId: number, eventKey: string, canonHash: string | null): PriorAttempts | null {
+  const last = ctx
+    .stmt('SELECT id, received_at, attempt FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id DESC LIMIT 1')
+    .get(msgId, eventKey) as { id: number; received_at: number; attempt: number | null } | undefined;
+  if (!last) return null;
+  const firstId = ctx
+    .stmt('SELECT id FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id LIMIT 1', 'pluck')
+    .get(msgId, eventKey) as number;
+  const samePayload =
+    canonHash !== null &&
+    ctx.stmt('SELECT 1 FROM deliveries WHERE event_key = ? AND canon_hash = ? LIMIT 1', 'pluck').get(eventKey, canonHash) !== undefined;
+  return { count: last.attempt ?? 1, firstId, last: { id: last.id, receivedAt: last.received_at }, samePayload };
 }
 
 function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas): number {

@@ -1,88 +1,127 @@
-// The `messages` summary table: one row per reference, rebuilt from its deliveries with the shared lifecycle
-// rules whenever a delivery for it is stored, plus its facets (the facts a filter can ask about).
-import { buildMessage, summaryChangesAt, type LifecycleDelivery } from '../../../shared/lifecycle';
-import { parseDeliveryBody, type ParseResult } from '../../../shared/callback';
-import type { FlagDetail, MessageDetail } from '../../../shared/domain';
+// The `messages` summary table: one row per reference with the fold of its deliveries (shared/message-acc.ts),
+// the summary read off it, and its facets (the facts a filter can ask about). Indexing a delivery folds it into
+// its message's accumulator: the cost does not depend on how many deliveries the message already has.
+import { detailFromAcc, uniqueFlags } from '../../../shared/lifecycle';
+import {
+  accChangesAt,
+  accSummary,
+  emptyAcc,
+  foldFact,
+  accAnomalies,
+  type LifecycleFact,
+  type MessageAcc,
+} from '../../../shared/message-acc';
+import type { EventKind, FlagDetail, FlagName, MessageDetail, MessageSummary, TimelineEvent } from '../../../shared/domain';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
-import { FULL_COLUMNS, headerValue, toSummary, type FullRow } from './rows';
+import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
 
-export function parseRow(r: Pick<FullRow, 'headers' | 'body'>): ParseResult {
-  const headers = JSON.parse(r.headers) as [string, string][];
-  return parseDeliveryBody(r.body, headerValue(headers, 'content-type'));
+/** Events per page of a message's timeline. */
+export const TIMELINE_PAGE = 200;
+/** Deliveries listed per event: the first attempts and the latest (a retry storm is summarised, not listed). */
+const EVENT_DELIVERIES_HEAD = 20;
+const EVENT_DELIVERIES_TAIL = 20;
+
+/** What the fold needs of a delivery, from its columns (no body is read). */
+const FACT_COLUMNS = `id, received_at, event_ts, attempt, kind, type, channel, direction, user_id, campaign, flags,
+  response_status, method`;
+
+interface FactRow {
+  id: number;
+  received_at: number;
+  event_ts: number | null;
+  attempt: number | null;
+  kind: string;
+  type: string | null;
+  channel: string | null;
+  direction: string | null;
+  user_id: string | null;
+  campaign: string | null;
+  flags: string;
+  response_status: number;
+  method: string;
 }
 
-/** Deliveries of one message with their callbacks; `parsed` holds parses already done in this batch. */
-export function lifecycleOf(ctx: StoreContext, msgId: number, parsed?: Map<number, ParseResult>): LifecycleDelivery[] {
-  const rows = ctx
-    .stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.msg_id = ?`)
-    .all(msgId) as FullRow[];
-  const out: LifecycleDelivery[] = [];
-  for (const r of rows) {
-    const callback = (parsed?.get(r.id) ?? parseRow(r)).callback;
-    if (!callback) continue;
-    out.push({ summary: toSummary(r), callback, flags: JSON.parse(r.flags) as FlagDetail[] });
-  }
-  return out;
+/** A delivery's contribution to its message, from what indexing derived for it. */
+export function factFrom(
+  d: Omit<FactRow, 'flags'>,
+  flags: readonly FlagDetail[],
+): LifecycleFact {
+  return {
+    id: d.id,
+    receivedAt: d.received_at,
+    timestamp: d.event_ts,
+    firstOfEvent: d.attempt === 1,
+    kind: d.kind as EventKind,
+    type: d.type,
+    channel: d.channel,
+    direction: d.direction,
+    userId: d.user_id,
+    campaign: d.campaign,
+    flags: [...new Set(flags.map((f) => f.flag))] as FlagName[],
+    noRcs: flags.some((f) => f.flag === 'exception' && f.kind === 'rcs-unsupported'),
+    responseStatus: d.response_status,
+    method: d.method,
+  };
 }
 
-export function messageDetail(ctx: StoreContext, reference: string, now: number): MessageDetail | null {
-  const row = ctx.stmt('SELECT id FROM messages WHERE reference = ?').get(reference) as { id: number } | undefined;
-  if (!row) return null;
-  const deliveries = lifecycleOf(ctx, row.id);
-  if (deliveries.length === 0) return null;
-  return buildMessage(reference, deliveries, now);
+/** The fold over every delivery of a message, from their columns (rows of earlier versions, repairs). */
+function foldAll(ctx: StoreContext, msgId: number): MessageAcc {
+  const acc = emptyAcc();
+  const rows = ctx.stmt(`SELECT ${FACT_COLUMNS} FROM deliveries WHERE msg_id = ? ORDER BY id`).iterate(msgId) as IterableIterator<FactRow>;
+  for (const r of rows) foldFact(acc, factFrom(r, JSON.parse(r.flags) as FlagDetail[]));
+  return acc;
 }
 
-function facetsOf(detail: MessageDetail, deliveries: LifecycleDelivery[]): Set<string> {
-  const s = detail.summary;
-  const facets = new Set<string>([`st:${s.state}`]);
-  for (const f of s.flags) facets.add(`f:${f}`);
-  for (const a of s.anomalies) facets.add(`a:${a}`);
-  for (const d of deliveries) {
-    const cb = d.callback;
-    const type = (cb.type ?? cb.typeRaw)?.toLowerCase();
-    if (type) facets.add(`t:${type}`);
-    facets.add(`k:${cb.kind}`);
-    if (cb.channel) facets.add(`c:${cb.channel}`);
-    if (cb.direction) facets.add(`d:${cb.direction}`);
-    if (cb.campaignName !== null) facets.add(`g:${cb.campaignName}`);
-    facets.add(`s:${d.summary.responseStatus}`);
-    facets.add(`m:${d.summary.method.toUpperCase()}`);
-  }
-  return facets;
+/** A message's accumulator as stored, or folded from its deliveries when the row has none yet. */
+function accOf(ctx: StoreContext, msgId: number, stored: string | null): MessageAcc {
+  return stored ? (JSON.parse(stored) as MessageAcc) : foldAll(ctx, msgId);
 }
 
-/** Recomputes one message row and its facets; counter changes go to `counters`. */
-export function rebuildMessage(
+/**
+ * Folds new deliveries into their message and rewrites its row and facets; counter changes go to `counters`.
+ * `facts` are in id order and already inserted into `deliveries` (same transaction). A row without an
+ * accumulator (new, or from an earlier version) is folded from all its deliveries' columns instead.
+ */
+export function applyToMessage(
   ctx: StoreContext,
   msgId: number,
   reference: string,
+  facts: readonly LifecycleFact[],
   now: number,
   counters: CounterDeltas,
-  parsed?: Map<number, ParseResult>,
 ): void {
-  const deliveries = lifecycleOf(ctx, msgId, parsed);
-  const old = ctx.stmt('SELECT facet FROM message_facets WHERE msg_id = ?', 'pluck').all(msgId) as string[];
+  const stored = ctx.stmt('SELECT acc FROM messages WHERE id = ?', 'pluck').get(msgId) as string | null | undefined;
+  let acc: MessageAcc;
+  if (stored) {
+    acc = JSON.parse(stored) as MessageAcc;
+    for (const f of facts) foldFact(acc, f);
+  } else acc = foldAll(ctx, msgId);
+  writeMessage(ctx, msgId, reference, acc, now, counters);
+}
+
+function writeMessage(ctx: StoreContext, msgId: number, reference: string, acc: MessageAcc, now: number, counters: CounterDeltas): void {
+  const old = new Set(ctx.stmt('SELECT facet FROM message_facets WHERE msg_id = ?', 'pluck').all(msgId) as string[]);
   ctx.stmt('DELETE FROM message_facets WHERE msg_id = ?').run(msgId);
-  const oldSet = new Set(old);
-  if (deliveries.length === 0) {
-    for (const f of oldSet) counters.add(`mf:${f}`, -1);
+  if (acc.deliveries === 0) {
+    for (const f of old) counters.add(`mf:${f}`, -1);
     return;
   }
-  const detail = buildMessage(reference, deliveries, now);
-  const s = detail.summary;
-  const facets = facetsOf(detail, deliveries);
+  const s = accSummary(reference, acc, now);
+  const facets = new Set<string>([`st:${s.state}`]);
+  for (const f of s.flags) facets.add(`f:${f}`);
+  for (const a of s.anomalies) facets.add(`a:${a}`);
+  for (const f of acc.facets) facets.add(f);
   const insert = ctx.stmt('INSERT INTO message_facets (facet, last_at, msg_id) VALUES (?, ?, ?)');
   for (const f of facets) {
     insert.run(f, s.lastReceivedAt, msgId);
-    if (!oldSet.has(f)) counters.add(`mf:${f}`, 1);
+    if (!old.has(f)) counters.add(`mf:${f}`, 1);
   }
-  for (const f of oldSet) if (!facets.has(f)) counters.add(`mf:${f}`, -1);
-  const changesAt = summaryChangesAt(reference, deliveries);
+  for (const f of old) if (!facets.has(f)) counters.add(`mf:${f}`, -1);
+  const changesAt = accChangesAt(acc);
   ctx
     .stmt(
-      `UPDATE messages SET first_at = ?, last_at = ?, user_id = ?, campaign = ?, state = ?, summary = ?, due_at = ?
-       WHERE id = ?`,
+      `UPDATE messages SET first_at = ?, last_at = ?, user_id = ?, campaign = ?, state = ?, summary = ?, due_at = ?,
+       acc = ? WHERE id = ?`,
     )
     .run(
       s.firstReceivedAt,
@@ -92,6 +131,7 @@ export function rebuildMessage(
       s.state,
       JSON.stringify(s),
       changesAt !== null && changesAt > now ? changesAt : null,
+      JSON.stringify(acc),
       msgId,
     );
   // the longest first-to-last span so far: `before:` filters rely on no message lasting longer (filters.ts)
@@ -101,20 +141,87 @@ export function rebuildMessage(
 }
 
 /**
- * Messages whose fallback grace period ran out are rebuilt so that state/anomaly filters and counts see it.
+ * One page of a message's timeline, from the deliveries' columns: events ordered by the earliest time their
+ * deliveries state (then first receipt), each with its first and latest attempts.
+ */
+function timelinePage(ctx: StoreContext, msgId: number, offset: number, limit: number): TimelineEvent[] {
+  const events = ctx
+    .stmt(
+      `SELECT event_key, min(coalesce(event_ts, received_at)) AS at, min(received_at) AS rx, min(id) AS first_id,
+         count(*) AS n
+       FROM deliveries WHERE msg_id = ? GROUP BY event_key ORDER BY at, rx, first_id LIMIT ? OFFSET ?`,
+    )
+    .all(msgId, limit, offset) as { event_key: string; n: number; first_id: number }[];
+  const head = ctx.stmt(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id LIMIT ?`);
+  const tail = ctx.stmt(
+    `SELECT * FROM (SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id DESC LIMIT ?)
+     ORDER BY id`,
+  );
+  return events.map((e) => {
+    let rows = head.all(msgId, e.event_key, EVENT_DELIVERIES_HEAD) as SummaryRow[];
+    if (e.n > EVENT_DELIVERIES_HEAD) {
+      const last = tail.all(msgId, e.event_key, Math.min(EVENT_DELIVERIES_TAIL, e.n - EVENT_DELIVERIES_HEAD)) as SummaryRow[];
+      rows = [...rows, ...last];
+    }
+    const flagSets = rows.map((r) => JSON.parse(r.flags) as FlagDetail[]);
+    const first = rows[0]!;
+    return {
+      key: e.event_key,
+      eventId: first.event_id,
+      type: first.type,
+      kind: first.kind as EventKind,
+      channel: first.channel,
+      direction: first.direction,
+      timestamp: rows.find((r) => r.event_ts !== null)?.event_ts ?? null,
+      deliveries: rows.map((r, i) => toSummary(r, flagSets[i])),
+      deliveryTotal: e.n,
+      flagDetails: uniqueFlags(flagSets.flat()),
+    };
+  });
+}
+
+/** A message's detail: its summary and anomalies from the fold, and one page of its timeline. */
+export function messageDetail(
+  ctx: StoreContext,
+  reference: string,
+  now: number,
+  eventsOffset = 0,
+  eventsLimit = TIMELINE_PAGE,
+): MessageDetail | null {
+  const row = ctx.stmt('SELECT id, acc FROM messages WHERE reference = ?').get(reference) as { id: number; acc: string | null } | undefined;
+  if (!row) return null;
+  const acc = accOf(ctx, row.id, row.acc);
+  if (acc.deliveries === 0) return null;
+  const events = timelinePage(ctx, row.id, eventsOffset, eventsLimit);
+  return detailFromAcc(reference, acc, now, events, acc.events);
+}
+
+/** A message row for export: the summary and anomaly explanations, from the fold. */
+export function exportedMessage(
+  ctx: StoreContext,
+  r: { id: number; reference: string; acc: string | null },
+  now: number,
+): (MessageSummary & { anomalyDetails: { anomaly: string; detail: string }[] }) | null {
+  const acc = accOf(ctx, r.id, r.acc);
+  if (acc.deliveries === 0) return null;
+  return { ...accSummary(r.reference, acc, now), anomalyDetails: accAnomalies(acc, now) };
+}
+
+/**
+ * Messages whose fallback grace period ran out are rewritten so that state/anomaly filters and counts see it.
  * Best effort: a read must not fail because the database cannot be written right now.
  */
 export function refreshDueMessages(ctx: StoreContext, now: number): void {
   const due = ctx
-    .stmt('SELECT id, reference FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000')
-    .all(now) as { id: number; reference: string }[];
+    .stmt('SELECT id, reference, acc FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000')
+    .all(now) as { id: number; reference: string; acc: string | null }[];
   if (due.length === 0) return;
   try {
     withShortBusyWait(ctx, () =>
       ctx.db
         .transaction(() => {
           const counters = new CounterDeltas();
-          for (const m of due) rebuildMessage(ctx, m.id, m.reference, now, counters);
+          for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters);
           counters.flush(ctx);
         })
         .immediate(),

@@ -17,7 +17,7 @@ import {
 import { EVENT_KINDS, KNOWN_TYPES } from '../../../shared/callback';
 import type { StoreContext } from './context';
 import { driverOf, knownValues, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
-import { lifecycleOf, parseRow } from './messages';
+import { exportedMessage } from './messages';
 import { listForwards } from './admin';
 import {
   FULL_COLUMNS,
@@ -31,8 +31,7 @@ import {
   type SummaryRow,
 } from './rows';
 import type { ExportedDelivery, ExportedMessage, ListArgs } from './types';
-import { bodyFacts, withBodyFacts } from './body-facts';
-import { buildMessage } from '../../../shared/lifecycle';
+import { bodyFacts, parseRow, withBodyFacts } from './body-facts';
 
 export interface QueryLimits {
   /** totals and scoped counts stop counting here (totalIsExact=false beyond) */
@@ -373,19 +372,17 @@ function exported(r: FullRow, pending: boolean): ExportedDelivery {
   };
 }
 
-/** Every message, oldest first, with its anomaly explanations (rebuilt from its deliveries). */
+/** Every message, oldest first, with its anomaly explanations (from its fold, see messages.ts). */
 export function* iterateMessages(ctx: StoreContext, now: number): IterableIterator<ExportedMessage> {
   let after = 0;
   for (;;) {
     const rows = ctx
-      .stmt(`SELECT id, reference FROM messages WHERE id > ? ORDER BY id LIMIT ${PAGE}`)
-      .all(after) as { id: number; reference: string }[];
+      .stmt(`SELECT id, reference, acc FROM messages WHERE id > ? ORDER BY id LIMIT ${PAGE}`)
+      .all(after) as { id: number; reference: string; acc: string | null }[];
     if (rows.length === 0) return;
     for (const r of rows) {
-      const deliveries = lifecycleOf(ctx, r.id);
-      if (deliveries.length === 0) continue;
-      const detail = buildMessage(r.reference, deliveries, now);
-      yield { ...detail.summary, anomalyDetails: detail.anomalyDetails };
+      const m = exportedMessage(ctx, r, now);
+      if (m) yield m;
     }
     after = rows[rows.length - 1].id;
   }

@@ -103,7 +103,8 @@ export interface Store {
   /** response time is known only after the 200 went out; metadata, recorded best effort */
   setResponseTimes(rows: { id: number; ms: number }[]): void;
   listMessages(args: ListArgs, now?: number): Page<MessageSummary>;
-  getMessage(reference: string, now?: number): MessageDetail | null;
+  /** summary and anomalies, and one page of the timeline (events from `page.offset`, default the first 200) */
+  getMessage(reference: string, now?: number, page?: { offset: number; limit: number }): MessageDetail | null;
   getMessageSummaries(references: string[], now?: number): MessageSummary[];
   listDeliveries(args: ListArgs): Page<DeliverySummary>;
   getDelivery(id: number): DeliveryDetail | null;
