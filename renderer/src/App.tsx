@@ -15,6 +15,7 @@ import { MessageList } from './components/MessageList';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
+import { revealHidden } from '../../shared/visible-text';
 
 const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
@@ -141,7 +142,7 @@ export function App() {
       </main>
       {error ? (
         <div className="error-toast" role="alert">
-          <Icon name="error" size={14} /> <span>{error}</span>
+          <Icon name="error" size={14} /> <span>{revealHidden(error)}</span>
           <button className="icon-btn" aria-label="Dismiss" onClick={() => store.getState().dismissError()}><Icon name="close" size={12} /></button>
         </div>
       ) : null}

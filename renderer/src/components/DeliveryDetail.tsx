@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'react';
 import type { DeliveryDetail as Detail } from '../../../shared/domain';
 import { explainFlag } from '../../../shared/explain';
+import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
 import { copyText } from '../lib/clipboard';
 import { formatBytes, formatFullTime, num } from '../lib/format';
@@ -53,8 +54,8 @@ export function DeliveryDetail({ d }: { d: Detail }) {
             </button>
           ) : null}
           <span className="mono">#{d.id}</span>
-          <strong>{d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind)}</strong>
-          {d.channel ? <span className={`channel ch-${d.channel.toLowerCase()}`}>{d.channel}</span> : null}
+          <strong>{revealHidden(d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind))}</strong>
+          {d.channel ? <span className={`channel ch-${d.channel.toLowerCase()}`}>{revealHidden(d.channel)}</span> : null}
           {d.attempt ? <span className="dim">attempt {d.attempt}</span> : null}
           <span className="spacer" />
           <button className="btn small" onClick={() => void copyCurl()}><Icon name="copy" size={12} /> Copy as cURL</button>
@@ -62,10 +63,10 @@ export function DeliveryDetail({ d }: { d: Detail }) {
         </div>
         <dl className="facts">
           <dt>Received</dt><dd className="mono">{formatFullTime(d.receivedAt)}</dd>
-          <dt>Answered</dt><dd><StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>{d.rejectReason ? <span className="bad-text"> — {d.rejectReason}</span> : null}</dd>
-          <dt>Request</dt><dd className="mono">{d.method} {d.path}{d.query ? `?${d.query}` : ''} · {formatBytes(d.bodySize)} from {d.remoteAddress}</dd>
-          {d.reference ? (<><dt>Reference</dt><dd className="mono">{d.reference}</dd></>) : null}
-          {d.eventId ? (<><dt>event_id</dt><dd className="mono">{d.eventId}</dd></>) : null}
+          <dt>Answered</dt><dd><StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>{d.rejectReason ? <span className="bad-text"> — {revealHidden(d.rejectReason)}</span> : null}</dd>
+          <dt>Request</dt><dd className="mono">{revealHidden(`${d.method} ${d.path}${d.query ? `?${d.query}` : ''}`)} · {formatBytes(d.bodySize)} from {d.remoteAddress}</dd>
+          {d.reference ? (<><dt>Reference</dt><dd className="mono">{revealHidden(d.reference)}</dd></>) : null}
+          {d.eventId ? (<><dt>event_id</dt><dd className="mono">{revealHidden(d.eventId)}</dd></>) : null}
         </dl>
         {d.flagDetails.length > 0 ? (
           <ul className="flag-explain">
@@ -81,14 +82,14 @@ export function DeliveryDetail({ d }: { d: Detail }) {
             {t === 'preview' ? 'Preview' : t === 'json' ? 'JSON' : t === 'request' ? 'Raw request' : `Replay${d.forwards.length ? ` (${d.forwards.length})` : ''}`}
           </button>
         ))}
-        {toast ? <span className="toast-inline" role="status">{toast}</span> : null}
+        {toast ? <span className="toast-inline" role="status">{revealHidden(toast)}</span> : null}
       </div>
       <div className="tab-body">
         {tab === 'preview' ? (
           d.callback ? <Preview callback={d.callback} /> : <p className="dim">This delivery has no valid callback to preview; see the raw request.</p>
         ) : null}
         {tab === 'json' ? (
-          parsed.ok ? <JsonTree value={parsed.value} onCopied={(w) => flash(`Copied ${w}`)} /> : <p className="bad-text">Body is not JSON: {parsed.error}</p>
+          parsed.ok ? <JsonTree value={parsed.value} onCopied={(w) => flash(`Copied ${w}`)} /> : <p className="bad-text">Body is not JSON: {revealHidden(parsed.error)}</p>
         ) : null}
         {tab === 'request' ? <RawRequest d={d} onCopied={flash} /> : null}
         {tab === 'replay' ? <ReplayPanel d={d} /> : null}
@@ -99,14 +100,16 @@ export function DeliveryDetail({ d }: { d: Detail }) {
 
 function RawRequest({ d, onCopied }: { d: Detail; onCopied: (t: string) => void }) {
   const [all, setAll] = useState(false);
-  const body = all ? d.bodyText : d.bodyText.slice(0, RAW_CUT);
+  // the bytes as they are, but a bidi override or invisible character is shown as its code here too; Copy body
+  // copies the original
+  const body = useMemo(() => revealHidden(all ? d.bodyText : d.bodyText.slice(0, RAW_CUT), 'block'), [all, d.bodyText]);
   return (
     <div className="raw">
-      <div className="raw-line mono">{d.method} {d.path}{d.query ? `?${d.query}` : ''}</div>
+      <div className="raw-line mono">{revealHidden(`${d.method} ${d.path}${d.query ? `?${d.query}` : ''}`)}</div>
       <table className="headers mono">
         <tbody>
           {d.headers.map(([k, v], i) => (
-            <tr key={i}><td className="h-name">{k}</td><td className="h-val"><LongText text={v} cut={500} /></td></tr>
+            <tr key={i}><td className="h-name">{revealHidden(k)}</td><td className="h-val"><LongText text={v} cut={500} /></td></tr>
           ))}
         </tbody>
       </table>

@@ -1,5 +1,6 @@
 // Every HTTP request as received, newest first, for people who think in requests.
 import type { DeliverySummary } from '../../../shared/domain';
+import { revealHidden } from '../../../shared/visible-text';
 import { clip, formatBytes, formatTime } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
 import { FlagBadge, StatusCode } from './Badges';
@@ -33,12 +34,12 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
         <span className="c-id mono">#{d.id}</span>
         <span className="c-time mono" title={new Date(d.receivedAt).toISOString()}>{formatTime(d.receivedAt, now)}</span>
         <span className="c-status"><StatusCode status={d.responseStatus} /> <span className="dim">{d.responseMs} ms</span></span>
-        <span className="c-type" title={d.type ?? d.kind}>{d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind)}</span>
-        <span className="c-channel">{d.channel ?? '—'}</span>
-        <span className="c-user mono">{d.userId ?? '—'}</span>
+        <span className="c-type" title={revealHidden(d.type ?? d.kind)}>{revealHidden(d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind))}</span>
+        <span className="c-channel">{revealHidden(d.channel ?? '—')}</span>
+        <span className="c-user mono">{revealHidden(d.userId ?? '—')}</span>
         <span className="c-attempt mono" title="attempt of this event">{d.attempt ? `#${d.attempt}` : ''}</span>
         <span className="c-flags">{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</span>
-        <span className="c-preview" title={clip(d.preview, 500)}>{clip(d.rejectReason ?? d.preview, 160)}</span>
+        <span className="c-preview" title={revealHidden(clip(d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>
         <span className="c-size dim">{formatBytes(d.bodySize)}</span>
       </div>
     );

@@ -3,6 +3,7 @@
 import { num } from '../lib/format';
 import { useState } from 'react';
 import { copyText } from '../lib/clipboard';
+import { revealHidden } from '../../../shared/visible-text';
 import { Icon } from './Icons';
 
 const STRING_CUT = 400;
@@ -24,10 +25,10 @@ function Node({ name, value, path, depth, onCopied }: { name: string | number | 
   const [open, setOpen] = useState(depth < 3);
   const [shown, setShown] = useState(CHILDREN_CUT);
   const isObj = value !== null && typeof value === 'object';
-  const label = name === null ? null : <span className="j-key">{typeof name === 'number' ? name : JSON.stringify(name)}</span>;
+  const label = name === null ? null : <span className="j-key">{typeof name === 'number' ? name : revealHidden(JSON.stringify(name))}</span>;
   const tools = (
     <span className="j-tools">
-      <button className="link-btn" title={`Copy value at ${path}`} onClick={(e) => (e.stopPropagation(), void copyText(typeof value === 'string' ? value : JSON.stringify(value, null, 2)).then(() => onCopied?.('value')))}>
+      <button className="link-btn" title={revealHidden(`Copy value at ${path}`)} onClick={(e) => (e.stopPropagation(), void copyText(typeof value === 'string' ? value : JSON.stringify(value, null, 2)).then(() => onCopied?.('value')))}>
         <Icon name="copy" size={10} /> value
       </button>
       <button className="link-btn" title="Copy path" onClick={(e) => (e.stopPropagation(), void copyText(path).then(() => onCopied?.(`path ${path}`)))}>
@@ -78,7 +79,7 @@ function Scalar({ value }: { value: unknown }) {
     const cut = !full && value.length > STRING_CUT;
     return (
       <span className="j-str">
-        "{cut ? value.slice(0, STRING_CUT) : value}"
+        "{revealHidden(cut ? value.slice(0, STRING_CUT) : value, 'block')}"
         {cut ? (
           <button className="link-btn" onClick={() => setFull(true)}>… show all {num(value.length)} chars</button>
         ) : null}

@@ -1,6 +1,7 @@
 // One row per reference: where each message is in its lifecycle and what went wrong.
 import type { MessageSummary } from '../../../shared/domain';
 import { FLAG_NAMES } from '../../../shared/domain';
+import { revealHidden } from '../../../shared/visible-text';
 import { clip, formatAgo, formatTime } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
 import { AnomalyBadge, FlagBadge, StateBadge } from './Badges';
@@ -29,11 +30,11 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
         onClick={() => store.getState().selectMessage(m.reference)}
       >
         <span className="c-state"><StateBadge state={m.state} /></span>
-        <span className="c-user mono" title={m.userId ?? ''}>{m.userId ?? '—'}</span>
-        <span className="c-campaign" title={m.campaign ?? ''}>{clip(m.campaign, 60) || '—'}</span>
-        <span className="c-last" title={`last: ${m.lastType ?? m.lastKind} at ${formatTime(m.lastReceivedAt, now)}`}>
-          {m.lastType ?? m.lastKind}
-          {m.channels.includes('SMS') ? <span className="path-hint">{m.channels.join(' → ')}</span> : null}
+        <span className="c-user mono" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
+        <span className="c-campaign" title={revealHidden(m.campaign ?? '')}>{revealHidden(clip(m.campaign, 60)) || '—'}</span>
+        <span className="c-last" title={revealHidden(`last: ${m.lastType ?? m.lastKind} at ${formatTime(m.lastReceivedAt, now)}`)}>
+          {revealHidden(m.lastType ?? m.lastKind)}
+          {m.channels.includes('SMS') ? <span className="path-hint">{revealHidden(m.channels.join(' → '))}</span> : null}
         </span>
         <span className="c-ago" title={m.sentAt ? `sent ${new Date(m.sentAt).toISOString()}` : 'no sent echo received'}>
           {formatAgo(m.sentAt ?? m.firstReceivedAt, now)}
@@ -48,7 +49,7 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
           {onlyDup ? <FlagBadge flag="duplicate" count={m.duplicateCount} /> : null}
           {m.anomalies.map((a) => <AnomalyBadge key={a} anomaly={a} />)}
         </span>
-        <span className="c-ref mono" title={m.reference}>{m.reference}</span>
+        <span className="c-ref mono" title={revealHidden(m.reference)}>{revealHidden(m.reference)}</span>
       </div>
     );
   };

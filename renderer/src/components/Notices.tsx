@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { copyText } from '../lib/clipboard';
 import { formatTime } from '../lib/format';
+import { revealHidden } from '../../../shared/visible-text';
 import type { Toast } from '../store/inspector-store';
 import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
@@ -76,7 +77,7 @@ function ToastItem({ t }: { t: Toast }) {
     >
       <Icon name={t.tone === 'good' ? 'check' : 'exception'} size={14} />
       <span className="toast-msg">
-        {t.message}
+        {revealHidden(t.message)}
         {t.repeats > 1 ? <span className="toast-repeats"> ×{t.repeats}</span> : null}
         <span className="toast-time mono">{formatTime(t.at)}</span>
       </span>

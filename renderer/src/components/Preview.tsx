@@ -1,8 +1,12 @@
 // What the phone showed (or what the user sent), drawn from plain elements. Nothing from the payload is ever
-// parsed as HTML, only http(s) URLs become links (opened outside the app), and images load only on request.
+// parsed as HTML, only http(s) URLs become links (opened outside the app), images load only on request, and every
+// text shows its hidden characters (bidi overrides, zero-width) as codes.
 import { num } from '../lib/format';
 import { useState, type ReactNode } from 'react';
+import { coordinateValue } from '../../../shared/callback';
 import type { NormalizedCallback } from '../../../shared/domain';
+import { revealHidden } from '../../../shared/visible-text';
+import { copyText } from '../lib/clipboard';
 import { openExternal, safeHttpUrl } from '../lib/safe-url';
 import { Icon } from './Icons';
 
@@ -14,8 +18,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v
 export function Preview({ callback }: { callback: NormalizedCallback }) {
   const msg = callback.message;
   const out = (() => {
-    if (msg === null || msg === undefined) return <p className="dim">No message content: a status callback ({callback.type ?? callback.kind}).</p>;
-    if (typeof msg === 'string') return <div className={`bubble ${callback.kind === 'exception' || callback.kind === 'error' ? 'bubble-bad' : ''}`}><LongText text={msg} /></div>;
+    if (msg === null || msg === undefined) return <p className="dim">No message content: a status callback ({revealHidden(callback.type ?? callback.kind)}).</p>;
+    if (typeof msg === 'string') return <div className={`bubble ${callback.kind === 'exception' || callback.kind === 'error' ? 'bubble-bad' : ''}`}><LongText text={msg} block /></div>;
     const o = asObj(msg);
     if (!o) return <p className="dim">Message is {Array.isArray(msg) ? 'an array' : typeof msg}; see JSON.</p>;
     return <Content o={o} inbound={callback.direction === 'inbound'} />;
@@ -23,14 +27,14 @@ export function Preview({ callback }: { callback: NormalizedCallback }) {
   return (
     <div className="preview" data-testid="preview">
       <div className="preview-meta dim">
-        {callback.direction ?? '?'} · {callback.channel ?? '?'} · {callback.type ?? '?'}
+        {revealHidden(`${callback.direction ?? '?'} · ${callback.channel ?? '?'} · ${callback.type ?? '?'}`)}
       </div>
       {out}
       {callback.vars && Object.keys(callback.vars).length > 0 ? (
         <div className="vars">
           <span className="dim">vars</span>
           {Object.entries(callback.vars).slice(0, 50).map(([k, v]) => (
-            <span key={k} className="var mono">{k}=<LongText text={typeof v === 'string' ? v : JSON.stringify(v) ?? ''} cut={200} /></span>
+            <span key={k} className="var mono">{revealHidden(k)}=<LongText text={typeof v === 'string' ? v : JSON.stringify(v) ?? ''} cut={200} /></span>
           ))}
         </div>
       ) : null}
@@ -42,14 +46,14 @@ function Content({ o, inbound }: { o: Obj; inbound: boolean }) {
   const ct = (str(o.contentType) ?? '').toLowerCase();
   const inner = asObj(o.message);
   const bubbleCls = `bubble ${inbound ? 'bubble-in' : ''}`;
-  if (ct === 'text' || (!ct && str(o.text))) return <div className={bubbleCls}><LongText text={str(o.text) ?? ''} /></div>;
+  if (ct === 'text' || (!ct && str(o.text))) return <div className={bubbleCls}><LongText text={str(o.text) ?? ''} block /></div>;
   if (ct === 'image' || ct === 'video') {
     const m = asObj(o[ct]) ?? {};
     const url = str(m.url) ?? str(m.fileUri) ?? str(m.fileUrl);
     return (
       <div className={bubbleCls}>
         <Media url={url} kind={ct} />
-        {str(m.fileName) ? <div className="dim">{str(m.fileName)} {str(m.mimeType) ? `(${str(m.mimeType)})` : ''}</div> : null}
+        {str(m.fileName) ? <div className="dim">{revealHidden(`${str(m.fileName)} ${str(m.mimeType) ? `(${str(m.mimeType)})` : ''}`)}</div> : null}
       </div>
     );
   }
@@ -58,7 +62,7 @@ function Content({ o, inbound }: { o: Obj; inbound: boolean }) {
     const items = Array.isArray(inner.items) ? inner.items : [];
     return (
       <div>
-        {str(inner.text) ? <div className="bubble"><LongText text={str(inner.text)!} /></div> : null}
+        {str(inner.text) ? <div className="bubble"><LongText text={str(inner.text)!} block /></div> : null}
         <div className="carousel">
           {items.slice(0, 20).map((it, i) => {
             const c = asObj(it);
@@ -73,18 +77,18 @@ function Content({ o, inbound }: { o: Obj; inbound: boolean }) {
     return (
       <div className={`${bubbleCls} tap`}>
         <Icon name="reply" size={12} /> tapped <strong><LongText text={str(r.text) ?? '?'} cut={300} /></strong>
-        <div className="dim mono">{str(r.type)} · postbackData: <LongText text={str(r.postbackData) ?? '—'} cut={300} /></div>
+        <div className="dim mono">{revealHidden(str(r.type) ?? '')} · postbackData: <LongText text={str(r.postbackData) ?? '—'} cut={300} /></div>
       </div>
     );
   }
   if (ct === 'location') {
     const l = asObj(o.location) ?? {};
-    const lat = Number(str(l.latitude));
-    const lon = Number(str(l.longitude));
-    const ok = Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+    const lat = coordinateValue(l.latitude);
+    const lon = coordinateValue(l.longitude);
+    const ok = lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
     return (
       <div className={bubbleCls}>
-        <Icon name="pin" size={14} /> <span className="mono">{str(l.latitude)}, {str(l.longitude)}</span>
+        <Icon name="pin" size={14} /> <span className="mono">{revealHidden(`${str(l.latitude)}, ${str(l.longitude)}`)}</span>
         {ok ? (
           <div>
             <ExternalLink url={`https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`}>Open map</ExternalLink>
@@ -93,7 +97,7 @@ function Content({ o, inbound }: { o: Obj; inbound: boolean }) {
       </div>
     );
   }
-  return <p className="dim">Content type “{ct || 'none'}” has no preview; see JSON.</p>;
+  return <p className="dim">Content type “{revealHidden(ct || 'none')}” has no preview; see JSON.</p>;
 }
 
 function Card({ c }: { c: Obj }) {
@@ -102,7 +106,7 @@ function Card({ c }: { c: Obj }) {
     <div className="card">
       <Media url={str(c.fileUrl) ?? str(c.imageUrl)} kind="image" />
       {str(c.title) ? <div className="card-title"><LongText text={str(c.title)!} cut={300} /></div> : null}
-      {str(c.description) ? <div className="card-desc"><LongText text={str(c.description)!} cut={1000} /></div> : null}
+      {str(c.description) ? <div className="card-desc"><LongText text={str(c.description)!} cut={1000} block /></div> : null}
       {suggestions.length ? <Suggestions list={suggestions} /> : null}
     </div>
   );
@@ -127,9 +131,9 @@ function Suggestions({ list }: { list: unknown[] }) {
           );
         }
         return (
-          <span key={i} className="sugg" title={`${type}: ${value.slice(0, 300)}`}>
+          <span key={i} className="sugg" title={revealHidden(`${type}: ${value.slice(0, 300)}`)}>
             {type === 'call' ? <Icon name="plug" size={11} /> : <Icon name="reply" size={11} />} <LongText text={title} cut={100} />
-            {type === 'call' ? <span className="mono dim"> {value.slice(0, 40)}</span> : null}
+            {type === 'call' ? <span className="mono dim"> {revealHidden(value.slice(0, 40))}</span> : null}
           </span>
         );
       })}
@@ -143,6 +147,9 @@ function Media({ url, kind }: { url: string | null; kind: string }) {
   const safe = safeHttpUrl(url);
   if (!safe) return <div className="media blocked mono"><Icon name="blocked" size={12} /> not an http(s) URL: <LongText text={url} cut={200} /></div>;
   if (kind === 'image' && load) return <img className="media-img" src={safe} alt="remote content" referrerPolicy="no-referrer" />;
+  // The page's CSP lets images in over https only (the desktop window would silently upgrade http: to https:), so a
+  // "Load image" here could never show what the URL names.
+  if (kind === 'image' && safe.startsWith('http:')) return <PlainHttpImage url={safe} />;
   return (
     <div className="media">
       <Icon name="image" size={16} />
@@ -152,6 +159,25 @@ function Media({ url, kind }: { url: string | null; kind: string }) {
       ) : (
         <ExternalLink url={safe} className="btn small">Open {kind}</ExternalLink>
       )}
+    </div>
+  );
+}
+
+function PlainHttpImage({ url }: { url: string }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  const copy = async () => {
+    setCopied(await copyText(url));
+    setTimeout(() => setCopied(null), 1500);
+  };
+  return (
+    <div className="media media-http">
+      <Icon name="image" size={16} />
+      <span className="mono media-url"><LongText text={url} cut={200} /></span>
+      <ExternalLink url={url} className="btn small">Open in browser</ExternalLink>
+      <button className="btn small" onClick={() => void copy()}>
+        <Icon name={copied ? 'check' : 'copy'} size={12} /> {copied === null ? 'Copy URL' : copied ? 'Copied' : 'Copy failed'}
+      </button>
+      <span className="media-note">Plain-http images are blocked by the app's security policy (images load only over https). Open it in your browser instead.</span>
     </div>
   );
 }
@@ -176,12 +202,14 @@ function ExternalLink({ url, children, className }: { url: string; children: Rea
   );
 }
 
-export function LongText({ text, cut = TEXT_CUT }: { text: string; cut?: number }) {
+/** Untrusted text, cut long with "more"; `block` keeps its line breaks and tabs (see revealHidden). */
+export function LongText({ text, cut = TEXT_CUT, block = false }: { text: string; cut?: number; block?: boolean }) {
   const [full, setFull] = useState(false);
-  if (full || text.length <= cut) return <>{text}</>;
+  const layout = block ? 'block' : 'line';
+  if (full || text.length <= cut) return <>{revealHidden(text, layout)}</>;
   return (
     <>
-      {text.slice(0, cut)}
+      {revealHidden(text.slice(0, cut), layout)}
       <button className="link-btn" onClick={(e) => (e.stopPropagation(), setFull(true))}>… {num(text.length - cut)} more chars</button>
     </>
   );

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { IdempotencyReport } from '../../../shared/api';
 import type { DeliveryDetail, ForwardAttempt } from '../../../shared/domain';
+import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
 import { formatDuration, formatTime } from '../lib/format';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
@@ -147,7 +148,7 @@ export function ReplayPanel({ d }: { d: DeliveryDetail }) {
         </label>
       </div>
       {editing ? <EditAndReplay d={d} busy={busy === 'replay'} onSend={(body, headers) => void replay(body, headers)} onCancel={() => setEditing(false)} /> : null}
-      {result ? <p className={result.ok ? 'good-text' : 'bad-text'} role={result.ok ? 'status' : 'alert'} data-testid="replay-result">{result.text}</p> : null}
+      {result ? <p className={result.ok ? 'good-text' : 'bad-text'} role={result.ok ? 'status' : 'alert'} data-testid="replay-result">{revealHidden(result.text)}</p> : null}
       {report ? <IdempotencyView report={report} /> : null}
       <ForwardsTable forwards={d.forwards} />
     </div>
@@ -196,7 +197,7 @@ function IdempotencyView({ report }: { report: IdempotencyReport }) {
       <th>{label}</th>
       <td>
         {rows.map((r, i) => (
-          <span key={i} className="idem-try" title={r.error ?? ''}>
+          <span key={i} className="idem-try" title={revealHidden(r.error ?? '')}>
             {r.status === null ? <span className="bad-text">✕</span> : <StatusCode status={r.status} />} <span className="dim mono">{r.durationMs} ms</span>
           </span>
         ))}
@@ -213,7 +214,7 @@ function IdempotencyView({ report }: { report: IdempotencyReport }) {
         {report.checks.map((c, i) => (
           <li key={i} data-ok={c.ok}>
             <span className={c.ok ? 'good-text' : 'bad-text'}>{c.ok ? '✓ met' : '✕ not met'}</span> <strong>{c.requirement}</strong>
-            <span className="dim"> — {c.detail}</span>
+            <span className="dim"> — {revealHidden(c.detail)}</span>
           </li>
         ))}
       </ul>
@@ -252,10 +253,10 @@ function FragmentRow({ f, open, onToggle }: { f: ForwardAttempt; open: boolean; 
         <td className="mono">{formatTime(f.startedAt)}</td>
         <td>{f.mode}</td>
         <td className="mono">{f.attempt}</td>
-        <td className="mono clip" title={f.targetUrl}>{f.targetUrl}</td>
+        <td className="mono clip" title={revealHidden(f.targetUrl)}>{revealHidden(f.targetUrl)}</td>
         <td>{f.status === null ? <span className="bad-text">no answer</span> : <StatusCode status={f.status} />}</td>
         <td className="mono">{f.durationMs} ms</td>
-        <td className={`mono clip ${f.error ? 'bad-text' : ''}`}>{f.error ?? f.responseExcerpt.slice(0, 200)}</td>
+        <td className={`mono clip ${f.error ? 'bad-text' : ''}`}>{revealHidden(f.error ?? f.responseExcerpt.slice(0, 200))}</td>
       </tr>
       {open ? (
         <tr className="forward-more">
@@ -263,13 +264,13 @@ function FragmentRow({ f, open, onToggle }: { f: ForwardAttempt; open: boolean; 
             <div className="fw-cols">
               <div>
                 <strong>Sent</strong> <span className="dim">{f.requestBodySize} bytes</span>
-                <table className="headers mono"><tbody>{f.requestHeaders.map(([k, v], i) => <tr key={i}><td className="h-name">{k}</td><td className="h-val">{v}</td></tr>)}</tbody></table>
+                <table className="headers mono"><tbody>{f.requestHeaders.map(([k, v], i) => <tr key={i}><td className="h-name">{revealHidden(k)}</td><td className="h-val">{revealHidden(v)}</td></tr>)}</tbody></table>
               </div>
               <div>
                 <strong>Answered</strong>
-                <table className="headers mono"><tbody>{f.responseHeaders.map(([k, v], i) => <tr key={i}><td className="h-name">{k}</td><td className="h-val">{v}</td></tr>)}</tbody></table>
-                {f.responseExcerpt ? <pre className="raw-body mono">{f.responseExcerpt}</pre> : null}
-                {f.error ? <p className="bad-text">{f.error}</p> : null}
+                <table className="headers mono"><tbody>{f.responseHeaders.map(([k, v], i) => <tr key={i}><td className="h-name">{revealHidden(k)}</td><td className="h-val">{revealHidden(v)}</td></tr>)}</tbody></table>
+                {f.responseExcerpt ? <pre className="raw-body mono">{revealHidden(f.responseExcerpt, 'block')}</pre> : null}
+                {f.error ? <p className="bad-text">{revealHidden(f.error)}</p> : null}
               </div>
             </div>
           </td>

@@ -1,6 +1,7 @@
 // The query box: the text goes to the core as typed; autocomplete knows field names and asks the core for values.
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { QUERY_FIELDS } from '../../../shared/query';
+import { revealHidden } from '../../../shared/visible-text';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 
@@ -185,7 +186,7 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
               className={i === active ? 'active' : ''}
               onMouseDown={(e) => (e.preventDefault(), accept(s))}
             >
-              <span className="mono">{s.label}</span>
+              <span className="mono">{revealHidden(s.label)}</span>
               <span className="dim">{s.hint}</span>
             </li>
           ))}
