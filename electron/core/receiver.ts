@@ -98,6 +98,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     );
   });
   server.on('connect', (req, socket) => {
+    // Node hands the socket over with no error listener: a sender that resets it must not end the process
+    socket.on('error', () => socket.destroy());
     const reason = 'CONNECT is not accepted: this is a webhook receiver, not a proxy';
     recordPreHandler(requestHead(req), req.socket.remoteAddress ?? '', 405, reason).finally(() =>
       socket.end(rawAnswer(405, reason)),
