@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEventBatch, ApiHandlers } from '../../shared/api';
@@ -49,14 +50,23 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
   const originOk = (origin: string | undefined) => !origin || allowedHosts().some((h) => origin === `http://${h}`);
 
+  // A page on any other loopback origin can make the browser send us arbitrary request lines (an <img> is
+  // enough), so no request may throw out of its handler: a bad one is answered 400, a bug of ours 500.
   const server = http.createServer((req, res) => {
+    route(req, res).catch((err) => {
+      if (res.headersSent) return void res.destroy();
+      plain(res, err instanceof BadRequest ? 400 : 500, err instanceof BadRequest ? err.message : 'internal error');
+    });
+  });
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!allowedHosts().includes(req.headers.host ?? '')) return plain(res, 403, 'forbidden host');
     if (!originOk(req.headers.origin)) return plain(res, 403, 'forbidden origin');
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (url.pathname.startsWith('/api/call/')) return void call(req, res, url.pathname.slice('/api/call/'.length));
+    const { pathname } = splitTarget(req.url);
+    if (pathname.startsWith('/api/call/')) return call(req, res, pathname.slice('/api/call/'.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
-    serveStatic(res, url.pathname);
-  });
+    serveStatic(res, pathname);
+  }
 
   async function call(req: http.IncomingMessage, res: http.ServerResponse, name: string): Promise<void> {
     const auth = req.headers.authorization ?? '';
@@ -74,18 +84,19 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
           throw new ApiError('bad-request', 'the request body is not JSON');
         }
       }
-      const result = await dispatch(opts.handlers, decodeURIComponent(name), arg);
+      const result = await dispatch(opts.handlers, decode(name), arg);
       json(res, 200, result ?? null);
     } catch (err) {
-      const { status, body } = toErrorBody(err);
+      const { status, body } = toErrorBody(err instanceof BadRequest ? new ApiError('bad-request', err.message) : err);
       json(res, status, body);
     }
   }
 
   function serveStatic(res: http.ServerResponse, pathname: string): void {
     const root = path.resolve(opts.staticDir);
-    let file = path.resolve(root, '.' + decodeURIComponent(pathname));
-    if (!file.startsWith(root)) return plain(res, 403, 'forbidden');
+    let file = path.resolve(root, '.' + decode(pathname));
+    // root + sep: a bare prefix test would also let `/..%2Frenderer-x/…` into a sibling folder named like root
+    if (file !== root && !file.startsWith(root + path.sep)) return plain(res, 403, 'forbidden');
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
     if (!fs.existsSync(file)) {
       return plain(res, 503, 'The renderer is not built. Run `npm run build:renderer` (or `npm run serve`, which builds it).');
@@ -103,18 +114,30 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (
-      url.pathname !== '/api/events' ||
-      !allowedHosts().includes(req.headers.host ?? '') ||
-      !originOk(req.headers.origin) ||
-      !tokenOk(url.searchParams.get('token'))
-    ) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+  server.on('upgrade', (req, socket: Duplex, head) => {
+    // Node hands the socket over with no error listener: a sender that resets it must not end the process.
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number) =>
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    try {
+      const { pathname, query } = splitTarget(req.url);
+      if (
+        pathname !== '/api/events' ||
+        !allowedHosts().includes(req.headers.host ?? '') ||
+        !originOk(req.headers.origin) ||
+        !tokenOk(query.get('token'))
+      ) {
+        return refuse(403);
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    } catch (err) {
+      refuse(err instanceof BadRequest ? 400 : 500);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+  });
+  // without a listener Node drops CONNECT silently; say what this server is instead
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
   function attach(ws: WebSocket): void {
@@ -159,6 +182,29 @@ export function csp(port: number): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/** A request the client got wrong (answered 400), as opposed to a bug of ours (500). */
+class BadRequest extends Error {}
+
+/**
+ * The path and query of an origin-form request-target. Anything else (absolute-form `http://x/y`, `*`) is refused:
+ * a browser never sends it to a server that is not its proxy, and absolute-form would name a host we never checked.
+ * Split by hand rather than with `new URL`, which throws on `//` and resolves `/\\x` to another host.
+ */
+function splitTarget(target = ''): { pathname: string; query: URLSearchParams } {
+  if (!target.startsWith('/')) throw new BadRequest('the request target must be a path');
+  const q = target.indexOf('?');
+  if (q < 0) return { pathname: target, query: new URLSearchParams() };
+  return { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new BadRequest('malformed percent-encoding in the path');
+  }
 }
 
 function readText(req: http.IncomingMessage): Promise<string> {
