@@ -4,6 +4,7 @@
 // this module adds the timeline, for a message held in memory whole.
 import type { DeliverySummary, FlagDetail, MessageDetail, NormalizedCallback, TimelineEvent } from './domain';
 import { eventKeyOf, typeKey } from './callback';
+import { eventIdGroups } from './timeline';
 import { accAnomalies, accChangesAt, accSummary, emptyAcc, foldFact, type LifecycleFact, type MessageAcc } from './message-acc';
 
 export interface LifecycleDelivery {
@@ -80,17 +81,6 @@ export function timelineOf(reference: string, deliveries: LifecycleDelivery[]): 
       deliveryTotal: e.ds.length,
       flagDetails: uniqueFlags(e.ds.flatMap((d) => d.flags)),
     }));
-}
-
-/** Events grouped by event_id, in order of first timestamp. */
-export function eventIdGroups(events: readonly TimelineEvent[]): MessageDetail['eventIds'] {
-  const groups = new Map<string | null, string[]>();
-  for (const e of events) {
-    const keys = groups.get(e.eventId);
-    if (keys) keys.push(e.key);
-    else groups.set(e.eventId, [e.key]);
-  }
-  return [...groups].map(([eventId, eventKeys]) => ({ eventId, eventKeys }));
 }
 
 /** The detail view's frame around a page of events: summary, durations and anomalies from the fold. */

@@ -1,4 +1,6 @@
 // A message's lifecycle: events in timestamp order, grouped by event_id, each with its delivery attempts.
+// A message can have thousands of events: they come a page at a time ("Show more").
+import { Fragment } from 'react';
 import { RETRY_SCHEDULE_MS } from '../../../shared/constants';
 import type { DeliverySummary, FlagDetail, MessageDetail, TimelineEvent } from '../../../shared/domain';
 import { describeRetryGap, explainAnomaly, explainFlag, explainState, formatDuration } from '../../../shared/explain';
@@ -24,7 +26,9 @@ const KIND_ICON: Record<string, IconName> = {
 const explainable = (f: FlagDetail) => f.flag !== 'duplicate';
 
 export function Timeline({ detail }: { detail: MessageDetail }) {
+  const store = useInspectorStore();
   const { summary: m, durations } = detail;
+  const hidden = detail.eventsTotal - detail.events.length;
   const byKey = new Map(detail.events.map((e) => [e.key, e]));
   const path = m.channels.length > 1 || m.channels.includes('SMS') ? m.channels.join(' → ') : null;
   return (
@@ -69,6 +73,16 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
           })}
         </section>
       ))}
+      {hidden > 0 ? (
+        <div className="timeline-more">
+          <span className="dim">
+            {detail.events.length.toLocaleString()} of {detail.eventsTotal.toLocaleString()} events shown
+          </span>
+          <button className="btn" onClick={() => void store.getState().loadMoreEvents()}>
+            Show {Math.min(hidden, 200).toLocaleString()} more
+          </button>
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -90,9 +104,23 @@ function EventCard({ ev }: { ev: TimelineEvent }) {
       ))}
       <table className="attempts">
         <tbody>
-          {ev.deliveries.map((d, i) => (
-            <AttemptRow key={d.id} d={d} prev={i > 0 ? ev.deliveries[i - 1] : null} index={i} />
-          ))}
+          {ev.deliveries.map((d, i) => {
+            const prev = i > 0 ? ev.deliveries[i - 1]! : null;
+            // a heavily retried event lists its first and latest attempts; say how many lie between
+            const skipped = prev && d.attempt !== null && prev.attempt !== null ? d.attempt - prev.attempt - 1 : 0;
+            return (
+              <Fragment key={d.id}>
+                {skipped > 0 ? (
+                  <tr className="attempt-gap" data-testid="attempts-omitted">
+                    <td colSpan={6} className="dim">
+                      … {skipped.toLocaleString()} more {skipped === 1 ? 'attempt' : 'attempts'} ({ev.deliveryTotal.toLocaleString()} in all; list them in the Deliveries tab)
+                    </td>
+                  </tr>
+                ) : null}
+                <AttemptRow d={d} prev={skipped > 0 ? null : prev} index={i} />
+              </Fragment>
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -5,6 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppStatus, ApiEventBatch, ApiInput, Counts, ApiEvents, Settings, Target } from '../../../shared/api';
 import type { DeliveryDetail, DeliverySummary, ForwardAttempt, MessageDetail, MessageSummary } from '../../../shared/domain';
 import { errorMessage, type ApiClient, type ConnectionInfo } from '../api/client';
+import { withMoreEvents } from '../../../shared/timeline';
 
 export type View = 'messages' | 'deliveries';
 export const PAGE_SIZE = 100;
@@ -96,6 +97,8 @@ export interface InspectorActions {
   selectMessage(reference: string | null): void;
   selectDelivery(id: number | null): void;
   closeDetail(): void;
+  /** the next page of the open message's timeline (a message can have thousands of events) */
+  loadMoreEvents(): Promise<void>;
   refreshAll(): Promise<void>;
   handleBatch(batch: ApiEventBatch): void;
   dismissError(): void;
@@ -311,10 +314,12 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       }
     };
 
+    /** a live refresh keeps as many events as the user has paged in (up to the largest page) */
     const loadMessageDetail = async (reference: string) => {
       const seq = ++detailSeq;
+      const shown = get().messageDetail?.summary.reference === reference ? (get().messageDetail?.events.length ?? 0) : 0;
       try {
-        const detail = await client.api.getMessage({ reference });
+        const detail = await client.api.getMessage({ reference, eventsLimit: Math.min(500, Math.max(200, shown)) });
         if (seq !== detailSeq || get().selectedRef !== reference) return;
         set({ messageDetail: detail, detailLoading: false });
         if (!detail) set({ error: `Message ${reference} is no longer in the store.` });
@@ -521,6 +526,21 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
         }
         if (get().view === 'deliveries') set({ cursorKey: String(id) });
         void loadDeliveryDetail(id);
+      },
+
+      async loadMoreEvents() {
+        const current = get().messageDetail;
+        if (!current || current.events.length >= current.eventsTotal) return;
+        const reference = current.summary.reference;
+        const seq = detailSeq;
+        try {
+          const page = await client.api.getMessage({ reference, eventsOffset: current.events.length });
+          const now = get().messageDetail;
+          if (!page || seq !== detailSeq || now?.summary.reference !== reference) return;
+          set({ messageDetail: withMoreEvents({ ...now, summary: page.summary, eventsTotal: page.eventsTotal }, page.events) });
+        } catch (err) {
+          fail(err);
+        }
       },
 
       closeDetail() {
