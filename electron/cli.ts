@@ -9,6 +9,7 @@ import { startControlServer } from './core/control-server';
 import { defaultDataDir } from './core/data-dir';
 import { exportNdjson } from './core/export';
 import { replayCli } from './core/replay';
+import { revealHidden } from '../shared/visible-text';
 import { openStore } from './core/store';
 import { DB_FILE_NAME } from './core/app-core';
 
@@ -23,7 +24,8 @@ serve     receive callbacks on --port (default 4730; 0 = any free port), expose 
           {"event":"ready","receiverUrl":...,"publicUrl":...|null,"uiUrl":...}
 export    write every delivery (or, with --messages, every message) as one JSON object per line
 replay    re-send stored deliveries (all, or those matching --filter) to --to, optionally as the gateway would
-          (10 s timeout, retries on the documented schedule, sped up by --speed)
+          (10 s timeout, retries on the documented schedule, sped up by --speed); exits 3 if any delivery did not
+          get its 200, with each one's reason on stderr
 Data dir default: ${defaultDataDir()}`;
 
 class UsageError extends Error {}
@@ -187,8 +189,16 @@ async function replayCmd(argv: string[]): Promise<void> {
       speed: int('speed', values.speed, 1, 1, 100_000),
       concurrency: int('concurrency', values.concurrency, 4, 1, 64),
       onProgress: (p: Record<string, unknown>) => line({ event: 'replayProgress', ...p }),
+      // the reason may quote the target's answer: shown with its control characters as codes, not sent to the terminal
+      onFailure: (f) =>
+        process.stderr.write(`delivery #${f.deliveryId} failed${f.attempts > 1 ? ` after ${f.attempts} attempts` : ''}: ${revealHidden(f.reason)}\n`),
     });
     line({ event: 'replayDone', ...summary });
+    if (summary.failed > 0) {
+      process.stderr.write(`${summary.failed} of ${summary.total} deliveries did not get their 200\n`);
+      // distinct from 1 (the replay could not run) and 2 (usage), so scripts can tell a failing target apart
+      process.exitCode = 3;
+    }
   } finally {
     store.close();
   }

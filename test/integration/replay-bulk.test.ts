@@ -2,6 +2,7 @@
 // through a real receiver, and "Copy as cURL" run with the real curl against a local target.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +69,17 @@ function ingest(inputs: IngestInput[]): number[] {
   const ids: number[] = [];
   for (let i = 0; i < inputs.length; i += 250) ids.push(...store.ingest(inputs.slice(i, i + 250)).map((s) => s.id));
   return ids;
+}
+
+/** A port nothing listens on: bound by the system, then released. */
+function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
 }
 
 const refOf = (r: ReceivedRequest) => (JSON.parse(r.body.toString('utf8')) as { reference: string }).reference;
@@ -208,6 +220,30 @@ describe('CLI replay', () => {
     const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ event: 'replayDone', total: 6, ok: 6, failed: 0, attempts: 6 });
     expect(t.received).toHaveLength(6);
+  });
+
+  it('`cli replay` exits non-zero and prints why each failed delivery failed', { timeout: 60_000 }, async () => {
+    const t = await target((req) => (refOf(req) === 'r-1' ? answers.status(500, '{"error":"db down"}') : refOf(req) === 'r-2' ? answers.reset() : answers.ok()));
+    const ids = ingest(callbacks(4, { type: 'read', prefix: 'r' }));
+    const out = await runCli(['replay', '--data-dir', dir, '--to', t.url, '--concurrency', '1']);
+    expect(out.code).toBe(3);
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ event: 'replayDone', total: 4, ok: 2, failed: 2 });
+    const errors = out.stderr.trim().split('\n');
+    expect(errors).toContain(`delivery #${ids[1]} failed: the target answered 500: {"error":"db down"}`);
+    expect(errors.find((l) => l.startsWith(`delivery #${ids[2]} failed: `))).toMatch(/connection reset|closed the connection/);
+    expect(errors.filter((l) => l.startsWith('delivery #'))).toHaveLength(2);
+    expect(errors.at(-1)).toBe('2 of 4 deliveries did not get their 200');
+
+    // nothing listens on the port: every delivery fails, each with its reason, after every gateway retry
+    const port = await unusedPort();
+    const refused = await runCli(['replay', '--data-dir', dir, '--to', `http://127.0.0.1:${port}/hook`, '--as-gateway', '--speed', '100000']);
+    expect(refused.code).toBe(3);
+    const refusedLines = refused.stderr.trim().split('\n');
+    for (const id of ids) {
+      expect(refusedLines).toContain(`delivery #${id} failed after 11 attempts: connection refused: nothing is listening at 127.0.0.1:${port} (ECONNREFUSED)`);
+    }
+    expect(refusedLines.at(-1)).toBe('4 of 4 deliveries did not get their 200');
   });
 });
 

@@ -35,6 +35,20 @@ export const MAX_ATTEMPTS_AS_GATEWAY = 1 + RETRY_SCHEDULE_MS.length;
 
 export const attemptSucceeded = (a: ForwardAttempt): boolean => a.status === 200 && a.error === null;
 
+const EXCERPT_IN_REASON = 200;
+
+/** Why the last attempt was not a success, on one line: the error, or the status and the start of the answer. */
+export function failureReason(attempts: ForwardAttempt[]): string {
+  const last = attempts[attempts.length - 1];
+  if (!last) return 'nothing was sent';
+  if (last.error !== null) return last.error;
+  if (last.status === null) return 'no answer';
+  // only line breaks and blanks are folded: anything else in the target's answer is reported as it came
+  const answer = last.responseExcerpt.replace(/[ \t\r\n]+/g, ' ').trim();
+  const cut = answer.length > EXCERPT_IN_REASON ? `${answer.slice(0, EXCERPT_IN_REASON)}…` : answer;
+  return `the target answered ${last.status}${cut ? `: ${cut}` : ''}`;
+}
+
 /** Attempts in order; the last one tells whether the delivery finally got its 200. */
 export async function deliver(ctx: SendContext, o: DeliverOptions): Promise<ForwardAttempt[]> {
   const attempts: ForwardAttempt[] = [];

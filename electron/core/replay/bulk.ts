@@ -3,7 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ApiEvents } from '../../../shared/api';
 import type { ForwardAttempt } from '../../../shared/domain';
-import { attemptSucceeded, deliver, limiter, type SendContext } from './attempts';
+import { attemptSucceeded, deliver, failureReason, limiter, type SendContext } from './attempts';
 import type { HeaderPair } from './request';
 
 export type ReplayProgress = ApiEvents['replayProgress'];
@@ -28,7 +28,16 @@ export interface BulkOptions {
   asGateway: boolean;
   speed: number;
   onProgress: (p: ReplayProgress) => void;
+  /** each delivery that did not get its 200, once its last attempt is done */
+  onFailure?: (f: ReplayFailure) => void;
   progressIntervalMs?: number;
+}
+
+export interface ReplayFailure {
+  deliveryId: number;
+  /** HTTP attempts made for it, retries included */
+  attempts: number;
+  reason: string;
 }
 
 /**
@@ -76,18 +85,21 @@ export class BulkJob {
       while (!signal.aborted && next < ids.length) {
         const deliveryId = ids[next++]!;
         let attempts: ForwardAttempt[] = [];
-        let failedEarly = false;
+        let failedEarly: string | null = null;
         try {
           attempts = await deliver(this.ctx, { ...this.o, deliveryId, slot, signal });
-        } catch {
+        } catch (err) {
           // the delivery vanished or the attempt could not be stored: it did not get its 200
-          failedEarly = true;
+          failedEarly = err instanceof Error ? err.message : String(err);
         }
-        if (attempts.length === 0 && !failedEarly) continue; // cancelled before anything went out
+        if (attempts.length === 0 && failedEarly === null) continue; // cancelled before anything went out
         this.attempts += attempts.length;
         this.done++;
         if (attempts.length > 0 && attemptSucceeded(attempts[attempts.length - 1]!)) this.ok++;
-        else this.failed++;
+        else {
+          this.failed++;
+          this.o.onFailure?.({ deliveryId, attempts: attempts.length, reason: failedEarly ?? failureReason(attempts) });
+        }
         this.progress();
       }
     };

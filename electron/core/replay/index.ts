@@ -8,7 +8,7 @@ import type { DeliverySummary } from '../../../shared/domain';
 import { ApiError } from '../api-dispatch';
 import type { Store } from '../store/types';
 import { deliver, type SendContext } from './attempts';
-import { BulkJob, type BulkSummary, type ReplayProgress } from './bulk';
+import { BulkJob, type BulkSummary, type ReplayFailure, type ReplayProgress } from './bulk';
 import { curlCommand } from './curl';
 import { LiveForwarder, proxyAnswerWith } from './forward';
 import { createAgents } from './http-send';
@@ -17,7 +17,7 @@ import { editedBody, parseTargetUrl, ReplayInputError, unsendableReason, validat
 
 export { proxyAnswer, gatewayStatusFor } from './forward';
 export { curlCommand, shellQuote } from './curl';
-export type { BulkSummary, ReplayProgress } from './bulk';
+export type { BulkSummary, ReplayFailure, ReplayProgress } from './bulk';
 
 type ReplayHandlerName =
   | 'listTargets'
@@ -265,6 +265,7 @@ export async function replayCli(opts: {
   concurrency?: number;
   order?: 'received' | 'timestamp';
   onProgress?: (p: ReplayProgress) => void;
+  onFailure?: (f: ReplayFailure) => void;
   /** aborting it cancels the replay (e.g. on Ctrl-C); the summary is still returned */
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -285,6 +286,7 @@ export async function replayCli(opts: {
         asGateway: opts.asGateway,
         speed: opts.speed,
         onProgress: (p) => opts.onProgress?.(p),
+        onFailure: opts.onFailure,
         progressIntervalMs: 1000,
       },
     );
