@@ -1,10 +1,11 @@
-// `npm run bench [-- --quick] [--only ingest,query,ui] [--messages N] [--connections N] [--duration S] [--rounds N]`
+// `npm run bench [-- --quick] [--only ingest,query,ui,hotref] [--messages N] [--connections N] [--duration S] [--rounds N]`
 // Prints figures and compares them with the targets; never fails on a timing. Saves the run as
 // bench-results/<timestamp>.json. The parts live in test/bench/ (typechecked with the rest of the tests).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { hotReferenceReport, runHotReferenceBench, type HotReferenceResult } from '../test/bench/hot-reference';
 import { runIngestBench, type IngestBenchResult } from '../test/bench/ingest';
 import { runLiveUiBench, type LiveUiResult } from '../test/bench/live-ui';
 import { runQueryBench, type QueryBenchResult } from '../test/bench/query';
@@ -21,7 +22,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? 'ingest,query,ui').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? 'ingest,query,ui,hotref').split(',').map((s) => s.trim()));
 const resultsDir = path.join(ROOT, 'bench-results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -34,6 +35,7 @@ interface BenchRun {
   ingest?: IngestBenchResult;
   query?: QueryBenchResult;
   ui?: LiveUiResult;
+  hotref?: HotReferenceResult;
   errors: { part: string; error: string }[];
 }
 
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     }),
   );
   run.ui = await part('ui', () => runLiveUiBench({ rate: 2000, durationSec: quick ? 4 : 10, log }));
+  run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, log }));
 
   const file = path.join(resultsDir, `${run.startedAt.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(run, null, 2));
@@ -183,6 +186,7 @@ function report(run: BenchRun): string {
         (u.indexingAtEnd.pending > 0 ? ` (oldest ${Math.round((u.indexingAtEnd.lagMs ?? 0) / 100) / 10} s), caught up ${u.caughtUpAfterMs === null ? 'not within 60 s' : `${(u.caughtUpAfterMs / 1000).toFixed(1)} s later`}` : ''),
     );
   }
+  if (run.hotref) out.push('\n' + hotReferenceReport(run.hotref));
   for (const e of run.errors) out.push(`\n${e.part}: FAILED (${e.error.split('\n')[0]})`);
   return out.join('\n');
 }

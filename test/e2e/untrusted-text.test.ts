@@ -97,6 +97,16 @@ describe('untrusted text and media in the inspector UI', () => {
     expect(await rawHiddenOnPage()).toEqual([]);
   });
 
+  it('shows the codes in the message timeline', async () => {
+    await page.locator('.mrow[data-reference="bidi-0001"]').click();
+    const timeline = page.getByTestId('timeline');
+    await timeline.waitFor();
+    await expect.poll(() => timeline.textContent()).toContain(`promo${SHOWN}gnp.exe`);
+    expect(await timeline.textContent()).toContain(`5511${SHOWN}99990001`);
+    expect(await rawHiddenOnPage()).toEqual([]);
+    await page.getByRole('button', { name: 'Close detail' }).click();
+  });
+
   it('shows the codes in the deliveries list and in every tab of a delivery', async () => {
     await page.getByRole('tab', { name: /All deliveries/ }).click();
     await page.locator(`.drow[data-delivery-id="${ids.reply}"]`).waitFor({ timeout: 10_000 });

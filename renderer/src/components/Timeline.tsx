@@ -4,6 +4,7 @@ import { Fragment } from 'react';
 import { RETRY_SCHEDULE_MS } from '../../../shared/constants';
 import type { DeliverySummary, FlagDetail, MessageDetail, TimelineEvent } from '../../../shared/domain';
 import { describeRetryGap, explainAnomaly, explainFlag, explainState, formatDuration } from '../../../shared/explain';
+import { revealHidden } from '../../../shared/visible-text';
 import { copyText } from '../lib/clipboard';
 import { formatFullTime, formatTime } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
@@ -36,7 +37,7 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
       <div className="detail-head">
         <div className="detail-title">
           <StateBadge state={m.state} />
-          <span className="mono ref" title="reference">{m.reference}</span>
+          <span className="mono ref" title="reference">{revealHidden(m.reference)}</span>
           <button className="icon-btn" title="Copy reference" aria-label="Copy reference" onClick={() => void copyText(m.reference)}>
             <Icon name="copy" size={12} />
           </button>
@@ -45,9 +46,9 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
           <span>{explainState(m.state)}</span>
         </div>
         <dl className="facts">
-          <dt>User</dt><dd className="mono">{m.userId ?? '—'}</dd>
-          <dt>Campaign</dt><dd>{m.campaign ?? '—'}</dd>
-          {path ? (<><dt>Path</dt><dd className="fallback-path" data-testid="fallback-path">{path}</dd></>) : null}
+          <dt>User</dt><dd className="mono">{m.userId === null ? '—' : revealHidden(m.userId)}</dd>
+          <dt>Campaign</dt><dd>{m.campaign === null ? '—' : revealHidden(m.campaign)}</dd>
+          {path ? (<><dt>Path</dt><dd className="fallback-path" data-testid="fallback-path">{revealHidden(path)}</dd></>) : null}
           <dt>Sent</dt><dd className="mono">{formatFullTime(m.sentAt)}</dd>
           <dt>→ delivered</dt><dd className="mono">{durations.toDelivered === null ? '—' : formatDuration(durations.toDelivered)}</dd>
           <dt>→ read</dt><dd className="mono">{durations.toRead === null ? '—' : formatDuration(durations.toRead)}</dd>
@@ -57,7 +58,7 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
         {detail.anomalyDetails.length > 0 ? (
           <ul className="anomalies">
             {detail.anomalyDetails.map((a, i) => (
-              <li key={i}><AnomalyBadge anomaly={a.anomaly} /> {a.detail || explainAnomaly(a.anomaly)}</li>
+              <li key={i}><AnomalyBadge anomaly={a.anomaly} /> {revealHidden(a.detail || explainAnomaly(a.anomaly))}</li>
             ))}
           </ul>
         ) : null}
@@ -65,7 +66,7 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
       {detail.eventIds.map((g, gi) => (
         <section className="event-group" key={`${g.eventId}-${gi}`}>
           <header className="event-group-head">
-            <span className="dim">event_id</span> <span className="mono">{g.eventId ?? '(none)'}</span>
+            <span className="dim">event_id</span> <span className="mono">{g.eventId === null ? '(none)' : revealHidden(g.eventId)}</span>
           </header>
           {g.eventKeys.map((k) => {
             const ev = byKey.get(k);
@@ -93,14 +94,14 @@ function EventCard({ ev }: { ev: TimelineEvent }) {
     <div className={`event kind-${ev.kind}`} data-kind={ev.kind}>
       <div className="event-head">
         <Icon name={KIND_ICON[ev.kind] ?? 'invalid'} size={14} />
-        <span className="event-type">{ev.type ?? ev.kind}</span>
-        <span className={`channel ch-${(ev.channel ?? '').toLowerCase()}`}>{ev.channel ?? '—'}</span>
-        <span className="dim">{ev.direction}</span>
+        <span className="event-type">{revealHidden(ev.type ?? ev.kind)}</span>
+        <span className={`channel ch-${(ev.channel ?? '').toLowerCase()}`}>{ev.channel === null ? '—' : revealHidden(ev.channel)}</span>
+        <span className="dim">{ev.direction === null ? '' : revealHidden(ev.direction)}</span>
         <span className="spacer" />
         <span className="mono dim" title={formatFullTime(ev.timestamp)}>{formatTime(ev.timestamp)}</span>
       </div>
       {notes.map((f, i) => (
-        <p key={i} className={`explain flag-${f.flag}`}><FlagBadge flag={f.flag} /> {explainFlag(f)}</p>
+        <p key={i} className={`explain flag-${f.flag}`}><FlagBadge flag={f.flag} /> {revealHidden(explainFlag(f))}</p>
       ))}
       <table className="attempts">
         <tbody>

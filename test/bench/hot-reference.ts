@@ -1,0 +1,110 @@
+// One sender puts 100,000 deliveries on one reference (new event ids and retries), then normal traffic follows.
+// Indexing runs in the receiver's process, so its cost per delivery and its longest slice are what an
+// acknowledgement can wait behind. Figures: indexing µs per delivery on mixed traffic, on the hot reference early
+// and late (the cost must not grow with the message), on mixed traffic after it, the longest slice, and the time
+// to open the hot message (cold after a reopen, then warm). In process, on a real SQLite file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStore } from '../../electron/core/store';
+import type { IngestInput, Store } from '../../electron/core/store/types';
+import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
+
+export interface HotReferenceResult {
+  deliveries: number;
+  indexUsPerDelivery: { mixedBefore: number; hotFirst10k: number; hotLast10k: number; mixedAfter: number };
+  longestSliceMs: number;
+  openMessageMs: { cold: number; warm: number };
+  eventsTotal: number;
+}
+
+const T0 = Date.parse('2026-11-28T10:00:00.000Z');
+const REF = 'hot-reference';
+
+function hotInput(k: number): IngestInput {
+  // three in four are new replies (their own event ids), one in four a retry of the same DELIVERED
+  const retry = k % 4 === 3;
+  return deliveryInput(
+    {
+      reference: REF,
+      campaign_name: 'storm',
+      event_id: retry ? 'ev-1' : `r-${k}`,
+      direction: retry ? 'outbound' : 'inbound',
+      session_id: null,
+      user_id: '5511900000001',
+      timestamp: new Date(T0 + (retry ? 1000 : 10_000 + k)).toISOString(),
+      channel: 'RCS',
+      type: retry ? 'DELIVERED' : 'TEXT',
+      message: retry ? null : { text: `reply ${k}` },
+      vars: null,
+    },
+    T0 + 10_000 + k,
+  );
+}
+
+/** Appends inputs (phase 1), then indexes them in 5 ms slices as the receiver does; µs per delivery. */
+function ingestAndIndex(store: Store, inputs: IngestInput[], slices: number[]): number {
+  for (let i = 0; i < inputs.length; i += 500) store.ingestRaw(inputs.slice(i, i + 500));
+  const started = performance.now();
+  for (;;) {
+    const t = performance.now();
+    const done = store.indexPending(5000, T0 + 200_000, 5);
+    if (done.length === 0) break;
+    slices.push(performance.now() - t);
+  }
+  return ((performance.now() - started) * 1000) / inputs.length;
+}
+
+export async function runHotReferenceBench(opts: { deliveries: number; log: (s: string) => void }): Promise<HotReferenceResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-hot-'));
+  const file = path.join(dir, 'inspector.sqlite');
+  let store = openStore({ file });
+  const slices: number[] = [];
+  const mixed = [...generateDeliveries({ messages: 12_000, seed: 3, startAt: T0 })];
+  const half = Math.floor(mixed.length / 2);
+  try {
+    const mixedBefore = ingestAndIndex(store, mixed.slice(0, half), slices);
+    const n = opts.deliveries;
+    const chunk = 10_000;
+    let hotFirst10k = 0;
+    let hotLast10k = 0;
+    for (let from = 0; from < n; from += chunk) {
+      const us = ingestAndIndex(store, Array.from({ length: Math.min(chunk, n - from) }, (_, i) => hotInput(from + i)), slices);
+      if (from === 0) hotFirst10k = us;
+      hotLast10k = us;
+      opts.log(`  hot reference: ${Math.min(from + chunk, n).toLocaleString()} deliveries, ${us.toFixed(0)} µs each`);
+    }
+    const mixedAfter = ingestAndIndex(store, mixed.slice(half), slices);
+    store.close();
+    store = openStore({ file });
+    let t = performance.now();
+    const detail = store.getMessage(REF);
+    const cold = performance.now() - t;
+    t = performance.now();
+    store.getMessage(REF);
+    const warm = performance.now() - t;
+    const result: HotReferenceResult = {
+      deliveries: n,
+      indexUsPerDelivery: { mixedBefore, hotFirst10k, hotLast10k, mixedAfter },
+      longestSliceMs: Math.max(...slices),
+      openMessageMs: { cold, warm },
+      eventsTotal: detail?.eventsTotal ?? 0,
+    };
+    return result;
+  } finally {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function hotReferenceReport(r: HotReferenceResult): string {
+  const us = r.indexUsPerDelivery;
+  return [
+    `Hot reference: ${r.deliveries.toLocaleString()} deliveries on one reference (${r.eventsTotal.toLocaleString()} events), between mixed traffic`,
+    `| indexing, µs per delivery | mixed before | hot, first 10k | hot, last 10k | mixed after |`,
+    `|---|---|---|---|---|`,
+    `| | ${us.mixedBefore.toFixed(0)} | ${us.hotFirst10k.toFixed(0)} | ${us.hotLast10k.toFixed(0)} | ${us.mixedAfter.toFixed(0)} |`,
+    `longest indexing slice (5 ms budget): ${r.longestSliceMs.toFixed(1)} ms`,
+    `open the hot message: cold ${r.openMessageMs.cold.toFixed(0)} ms, warm ${r.openMessageMs.warm.toFixed(0)} ms (target < 500 ms)`,
+  ].join('\n');
+}
