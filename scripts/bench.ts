@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     }),
   );
   run.ui = await part('ui', () => runLiveUiBench({ rate: 2000, durationSec: quick ? 4 : 10, log }));
-  run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, log }));
+  run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, serveSec: quick ? 4 : 10, log }));
 
   const file = path.join(resultsDir, `${run.startedAt.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(run, null, 2));

@@ -39,7 +39,9 @@ const PAD_VARS: Record<string, string> = {
  * Templates split around the two ids so producing a body is two string concatenations, not a JSON.stringify:
  * the load generator must stay cheap or it becomes the thing being measured.
  */
-export function callbackBodyFactory(opts: { prefix?: string; targetBytes?: number; seed?: number } = {}): () => CallbackBody {
+export function callbackBodyFactory(
+  opts: { prefix?: string; targetBytes?: number; seed?: number; /** every body on this one reference (a hot message) */ reference?: string } = {},
+): () => CallbackBody {
   const samples = loadSamples();
   const target = opts.targetBytes ?? 1024;
   const REF = '@@REF@@';
@@ -63,7 +65,7 @@ export function callbackBodyFactory(opts: { prefix?: string; targetBytes?: numbe
   return () => {
     n++;
     const t = templates[Math.floor(rand() * templates.length)]!;
-    const reference = `${prefix}-${n.toString(36)}-${Math.floor(rand() * 2 ** 32).toString(16)}`;
+    const reference = opts.reference ?? `${prefix}-${n.toString(36)}-${Math.floor(rand() * 2 ** 32).toString(16)}`;
     const eventId = `${prefix}-e${n.toString(36)}`;
     return { reference, eventId, body: t[0] + reference + t[1] + eventId + t[2] };
   };

@@ -10,6 +10,10 @@ import { openStore } from '../../electron/core/store';
 import { startCheckpointer } from '../../electron/core/store/checkpointer';
 import type { IngestInput, Store } from '../../electron/core/store/types';
 import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
+import { startServe } from '../support/serve';
+import { apiOf } from '../reliability/support/api';
+import { runLoadChild } from './children';
+import type { LoadResult } from './load-run';
 
 export interface HotReferenceResult {
   deliveries: number;
@@ -18,6 +22,74 @@ export interface HotReferenceResult {
   sliceMs: { hot: { p99: number; max: number }; mixed: { p99: number; max: number } };
   openMessageMs: { cold: number; warm: number };
   eventsTotal: number;
+  /** through a real serve: acknowledgements of mixed traffic before and after a flood on one reference */
+  serve?: {
+    mixedBefore: LoadSummary;
+    hot: LoadSummary;
+    mixedAfter: LoadSummary;
+    hotDeliveries: number;
+    /** getMessage of the hot reference over the control API once indexed */
+    openMessageMs: number;
+    /** how long after the flood until lists had every delivery */
+    caughtUpMs: number | null;
+  };
+}
+
+export interface LoadSummary {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  non200: number;
+}
+
+const summary = (r: LoadResult): LoadSummary => ({
+  reqPerSec: Math.round(r.reqPerSec),
+  p50: r.latencyMs.p50,
+  p99: r.latencyMs.p99,
+  non200: Object.entries(r.statuses).filter(([k]) => k !== '200').reduce((n, [, v]) => n + v, 0) + r.errors + r.timeouts,
+});
+
+/**
+ * A real serve under 50 connections: 10 s of mixed callbacks, then the same load with every callback on one
+ * reference (each a new event; the gateway's bodies), then mixed again. Acknowledgement latency of the mixed
+ * phases shows whether the hot message slows anyone else down.
+ */
+async function throughServe(log: (s: string) => void, durationSec: number): Promise<NonNullable<HotReferenceResult['serve']>> {
+  const serve = await startServe();
+  const api = apiOf(serve);
+  const load = (reference?: string) =>
+    runLoadChild({ url: serve.receiverUrl, connections: 50, durationSec, warmupSec: 0, seed: 11, ...(reference ? { reference } : {}) });
+  try {
+    log('hotref: serve, mixed traffic');
+    const mixedBefore = await load();
+    log('hotref: serve, every callback on one reference');
+    const hot = await load('hot-reference-serve');
+    log('hotref: serve, mixed traffic again');
+    const mixedAfter = await load();
+    const flood = performance.now();
+    let caughtUpMs: number | null = null;
+    while (performance.now() - flood < 120_000) {
+      const s = await api('getStatus', {});
+      if (s.indexing.pending === 0) {
+        caughtUpMs = performance.now() - flood;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const t = performance.now();
+    const m = await api('getMessage', { reference: 'hot-reference-serve' });
+    const openMessageMs = performance.now() - t;
+    return {
+      mixedBefore: summary(mixedBefore),
+      hot: summary(hot),
+      mixedAfter: summary(mixedAfter),
+      hotDeliveries: m?.summary.deliveryCount ?? 0,
+      openMessageMs,
+      caughtUpMs,
+    };
+  } finally {
+    await serve.stop();
+  }
 }
 
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
@@ -57,7 +129,7 @@ function ingestAndIndex(store: Store, inputs: IngestInput[], slices: number[]): 
   return ((performance.now() - started) * 1000) / inputs.length;
 }
 
-export async function runHotReferenceBench(opts: { deliveries: number; log: (s: string) => void }): Promise<HotReferenceResult> {
+export async function runHotReferenceBench(opts: { deliveries: number; serveSec: number; log: (s: string) => void }): Promise<HotReferenceResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-hot-'));
   const file = path.join(dir, 'inspector.sqlite');
   let store = openStore({ file });
@@ -100,6 +172,7 @@ export async function runHotReferenceBench(opts: { deliveries: number; log: (s: 
       openMessageMs: { cold, warm },
       eventsTotal: detail?.eventsTotal ?? 0,
     };
+    result.serve = await throughServe(opts.log, opts.serveSec);
     return result;
   } finally {
     store.close();
@@ -121,5 +194,18 @@ export function hotReferenceReport(r: HotReferenceResult): string {
     `| | ${us.mixedBefore.toFixed(0)} | ${us.hotFirst10k.toFixed(0)} | ${us.hotLast10k.toFixed(0)} | ${us.mixedAfter.toFixed(0)} |`,
     `indexing slices (5 ms budget): hot reference p99 ${r.sliceMs.hot.p99.toFixed(1)} ms, max ${r.sliceMs.hot.max.toFixed(1)} ms; mixed p99 ${r.sliceMs.mixed.p99.toFixed(1)} ms, max ${r.sliceMs.mixed.max.toFixed(1)} ms`,
     `open the hot message: cold ${r.openMessageMs.cold.toFixed(0)} ms, warm ${r.openMessageMs.warm.toFixed(0)} ms (target < 500 ms)`,
+    ...(r.serve
+      ? [
+          `through serve, 50 connections (acknowledgements):`,
+          `| phase | req/s | p50 ms | p99 ms | non-200 |`,
+          `|---|---|---|---|---|`,
+          ...(['mixedBefore', 'hot', 'mixedAfter'] as const).map((k) => {
+            const p = r.serve![k];
+            return `| ${k === 'hot' ? 'one reference' : k === 'mixedBefore' ? 'mixed, before' : 'mixed, after'} | ${p.reqPerSec} | ${p.p50} | ${p.p99} | ${p.non200} |`;
+          }),
+          `hot message: ${r.serve.hotDeliveries.toLocaleString()} deliveries, opened over the control API in ${r.serve.openMessageMs.toFixed(0)} ms; ` +
+            `lists caught up ${r.serve.caughtUpMs === null ? 'not within 120 s' : `${(r.serve.caughtUpMs / 1000).toFixed(1)} s`} after the last phase`,
+        ]
+      : []),
   ].join('\n');
 }

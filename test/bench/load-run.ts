@@ -12,6 +12,8 @@ export interface LoadOptions {
   /** requests per second over all connections; absent = as fast as the server answers */
   overallRate?: number;
   seed?: number;
+  /** every callback on this one reference */
+  reference?: string;
 }
 
 export interface LoadResult {
@@ -30,7 +32,7 @@ export interface LoadResult {
 }
 
 async function run(opts: LoadOptions, seconds: number, seedOffset: number) {
-  const next = callbackBodyFactory({ seed: (opts.seed ?? 1) + seedOffset });
+  const next = callbackBodyFactory({ seed: (opts.seed ?? 1) + seedOffset, ...(opts.reference ? { reference: opts.reference } : {}) });
   let bytes = 0;
   let made = 0;
   const result = await autocannon({
