@@ -1,23 +1,64 @@
 // NDJSON export: one JSON object per line, streamed from the store so a million deliveries never sit in memory.
+// A damaged store file is exported as far as it can be read: what it cannot give back is skipped and passed to
+// onSkip (salvage.ts), never the end of the export.
 import fs from 'node:fs';
-import { once } from 'node:events';
+import type { UnreadableRange } from './store/salvage';
 import type { Store } from './store/types';
+
+export interface ExportOptions {
+  onSkip?: (range: UnreadableRange) => void;
+}
+
+/** The reader went away (`export | head`): not a failure of the export. */
+export class OutputClosed extends Error {
+  constructor(readonly written: number) {
+    super('the output was closed before the export ended');
+  }
+}
 
 export async function exportNdjson(
   store: Store,
   target: string | NodeJS.WritableStream,
   kind: 'deliveries' | 'messages',
+  opts: ExportOptions = {},
 ): Promise<number> {
-  const out = typeof target === 'string' ? fs.createWriteStream(target) : target;
+  const out: NodeJS.WritableStream = typeof target === 'string' ? fs.createWriteStream(target) : target;
+  // an error on the stream (EPIPE when the reader exits) ends the export; without a listener it would be thrown
+  // from the stream's emit and end the process with a stack trace
+  let failed: Error | null = null;
+  let wake: (() => void) | null = null as (() => void) | null;
+  const onError = (err: Error) => {
+    failed ??= err;
+    wake?.();
+  };
+  out.on('error', onError);
+  // waits for what `register` arranges (drain, end) or for a stream error, whichever comes first
+  const until = (register: (done: () => void) => void) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      register(resolve);
+    }).finally(() => (wake = null));
   let n = 0;
-  const rows = kind === 'messages' ? store.iterateMessages() : store.iterateDeliveries();
-  for (const row of rows) {
-    // respect back-pressure: a slow disk or pipe must not make us buffer the whole store
-    if (!out.write(JSON.stringify(row) + '\n')) await once(out, 'drain');
-    n++;
+  try {
+    const rows = kind === 'messages' ? store.iterateMessages(undefined, opts.onSkip) : store.iterateDeliveries(opts.onSkip);
+    for (const row of rows) {
+      if (failed) break;
+      // respect back-pressure: a slow disk or pipe must not make us buffer the whole store
+      if (!out.write(JSON.stringify(row) + '\n') && !failed) {
+        let onDrain = () => {};
+        await until((done) => out.once('drain', (onDrain = done)));
+        out.off('drain', onDrain);
+      }
+      n++;
+    }
+    if (!failed && typeof target === 'string') await until((done) => (out as fs.WriteStream).end(done));
+  } finally {
+    // after an error the listener stays: a later write error must not end the process with a stack trace either
+    if (typeof target !== 'string' && !failed) out.off('error', onError);
   }
-  if (typeof target === 'string') {
-    await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
+  if (failed) {
+    if ((failed as NodeJS.ErrnoException).code === 'EPIPE') throw new OutputClosed(n);
+    throw failed;
   }
   return n;
 }

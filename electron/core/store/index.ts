@@ -9,8 +9,8 @@ import { toStoreWriteError } from './errors';
 import { IndexState, indexPending, ingestBatch, ingestRaw, pendingCount } from './ingest';
 import { messageDetail, refreshDueMessages } from './messages';
 import * as q from './queries';
-import { migrate } from './schema';
-import type { Store, StoreStats } from './types';
+import { SCHEMA_VERSION, migrate } from './schema';
+import { StoreWriteError, type Store, type StoreStats } from './types';
 
 export { StoreWriteError } from './types';
 export type { Store } from './types';
@@ -27,6 +27,11 @@ export interface OpenStoreOptions {
   scanCap?: number;
   /** refuse writes ("disk full") once the database file would grow past this size */
   maxSizeBytes?: number;
+  /**
+   * open for reading only (export): nothing is written to the file, no WAL is checkpointed into it, and a damaged
+   * file is read as far as it can be. A store of an older schema cannot be read so (error code RCI_SCHEMA_OLD).
+   */
+  readonly?: boolean;
 }
 
 /** SQLite's default: the connection checkpoints once the WAL holds this many pages (4 MB) */
@@ -37,40 +42,71 @@ const CLOSE_RESPONSE_TIMES_MAX = 5_000;
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
 export function openStore(opts: OpenStoreOptions): Store {
-  const db = new Database(opts.file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  const db = openDatabase(opts.file, opts.nativeBinding, opts.readonly ?? false);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}`);
-    db.pragma('journal_mode = WAL');
+    if (opts.readonly) checkReadableSchema(db);
+    else db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = OFF');
     // reads of a large store stay in memory; the OS page cache does the rest
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
-    migrate(db);
+    if (!opts.readonly) migrate(db);
     if (opts.maxSizeBytes !== undefined) {
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxSizeBytes / pageSize))}`);
     }
   } catch (err) {
     db.close();
-    throw toStoreWriteError(err);
+    // a read-only open has nothing to do with writing: its error says what is wrong with the file
+    throw opts.readonly ? err : toStoreWriteError(err);
   }
   const ctx = createContext(db);
   const indexState = new IndexState();
   const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000, scanCap: opts.scanCap ?? 10_000 };
   let closed = false;
+  /** found damaged while open: see seal() */
+  let sealed = false;
+  const refuseIfSealed = () => {
+    if (sealed) throw new StoreWriteError('the store file is damaged; new deliveries go to a fresh file');
+  };
 
   const store: Store = {
     file: opts.file,
-    ingest: (batch, now = Date.now()) => (batch.length === 0 ? [] : ingestBatch(ctx, indexState, batch, now)),
-    ingestRaw: (batch) => (batch.length === 0 ? [] : ingestRaw(ctx, batch)),
-    indexPending: (maxRows, now = Date.now(), budgetMs) => indexPending(ctx, indexState, maxRows, now, false, budgetMs),
+    ingest: (batch, now = Date.now()) => (refuseIfSealed(), batch.length === 0 ? [] : ingestBatch(ctx, indexState, batch, now)),
+    ingestRaw: (batch) => (refuseIfSealed(), batch.length === 0 ? [] : ingestRaw(ctx, batch)),
+    indexPending: (maxRows, now = Date.now(), budgetMs) => (refuseIfSealed(), indexPending(ctx, indexState, maxRows, now, false, budgetMs)),
     pendingCount: () => pendingCount(ctx),
+    importRaw(rows) {
+      if (rows.length === 0) return;
+      refuseIfSealed();
+      const insert = ctx.stmt(`INSERT INTO inbox (id, received_at, method, path, query, headers, remote_address, body_size,
+        body_truncated, outcome, response_status, response_ms, reject_reason, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      try {
+        db.transaction(() => {
+          for (const r of rows) {
+            insert.run(r.id, r.received_at, r.method, r.path, r.query, r.headers, r.remote_address, r.body_size,
+              r.body_truncated, r.outcome, r.response_status, r.response_ms, r.reject_reason, r.body);
+          }
+        }).immediate();
+      } catch (err) {
+        throw toStoreWriteError(err);
+      }
+    },
+    seal() {
+      if (sealed || opts.readonly) return;
+      sealed = true;
+      // nothing more goes into this file: no checkpoint copies the WAL into it, no statement writes
+      db.pragma('wal_autocheckpoint = 0');
+      db.pragma('query_only = 1');
+    },
     setCheckpointsInBackground(on) {
+      if (sealed || opts.readonly) return;
       db.pragma(`wal_autocheckpoint = ${on ? FALLBACK_AUTOCHECKPOINT_PAGES : DEFAULT_AUTOCHECKPOINT_PAGES}`);
     },
     setResponseTimes(rows) {
-      if (rows.length === 0) return;
+      if (rows.length === 0 || sealed || opts.readonly) return;
       // A delivery still in the inbox gets its time when it is indexed: updating inbox rows would rewrite the
       // pages that hold their bodies. Kept in memory until then (and written to the inbox on close).
       const firstPending = ctx.stmt('SELECT min(id) FROM inbox', 'pluck').get() as number | null;
@@ -115,8 +151,8 @@ export function openStore(opts: OpenStoreOptions): Store {
     suggestValues: (field, prefix) => q.suggestValues(ctx, field, prefix),
     stats: (now = Date.now()) => stats(now),
     indexedTotal: () => (ctx.stmt("SELECT n FROM counters WHERE key = 'deliveries'", 'pluck').get() as number | undefined) ?? 0,
-    iterateDeliveries: () => q.iterateDeliveries(ctx),
-    iterateMessages: (now = Date.now()) => q.iterateMessages(ctx, now),
+    iterateDeliveries: (onSkip) => q.iterateDeliveries(ctx, onSkip),
+    iterateMessages: (now = Date.now(), onSkip) => q.iterateMessages(ctx, now, onSkip),
     getSetting: <T>(key: string) => admin.getSetting<T>(ctx, key),
     setSetting: (key, value) => admin.setSetting(ctx, key, value),
     listTargets: () => admin.listTargets(ctx),
@@ -127,6 +163,8 @@ export function openStore(opts: OpenStoreOptions): Store {
     close() {
       if (closed) return;
       closed = true;
+      if (opts.readonly) return db.close();
+      if (sealed) return closeLeavingFileAsIs();
       try {
         // response times of deliveries still in the inbox (see setResponseTimes); best effort, and bounded so that
         // quitting after a flood does not wait a second for metadata (each update rewrites a page holding bodies)
@@ -141,6 +179,22 @@ export function openStore(opts: OpenStoreOptions): Store {
       db.close();
     },
   };
+
+  /**
+   * The last connection to close checkpoints the WAL into the file and deletes it: a damaged file must keep its
+   * bytes (and its WAL, whose deliveries `recover` reads). While a read-only connection is open this one is not
+   * the last, and a read-only connection never checkpoints.
+   */
+  function closeLeavingFileAsIs(): void {
+    let guard: Database.Database | null = null;
+    try {
+      guard = openDatabase(opts.file, opts.nativeBinding, true);
+    } catch {
+      // no guard possible (file gone): nothing left to protect
+    }
+    db.close();
+    guard?.close();
+  }
 
   function stats(now: number): StoreStats {
     const d = new Date(now);
@@ -171,4 +225,23 @@ export function openStore(opts: OpenStoreOptions): Store {
   }
 
   return store;
+}
+
+function openDatabase(file: string, nativeBinding: string | undefined, readonly: boolean): Database.Database {
+  return new Database(file, {
+    ...(nativeBinding ? { nativeBinding } : {}),
+    ...(readonly ? { readonly: true, fileMustExist: true } : {}),
+  });
+}
+
+function checkReadableSchema(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === SCHEMA_VERSION) return;
+  const err = new Error(
+    version > SCHEMA_VERSION
+      ? `the database was written by a newer version of the app (schema ${version}, this version knows ${SCHEMA_VERSION})`
+      : `the database has an older schema (${version}); opening it for writing upgrades it`,
+  ) as Error & { code: string };
+  err.code = version > SCHEMA_VERSION ? 'RCI_SCHEMA_NEW' : 'RCI_SCHEMA_OLD';
+  throw err;
 }

@@ -32,6 +32,7 @@ import {
 } from './rows';
 import type { ExportedDelivery, ExportedMessage, ListArgs } from './types';
 import { bodyFacts, parseRow, withBodyFacts } from './body-facts';
+import { inReadSnapshot, isCorruption, readPastDamage, type UnreadableRange } from './salvage';
 
 export interface QueryLimits {
   /** totals and scoped counts stop counting here (totalIsExact=false beyond) */
@@ -325,23 +326,45 @@ const PAGE = 500;
  * Every delivery, oldest first, read in pages so other queries can run between rows (export awaits I/O). Each
  * page reads both tables from the same id on: indexing may move rows from the inbox to deliveries between pages
  * (keeping their ids), and a delivery is in exactly one of them at any moment, so none is missed or given twice.
+ * Inbox rows are exported as stored (flags from their body alone), never indexed first: a large backlog must not
+ * hold the export up. Ranges a damaged file cannot give back are stepped over and reported (salvage.ts).
  */
-export function* iterateDeliveries(ctx: StoreContext): IterableIterator<ExportedDelivery> {
-  const indexed = ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ${PAGE}`);
-  const pending = ctx.stmt(`SELECT ${INBOX_AS_FULL_COLUMNS} FROM inbox i WHERE i.id > ? ORDER BY i.id LIMIT ${PAGE}`);
-  // one read transaction per page: both tables from the same snapshot, even while another process indexes
-  const readPage = ctx.db.transaction((from: number) => [
-    ...(indexed.all(from) as FullRow[]).map((row) => ({ row, pending: false })),
-    ...(pending.all(from) as FullRow[]).map((row) => ({ row, pending: true })),
-  ]);
+export function* iterateDeliveries(ctx: StoreContext, onSkip: (r: UnreadableRange) => void = () => {}): IterableIterator<ExportedDelivery> {
+  const indexed = ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id >= ? ORDER BY d.id LIMIT ?`);
+  const pending = ctx.stmt(`SELECT ${INBOX_AS_FULL_COLUMNS} FROM inbox i WHERE i.id >= ? ORDER BY i.id LIMIT ?`);
+  const read = (table: string, stmt: typeof indexed, from: number, skips: UnreadableRange[]) =>
+    readPastDamage(
+      table,
+      (lo, n) => stmt.all(lo, n) as FullRow[],
+      (lo, n) => stmt.iterate(lo, n) as IterableIterator<FullRow>,
+      from,
+      PAGE,
+      (r) => skips.push(r),
+    ).rows;
+  // one read snapshot per page: both tables as of the same moment, even while another process indexes
+  const readPage = (from: number) =>
+    inReadSnapshot(ctx.db, () => {
+      const skips: UnreadableRange[] = [];
+      const rows = [
+        ...read('deliveries', indexed, from, skips).map((row) => ({ row, pending: false })),
+        ...read('inbox', pending, from, skips).map((row) => ({ row, pending: true })),
+      ];
+      return { rows, skips };
+    });
+  const reported = new Set<string>();
   let after = 0;
   for (;;) {
-    const page = readPage(after)
-      .sort((a, b) => a.row.id - b.row.id)
-      .slice(0, PAGE);
+    const { rows, skips } = readPage(after + 1);
+    const page = rows.sort((a, b) => a.row.id - b.row.id).slice(0, PAGE);
+    // a range past this page is met again from the next page on: reported once
+    const end = page.length === 0 ? Infinity : page[page.length - 1]!.row.id;
+    for (const s of skips) {
+      const key = `${s.table}:${s.from}`;
+      if (s.from <= end && !reported.has(key)) (reported.add(key), onSkip(s));
+    }
     if (page.length === 0) return;
     for (const { row, pending: isPending } of page) yield exported(row, isPending);
-    after = page[page.length - 1]!.row.id;
+    after = end;
   }
 }
 
@@ -372,18 +395,32 @@ function exported(r: FullRow, pending: boolean): ExportedDelivery {
   };
 }
 
-/** Every message, oldest first, with its anomaly explanations (from its fold, see messages.ts). */
-export function* iterateMessages(ctx: StoreContext, now: number): IterableIterator<ExportedMessage> {
-  let after = 0;
+/** Every message, oldest first, with its anomaly explanations (from its fold, see messages.ts); unreadable ones reported. */
+export function* iterateMessages(ctx: StoreContext, now: number, onSkip: (r: UnreadableRange) => void = () => {}): IterableIterator<ExportedMessage> {
+  type Row = { id: number; reference: string; acc: string | null };
+  const stmt = ctx.stmt(`SELECT id, reference, acc FROM messages WHERE id >= ? ORDER BY id LIMIT ?`);
+  let from = 1;
   for (;;) {
-    const rows = ctx
-      .stmt(`SELECT id, reference, acc FROM messages WHERE id > ? ORDER BY id LIMIT ${PAGE}`)
-      .all(after) as { id: number; reference: string; acc: string | null }[];
-    if (rows.length === 0) return;
+    const { rows, done } = readPastDamage(
+      'messages',
+      (lo, n) => stmt.all(lo, n) as Row[],
+      (lo, n) => stmt.iterate(lo, n) as IterableIterator<Row>,
+      from,
+      PAGE,
+      onSkip,
+    );
     for (const r of rows) {
-      const m = exportedMessage(ctx, r, now);
+      let m: ExportedMessage | null;
+      try {
+        m = exportedMessage(ctx, r, now);
+      } catch (err) {
+        if (!isCorruption(err)) throw err;
+        onSkip({ table: 'messages', from: r.id, to: r.id, error: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
       if (m) yield m;
     }
-    after = rows[rows.length - 1].id;
+    if (done || rows.length === 0) return;
+    from = rows[rows.length - 1]!.id + 1;
   }
 }

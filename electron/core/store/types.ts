@@ -12,6 +12,8 @@ import type {
   NormalizedCallback,
   Page,
 } from '../../../shared/domain';
+import type { InboxRow } from './rows';
+import type { UnreadableRange } from './salvage';
 
 /** A write the store could not commit (disk full, read-only, locked past the busy timeout). */
 export class StoreWriteError extends Error {
@@ -96,6 +98,16 @@ export interface Store {
   /** deliveries stored by ingestRaw and not yet indexed (lists, counts and search do not show them fully yet) */
   pendingCount(): number;
   /**
+   * Appends deliveries as another store held them, keeping their ids (recover.ts; each id above every id stored
+   * here), to be indexed by indexPending like any other. Ids may leave gaps, so pendingCount() overstates until then.
+   */
+  importRaw(rows: InboxRow[]): void;
+  /**
+   * The file turned out damaged while open: from now on nothing is written to it (writes throw StoreWriteError,
+   * response times are dropped, no checkpoint copies the WAL in), and close() leaves file and WAL as they are.
+   */
+  seal(): void;
+  /**
    * Who checkpoints the WAL: this connection inside its commits (the default), or a background connection
    * (checkpointer.ts), in which case this one does so only far past the usual size, as a fallback.
    */
@@ -116,8 +128,9 @@ export interface Store {
   stats(now?: number): StoreStats;
   /** indexed deliveries (what lists can show), from a counter: cheap enough for every live event */
   indexedTotal(): number;
-  iterateDeliveries(): IterableIterator<ExportedDelivery>;
-  iterateMessages(now?: number): IterableIterator<ExportedMessage>;
+  /** every delivery in id order; id ranges a damaged file cannot give back are skipped and passed to onSkip */
+  iterateDeliveries(onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedDelivery>;
+  iterateMessages(now?: number, onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedMessage>;
   getSetting<T>(key: string): T | undefined;
   setSetting(key: string, value: unknown): void;
   listTargets(): Target[];
