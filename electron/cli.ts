@@ -1,5 +1,5 @@
 // Command line: `serve` (receiver + store + control API + renderer, for machines without a display and for
-// scripts), `export` (NDJSON) and `replay`. Machine-readable lines go to stdout as JSON; prose goes to stderr.
+// scripts), `export` (NDJSON), `replay` and `recover`. Machine-readable lines go to stdout as JSON; prose goes to stderr.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,25 +7,33 @@ import { parseArgs } from 'node:util';
 import { createCore } from './core/app-core';
 import { startControlServer } from './core/control-server';
 import { defaultDataDir } from './core/data-dir';
-import { exportNdjson } from './core/export';
+import { exportNdjson, OutputClosed } from './core/export';
 import { replayCli } from './core/replay';
 import { revealHidden } from '../shared/visible-text';
 import { openStore } from './core/store';
-import { DB_FILE_NAME } from './core/app-core';
+import { readStoreFiles, recordRecovery, unrecovered } from './core/store/active-file';
+import { recoverStore, RecoverError } from './core/store/recover';
+import { describeRanges, summarizeRanges, type UnreadableRange } from './core/store/salvage';
 
 const USAGE = `Usage:
   npm run cli -- serve [--port N] [--ui-port N] [--data-dir DIR] [--tunnel none|localtunnel]
                        [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES] [--probe-interval MS]
   npm run cli -- export [--data-dir DIR] --format ndjson [--messages] [--out FILE]
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N]
+  npm run cli -- recover [--data-dir DIR] --out NEWDIR [--store FILE]
 
 serve     receive callbacks on --port (default 4730; 0 = any free port), expose them through a localtunnel URL,
           and serve the inspector UI on 127.0.0.1:--ui-port (default 4731). Prints one JSON line when ready:
           {"event":"ready","receiverUrl":...,"publicUrl":...|null,"uiUrl":...}
-export    write every delivery (or, with --messages, every message) as one JSON object per line
+export    write every delivery (or, with --messages, every message) as one JSON object per line. Deliveries not
+          indexed yet are written as stored, without waiting for indexing. Parts of a damaged store that cannot be
+          read are skipped and listed on stderr; the exit status is then 3
 replay    re-send stored deliveries (all, or those matching --filter) to --to, optionally as the gateway would
           (10 s timeout, retries on the documented schedule, sped up by --speed); exits 3 if any delivery did not
           get its 200, with each one's reason on stderr
+recover   copy every readable delivery of a damaged store file (the one serve reported, or --store FILE) into a
+          new store in NEWDIR, ids kept; prints what could not be read, and one JSON line:
+          {"event":"recovered","deliveries":N,"unreadable":[...],...}. Exit 0 when something was recovered
 Data dir default: ${defaultDataDir()}`;
 
 class UsageError extends Error {}
@@ -81,6 +89,13 @@ async function serve(argv: string[]): Promise<void> {
     version: VERSION,
     log: (entry) => {
       if (ready || entry.event !== 'tunnel') line(entry);
+      if (entry.event === 'storeDamaged') {
+        process.stderr.write(
+          `\nThe store file ${entry.damagedFile} is damaged (${String(entry.problem).split('\n')[0]}).\n` +
+            `  It is left exactly as it is. New deliveries are stored in ${entry.storeFile}.\n` +
+            `  Copy out what the damaged file still holds with:\n    ${entry.recoverCommand}\n\n`,
+        );
+      }
     },
   });
   const control = await startControlServer({
@@ -135,11 +150,19 @@ function firstTunnelOutcome(core: Awaited<ReturnType<typeof createCore>>, timeou
   });
 }
 
-function openExistingStore(dataDirArg: string | undefined) {
+/** The store file new deliveries go to (a fresh one after damage, see active-file.ts). */
+function activeStoreFile(dataDirArg: string | undefined): string {
   const dataDir = path.resolve(dataDirArg ?? defaultDataDir());
-  const file = path.join(dataDir, DB_FILE_NAME);
-  if (!fs.existsSync(file)) throw new UsageError(`no inspector data in ${dataDir} (expected ${file})`);
-  const store = openStore({ file });
+  const files = readStoreFiles(dataDir);
+  if (!fs.existsSync(files.active)) throw new UsageError(`no inspector data in ${dataDir} (expected ${files.active})`);
+  for (const d of unrecovered(dataDir, files)) {
+    process.stderr.write(`note: ${d.path} is damaged and not read here; \`recover --data-dir ${dataDir} --out NEWDIR\` copies what it holds\n`);
+  }
+  return files.active;
+}
+
+function openExistingStore(dataDirArg: string | undefined) {
+  const store = openStore({ file: activeStoreFile(dataDirArg) });
   // Deliveries a crash left unclassified are classified first, so export and replay see what the app would show.
   try {
     while (store.indexPending(2000).length > 0);
@@ -156,13 +179,93 @@ async function exportCmd(argv: string[]): Promise<void> {
     options: { 'data-dir': { type: 'string' }, format: { type: 'string' }, messages: { type: 'boolean' }, out: { type: 'string' } },
   });
   if (values.format !== 'ndjson') throw new UsageError('--format ndjson is required (the only format so far)');
-  const store = openExistingStore(values['data-dir']);
+  const file = activeStoreFile(values['data-dir']);
+  // read-only: exporting never writes the store (nor checkpoints into a damaged one), and never waits for
+  // indexing: deliveries still in the inbox are exported as stored. An older schema needs the upgrade first.
+  let store;
   try {
-    const n = await exportNdjson(store, values.out ?? process.stdout, values.messages ? 'messages' : 'deliveries');
-    process.stderr.write(`exported ${n} ${values.messages ? 'messages' : 'deliveries'}\n`);
+    store = openStore({ file, readonly: true });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'RCI_SCHEMA_OLD') throw err;
+    store = openStore({ file });
+  }
+  const kind = values.messages ? 'messages' : 'deliveries';
+  const skipped: UnreadableRange[] = [];
+  let n: number;
+  try {
+    n = await exportNdjson(store, values.out ?? process.stdout, kind, { onSkip: (r) => skipped.push(r) });
+  } catch (err) {
+    // the reader stopped reading (`export | head`): it has what it wanted
+    if (err instanceof OutputClosed) process.exit(0);
+    throw err;
   } finally {
     store.close();
   }
+  process.stderr.write(`exported ${n} ${kind}\n`);
+  if (skipped.length > 0) {
+    const s = summarizeRanges(skipped);
+    process.stderr.write(
+      `export incomplete: ${file} is damaged; skipped what could not be read: ${describeRanges(s.ranges)}` +
+        ` (${s.ids}${s.open ? '+' : ''} ids). \`recover\` copies every readable delivery into a new store.\n`,
+    );
+    process.exitCode = EXIT_PARTIAL_EXPORT;
+  }
+}
+
+/** export wrote everything it could read, but parts of a damaged store were skipped */
+const EXIT_PARTIAL_EXPORT = 3;
+
+async function recoverCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { 'data-dir': { type: 'string' }, out: { type: 'string' }, store: { type: 'string' } },
+  });
+  if (!values.out) throw new UsageError('--out NEWDIR is required: the folder the recovered store is written to');
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const outDir = path.resolve(values.out);
+  const files = readStoreFiles(dataDir);
+  const damaged = unrecovered(dataDir, files);
+  let source: string;
+  if (values.store !== undefined) source = path.resolve(dataDir, values.store);
+  else if (damaged.length === 1) source = damaged[0]!.path;
+  else if (damaged.length > 1) {
+    throw new UsageError(`several damaged store files in ${dataDir}; choose one with --store: ${damaged.map((d) => d.file).join(', ')}`);
+  } else source = files.active;
+  process.stderr.write(`recovering ${source} into ${outDir}…\n`);
+  let result;
+  try {
+    result = recoverStore({
+      source,
+      outDir,
+      onProgress: (copied, lastId) => {
+        if (copied % 50_000 < 500) process.stderr.write(`  ${copied} deliveries copied (through id ${lastId})\n`);
+      },
+    });
+  } catch (err) {
+    if (err instanceof RecoverError) {
+      line({ event: 'recoverFailed', source, out: outDir, reason: err.message });
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (path.dirname(source) === dataDir && (result.unreadable.length > 0 || result.damage.length > 0 || damaged.some((d) => d.path === source))) {
+    // serve stops announcing the damaged file; the file itself stays as it is
+    recordRecovery(dataDir, source, outDir, result.damage[0] ?? 'unreadable rows');
+  }
+  process.stderr.write(
+    `recovered ${result.deliveries} deliveries (ids ${result.firstId}–${result.lastId}) into ${path.join(outDir, 'inspector.sqlite')}\n` +
+      (result.unreadable.length > 0
+        ? `could not read: ${describeRanges(result.unreadable)} (${result.unreadableIds} ids` +
+          `${result.unreadable.some((r) => r.to === null) ? ', and every id past the last readable one' : ''})\n`
+        : 'every delivery was readable\n') +
+      (result.damage.length > 0 ? `SQLite's check of the file:\n${result.damage.map((l) => `  ${l}`).join('\n')}\n` : '') +
+      (result.notCopied.length > 0 ? `not copied: ${result.notCopied.join('; ')}\n` : '') +
+      `settings ${result.settings}, replay targets ${result.targets}, replay attempts ${result.forwards} copied\n` +
+      `use it with --data-dir ${outDir}; ${source} was not modified\n`,
+  );
+  line({ event: 'recovered', ...result });
 }
 
 async function replayCmd(argv: string[]): Promise<void> {
@@ -209,6 +312,7 @@ async function main(): Promise<void> {
   if (cmd === 'serve') return serve(rest);
   if (cmd === 'export') return exportCmd(rest);
   if (cmd === 'replay') return replayCmd(rest);
+  if (cmd === 'recover') return recoverCmd(rest);
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE + '\n');
     return;

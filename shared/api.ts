@@ -137,6 +137,20 @@ export interface AppStatus {
   storeBytes: number;
   dataDir: string;
   maxBodyBytes: number;
+  /** the SQLite file new deliveries go to (a fresh one beside `inspector.sqlite` after damage) */
+  storeFile: string;
+  /** store files found damaged and not recovered yet: the UI shows a banner until they are */
+  damagedStores: DamagedStore[];
+}
+
+/** A store file found damaged. It is never written again; what it still holds can be copied out with `recover`. */
+export interface DamagedStore {
+  file: string;
+  detectedAt: number;
+  /** what SQLite's check (or a failing read) said */
+  problem: string;
+  /** the command that copies its readable deliveries into a new store */
+  recoverCommand: string;
 }
 
 export interface Counts {
@@ -210,6 +224,8 @@ export interface ApiEvents {
   /** the public URL changed: the user must update the gateway's callback URL */
   urlChanged: { oldUrl: string | null; newUrl: string; reason: string };
   warning: { code: string; message: string; at: number };
+  /** a store file was found damaged: new deliveries now go to storeFile (lists show that store from now on) */
+  storeDamaged: { storeFile: string; damagedStores: DamagedStore[] };
   replayProgress: {
     jobId: string;
     done: number;
@@ -222,7 +238,7 @@ export interface ApiEvents {
   forward: { deliveryId: number; attempt: ForwardAttempt };
 }
 export type ApiEventName = keyof ApiEvents;
-export const API_EVENT_NAMES: ApiEventName[] = ['deliveries', 'tunnel', 'urlChanged', 'warning', 'replayProgress', 'forward'];
+export const API_EVENT_NAMES: ApiEventName[] = ['deliveries', 'tunnel', 'urlChanged', 'warning', 'storeDamaged', 'replayProgress', 'forward'];
 /** One frame on the event channel: a batch of events in order. */
 export type ApiEventBatch = { [K in ApiEventName]: { event: K; data: ApiEvents[K] } }[ApiEventName][];
 

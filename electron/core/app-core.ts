@@ -2,22 +2,21 @@
 // The Electron main process and `serve` both start exactly this; neither adds logic of its own.
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { ApiEventBatch, ApiHandlers, AppStatus, Settings, TunnelStatus } from '../../shared/api';
 import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_TUNNEL_HOST } from '../../shared/constants';
 import { ApiError } from './api-dispatch';
 import { exportNdjson } from './export';
+import { openActiveStore } from './active-store';
 import { GroupCommitter } from './group-commit';
-import { startCheckpointer } from './store/checkpointer';
 import { LiveEvents } from './live-events';
 import { startReceiver, type Receiver } from './receiver';
 import { createReplayService } from './replay';
-import { openStore } from './store';
+import { describeRanges, summarizeRanges, type UnreadableRange } from './store/salvage';
 import type { Store } from './store/types';
 import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
 
 export const DEFAULT_RECEIVER_PORT = 4730;
-export const DB_FILE_NAME = 'inspector.sqlite';
+export { DB_FILE_NAME } from './store/active-file';
 
 export interface CoreOptions {
   dataDir: string;
@@ -32,6 +31,8 @@ export interface CoreOptions {
   version: string;
   /** better-sqlite3 native binding for Electron (see electron/shell), Node uses the default build */
   nativeBinding?: string;
+  /** how long start waits for the store file's quick integrity check before opening it anyway (default 2000 ms) */
+  startCheckBudgetMs?: number;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -56,25 +57,38 @@ const DEFAULT_SETTINGS: Settings = {
 export async function createCore(opts: CoreOptions): Promise<Core> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const log = opts.log ?? (() => {});
-  const store = openStore({ file: path.join(opts.dataDir, DB_FILE_NAME), nativeBinding: opts.nativeBinding });
-  // WAL checkpoints on a worker thread, so no acknowledgement waits for one; the store does them itself until the
-  // worker is ready, and again if it fails
-  const checkpointer = startCheckpointer({
-    file: store.file,
+  const live = new LiveEvents(
+    (refs) => active.store.getMessageSummaries(refs),
+    // what lists can show: the indexed deliveries (events carry rows as they are indexed). Not stats(): its count
+    // of today's deliveries reads an index range, too slow for every frame on a busy day
+    () => active.store.indexedTotal(),
+  );
+  let replay: ReturnType<typeof createReplayService> | null = null;
+  // `store` and `committer` always lead to the current store file: a damaged one is replaced, even while running
+  // (active-store.ts). Live events carry the classified rows, so they fire once phase 2 indexed them (a few ms
+  // after the 200 normally; later during a burst). Live forwarding needs only ids and outcome and must follow the
+  // setting as it was when the delivery arrived, so it starts right after the acknowledged commit. Rows a crash
+  // left pending are indexed in the background.
+  const active = await openActiveStore({
+    dataDir: opts.dataDir,
     nativeBinding: opts.nativeBinding,
-    onReady: () => store.setCheckpointsInBackground(true),
-    onFailed: (err) => {
-      try {
-        store.setCheckpointsInBackground(false);
-      } catch {
-        // the store is closing
-      }
-      log({ event: 'warning', code: 'checkpointer-failed', message: err instanceof Error ? err.message : String(err) });
+    startCheckBudgetMs: opts.startCheckBudgetMs,
+    log,
+    makeCommitter: (s, onIndexError) =>
+      new GroupCommitter(s, {
+        onCommitted: (rows) => replay?.deliveriesCommitted(rows),
+        onIndexed: (rows) => live.deliveriesCommitted(rows),
+        onIndexError,
+      }),
+    onDamaged: (d, storeFile, all) => {
+      log({ event: 'storeDamaged', damagedFile: d.file, detectedAt: d.detectedAt, problem: d.problem, storeFile, recoverCommand: d.recoverCommand });
+      live.emit('storeDamaged', { storeFile, damagedStores: all });
     },
   });
+  const { store, committer } = active;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-  const saved = store.getSetting<Partial<Settings>>('settings') ?? {};
+  const saved = readSetting<Partial<Settings>>(store, 'settings') ?? {};
   let settings: Settings = {
     ...DEFAULT_SETTINGS,
     ...saved,
@@ -82,23 +96,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   // Run-only overrides (CLI flags) are applied on top and never written back.
   const effectiveTunnel = () => ({ ...settings.tunnel, ...stripUndefined(opts.tunnel ?? {}) });
-
-  const live = new LiveEvents(
-    (refs) => store.getMessageSummaries(refs),
-    // what lists can show: the indexed deliveries (events carry rows as they are indexed). Not stats(): its count
-    // of today's deliveries reads an index range, too slow for every frame on a busy day
-    () => store.indexedTotal(),
-  );
-  let replay: ReturnType<typeof createReplayService> | null = null;
-  // Live events carry the classified rows, so they fire once phase 2 indexed them (a few ms after the 200
-  // normally; later during a burst). Live forwarding needs only ids and outcome and must follow the setting as it
-  // was when the delivery arrived, so it starts right after the acknowledged commit. Rows a crash left pending
-  // are indexed in the background.
-  const committer = new GroupCommitter(store, {
-    onCommitted: (rows) => replay?.deliveriesCommitted(rows),
-    onIndexed: (rows) => live.deliveriesCommitted(rows),
-    onIndexError: (err) => log({ event: 'warning', code: 'index-failed', message: err instanceof Error ? err.message : String(err) }),
-  });
 
   const probeToken = randomBytes(16).toString('hex');
   const receiverOpts = {
@@ -124,7 +121,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const t = effectiveTunnel();
   const tunnel = createTunnelSupervisor({
-    localPort: receiver.port,
+    // the receiver's tunnel entrance: the tunnel's pre-opened connections are never closed for being idle there
+    localPort: receiver.tunnelPort,
     localHost: '127.0.0.1',
     enabled: t.enabled,
     host: t.host,
@@ -132,7 +130,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     probeToken,
     ...(opts.tunnelProbeIntervalMs ? { probeIntervalMs: opts.tunnelProbeIntervalMs } : {}),
     // a different URL after a restart must still tell the user to update the gateway
-    previousUrl: store.getSetting<string>('lastPublicUrl') ?? null,
+    previousUrl: readSetting<string>(store, 'lastPublicUrl') ?? null,
   });
   tunnel.on('status', (s: TunnelStatus) => {
     log({ event: 'tunnel', state: s.state, publicUrl: s.publicUrl, reason: s.reason ?? undefined });
@@ -175,6 +173,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       storeBytes: s.storeBytes,
       dataDir: opts.dataDir,
       maxBodyBytes,
+      storeFile: active.file(),
+      damagedStores: active.damaged(),
     };
   };
 
@@ -230,18 +230,26 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     dataDir: opts.dataDir,
     store,
     tunnel,
-    exportNdjson: (file, kind) => exportNdjson(store, file, kind),
+    exportNdjson: async (file, kind) => {
+      const skipped: UnreadableRange[] = [];
+      const n = await exportNdjson(store, file, kind, { onSkip: (r) => skipped.push(r) });
+      if (skipped.length > 0) {
+        const s = summarizeRanges(skipped);
+        const message = `Export skipped what the damaged store file cannot give back: ${describeRanges(s.ranges)}.`;
+        log({ event: 'warning', code: 'export-skipped', message });
+        live.emit('warning', { code: 'export-skipped', message, at: Date.now() });
+      }
+      return n;
+    },
     close: () =>
       (closing ??= (async () => {
         // Order matters: stop taking requests, let in-flight ones commit and answer, then close the file.
         await tunnel.stop().catch(() => {});
         await Promise.all([receiver.close(), committer.drain()]);
-        await committer.close();
+        await active.closeCommitter();
         await replay?.close();
         live.close();
-        store.setCheckpointsInBackground(false);
-        await checkpointer.close();
-        store.close();
+        await active.close();
       })()),
   };
 }
@@ -261,6 +269,15 @@ export function testCallback(now = new Date()) {
     message: { contentType: 'text', text: 'Test callback sent from RCS Callback Inspector' },
     vars: { source: 'rcs-callback-inspector' },
   };
+}
+
+/** A setting from a store that may be damaged in places: unreadable counts as unset (the check reports the damage). */
+function readSetting<T>(store: Store, key: string): T | undefined {
+  try {
+    return store.getSetting<T>(key);
+  } catch {
+    return undefined;
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

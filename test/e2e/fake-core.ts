@@ -30,6 +30,9 @@ export class FakeCore {
   tunnel: Partial<AppStatus['tunnel']> = {};
   /** what the status says about deliveries stored and not indexed yet */
   indexing: AppStatus['indexing'] = { pending: 0, lagMs: 0 };
+  /** the store file in use, and the damaged ones the status reports */
+  storeFile = '/home/dev/.config/rcs-callback-inspector/inspector.sqlite';
+  damagedStores: AppStatus['damagedStores'] = [];
 
   /** the same frame as emit(), to in-process listeners (the fake control server) */
   batchFor(rows: DeliverySummary[]): ApiEventBatch {
@@ -121,6 +124,7 @@ export class FakeCore {
       deliveriesTotal: this.rows.length, deliveriesToday: this.rows.length, messagesTotal: this.messages('').length,
       indexing: this.indexing,
       storeBytes: 4096 * 1024 + this.rows.length * 900, dataDir: '/home/dev/.config/rcs-callback-inspector', maxBodyBytes: 1 << 20,
+      storeFile: this.storeFile, damagedStores: this.damagedStores,
     });
     const impl: Partial<Api> = {
       getStatus: async () => status(),

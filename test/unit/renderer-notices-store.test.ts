@@ -32,6 +32,7 @@ function fakeCore(rows: number) {
     version: '0', receiverUrl: 'http://127.0.0.1:1', callbackPath: '/callbacks',
     tunnel: { state: 'online', publicUrl: 'https://a.loca.lt', host: '', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: 0, downtime: [] },
     deliveriesTotal: rows, deliveriesToday: rows, messagesTotal: rows, indexing: { pending: 0, lagMs: 0 }, storeBytes: 1, dataDir: '/tmp', maxBodyBytes: 1,
+    storeFile: '/tmp/inspector.sqlite', damagedStores: [],
   };
   const detail = { id: 7, forwards: [attempt(1, 7, 500)] } as unknown as DeliveryDetail;
   const api = {

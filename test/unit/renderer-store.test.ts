@@ -31,6 +31,7 @@ function fakeClient(rows: number) {
     version: '0', receiverUrl: 'http://127.0.0.1:1', callbackPath: '/callbacks',
     tunnel: { state: 'disabled', publicUrl: null, host: '', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: 0, downtime: [] },
     deliveriesTotal: total, deliveriesToday: total, messagesTotal: messages.length, indexing: { pending: 0, lagMs: 0 }, storeBytes: 1, dataDir: '/tmp', maxBodyBytes: 1,
+    storeFile: '/tmp/inspector.sqlite', damagedStores: [],
   });
   const wait = (name: string) => new Promise((r) => setTimeout(r, delays[name] ?? 0));
   const api = {

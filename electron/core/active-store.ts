@@ -1,0 +1,251 @@
+// The store the core writes to, and what happens when its file turns out damaged.
+//
+// At start the active file (active-file.ts) is checked by a worker thread (integrity.ts): the core waits a bounded
+// time for `quick_check`, then opens the store; a large file's check goes on in the background, followed by the
+// full `integrity_check`. Until the quick check has passed, WAL checkpoints are held back, so a file found damaged
+// later has still not been written (its new deliveries sit in its WAL, where `recover` reads them).
+//
+// A damaged file is never written again: found before opening, it is not opened for writing at all; found while
+// open (the background check, or a read failing with SQLITE_CORRUPT while indexing), its store is sealed (no
+// write, no checkpoint, closed without one). New deliveries go to a fresh file beside it from the same event-loop
+// turn on, through the same GroupCommitter interface (200 still only after their commit); settings and replay
+// targets are copied over. The rest of the core holds `store` and `committer`, which always lead to the current
+// ones. The damaged files are announced (log, `damagedStores` in the status, a live event) until recovered.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DamagedStore } from '../../shared/api';
+import type { GroupCommitter } from './group-commit';
+import { openStore } from './store';
+import { readStoreFiles, recordDamage, unrecovered, type DamagedStoreRecord } from './store/active-file';
+import { startCheckpointer, type Checkpointer } from './store/checkpointer';
+import { startIntegrityCheck, type CheckResult, type IntegrityCheck } from './store/integrity';
+import { copyConfigFrom } from './store/recover';
+import { isCorruption } from './store/salvage';
+import type { Store } from './store/types';
+
+export interface ActiveStoreOptions {
+  dataDir: string;
+  nativeBinding?: string;
+  /** how long start waits for the quick check before opening the store anyway (default 2000 ms) */
+  startCheckBudgetMs?: number;
+  /** the committer for a store; onIndexError must be passed on to it */
+  makeCommitter: (store: Store, onIndexError: (err: unknown) => void) => GroupCommitter;
+  log: (entry: Record<string, unknown>) => void;
+  /**
+   * a damaged store file to tell the user about: at start every one not recovered yet, later each one found while
+   * running (new deliveries already go to storeFile); `all` = every damaged one not recovered
+   */
+  onDamaged: (damaged: DamagedStore, storeFile: string, all: DamagedStore[]) => void;
+}
+
+export interface ActiveStore {
+  /** always the current store */
+  store: Store;
+  /** always the current committer */
+  committer: GroupCommitter;
+  file(): string;
+  /** damaged files not recovered yet */
+  damaged(): DamagedStore[];
+  /** stops checking and switching, then finishes the committer (in-flight commits, a last indexing slice) */
+  closeCommitter(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Generation {
+  store: Store;
+  committer: GroupCommitter;
+  checkpointer: Checkpointer | null;
+  sealed: boolean;
+}
+
+export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStore> {
+  const files = readStoreFiles(o.dataDir);
+  if (files.warning) o.log({ event: 'warning', code: 'store-pointer-unreadable', message: files.warning });
+  let damaged = unrecovered(o.dataDir, files);
+  let closing = false;
+  const retiring: Promise<void>[] = [];
+
+  let file = files.active;
+  let check: IntegrityCheck | null = hasData(file) ? startIntegrityCheck({ file, nativeBinding: o.nativeBinding }) : null;
+  let quickAtStart: CheckResult | null = null;
+  if (check) {
+    const budget = o.startCheckBudgetMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    quickAtStart = await Promise.race([check.quick, new Promise<null>((r) => (timer = setTimeout(() => r(null), budget)))]);
+    clearTimeout(timer);
+  }
+  let movedFrom: string | null = null;
+  if (quickAtStart?.ok === false) {
+    void check!.stop();
+    check = null;
+    movedFrom = file;
+    file = moveAside(file, quickAtStart.problem ?? 'damaged');
+  }
+  let gen: Generation;
+  try {
+    gen = openGeneration(file, quickAtStart !== null);
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    if (!isCorruption(cause)) throw err;
+    void check?.stop();
+    check = null;
+    movedFrom = file;
+    file = moveAside(file, `opening failed: ${message(cause)}`);
+    gen = openGeneration(file, true);
+  }
+  if (movedFrom !== null) copyConfig(movedFrom, gen.store);
+  if (check) {
+    const checked = gen;
+    if (quickAtStart === null) {
+      void check.quick.then((r) => {
+        if (r.ok === false) damagedWhileOpen(checked, r.problem ?? 'damaged');
+        else if (checked === gen && !closing && !checked.sealed) startCheckpoints(checked);
+      });
+    }
+    void check.full.then((r) => {
+      if (r.ok === false) damagedWhileOpen(checked, r.problem ?? 'damaged');
+    });
+  }
+  // found now, or on an earlier run and not recovered yet: said on every start
+  const foundNow = movedFrom === null ? undefined : readStoreFiles(o.dataDir).damaged.find((d) => d.file === path.basename(movedFrom!));
+  const toTell = [...damaged.filter((d) => d.file !== foundNow?.file), ...(foundNow ? [{ ...foundNow, path: movedFrom! }] : [])];
+  for (const d of toTell) o.onDamaged(toApi(d), gen.store.file, damaged.map(toApi));
+
+  function openGeneration(f: string, checkpointsNow: boolean): Generation {
+    const store = openStore({ file: f, nativeBinding: o.nativeBinding });
+    const g: Generation = { store, committer: null as unknown as GroupCommitter, checkpointer: null, sealed: false };
+    try {
+      g.committer = o.makeCommitter(store, (err) => indexFailed(g, err));
+    } catch (err) {
+      // e.g. the inbox unreadable: whatever the reason, nothing is checkpointed into the file on the way out
+      store.seal();
+      store.close();
+      throw err;
+    }
+    // checkpoints wait for a check still running: until it passes, the file keeps its bytes
+    if (checkpointsNow) startCheckpoints(g);
+    else store.setCheckpointsInBackground(true);
+    return g;
+  }
+
+  function startCheckpoints(g: Generation): void {
+    // WAL checkpoints on a worker thread, so no acknowledgement waits for one; the store does them itself until
+    // the worker is ready, and again if it fails
+    g.checkpointer = startCheckpointer({
+      file: g.store.file,
+      nativeBinding: o.nativeBinding,
+      onReady: () => g.store.setCheckpointsInBackground(true),
+      onFailed: (err) => {
+        try {
+          g.store.setCheckpointsInBackground(false);
+        } catch {
+          // the store is closing
+        }
+        if (!g.sealed) o.log({ event: 'warning', code: 'checkpointer-failed', message: message(err) });
+      },
+    });
+  }
+
+  function indexFailed(g: Generation, err: unknown): void {
+    if (g.sealed) return;
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    if (isCorruption(cause)) return damagedWhileOpen(g, `indexing read a damaged page: ${message(cause)}`);
+    o.log({ event: 'warning', code: 'index-failed', message: message(err) });
+  }
+
+  function damagedWhileOpen(g: Generation, problem: string): void {
+    if (closing || g !== gen || g.sealed) return;
+    g.sealed = true;
+    g.store.seal();
+    const damagedFile = g.store.file;
+    let next: Generation;
+    try {
+      next = openGeneration(moveAside(damagedFile, problem), true);
+    } catch (err) {
+      // the sealed store refuses every write: deliveries get 503 (the gateway retries), never a 200 unstored
+      o.log({ event: 'error', code: 'store-switch-failed', message: `${damagedFile} is damaged and no fresh store could be opened: ${message(err)}` });
+      return;
+    }
+    copyConfig(damagedFile, next.store);
+    gen = next;
+    retiring.push(retire(g));
+    const found = damaged.find((d) => d.path === damagedFile);
+    if (found) o.onDamaged(toApi(found), next.store.file, damaged.map(toApi));
+  }
+
+  async function retire(g: Generation): Promise<void> {
+    // queued deliveries fail (503, retried into the fresh store); indexing and response times stop
+    await g.committer.close().catch(() => {});
+    await g.checkpointer?.close();
+    g.store.close();
+  }
+
+  function moveAside(damagedFile: string, problem: string): string {
+    const fresh = recordDamage(o.dataDir, damagedFile, problem);
+    damaged = unrecovered(o.dataDir, readStoreFiles(o.dataDir));
+    return fresh;
+  }
+
+  function copyConfig(damagedFile: string, to: Store): void {
+    const problems = copyConfigFrom(damagedFile, to, o.nativeBinding);
+    for (const p of problems) o.log({ event: 'warning', code: 'store-config-lost', message: `not carried over from ${damagedFile}: ${p}` });
+  }
+
+  function toApi(d: DamagedStoreRecord & { path: string }): DamagedStore {
+    const several = damaged.length > 1;
+    return {
+      file: d.path,
+      detectedAt: d.detectedAt,
+      problem: d.problem,
+      recoverCommand:
+        `npm run cli -- recover --data-dir ${shellQuote(o.dataDir)} --out ${shellQuote(`${o.dataDir}-recovered`)}` +
+        (several ? ` --store ${shellQuote(d.file)}` : ''),
+    };
+  }
+
+  return {
+    store: delegate(() => gen.store),
+    committer: delegate(() => gen.committer),
+    file: () => gen.store.file,
+    damaged: () => damaged.map(toApi),
+    async closeCommitter() {
+      closing = true;
+      await check?.stop();
+      await gen.committer.close();
+    },
+    async close() {
+      closing = true;
+      await Promise.all(retiring);
+      gen.store.setCheckpointsInBackground(false);
+      await gen.checkpointer?.close();
+      gen.store.close();
+    },
+  };
+}
+
+/** An object whose every property is read from the current target at the moment of use. */
+function delegate<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get(_t, key) {
+      const target = current();
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+function hasData(file: string): boolean {
+  try {
+    return fs.statSync(file).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

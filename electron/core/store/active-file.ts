@@ -1,0 +1,126 @@
+// Which SQLite file in the data folder is the store. Normally `inspector.sqlite`. When a store file is found
+// damaged it is left exactly as it is (its bytes are what `recover` reads) and new deliveries go to a fresh file
+// beside it, `inspector-<UTC time>.sqlite`; `active-store.json` remembers that choice and the damaged files, so the
+// next start keeps using the fresh file and keeps saying the damaged one is there until it has been recovered.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const DB_FILE_NAME = 'inspector.sqlite';
+export const ACTIVE_FILE_NAME = 'active-store.json';
+
+export interface DamagedStoreRecord {
+  /** file name in the data folder */
+  file: string;
+  detectedAt: number;
+  /** what the check (or the failing read) said */
+  problem: string;
+  /** set by `recover`: where the readable deliveries were copied */
+  recoveredTo?: string;
+}
+
+export interface StoreFiles {
+  /** absolute path of the store file new deliveries go to */
+  active: string;
+  damaged: DamagedStoreRecord[];
+  /** the pointer file could not be read: what was assumed instead */
+  warning?: string;
+}
+
+interface PointerFile {
+  active: string;
+  damaged: DamagedStoreRecord[];
+}
+
+export function readStoreFiles(dataDir: string): StoreFiles {
+  const pointer = path.join(dataDir, ACTIVE_FILE_NAME);
+  let text: string;
+  try {
+    text = fs.readFileSync(pointer, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { active: path.join(dataDir, DB_FILE_NAME), damaged: [] };
+    throw err;
+  }
+  try {
+    const p = JSON.parse(text) as PointerFile;
+    if (typeof p.active !== 'string' || !isStoreName(p.active) || !Array.isArray(p.damaged)) throw new Error('unexpected content');
+    const damaged = p.damaged.filter((d) => d && typeof d.file === 'string' && isStoreName(d.file));
+    return { active: path.join(dataDir, p.active), damaged };
+  } catch (err) {
+    // never a reason not to receive: the newest fresh file is the one the pointer named (names sort by time)
+    const fresh = fs.readdirSync(dataDir).filter((f) => /^inspector-\d{8}-\d{6}(-\d+)?\.sqlite$/.test(f)).sort().pop();
+    const active = fresh ?? DB_FILE_NAME;
+    return {
+      active: path.join(dataDir, active),
+      damaged: [],
+      warning: `${pointer} is unreadable (${err instanceof Error ? err.message : String(err)}); using ${active}`,
+    };
+  }
+}
+
+/**
+ * Records `damagedFile` (in dataDir) as damaged and a new, not yet existing file as the active store; returns its
+ * path. The damaged file itself is not touched.
+ */
+export function recordDamage(dataDir: string, damagedFile: string, problem: string, now = Date.now()): string {
+  const current = readStoreFiles(dataDir);
+  const name = path.basename(damagedFile);
+  const fresh = freshName(dataDir, now);
+  const damaged = current.damaged.filter((d) => d.file !== name);
+  const earlier = current.damaged.find((d) => d.file === name);
+  damaged.push({ ...earlier, file: name, detectedAt: earlier?.detectedAt ?? now, problem });
+  writePointer(dataDir, { active: fresh, damaged });
+  return path.join(dataDir, fresh);
+}
+
+/** `recover` copied what `file` held to outDir: the damaged file is no longer announced. */
+export function recordRecovery(dataDir: string, file: string, outDir: string, problem: string, now = Date.now()): void {
+  const current = readStoreFiles(dataDir);
+  const name = path.basename(file);
+  const earlier = current.damaged.find((d) => d.file === name);
+  const damaged = current.damaged.filter((d) => d.file !== name);
+  damaged.push({ file: name, detectedAt: earlier?.detectedAt ?? now, problem: earlier?.problem ?? problem, recoveredTo: outDir });
+  writePointer(dataDir, { active: path.basename(current.active), damaged });
+}
+
+/** The damaged files still there and not recovered: what the user is told about. */
+export function unrecovered(dataDir: string, files: StoreFiles): (DamagedStoreRecord & { path: string })[] {
+  return files.damaged
+    .filter((d) => d.recoveredTo === undefined && fs.existsSync(path.join(dataDir, d.file)))
+    .map((d) => ({ ...d, path: path.join(dataDir, d.file) }));
+}
+
+function isStoreName(name: string): boolean {
+  return name === path.basename(name) && /^inspector[\w.-]*\.sqlite$/.test(name);
+}
+
+function freshName(dataDir: string, now: number): string {
+  const stamp = new Date(now).toISOString().slice(0, 19).replace(/-|:/g, '').replace('T', '-');
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? `inspector-${stamp}.sqlite` : `inspector-${stamp}-${n}.sqlite`;
+    if (!fs.existsSync(path.join(dataDir, name))) return name;
+  }
+}
+
+/** Written whole and renamed into place, so a crash leaves the old pointer or the new one, never half of one. */
+function writePointer(dataDir: string, p: PointerFile): void {
+  const target = path.join(dataDir, ACTIVE_FILE_NAME);
+  const tmp = `${target}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, JSON.stringify(p, null, 2) + '\n');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, target);
+  try {
+    const dir = fs.openSync(dataDir, 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+  } catch {
+    // directories cannot be fsynced everywhere (Windows); the rename is still atomic
+  }
+}

@@ -1,0 +1,339 @@
+// A store file damaged in the middle (issue 12: 64 KiB of garbage over pages in the middle of inspector.sqlite,
+// written by the real code and checkpointed into the file first). The core must notice, keep receiving into a
+// fresh file (200 only after its commit), never change a byte of the damaged one, and say so on every start;
+// `recover` must copy out every delivery SQLite can still read, byte for byte and with its id, and say what it
+// could not; `export` must skip what it cannot read and say so instead of failing.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../electron/core/app-core';
+import { openStore } from '../../electron/core/store';
+import type { ExportedDelivery } from '../../electron/core/store/types';
+import { damageFile, readableOneByOne, sha256, writeStore, type OriginalDelivery } from '../support/damaged-store';
+import { runCli, startServe, tempDir } from '../support/serve';
+
+const TOTAL = 2000;
+const PENDING = 300;
+let template: string;
+let originals: OriginalDelivery[];
+let damagedPages: { page: number; table: string; kind: string }[];
+/** what point reads of each id can still get from the damaged file: what recovery must give back */
+let readable: Map<number, OriginalDelivery>;
+const dirs: string[] = [];
+
+/** a data folder holding a copy of the damaged store */
+function damagedDataDir(): string {
+  const dir = tempDir('rci-damaged-');
+  dirs.push(dir);
+  fs.copyFileSync(template, path.join(dir, 'inspector.sqlite'));
+  return dir;
+}
+
+beforeAll(() => {
+  const dir = tempDir('rci-damaged-template-');
+  dirs.push(dir);
+  template = path.join(dir, 'inspector.sqlite');
+  originals = writeStore(template, TOTAL, PENDING);
+  damagedPages = damageFile(template);
+  readable = readableOneByOne(template, originals.map((o) => o.id));
+  // the damage costs some deliveries and not most: otherwise this file tests nothing
+  expect(readable.size).toBeLessThan(originals.length);
+  expect(readable.size).toBeGreaterThan(originals.length * 0.9);
+  // what can be read is what was written (the damage did not alter rows silently)
+  for (const o of originals) {
+    const r = readable.get(o.id);
+    if (r) expect(Buffer.compare(r.body, o.body)).toBe(0);
+  }
+}, 60_000);
+
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function post(core: Core, body: unknown): Promise<{ status: number; id: number }> {
+  const res = await fetch(`${core.receiverUrl}/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = (await res.json()) as { id: number };
+  return { status: res.status, id: answer.id };
+}
+
+/** the body stored under `id` in `file`, read by a connection of its own */
+function bodyIn(file: string, id: number): string | null {
+  const db = new Database(file, { readonly: true });
+  try {
+    const row = (db.prepare('SELECT body FROM inbox WHERE id = ?').get(id) ?? db.prepare('SELECT body FROM bodies WHERE id = ?').get(id)) as { body: Buffer } | undefined;
+    return row ? row.body.toString('utf8') : null;
+  } finally {
+    db.close();
+  }
+}
+
+const callback = (n: number) => ({ reference: `after-damage-${n}`, event_id: `ev-after-${n}`, type: 'Text', direction: 'outbound', channel: 'RCS', timestamp: '2025-12-01T10:00:00Z' });
+
+describe('the core on a damaged store file', () => {
+  it('says so, receives into a fresh file beside it (200 after the commit), keeps using that file on the next start, and never changes the damaged one', { timeout: 60_000 }, async () => {
+    const dataDir = damagedDataDir();
+    const damaged = path.join(dataDir, 'inspector.sqlite');
+    const before = sha256(damaged);
+    const logs: Record<string, unknown>[] = [];
+    let core = await createCore({ dataDir, receiverPort: 0, tunnel: { enabled: false }, version: 'test', log: (e) => logs.push(e) });
+    let fresh: string;
+    const posted: { id: number; body: string }[] = [];
+    try {
+      const said = logs.find((l) => l.event === 'storeDamaged');
+      expect(said).toMatchObject({ damagedFile: damaged });
+      expect(String(said!.problem)).toMatch(/page \d+/);
+      const status = await core.handlers.getStatus({});
+      fresh = status.storeFile;
+      expect(path.dirname(fresh)).toBe(dataDir);
+      expect(path.basename(fresh)).toMatch(/^inspector-\d{8}-\d{6}\.sqlite$/);
+      expect(said!.storeFile).toBe(fresh);
+      expect(status.damagedStores).toEqual([expect.objectContaining({ file: damaged, recoverCommand: expect.stringContaining(`recover --data-dir ${dataDir} --out `) })]);
+      for (let n = 0; n < 3; n++) {
+        const r = await post(core, callback(n));
+        expect(r.status).toBe(200);
+        // acknowledged = committed to the fresh file, readable by anyone from that moment
+        expect(bodyIn(fresh, r.id)).toBe(JSON.stringify(callback(n)));
+        posted.push({ id: r.id, body: JSON.stringify(callback(n)) });
+      }
+    } finally {
+      await core.close();
+    }
+    expect(sha256(damaged)).toBe(before);
+
+    logs.length = 0;
+    core = await createCore({ dataDir, receiverPort: 0, tunnel: { enabled: false }, version: 'test', log: (e) => logs.push(e) });
+    try {
+      // the pointer file keeps the fresh file in use, and the damaged one is announced again
+      expect((await core.handlers.getStatus({})).storeFile).toBe(fresh);
+      expect(logs.filter((l) => l.event === 'storeDamaged')).toEqual([expect.objectContaining({ damagedFile: damaged, storeFile: fresh })]);
+      for (const p of posted) expect(core.store.getRawRequest(p.id)?.body && Buffer.from(core.store.getRawRequest(p.id)!.body).toString('utf8')).toBe(p.body);
+      const r = await post(core, callback(9));
+      expect(r.status).toBe(200);
+      expect(r.id).toBe(posted.length + 1);
+    } finally {
+      await core.close();
+    }
+    expect(sha256(damaged)).toBe(before);
+  });
+
+  it('when the check finishes only after the store is open, it switches files then, and the damaged one still keeps its bytes', { timeout: 60_000 }, async () => {
+    const dataDir = damagedDataDir();
+    const damaged = path.join(dataDir, 'inspector.sqlite');
+    const before = sha256(damaged);
+    const logs: Record<string, unknown>[] = [];
+    // no time for the check at start: the store opens first and the verdict arrives while running
+    const core = await createCore({ dataDir, receiverPort: 0, tunnel: { enabled: false }, version: 'test', startCheckBudgetMs: 0, log: (e) => logs.push(e) });
+    const events: string[] = [];
+    core.subscribe((batch) => events.push(...batch.map((b) => b.event)));
+    try {
+      const until = Date.now() + 30_000;
+      while ((await core.handlers.getStatus({})).damagedStores.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const status = await core.handlers.getStatus({});
+      expect(status.damagedStores.map((d) => d.file)).toEqual([damaged]);
+      expect(status.storeFile).not.toBe(damaged);
+      expect(logs.some((l) => l.event === 'storeDamaged' && l.damagedFile === damaged)).toBe(true);
+      const r = await post(core, callback(1));
+      expect(r.status).toBe(200);
+      expect(bodyIn(status.storeFile, r.id)).toBe(JSON.stringify(callback(1)));
+    } finally {
+      await core.close();
+    }
+    expect(sha256(damaged)).toBe(before);
+  });
+
+  it('serve prints the damage as a JSON line and in words', { timeout: 60_000 }, async () => {
+    const dataDir = damagedDataDir();
+    const s = await startServe([], { dataDir });
+    try {
+      const line = await s.waitForLine((l) => l.event === 'storeDamaged');
+      expect(line).toMatchObject({ damagedFile: path.join(dataDir, 'inspector.sqlite') });
+      expect(s.stderr()).toContain(`The store file ${path.join(dataDir, 'inspector.sqlite')} is damaged`);
+      expect(s.stderr()).toContain('npm run cli -- recover --data-dir');
+      const res = await fetch(`${s.receiverUrl}/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(callback(1)) });
+      expect(res.status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('recover', () => {
+  it('copies every delivery SQLite can still read, byte for byte and with its id, and reports the rest', { timeout: 60_000 }, async () => {
+    const dataDir = damagedDataDir();
+    const damaged = path.join(dataDir, 'inspector.sqlite');
+    const before = sha256(damaged);
+    const out = path.join(tempDir('rci-recovered-'), 'new');
+    dirs.push(path.dirname(out));
+    const r = await runCli(['recover', '--data-dir', dataDir, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const lost = originals.filter((o) => !readable.has(o.id)).map((o) => o.id);
+    expect(summary).toMatchObject({ event: 'recovered', deliveries: readable.size, unreadableIds: lost.length });
+    // every lost id lies in a reported range, and no reported range holds a recovered id
+    const inRanges = (id: number) => summary.unreadable.some((u: { from: number; to: number | null }) => id >= u.from && (u.to === null || id <= u.to));
+    expect(lost.filter((id) => !inRanges(id))).toEqual([]);
+    expect([...readable.keys()].filter(inRanges)).toEqual([]);
+    expect(summary.damage.join('\n')).toMatch(/page \d+/);
+    expect(r.stderr).toMatch(/could not read: deliveries ids \d+–\d+ \(\d+ ids\)/);
+
+    const store = openStore({ file: path.join(out, 'inspector.sqlite') });
+    try {
+      expect(store.pendingCount()).toBe(0);
+      for (const o of originals) {
+        const got = store.getRawRequest(o.id);
+        if (!readable.has(o.id)) {
+          expect(got).toBeNull();
+          continue;
+        }
+        expect(got).not.toBeNull();
+        expect(Buffer.compare(Buffer.from(got!.body), o.body)).toBe(0);
+        expect([got!.method, got!.path, JSON.stringify(got!.headers)]).toEqual([o.method, o.path, o.headers]);
+      }
+      expect(store.stats().deliveriesTotal).toBe(readable.size);
+    } finally {
+      store.close();
+    }
+    const check = new Database(path.join(out, 'inspector.sqlite'), { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    check.close();
+    expect(sha256(damaged)).toBe(before);
+
+    // serve stops announcing a recovered file
+    const core = await createCore({ dataDir, receiverPort: 0, tunnel: { enabled: false }, version: 'test' });
+    try {
+      expect((await core.handlers.getStatus({})).damagedStores).toEqual([]);
+    } finally {
+      await core.close();
+    }
+    expect(sha256(damaged)).toBe(before);
+
+    const again = await runCli(['recover', '--data-dir', dataDir, '--store', 'inspector.sqlite', '--out', out]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('already holds a store');
+  });
+
+  it('reads deliveries still waiting in the inbox too, and reports an unreadable inbox range', { timeout: 60_000 }, async () => {
+    const dir = tempDir('rci-damaged-inbox-');
+    dirs.push(dir);
+    const file = path.join(dir, 'inspector.sqlite');
+    const written = writeStore(file, 1200, 1200, 3);
+    const hit = damageFile(file, { from: 2, hits: 'inbox' });
+    expect(hit.some((p) => p.table === 'inbox' && p.kind === 'leaf')).toBe(true);
+    const canRead = readableOneByOne(file, written.map((o) => o.id));
+    expect(canRead.size).toBeLessThan(written.length);
+    const out = path.join(dir, 'recovered');
+    const r = await runCli(['recover', '--data-dir', dir, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(summary.deliveries).toBe(canRead.size);
+    expect(summary.unreadable.map((u: { table: string }) => u.table)).toContain('inbox');
+    const store = openStore({ file: path.join(out, 'inspector.sqlite') });
+    try {
+      for (const [id, o] of canRead) expect(Buffer.compare(Buffer.from(store.getRawRequest(id)!.body), o.body)).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('re-indexes what it copies: a sound store comes out with the same flags, attempts and messages', { timeout: 60_000 }, async () => {
+    const dir = tempDir('rci-sound-');
+    dirs.push(dir);
+    const file = path.join(dir, 'inspector.sqlite');
+    writeStore(file, 600, 100, 5);
+    const out = path.join(dir, 'recovered');
+    const r = await runCli(['recover', '--data-dir', dir, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ unreadable: [], unreadableIds: 0 });
+    // a sound store is not recorded as damaged
+    expect(fs.existsSync(path.join(dir, 'active-store.json'))).toBe(false);
+    const exportOf = (f: string) => {
+      const s = openStore({ file: f });
+      try {
+        while (s.indexPending(1000).length > 0);
+        return { deliveries: [...s.iterateDeliveries()], messages: [...s.iterateMessages(Date.UTC(2026, 0, 1))] };
+      } finally {
+        s.close();
+      }
+    };
+    const recovered = exportOf(path.join(out, 'inspector.sqlite'));
+    const original = exportOf(file);
+    expect(recovered.deliveries.length).toBe(original.deliveries.length);
+    expect(recovered.deliveries).toEqual(original.deliveries);
+    expect(recovered.messages).toEqual(original.messages);
+  });
+
+  it('fails with a clear message when nothing can be read', { timeout: 30_000 }, async () => {
+    const dir = tempDir('rci-garbage-');
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'inspector.sqlite'), Buffer.alloc(64 * 1024, 0xa5));
+    const r = await runCli(['recover', '--data-dir', dir, '--out', path.join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: .*(not a database|unreadable|nothing readable)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ event: 'recoverFailed' });
+    expect(fs.existsSync(path.join(dir, 'out', 'inspector.sqlite'))).toBe(false);
+  });
+});
+
+describe('export', () => {
+  it('skips what a damaged store cannot give back, says what, and exits 3 instead of failing', { timeout: 60_000 }, async () => {
+    const dataDir = damagedDataDir();
+    const damaged = path.join(dataDir, 'inspector.sqlite');
+    const before = sha256(damaged);
+    const r = await runCli(['export', '--data-dir', dataDir, '--format', 'ndjson']);
+    expect(r.code, r.stderr).toBe(3);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ExportedDelivery);
+    expect(rows.map((d) => d.id)).toEqual([...readable.keys()].sort((a, b) => a - b));
+    for (const d of rows) expect(Buffer.compare(Buffer.from(d.request.bodyBase64, 'base64'), readable.get(d.id)!.body)).toBe(0);
+    expect(r.stderr).toMatch(/export incomplete: .* skipped what could not be read: deliveries ids \d+–\d+/);
+    expect(r.stderr).toContain(`(${originals.length - readable.size} ids)`);
+    expect(sha256(damaged)).toBe(before);
+    // the damaged pages are where the test put them (a reminder of what this exercises)
+    expect(damagedPages.some((p) => p.table === 'deliveries' || p.table === 'bodies')).toBe(true);
+  });
+
+  it('does not wait for indexing: thousands of deliveries still in the inbox are exported as stored, and stay there', { timeout: 60_000 }, async () => {
+    const dir = tempDir('rci-backlog-');
+    dirs.push(dir);
+    const file = path.join(dir, 'inspector.sqlite');
+    const written = writeStore(file, 3000, 3000, 9);
+    const r = await runCli(['export', '--data-dir', dir, '--format', 'ndjson']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ExportedDelivery);
+    expect(rows.map((d) => d.id)).toEqual(written.map((o) => o.id));
+    // what the body says is there without indexing
+    expect(rows.filter((d) => d.callback !== null).length).toBeGreaterThan(written.length * 0.9);
+    // export indexed none of them (indexing them first is what took minutes on a large backlog)
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM inbox').pluck().get()).toBe(written.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('exits quietly with status 0 when the reader closes the pipe early (export | head)', { timeout: 60_000 }, async () => {
+    const dir = tempDir('rci-epipe-');
+    dirs.push(dir);
+    writeStore(path.join(dir, 'inspector.sqlite'), 2000, 0, 4);
+    const { spawn } = await import('node:child_process');
+    const { ROOT } = await import('../support/serve');
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'export', '--data-dir', dir, '--format', 'ndjson'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr.on('data', (d) => (stderr += d));
+    let first = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      first += d.toString('utf8');
+      // like `head -1`: read the first line, then close the pipe
+      if (first.includes('\n')) proc.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
+    expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ id: 1 });
+    expect(stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+    expect(code).toBe(0);
+  });
+});
