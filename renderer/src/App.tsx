@@ -2,7 +2,7 @@
 import { num } from './lib/format';
 import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
 import { SettingsPanel } from './components/SettingsPanel';
-import { Toasts, UrlChangedBanner } from './components/Notices';
+import { StoreDamagedBanner, Toasts, UrlChangedBanner } from './components/Notices';
 import { useEffect, useRef, useState } from 'react';
 import type { View } from './store/inspector-store';
 import { useInspector, useInspectorStore } from './store/context';
@@ -132,6 +132,7 @@ export function App() {
         </button>
       </header>
       <UrlChangedBanner />
+      <StoreDamagedBanner />
       <Chips />
       {bulk && !bulk.error && dialog !== 'bulk' ? <BulkProgress bulk={bulk} compact /> : null}
       <main className={`main ${hasDetail ? 'with-detail' : ''}`}>

@@ -1,10 +1,10 @@
-// What the user must not miss: a changed public URL (the gateway keeps calling the old one until updated) and the
-// core's warnings (tunnel trouble, forward failures) as toasts that go away on their own.
+// What the user must not miss: a changed public URL (the gateway keeps calling the old one until updated), a damaged
+// store file (its deliveries are out of the lists until recovered) and the core's warnings (tunnel trouble, forward failures) as toasts that go away on their own.
 import { useEffect, useState } from 'react';
 import { copyText } from '../lib/clipboard';
 import { formatTime } from '../lib/format';
 import { revealHidden } from '../../../shared/visible-text';
-import type { Toast } from '../store/inspector-store';
+import { damagedKey, type Toast } from '../store/inspector-store';
 import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 
@@ -42,6 +42,53 @@ export function UrlChangedBanner() {
         <Icon name={copied ? 'check' : 'copy'} size={12} /> {copied ? 'Copied' : 'Copy new URL'}
       </button>
       <button className="icon-btn" aria-label="Dismiss" title="I updated the gateway" onClick={() => store.getState().dismissUrlChanged()}>
+        <Icon name="close" size={14} />
+      </button>
+    </div>
+  );
+}
+
+/**
+ * A store file found damaged: the user must know that what it held is not in the lists any more and how to get
+ * it back. Stays (across restarts too: the status carries it) until the file is recovered.
+ */
+export function StoreDamagedBanner() {
+  const store = useInspectorStore();
+  const status = useInspector((s) => s.status);
+  const dismissed = useInspector((s) => s.storeDamageDismissed);
+  const [copied, setCopied] = useState(false);
+  const damaged = status?.damagedStores ?? [];
+  if (damaged.length === 0 || dismissed === damagedKey(status)) return null;
+  const first = damaged[0]!;
+  const copy = async () => {
+    if (await copyText(first.recoverCommand)) {
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } else store.getState().reportError('The clipboard is not available here; select the command and copy it by hand.');
+  };
+  return (
+    <div className="banner loud" role="alert" data-testid="store-damaged">
+      <Icon name="exception" size={18} />
+      <div className="banner-text">
+        <strong>
+          {damaged.length === 1 ? 'The store file is damaged' : `${damaged.length} store files are damaged`} — its deliveries are not shown.
+        </strong>{' '}
+        <span className="dim-on-loud">
+          It is left untouched; new deliveries are stored in <code data-testid="store-file">{status!.storeFile}</code>. Copy out what it still holds:
+        </span>
+        {damaged.map((d) => (
+          <div key={d.file} className="url-change mono" title={d.problem}>
+            <code data-testid="damaged-file">{d.file}</code> <span className="dim-on-loud">(found {formatTime(d.detectedAt)}: {d.problem.split('\n')[0]})</span>
+          </div>
+        ))}
+        <div className="url-change mono">
+          <code data-testid="recover-command">{first.recoverCommand}</code>
+        </div>
+      </div>
+      <button className="btn" onClick={() => void copy()}>
+        <Icon name={copied ? 'check' : 'copy'} size={12} /> {copied ? 'Copied' : 'Copy command'}
+      </button>
+      <button className="icon-btn" aria-label="Dismiss" title="Hide until another file is found damaged" onClick={() => store.getState().dismissStoreDamaged()}>
         <Icon name="close" size={14} />
       </button>
     </div>

@@ -74,6 +74,8 @@ export interface InspectorState {
   detailLoading: boolean;
   error: string | null;
   urlChanged: ApiEvents['urlChanged'] | null;
+  /** the damaged store files the user closed the banner for (it comes back when another one is found) */
+  storeDamageDismissed: string | null;
   toasts: Toast[];
   bulk: BulkState | null;
   /** replay targets and settings, shared by the settings panel, the replay tab and bulk replay; null until loaded */
@@ -104,6 +106,7 @@ export interface InspectorActions {
   dismissError(): void;
   reportError(message: string): void;
   dismissUrlChanged(): void;
+  dismissStoreDamaged(): void;
   pushToast(t: { tone: Toast['tone']; message: string; code?: string | null }): void;
   dismissToast(id: number): void;
   /** replay attempts from a call's answer or a live event, merged into the open delivery (by attempt id) */
@@ -418,6 +421,7 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       detailLoading: false,
       error: null,
       urlChanged: null,
+      storeDamageDismissed: null,
       toasts: [],
       bulk: null,
       targets: null,
@@ -572,6 +576,13 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
             case 'urlChanged':
               set({ urlChanged: item.data });
               break;
+            case 'storeDamaged': {
+              // new deliveries now go to another file: every list and count is read again from it
+              const status = get().status;
+              if (status) set({ status: { ...status, ...item.data } });
+              void get().refreshAll();
+              break;
+            }
             case 'warning':
               get().pushToast({ tone: 'warn', message: item.data.message, code: item.data.code });
               break;
@@ -596,6 +607,9 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       },
       dismissUrlChanged() {
         set({ urlChanged: null });
+      },
+      dismissStoreDamaged() {
+        set({ storeDamageDismissed: damagedKey(get().status) });
       },
       pushToast({ tone, message, code = null }) {
         const toasts = get().toasts;
@@ -706,4 +720,9 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
     };
   });
   return store;
+}
+
+/** which damaged files a banner is about: dismissing it holds until this changes */
+export function damagedKey(status: AppStatus | null): string {
+  return (status?.damagedStores ?? []).map((d) => d.file).join('\n');
 }

@@ -1,0 +1,77 @@
+// The banner for a damaged store file, in a real Chromium over the in-page fake core: shown from the status at
+// start (the core reports damaged files on every start until recovered), back when another file is found damaged
+// while running, with the recover command to copy.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { DamagedStore } from '../../shared/api';
+import { ensureRendererBuild, launchBrowser, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { loadSamples } from '../support/serve';
+import { FakeCore, serveRendererDist } from './fake-core';
+
+const DIR = '/home/dev/.config/RCS Callback Inspector';
+const damaged = (file: string, detectedAt: number): DamagedStore => ({
+  file: `${DIR}/${file}`,
+  detectedAt,
+  problem: 'Tree 2 page 1292: btreeInitPage() returns error code 11\nTree 3 page 1293: btreeInitPage() returns error code 11',
+  recoverCommand: `npm run cli -- recover --data-dir "${DIR}" --out "${DIR}-recovered"`,
+});
+
+let browser: Browser;
+let page: Page;
+let watch: PageWatch;
+let core: FakeCore;
+let site: { url: string; close: () => Promise<void> };
+
+describe('a damaged store file in the browser', () => {
+  beforeAll(async () => {
+    ensureRendererBuild();
+    core = new FakeCore();
+    core.storeFile = `${DIR}/inspector-20251201-101500.sqlite`;
+    core.damagedStores = [damaged('inspector.sqlite', Date.now() - 60_000)];
+    core.post({ ...loadSamples().events.outbound_text, reference: 'after-damage-1' });
+    [browser, site] = await Promise.all([launchBrowser(), serveRendererDist()]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(site.url).origin });
+    page = await context.newPage();
+    watch = watchPage(page);
+    await core.attach(page);
+    await page.goto(site.url);
+    await page.locator('.mrow[data-reference]').first().waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('says which file is damaged, where deliveries go now, and copies the recover command', async () => {
+    const banner = page.getByTestId('store-damaged');
+    await banner.waitFor();
+    expect(await banner.getAttribute('role')).toBe('alert');
+    expect(await banner.textContent()).toContain('The store file is damaged — its deliveries are not shown.');
+    expect(await banner.getByTestId('damaged-file').textContent()).toBe(`${DIR}/inspector.sqlite`);
+    expect(await banner.getByTestId('store-file').textContent()).toBe(core.storeFile);
+    expect(await banner.getByTestId('recover-command').textContent()).toBe(core.damagedStores[0]!.recoverCommand);
+    await banner.getByRole('button', { name: 'Copy command' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(core.damagedStores[0]!.recoverCommand);
+    await screenshot(page, 'store-damaged-banner');
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => banner.count()).toBe(0);
+  });
+
+  it('comes back when another file is found damaged while running, and reads the lists again', async () => {
+    const second = damaged('inspector-20251201-101500.sqlite', Date.now());
+    core.storeFile = `${DIR}/inspector-20251202-090000.sqlite`;
+    core.damagedStores = [...core.damagedStores, second];
+    // a delivery only a fresh read of the lists shows (no deliveries event carries it)
+    core.post({ ...loadSamples().events.outbound_text, reference: 'in-the-fresh-file' });
+    await core.emitBatch(page, [{ event: 'storeDamaged', data: { storeFile: core.storeFile, damagedStores: core.damagedStores } }]);
+    const banner = page.getByTestId('store-damaged');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('2 store files are damaged');
+    expect(await banner.getByTestId('damaged-file').allTextContents()).toEqual([`${DIR}/inspector.sqlite`, second.file]);
+    expect(await banner.getByTestId('store-file').textContent()).toBe(core.storeFile);
+    await page.locator('.mrow[data-reference="in-the-fresh-file"]').waitFor();
+    expect(watch.pageErrors).toEqual([]);
+  });
+});
