@@ -2,10 +2,12 @@
 // 200 only after the delivery is committed (see group-commit.ts). It never crashes on input: every failure
 // mode has a defined answer, and every request that reaches a handler is either stored or its rejection recorded.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
 import type { DeliveryRequest } from '../../shared/domain';
 import type { GroupCommitter } from './group-commit';
+import { DEFAULT_PACE, paceConnections, type PaceLimits, type RequestClock } from './request-pace';
 import { StoreWriteError, type IngestInput } from './store/types';
 
 /** How many leading bytes of a rejected (too large) body are kept, so the user can see what it was. */
@@ -16,8 +18,8 @@ export interface ReceiverOptions {
   port: number;
   host?: string;
   maxBodyBytes: number;
-  /** a body must arrive completely within this time once the headers arrived (slow or stalled senders) */
-  bodyTimeoutMs?: number;
+  /** how long a request may take to arrive, and how long an idle connection stays open (see request-pace.ts) */
+  pace?: Partial<PaceLimits>;
   /** answer for stored-but-invalid deliveries (default 200: the point is to see what the gateway sent) */
   invalidStatus?: number;
   /** token the tunnel supervisor's health probe carries; probes are answered, never stored */
@@ -36,6 +38,8 @@ export const PROXY_BUDGET_MS = 9_000;
 export interface Receiver {
   readonly url: string;
   readonly port: number;
+  /** the tunnel client's way in (127.0.0.1): the same receiver, but its idle connections are never closed */
+  readonly tunnelPort: number;
   server: http.Server;
   setProbeToken(token: string): void;
   /** stop accepting, let in-flight requests finish (their commits complete), then close */
@@ -44,17 +48,20 @@ export interface Receiver {
 
 export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const host = opts.host ?? '127.0.0.1';
-  const bodyTimeoutMs = opts.bodyTimeoutMs ?? 30_000;
+  const limits: PaceLimits = { ...DEFAULT_PACE, ...opts.pace };
   let probeToken = opts.probeToken ?? '';
   let lastBrowserWarning = 0;
-  /** sockets whose current request reached the handler */
-  const inRequest = new WeakSet<object>();
+  /** sockets whose current request reached the handler, with its answer */
+  const inRequest = new WeakMap<object, http.ServerResponse>();
+  /** sockets whose request body is being read: a parse error mid-body is that request's answer */
+  const bodyParseErrors = new WeakMap<object, (err: NodeJS.ErrnoException) => boolean>();
 
   const server = http.createServer(
     {
-      // Node's defaults answer an idle connection with 408 after 60 s (headersTimeout/requestTimeout). The
-      // localtunnel client pre-opens connections to us and keeps them idle until a public request arrives,
-      // so those defaults would break the tunnel. Slow senders are bounded by bodyTimeoutMs instead.
+      // Node's defaults answer an idle connection with 408 after 60 s (headersTimeout/requestTimeout): Node times
+      // a fresh connection from its opening, not from its first byte. The localtunnel client pre-opens connections
+      // to us and keeps them idle until a public request arrives, so those would break the tunnel. Slow senders
+      // are bounded by request-pace.ts instead, which times each request from its first byte.
       requestTimeout: 0,
       headersTimeout: 0,
       // Header floods are bounded by Node's maxHeaderSize (16 KiB): 431, answered and recorded in clientError.
@@ -66,29 +73,51 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       });
     },
   );
-  // No idle timeout on answered connections: the tunnel client reuses its sockets, and closing one at the moment
-  // the tunnel hands it a request turns that callback into a 502. We only listen on loopback, so idle sockets are
-  // cheap; shutdown closes them explicitly.
+  // Node's keep-alive timeout would also close the tunnel client's idle connections: the tunnel hands one a request
+  // at any moment, and closing it just then turns that callback into a 502. request-pace.ts closes idle
+  // connections on the receiver port only.
   server.keepAliveTimeout = 0;
+  // Node keeps the first 1,000 header pairs and drops the rest silently, Content-Type included. The header block
+  // is bounded by maxHeaderSize (16 KiB, 431 beyond), which holds at most ~4,000 pairs: keep every one.
+  server.maxHeadersCount = 0;
+  const pace = paceConnections(server, limits, REJECTED_BODY_KEEP_BYTES, (socket, head, reason) => {
+    // still in its headers: no request object exists, so the raw bytes are the record
+    recordPreHandler(head, socket.remoteAddress ?? '', 408, reason).finally(() => endWith(socket, 408, reason));
+  });
+  /** A raw answer (no response object exists), then a lingering close. */
+  function endWith(socket: Duplex, status: number, reason: string, id?: number): void {
+    if (socket.writable) socket.write(rawAnswer(status, reason, id));
+    pace.linger(socket);
+  }
   // Requests Node's parser refuses never reach a handler. They are still answered and recorded, so a gateway
   // that sends, say, oversized headers is visible to the user instead of silently bounced.
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-    // mid-body failures are recorded by the request's own handler (as an aborted delivery): record once only
-    if (inRequest.has(socket)) {
-      if (socket.writable) socket.end(rawAnswer(400, `malformed HTTP request body: ${err.message}`));
+    // answered for the last time already: what the parser chokes on now is the rest we discard
+    if (pace.isClosing(socket)) return;
+    // mid-body: the request's own handler records it and answers, with what the parser said
+    if (bodyParseErrors.get(socket)?.(err)) {
+      pace.markClosing(socket);
+      // the sender ended mid-body: nobody to answer (the handler records the attempt), and nothing left to read
+      if (err.code === 'HPE_INVALID_EOF_STATE') socket.destroy();
       return;
     }
+    const res = inRequest.get(socket);
+    if (res) {
+      // garbage after a request that was read completely: its own answer still goes out, then the connection closes
+      pace.markClosing(socket);
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      else res.once('finish', () => pace.linger(socket));
+      return;
+    }
+    pace.markClosing(socket);
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_HEADERS_TIMEOUT' ? 408 : 400;
     const raw = err.rawPacket ?? Buffer.alloc(0);
     const reason =
       status === 431
         ? `request headers or URL larger than the server accepts (${err.code})`
         : `malformed HTTP request: ${err.message} (${err.code ?? 'parse error'})`;
-    recordPreHandler(raw, (socket as import('node:net').Socket).remoteAddress ?? '', status, reason).finally(() => {
-      if (socket.writable) socket.end(rawAnswer(status, reason));
-      else socket.destroy();
-    });
+    recordPreHandler(raw, (socket as net.Socket).remoteAddress ?? '', status, reason).finally(() => endWith(socket, status, reason));
   });
   server.on('checkExpectation', (req, res) => {
     req.resume();
@@ -100,10 +129,29 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   server.on('connect', (req, socket) => {
     // Node hands the socket over with no error listener: a sender that resets it must not end the process
     socket.on('error', () => socket.destroy());
+    pace.markClosing(socket);
     const reason = 'CONNECT is not accepted: this is a webhook receiver, not a proxy';
-    recordPreHandler(requestHead(req), req.socket.remoteAddress ?? '', 405, reason).finally(() =>
-      socket.end(rawAnswer(405, reason)),
-    );
+    recordPreHandler(requestHead(req), req.socket.remoteAddress ?? '', 405, reason).finally(() => endWith(socket, 405, reason));
+  });
+  // A protocol upgrade (websocket, h2c...) would keep the connection for itself. Through the tunnel server it also
+  // keeps a tunnel socket piped to the sender for as long as the sender likes: ten of them and the gateway is
+  // shut out. Refused, recorded, closed.
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    pace.markClosing(socket);
+    const reason = upgradeRefusal(req);
+    opts.committer
+      .submit({
+        request: deliveryRequest(req, Buffer.alloc(0), 0, Date.now()),
+        outcome: 'rejected',
+        responseStatus: 400,
+        rejectReason: reason,
+        bodyTruncated: false,
+      })
+      .then(
+        (summary) => endWith(socket, 400, reason, summary.id),
+        () => endWith(socket, 400, reason),
+      );
   });
 
   function recordPreHandler(head: Buffer, remoteAddress: string, status: number, reason: string): Promise<unknown> {
@@ -130,9 +178,30 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     return opts.committer.submit(input).catch(() => {});
   }
 
+  function deliveryRequest(req: http.IncomingMessage, body: Uint8Array, bodySize: number, receivedAt: number): DeliveryRequest {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    return {
+      method: req.method ?? 'GET',
+      path: q >= 0 ? url.slice(0, q) : url,
+      query: q >= 0 ? url.slice(q + 1) : '',
+      headers: pairs(req.rawHeaders),
+      body,
+      bodySize,
+      remoteAddress: forwardedFor(req) ?? req.socket.remoteAddress ?? '',
+      receivedAt,
+    };
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    inRequest.add(req.socket);
+    // a request after the connection's last answer (pipelined behind it): discarded with the rest
+    if (pace.isClosing(req.socket)) return void req.resume();
+    inRequest.set(req.socket, res);
     res.once('close', () => inRequest.delete(req.socket));
+    const clock = pace.begin(req, res, (reason) => {
+      pace.markClosing(req.socket);
+      safeAnswer(res, 408, { error: reason }, 'application/json', true);
+    });
     const started = performance.now();
     const receivedAt = Date.now();
     const url = req.url ?? '/';
@@ -155,18 +224,17 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       );
     }
 
-    const base = (body: Uint8Array, bodySize: number): DeliveryRequest => ({
-      method: req.method ?? 'GET',
-      path,
-      query,
-      headers: pairs(req.rawHeaders),
-      body,
-      bodySize,
-      remoteAddress: forwardedFor(req) ?? req.socket.remoteAddress ?? '',
-      receivedAt,
-    });
+    const base = (body: Uint8Array, bodySize: number): DeliveryRequest => deliveryRequest(req, body, bodySize, receivedAt);
 
-    const read = await readBody(req, opts.maxBodyBytes, bodyTimeoutMs);
+    let read: ReadResult;
+    if (req.headers.upgrade !== undefined) {
+      // an Upgrade header without "Connection: upgrade" reaches us as a plain request: refused all the same
+      pace.markClosing(req.socket);
+      req.resume();
+      read = { kind: 'rejected', status: 400, reason: upgradeRefusal(req), head: Buffer.alloc(0), size: 0, truncated: false };
+    } else {
+      read = await readBody(req, opts.maxBodyBytes, clock, bodyParseErrors);
+    }
     let input: IngestInput;
     if (read.kind === 'ok') {
       input = {
@@ -182,7 +250,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         outcome: 'rejected',
         responseStatus: read.status,
         rejectReason: read.reason,
-        bodyTruncated: true,
+        bodyTruncated: read.kind === 'rejected' ? (read.truncated ?? true) : true,
       };
     }
     if (read.kind === 'aborted') {
@@ -199,20 +267,28 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         input.outcome === 'stored' && summary.flags.includes('invalid') ? (opts.invalidStatus ?? 200) : input.responseStatus;
       if (input.outcome === 'stored' && opts.proxy) {
         // the delivery is already committed: whatever the target does, nothing is lost
-        status = (await opts.proxy(id, PROXY_BUDGET_MS - (performance.now() - started)).catch(() => null)) ?? status;
+        // the gateway's 10 s started with the request's first byte
+        status = (await opts.proxy(id, PROXY_BUDGET_MS - (performance.now() - clock.start)).catch(() => null)) ?? status;
       }
       const body =
         input.outcome === 'stored'
           ? { received: true, id, ...(summary.flags.includes('invalid') ? { invalid: true } : {}) }
           : { error: input.rejectReason, id };
-      safeAnswer(res, status, body, 'application/json', input.outcome === 'rejected');
+      answer(res, status, body, input.outcome === 'rejected');
     } catch (err) {
       const reason = err instanceof StoreWriteError ? err.reason : String(err);
       // Never a false 200: the gateway retries on anything else, so a later attempt can still be stored.
-      safeAnswer(res, 503, { error: 'not stored, retry later', reason }, 'application/json', false, { 'Retry-After': '10' });
+      answer(res, 503, { error: 'not stored, retry later', reason }, false, { 'Retry-After': '10' });
       return;
     }
     res.once('finish', () => opts.committer.recordResponseTime(id, performance.now() - started));
+  }
+
+  /** A JSON answer; one that keeps the connection says for how long (clients that heed it close first, no race). */
+  function answer(res: http.ServerResponse, status: number, body: unknown, close: boolean, extra: Record<string, string> = {}) {
+    const keep: Record<string, string> =
+      !close && res.socket && !pace.isTunnel(res.socket) ? { 'Keep-Alive': `timeout=${Math.floor(limits.idleMs / 1000)}` } : {};
+    safeAnswer(res, status, body, 'application/json', close, { ...keep, ...extra });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -223,16 +299,26 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const entrance = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => pace.acceptTunnel(socket));
+  await new Promise<void>((resolve, reject) => {
+    entrance.once('error', reject);
+    entrance.listen(0, '127.0.0.1', () => {
+      entrance.off('error', reject);
+      resolve();
+    });
+  });
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     url: `http://${shownHost}:${port}`,
     port,
+    tunnelPort: (entrance.address() as AddressInfo).port,
     server,
     setProbeToken(token) {
       probeToken = token;
     },
     close: () =>
       new Promise<void>((resolve) => {
+        entrance.close();
         server.close(() => resolve());
         // idle keep-alive sockets (including the tunnel's pre-opened ones) would hold close() open forever
         server.closeIdleConnections();
@@ -243,12 +329,18 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
 
 type ReadResult =
   | { kind: 'ok'; body: Uint8Array }
-  | { kind: 'rejected'; status: number; reason: string; head: Uint8Array; size: number }
+  | { kind: 'rejected'; status: number; reason: string; head: Uint8Array; size: number; truncated?: boolean }
   | { kind: 'aborted'; status: number; reason: string; head: Uint8Array; size: number };
 
-function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Promise<ReadResult> {
+function readBody(
+  req: http.IncomingMessage,
+  max: number,
+  clock: RequestClock,
+  parseErrors: WeakMap<object, (err: NodeJS.ErrnoException) => boolean>,
+): Promise<ReadResult> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
+    clock.declared = Number.isFinite(declared) ? declared : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -257,28 +349,47 @@ function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Pr
     const finish = (r: ReadResult) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clock.stop();
+      if (parseErrors.get(req.socket) === onParseError) parseErrors.delete(req.socket);
+      if (r.kind === 'rejected') {
+        // the rest is not wanted: read and discard it, so the answer can go out and the connection close cleanly
+        req.off('data', onData);
+        req.resume();
+      }
       resolve(r);
     };
-    const timer = setTimeout(() => {
-      finish({
-        kind: 'rejected',
-        status: 408,
-        reason: `body not received within ${Math.round(timeoutMs / 1000)} s (${size} bytes arrived)`,
-        head: head(),
-        size,
-      });
-      // stop reading but keep the socket: the 408 (with Connection: close) still has to go out
-      req.pause();
-    }, timeoutMs);
-    timer.unref();
+    // a slow or stalled sender: the clock of this request (from its first byte) ran out
+    clock.onTrip = (reason) => finish({ kind: 'rejected', status: 408, reason, head: head(), size });
+    let parseFailed = false;
+    const onParseError = (err: NodeJS.ErrnoException): boolean => {
+      if (settled || parseFailed) return false;
+      parseFailed = true;
+      // the body bytes parsed before the error are still on their way to 'data' listeners: record them too
+      setImmediate(() =>
+        finish(
+          err.code === 'HPE_INVALID_EOF_STATE'
+            ? // the sender closed its side mid-body; usually it is gone altogether, so nothing is answered
+              { kind: 'aborted', status: 0, reason: `sender disconnected after ${size} bytes`, head: head(), size }
+            : {
+                kind: 'rejected',
+                status: 400,
+                reason: `malformed request body after ${size} bytes: ${(err as { reason?: string }).reason ?? err.message} (${err.code ?? 'parse error'})`,
+                head: head(),
+                size,
+              },
+        ),
+      );
+      return true;
+    };
+    parseErrors.set(req.socket, onParseError);
 
     if (Number.isFinite(declared) && declared > max) {
       // Refuse without reading the whole body; its first bytes are kept for the record.
       tooLarge = true;
     }
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
+      clock.body = size;
       if (tooLarge || size > max) {
         tooLarge = true;
         const kept = chunks.reduce((n, c) => n + c.length, 0);
@@ -291,11 +402,11 @@ function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Pr
           head: head(),
           size: Number.isFinite(declared) ? declared : size,
         });
-        req.pause();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       if (tooLarge) return;
       finish({ kind: 'ok', body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
@@ -324,8 +435,14 @@ function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Pr
   });
 }
 
-function rawAnswer(status: number, reason: string): string {
-  const body = JSON.stringify({ error: reason });
+/** Why an Upgrade request is refused, naming what it asked for. */
+function upgradeRefusal(req: http.IncomingMessage): string {
+  const what = String(req.headers.upgrade ?? '').slice(0, 64);
+  return `protocol upgrade${what ? ` to "${what}"` : ''} refused: the receiver takes plain HTTP callbacks only`;
+}
+
+function rawAnswer(status: number, reason: string, id?: number): string {
+  const body = JSON.stringify(id === undefined ? { error: reason } : { error: reason, id });
   return (
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`

@@ -27,7 +27,7 @@ it('goes online through the receiver\'s probe answer and delivers callbacks to i
   const lt = await startLtServer();
   cleanups.push(() => lt.close());
   const sup = createTunnelSupervisor({
-    localPort: receiver.port, enabled: true, host: lt.url, subdomain: null, probeToken: 'tok-123', probeIntervalMs: 100,
+    localPort: receiver.tunnelPort, enabled: true, host: lt.url, subdomain: null, probeToken: 'tok-123', probeIntervalMs: 100,
   });
   cleanups.push(() => sup.stop());
   sup.start();

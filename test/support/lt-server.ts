@@ -1,11 +1,20 @@
-// A localtunnel-protocol server for tests, on 127.0.0.1 only. Behaves like localtunnel/server where it matters:
+// A localtunnel-protocol server for tests, on 127.0.0.1 only. Behaves like localtunnel/server (lib/TunnelAgent.js,
+// lib/Client.js, server.js) where it matters:
 //   GET /?new          -> {id, ip, port, max_conn_count, url} with a random id
 //   GET /{subdomain}   -> that id, or a random one when it is taken (or refuseSubdomains is set); 403 when invalid
 //   anything else at the root (e.g. "//?new") -> 404, which the stock client retries forever
-// The client then opens up to max_conn_count raw TCP sockets to `port`; public requests to
-// `{url}/...` = `http://127.0.0.1:{port}/t/{id}/...` are sent as plain HTTP/1.1 over those sockets (one request at a
-// time per socket, sockets kept alive between requests) and the answer is relayed back.
-// A tunnel whose sockets all went away is removed after graceMs (the real server waits 1 s).
+// The client then opens up to max_conn_count raw TCP sockets to `port` (more are refused). Public requests are
+// routed by the Host subdomain (`{id}.localhost:{port}`), as the real server does; because `*.localhost` does not
+// resolve here, the granted URL is the alias `http://127.0.0.1:{port}/t/{id}`, relayed exactly as the subdomain
+// form (prefix stripped, Host set to `{id}.localhost:{port}`).
+// Relaying is the real server's: an http.Agent with keepAlive and maxFreeSockets 1 whose createConnection hands out
+// the client's raw sockets. A request that finds none free waits in an unbounded queue that only a newly connected
+// client socket serves (a socket freed by a finished request goes back to the agent: kept as its one free socket,
+// or destroyed, and the client then opens a replacement). Bodies are piped both ways. Upgrade requests take a raw
+// socket and are piped to it for as long as either side keeps it open.
+// A tunnel is forgotten 1 s (graceMs) after its last socket closed, or 1 s after registration if none connected.
+// Differences on purpose: a relay failure is answered 502 and listed in `relayErrors` (the real server just drops
+// the public connection), and X-Forwarded-For/-Proto are added (localtunnel.me's proxy in front adds them).
 import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -16,8 +25,6 @@ export interface LtServerOptions {
   maxConnCount?: number;
   /** remove a tunnel this long after its last socket closed */
   graceMs?: number;
-  /** a public request waits this long for a free tunnel socket before getting 504 */
-  socketWaitMs?: number;
 }
 
 export interface LtTunnelInfo {
@@ -33,7 +40,7 @@ export interface LtServer {
   handshakes: string[];
   /** bytes a client sent on a tunnel socket while no request was in flight (e.g. a 408 from the local server) */
   unsolicited: { id: string; firstLine: string }[];
-  /** why public requests failed to cross a tunnel (answered 502/504) */
+  /** why public requests failed to cross a tunnel (answered 502) */
   relayErrors: string[];
   /** grant a random id instead of the requested subdomain */
   refuseSubdomains: boolean;
@@ -62,8 +69,12 @@ interface Tunnel {
   server: net.Server;
   port: number;
   sockets: Set<net.Socket>;
-  idle: net.Socket[];
-  waiting: ((s: net.Socket | null) => void)[];
+  /** connected client sockets never handed out yet (TunnelAgent.availableSockets) */
+  available: net.Socket[];
+  /** createConnection calls waiting for a socket (TunnelAgent.waitingCreateConn): unbounded, served by new sockets only */
+  waiting: ((err: Error | null, s: net.Socket | null) => void)[];
+  /** sockets piped raw to a public upgrade request */
+  piped: WeakSet<net.Socket>;
   agent: http.Agent;
   grace: NodeJS.Timeout | null;
 }
@@ -71,7 +82,6 @@ interface Tunnel {
 export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServer> {
   const maxConn = opts.maxConnCount ?? 10;
   const graceMs = opts.graceMs ?? 1000;
-  const socketWaitMs = opts.socketWaitMs ?? 5000;
   let tunnels = new Map<string, Tunnel>();
   const zombies = new Set<net.Socket>();
   const handshakes: string[] = [];
@@ -85,7 +95,7 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     if (tunnels.get(t.id) === t) tunnels.delete(t.id);
     if (t.grace) clearTimeout(t.grace);
     t.server.close();
-    for (const w of t.waiting.splice(0)) w(null);
+    for (const w of t.waiting.splice(0)) w(new Error('closed'), null);
     if (destroySockets) {
       t.agent.destroy();
       for (const s of t.sockets) s.destroy();
@@ -112,8 +122,9 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
       server: net.createServer(),
       port: 0,
       sockets: new Set(),
-      idle: [],
+      available: [],
       waiting: [],
+      piped: new WeakSet(),
       agent: null as unknown as http.Agent,
       grace: null,
     };
@@ -122,23 +133,17 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
         _o: http.ClientRequestArgs,
         cb?: (err: Error | null, s: import('node:stream').Duplex) => void,
       ): undefined {
-        const take = (s: net.Socket | null) =>
-          s ? cb?.(null, s) : cb?.(new Error('no tunnel socket available'), undefined as never);
-        const s = t.idle.shift();
-        if (s) return void take(s);
-        const waiter = (sock: net.Socket | null) => {
-          clearTimeout(timer);
-          take(sock);
-        };
-        const timer = setTimeout(() => {
-          t.waiting = t.waiting.filter((w) => w !== waiter);
-          take(null);
-        }, socketWaitMs);
-        t.waiting.push(waiter);
+        const take = (err: Error | null, s: net.Socket | null) => (s ? cb?.(null, s) : cb?.(err, undefined as never));
+        if (tunnels.get(id) !== t) return void take(new Error('closed'), null);
+        const s = t.available.shift();
+        if (s) return void take(null, s);
+        t.waiting.push(take);
         return undefined;
       }
     }
-    t.agent = new TunnelAgent({ keepAlive: true, maxSockets: maxConn });
+    // "only allow keepalive to hold on to one socket" (TunnelAgent.js); maxSockets stays unlimited, so the agent
+    // never queues by itself: every request it cannot serve from its one free socket goes to createConnection
+    t.agent = new TunnelAgent({ keepAlive: true, maxFreeSockets: 1 });
     t.server.on('connection', (s) => {
       if (t.sockets.size >= maxConn || tunnels.get(id) !== t) return void s.destroy();
       t.sockets.add(s);
@@ -146,19 +151,19 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
       s.setNoDelay(true);
       s.on('data', (d: Buffer) => {
         // the agent sets _httpMessage while a request is in flight on this socket and clears it when freed
-        if (!(s as unknown as { _httpMessage?: unknown })._httpMessage) {
+        if (!(s as unknown as { _httpMessage?: unknown })._httpMessage && !t.piped.has(s)) {
           unsolicited.push({ id, firstLine: d.toString('latin1').split('\r\n')[0] });
         }
       });
-      s.on('error', () => {});
+      s.on('error', () => s.destroy());
       s.on('close', () => {
         t.sockets.delete(s);
-        t.idle = t.idle.filter((x) => x !== s);
+        t.available = t.available.filter((x) => x !== s);
         if (t.sockets.size === 0 && tunnels.get(id) === t) armGrace(t);
       });
       const w = t.waiting.shift();
-      if (w) w(s);
-      else t.idle.push(s);
+      if (w) setTimeout(() => w(null, s), 0);
+      else t.available.push(s);
     });
     await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
     t.port = (t.server.address() as net.AddressInfo).port;
@@ -167,8 +172,21 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     return t;
   }
 
-  function relay(t: Tunnel, req: http.IncomingMessage, res: http.ServerResponse, path: string) {
-    const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http' };
+  /** The tunnel a public request is for, by Host subdomain or by the /t/{id} alias; `path` is what the client gets. */
+  function route(req: http.IncomingMessage): { id: string; path: string; host: string } | null {
+    const url = req.url ?? '/';
+    const m = /^\/t\/([^/?#]+)(.*)$/.exec(url);
+    if (m) {
+      const rest = m[2] || '/';
+      return { id: m[1], path: rest.startsWith('/') ? rest : `/${rest}`, host: `${m[1]}.localhost:${port}` };
+    }
+    const host = req.headers.host ?? '';
+    const sub = /^([^.:]+)\.localhost(?::\d+)?$/i.exec(host);
+    return sub ? { id: sub[1].toLowerCase(), path: url, host } : null;
+  }
+
+  function relay(t: Tunnel, req: http.IncomingMessage, res: http.ServerResponse, path: string, host: string) {
+    const headers = { ...req.headers, host, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http' };
     const out = http.request({ agent: t.agent, method: req.method, path, headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -177,24 +195,59 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     out.on('error', (e) => {
       relayErrors.push(`${req.method} ${path}: ${e.message}`);
       if (!res.headersSent) {
-        res.writeHead(e.message === 'no tunnel socket available' ? 504 : 502, { 'content-type': 'text/plain' });
+        res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`tunnel error: ${e.message}`);
       } else res.destroy();
+    });
+    // the sender went away mid-request: stop relaying it (pump in the real server destroys both sides)
+    req.on('close', () => {
+      if (!req.complete) out.destroy();
     });
     req.pipe(out);
   }
 
+  /** Client.handleUpgrade: a raw tunnel socket, the request head written again, then bytes piped both ways. */
+  function relayUpgrade(t: Tunnel, req: http.IncomingMessage, socket: import('node:stream').Duplex, path: string, host: string) {
+    socket.on('error', () => {});
+    t.agent.createConnection({}, (err, conn) => {
+      if (err || !conn) return void socket.end();
+      if (!socket.readable || !socket.writable) {
+        conn.destroy();
+        return void socket.end();
+      }
+      const s = conn as net.Socket;
+      t.piped.add(s);
+      const lines = [`${req.method} ${path} HTTP/${req.httpVersion}`];
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        lines.push(`${req.rawHeaders[i]}: ${/^host$/i.test(req.rawHeaders[i]) ? host : req.rawHeaders[i + 1]}`);
+      }
+      // like pump: either side ending or failing destroys both
+      const both = () => {
+        s.destroy();
+        socket.destroy();
+      };
+      s.pipe(socket).on('error', both);
+      socket.pipe(s).on('error', both);
+      s.once('close', both);
+      socket.once('close', both);
+      s.write(lines.join('\r\n') + '\r\n\r\n');
+    });
+  }
+
   const pub = http.createServer((req, res) => {
     const url = req.url ?? '/';
-    const m = /^\/t\/([^/?#]+)(.*)$/.exec(url);
-    if (m) {
-      const t = tunnels.get(m[1]);
+    if (!req.headers.host) {
+      res.writeHead(400);
+      return void res.end('Host header is required');
+    }
+    const r = route(req);
+    if (r) {
+      const t = tunnels.get(r.id);
       if (!t) {
         res.writeHead(404, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ message: `no active client for '${m[1]}'` }));
+        return void res.end(JSON.stringify({ message: `no active client for '${r.id}'` }));
       }
-      const rest = m[2] || '/';
-      return relay(t, req, res, rest.startsWith('/') ? rest : `/${rest}`);
+      return relay(t, req, res, r.path, r.host);
     }
     handshakes.push(url);
     const reg = /^\/(?:\?new|([^/?#]+))$/.exec(url);
@@ -225,6 +278,13 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     );
   });
   pub.keepAliveTimeout = 1000;
+  pub.on('upgrade', (req, socket) => {
+    // the real server drops the bytes read past the head (`head`): so do we
+    const r = route(req);
+    const t = r && tunnels.get(r.id);
+    if (!r || !t) return void socket.destroy();
+    relayUpgrade(t, req, socket, r.path, r.host);
+  });
 
   async function listen() {
     await new Promise<void>((resolve, reject) => {
