@@ -83,7 +83,8 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
   }
   let gen: Generation;
   try {
-    gen = openGeneration(file, quickAtStart !== null);
+    // a new file needs no check; a file still being checked gets its checkpoints once it passed
+    gen = openGeneration(file, check === null || quickAtStart !== null);
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause ?? err;
     if (!isCorruption(cause)) throw err;
@@ -104,6 +105,7 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
     }
     void check.full.then((r) => {
       if (r.ok === false) damagedWhileOpen(checked, r.problem ?? 'damaged');
+      else if (r.ok === null && !closing) o.log({ event: 'warning', code: 'store-check-failed', message: `the store file could not be checked: ${r.problem}` });
     });
   }
   // found now, or on an earlier run and not recovered yet: said on every start

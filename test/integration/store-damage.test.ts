@@ -12,6 +12,7 @@ import { openStore } from '../../electron/core/store';
 import type { ExportedDelivery } from '../../electron/core/store/types';
 import { damageFile, readableOneByOne, sha256, writeStore, type OriginalDelivery } from '../support/damaged-store';
 import { runCli, startServe, tempDir } from '../support/serve';
+import { deliveryInput } from '../support/store-fixtures';
 
 const TOTAL = 2000;
 const PENDING = 300;
@@ -140,6 +141,28 @@ describe('the core on a damaged store file', () => {
       await core.close();
     }
     expect(sha256(damaged)).toBe(before);
+  });
+
+  it('on a sound store, new or not, WAL checkpoints move to the worker thread (once the check passed)', { timeout: 60_000 }, async () => {
+    const sound = tempDir('rci-sound-core-');
+    dirs.push(sound);
+    writeStore(path.join(sound, 'inspector.sqlite'), 200, 0, 2);
+    for (const [dataDir, budget] of [[tempDir('rci-new-core-'), undefined], [sound, 0]] as const) {
+      dirs.push(dataDir);
+      const core = await createCore({ dataDir, receiverPort: 0, tunnel: { enabled: false }, version: 'test', startCheckBudgetMs: budget });
+      try {
+        const file = path.join(dataDir, 'inspector.sqlite');
+        const before = fs.statSync(file).size;
+        // about 4 MB of WAL: under the writer's own fallback, so only the worker can move it into the file
+        const pad = 'x'.repeat(1000);
+        for (let i = 0; i < 1500; i += 100) core.store.ingest(Array.from({ length: 100 }, (_, k) => deliveryInput({ reference: `ckpt-${i + k}`, pad }, Date.now())));
+        const until = Date.now() + 20_000;
+        while (fs.statSync(file).size < before + 2_000_000 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+        expect(fs.statSync(file).size).toBeGreaterThan(before + 2_000_000);
+      } finally {
+        await core.close();
+      }
+    }
   });
 
   it('serve prints the damage as a JSON line and in words', { timeout: 60_000 }, async () => {
