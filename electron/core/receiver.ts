@@ -120,6 +120,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     recordPreHandler(raw, (socket as net.Socket).remoteAddress ?? '', status, reason).finally(() => endWith(socket, status, reason));
   });
   server.on('checkExpectation', (req, res) => {
+    // answered here, never by the handler: the connection closes after it, and its clock stops now
+    pace.markClosing(req.socket);
     req.resume();
     const reason = `unsupported Expect header "${req.headers.expect}" (only 100-continue is supported)`;
     recordPreHandler(requestHead(req), req.socket.remoteAddress ?? '', 417, reason).finally(() =>
@@ -207,7 +209,6 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
-    const query = q >= 0 ? url.slice(q + 1) : '';
 
     if (path === PROBE_PATH && probeToken && req.headers[PROBE_HEADER] === probeToken) {
       req.resume();
@@ -234,6 +235,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       read = { kind: 'rejected', status: 400, reason: upgradeRefusal(req), head: Buffer.alloc(0), size: 0, truncated: false };
     } else {
       read = await readBody(req, opts.maxBodyBytes, clock, bodyParseErrors);
+      // every refusal closes the connection: what else arrives on it is discarded
+      if (read.kind !== 'ok') pace.markClosing(req.socket);
     }
     let input: IngestInput;
     if (read.kind === 'ok') {

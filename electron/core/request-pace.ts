@@ -246,6 +246,7 @@ export function paceConnections(
       if (clock && clock.phase === 'head') {
         clock.phase = 'body';
         clock.onTrip = onTrip;
+        clock.head.length = 0; // the request object has the head now
       } else {
         clock = new RequestClock(limits, 0, onTrip);
         clock.phase = 'body';

@@ -40,11 +40,14 @@ interface Talk {
   closed: boolean;
 }
 
-/** Sends `steps` (text, or a pause in ms) on one connection, then waits up to `waitMs` for the server to close it. */
-function talk(port: number, steps: (string | number)[], waitMs: number): Promise<Talk> {
+/**
+ * Sends `steps` (text, or a pause in ms) on one connection, then waits up to `waitMs` for the server to close it.
+ * `halfOpen`: the server's FIN does not end our side (a sender that keeps the connection).
+ */
+function talk(port: number, steps: (string | number)[], waitMs: number, halfOpen = false): Promise<Talk> {
   return new Promise((resolve) => {
     const t: Talk = { got: '', closed: false };
-    const sock = net.connect(port, '127.0.0.1', async () => {
+    const sock = net.connect({ port, host: '127.0.0.1', allowHalfOpen: halfOpen }, async () => {
       for (const s of steps) {
         if (t.closed) break;
         if (typeof s === 'number') await sleep(s);
@@ -127,6 +130,14 @@ describe('request pace', () => {
     const reasons = list.map((d) => reasonOf(d.id)).sort();
     expect(reasons[0]).toMatch(/^headers not received within 1\.5 s: \d+ bytes arrived$/);
     expect(reasons[1]).toMatch(/^headers stalled: \d+ bytes after \d+\.\d s/);
+  });
+
+  it('records a request refused before any handler once, however long its sender keeps the connection', async () => {
+    const r = await start();
+    const t = await talk(r.port, ['POST /callbacks HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 2\r\n\r\n'], 1500, true);
+    expect(t.got).toMatch(/^HTTP\/1\.1 417 /);
+    expect(t.got.match(/HTTP\/1\.1/g)).toHaveLength(1);
+    expect(rows().map((d) => d.responseStatus)).toEqual([417]);
   });
 
   it('stores a callback whose head and body come in pieces at a steady pace', async () => {

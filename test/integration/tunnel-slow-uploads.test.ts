@@ -175,4 +175,17 @@ describe('the tunnel under attack', () => {
     expect(refused).toHaveLength(10);
     for (const d of refused) expect(d).toMatchObject({ outcome: 'rejected', response: { status: 400 }, rejectReason: expect.stringMatching(/upgrade/i) });
   });
+
+  it('keeps the tunnel\'s connections through a silence longer than the keep-alive: none closed, the next callbacks get 200', async () => {
+    await allSocketsBack();
+    const id = tunnelPath.split('/').pop()!;
+    const before = lt.tunnel(id)!.clientClosed;
+    const errorsBefore = lt.relayErrors.length;
+    // longer than the receiver's 5 s keep-alive: a connection closed now would lose whatever the tunnel sends it next
+    await sleep(6500);
+    expect(lt.tunnel(id)!.clientClosed).toBe(before);
+    const results = await gateway(s.publicUrl!, 1, 0, 'after-silence', 10);
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(lt.relayErrors.slice(errorsBefore)).toEqual([]);
+  });
 });

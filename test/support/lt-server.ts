@@ -31,6 +31,8 @@ export interface LtTunnelInfo {
   id: string;
   port: number;
   sockets: number;
+  /** tunnel sockets the client closed (its FIN came first): e.g. because the app behind it closed the connection */
+  clientClosed: number;
 }
 
 export interface LtServer {
@@ -77,6 +79,7 @@ interface Tunnel {
   piped: WeakSet<net.Socket>;
   agent: http.Agent;
   grace: NodeJS.Timeout | null;
+  clientClosed: number;
 }
 
 export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServer> {
@@ -127,6 +130,7 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
       piped: new WeakSet(),
       agent: null as unknown as http.Agent,
       grace: null,
+      clientClosed: 0,
     };
     class TunnelAgent extends http.Agent {
       override createConnection(
@@ -156,6 +160,7 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
         }
       });
       s.on('error', () => s.destroy());
+      s.once('end', () => t.clientClosed++);
       s.on('close', () => {
         t.sockets.delete(s);
         t.available = t.available.filter((x) => x !== s);
@@ -318,7 +323,7 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     relayErrors,
     refuseSubdomains: false,
     hangHandshake: false,
-    tunnels: () => [...tunnels.values()].map((t) => ({ id: t.id, port: t.port, sockets: t.sockets.size })),
+    tunnels: () => [...tunnels.values()].map((t) => ({ id: t.id, port: t.port, sockets: t.sockets.size, clientClosed: t.clientClosed })),
     tunnel: (id) => api.tunnels().find((t) => t.id === id),
     dropAllSockets() {
       for (const t of tunnels.values()) for (const s of t.sockets) s.destroy();
