@@ -9,6 +9,7 @@ import { startControlServer } from './core/control-server';
 import { defaultDataDir } from './core/data-dir';
 import { exportNdjson, OutputClosed } from './core/export';
 import { replayCli } from './core/replay';
+import { subdomainProblem } from '../shared/tunnel-subdomain';
 import { revealHidden } from '../shared/visible-text';
 import { openStore } from './core/store';
 import { readStoreFiles, recordRecovery, unrecovered } from './core/store/active-file';
@@ -70,9 +71,8 @@ async function serve(argv: string[]): Promise<void> {
   if (values['tunnel-host'] !== undefined && !/^https?:\/\/[^/\s]+/.test(values['tunnel-host'])) {
     throw new UsageError(`--tunnel-host must be an http(s) URL, got "${values['tunnel-host']}"`);
   }
-  if (values.subdomain !== undefined && !/^[a-z0-9-]{4,63}$/.test(values.subdomain)) {
-    throw new UsageError('--subdomain must be 4-63 lowercase letters, digits or dashes');
-  }
+  const subdomainRefused = values.subdomain === undefined ? null : subdomainProblem(values.subdomain);
+  if (subdomainRefused) throw new UsageError(`--subdomain: ${subdomainRefused}`);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   // tunnel lines are held back until the ready line: scripts read `ready` first, then every change
   let ready = false;

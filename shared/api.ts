@@ -3,6 +3,7 @@
 // results are typed by ApiResults. Adding a call means adding it to apiArgs and ApiResults, nowhere else.
 import { z } from 'zod';
 import { API_CALL_NAME_LIST } from './api-names';
+import { subdomainProblem } from './tunnel-subdomain';
 import type {
   DeliveryDetail,
   DeliverySummary,
@@ -42,7 +43,15 @@ export const apiArgs = {
       .object({
         enabled: z.boolean().optional(),
         host: z.string().url().max(500).optional(),
-        subdomain: z.string().max(63).nullable().optional(),
+        /** null or '' asks for a random one */
+        subdomain: z
+          .string()
+          .nullable()
+          .optional()
+          .superRefine((name, ctx) => {
+            const problem = name ? subdomainProblem(name) : null;
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
       })
       .optional(),
     notifications: z.boolean().optional(),

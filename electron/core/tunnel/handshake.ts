@@ -5,6 +5,7 @@
 // and builds `${host}/` + path, so a host with a trailing slash asks for `//?new` and never succeeds.
 import http from 'node:http';
 import https from 'node:https';
+import { subdomainProblem } from '../../../shared/tunnel-subdomain';
 
 export interface TunnelGrant {
   id: string;
@@ -44,16 +45,11 @@ export function normalizeTunnelHost(host: string): string {
   return `${u.protocol}//${u.host}${path}`;
 }
 
-/** The localtunnel server's rule for requested ids (lowercase letters, digits, inner dashes; 4-63 chars). */
-const SUBDOMAIN_RE = /^(?:[a-z0-9][a-z0-9-]{4,63}[a-z0-9]|[a-z0-9]{4,63})$/;
-
+/** The subdomain to ask for (null: a random one); throws the rule's explanation for a name the server would refuse. */
 export function validateSubdomain(sub: string | null): string | null {
   if (sub === null || sub === '') return null;
-  if (!SUBDOMAIN_RE.test(sub)) {
-    throw new TypeError(
-      `subdomain ${JSON.stringify(sub)} is not allowed: use 4 to 63 lowercase letters, digits or inner dashes`,
-    );
-  }
+  const problem = subdomainProblem(sub);
+  if (problem) throw new TypeError(problem);
   return sub;
 }
 
