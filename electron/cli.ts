@@ -9,6 +9,7 @@ import { startControlServer } from './core/control-server';
 import { defaultDataDir } from './core/data-dir';
 import { exportNdjson, OutputClosed } from './core/export';
 import { replayCli } from './core/replay';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PROBE_INTERVAL_MS, DEFAULT_RECEIVER_PORT, DEFAULT_UI_PORT } from '../shared/constants';
 import { subdomainProblem } from '../shared/tunnel-subdomain';
 import { revealHidden } from '../shared/visible-text';
 import { openStore } from './core/store';
@@ -23,8 +24,8 @@ const USAGE = `Usage:
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N]
   npm run cli -- recover [--data-dir DIR] --out NEWDIR [--store FILE]
 
-serve     receive callbacks on --port (default 4730; 0 = any free port), expose them through a localtunnel URL,
-          and serve the inspector UI on 127.0.0.1:--ui-port (default 4731). Prints one JSON line when ready:
+serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any free port), expose them through a localtunnel URL,
+          and serve the inspector UI on 127.0.0.1:--ui-port (default ${DEFAULT_UI_PORT}). Prints one JSON line when ready:
           {"event":"ready","receiverUrl":...,"publicUrl":...|null,"uiUrl":...}
 export    write every delivery (or, with --messages, every message) as one JSON object per line. Deliveries not
           indexed yet are written as stored, without waiting for indexing. Parts of a damaged store that cannot be
@@ -78,14 +79,14 @@ async function serve(argv: string[]): Promise<void> {
   let ready = false;
   const core = await createCore({
     dataDir,
-    receiverPort: int('port', values.port, 4730),
-    maxBodyBytes: int('max-body', values['max-body'], 1024 * 1024, 1, 1024 * 1024 * 1024),
+    receiverPort: int('port', values.port, DEFAULT_RECEIVER_PORT),
+    maxBodyBytes: int('max-body', values['max-body'], DEFAULT_MAX_BODY_BYTES, 1, 1024 * 1024 * 1024),
     tunnel: {
       enabled: tunnelMode === 'localtunnel',
       ...(values['tunnel-host'] !== undefined ? { host: values['tunnel-host'] } : {}),
       ...(values.subdomain !== undefined ? { subdomain: values.subdomain } : {}),
     },
-    tunnelProbeIntervalMs: int('probe-interval', values['probe-interval'], 30_000, 1000, 3_600_000),
+    tunnelProbeIntervalMs: int('probe-interval', values['probe-interval'], DEFAULT_PROBE_INTERVAL_MS, 1000, 3_600_000),
     version: VERSION,
     log: (entry) => {
       if (ready || entry.event !== 'tunnel') line(entry);
@@ -102,7 +103,7 @@ async function serve(argv: string[]): Promise<void> {
     handlers: core.handlers,
     subscribe: core.subscribe,
     token: randomBytes(24).toString('base64url'),
-    port: int('ui-port', values['ui-port'], 4731),
+    port: int('ui-port', values['ui-port'], DEFAULT_UI_PORT),
     staticDir: path.join(__dirname, '..', 'dist', 'renderer'),
   });
   // Wait for the first tunnel outcome so `publicUrl` in the ready line is useful to scripts.

@@ -18,6 +18,15 @@ export const PROBE_HEADER = 'x-rci-probe';
 /** Default body limit for one delivery. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** Where the receiver listens unless told otherwise (a free port is taken when it is busy). */
+export const DEFAULT_RECEIVER_PORT = 4730;
+
+/** Where `serve` offers the inspector UI and its control API (127.0.0.1 only). */
+export const DEFAULT_UI_PORT = 4731;
+
+/** How often the tunnel is checked end to end through its public URL. */
+export const DEFAULT_PROBE_INTERVAL_MS = 30_000;
+
 /** How long after a no-RCS exception we wait for an SMS event before calling the fallback missing. */
 export const FALLBACK_GRACE_MS = 60_000;
 

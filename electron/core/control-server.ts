@@ -10,6 +10,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEventBatch, ApiHandlers } from '../../shared/api';
 import { ApiError, dispatch, toErrorBody } from './api-dispatch';
+import { uiContentSecurityPolicy } from './ui-policy';
 
 export interface ControlServerOptions {
   handlers: ApiHandlers;
@@ -106,7 +107,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'Content-Length': body.length,
       'Cache-Control': file.endsWith('index.html') ? 'no-store' : 'max-age=3600',
-      'Content-Security-Policy': csp(port),
+      'Content-Security-Policy': uiContentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
     });
@@ -166,22 +167,6 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         server.closeAllConnections();
       }),
   };
-}
-
-/** Callback content is untrusted: no inline scripts, no remote scripts, images only from https after a click. */
-export function csp(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: https:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "object-src 'none'",
-    "frame-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 /** A request the client got wrong (answered 400), as opposed to a bug of ours (500). */

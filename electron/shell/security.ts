@@ -1,52 +1,22 @@
 // Electron's security checklist in one place: window preferences, CSP, session policy (permissions, requests,
 // downloads) and web-contents guards (navigation, redirects, new windows, webviews).
 import type { HandlerDetails, Session, WebContents, WindowOpenHandlerResponse } from 'electron';
+import { uiContentSecurityPolicy } from '../core/ui-policy';
 import { APP_SCHEME, isAppUrl, isLoopbackHost, isSafeExternalUrl, type RendererSource } from './origin';
 
 /**
- * The renderer shows untrusted callback content as text only and talks to the core through the preload bridge,
- * so it needs no network, no inline code, no frames and no plugins. The dev server needs inline scripts (React
- * refresh preamble), inline styles (HMR) and its WebSocket, so development gets a looser policy.
+ * The UI's one policy (electron/core/ui-policy.ts, shared with `serve`). The dev server's React refresh preamble
+ * and HMR styles are inline and it keeps a WebSocket open, so development adds exactly those.
  */
 export function contentSecurityPolicy(src: RendererSource): string {
-  if (src.kind === 'dev-server') {
-    const dev = new URL(src.url);
-    const ws = `${dev.protocol === 'https:' ? 'wss' : 'ws'}://${dev.host}`;
-    return [
-      "default-src 'none'",
-      "script-src 'self' 'unsafe-inline'",
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data: https: http:",
-      "font-src 'self' data:",
-      `connect-src 'self' ${ws}`,
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-      "frame-src 'none'",
-      "object-src 'none'",
-    ].join('; ');
-  }
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    // remote images only after the user clicks "Load image" (see isAllowedRequest)
-    "img-src 'self' data: https: http:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "frame-src 'none'",
-    "object-src 'none'",
-    "worker-src 'none'",
-  ].join('; ');
+  if (src.kind === 'bundled') return uiContentSecurityPolicy();
+  const dev = new URL(src.url);
+  return uiContentSecurityPolicy({ connect: [`${dev.protocol === 'https:' ? 'wss' : 'ws'}://${dev.host}`], inlineCode: true });
 }
 
 /**
  * The only URLs the renderer's session may load: our own UI, inline data, DevTools' own pages, and images over
- * http(s). Images are the one exception to "no remote content": the UI fetches a callback's media only when the
+ * https. Images are the one exception to "no remote content": the UI fetches a callback's media only when the
  * user clicks "Load image", and an <img> cannot run code. Scripts, frames, fetch/XHR and sockets to anywhere
  * else are refused here and again by the CSP.
  */
@@ -59,7 +29,7 @@ export function isAllowedRequest(url: string, src: RendererSource, resourceType 
     return false;
   }
   if (u.protocol === 'data:' || u.protocol === 'devtools:') return true;
-  if (resourceType === 'image' && (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '') return true;
+  if (resourceType === 'image' && u.protocol === 'https:' && u.username === '' && u.password === '') return true;
   if (u.protocol === `${APP_SCHEME}:`) return false; // app:// with another host
   if (src.kind === 'dev-server') {
     // Vite's HMR socket lives on the dev server's host and port.

@@ -167,7 +167,7 @@ describe('session policy', () => {
     expect(download.preventDefault).toHaveBeenCalled();
   });
 
-  it('cancels requests to anything but the app itself (images over http(s) excepted)', () => {
+  it('cancels requests to anything but the app itself (images over https excepted)', () => {
     const { ses, calls } = fakeSession();
     hardenSession(ses, { src: bundled });
     const verdict = (url: string, resourceType = 'script') => {
@@ -183,6 +183,7 @@ describe('session policy', () => {
     expect(verdict('app://other/x', 'script')).toBe(true);
     expect(verdict('https://example.com/frame', 'subFrame')).toBe(true);
     expect(verdict('https://media.example.com/a.png', 'image')).toBe(false);
+    expect(verdict('http://media.example.com/a.png', 'image')).toBe(true);
     expect(verdict('file:///home/u/a.png', 'image')).toBe(true);
     expect(isAllowedRequest('ws://localhost:5173/', dev, 'webSocket')).toBe(true);
     expect(isAllowedRequest('ws://localhost:9999/', dev, 'webSocket')).toBe(false);

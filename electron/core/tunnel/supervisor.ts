@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { TunnelState, TunnelStatus } from '../../../shared/api';
+import { DEFAULT_PROBE_INTERVAL_MS } from '../../../shared/constants';
 import { openGrantedTunnel, type LtClient } from './client';
 import { HandshakeError, normalizeTunnelHost, requestTunnel, validateSubdomain, type TunnelGrant } from './handshake';
 import { probeOnce } from './probe';
@@ -22,7 +23,7 @@ export interface TunnelOptions {
   host: string;
   subdomain: string | null;
   probeToken: string;
-  /** health probe period while online; default 30 s */
+  /** health probe period while online; default DEFAULT_PROBE_INTERVAL_MS */
   probeIntervalMs?: number;
   /** deadline for registration and for the first tunnel socket; default 15 s */
   handshakeTimeoutMs?: number;
@@ -128,7 +129,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
   constructor(private readonly opts: TunnelOptions) {
     super();
     this.localHost = opts.localHost ?? '127.0.0.1';
-    this.probeIntervalMs = Math.max(50, opts.probeIntervalMs ?? 30_000);
+    this.probeIntervalMs = Math.max(50, opts.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
     this.handshakeTimeoutMs = Math.max(50, opts.handshakeTimeoutMs ?? 15_000);
     this.probeTimeoutMs = opts.probeTimeoutMs ?? Math.min(10_000, Math.max(1000, this.probeIntervalMs));
     this.probeFailures = Math.max(1, opts.probeFailures ?? 2);
