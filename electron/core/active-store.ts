@@ -8,13 +8,13 @@
 // A damaged file is never written again: found before opening, it is not opened for writing at all; found while
 // open (the background check, or a read failing with SQLITE_CORRUPT while indexing), its store is sealed (no
 // write, no checkpoint, closed without one). New deliveries go to a fresh file beside it from the same event-loop
-// turn on, through the same GroupCommitter interface (200 still only after their commit); settings and replay
-// targets are copied over. The rest of the core holds `store` and `committer`, which always lead to the current
+// turn on, through the same ingest interface (200 still only after their commit); settings and replay
+// targets are copied over. The rest of the core holds `store` and `ingest`, which always lead to the current
 // ones. The damaged files are announced (log, `damagedStores` in the status, a live event) until recovered.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DamagedStore } from '../../shared/api';
-import type { GroupCommitter } from './group-commit';
+import type { Ingest } from './ingest-pipeline';
 import { openStore } from './store';
 import { readStoreFiles, recordDamage, unrecovered, type DamagedStoreRecord } from './store/active-file';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer';
@@ -28,8 +28,8 @@ export interface ActiveStoreOptions {
   nativeBinding?: string;
   /** how long start waits for the quick check before opening the store anyway (default 2000 ms) */
   startCheckBudgetMs?: number;
-  /** the committer for a store; onIndexError must be passed on to it */
-  makeCommitter: (store: Store, onIndexError: (err: unknown) => void) => GroupCommitter;
+  /** committer and indexer for a store; onIndexError must be passed on to the indexer */
+  makeIngest: (store: Store, onIndexError: (err: unknown) => void) => Ingest;
   log: (entry: Record<string, unknown>) => void;
   /**
    * a damaged store file to tell the user about: at start every one not recovered yet, later each one found while
@@ -41,19 +41,19 @@ export interface ActiveStoreOptions {
 export interface ActiveStore {
   /** always the current store */
   store: Store;
-  /** always the current committer */
-  committer: GroupCommitter;
+  /** always the current committer and indexer */
+  ingest: Ingest;
   file(): string;
   /** damaged files not recovered yet */
   damaged(): DamagedStore[];
-  /** stops checking and switching, then finishes the committer (in-flight commits, a last indexing slice) */
+  /** stops checking and switching, then finishes ingest (in-flight commits, a last indexing slice) */
   closeCommitter(): Promise<void>;
   close(): Promise<void>;
 }
 
 interface Generation {
   store: Store;
-  committer: GroupCommitter;
+  ingest: Ingest;
   checkpointer: Checkpointer | null;
   sealed: boolean;
 }
@@ -115,9 +115,9 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
 
   function openGeneration(f: string, checkpointsNow: boolean): Generation {
     const store = openStore({ file: f, nativeBinding: o.nativeBinding });
-    const g: Generation = { store, committer: null as unknown as GroupCommitter, checkpointer: null, sealed: false };
+    const g: Generation = { store, ingest: null as unknown as Ingest, checkpointer: null, sealed: false };
     try {
-      g.committer = o.makeCommitter(store, (err) => indexFailed(g, err));
+      g.ingest = o.makeIngest(store, (err) => indexFailed(g, err));
     } catch (err) {
       // e.g. the inbox unreadable: whatever the reason, nothing is checkpointed into the file on the way out
       store.seal();
@@ -177,7 +177,7 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
 
   async function retire(g: Generation): Promise<void> {
     // queued deliveries fail (503, retried into the fresh store); indexing and response times stop
-    await g.committer.close().catch(() => {});
+    await g.ingest.close().catch(() => {});
     await g.checkpointer?.close();
     g.store.close();
   }
@@ -207,13 +207,13 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
 
   return {
     store: delegate(() => gen.store),
-    committer: delegate(() => gen.committer),
+    ingest: delegate(() => gen.ingest),
     file: () => gen.store.file,
     damaged: () => damaged.map(toApi),
     async closeCommitter() {
       closing = true;
       await check?.stop();
-      await gen.committer.close();
+      await gen.ingest.close();
     },
     async close() {
       closing = true;

@@ -7,7 +7,7 @@ import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_TUNNEL_HOST } fr
 import { ApiError } from './api-dispatch';
 import { exportNdjson } from './export';
 import { openActiveStore } from './active-store';
-import { GroupCommitter } from './group-commit';
+import { createIngest } from './ingest-pipeline';
 import { LiveEvents } from './live-events';
 import { startReceiver, type Receiver } from './receiver';
 import { createReplayService } from './replay';
@@ -64,7 +64,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     () => active.store.indexedTotal(),
   );
   let replay: ReturnType<typeof createReplayService> | null = null;
-  // `store` and `committer` always lead to the current store file: a damaged one is replaced, even while running
+  // `store` and `ingest` always lead to the current store file: a damaged one is replaced, even while running
   // (active-store.ts). Live events carry the classified rows, so they fire once phase 2 indexed them (a few ms
   // after the 200 normally; later during a burst). Live forwarding needs only ids and outcome and must follow the
   // setting as it was when the delivery arrived, so it starts right after the acknowledged commit. Rows a crash
@@ -74,8 +74,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     nativeBinding: opts.nativeBinding,
     startCheckBudgetMs: opts.startCheckBudgetMs,
     log,
-    makeCommitter: (s, onIndexError) =>
-      new GroupCommitter(s, {
+    makeIngest: (s, onIndexError) =>
+      createIngest(s, {
         onCommitted: (rows) => replay?.deliveriesCommitted(rows),
         onIndexed: (rows) => live.deliveriesCommitted(rows),
         onIndexError,
@@ -85,7 +85,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       live.emit('storeDamaged', { storeFile, damagedStores: all });
     },
   });
-  const { store, committer } = active;
+  const { store, ingest } = active;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const saved = readSetting<Partial<Settings>>(store, 'settings') ?? {};
@@ -99,7 +99,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const probeToken = randomBytes(16).toString('hex');
   const receiverOpts = {
-    committer,
+    committer: ingest,
     host: opts.receiverHost ?? '127.0.0.1',
     maxBodyBytes,
     probeToken,
@@ -169,7 +169,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       deliveriesTotal: s.deliveriesTotal,
       deliveriesToday: s.deliveriesToday,
       messagesTotal: s.messagesTotal,
-      indexing: { pending: s.deliveriesPending, lagMs: lagOrNull(committer.lagMs(), s.deliveriesPending) },
+      indexing: { pending: s.deliveriesPending, lagMs: lagOrNull(ingest.indexer.lagMs(), s.deliveriesPending) },
       storeBytes: s.storeBytes,
       dataDir: opts.dataDir,
       maxBodyBytes,
@@ -245,7 +245,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       (closing ??= (async () => {
         // Order matters: stop taking requests, let in-flight ones commit and answer, then close the file.
         await tunnel.stop().catch(() => {});
-        await Promise.all([receiver.close(), committer.drain()]);
+        await Promise.all([receiver.close(), ingest.committer.drain()]);
         await active.closeCommitter();
         await replay?.close();
         live.close();
@@ -284,7 +284,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The committer's lag as the API reports it: null when unknown (rows an earlier run left), 0 when none pending. */
+/** The indexer's lag as the API reports it: null when unknown (rows an earlier run left), 0 when none pending. */
 function lagOrNull(lagMs: number, pending: number): number | null {
   if (pending === 0) return 0;
   return Number.isFinite(lagMs) ? Math.round(lagMs) : null;

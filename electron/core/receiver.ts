@@ -6,7 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
 import type { DeliveryRequest } from '../../shared/domain';
-import type { GroupCommitter } from './group-commit';
+import type { DeliverySink } from './ingest-pipeline';
 import { DEFAULT_PACE, paceConnections, type PaceLimits, type RequestClock } from './request-pace';
 import { StoreWriteError, type IngestInput } from './store/types';
 
@@ -14,7 +14,8 @@ import { StoreWriteError, type IngestInput } from './store/types';
 export const REJECTED_BODY_KEEP_BYTES = 4096;
 
 export interface ReceiverOptions {
-  committer: GroupCommitter;
+  /** stores a delivery (resolves once committed) and records answer times: ingest-pipeline.ts */
+  committer: DeliverySink;
   port: number;
   host?: string;
   maxBodyBytes: number;

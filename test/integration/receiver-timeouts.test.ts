@@ -6,7 +6,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommitter } from '../../electron/core/group-commit';
+import { createIngest } from '../../electron/core/ingest-pipeline';
 import { startReceiver, type Receiver } from '../../electron/core/receiver';
 import type { PaceLimits } from '../../electron/core/request-pace';
 import { openStore } from '../../electron/core/store';
@@ -26,7 +26,7 @@ const FAST: Partial<PaceLimits> = { requestMs: 1500, stallMs: 300, rateAfterMs: 
 
 async function start(pace: Partial<PaceLimits> = FAST) {
   store = openStore({ file: path.join(tempDir(), 'inspector.sqlite') });
-  const committer = new GroupCommitter(store);
+  const committer = createIngest(store);
   receiver = await startReceiver({ committer, port: 0, maxBodyBytes: 1024 * 1024, pace });
   return receiver;
 }

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import { StoreWriteError, type Store } from '../../electron/core/store/types';
 import type { DeliverySummary, MessageSummary } from '../../shared/domain';
-import { deliveryMatches, parseQuery } from '../../shared/query';
+import { deliveryMatches, messageMatches, parseQuery } from '../../shared/query';
 import {
   deliveryInput,
   fillStore,
@@ -175,6 +175,11 @@ describe('the fallback grace period', () => {
     store.ingest(lifecycle.map((d) => deliveryInput(d.body, Date.parse(d.received_at))), t);
     const early = store.listMessages({ query: 'anomaly:fallback-missing', offset: 0, limit: 10 }, t + 30_000);
     expect(early.total).toBe(0);
+    expect(store.nextDueAt()).toBeGreaterThan(t + 30_000);
+    expect(store.refreshDue(t + 30_000)).toBe(0);
+    // reads never write: the indexer rewrites the message when its grace runs out
+    expect(store.refreshDue(t + 120_000)).toBe(1);
+    expect(store.nextDueAt()).toBeNull();
     const late = store.listMessages({ query: 'anomaly:fallback-missing', offset: 0, limit: 10 }, t + 120_000);
     expect(late.rows.map((m) => m.reference)).toEqual([REFS.fallback]);
     expect(late.rows[0].anomalies).toContain('fallback-missing');
@@ -191,6 +196,8 @@ describe('filters', () => {
   });
 
   it('agree with the shared in-memory semantics for every field, negated or not', () => {
+    // a campaign seen only on a delivery without a reference (so on no message)
+    store.ingest([deliveryInput({ campaign_name: 'solo_run', event_id: 'e-solo', type: 'Text', timestamp: '2025-11-28T13:30:00Z' }, Date.parse('2025-11-28T13:30:01Z'))], NOW);
     const deliveries = allDeliveries(store);
     const messages = new Map(allMessages(store).map((m) => [m.reference, m]));
     expect(deliveries.length).toBeGreaterThan(600);
@@ -214,6 +221,10 @@ describe('filters', () => {
       `event:${deliveries[40].eventId!.slice(0, 6)}`,
       'campaign:boleto',
       'campaign:BLACK_FRIDAY',
+      'campaign:"black friday"',
+      'campaign:"Black Friday 2025 RCS"',
+      '-campaign:"black friday"',
+      'campaign:solo',
       '-campaign:natal',
       'status:503',
       'status:2xx',
@@ -247,6 +258,51 @@ describe('filters', () => {
       expect(got, q).toEqual(expected);
       const page = store.listDeliveries({ query: q, offset: 0, limit: 5 });
       expect(page.total, q).toBe(expected.length);
+      // a message's summary decides some terms alone; where it does, the store's message list agrees
+      const listed = new Set(allMessages(store, q).map((m) => m.reference));
+      for (const m of messages.values()) {
+        const decided = messageMatches(parsed, m);
+        if (decided !== null) expect(listed.has(m.reference), `${q}: ${m.reference}`).toBe(decided);
+      }
+    }
+  });
+
+  it('find by free text what the shared in-memory match finds, and beyond it only through the raw body', () => {
+    const deliveries = allDeliveries(store);
+    const messages = new Map(allMessages(store).map((m) => [m.reference, m]));
+    const memory = (q: string) => {
+      const parsed = parseQuery(q, NOW);
+      return deliveries.filter((d) => deliveryMatches(parsed, d, d.reference ? messages.get(d.reference) : null)).map((d) => d.id);
+    };
+    // words of message text, previews, ids and campaigns: the same deliveries either way
+    const same = [
+      'Campinas',
+      'campin',
+      '-Campinas',
+      'olá',
+      'OLA',
+      'creditos',
+      'pedido ola',
+      '"qual o prazo"',
+      '"prazo o qual"',
+      'liver',
+      'delivered',
+      'black_friday',
+      '"black friday"',
+      '5511999990001',
+      REFS.happy.slice(0, 8),
+      'upstream unavailable',
+      'cut-short',
+    ];
+    for (const q of same) {
+      expect(parseQuery(q, NOW).errors, q).toEqual([]);
+      expect(allDeliveries(store, q).map((d) => d.id), q).toEqual(memory(q));
+    }
+    expect(memory('OLA').length).toBeGreaterThan(0);
+    // the store also searches the raw body, which a summary does not hold: vars and postback values, JSON keys
+    for (const q of ['cta_quero_oferta', 'cupom', 'session_id']) {
+      expect(memory(q), q).toEqual([]);
+      expect(allDeliveries(store, q).length, q).toBeGreaterThan(0);
     }
   });
 
@@ -625,8 +681,8 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
     // lists and their totals hold indexed deliveries: the live view adds a row when it is indexed
     expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [], total: 0 });
     expect(store.indexedTotal()).toBe(0);
-    store.setResponseTimes([{ id: d!.id, ms: 7 }]);
-    store.indexPending(10, NOW);
+    // answered before it was indexed: the indexer hands the time to the slice that indexes the row
+    store.indexSlice({ maxRows: 10, budgetMs: Infinity, tailMsPerRow: 0, responseMs: new Map([[d!.id, 7]]), now: NOW });
     expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [{ id: d!.id, responseMs: 7 }], total: 1 });
     expect(store.indexedTotal()).toBe(1);
     expect(store.stats(NOW).deliveriesTotal).toBe(1);
@@ -646,7 +702,7 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
 
   it('keeps the response time of a delivery still in the inbox across a close', () => {
     const [d] = store.ingestRaw(retries().slice(0, 1));
-    store.setResponseTimes([{ id: d!.id, ms: 9 }]);
+    store.parkResponseTimes([{ id: d!.id, ms: 9 }]);
     store.close();
     store = openStore({ file });
     store.indexPending(10, NOW);

@@ -2,7 +2,7 @@
 // tunnel `online`, probes are never submitted for storage, and a callback crosses the tunnel byte for byte.
 import { afterEach, expect, it } from 'vitest';
 import type { DeliverySummary } from '../../shared/domain';
-import type { GroupCommitter } from '../../electron/core/group-commit';
+import type { DeliverySink } from '../../electron/core/ingest-pipeline';
 import { startReceiver } from '../../electron/core/receiver';
 import type { IngestInput } from '../../electron/core/store/types';
 import { createTunnelSupervisor } from '../../electron/core/tunnel/supervisor';
@@ -21,7 +21,7 @@ it('goes online through the receiver\'s probe answer and delivers callbacks to i
       return { id: submitted.length, flags: [] } as unknown as DeliverySummary;
     },
     recordResponseTime: () => {},
-  } as unknown as GroupCommitter;
+  } satisfies DeliverySink;
   const receiver = await startReceiver({ committer, port: 0, maxBodyBytes: 1024 * 1024, probeToken: 'tok-123' });
   cleanups.push(() => receiver.close());
   const lt = await startLtServer();

@@ -6,8 +6,8 @@ import Database from 'better-sqlite3';
 import * as admin from './admin';
 import { createContext } from './context';
 import { toStoreWriteError } from './errors';
-import { IndexState, indexPending, ingestBatch, ingestRaw, pendingCount } from './ingest';
-import { messageDetail, refreshDueMessages } from './messages';
+import { indexPending, ingestBatch, ingestRaw, pendingCount } from './ingest';
+import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { StoreWriteError, type Store, type StoreStats } from './types';
@@ -37,7 +37,7 @@ export interface OpenStoreOptions {
 /** SQLite's default: the connection checkpoints once the WAL holds this many pages (4 MB) */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** response times of not-yet-indexed deliveries written on close, at most (about 50 ms of updates) */
-const CLOSE_RESPONSE_TIMES_MAX = 5_000;
+const NO_TIMES: ReadonlyMap<number, number> = new Map();
 /** while a background connection checkpoints: only if it falls this far behind (40 MB of WAL) */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
@@ -63,7 +63,6 @@ export function openStore(opts: OpenStoreOptions): Store {
     throw opts.readonly ? err : toStoreWriteError(err);
   }
   const ctx = createContext(db);
-  const indexState = new IndexState();
   const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000, scanCap: opts.scanCap ?? 10_000 };
   let closed = false;
   /** found damaged while open: see seal() */
@@ -74,9 +73,13 @@ export function openStore(opts: OpenStoreOptions): Store {
 
   const store: Store = {
     file: opts.file,
-    ingest: (batch, now = Date.now()) => (refuseIfSealed(), batch.length === 0 ? [] : ingestBatch(ctx, indexState, batch, now)),
+    ingest: (batch, now = Date.now()) => (refuseIfSealed(), batch.length === 0 ? [] : ingestBatch(ctx, batch, now)),
     ingestRaw: (batch) => (refuseIfSealed(), batch.length === 0 ? [] : ingestRaw(ctx, batch)),
-    indexPending: (maxRows, now = Date.now(), budgetMs) => (refuseIfSealed(), indexPending(ctx, indexState, maxRows, now, false, budgetMs)),
+    indexSlice: (o) => (refuseIfSealed(), indexPending(ctx, o)),
+    indexPending: (maxRows, now = Date.now(), budgetMs = Infinity) =>
+      (refuseIfSealed(), indexPending(ctx, { maxRows, budgetMs, tailMsPerRow: 0.1, responseMs: NO_TIMES, now }).summaries),
+    refreshDue: (now) => (sealed || opts.readonly ? 0 : refreshDueMessages(ctx, now)),
+    nextDueAt: () => nextDueAt(ctx),
     pendingCount: () => pendingCount(ctx),
     importRaw(rows) {
       if (rows.length === 0) return;
@@ -107,18 +110,12 @@ export function openStore(opts: OpenStoreOptions): Store {
     },
     setResponseTimes(rows) {
       if (rows.length === 0 || sealed || opts.readonly) return;
-      // A delivery still in the inbox gets its time when it is indexed: updating inbox rows would rewrite the
-      // pages that hold their bodies. Kept in memory until then (and written to the inbox on close).
-      const firstPending = ctx.stmt('SELECT min(id) FROM inbox', 'pluck').get() as number | null;
-      const indexed = firstPending === null ? rows : rows.filter((r) => r.id < firstPending);
-      if (firstPending !== null) for (const r of rows) if (r.id >= firstPending) indexState.responseMs.set(r.id, Math.round(r.ms));
-      if (indexed.length === 0) return;
       // metadata recorded best effort: no fsync of its own (the next delivery commit makes it durable)
       db.pragma('synchronous = NORMAL');
       try {
         db.transaction(() => {
           const set = ctx.stmt('UPDATE deliveries SET response_ms = ? WHERE id = ?');
-          for (const r of indexed) set.run(Math.round(r.ms), r.id);
+          for (const r of rows) set.run(Math.round(r.ms), r.id);
         }).immediate();
       } catch (err) {
         throw toStoreWriteError(err);
@@ -126,28 +123,26 @@ export function openStore(opts: OpenStoreOptions): Store {
         db.pragma('synchronous = FULL');
       }
     },
-    listMessages(args, now = Date.now()) {
-      refreshDueMessages(ctx, now);
-      return q.listMessages(ctx, args, limits, now);
+    parkResponseTimes(rows) {
+      if (rows.length === 0 || sealed || opts.readonly) return;
+      // each update rewrites a page holding bodies: only done when stopping with deliveries still unindexed
+      try {
+        db.transaction(() => {
+          const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
+          for (const r of rows) set.run(Math.round(r.ms), r.id);
+        }).immediate();
+      } catch (err) {
+        throw toStoreWriteError(err);
+      }
     },
+    listMessages: (args, now = Date.now()) => q.listMessages(ctx, args, limits, now),
     getMessage: (reference, now = Date.now(), page) => messageDetail(ctx, reference, now, page?.offset, page?.limit),
     getMessageSummaries: (refs, now = Date.now()) => q.getMessageSummaries(ctx, refs, now),
-    listDeliveries(args) {
-      const now = Date.now();
-      refreshDueMessages(ctx, now);
-      return q.listDeliveries(ctx, args, limits, now);
-    },
+    listDeliveries: (args) => q.listDeliveries(ctx, args, limits, Date.now()),
     getDelivery: (id) => q.getDelivery(ctx, id),
     getRawRequest: (id) => q.getRawRequest(ctx, id),
-    listDeliveryIds(query, order) {
-      const now = Date.now();
-      refreshDueMessages(ctx, now);
-      return q.listDeliveryIds(ctx, query, order, limits, now);
-    },
-    getCounts(query, now = Date.now()) {
-      refreshDueMessages(ctx, now);
-      return q.getCounts(ctx, query, limits, now);
-    },
+    listDeliveryIds: (query, order) => q.listDeliveryIds(ctx, query, order, limits, Date.now()),
+    getCounts: (query, now = Date.now()) => q.getCounts(ctx, query, limits, now),
     suggestValues: (field, prefix) => q.suggestValues(ctx, field, prefix),
     stats: (now = Date.now()) => stats(now),
     indexedTotal: () => (ctx.stmt("SELECT n FROM counters WHERE key = 'deliveries'", 'pluck').get() as number | undefined) ?? 0,
@@ -165,17 +160,6 @@ export function openStore(opts: OpenStoreOptions): Store {
       closed = true;
       if (opts.readonly) return db.close();
       if (sealed) return closeLeavingFileAsIs();
-      try {
-        // response times of deliveries still in the inbox (see setResponseTimes); best effort, and bounded so that
-        // quitting after a flood does not wait a second for metadata (each update rewrites a page holding bodies)
-        const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
-        const kept = [...indexState.responseMs].slice(0, CLOSE_RESPONSE_TIMES_MAX);
-        db.transaction(() => {
-          for (const [id, ms] of kept) set.run(ms, id);
-        }).immediate();
-      } catch {
-        // metadata only
-      }
       db.close();
     },
   };

@@ -41,17 +41,19 @@ const READ_CHUNK = 16;
 
 const utf8 = new TextDecoder('utf-8');
 
-/** Indexing state kept between slices. */
-export class IndexState {
-  /**
-   * What a slice costs per row after its row loop (message rebuilds, commit), smoothed: the loop stops early
-   * enough for that part to fit in the slice's time too.
-   */
-  tailMsPerRow = 0.1;
-  loopEndedAt = 0;
-  /** response times of deliveries still in the inbox, written when they are indexed (see setResponseTimes) */
-  readonly responseMs = new Map<number, number>();
+/** One indexing slice, as the indexer (electron/core/indexer.ts) asks for it. */
+export interface SliceOptions {
+  maxRows: number;
+  /** stop taking rows so that the slice, its tail included, ends near this many ms */
+  budgetMs: number;
+  /** what each row costs after the row loop (message folds, commit), from the indexer's cost model */
+  tailMsPerRow: number;
+  /** answer times of rows still in the inbox, by id (the answer went out after the row was appended) */
+  responseMs: ReadonlyMap<number, number>;
+  now: number;
 }
+
+const NO_TIMES: ReadonlyMap<number, number> = new Map();
 
 /** Phase 1: ONE durable transaction; returns summaries with what the request alone tells (no body fields). */
 export function ingestRaw(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
@@ -64,29 +66,21 @@ export function ingestRaw(ctx: StoreContext, batch: IngestInput[]): DeliverySumm
 
 /**
  * Phase 2: indexes up to `maxRows` inbox rows, oldest first, in one transaction; returns their final summaries
- * (empty when the inbox is empty). `durable` false commits with synchronous=NORMAL (see above).
+ * (none when the inbox is empty) and how long the row loop took. `durable` false commits with synchronous=NORMAL
+ * (see above).
  */
-export function indexPending(
-  ctx: StoreContext,
-  state: IndexState,
-  maxRows: number,
-  now: number,
-  durable = false,
-  budgetMs = Infinity,
-): DeliverySummary[] {
-  const limit = Math.max(1, Math.floor(maxRows));
-  if (ctx.stmt('SELECT id FROM inbox LIMIT 1', 'pluck').get() === undefined) return [];
+export function indexPending(ctx: StoreContext, o: SliceOptions, durable = false): { summaries: DeliverySummary[]; loopMs: number } {
+  const limit = Math.max(1, Math.floor(o.maxRows));
+  if (ctx.stmt('SELECT id FROM inbox LIMIT 1', 'pluck').get() === undefined) return { summaries: [], loopMs: 0 };
   if (!durable) ctx.db.pragma('synchronous = NORMAL');
+  const started = performance.now();
   try {
-    const done = withShortBusyWait(ctx, () =>
-      ctx.db.transaction(() => indexSlice(ctx, state, limit, now, performance.now() + budgetMs)).immediate(),
+    const slice = withShortBusyWait(ctx, () =>
+      ctx.db
+        .transaction(() => indexSlice(ctx, limit, o.now, { deadline: started + o.budgetMs, tailMsPerRow: o.tailMsPerRow }, o.responseMs))
+        .immediate(),
     );
-    if (done.length > 0) {
-      // what followed the row loop, message rebuilds and commit, per row: the next slice's loop leaves room for it
-      state.tailMsPerRow = state.tailMsPerRow * 0.7 + ((performance.now() - state.loopEndedAt) / done.length) * 0.3;
-    }
-    for (const d of done) state.responseMs.delete(d.id);
-    return done;
+    return { summaries: slice.out, loopMs: slice.loopEndedAt - started };
   } catch (err) {
     throw toStoreWriteError(err);
   } finally {
@@ -101,21 +95,20 @@ export function pendingCount(ctx: StoreContext): number {
 }
 
 /** Both phases in one transaction (tests, fixtures, tools). Earlier inbox rows are indexed first. */
-export function ingestBatch(ctx: StoreContext, state: IndexState, batch: IngestInput[], now: number): DeliverySummary[] {
+export function ingestBatch(ctx: StoreContext, batch: IngestInput[], now: number): DeliverySummary[] {
   try {
     const result = ctx.db
       .transaction(() => {
         const raw = appendToInbox(ctx, batch);
         const byId = new Map<number, DeliverySummary>();
         for (;;) {
-          const done = indexSlice(ctx, state, 5000, now);
+          const done = indexSlice(ctx, 5000, now, null, NO_TIMES).out;
           if (done.length === 0) break;
           for (const s of done) byId.set(s.id, s);
         }
         return raw.map((r) => byId.get(r.id) ?? r);
       })
       .immediate();
-    state.responseMs.clear(); // the inbox is empty now: every kept time went into its row
     return result;
   } catch (err) {
     throw toStoreWriteError(err);
@@ -187,10 +180,17 @@ function appendToInbox(ctx: StoreContext, batch: IngestInput[]): DeliverySummary
 
 /**
  * Indexes inbox rows in id order, at most `limit`, and stops early (after at least one) so that the slice, its
- * message rebuilds included, ends near `deadline`: the caller holds the event loop for the whole slice, and rows
- * vary a lot in cost (a retry rebuilds a message with all its deliveries). The rows not reached stay in the inbox.
+ * tail (message folds, commit) included, ends near `stop.deadline`: the caller holds the event loop for the whole
+ * slice, and rows vary in cost (a 1 MiB body parses far longer than a receipt). The rows not reached stay in the
+ * inbox.
  */
-function indexSlice(ctx: StoreContext, state: IndexState, limit: number, now: number, deadline = Infinity): DeliverySummary[] {
+function indexSlice(
+  ctx: StoreContext,
+  limit: number,
+  now: number,
+  stop: { deadline: number; tailMsPerRow: number } | null,
+  responseMs: ReadonlyMap<number, number>,
+): { out: DeliverySummary[]; loopEndedAt: number } {
   const read = ctx.stmt(`SELECT * FROM inbox WHERE id > ? ORDER BY id LIMIT ?`);
   const counters = new CounterDeltas();
   const touched = new Map<number, Touched>();
@@ -199,19 +199,19 @@ function indexSlice(ctx: StoreContext, state: IndexState, limit: number, now: nu
   reading: while (out.length < limit) {
     const rows = read.all(after, Math.min(READ_CHUNK, limit - out.length)) as InboxRow[];
     for (const r of rows) {
-      if (out.length > 0 && performance.now() + out.length * state.tailMsPerRow > deadline) break reading;
-      out.push(indexOne(ctx, state, r, counters, touched));
+      if (stop && out.length > 0 && performance.now() + out.length * stop.tailMsPerRow > stop.deadline) break reading;
+      out.push(indexOne(ctx, r, counters, touched, responseMs));
       after = r.id;
     }
     if (rows.length < READ_CHUNK) break;
   }
-  if (out.length === 0) return [];
-  state.loopEndedAt = performance.now();
+  const loopEndedAt = performance.now();
+  if (out.length === 0) return { out, loopEndedAt };
   for (const [msgId, t] of touched) applyToMessage(ctx, msgId, t.reference, t.facts, now, counters);
   counters.add('deliveries', out.length);
   counters.flush(ctx);
   ctx.stmt('DELETE FROM inbox WHERE id <= ?').run(after);
-  return out;
+  return { out, loopEndedAt };
 }
 
 const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, method, path, query, headers, remote_address, body_size,
@@ -228,13 +228,13 @@ interface Touched {
 /** Moves one inbox row into deliveries and bodies with everything derived from it; returns its summary. */
 function indexOne(
   ctx: StoreContext,
-  state: IndexState,
   r: InboxRow,
   counters: CounterDeltas,
   touched: Map<number, Touched>,
+  responseTimes: ReadonlyMap<number, number>,
 ): DeliverySummary {
   const rejected = r.outcome === 'rejected';
-  const responseMs = state.responseMs.get(r.id) ?? r.response_ms;
+  const responseMs = responseTimes.get(r.id) ?? r.response_ms;
   const parse = rejected ? null : parseDeliveryBody(r.body, headerValue(JSON.parse(r.headers) as [string, string][], 'content-type'));
   const cb = parse?.callback ?? null;
   const facts = parse ? bodyFacts(parse) : null;

@@ -208,25 +208,27 @@ export function exportedMessage(
 }
 
 /**
- * Messages whose fallback grace period ran out are rewritten so that state/anomaly filters and counts see it.
- * Best effort: a read must not fail because the database cannot be written right now.
+ * Messages whose fallback grace period ran out are rewritten so that state/anomaly filters and counts see it
+ * (the indexer calls this when the earliest is due; reads never write). Returns how many were rewritten.
  */
-export function refreshDueMessages(ctx: StoreContext, now: number): void {
+export function refreshDueMessages(ctx: StoreContext, now: number): number {
   const due = ctx
     .stmt('SELECT id, reference, acc FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000')
     .all(now) as { id: number; reference: string; acc: string | null }[];
-  if (due.length === 0) return;
-  try {
-    withShortBusyWait(ctx, () =>
-      ctx.db
-        .transaction(() => {
-          const counters = new CounterDeltas();
-          for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters);
-          counters.flush(ctx);
-        })
-        .immediate(),
-    );
-  } catch {
-    // rows keep due_at and toMessageSummary still reports the anomaly on read
-  }
+  if (due.length === 0) return 0;
+  withShortBusyWait(ctx, () =>
+    ctx.db
+      .transaction(() => {
+        const counters = new CounterDeltas();
+        for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters);
+        counters.flush(ctx);
+      })
+      .immediate(),
+  );
+  return due.length;
+}
+
+/** When the next message summary changes by time passing alone, or null. */
+export function nextDueAt(ctx: StoreContext): number | null {
+  return (ctx.stmt('SELECT min(due_at) FROM messages WHERE due_at IS NOT NULL', 'pluck').get() as number | null) ?? null;
 }

@@ -14,6 +14,7 @@ import type {
 } from '../../../shared/domain';
 import type { InboxRow } from './rows';
 import type { UnreadableRange } from './salvage';
+import type { SliceOptions } from './ingest';
 
 /** A write the store could not commit (disk full, read-only, locked past the busy timeout). */
 export class StoreWriteError extends Error {
@@ -95,6 +96,12 @@ export interface Store {
    * stops early (after at least one row) once that much time has passed; the rest stays pending.
    */
   indexPending(maxRows: number, now?: number, budgetMs?: number): DeliverySummary[];
+  /** one indexing slice as the indexer asks for it (its cost model, the answer times it holds) */
+  indexSlice(o: SliceOptions): { summaries: DeliverySummary[]; loopMs: number };
+  /** rewrites messages whose fallback grace ran out by `now` (reads never write); how many */
+  refreshDue(now: number): number;
+  /** when the next message changes by time passing alone, or null */
+  nextDueAt(): number | null;
   /** deliveries stored by ingestRaw and not yet indexed (lists, counts and search do not show them fully yet) */
   pendingCount(): number;
   /**
@@ -113,7 +120,10 @@ export interface Store {
    */
   setCheckpointsInBackground(on: boolean): void;
   /** response time is known only after the 200 went out; metadata, recorded best effort */
+  /** answer times of indexed deliveries */
   setResponseTimes(rows: { id: number; ms: number }[]): void;
+  /** answer times of deliveries still in the inbox (when stopping before they are indexed) */
+  parkResponseTimes(rows: { id: number; ms: number }[]): void;
   listMessages(args: ListArgs, now?: number): Page<MessageSummary>;
   /** summary and anomalies, and one page of the timeline (events from `page.offset`, default the first 200) */
   getMessage(reference: string, now?: number, page?: { offset: number; limit: number }): MessageDetail | null;

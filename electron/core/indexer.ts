@@ -1,0 +1,389 @@
+// Indexing (phase 2 of ingest, see store/ingest.ts): turning acknowledged inbox rows into classified deliveries,
+// full text and message summaries, off the acknowledgement path. This module decides when and how much:
+//
+// - A small backlog (the normal case: a few deliveries) is indexed on the very next turn, so lists lag by
+//   milliseconds. During a burst that outruns indexing, it is held to a share of the loop that grows as lists fall
+//   behind (burstIndexDelayMs); a steady rate it can follow is followed. Acknowledgements never wait for it.
+// - One cost model: what a row costs in all (for the share) and after the slice's row loop (message folds and the
+//   commit, which the store's slice leaves room for when it decides to stop).
+// - The backlog and the lag (age of the oldest unindexed delivery) the status bar shows.
+// - Answer times: known only after the answer went out, when the delivery may still be unindexed. They wait here
+//   until their row is indexed (handed to the slice that indexes it), or are written to indexed rows in batches.
+// - Messages whose fallback grace runs out are rewritten when it does (reads never write).
+// One thread on purpose: a worker with its own connection would contend for SQLite's single write lock with the
+// ack path (and, on two cores, for the CPU the HTTP server needs). The clock is injected so pacing is tested
+// deterministically.
+import type { DeliverySummary } from '../../shared/domain';
+
+/** What the indexer needs of the store: a narrow port, not the whole Store. */
+export interface IndexPort {
+  indexSlice(req: SliceRequest): SliceResult;
+  /** deliveries stored and not indexed yet */
+  pendingCount(): number;
+  /** answer times of indexed deliveries */
+  setResponseTimes(rows: { id: number; ms: number }[]): void;
+  /** answer times of deliveries still in the inbox, kept with them when the app stops before indexing them */
+  parkResponseTimes(rows: { id: number; ms: number }[]): void;
+  /** rewrites messages whose summary changes by time passing (fallback grace) as of `now`; how many */
+  refreshDue(now: number): number;
+  /** the earliest such change still ahead, or null */
+  nextDueAt(): number | null;
+}
+
+export interface SliceRequest {
+  maxRows: number;
+  /** the slice stops taking rows so that it ends near this many ms, its tail included */
+  budgetMs: number;
+  /** what each row will cost after the row loop (message folds, commit): room the loop leaves */
+  tailMsPerRow: number;
+  /** answer times of rows being indexed, by id */
+  responseMs: ReadonlyMap<number, number>;
+  /** wall-clock time, for message state that depends on it */
+  now: number;
+}
+
+export interface SliceResult {
+  summaries: DeliverySummary[];
+  /** ms the row loop took (the rest of the slice is its tail) */
+  loopMs: number;
+}
+
+export interface Clock {
+  /** monotonic ms */
+  now(): number;
+  /** wall-clock ms (Date.now) */
+  wall(): number;
+  /** after the I/O of this loop turn (setImmediate) */
+  defer(fn: () => void): unknown;
+  after(ms: number, fn: () => void): unknown;
+  cancel(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  wall: () => Date.now(),
+  defer: (fn) => setImmediate(fn),
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  cancel(h) {
+    clearTimeout(h as NodeJS.Timeout);
+    clearImmediate(h as NodeJS.Immediate);
+  },
+};
+
+export interface IndexerOptions {
+  clock?: Clock;
+  /** the classified summaries, once indexed: when lists, counts and messages show them */
+  onIndexed?: (summaries: DeliverySummary[]) => void;
+  /** a slice failed (its rows stay pending and are retried) */
+  onIndexError?: (err: unknown) => void;
+  /** one slice aims at this many ms during a flood (default 3; twice that while following a steady rate) */
+  busySliceMs?: number;
+  /** ... and at this many when the receiver is quiet (default 20) */
+  idleSliceMs?: number;
+  /** indexing's share of a flooded loop while lists are current (default 0.05), growing to 0.5 at fullShareLagMs */
+  busyShare?: number;
+  fullShareLagMs?: number;
+  /** how often answer times of indexed deliveries are written */
+  responseTimeFlushMs?: number;
+  /** on close, index what is pending for at most this long; the next open does the rest */
+  closeIndexBudgetMs?: number;
+}
+
+/** A backlog this small is indexed on the next turn even in a burst: it costs about one slice. */
+const SMALL_BACKLOG = 64;
+/**
+ * Deliveries submitted within this long make the receiver count as busy. Long enough to outlast one slice: a
+ * slice blocks the loop, so no submission can be seen during it, and a short window read "quiet" right after one.
+ */
+const BUSY_WINDOW_MS = 250;
+const RETRY_MS = 1000;
+/** at most this many rows per indexing transaction, whatever the time budget */
+const SLICE_MAX_ROWS = 500;
+const RESPONSE_TIMES_PER_WRITE = 500;
+/** answer times kept for deliveries still unindexed at close (each write rewrites a page holding bodies) */
+const PARKED_AT_CLOSE_MAX = 5000;
+/** a due refresh further away than this is looked at again then (new messages may fall due sooner) */
+const DUE_CHECK_MAX_MS = 60_000;
+/** Beyond this need indexing cannot follow without starving the receiver: a flood, left to the lag rule. */
+const MAX_KEEP_UP_SHARE = 0.7;
+
+/** What indexing costs, learnt from the slices: one model for the pacing and for the store's stop rule. */
+export class CostModel {
+  /** ms per row for a whole slice, fixed overhead included */
+  rowMs = 0.3;
+  /** ms per row after the row loop */
+  tailMs = 0.1;
+  observe(rows: number, totalMs: number, loopMs: number): void {
+    if (rows === 0) return;
+    this.rowMs = this.rowMs * 0.8 + (totalMs / rows) * 0.2;
+    this.tailMs = this.tailMs * 0.7 + (Math.max(0, totalMs - loopMs) / rows) * 0.3;
+  }
+}
+
+export class Indexer {
+  private readonly clock: Clock;
+  readonly cost = new CostModel();
+  /** committed and not indexed yet (an estimate kept exact by the store at zero) */
+  private backlog: number;
+  /** committed batches not fully indexed: last id and commit time, for the lag */
+  private unindexedBatches: { lastId: number; at: number }[] = [];
+  /** rows an earlier run left unindexed: their age is unknown, counted as long overdue */
+  private leftoverPending: boolean;
+  private firstNewId: number | null = null;
+  /** the highest id indexed this run (ids are indexed strictly in order) */
+  private indexedThrough = 0;
+  private timer: unknown = null;
+  private dueTimer: unknown = null;
+  private lastArrivalAt = -Infinity;
+  private lastSliceMs = 0;
+  private rateMark: number;
+  private arrivedSinceMark = 0;
+  private arrivalPerMs = 0;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+  /** answer times of deliveries not indexed yet, by id */
+  private readonly parked = new Map<number, number>();
+  private responseTimes: { id: number; ms: number }[] = [];
+  private responseTimer: unknown = null;
+
+  constructor(
+    private readonly port: IndexPort,
+    private readonly opts: IndexerOptions = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.rateMark = this.clock.now();
+    // rows a crash left pending are indexed in the background, like any backlog
+    this.backlog = port.pendingCount();
+    this.leftoverPending = this.backlog > 0;
+    if (this.backlog > 0) this.schedule();
+    this.scheduleDue();
+  }
+
+  /** A delivery is being received: the loop counts as busy for a while. */
+  noteArrival(): void {
+    this.lastArrivalAt = this.clock.now();
+  }
+
+  /** Deliveries committed (phase 1): to be indexed. */
+  committed(summaries: DeliverySummary[]): void {
+    if (summaries.length === 0) return;
+    this.backlog += summaries.length;
+    this.arrivedSinceMark += summaries.length;
+    this.firstNewId ??= summaries[0]!.id;
+    this.unindexedBatches.push({ lastId: summaries[summaries.length - 1]!.id, at: this.clock.now() });
+    this.schedule();
+  }
+
+  recordResponseTime(id: number, ms: number): void {
+    const rounded = Math.round(ms);
+    if (id > this.indexedThrough) {
+      this.parked.set(id, rounded);
+      return;
+    }
+    this.responseTimes.push({ id, ms: rounded });
+    if (!this.responseTimer && !this.closed) {
+      this.responseTimer = this.clock.after(this.opts.responseTimeFlushMs ?? 1000, () => this.flushResponseTimes());
+    }
+  }
+
+  /** committed deliveries not indexed yet */
+  get unindexed(): number {
+    return this.backlog;
+  }
+
+  /** Age of the oldest committed delivery not indexed yet (rows a crash left count as long overdue). */
+  lagMs(): number {
+    if (this.leftoverPending) return Infinity;
+    const oldest = this.unindexedBatches[0];
+    if (oldest) return this.clock.now() - oldest.at;
+    return this.backlog > 0 ? Infinity : 0;
+  }
+
+  /** Resolves once everything committed so far is indexed (lists, counts and messages show it). */
+  indexed(): Promise<void> {
+    if (this.backlog === 0 && !this.timer) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Indexes what is pending within closeIndexBudgetMs, writes answer times, then stops. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancel('timer');
+    this.cancel('dueTimer');
+    const deadline = this.clock.now() + (this.opts.closeIndexBudgetMs ?? 3000);
+    while (this.backlog > 0 && this.clock.now() < deadline) {
+      if (!this.slice(SLICE_MAX_ROWS, deadline - this.clock.now())) break;
+    }
+    this.flushResponseTimes(true);
+    try {
+      this.port.parkResponseTimes([...this.parked].slice(0, PARKED_AT_CLOSE_MAX).map(([id, ms]) => ({ id, ms })));
+    } catch {
+      // metadata only
+    }
+    this.parked.clear();
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private busy(): boolean {
+    return this.clock.now() - this.lastArrivalAt < BUSY_WINDOW_MS;
+  }
+
+  private cancel(which: 'timer' | 'dueTimer' | 'responseTimer'): void {
+    if (this[which] === null) return;
+    this.clock.cancel(this[which]);
+    this[which] = null;
+  }
+
+  private schedule(delayMs = 0): void {
+    if (this.timer !== null || this.closed) return;
+    if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
+      // Deliveries keep arriving: the loop is the ack path's first, whose answers the gateway times out on and
+      // retries. A steady rate indexing can follow with part of the loop is indexed as it comes; a flood it cannot
+      // follow gets a share that grows with the lag, so lists cannot stay minutes behind.
+      delayMs = burstIndexDelayMs({
+        // from what the last slice really took (its commit can cost more than the rows suggest), so the share holds
+        sliceMs: Math.max(this.opts.busySliceMs ?? 3, this.lastSliceMs),
+        lagMs: this.lagMs(),
+        minShare: this.opts.busyShare ?? 0.05,
+        fullShareLagMs: this.opts.fullShareLagMs ?? 60_000,
+        keepUpShare: this.keepUpShare(),
+      });
+    }
+    this.timer = delayMs > 0 ? this.clock.after(delayMs, () => this.run()) : this.clock.defer(() => this.run());
+  }
+
+  /** The share of the loop indexing needs to keep up with arrivals: their rate times what a row costs. */
+  private keepUpShare(): number {
+    const now = this.clock.now();
+    const wall = now - this.rateMark;
+    if (wall >= 200) {
+      this.arrivalPerMs = this.arrivedSinceMark / wall;
+      this.rateMark = now;
+      this.arrivedSinceMark = 0;
+    }
+    return this.arrivalPerMs * this.cost.rowMs;
+  }
+
+  private run(): void {
+    this.timer = null;
+    if (this.closed) return;
+    // busy: short slices, so an acknowledgement never waits long behind one; longer (each row's share of the
+    // slice's fixed cost shrinks) while following a steady rate, which needs the throughput
+    const busySliceMs = this.opts.busySliceMs ?? 3;
+    const targetMs = this.busy()
+      ? this.keepUpShare() <= MAX_KEEP_UP_SHARE ? busySliceMs * 2 : busySliceMs
+      : (this.opts.idleSliceMs ?? 20);
+    if (!this.slice(SLICE_MAX_ROWS, targetMs)) return this.schedule(RETRY_MS);
+    if (this.backlog > 0) this.schedule();
+    else for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** One indexing transaction; false when the store refused (the rows stay pending). */
+  private slice(maxRows: number, budgetMs: number): boolean {
+    const started = this.clock.now();
+    let result: SliceResult;
+    try {
+      result = this.port.indexSlice({ maxRows, budgetMs, tailMsPerRow: this.cost.tailMs, responseMs: this.parked, now: this.clock.wall() });
+    } catch (err) {
+      this.opts.onIndexError?.(err);
+      return false;
+    }
+    const { summaries } = result;
+    this.lastSliceMs = this.clock.now() - started;
+    this.cost.observe(summaries.length, this.lastSliceMs, result.loopMs);
+    // phase 1 adds exactly what it committed, so subtracting keeps the count; at zero (or when a slice found
+    // nothing: rows a crash left are counted on open only), the store confirms it, cheaply while it is small
+    this.backlog = Math.max(0, this.backlog - summaries.length);
+    if (this.backlog === 0 || summaries.length === 0) {
+      try {
+        this.backlog = this.port.pendingCount();
+      } catch {
+        this.backlog = summaries.length === 0 ? 0 : 1;
+      }
+    }
+    if (summaries.length > 0) {
+      const through = summaries[summaries.length - 1]!.id;
+      this.indexedThrough = Math.max(this.indexedThrough, through);
+      for (const s of summaries) this.parked.delete(s.id);
+      if (this.firstNewId !== null && through >= this.firstNewId) this.leftoverPending = false;
+      while (this.unindexedBatches.length > 0 && this.unindexedBatches[0]!.lastId <= through) this.unindexedBatches.shift();
+    }
+    if (this.backlog === 0) {
+      this.unindexedBatches = [];
+      this.leftoverPending = false;
+    }
+    if (summaries.length > 0) {
+      try {
+        this.opts.onIndexed?.(summaries);
+      } catch {
+        // a listener's failure must never stop indexing
+      }
+      // a new message may fall due sooner than the one the timer waits for
+      this.scheduleDue();
+    }
+    return true;
+  }
+
+  /** Rewrites messages whose fallback grace ran out when it does, and waits for the next one. */
+  private scheduleDue(): void {
+    if (this.closed) return;
+    let next: number | null;
+    try {
+      next = this.port.nextDueAt();
+    } catch {
+      next = null;
+    }
+    this.cancel('dueTimer');
+    if (next === null) return;
+    const wait = Math.min(DUE_CHECK_MAX_MS, Math.max(0, next - this.clock.wall()));
+    this.dueTimer = this.clock.after(wait, () => {
+      this.dueTimer = null;
+      try {
+        this.port.refreshDue(this.clock.wall());
+      } catch (err) {
+        // retried on the next indexed slice or timer
+        this.opts.onIndexError?.(err);
+      }
+      this.scheduleDue();
+    });
+  }
+
+  private flushResponseTimes(all = false): void {
+    this.cancel('responseTimer');
+    // a few hundred rows per transaction: thousands at once (a burst's second) would block the loop for ~20 ms
+    const rows = this.responseTimes.splice(0, all ? this.responseTimes.length : RESPONSE_TIMES_PER_WRITE);
+    if (rows.length === 0) return;
+    try {
+      this.port.setResponseTimes(rows);
+    } catch {
+      // metadata only: the deliveries themselves are committed; losing an answer time is acceptable
+    }
+    if (this.responseTimes.length > 0 && !this.closed) this.responseTimer = this.clock.after(5, () => this.flushResponseTimes());
+  }
+}
+
+/**
+ * The pause after an indexing slice while deliveries keep arriving, so that indexing takes its share of the loop:
+ * what keeping up with the arrival rate needs (plus a margin) when that is at most MAX_KEEP_UP_SHARE; otherwise (a
+ * flood) `minShare` while lists are current, growing linearly to half once the oldest unindexed delivery is
+ * `fullShareLagMs` old.
+ */
+export function burstIndexDelayMs(p: {
+  sliceMs: number;
+  lagMs: number;
+  minShare: number;
+  fullShareLagMs: number;
+  /** share of the loop indexing needs to keep up with the current arrival rate (rate × cost per row) */
+  keepUpShare: number;
+}): number {
+  const byLag = p.minShare + (0.5 - p.minShare) * Math.min(1, p.lagMs / p.fullShareLagMs);
+  // a rate indexing can follow gets what it needs and a margin to work off the backlog; a flood gets byLag
+  const keepUp = p.keepUpShare <= MAX_KEEP_UP_SHARE ? Math.min(0.85, p.keepUpShare * 1.1 + p.minShare) : 0;
+  const share = Math.max(byLag, keepUp);
+  return Math.max(1, (p.sliceMs * (1 - share)) / share);
+}

@@ -1,0 +1,230 @@
+// The indexer's pacing, lag, answer times and due refreshes, on a fake clock: each simulated slice costs simulated
+// time, so shares and lags are exact numbers however busy the machine running the test is.
+import { describe, expect, it } from 'vitest';
+import type { DeliverySummary } from '../../shared/domain';
+import { Indexer, burstIndexDelayMs, type Clock, type IndexPort, type SliceRequest } from '../../electron/core/indexer';
+import { StoreWriteError } from '../../electron/core/store/types';
+
+class FakeClock implements Clock {
+  t = 0;
+  private seq = 0;
+  private tasks: { at: number; seq: number; fn: () => void }[] = [];
+  now = () => this.t;
+  wall = () => Date.UTC(2026, 10, 28) + this.t;
+  defer = (fn: () => void) => this.push(this.t, fn);
+  after = (ms: number, fn: () => void) => this.push(this.t + ms, fn);
+  cancel = (h: unknown) => {
+    this.tasks = this.tasks.filter((x) => x !== h);
+  };
+  private push(at: number, fn: () => void) {
+    const task = { at, seq: this.seq++, fn };
+    this.tasks.push(task);
+    return task;
+  }
+  /** runs what falls due until `ms` from now; a task may move the clock further (a slice takes time) */
+  advance(ms: number) {
+    const until = this.t + ms;
+    for (;;) {
+      const next = [...this.tasks].sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!next || next.at > until) break;
+      this.tasks.splice(this.tasks.indexOf(next), 1);
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    this.t = Math.max(this.t, until);
+  }
+}
+
+/** A store port whose slices cost fake time: `sliceMs` each, plus `rowMs` per row. */
+function fakePort(clock: FakeClock, o: { sliceMs?: number; rowMs?: number; pending?: number; fail?: () => boolean } = {}) {
+  let next = 1;
+  const pending: number[] = [];
+  for (let i = 0; i < (o.pending ?? 0); i++) pending.push(next++);
+  const log = { sliceMs: 0, slices: [] as SliceRequest[], written: [] as { id: number; ms: number }[], parked: [] as { id: number; ms: number }[], refreshed: [] as number[], due: null as number | null, times: new Map<number, number>() };
+  const port: IndexPort = {
+    indexSlice(req) {
+      if (o.fail?.()) throw new StoreWriteError('database is locked');
+      log.slices.push(req);
+      const start = clock.t;
+      const taken: number[] = [];
+      while (taken.length < req.maxRows && pending.length > 0) {
+        taken.push(pending.shift()!);
+        clock.t += o.rowMs ?? 0;
+        if (clock.t - start + taken.length * req.tailMsPerRow >= req.budgetMs) break;
+      }
+      const loopMs = clock.t - start;
+      clock.t += o.sliceMs ?? 0;
+      log.sliceMs += clock.t - start;
+      for (const id of taken) if (req.responseMs.has(id)) log.times.set(id, req.responseMs.get(id)!);
+      return { summaries: taken.map((id) => ({ id }) as DeliverySummary), loopMs };
+    },
+    pendingCount: () => pending.length,
+    setResponseTimes: (rows) => void log.written.push(...rows),
+    parkResponseTimes: (rows) => void log.parked.push(...rows),
+    refreshDue: (now) => (log.refreshed.push(now), 1),
+    nextDueAt: () => log.due,
+  };
+  const commit = (n: number) => Array.from({ length: n }, () => (pending.push(next), { id: next++ }) as DeliverySummary);
+  return { port, log, pending, commit };
+}
+
+describe('indexer', () => {
+  it('indexes a small backlog on the next turn and reports the indexed rows', () => {
+    const clock = new FakeClock();
+    const { port, commit } = fakePort(clock);
+    const seen: number[] = [];
+    const ix = new Indexer(port, { clock, onIndexed: (rows) => seen.push(...rows.map((r) => r.id)) });
+    ix.noteArrival();
+    ix.committed(commit(3));
+    expect(ix.unindexed).toBe(3);
+    clock.advance(0);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(ix.unindexed).toBe(0);
+    expect(ix.lagMs()).toBe(0);
+  });
+
+  it('holds indexing to its share of a flooded loop even when every slice takes far longer than planned', () => {
+    const clock = new FakeClock();
+    // each slice costs 20 ms whatever it was asked (a commit dearer than its rows suggest), rows 1 ms each
+    const { port, log, commit } = fakePort(clock, { sliceMs: 20, rowMs: 1 });
+    const ix = new Indexer(port, { clock });
+    // a flood: 20 deliveries every ms for 2 s (20,000/s), far beyond what indexing can follow
+    while (clock.t < 2000) {
+      ix.noteArrival();
+      ix.committed(commit(20));
+      clock.advance(1);
+    }
+    const share = log.sliceMs / clock.t;
+    // 5 % while lists are current, growing with the lag (2 s of 60 s: about 6.5 %)
+    expect(share).toBeGreaterThan(0.03);
+    expect(share).toBeLessThan(0.1);
+    expect(ix.lagMs()).toBeGreaterThan(1500);
+  });
+
+  it('follows a rate it can keep up with, so lists stay current', () => {
+    const clock = new FakeClock();
+    const { port, commit } = fakePort(clock, { sliceMs: 0.5, rowMs: 0.2 });
+    const ix = new Indexer(port, { clock });
+    // 2 deliveries every ms (2,000/s) at 0.2 ms each: 40 % of the loop
+    let maxLag = 0;
+    while (clock.t < 3000) {
+      ix.noteArrival();
+      ix.committed(commit(2));
+      clock.advance(1);
+      if (clock.t > 500) maxLag = Math.max(maxLag, ix.lagMs());
+    }
+    expect(maxLag).toBeLessThan(100);
+    expect(ix.unindexed).toBeLessThan(200);
+  });
+
+  it('gives the lag of the oldest committed delivery, and counts rows an earlier run left as long overdue', () => {
+    const clock = new FakeClock();
+    let refuse = true;
+    const { port, commit } = fakePort(clock, { pending: 5, fail: () => refuse });
+    const ix = new Indexer(port, { clock, onIndexError: () => {} });
+    expect(ix.lagMs()).toBe(Infinity);
+    refuse = false;
+    clock.advance(0);
+    expect(ix.lagMs()).toBe(0);
+    refuse = true;
+    ix.committed(commit(1));
+    clock.advance(60);
+    ix.committed(commit(1));
+    expect(ix.lagMs()).toBe(60);
+    refuse = false;
+    clock.advance(1000);
+    expect(ix.lagMs()).toBe(0);
+  });
+
+  it('retries after a failed slice and loses no row', () => {
+    const clock = new FakeClock();
+    let broken = true;
+    const errors: unknown[] = [];
+    const { port, commit, pending } = fakePort(clock, { fail: () => broken });
+    const seen: number[] = [];
+    const ix = new Indexer(port, { clock, onIndexError: (e) => errors.push(e), onIndexed: (r) => seen.push(...r.map((x) => x.id)) });
+    ix.committed(commit(2));
+    clock.advance(10);
+    expect(errors).toHaveLength(1);
+    expect(pending).toHaveLength(2);
+    broken = false;
+    clock.advance(999);
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('hands an answer time to the slice that indexes its row, writes later ones in batches, and keeps unindexed ones at close', () => {
+    const clock = new FakeClock();
+    let refuse = false;
+    const { port, log, commit } = fakePort(clock, { fail: () => refuse });
+    const ix = new Indexer(port, { clock, onIndexError: () => {}, responseTimeFlushMs: 1000 });
+    const [a] = commit(1);
+    ix.committed([a!]);
+    // answered before it was indexed: travels with the slice
+    ix.recordResponseTime(a!.id, 2.4);
+    clock.advance(0);
+    expect(log.times.get(a!.id)).toBe(2);
+    // answered after: written to the indexed row within the flush interval
+    const [b] = commit(1);
+    ix.committed([b!]);
+    clock.advance(0);
+    ix.recordResponseTime(b!.id, 7);
+    expect(log.written).toEqual([]);
+    clock.advance(1000);
+    expect(log.written).toEqual([{ id: b!.id, ms: 7 }]);
+    // not indexed when the app stops: kept with the inbox row
+    refuse = true;
+    const [c] = commit(1);
+    ix.committed([c!]);
+    ix.recordResponseTime(c!.id, 9);
+    ix.close();
+    expect(log.parked).toEqual([{ id: c!.id, ms: 9 }]);
+  });
+
+  it('rewrites messages when their fallback grace runs out, not before', () => {
+    const clock = new FakeClock();
+    const { port, log, commit } = fakePort(clock);
+    const ix = new Indexer(port, { clock });
+    log.due = clock.wall() + 5_000;
+    ix.committed(commit(1));
+    clock.advance(0);
+    clock.advance(4_990);
+    expect(log.refreshed).toEqual([]);
+    log.due = null;
+    clock.advance(20);
+    expect(log.refreshed).toHaveLength(1);
+    expect(log.refreshed[0]).toBeGreaterThanOrEqual(Date.UTC(2026, 10, 28) + 5_000);
+    ix.close();
+  });
+
+  it('close() indexes what is still pending', () => {
+    const clock = new FakeClock();
+    const { port, commit, pending } = fakePort(clock);
+    const ix = new Indexer(port, { clock });
+    ix.committed(commit(3));
+    ix.close();
+    expect(pending).toHaveLength(0);
+  });
+});
+
+describe('burst pacing', () => {
+  it('leaves a burst to the acknowledgements while lists are only a little behind, and catches up as the lag grows', () => {
+    const delay = (lagMs: number) => burstIndexDelayMs({ sliceMs: 4, lagMs, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare: 5 });
+    const share = (lagMs: number) => 4 / (4 + delay(lagMs));
+    expect(share(0)).toBeCloseTo(0.05, 5);
+    expect(share(30_000)).toBeCloseTo(0.275, 5);
+    expect(share(60_000)).toBeCloseTo(0.5, 5);
+    expect(share(10 * 60_000)).toBeCloseTo(0.5, 5);
+    // a slice that overran its plan is followed by a longer pause, so the share holds
+    expect(burstIndexDelayMs({ sliceMs: 20, lagMs: 0, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare: 5 })).toBeCloseTo(380, 5);
+  });
+
+  it('gives indexing what it needs to keep up with a rate it can follow, and leaves a flood to the receiver', () => {
+    const share = (keepUpShare: number, lagMs = 0) =>
+      4 / (4 + burstIndexDelayMs({ sliceMs: 4, lagMs, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare }));
+    // 2,000 deliveries/s at 0.2 ms each need 40% of the loop: they get 49%, enough to work off a backlog too
+    expect(share(0.4)).toBeCloseTo(0.49, 5);
+    // a flood indexing cannot follow: the minimum, or what the lag asks for
+    expect(share(3)).toBeCloseTo(0.05, 5);
+    expect(share(3, 60_000)).toBeCloseTo(0.5, 5);
+  });
+});
