@@ -42,8 +42,8 @@ export function explainFlag(detail: FlagDetail): string {
     }
     case 'duplicate-blocked':
       return detail.source === 'status'
-        ? `The gateway blocked this send as a duplicate of an earlier one ("${detail.status}"); nothing was sent to the phone.`
-        : `The gateway blocked this send as a duplicate ("${detail.status}", reported in the type field by an older gateway version); nothing was sent to the phone.`;
+        ? `The gateway blocked this send as a duplicate of an earlier one ("${detail.status}"); nothing was sent to the phone. Where this reference has no send of its own, that ends it; where the original was sent, its lifecycle carries on.`
+        : `The gateway blocked this send as a duplicate ("${detail.status}", reported in the type field by an older gateway version); nothing was sent to the phone. Where this reference has no send of its own, that ends it; where the original was sent, its lifecycle carries on.`;
     case 'exception':
       return explainException(detail.code, detail.text);
     case 'error':
@@ -67,8 +67,8 @@ const ANOMALY_TEXT: Record<AnomalyName, string> = {
   'out-of-order':
     'Callbacks arrived in a different order than their timestamps: do not rely on arrival order to track state.',
   'event-after-terminal':
-    'An event happened after the message had already failed or been blocked, which should not happen.',
-  'fallback-missing': `The phone has no RCS but no SMS callback followed within ${FALLBACK_GRACE_MS / 1000} s: SMS fallback may not be configured for your account.`,
+    'An event happened after the message had already failed or been blocked (a duplicate block counts where the reference was never sent), which should not happen.',
+  'fallback-missing': `The phone has no RCS but no SMS callback followed within ${FALLBACK_GRACE_MS / 1000} s of the exception's arrival (the SMS callbacks follow it in flight, so the inspector waits that long before saying so): SMS fallback may not be configured for your account.`,
   'double-delivery': 'The message was delivered both over RCS and over SMS: the recipient got it twice.',
   'field-drift': 'user_id or campaign_name changed between callbacks of the same reference.',
 };
@@ -84,7 +84,7 @@ const STATE_TEXT: Record<MessageState, string> = {
   replied: 'The recipient answered or tapped a suggestion.',
   failed: 'Failed: the gateway reported an exception or error and nothing succeeded after it.',
   'fell-back': 'RCS was not possible; the message went out as SMS.',
-  blocked: 'Blocked by the gateway (no prepaid credits, or a duplicate send).',
+  blocked: 'Blocked by the gateway: no prepaid credits, or a duplicate send on a reference that was never sent itself.',
 };
 
 export function explainState(state: MessageState): string {

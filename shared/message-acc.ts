@@ -77,8 +77,8 @@ export interface MessageAcc {
   facetsCapped: boolean;
 }
 
-type FirstKey = 'sent' | 'delivered' | 'read' | 'reply' | 'failure' | 'otherFailure' | 'noRcs' | 'user';
-type LastKey = 'any' | 'nonSms' | 'failure' | 'duplicateBlocked' | 'receipt';
+type FirstKey = 'sent' | 'delivered' | 'read' | 'reply' | 'failure' | 'otherFailure' | 'noRcs' | 'duplicateBlocked';
+type LastKey = 'any' | 'nonSms' | 'failure' | 'receipt';
 
 /** Distinct facet values kept per message: one sender varying `type` per delivery must not grow a message's row. */
 export const MAX_MESSAGE_FACETS = 64;
@@ -169,7 +169,7 @@ export function foldFact(acc: MessageAcc, f: LifecycleFact): MessageAcc {
   }
   if (FAILURE_KINDS.has(f.kind)) {
     keepFirst('failure');
-    if (f.kind === 'duplicate-blocked') keepLast('duplicateBlocked');
+    if (f.kind === 'duplicate-blocked') keepFirst('duplicateBlocked');
     else {
       keepLast('failure');
       keepFirst(f.noRcs ? 'noRcs' : 'otherFailure');
@@ -209,13 +209,12 @@ function addDistinct(list: string[], value: string | null): void {
   if (value !== null && !list.includes(value) && list.length <= MAX_DRIFT_VALUES) list.push(value);
 }
 
-/** The latest failure that decides the state (a duplicate block counts only when nothing else succeeded). */
-function lastFailureOf(acc: MessageAcc): Mark | null {
-  const anySuccess = Object.keys(acc.successAt).length > 0;
-  const failure = acc.last.failure ?? null;
-  const blocked = acc.last.duplicateBlocked ?? null;
-  if (anySuccess || !blocked) return failure;
-  return !failure || before(failure, blocked) ? blocked : failure;
+/**
+ * A duplicate block on a reference that has no send of its own: nothing was sent there, and the block ends it
+ * (design.md). Under a reference that was sent, a duplicate block reports a blocked re-send instead.
+ */
+function unsentBlock(acc: MessageAcc): Mark | null {
+  return acc.first.sent ? null : (acc.first.duplicateBlocked ?? null);
 }
 
 /**
@@ -226,13 +225,14 @@ function lastFailureOf(acc: MessageAcc): Mark | null {
  *  3. blocked / failed — a failure (prepaid or duplicate block → blocked; exception or error → failed) with no
  *     successful event after it: a failure that was followed by progress was transient. Two refinements:
  *     an RCS sent echo after a no-RCS exception is not progress (the phone still has no RCS), and a duplicate
- *     block only decides the state when nothing else succeeded — it reports a blocked *re-send*, while the
- *     original send's lifecycle carries on;
+ *     block decides the state only on a reference with no send of its own (nothing was sent there: blocked,
+ *     whatever follows); where the original was sent it reports a blocked *re-send*, and that lifecycle carries on;
  *  4. otherwise the furthest progress reached: read > delivered > sent (read implies delivered even when the
  *     DELIVERED callback is missing or later). A message with nothing recognisable yet counts as sent.
  */
 export function stateOf(acc: MessageAcc): MessageState {
-  const last = lastFailureOf(acc);
+  if (unsentBlock(acc)) return 'blocked';
+  const last = acc.last.failure ?? null;
   const noRcs = last !== null && last.noRcs;
   /** latest successful event time among (kind, sms) classes passing `pred`, after the refinements above */
   const latest = (pred: (kind: string, sms: boolean) => boolean): number => {
@@ -297,8 +297,10 @@ export function accAnomalies(acc: MessageAcc, now: number): { anomaly: AnomalyNa
   }
 
   // Terminal = a failure nothing should follow. The one documented exception: SMS events after a no-RCS exception.
-  // A duplicate block is not terminal: it reports a blocked re-send; the original send carries on.
+  // A duplicate block is terminal only where nothing was sent; elsewhere it reports a blocked re-send.
   const candidates: { failure: Mark; later: Mark }[] = [];
+  const unsent = unsentBlock(acc);
+  if (unsent && acc.last.any && acc.last.any.at > unsent.at) candidates.push({ failure: unsent, later: acc.last.any });
   const other = acc.first.otherFailure;
   if (other && acc.last.any && acc.last.any.at > other.at) candidates.push({ failure: other, later: acc.last.any });
   const noRcs = acc.first.noRcs;

@@ -267,6 +267,16 @@ describe('state refinements', () => {
     expect(m.summary.flags).toEqual(['duplicate-blocked']);
     expect(m.summary.anomalies).toEqual([]);
   });
+
+  it('a duplicate block on a reference that was never sent ends it: blocked, and a later receipt there is an anomaly', () => {
+    const m = play([
+      [1, sent(0, { status: 'bloqueado por duplicidade' })],
+      [5, inbound('DELIVERED', 4)],
+    ]);
+    expect(m.summary.state).toBe('blocked');
+    expect(m.summary.anomalies).toEqual(['event-after-terminal']);
+    expect(m.anomalyDetails[0]!.detail).toMatch(/DELIVERED .* came after/);
+  });
 });
 
 describe('summaryChangesAt', () => {
