@@ -7,13 +7,16 @@
 // - One cost model: what a row costs in all (for the share) and after the slice's row loop (message folds and the
 //   commit, which the store's slice leaves room for when it decides to stop).
 // - The backlog and the lag (age of the oldest unindexed delivery) the status bar shows.
-// - Answer times: known only after the answer went out, when the delivery may still be unindexed. They wait here
-//   until their row is indexed (handed to the slice that indexes it), or are written to indexed rows in batches.
+// - Answer times (answer-times.ts): they wait until their row is indexed, and travel with the slice that does it.
 // - Messages whose fallback grace runs out are rewritten when it does (reads never write).
 // One thread on purpose: a worker with its own connection would contend for SQLite's single write lock with the
 // ack path (and, on two cores, for the CPU the HTTP server needs). The clock is injected so pacing is tested
 // deterministically.
 import type { DeliverySummary } from '../../shared/domain';
+import { realClock, type Clock } from './clock';
+import { CostModel, MAX_KEEP_UP_SHARE, burstIndexDelayMs } from './indexer-pacing';
+
+import { AnswerTimes } from './answer-times';
 
 /** What the indexer needs of the store: a narrow port, not the whole Store. */
 export interface IndexPort {
@@ -48,32 +51,6 @@ export interface SliceResult {
   loopMs: number;
 }
 
-export interface Clock {
-  /** monotonic ms */
-  now(): number;
-  /** wall-clock ms (Date.now) */
-  wall(): number;
-  /** after the I/O of this loop turn (setImmediate) */
-  defer(fn: () => void): unknown;
-  after(ms: number, fn: () => void): unknown;
-  cancel(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  wall: () => Date.now(),
-  defer: (fn) => setImmediate(fn),
-  after(ms, fn) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  cancel(h) {
-    clearTimeout(h as NodeJS.Timeout);
-    clearImmediate(h as NodeJS.Immediate);
-  },
-};
-
 export interface IndexerOptions {
   clock?: Clock;
   /** the classified summaries, once indexed: when lists, counts and messages show them */
@@ -103,26 +80,8 @@ const BUSY_WINDOW_MS = 250;
 const RETRY_MS = 1000;
 /** at most this many rows per indexing transaction, whatever the time budget */
 const SLICE_MAX_ROWS = 500;
-const RESPONSE_TIMES_PER_WRITE = 500;
-/** answer times kept for deliveries still unindexed at close (each write rewrites a page holding bodies) */
-const PARKED_AT_CLOSE_MAX = 5000;
 /** a due refresh further away than this is looked at again then (new messages may fall due sooner) */
 const DUE_CHECK_MAX_MS = 60_000;
-/** Beyond this need indexing cannot follow without starving the receiver: a flood, left to the lag rule. */
-const MAX_KEEP_UP_SHARE = 0.7;
-
-/** What indexing costs, learnt from the slices: one model for the pacing and for the store's stop rule. */
-export class CostModel {
-  /** ms per row for a whole slice, fixed overhead included */
-  rowMs = 0.3;
-  /** ms per row after the row loop */
-  tailMs = 0.1;
-  observe(rows: number, totalMs: number, loopMs: number): void {
-    if (rows === 0) return;
-    this.rowMs = this.rowMs * 0.8 + (totalMs / rows) * 0.2;
-    this.tailMs = this.tailMs * 0.7 + (Math.max(0, totalMs - loopMs) / rows) * 0.3;
-  }
-}
 
 export class Indexer {
   private readonly clock: Clock;
@@ -145,16 +104,14 @@ export class Indexer {
   private arrivalPerMs = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
-  /** answer times of deliveries not indexed yet, by id */
-  private readonly parked = new Map<number, number>();
-  private responseTimes: { id: number; ms: number }[] = [];
-  private responseTimer: unknown = null;
+  private readonly answerTimes: AnswerTimes;
 
   constructor(
     private readonly port: IndexPort,
     private readonly opts: IndexerOptions = {},
   ) {
     this.clock = opts.clock ?? realClock;
+    this.answerTimes = new AnswerTimes(port, this.clock, opts.responseTimeFlushMs);
     this.rateMark = this.clock.now();
     // rows a crash left pending are indexed in the background, like any backlog
     this.backlog = port.pendingCount();
@@ -179,15 +136,7 @@ export class Indexer {
   }
 
   recordResponseTime(id: number, ms: number): void {
-    const rounded = Math.round(ms);
-    if (id > this.indexedThrough) {
-      this.parked.set(id, rounded);
-      return;
-    }
-    this.responseTimes.push({ id, ms: rounded });
-    if (!this.responseTimer && !this.closed) {
-      this.responseTimer = this.clock.after(this.opts.responseTimeFlushMs ?? 1000, () => this.flushResponseTimes());
-    }
+    this.answerTimes.record(id, ms, this.indexedThrough);
   }
 
   /** committed deliveries not indexed yet */
@@ -219,13 +168,7 @@ export class Indexer {
     while (this.backlog > 0 && this.clock.now() < deadline) {
       if (!this.slice(SLICE_MAX_ROWS, deadline - this.clock.now())) break;
     }
-    this.flushResponseTimes(true);
-    try {
-      this.port.parkResponseTimes([...this.parked].slice(0, PARKED_AT_CLOSE_MAX).map(([id, ms]) => ({ id, ms })));
-    } catch {
-      // metadata only
-    }
-    this.parked.clear();
+    this.answerTimes.close();
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -233,7 +176,7 @@ export class Indexer {
     return this.clock.now() - this.lastArrivalAt < BUSY_WINDOW_MS;
   }
 
-  private cancel(which: 'timer' | 'dueTimer' | 'responseTimer'): void {
+  private cancel(which: 'timer' | 'dueTimer'): void {
     if (this[which] === null) return;
     this.clock.cancel(this[which]);
     this[which] = null;
@@ -288,7 +231,7 @@ export class Indexer {
     const started = this.clock.now();
     let result: SliceResult;
     try {
-      result = this.port.indexSlice({ maxRows, budgetMs, tailMsPerRow: this.cost.tailMs, responseMs: this.parked, now: this.clock.wall() });
+      result = this.port.indexSlice({ maxRows, budgetMs, tailMsPerRow: this.cost.tailMs, responseMs: this.answerTimes.parked, now: this.clock.wall() });
     } catch (err) {
       this.opts.onIndexError?.(err);
       return false;
@@ -309,7 +252,7 @@ export class Indexer {
     if (summaries.length > 0) {
       const through = summaries[summaries.length - 1]!.id;
       this.indexedThrough = Math.max(this.indexedThrough, through);
-      for (const s of summaries) this.parked.delete(s.id);
+      this.answerTimes.indexed(summaries.map((x) => x.id));
       if (this.firstNewId !== null && through >= this.firstNewId) this.leftoverPending = false;
       while (this.unindexedBatches.length > 0 && this.unindexedBatches[0]!.lastId <= through) this.unindexedBatches.shift();
     }
@@ -346,44 +289,12 @@ export class Indexer {
       try {
         this.port.refreshDue(this.clock.wall());
       } catch (err) {
-        // retried on the next indexed slice or timer
+        // the rows keep their due time (reads still show the anomaly): tried again a little later
         this.opts.onIndexError?.(err);
+        if (!this.closed) this.dueTimer = this.clock.after(RETRY_MS, () => ((this.dueTimer = null), this.scheduleDue()));
+        return;
       }
       this.scheduleDue();
     });
   }
-
-  private flushResponseTimes(all = false): void {
-    this.cancel('responseTimer');
-    // a few hundred rows per transaction: thousands at once (a burst's second) would block the loop for ~20 ms
-    const rows = this.responseTimes.splice(0, all ? this.responseTimes.length : RESPONSE_TIMES_PER_WRITE);
-    if (rows.length === 0) return;
-    try {
-      this.port.setResponseTimes(rows);
-    } catch {
-      // metadata only: the deliveries themselves are committed; losing an answer time is acceptable
-    }
-    if (this.responseTimes.length > 0 && !this.closed) this.responseTimer = this.clock.after(5, () => this.flushResponseTimes());
-  }
-}
-
-/**
- * The pause after an indexing slice while deliveries keep arriving, so that indexing takes its share of the loop:
- * what keeping up with the arrival rate needs (plus a margin) when that is at most MAX_KEEP_UP_SHARE; otherwise (a
- * flood) `minShare` while lists are current, growing linearly to half once the oldest unindexed delivery is
- * `fullShareLagMs` old.
- */
-export function burstIndexDelayMs(p: {
-  sliceMs: number;
-  lagMs: number;
-  minShare: number;
-  fullShareLagMs: number;
-  /** share of the loop indexing needs to keep up with the current arrival rate (rate × cost per row) */
-  keepUpShare: number;
-}): number {
-  const byLag = p.minShare + (0.5 - p.minShare) * Math.min(1, p.lagMs / p.fullShareLagMs);
-  // a rate indexing can follow gets what it needs and a margin to work off the backlog; a flood gets byLag
-  const keepUp = p.keepUpShare <= MAX_KEEP_UP_SHARE ? Math.min(0.85, p.keepUpShare * 1.1 + p.minShare) : 0;
-  const share = Math.max(byLag, keepUp);
-  return Math.max(1, (p.sliceMs * (1 - share)) / share);
 }

@@ -2,7 +2,9 @@
 // time, so shares and lags are exact numbers however busy the machine running the test is.
 import { describe, expect, it } from 'vitest';
 import type { DeliverySummary } from '../../shared/domain';
-import { Indexer, burstIndexDelayMs, type Clock, type IndexPort, type SliceRequest } from '../../electron/core/indexer';
+import type { Clock } from '../../electron/core/clock';
+import { Indexer, type IndexPort, type SliceRequest } from '../../electron/core/indexer';
+import { burstIndexDelayMs } from '../../electron/core/indexer-pacing';
 import { StoreWriteError } from '../../electron/core/store/types';
 
 class FakeClock implements Clock {

@@ -1,12 +1,13 @@
 // openStore: the SQLite file behind the Store interface (types.ts). One connection, WAL, synchronous=FULL so a
 // committed delivery survives power loss before we answer 200, and a short busy timeout so a locked database
 // turns into a 503 (the gateway retries) instead of a hung request.
-import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { storeFileBytes } from './active-file';
 import * as admin from './admin';
 import { createContext } from './context';
 import { toStoreWriteError } from './errors';
-import { indexPending, ingestBatch, ingestRaw, pendingCount } from './ingest';
+import { indexPending, ingestBatch } from './ingest';
+import { ingestRaw, pendingCount } from './inbox';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
 import { SCHEMA_VERSION, migrate } from './schema';
@@ -145,7 +146,11 @@ export function openStore(opts: OpenStoreOptions): Store {
     getCounts: (query, now = Date.now()) => q.getCounts(ctx, query, limits, now),
     suggestValues: (field, prefix) => q.suggestValues(ctx, field, prefix),
     stats: (now = Date.now()) => stats(now),
-    indexedTotal: () => (ctx.stmt("SELECT n FROM counters WHERE key = 'deliveries'", 'pluck').get() as number | undefined) ?? 0,
+    indexedCounts() {
+      const rows = ctx.stmt("SELECT key, n FROM counters WHERE key IN ('deliveries', 'messages')").all() as { key: string; n: number }[];
+      const n = (key: string) => rows.find((r) => r.key === key)?.n ?? 0;
+      return { deliveries: n('deliveries'), messages: n('messages') };
+    },
     iterateDeliveries: (onSkip) => q.iterateDeliveries(ctx, onSkip),
     iterateMessages: (now = Date.now(), onSkip) => q.iterateMessages(ctx, now, onSkip),
     getSetting: <T>(key: string) => admin.getSetting<T>(ctx, key),
@@ -184,13 +189,6 @@ export function openStore(opts: OpenStoreOptions): Store {
     const d = new Date(now);
     const midnight = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
     const counter = ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck');
-    const size = (f: string) => {
-      try {
-        return fs.statSync(f).size;
-      } catch {
-        return 0;
-      }
-    };
     // stored = indexed (counted) + still in the inbox; inbox rows are seconds old, so all of today's unless the
     // oldest is older (counting them reads their bodies: done only then)
     const pending = pendingCount(ctx);
@@ -204,7 +202,7 @@ export function openStore(opts: OpenStoreOptions): Store {
       deliveriesPending: pending,
       deliveriesToday: (ctx.stmt('SELECT count(*) FROM deliveries WHERE received_at >= ?', 'pluck').get(midnight) as number) + pendingToday,
       messagesTotal: (counter.get('messages') as number | undefined) ?? 0,
-      storeBytes: size(opts.file) + size(`${opts.file}-wal`),
+      storeBytes: storeFileBytes(opts.file),
     };
   }
 

@@ -1,6 +1,6 @@
 // Storing deliveries, in two phases, so the acknowledgement path pays only for what durability needs.
 //
-// Phase 1 (ingestRaw, on the ack path, synchronous=FULL): one transaction appends each delivery's request as
+// Phase 1 (inbox.ts ingestRaw, on the ack path, synchronous=FULL): one transaction appends each delivery's request as
 // received (method, path, headers, body, outcome) to `inbox`, one table with no secondary index. Nothing is
 // derived from the body here: parsing, checks and the indexes they feed cost several times that append, and the
 // gateway waits for the answer. The only look at the body is a cheap shape check (bodyShapeProblems), so the
@@ -21,19 +21,19 @@
 //
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
-import { bodyShapeProblems, parseDeliveryBody } from '../../../shared/callback';
+import { parseDeliveryBody } from '../../../shared/callback';
 import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
 import { bodyFacts } from './body-facts';
+import { counterKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
+import { appendToInbox } from './inbox';
 import { applyToMessage, factFrom } from './messages';
 import type { LifecycleFact } from '../../../shared/message-acc';
 import { flagMask, flagNames, headerValue, type InboxRow } from './rows';
 import type { IngestInput } from './types';
 
-/** A refused delivery keeps only its first bytes: enough to see what was sent. */
-export const REJECTED_BODY_KEEP = 64 * 1024;
 /** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
 const FTS_BODY_CHARS = 64 * 1024;
 /** Inbox rows are read this many at a time: a slice that runs out of time has not paid for reading more. */
@@ -54,15 +54,6 @@ export interface SliceOptions {
 }
 
 const NO_TIMES: ReadonlyMap<number, number> = new Map();
-
-/** Phase 1: ONE durable transaction; returns summaries with what the request alone tells (no body fields). */
-export function ingestRaw(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
-  try {
-    return ctx.db.transaction(() => appendToInbox(ctx, batch)).immediate();
-  } catch (err) {
-    throw toStoreWriteError(err);
-  }
-}
 
 /**
  * Phase 2: indexes up to `maxRows` inbox rows, oldest first, in one transaction; returns their final summaries
@@ -88,12 +79,6 @@ export function indexPending(ctx: StoreContext, o: SliceOptions, durable = false
   }
 }
 
-/** Deliveries stored and not indexed yet: inbox ids have no gaps, so no row is read to count them. */
-export function pendingCount(ctx: StoreContext): number {
-  // two subqueries: SQLite answers a lone min() or max() from the end of the b-tree, but scans for both at once
-  return (ctx.stmt('SELECT (SELECT max(id) FROM inbox) - (SELECT min(id) FROM inbox) + 1', 'pluck').get() as number | null) ?? 0;
-}
-
 /** Both phases in one transaction (tests, fixtures, tools). Earlier inbox rows are indexed first. */
 export function ingestBatch(ctx: StoreContext, batch: IngestInput[], now: number): DeliverySummary[] {
   try {
@@ -113,69 +98,6 @@ export function ingestBatch(ctx: StoreContext, batch: IngestInput[], now: number
   } catch (err) {
     throw toStoreWriteError(err);
   }
-}
-
-const INSERT_INBOX = `INSERT INTO inbox (id, received_at, method, path, query, headers, remote_address, body_size,
-  body_truncated, outcome, response_status, reject_reason, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-function appendToInbox(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
-  const insert = ctx.stmt(INSERT_INBOX);
-  // inside the write transaction, so no other writer can take the same id
-  let id = ctx
-    .stmt('SELECT max(coalesce((SELECT max(id) FROM inbox), 0), coalesce((SELECT max(id) FROM deliveries), 0))', 'pluck')
-    .get() as number;
-  const out: DeliverySummary[] = [];
-  for (const input of batch) {
-    const req = input.request;
-    const rejected = input.outcome === 'rejected';
-    let body = req.body;
-    let truncated = input.bodyTruncated;
-    if (rejected && body.length > REJECTED_BODY_KEEP) {
-      body = body.subarray(0, REJECTED_BODY_KEEP);
-      truncated = true;
-    }
-    const invalid = !rejected && bodyShapeProblems(body, headerValue(req.headers, 'content-type')).length > 0;
-    id++;
-    insert.run(
-      id,
-      req.receivedAt,
-      req.method,
-      req.path,
-      req.query,
-      JSON.stringify(req.headers),
-      req.remoteAddress,
-      req.bodySize,
-      truncated ? 1 : 0,
-      input.outcome,
-      input.responseStatus,
-      input.rejectReason,
-      body,
-    );
-    out.push({
-      id,
-      receivedAt: req.receivedAt,
-      method: req.method,
-      path: req.path,
-      outcome: input.outcome,
-      responseStatus: input.responseStatus,
-      responseMs: 0,
-      rejectReason: input.rejectReason,
-      bodySize: req.bodySize,
-      reference: null,
-      eventId: null,
-      type: null,
-      kind: 'unknown',
-      channel: null,
-      direction: null,
-      userId: null,
-      campaign: null,
-      timestamp: null,
-      attempt: null,
-      flags: invalid ? ['invalid'] : [],
-      preview: rejected ? (input.rejectReason ?? '') : '',
-    });
-  }
-  return out;
 }
 
 /**
@@ -208,7 +130,7 @@ function indexSlice(
   const loopEndedAt = performance.now();
   if (out.length === 0) return { out, loopEndedAt };
   for (const [msgId, t] of touched) applyToMessage(ctx, msgId, t.reference, t.facts, now, counters);
-  counters.add('deliveries', out.length);
+  counters.add(counterKey('deliveries'), out.length);
   counters.flush(ctx);
   ctx.stmt('DELETE FROM inbox WHERE id <= ?').run(after);
   return { out, loopEndedAt };
@@ -296,7 +218,7 @@ function indexOne(
     const flagInsert = ctx.stmt('INSERT INTO delivery_flags (flag, delivery_id) VALUES (?, ?)');
     for (const f of names) {
       flagInsert.run(f, r.id);
-      counters.add(`df:${f}`, 1);
+      counters.add(counterKey({ flag: f }), 1);
     }
   }
 
@@ -390,6 +312,6 @@ function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, 
   const info = ctx
     .stmt(`INSERT INTO messages (reference, first_at, last_at, state, summary) VALUES (?, ?, ?, 'sent', '{}')`)
     .run(reference, receivedAt, receivedAt);
-  counters.add('messages', 1);
+  counters.add(counterKey('messages'), 1);
   return Number(info.lastInsertRowid);
 }

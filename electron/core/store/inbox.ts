@@ -1,0 +1,89 @@
+// Phase 1 of storing a delivery (see ingest.ts): on the acknowledgement path, one durable transaction appends
+// each request as received to `inbox`, one table with no secondary index. Nothing is derived from the body here
+// but a cheap shape check, so the answer can still say `invalid` when the body is not a JSON object.
+import { bodyShapeProblems } from '../../../shared/callback';
+import type { DeliverySummary } from '../../../shared/domain';
+import type { StoreContext } from './context';
+import { toStoreWriteError } from './errors';
+import { headerValue } from './rows';
+import type { IngestInput } from './types';
+
+/** A refused delivery keeps only its first bytes: enough to see what was sent. */
+export const REJECTED_BODY_KEEP = 64 * 1024;
+/** Phase 1: ONE durable transaction; returns summaries with what the request alone tells (no body fields). */
+export function ingestRaw(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
+  try {
+    return ctx.db.transaction(() => appendToInbox(ctx, batch)).immediate();
+  } catch (err) {
+    throw toStoreWriteError(err);
+  }
+}
+
+/** Deliveries stored and not indexed yet: inbox ids have no gaps, so no row is read to count them. */
+export function pendingCount(ctx: StoreContext): number {
+  // two subqueries: SQLite answers a lone min() or max() from the end of the b-tree, but scans for both at once
+  return (ctx.stmt('SELECT (SELECT max(id) FROM inbox) - (SELECT min(id) FROM inbox) + 1', 'pluck').get() as number | null) ?? 0;
+}
+
+const INSERT_INBOX = `INSERT INTO inbox (id, received_at, method, path, query, headers, remote_address, body_size,
+  body_truncated, outcome, response_status, reject_reason, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export function appendToInbox(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
+  const insert = ctx.stmt(INSERT_INBOX);
+  // inside the write transaction, so no other writer can take the same id
+  let id = ctx
+    .stmt('SELECT max(coalesce((SELECT max(id) FROM inbox), 0), coalesce((SELECT max(id) FROM deliveries), 0))', 'pluck')
+    .get() as number;
+  const out: DeliverySummary[] = [];
+  for (const input of batch) {
+    const req = input.request;
+    const rejected = input.outcome === 'rejected';
+    let body = req.body;
+    let truncated = input.bodyTruncated;
+    if (rejected && body.length > REJECTED_BODY_KEEP) {
+      body = body.subarray(0, REJECTED_BODY_KEEP);
+      truncated = true;
+    }
+    const invalid = !rejected && bodyShapeProblems(body, headerValue(req.headers, 'content-type')).length > 0;
+    id++;
+    insert.run(
+      id,
+      req.receivedAt,
+      req.method,
+      req.path,
+      req.query,
+      JSON.stringify(req.headers),
+      req.remoteAddress,
+      req.bodySize,
+      truncated ? 1 : 0,
+      input.outcome,
+      input.responseStatus,
+      input.rejectReason,
+      body,
+    );
+    out.push({
+      id,
+      receivedAt: req.receivedAt,
+      method: req.method,
+      path: req.path,
+      outcome: input.outcome,
+      responseStatus: input.responseStatus,
+      responseMs: 0,
+      rejectReason: input.rejectReason,
+      bodySize: req.bodySize,
+      reference: null,
+      eventId: null,
+      type: null,
+      kind: 'unknown',
+      channel: null,
+      direction: null,
+      userId: null,
+      campaign: null,
+      timestamp: null,
+      attempt: null,
+      flags: invalid ? ['invalid'] : [],
+      preview: rejected ? (input.rejectReason ?? '') : '',
+    });
+  }
+  return out;
+}
