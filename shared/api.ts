@@ -152,6 +152,9 @@ export interface AppStatus {
   damagedStores: DamagedStore[];
 }
 
+/** What changes with every delivery: sent with each live `deliveries` frame, read from counters the core keeps. */
+export type LiveStatus = Pick<AppStatus, 'deliveriesTotal' | 'deliveriesToday' | 'messagesTotal' | 'indexing' | 'storeBytes'>;
+
 /** A store file found damaged. It is never written again; what it still holds can be copied out with `recover`. */
 export interface DamagedStore {
   file: string;
@@ -228,7 +231,16 @@ export type ApiHandlers = { [K in ApiCallName]: (arg: ApiArgs<K>) => Promise<Api
 
 export interface ApiEvents {
   /** new deliveries since the last batch (at most every ~100 ms); summaries only, never bodies */
-  deliveries: { deliveries: DeliverySummary[]; messages: MessageSummary[]; total: number };
+  deliveries: {
+    /** the newest rows indexed since the last frame (at most a few hundred), newest first */
+    deliveries: DeliverySummary[];
+    /** the messages those rows touched, as they are now */
+    messages: MessageSummary[];
+    /** indexed deliveries (what lists can show): how many really arrived when a frame carries only the newest */
+    total: number;
+    /** the status bar's numbers as of this frame, so the UI does not ask for the status again */
+    status: LiveStatus;
+  };
   tunnel: TunnelStatus;
   /** the public URL changed: the user must update the gateway's callback URL */
   urlChanged: { oldUrl: string | null; newUrl: string; reason: string };

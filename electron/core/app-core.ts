@@ -16,6 +16,7 @@ import type { Store } from './store/types';
 import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
 
 export const DEFAULT_RECEIVER_PORT = 4730;
+import { storeFileBytes } from './store/active-file';
 export { DB_FILE_NAME } from './store/active-file';
 
 export interface CoreOptions {
@@ -57,12 +58,15 @@ const DEFAULT_SETTINGS: Settings = {
 export async function createCore(opts: CoreOptions): Promise<Core> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const log = opts.log ?? (() => {});
-  const live = new LiveEvents(
-    (refs) => active.store.getMessageSummaries(refs),
-    // what lists can show: the indexed deliveries (events carry rows as they are indexed). Not stats(): its count
-    // of today's deliveries reads an index range, too slow for every frame on a busy day
-    () => active.store.indexedTotal(),
-  );
+  // each frame carries the status bar's numbers: from counters and the indexer's bookkeeping, not from stats(),
+  // whose count of today's deliveries reads an index range, too slow for every frame on a busy day
+  const live = new LiveEvents({
+    loadMessages: (refs) => active.store.getMessageSummaries(refs),
+    indexedCounts: () => active.store.indexedCounts(),
+    indexing: () => indexingOf(active.ingest.indexer.unindexed, active.ingest.indexer.lagMs()),
+    storeBytes: () => storeFileBytes(active.file()),
+    countToday: (now) => active.store.stats(now).deliveriesToday,
+  });
   let replay: ReturnType<typeof createReplayService> | null = null;
   // `store` and `ingest` always lead to the current store file: a damaged one is replaced, even while running
   // (active-store.ts). Live events carry the classified rows, so they fire once phase 2 indexed them (a few ms
@@ -76,8 +80,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     makeIngest: (s, onIndexError) =>
       createIngest(s, {
-        onCommitted: (rows) => replay?.deliveriesCommitted(rows),
-        onIndexed: (rows) => live.deliveriesCommitted(rows),
+        onCommitted: (rows) => {
+          replay?.deliveriesCommitted(rows);
+          live.deliveriesStored(rows);
+        },
+        onIndexed: (rows) => live.deliveriesIndexed(rows),
         onIndexError,
       }),
     onDamaged: (d, storeFile, all) => {
@@ -169,7 +176,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       deliveriesTotal: s.deliveriesTotal,
       deliveriesToday: s.deliveriesToday,
       messagesTotal: s.messagesTotal,
-      indexing: { pending: s.deliveriesPending, lagMs: lagOrNull(ingest.indexer.lagMs(), s.deliveriesPending) },
+      indexing: indexingOf(s.deliveriesPending, ingest.indexer.lagMs()),
       storeBytes: s.storeBytes,
       dataDir: opts.dataDir,
       maxBodyBytes,
@@ -284,8 +291,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The indexer's lag as the API reports it: null when unknown (rows an earlier run left), 0 when none pending. */
-function lagOrNull(lagMs: number, pending: number): number | null {
-  if (pending === 0) return 0;
-  return Number.isFinite(lagMs) ? Math.round(lagMs) : null;
+/** The indexer's backlog as the API reports it: lag null when unknown (rows an earlier run left), 0 when none pending. */
+function indexingOf(pending: number, lagMs: number): AppStatus['indexing'] {
+  if (pending === 0) return { pending, lagMs: 0 };
+  return { pending, lagMs: Number.isFinite(lagMs) ? Math.round(lagMs) : null };
 }

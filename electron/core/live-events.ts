@@ -1,13 +1,39 @@
 // Live events to the UI, batched: at most one frame per interval, never one message per delivery. Under a burst
-// of thousands of deliveries per second the UI gets ~10 frames/s carrying the newest rows and the touched messages,
-// and refetches its visible page itself; the ack path only appends to an array.
-import type { ApiEventBatch, ApiEventName, ApiEvents } from '../../shared/api';
+// of thousands of deliveries per second the UI gets ~10 frames/s carrying the newest rows, the touched messages
+// and the status bar's numbers, and refetches its visible page itself; the ack path only appends to an array.
+//
+// What a frame costs the core, at ~10 frames/s: the touched messages (one keyed read each, at most
+// MAX_ROWS_PER_FRAME), the store's two counters (one keyed read of a tiny table), two stat calls for the store's
+// size, and the indexer's in-memory backlog and lag. Deliveries today would be a range count over today's index
+// entries (tens of ms on a busy day): it is counted by the store once, then kept here as rows are stored.
+import type { ApiEventBatch, ApiEventName, ApiEvents, AppStatus, LiveStatus } from '../../shared/api';
 import type { DeliverySummary, MessageSummary } from '../../shared/domain';
 
 /** most rows carried in one frame; the UI pages the rest from the store */
-export const MAX_ROWS_PER_FRAME = 200;
+const MAX_ROWS_PER_FRAME = 200;
 
-export type Listener = (batch: ApiEventBatch) => void;
+type Listener = (batch: ApiEventBatch) => void;
+
+/** where a frame's contents come from; each is cheap enough for every frame except countToday (see above) */
+export interface LiveSources {
+  /** summaries of the messages with these references */
+  loadMessages(refs: string[]): MessageSummary[];
+  /** indexed deliveries and messages: the store's counters */
+  indexedCounts(): { deliveries: number; messages: number };
+  /** deliveries stored and not indexed yet, and the age of the oldest: the indexer's own bookkeeping */
+  indexing(): AppStatus['indexing'];
+  /** bytes the store file new deliveries go to takes, WAL included (two stat calls) */
+  storeBytes(): number;
+  /** deliveries stored since local midnight of `now`, counted by the store: read once, and after the store changed */
+  countToday(now: number): number;
+  now?(): number;
+}
+
+interface Day {
+  start: number;
+  next: number;
+  count: number;
+}
 
 export class LiveEvents {
   private listeners = new Set<Listener>();
@@ -15,22 +41,32 @@ export class LiveEvents {
   private newDeliveries: DeliverySummary[] = [];
   private touchedRefs = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
-  private newTotal = 0;
+  /** deliveries stored today, once counted by the store; null until a frame needs it */
+  private today: Day | null = null;
+  private readonly now: () => number;
 
   constructor(
-    private readonly loadMessages: (refs: string[]) => MessageSummary[],
-    private readonly totalDeliveries: () => number,
+    private readonly src: LiveSources,
     private readonly intervalMs = 100,
-  ) {}
+  ) {
+    this.now = src.now ?? Date.now;
+  }
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  deliveriesCommitted(rows: DeliverySummary[]): void {
+  /** rows acknowledged (phase 1): they count in today's deliveries from now on, indexed or not */
+  deliveriesStored(rows: DeliverySummary[]): void {
+    const day = this.currentDay();
+    if (!day) return;
+    for (const r of rows) if (r.receivedAt >= day.start) day.count++;
+  }
+
+  /** rows indexed: lists can show them, so they go out in the next frame */
+  deliveriesIndexed(rows: DeliverySummary[]): void {
     if (this.listeners.size === 0) return;
-    this.newTotal += rows.length;
     for (const r of rows) {
       this.newDeliveries.push(r);
       if (r.reference) this.touchedRefs.add(r.reference);
@@ -41,6 +77,8 @@ export class LiveEvents {
   }
 
   emit<K extends ApiEventName>(event: K, data: ApiEvents[K]): void {
+    // new deliveries go to another file from now on: its own count of today's starts over
+    if (event === 'storeDamaged') this.today = null;
     if (this.listeners.size === 0) return;
     this.queued.push({ event, data } as ApiEventBatch[number]);
     this.arm();
@@ -58,6 +96,32 @@ export class LiveEvents {
     this.timer.unref();
   }
 
+  /** today's running count, moved to a new day at local midnight (every delivery since then was seen here) */
+  private currentDay(): Day | null {
+    const day = this.today;
+    if (!day) return null;
+    const now = this.now();
+    if (now >= day.next) this.today = { ...dayAround(now), count: 0 };
+    return this.today;
+  }
+
+  private status(): LiveStatus {
+    let day = this.currentDay();
+    if (!day) {
+      const now = this.now();
+      day = this.today = { ...dayAround(now), count: this.src.countToday(now) };
+    }
+    const counts = this.src.indexedCounts();
+    const indexing = this.src.indexing();
+    return {
+      deliveriesTotal: counts.deliveries + indexing.pending,
+      deliveriesToday: day.count,
+      messagesTotal: counts.messages,
+      indexing,
+      storeBytes: this.src.storeBytes(),
+    };
+  }
+
   private flush(): void {
     this.timer = null;
     const batch: ApiEventBatch = [];
@@ -66,13 +130,19 @@ export class LiveEvents {
       const refs = [...this.touchedRefs].slice(-MAX_ROWS_PER_FRAME);
       this.touchedRefs.clear();
       let messages: MessageSummary[] = [];
+      let frame: { total: number; status: LiveStatus } | null = null;
       try {
-        messages = this.loadMessages(refs);
+        messages = this.src.loadMessages(refs);
       } catch {
         // the UI refetches anyway; a failed read must not stop the event stream
       }
-      batch.push({ event: 'deliveries', data: { deliveries: rows, messages, total: this.totalDeliveries() } });
-      this.newTotal = 0;
+      try {
+        const status = this.status();
+        frame = { total: status.deliveriesTotal - status.indexing.pending, status };
+      } catch {
+        // the store cannot be read right now (damaged, being replaced): the next frame says it
+      }
+      if (frame) batch.push({ event: 'deliveries', data: { deliveries: rows, messages, ...frame } });
     }
     batch.push(...this.queued.splice(0));
     if (batch.length === 0) return;
@@ -84,4 +154,13 @@ export class LiveEvents {
       }
     }
   }
+}
+
+/** local midnight before `now` and the next one (not now + 24 h: days around a clock change are 23 or 25 h) */
+function dayAround(now: number): { start: number; next: number } {
+  const d = new Date(now);
+  return {
+    start: new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(),
+    next: new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime(),
+  };
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../support/browser';
-import type { Api, ApiEventBatch, AppStatus, Counts } from '../../shared/api';
+import type { Api, ApiEventBatch, AppStatus, Counts, LiveStatus } from '../../shared/api';
 import { parseDeliveryBody, eventKeyOf, previewOf } from '../../shared/callback';
 import { classifyDelivery, priorAttempts, type PriorAttempt } from '../../shared/classify';
 import type { DeliveryDetail, DeliverySummary, MessageSummary } from '../../shared/domain';
@@ -34,10 +34,19 @@ export class FakeCore {
   storeFile = '/home/dev/.config/rcs-callback-inspector/inspector.sqlite';
   damagedStores: AppStatus['damagedStores'] = [];
 
-  /** the same frame as emit(), to in-process listeners (the fake control server) */
+  /** the frame the core's live-events module would send for these new rows, status bar numbers included */
   batchFor(rows: DeliverySummary[]): ApiEventBatch {
     const refs = [...new Set(rows.map((r) => r.reference).filter((r): r is string => !!r))];
-    return [{ event: 'deliveries', data: { deliveries: rows.slice(-200).reverse(), messages: refs.slice(-200).map((r) => this.message(r)), total: this.rows.length } }];
+    const data = { deliveries: rows.slice(-200).reverse(), messages: refs.slice(-200).map((r) => this.message(r)), total: this.rows.length, status: this.liveStatus() };
+    return [{ event: 'deliveries', data }];
+  }
+
+  /** what every status and every live frame say about the store */
+  private liveStatus(): LiveStatus {
+    return {
+      deliveriesTotal: this.rows.length + this.indexing.pending, deliveriesToday: this.rows.length, messagesTotal: this.lastAt.size,
+      indexing: this.indexing, storeBytes: 4096 * 1024 + this.rows.length * 900,
+    };
   }
 
   post(body: unknown, receivedAt = Date.now()): DeliverySummary {
@@ -73,13 +82,9 @@ export class FakeCore {
     return summary;
   }
 
-  /** what the core's live-events module would send for these new rows */
+  /** what the core's live-events module would send for these new rows, into the page */
   emit(page: Page, rows: DeliverySummary[]) {
-    const refs = [...new Set(rows.map((r) => r.reference).filter((r): r is string => !!r))];
-    const batch: ApiEventBatch = [
-      { event: 'deliveries', data: { deliveries: rows.slice(-200).reverse(), messages: refs.slice(-200).map((r) => this.message(r)), total: this.rows.length } },
-    ];
-    return this.emitBatch(page, batch);
+    return this.emitBatch(page, this.batchFor(rows));
   }
 
   /** any live events (urlChanged, warning, tunnel…) into the page */
@@ -121,9 +126,7 @@ export class FakeCore {
     const status = (): AppStatus => ({
       version: '0.1.0', receiverUrl: 'http://127.0.0.1:4730', callbackPath: '/callbacks',
       tunnel: { state: 'online', publicUrl: 'https://brave-otter-42.loca.lt', host: 'https://localtunnel.me', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: Date.now(), downtime: [], ...this.tunnel },
-      deliveriesTotal: this.rows.length, deliveriesToday: this.rows.length, messagesTotal: this.messages('').length,
-      indexing: this.indexing,
-      storeBytes: 4096 * 1024 + this.rows.length * 900, dataDir: '/home/dev/.config/rcs-callback-inspector', maxBodyBytes: 1 << 20,
+      ...this.liveStatus(), dataDir: '/home/dev/.config/rcs-callback-inspector', maxBodyBytes: 1 << 20,
       storeFile: this.storeFile, damagedStores: this.damagedStores,
     });
     const impl: Partial<Api> = {

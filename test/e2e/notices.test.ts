@@ -75,12 +75,12 @@ describe('notices and capped lists in the browser', () => {
     const indexing = page.getByTestId('indexing');
     expect(await indexing.count()).toBe(0);
     core.indexing = { pending: 47_210, lagMs: 12_400 };
-    // the status is read again when indexed rows arrive
-    await core.emitBatch(page, [{ event: 'deliveries', data: { deliveries: [], messages: [], total: ROWS } }]);
+    // the numbers come with the next frame of indexed rows
+    await core.emit(page, []);
     await expect.poll(() => indexing.textContent()).toBe('indexing · 47,210 behind · 12 s');
     await screenshot(page, 'indexing-behind');
     core.indexing = { pending: 0, lagMs: 0 };
-    await core.emitBatch(page, [{ event: 'deliveries', data: { deliveries: [], messages: [], total: ROWS } }]);
+    await core.emit(page, []);
     await expect.poll(() => indexing.count()).toBe(0);
   });
 

@@ -680,11 +680,11 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
     expect(store.getDelivery(d!.id)).toMatchObject({ reference: retriesRef(), type: 'Text', kind: 'sent' });
     // lists and their totals hold indexed deliveries: the live view adds a row when it is indexed
     expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [], total: 0 });
-    expect(store.indexedTotal()).toBe(0);
+    expect(store.indexedCounts()).toEqual({ deliveries: 0, messages: 0 });
     // answered before it was indexed: the indexer hands the time to the slice that indexes the row
     store.indexSlice({ maxRows: 10, budgetMs: Infinity, tailMsPerRow: 0, responseMs: new Map([[d!.id, 7]]), now: NOW });
     expect(store.listDeliveries({ query: '', offset: 0, limit: 10 })).toMatchObject({ rows: [{ id: d!.id, responseMs: 7 }], total: 1 });
-    expect(store.indexedTotal()).toBe(1);
+    expect(store.indexedCounts()).toEqual({ deliveries: 1, messages: 1 });
     expect(store.stats(NOW).deliveriesTotal).toBe(1);
   });
 

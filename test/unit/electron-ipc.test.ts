@@ -149,7 +149,7 @@ describe('IPC handlers', () => {
 describe('live events', () => {
   const batch: ApiEventBatch = [
     { event: 'warning', data: { code: 'disk', message: 'low disk', at: 1 } },
-    { event: 'deliveries', data: { deliveries: [], messages: [], total: 3 } },
+    { event: 'deliveries', data: { deliveries: [], messages: [], total: 3, status: { deliveriesTotal: 3, deliveriesToday: 3, messagesTotal: 1, indexing: { pending: 0, lagMs: 0 }, storeBytes: 4096 } } },
   ];
 
   it('arrive in the page as the same batches, without the IPC event object, until unsubscribed', () => {

@@ -217,7 +217,7 @@ describe('electron/main.ts', () => {
   it('sends core event batches to the window, and a notification for exceptions when enabled', async () => {
     const [win] = state.windows;
     const batch: ApiEventBatch = [
-      { event: 'deliveries', data: { deliveries: [{ id: 7, flags: ['exception'], reference: 'r-1', preview: 'unauthorized' } as never], messages: [], total: 1 } },
+      { event: 'deliveries', data: { deliveries: [{ id: 7, flags: ['exception'], reference: 'r-1', preview: 'unauthorized' } as never], messages: [], total: 1, status: { deliveriesTotal: 1, deliveriesToday: 1, messagesTotal: 1, indexing: { pending: 0, lagMs: 0 }, storeBytes: 4096 } } },
     ];
     state.core.emit(batch);
     expect(win.webContents.send).toHaveBeenCalledWith(IPC_EVENTS_CHANNEL, batch);

@@ -171,7 +171,7 @@ describe('notifications', () => {
     ({ id: 1, flags, reference, preview: 'token expired' }) as DeliverySummary;
   const batchOf = (...ds: DeliverySummary[]): ApiEventBatch => [
     { event: 'tunnel', data: {} as never },
-    { event: 'deliveries', data: { deliveries: ds, messages: [], total: ds.length } },
+    { event: 'deliveries', data: { deliveries: ds, messages: [], total: ds.length, status: {} as never } },
   ];
 
   it('counts exceptions and errors and words them', () => {

@@ -31,6 +31,18 @@ interface PointerFile {
   damaged: DamagedStoreRecord[];
 }
 
+/** bytes a store file takes on disk: the file and its WAL */
+export function storeFileBytes(file: string): number {
+  const size = (f: string) => {
+    try {
+      return fs.statSync(f).size;
+    } catch {
+      return 0;
+    }
+  };
+  return size(file) + size(`${file}-wal`);
+}
+
 export function readStoreFiles(dataDir: string): StoreFiles {
   const pointer = path.join(dataDir, ACTIVE_FILE_NAME);
   let text: string;

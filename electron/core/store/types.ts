@@ -136,8 +136,8 @@ export interface Store {
   getCounts(query: string, now?: number): Counts;
   suggestValues(field: string, prefix: string): string[];
   stats(now?: number): StoreStats;
-  /** indexed deliveries (what lists can show), from a counter: cheap enough for every live event */
-  indexedTotal(): number;
+  /** indexed deliveries (what lists can show) and messages, from their counters: cheap enough for every live event */
+  indexedCounts(): { deliveries: number; messages: number };
   /** every delivery in id order; id ranges a damaged file cannot give back are skipped and passed to onSkip */
   iterateDeliveries(onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedDelivery>;
   iterateMessages(now?: number, onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedMessage>;
