@@ -4,7 +4,7 @@ import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
 import { SettingsPanel } from './components/SettingsPanel';
 import { StoreDamagedBanner, Toasts, UrlChangedBanner } from './components/Notices';
 import { useEffect, useRef, useState } from 'react';
-import type { View } from './store/inspector-store';
+import type { View } from './store/list-window';
 import { useInspector, useInspectorStore } from './store/context';
 import { Chips } from './components/Chips';
 import { DeliveryDetail } from './components/DeliveryDetail';

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Api, ApiEventBatch, AppStatus, ApiEvents } from '../../shared/api';
 import type { DeliveryDetail, ForwardAttempt, MessageSummary } from '../../shared/domain';
 import type { ApiClient } from '../../renderer/src/api/client';
-import { createInspectorStore, listLength, PAGE_SIZE } from '../../renderer/src/store/inspector-store';
+import { createInspectorStore } from '../../renderer/src/store/inspector-store';
+import { listLength, PAGE_SIZE } from '../../renderer/src/store/list-window';
 
 const CAP = 10_000;
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Api, ApiEventBatch, AppStatus, Counts } from '../../shared/api';
+import type { Api, ApiEventBatch, AppStatus, Counts, LiveStatus } from '../../shared/api';
 import type { DeliverySummary, MessageDetail, MessageSummary } from '../../shared/domain';
 import type { ApiClient } from '../../renderer/src/api/client';
-import { createInspectorStore, PAGE_SIZE } from '../../renderer/src/store/inspector-store';
+import { createInspectorStore } from '../../renderer/src/store/inspector-store';
+import { PAGE_SIZE } from '../../renderer/src/store/list-window';
 
 function message(i: number, extra: Partial<MessageSummary> = {}): MessageSummary {
   return {
@@ -27,15 +28,25 @@ function fakeClient(rows: number) {
   const listeners = new Set<(b: ApiEventBatch) => void>();
   const delays: Record<string, number> = {};
   const failQuery = new Set<string>();
+  /** what the core's counters say; sent with every live frame */
+  const live = { indexing: { pending: 0, lagMs: 0 } as AppStatus['indexing'], storeBytes: 1 };
+  const figures = (): LiveStatus => ({
+    deliveriesTotal: total + live.indexing.pending, deliveriesToday: total, messagesTotal: messages.length, indexing: live.indexing, storeBytes: live.storeBytes,
+  });
   const status = (): AppStatus => ({
     version: '0', receiverUrl: 'http://127.0.0.1:1', callbackPath: '/callbacks',
     tunnel: { state: 'disabled', publicUrl: null, host: '', requestedSubdomain: null, attempt: 0, nextTryAt: null, reason: null, since: 0, downtime: [] },
-    deliveriesTotal: total, deliveriesToday: total, messagesTotal: messages.length, indexing: { pending: 0, lagMs: 0 }, storeBytes: 1, dataDir: '/tmp', maxBodyBytes: 1,
-    storeFile: '/tmp/inspector.sqlite', damagedStores: [],
+    ...figures(), dataDir: '/tmp', maxBodyBytes: 1, storeFile: '/tmp/inspector.sqlite', damagedStores: [],
   });
   const wait = (name: string) => new Promise((r) => setTimeout(r, delays[name] ?? 0));
   const api = {
-    getStatus: async () => (calls.push({ name: 'getStatus', arg: {} }), status()),
+    getStatus: async () => {
+      calls.push({ name: 'getStatus', arg: {} });
+      // the answer is what the core knew when asked, however long it takes to arrive
+      const s = status();
+      await wait('getStatus');
+      return s;
+    },
     getCounts: async (arg: any) => {
       calls.push({ name: 'getCounts', arg });
       await wait('getCounts');
@@ -68,6 +79,7 @@ function fakeClient(rows: number) {
     client,
     calls,
     delays,
+    live,
     failQuery,
     count: (name: string) => calls.filter((c) => c.name === name).length,
     /** the core stored `n` new messages (newest first) and emits one live batch */
@@ -76,7 +88,10 @@ function fakeClient(rows: number) {
       messages = [...fresh.reverse(), ...messages];
       total += n;
       const batch: ApiEventBatch = [
-        { event: 'deliveries', data: { deliveries: fresh.slice(0, 200).map((m, i) => delivery(total - i, m.reference)), messages: [...fresh, ...touched].slice(0, 200), total } },
+        {
+          event: 'deliveries',
+          data: { deliveries: fresh.slice(0, 200).map((m, i) => delivery(total - i, m.reference)), messages: [...fresh, ...touched].slice(0, 200), total, status: figures() },
+        },
       ];
       for (const l of listeners) l(batch);
     },
@@ -310,6 +325,50 @@ describe('inspector store', () => {
     const ld = f.calls.filter((c) => c.name === 'listDeliveries').at(-1)!;
     expect(ld.arg.query).toBe('ref-1');
     expect(store.getState().deliveries.total).toBe(10);
+  });
+
+  it('takes the status bar numbers from live frames instead of asking the core for its status again', async () => {
+    const f = fakeClient(40);
+    const store = createInspectorStore(f.client);
+    const stop = store.getState().start();
+    await flush();
+    expect(f.count('getStatus')).toBe(1);
+    // a burst the indexer is behind on: the frames say by how much, and how big the store has grown
+    f.live.indexing = { pending: 350, lagMs: 1800 };
+    f.live.storeBytes = 9_000_000;
+    for (let i = 0; i < 6; i++) {
+      f.arrive(25);
+      await vi.advanceTimersByTimeAsync(300);
+    }
+    const s = store.getState().status!;
+    expect(f.count('getStatus')).toBe(1);
+    expect(s).toMatchObject({
+      deliveriesTotal: 40 + 150 + 350, deliveriesToday: 40 + 150, messagesTotal: 40 + 150,
+      indexing: { pending: 350, lagMs: 1800 }, storeBytes: 9_000_000,
+    });
+    // what frames do not carry stays as the status read at start said
+    expect(s.receiverUrl).toBe('http://127.0.0.1:1');
+    // the lists still follow the frames (the fake's `total` counts indexed rows only)
+    expect(store.getState().messages.total).toBe(190);
+    stop();
+  });
+
+  it('keeps a frame’s status numbers when an older status answer arrives after it', async () => {
+    const f = fakeClient(10);
+    const store = createInspectorStore(f.client);
+    const stop = store.getState().start();
+    await flush();
+    f.delays.getStatus = 500;
+    const refresh = store.getState().refreshAll();
+    await vi.advanceTimersByTimeAsync(100);
+    f.arrive(7);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(store.getState().status?.deliveriesTotal).toBe(17);
+    await vi.advanceTimersByTimeAsync(500);
+    await refresh;
+    // the answer was computed before those 7 arrived: it must not take them back
+    expect(store.getState().status?.deliveriesTotal).toBe(17);
+    stop();
   });
 
   it('applies tunnel and url-change events to what the status bar and banner show', async () => {

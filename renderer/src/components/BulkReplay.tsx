@@ -2,7 +2,7 @@
 // retries, watch the progress, cancel, and read the summary. One job at a time per window.
 import { useEffect, useState } from 'react';
 import { num } from '../lib/format';
-import type { BulkState } from '../store/inspector-store';
+import type { BulkState } from '../store/replay-slice';
 import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 import { useEscapeToClose } from '../lib/use-escape';

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { copyText } from '../lib/clipboard';
 import { formatTime } from '../lib/format';
 import { revealHidden } from '../../../shared/visible-text';
-import { damagedKey, type Toast } from '../store/inspector-store';
+import { damagedKey, type Toast } from '../store/notices-slice';
 import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 

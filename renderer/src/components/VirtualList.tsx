@@ -1,7 +1,7 @@
 // A windowed list over the store's paged rows: only the visible rows are in the DOM, only nearby pages in memory.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
-import { listLength, type View } from '../store/inspector-store';
+import { listLength, type View } from '../store/list-window';
 import { useInspector, useInspectorStore } from '../store/context';
 
 export const ROW_HEIGHT = 30;

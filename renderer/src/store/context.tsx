@@ -2,7 +2,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { ApiClient } from '../api/client';
-import type { InspectorActions, InspectorState, InspectorStore } from './inspector-store';
+import type { Inspector, InspectorStore } from './types';
 
 const StoreContext = createContext<{ store: InspectorStore; client: ApiClient } | null>(null);
 
@@ -16,7 +16,7 @@ function useCtx() {
   return ctx;
 }
 
-export function useInspector<T>(selector: (s: InspectorState & InspectorActions) => T): T {
+export function useInspector<T>(selector: (s: Inspector) => T): T {
   return useStore(useCtx().store, selector);
 }
 

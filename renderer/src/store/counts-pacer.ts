@@ -1,0 +1,67 @@
+// Counts for the chips, scoped by the query. Live count refreshes are spaced by what they cost: a filtered count
+// over a big store can take ~100 ms of the core's time, and during a burst it would otherwise run every throttle
+// period.
+import type { ApiClient } from '../api/client';
+import type { GetState, SetState } from './types';
+
+/** live count refreshes take at most about 1/COUNTS_SHARE of the time (see refreshLive) */
+const COUNTS_SHARE = 10;
+/** ... but chips never lag the list by more than this */
+const COUNTS_MAX_SPACING_MS = 2000;
+
+export interface CountsPacer {
+  /** counts for the current query, now (a newer call wins over an older answer) */
+  load(): Promise<void>;
+  /** counts after live arrivals: at most one in flight, and at most ~1/COUNTS_SHARE of the time spent on them */
+  refreshLive(): void;
+  stop(): void;
+}
+
+export function createCountsPacer(set: SetState, get: GetState, client: ApiClient, throttleMs: number): CountsPacer {
+  let seq = 0;
+  let busy = false;
+  let costMs = 0;
+  let lastAt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const load = async () => {
+    const mine = ++seq;
+    const query = get().query;
+    const started = Date.now();
+    busy = true;
+    try {
+      const counts = await client.api.getCounts({ query });
+      if (mine === seq) set({ counts });
+    } catch {
+      // the list call reports a bad query; counts just keep their last value
+    } finally {
+      if (mine === seq) busy = false;
+      costMs = Date.now() - started;
+      lastAt = Date.now();
+    }
+  };
+
+  const refreshLive = () => {
+    if (timer) return;
+    const spacing = Math.min(COUNTS_MAX_SPACING_MS, Math.max(throttleMs, costMs * COUNTS_SHARE));
+    const wait = busy ? throttleMs : lastAt + spacing - Date.now();
+    if (wait > 0) {
+      // the last change still gets counted once the wait is over
+      timer = setTimeout(() => {
+        timer = null;
+        refreshLive();
+      }, wait);
+      return;
+    }
+    void load();
+  };
+
+  return {
+    load,
+    refreshLive,
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// What the app tells the user outside the lists: an error line, the URL-changed banner, the damaged-store banner
+// (dismissed per set of files) and toasts for the core's warnings.
+import type { ApiEvents, AppStatus } from '../../../shared/api';
+import type { SliceCreator } from './types';
+
+/** a transient notice in the corner: core warnings, confirmations */
+export interface Toast {
+  id: number;
+  tone: 'warn' | 'info' | 'good' | 'bad';
+  message: string;
+  at: number;
+  /** the core's warning code, so a repeated warning bumps `repeats` instead of stacking */
+  code: string | null;
+  repeats: number;
+}
+
+/** toasts shown at once; older ones give way */
+const MAX_TOASTS = 4;
+
+export interface NoticesState {
+  error: string | null;
+  urlChanged: ApiEvents['urlChanged'] | null;
+  /** the damaged store files the user closed the banner for (it comes back when another one is found) */
+  storeDamageDismissed: string | null;
+  toasts: Toast[];
+}
+
+export interface NoticesActions {
+  dismissError(): void;
+  reportError(message: string): void;
+  dismissUrlChanged(): void;
+  dismissStoreDamaged(): void;
+  pushToast(t: { tone: Toast['tone']; message: string; code?: string | null }): void;
+  dismissToast(id: number): void;
+}
+
+/** which damaged files a banner is about: dismissing it holds until this changes */
+export function damagedKey(status: AppStatus | null): string {
+  return (status?.damagedStores ?? []).map((d) => d.file).join('\n');
+}
+
+export const createNoticesSlice: SliceCreator<NoticesState & NoticesActions> = (set, get, deps) => {
+  let toastSeq = 0;
+  deps.on('urlChanged', (change) => set({ urlChanged: change }));
+  deps.on('warning', (w) => get().pushToast({ tone: 'warn', message: w.message, code: w.code }));
+
+  return {
+    error: null,
+    urlChanged: null,
+    storeDamageDismissed: null,
+    toasts: [],
+
+    dismissError() {
+      set({ error: null });
+    },
+    reportError(message) {
+      set({ error: message });
+    },
+    dismissUrlChanged() {
+      set({ urlChanged: null });
+    },
+    dismissStoreDamaged() {
+      set({ storeDamageDismissed: damagedKey(get().status) });
+    },
+    pushToast({ tone, message, code = null }) {
+      const toasts = get().toasts;
+      const same = code !== null ? toasts.find((t) => t.code === code && t.message === message) : undefined;
+      if (same) {
+        set({ toasts: toasts.map((t) => (t === same ? { ...t, at: Date.now(), repeats: t.repeats + 1 } : t)) });
+        return;
+      }
+      set({ toasts: [...toasts, { id: ++toastSeq, tone, message, code, at: Date.now(), repeats: 1 }].slice(-MAX_TOASTS) });
+    },
+    dismissToast(id) {
+      set({ toasts: get().toasts.filter((t) => t.id !== id) });
+    },
+  };
+};

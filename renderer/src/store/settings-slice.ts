@@ -1,0 +1,76 @@
+// Replay targets and settings, shared by the settings panel, the replay tab and bulk replay, and which overlay is
+// open.
+import type { ApiInput, Settings, Target } from '../../../shared/api';
+import { errorMessage } from '../api/client';
+import type { SliceCreator } from './types';
+
+export interface SettingsState {
+  /** null until loaded */
+  targets: Target[] | null;
+  settings: Settings | null;
+  /** which overlay is open: settings (with targets) or the bulk replay dialog */
+  dialog: 'settings' | 'bulk' | null;
+}
+
+export interface SettingsActions {
+  openDialog(dialog: SettingsState['dialog']): void;
+  loadTargets(): Promise<void>;
+  /** throws the core's message when it refuses (bad URL, forbidden header) so the form can show it */
+  saveTarget(t: ApiInput<'saveTarget'>): Promise<Target>;
+  deleteTarget(id: number): Promise<void>;
+  loadSettings(): Promise<void>;
+  /** throws the core's message when it refuses (bad host, taken subdomain) */
+  updateSettings(patch: ApiInput<'updateSettings'>): Promise<Settings>;
+  reconnectTunnel(): Promise<void>;
+}
+
+export const createSettingsSlice: SliceCreator<SettingsState & SettingsActions> = (set, get, { client }) => {
+  const fail = (err: unknown) => set({ error: errorMessage(err) });
+  return {
+    targets: null,
+    settings: null,
+    dialog: null,
+
+    openDialog(dialog) {
+      set({ dialog });
+    },
+    async loadTargets() {
+      try {
+        set({ targets: await client.api.listTargets({}) });
+      } catch (err) {
+        fail(err);
+      }
+    },
+    async saveTarget(t) {
+      const saved = await client.api.saveTarget(t);
+      // making one target the default un-defaults the others in the core; the list is re-read to match
+      set({ targets: await client.api.listTargets({}).catch(() => [...(get().targets ?? []).filter((x) => x.id !== saved.id), saved]) });
+      return saved;
+    },
+    async deleteTarget(id) {
+      await client.api.deleteTarget({ id });
+      set({ targets: await client.api.listTargets({}).catch(() => (get().targets ?? []).filter((x) => x.id !== id)) });
+    },
+    async loadSettings() {
+      try {
+        set({ settings: await client.api.getSettings({}) });
+      } catch (err) {
+        fail(err);
+      }
+    },
+    async updateSettings(patch) {
+      const settings = await client.api.updateSettings(patch);
+      set({ settings });
+      return settings;
+    },
+    async reconnectTunnel() {
+      try {
+        const tunnel = await client.api.reconnectTunnel({});
+        const status = get().status;
+        if (status) set({ status: { ...status, tunnel } });
+      } catch (err) {
+        fail(err);
+      }
+    },
+  };
+};
