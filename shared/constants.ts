@@ -32,3 +32,15 @@ export const FALLBACK_GRACE_MS = 60_000;
 
 /** The public localtunnel service. */
 export const DEFAULT_TUNNEL_HOST = 'https://localtunnel.me';
+
+/**
+ * The receiver reads and records at most this many leading bytes of a request it refuses (too large, too slow, a
+ * head it cannot parse): enough to see what was sent, and it stops reading there, so a refused upload costs no more.
+ */
+export const RECEIVER_REFUSED_KEEP_BYTES = 4096;
+
+/**
+ * The store's own ceiling on the body of a delivery recorded as refused, whoever recorded it. Larger than the
+ * receiver's cut on purpose: it never trims what the receiver kept, only a refused body handed in another way.
+ */
+export const STORE_REFUSED_BODY_MAX_BYTES = 64 * 1024;
