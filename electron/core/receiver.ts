@@ -1,17 +1,19 @@
 // The webhook receiver: accepts callbacks on any path and method, records each delivery, and answers
 // 200 only after the delivery is committed (see group-commit.ts). It never crashes on input: every failure
 // mode has a defined answer, and every request that reaches a handler is either stored or its rejection recorded.
+// Longer than most modules on purpose: one request's path (guards, body, record, answer) reads top to bottom in
+// the closure that holds the server's state; reading the body and the small HTTP pieces live beside it.
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
 import type { DeliveryRequest } from '../../shared/domain';
 import type { DeliverySink } from './ingest-pipeline';
-import { DEFAULT_PACE, paceConnections, type PaceLimits, type RequestClock } from './request-pace';
+import { DEFAULT_PACE, paceConnections, type PaceLimits } from './request-pace';
 import { StoreWriteError, type IngestInput } from './store/types';
+import { REJECTED_BODY_KEEP_BYTES, readBody, type ReadResult } from './receiver-body';
+import { upgradeRefusal, rawAnswer, requestHead, pairs, forwardedFor, safeAnswer } from './receiver-http';
 
-/** How many leading bytes of a rejected (too large) body are kept, so the user can see what it was. */
-export const REJECTED_BODY_KEEP_BYTES = 4096;
 
 export interface ReceiverOptions {
   /** stores a delivery (resolves once committed) and records answer times: ingest-pipeline.ts */
@@ -329,167 +331,4 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         setTimeout(() => server.closeAllConnections(), 5000).unref();
       }),
   };
-}
-
-type ReadResult =
-  | { kind: 'ok'; body: Uint8Array }
-  | { kind: 'rejected'; status: number; reason: string; head: Uint8Array; size: number; truncated?: boolean }
-  | { kind: 'aborted'; status: number; reason: string; head: Uint8Array; size: number };
-
-function readBody(
-  req: http.IncomingMessage,
-  max: number,
-  clock: RequestClock,
-  parseErrors: WeakMap<object, (err: NodeJS.ErrnoException) => boolean>,
-): Promise<ReadResult> {
-  return new Promise((resolve) => {
-    const declared = Number(req.headers['content-length']);
-    clock.declared = Number.isFinite(declared) ? declared : null;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    let settled = false;
-    const head = () => Buffer.concat(chunks).subarray(0, REJECTED_BODY_KEEP_BYTES);
-    const finish = (r: ReadResult) => {
-      if (settled) return;
-      settled = true;
-      clock.stop();
-      if (parseErrors.get(req.socket) === onParseError) parseErrors.delete(req.socket);
-      if (r.kind === 'rejected') {
-        // the rest is not wanted: read and discard it, so the answer can go out and the connection close cleanly
-        req.off('data', onData);
-        req.resume();
-      }
-      resolve(r);
-    };
-    // a slow or stalled sender: the clock of this request (from its first byte) ran out
-    clock.onTrip = (reason) => finish({ kind: 'rejected', status: 408, reason, head: head(), size });
-    let parseFailed = false;
-    const onParseError = (err: NodeJS.ErrnoException): boolean => {
-      if (settled || parseFailed) return false;
-      parseFailed = true;
-      // the body bytes parsed before the error are still on their way to 'data' listeners: record them too
-      setImmediate(() =>
-        finish(
-          err.code === 'HPE_INVALID_EOF_STATE'
-            ? // the sender closed its side mid-body; usually it is gone altogether, so nothing is answered
-              { kind: 'aborted', status: 0, reason: `sender disconnected after ${size} bytes`, head: head(), size }
-            : {
-                kind: 'rejected',
-                status: 400,
-                reason: `malformed request body after ${size} bytes: ${(err as { reason?: string }).reason ?? err.message} (${err.code ?? 'parse error'})`,
-                head: head(),
-                size,
-              },
-        ),
-      );
-      return true;
-    };
-    parseErrors.set(req.socket, onParseError);
-
-    if (Number.isFinite(declared) && declared > max) {
-      // Refuse without reading the whole body; its first bytes are kept for the record.
-      tooLarge = true;
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      clock.body = size;
-      if (tooLarge || size > max) {
-        tooLarge = true;
-        const kept = chunks.reduce((n, c) => n + c.length, 0);
-        if (kept < REJECTED_BODY_KEEP_BYTES) chunks.push(chunk.subarray(0, REJECTED_BODY_KEEP_BYTES - kept));
-        // Stop reading: we answer now and close the connection.
-        finish({
-          kind: 'rejected',
-          status: 413,
-          reason: `body larger than the ${max}-byte limit (${Number.isFinite(declared) ? declared : `over ${size}`} bytes)`,
-          head: head(),
-          size: Number.isFinite(declared) ? declared : size,
-        });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => {
-      if (tooLarge) return;
-      finish({ kind: 'ok', body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
-    });
-    req.on('aborted', () =>
-      finish({ kind: 'aborted', status: 0, reason: `sender disconnected after ${size} bytes`, head: head(), size }),
-    );
-    req.on('error', () =>
-      finish({ kind: 'aborted', status: 0, reason: `connection error after ${size} bytes`, head: head(), size }),
-    );
-    if (tooLarge) {
-      // Declared too large: the first chunk (kept for the record) triggers the 413 above; a sender that sends
-      // nothing more is answered shortly anyway.
-      setTimeout(
-        () =>
-          finish({
-            kind: 'rejected',
-            status: 413,
-            reason: `body larger than the ${max}-byte limit (${declared} bytes declared)`,
-            head: head(),
-            size: declared,
-          }),
-        1000,
-      ).unref();
-    }
-  });
-}
-
-/** Why an Upgrade request is refused, naming what it asked for. */
-function upgradeRefusal(req: http.IncomingMessage): string {
-  const what = String(req.headers.upgrade ?? '').slice(0, 64);
-  return `protocol upgrade${what ? ` to "${what}"` : ''} refused: the receiver takes plain HTTP callbacks only`;
-}
-
-function rawAnswer(status: number, reason: string, id?: number): string {
-  const body = JSON.stringify(id === undefined ? { error: reason } : { error: reason, id });
-  return (
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-  );
-}
-
-/** The request line and headers of a parsed request, as bytes, for recording a refused one. */
-function requestHead(req: http.IncomingMessage): Buffer {
-  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-  return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
-}
-
-function pairs(raw: string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
-  return out;
-}
-
-/** Behind the tunnel every request comes from 127.0.0.1; the tunnel server passes the real sender. */
-function forwardedFor(req: http.IncomingMessage): string | null {
-  const xff = req.headers['x-forwarded-for'];
-  const v = Array.isArray(xff) ? xff[0] : xff;
-  if (!v) return null;
-  const first = v.split(',')[0]!.trim();
-  return first ? `${first} (via ${req.socket.remoteAddress ?? '?'})` : null;
-}
-
-function safeAnswer(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  type = 'application/json',
-  close = false,
-  extra: Record<string, string> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': type,
-    'Content-Length': Buffer.byteLength(text),
-    ...(close ? { Connection: 'close' } : {}),
-    ...extra,
-  });
-  res.end(text);
 }
