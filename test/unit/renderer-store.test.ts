@@ -69,7 +69,11 @@ function fakeClient(rows: number) {
       const m = messages.find((x) => x.reference === arg.reference);
       return m ? ({ summary: m, events: [], eventsTotal: 0, eventIds: [], durations: { toDelivered: null, toRead: null, toReplied: null }, anomalyDetails: [] } as MessageDetail) : null;
     },
-    getDelivery: async (arg: any) => (calls.push({ name: 'getDelivery', arg }), null),
+    getDelivery: async (arg: any) => {
+      calls.push({ name: 'getDelivery', arg });
+      await wait('getDelivery');
+      return null;
+    },
   } as unknown as Api;
   const client: ApiClient = {
     api,
@@ -291,6 +295,29 @@ describe('inspector store', () => {
     f.arrive(2);
     await vi.advanceTimersByTimeAsync(400);
     expect(f.count('getMessage')).toBe(n);
+  });
+
+  it('shows only the detail the user opened last, whichever kind an earlier slow answer was for', async () => {
+    const f = fakeClient(10);
+    const store = createInspectorStore(f.client);
+    store.getState().start();
+    await flush();
+    // a delivery that takes long to answer (and is gone by then), then a message opened meanwhile
+    f.delays.getDelivery = 500;
+    store.getState().selectDelivery(7);
+    await vi.advanceTimersByTimeAsync(50);
+    store.getState().selectMessage('ref-3');
+    await vi.advanceTimersByTimeAsync(1000);
+    const s = store.getState();
+    expect([s.selectedRef, s.selectedDeliveryId, s.messageDetail?.summary.reference, s.detailLoading]).toEqual(['ref-3', null, 'ref-3', false]);
+    // the late answer neither replaced the message nor said the delivery was gone
+    expect(s.error).toBeNull();
+    // and a delivery that is gone, opened and waited for, says so
+    f.delays.getDelivery = 0;
+    store.getState().selectDelivery(8);
+    await flush();
+    expect(store.getState().error).toBe('Delivery #8 is no longer in the store.');
+    expect(store.getState().detailLoading).toBe(false);
   });
 
   it('moves a keyboard cursor through the rows and opens the one under it', async () => {
