@@ -109,33 +109,11 @@ export function openStore(opts: OpenStoreOptions): Store {
       if (sealed || opts.readonly) return;
       db.pragma(`wal_autocheckpoint = ${on ? FALLBACK_AUTOCHECKPOINT_PAGES : DEFAULT_AUTOCHECKPOINT_PAGES}`);
     },
-    setResponseTimes(rows) {
-      if (rows.length === 0 || sealed || opts.readonly) return;
-      // metadata recorded best effort: no fsync of its own (the next delivery commit makes it durable)
-      db.pragma('synchronous = NORMAL');
-      try {
-        db.transaction(() => {
-          const set = ctx.stmt('UPDATE deliveries SET response_ms = ? WHERE id = ?');
-          for (const r of rows) set.run(Math.round(r.ms), r.id);
-        }).immediate();
-      } catch (err) {
-        throw toStoreWriteError(err);
-      } finally {
-        db.pragma('synchronous = FULL');
-      }
-    },
-    parkResponseTimes(rows) {
-      if (rows.length === 0 || sealed || opts.readonly) return;
-      // each update rewrites a page holding bodies: only done when stopping with deliveries still unindexed
-      try {
-        db.transaction(() => {
-          const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
-          for (const r of rows) set.run(Math.round(r.ms), r.id);
-        }).immediate();
-      } catch (err) {
-        throw toStoreWriteError(err);
-      }
-    },
+    // answer times are metadata recorded best effort: no fsync of their own (the next delivery commit makes them
+    // durable). Inbox rows get theirs only when stopping before they are indexed: each update there rewrites a
+    // page holding bodies.
+    setResponseTimes: (rows) => writeResponseTimes('deliveries', rows),
+    parkResponseTimes: (rows) => writeResponseTimes('inbox', rows),
     listMessages: (args, now = Date.now()) => q.listMessages(ctx, args, limits, now),
     getMessage: (reference, now = Date.now(), page) => messageDetail(ctx, reference, now, page?.offset, page?.limit),
     getMessageSummaries: (refs, now = Date.now()) => q.getMessageSummaries(ctx, refs, now),
@@ -168,6 +146,21 @@ export function openStore(opts: OpenStoreOptions): Store {
       db.close();
     },
   };
+
+  function writeResponseTimes(table: 'deliveries' | 'inbox', rows: { id: number; ms: number }[]): void {
+    if (rows.length === 0 || sealed || opts.readonly) return;
+    db.pragma('synchronous = NORMAL');
+    try {
+      db.transaction(() => {
+        const set = ctx.stmt(`UPDATE ${table} SET response_ms = ? WHERE id = ?`);
+        for (const r of rows) set.run(Math.round(r.ms), r.id);
+      }).immediate();
+    } catch (err) {
+      throw toStoreWriteError(err);
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+  }
 
   /**
    * The last connection to close checkpoints the WAL into the file and deletes it: a damaged file must keep its
