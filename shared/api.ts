@@ -2,6 +2,7 @@
 // Every call takes exactly one argument object, validated with the zod schema below on the core side;
 // results are typed by ApiResults. Adding a call means adding it to apiArgs and ApiResults, nowhere else.
 import { z } from 'zod';
+import type { ApiErrorCode } from './api-error';
 import { API_CALL_NAME_LIST } from './api-names';
 import { subdomainProblem } from './tunnel-subdomain';
 import type {
@@ -85,7 +86,8 @@ export const apiArgs = {
     asGateway: z.boolean().default(false),
     speed: z.number().min(1).max(100_000).default(1),
   }),
-  cancelReplay: z.object({ jobId: z.string().max(100) }),
+  /** a bulk replay by the jobId startBulkReplay answered, or one delivery's gateway-style replay by the delivery */
+  cancelReplay: z.union([z.object({ jobId: z.string().max(100) }), z.object({ deliveryId: z.number().int().min(1) })]),
   checkIdempotency: z.object({
     deliveryId: z.number().int().min(1),
     targetId: z.number().int().optional(),
@@ -263,7 +265,7 @@ export const API_EVENT_NAMES: ApiEventName[] = ['deliveries', 'tunnel', 'urlChan
 /** One frame on the event channel: a batch of events in order. */
 export type ApiEventBatch = { [K in ApiEventName]: { event: K; data: ApiEvents[K] } }[ApiEventName][];
 
-/** Error shape returned by both transports. */
+/** Error shape returned by both transports (an ApiError from shared/api-error.ts, as data). */
 export interface ApiErrorBody {
-  error: { code: 'bad-request' | 'not-found' | 'forbidden' | 'internal' | 'unavailable'; message: string };
+  error: { code: ApiErrorCode; message: string };
 }

@@ -1,17 +1,9 @@
 // Validates one call against the contract and runs its handler. Both transports (IPC, HTTP) go through here,
 // so an argument that the contract does not allow never reaches a handler.
 import { apiArgs, type ApiCallName, type ApiErrorBody, type ApiHandlers } from '../../shared/api';
+import { ApiError } from '../../shared/api-error';
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: ApiErrorBody['error']['code'],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export function isApiCallName(name: string): name is ApiCallName {
+function isApiCallName(name: string): name is ApiCallName {
   return Object.prototype.hasOwnProperty.call(apiArgs, name);
 }
 

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { ApiEventBatch, ApiHandlers, AppStatus, Settings, TunnelStatus } from '../../shared/api';
 import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_TUNNEL_HOST } from '../../shared/constants';
-import { ApiError } from './api-dispatch';
+import { ApiError } from '../../shared/api-error';
 import { exportNdjson } from './export';
 import { openActiveStore } from './active-store';
 import { createIngest } from './ingest-pipeline';

@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEventBatch, ApiHandlers } from '../../shared/api';
-import { ApiError, dispatch, toErrorBody } from './api-dispatch';
+import { ApiError } from '../../shared/api-error';
+import { dispatch, toErrorBody } from './api-dispatch';
 import { uiContentSecurityPolicy } from './ui-policy';
 
 export interface ControlServerOptions {
@@ -56,7 +57,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const server = http.createServer((req, res) => {
     route(req, res).catch((err) => {
       if (res.headersSent) return void res.destroy();
-      plain(res, err instanceof BadRequest ? 400 : 500, err instanceof BadRequest ? err.message : 'internal error');
+      const bad = err instanceof ApiError && err.code === 'bad-request';
+      plain(res, bad ? 400 : 500, bad ? err.message : 'internal error');
     });
   });
 
@@ -88,7 +90,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const result = await dispatch(opts.handlers, decode(name), arg);
       json(res, 200, result ?? null);
     } catch (err) {
-      const { status, body } = toErrorBody(err instanceof BadRequest ? new ApiError('bad-request', err.message) : err);
+      const { status, body } = toErrorBody(err);
       json(res, status, body);
     }
   }
@@ -132,7 +134,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       }
       wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
     } catch (err) {
-      refuse(err instanceof BadRequest ? 400 : 500);
+      refuse(err instanceof ApiError && err.code === 'bad-request' ? 400 : 500);
     }
   });
   // without a listener Node drops CONNECT silently; say what this server is instead
@@ -169,16 +171,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
 }
 
-/** A request the client got wrong (answered 400), as opposed to a bug of ours (500). */
-class BadRequest extends Error {}
-
 /**
  * The path and query of an origin-form request-target. Anything else (absolute-form `http://x/y`, `*`) is refused:
  * a browser never sends it to a server that is not its proxy, and absolute-form would name a host we never checked.
  * Split by hand rather than with `new URL`, which throws on `//` and resolves `/\\x` to another host.
  */
 function splitTarget(target = ''): { pathname: string; query: URLSearchParams } {
-  if (!target.startsWith('/')) throw new BadRequest('the request target must be a path');
+  if (!target.startsWith('/')) throw new ApiError('bad-request', 'the request target must be a path');
   const q = target.indexOf('?');
   if (q < 0) return { pathname: target, query: new URLSearchParams() };
   return { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
@@ -188,7 +187,7 @@ function decode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new BadRequest('malformed percent-encoding in the path');
+    throw new ApiError('bad-request', 'malformed percent-encoding in the path');
   }
 }
 

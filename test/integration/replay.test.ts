@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiEventName, ApiEvents, Settings } from '../../shared/api';
+import type { ApiEventName, ApiEvents, ApiHandlers, Settings } from '../../shared/api';
 import { GATEWAY_TIMEOUT_MS, RETRY_SCHEDULE_MS } from '../../shared/constants';
 import type { ForwardAttempt } from '../../shared/domain';
-import { ApiError } from '../../electron/core/api-dispatch';
-import { createReplayService, proxyAnswer, singleReplayJobId, type ReplayService } from '../../electron/core/replay';
+import { ApiError } from '../../shared/api-error';
+import { dispatch } from '../../electron/core/api-dispatch';
+import { createReplayService, proxyAnswer, type ReplayService } from '../../electron/core/replay';
 import { openStore } from '../../electron/core/store';
 import type { IngestInput, Store } from '../../electron/core/store/types';
 import { deliveryInput, loadSamples, rejectedInput } from '../support/store-fixtures';
@@ -293,17 +294,18 @@ describe('as the gateway would', () => {
     expect(a).toMatchObject({ status: null, error: expect.stringMatching(/connection refused: nothing is listening at 127\.0\.0\.1:\d+/) });
   });
 
-  it('a gateway-style replay waiting for its next retry can be cancelled', async () => {
+  it('a gateway-style replay waiting for its next retry can be cancelled, by its delivery id', async () => {
     const t = await target(answers.status(500));
     service.handlers.saveTarget({ url: t.url, headers: [], isDefault: true });
     const [id] = ingest(deliveryInput(samples.events.read, Date.now()));
     const running = service.handlers.replayDelivery({ deliveryId: id, headerOverrides: [], asGateway: true, speed: 1 });
     await t.waitForRequests(1);
     await new Promise((r) => setTimeout(r, 50));
-    expect(service.handlers.cancelReplay({ jobId: singleReplayJobId(id) })).toEqual({ ok: true });
+    // through the contract, as both transports call it
+    expect(await dispatch(service.handlers as unknown as ApiHandlers, 'cancelReplay', { deliveryId: id })).toEqual({ ok: true });
     const attempts = await running;
     expect(statuses(attempts)).toEqual([500]);
-    expect(service.handlers.cancelReplay({ jobId: singleReplayJobId(id) })).toEqual({ ok: false });
+    expect(service.handlers.cancelReplay({ deliveryId: id })).toEqual({ ok: false });
   });
 });
 

@@ -10,7 +10,7 @@ import { IPC_EVENTS_CHANNEL, ipcChannel } from '../../shared/bridge';
 import { forwardEvents, registerApiHandlers } from '../../electron/shell/ipc';
 import { createBridge } from '../../electron/shell/preload-bridge';
 import { isAppUrl } from '../../electron/shell/origin';
-import { ApiError } from '../../electron/core/api-dispatch';
+import { ApiError } from '../../shared/api-error';
 
 type Handler = (event: any, arg: unknown) => Promise<unknown>;
 

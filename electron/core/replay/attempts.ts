@@ -1,10 +1,11 @@
 // Sending one stored delivery to a target, once or "as the gateway would": anything but a complete 200 within
 // the timeout is retried on the documented schedule (divided by a speed-up factor), and every attempt is stored.
+import { ApiError } from '../../../shared/api-error';
 import { RETRY_SCHEDULE_MS } from '../../../shared/constants';
 import type { ForwardAttempt } from '../../../shared/domain';
 import type { Store } from '../store/types';
 import { send, type createAgents } from './http-send';
-import { buildRequest, ReplayInputError, unsendableReason, type HeaderPair } from './request';
+import { buildRequest, unsendableReason, type HeaderPair } from './request';
 
 export interface SendContext {
   store: Store;
@@ -69,7 +70,7 @@ export async function deliver(ctx: SendContext, o: DeliverOptions): Promise<Forw
 export async function attemptOnce(ctx: SendContext, o: DeliverOptions, attempt: number): Promise<ForwardAttempt | null> {
   if (o.signal?.aborted) return null;
   const raw = ctx.store.getRawRequest(o.deliveryId);
-  if (!raw) throw new ReplayInputError(`delivery ${o.deliveryId} does not exist`);
+  if (!raw) throw new ApiError('not-found', `delivery ${o.deliveryId} does not exist`);
   const base = { deliveryId: o.deliveryId, targetUrl: o.target.url, mode: o.mode, attempt, startedAt: Date.now() };
   const refused = o.body === undefined ? unsendableReason(raw) : null;
   let record: Omit<ForwardAttempt, 'id'>;

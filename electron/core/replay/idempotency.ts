@@ -1,11 +1,12 @@
 // The idempotency check: one stored callback sent N times one after another, then N times at once, judged
 // against the spec's endpoint requirements (200 for confirmation, answer within 10 s, duplicates accepted).
 import type { IdempotencyReport } from '../../../shared/api';
+import { ApiError } from '../../../shared/api-error';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import type { ForwardAttempt } from '../../../shared/domain';
 import { isTimeoutError } from './http-send';
 import { attemptOnce, attemptSucceeded, type SendContext } from './attempts';
-import { ReplayInputError, unsendableReason, type HeaderPair } from './request';
+import { unsendableReason, type HeaderPair } from './request';
 
 type Sample = IdempotencyReport['sequential'][number];
 
@@ -14,13 +15,13 @@ export async function checkIdempotency(
   o: { deliveryId: number; target: { url: string; headers: HeaderPair[] }; times: number; signal?: AbortSignal },
 ): Promise<IdempotencyReport> {
   const raw = ctx.store.getRawRequest(o.deliveryId);
-  if (!raw) throw new ReplayInputError(`delivery ${o.deliveryId} does not exist`);
+  if (!raw) throw new ApiError('not-found', `delivery ${o.deliveryId} does not exist`);
   const refused = unsendableReason(raw);
-  if (refused) throw new ReplayInputError(refused);
+  if (refused) throw new ApiError('bad-request', refused);
   const opts = { deliveryId: o.deliveryId, target: o.target, mode: 'idempotency' as const, asGateway: false, speed: 1, signal: o.signal };
   const sent = async (attempt: number) => {
     const a = await attemptOnce(ctx, opts, attempt);
-    if (!a) throw new ReplayInputError('the idempotency check was cancelled');
+    if (!a) throw new ApiError('unavailable', 'the idempotency check was cancelled');
     return a;
   };
 

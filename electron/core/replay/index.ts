@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { ApiEventName, ApiEvents, ApiHandlers, Settings, Target } from '../../../shared/api';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import type { DeliverySummary } from '../../../shared/domain';
-import { ApiError } from '../api-dispatch';
+import { ApiError } from '../../../shared/api-error';
 import type { Store } from '../store/types';
 import { deliver, type SendContext } from './attempts';
 import { BulkJob, type BulkSummary, type ReplayFailure, type ReplayProgress } from './bulk';
@@ -13,7 +13,7 @@ import { curlCommand } from './curl';
 import { LiveForwarder, proxyAnswerWith } from './forward';
 import { createAgents } from './http-send';
 import { checkIdempotency } from './idempotency';
-import { editedBody, parseTargetUrl, ReplayInputError, unsendableReason, validateOverrides } from './request';
+import { editedBody, parseTargetUrl, unsendableReason, validateOverrides } from './request';
 
 export { proxyAnswer, gatewayStatusFor } from './forward';
 export { curlCommand, shellQuote } from './curl';
@@ -51,9 +51,6 @@ export interface ReplayServiceDeps {
   closeGraceMs?: number;
 }
 
-/** The id under which a single delivery's gateway-style replay can be cancelled with cancelReplay. */
-export const singleReplayJobId = (deliveryId: number) => `delivery-${deliveryId}`;
-
 export function createReplayService(deps: ReplayServiceDeps): ReplayService {
   const { store, emit } = deps;
   const agents = createAgents();
@@ -67,7 +64,8 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
     onAttempt: (attempt) => emit('forward', { deliveryId: attempt.deliveryId, attempt }),
   };
   const jobs = new Map<string, BulkJob>();
-  const singles = new Map<string, Set<AbortController>>();
+  /** one delivery's replays in flight, by delivery id (cancelReplay names the delivery) */
+  const singles = new Map<number, Set<AbortController>>();
   const running = new Set<Promise<unknown>>();
   const warn = (code: string, message: string) => emit('warning', { code, message, at: Date.now() });
   const forwarder = new LiveForwarder(ctx, shutdown.signal, warn);
@@ -105,107 +103,98 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
 
   const handlers: ReplayService['handlers'] = {
     listTargets: () => store.listTargets(),
-    saveTarget: (a) =>
-      userErrors(() => {
-        parseTargetUrl(a.url);
-        validateOverrides(a.headers, 'target header');
-        if (a.id !== undefined && !store.listTargets().some((t) => t.id === a.id)) {
-          throw new ApiError('not-found', `target ${a.id} does not exist`);
-        }
-        return store.saveTarget({ id: a.id, url: a.url, headers: a.headers, isDefault: a.isDefault });
-      }),
+    saveTarget: (a) => {
+      parseTargetUrl(a.url);
+      validateOverrides(a.headers, 'target header');
+      if (a.id !== undefined && !store.listTargets().some((t) => t.id === a.id)) {
+        throw new ApiError('not-found', `target ${a.id} does not exist`);
+      }
+      return store.saveTarget({ id: a.id, url: a.url, headers: a.headers, isDefault: a.isDefault });
+    },
     deleteTarget: (a) => {
       store.deleteTarget(a.id);
       return { ok: true as const };
     },
-    replayDelivery: (a) =>
-      userErrorsAsync(async () => {
-        ensureOpen();
-        const target = resolveTarget(a.targetId);
-        const body = a.body !== undefined ? editedBody(a.body) : undefined;
-        validateOverrides(a.headerOverrides);
-        const raw = rawOrThrow(a.deliveryId);
-        const refused = body === undefined ? unsendableReason(raw) : null;
-        if (refused) throw new ReplayInputError(refused);
-        const key = singleReplayJobId(a.deliveryId);
-        const own = new AbortController();
-        const set = singles.get(key) ?? new Set();
-        singles.set(key, set.add(own));
-        try {
-          return await track(
-            deliver(ctx, {
-              deliveryId: a.deliveryId,
-              target,
-              mode: 'replay',
-              body,
-              overrides: a.headerOverrides,
-              asGateway: a.asGateway,
-              speed: a.speed,
-              signal: AbortSignal.any([own.signal, shutdown.signal]),
-            }),
-          );
-        } finally {
-          set.delete(own);
-          if (set.size === 0) singles.delete(key);
-        }
-      }),
-    startBulkReplay: (a) =>
-      userErrors(() => {
-        ensureOpen();
-        const target = resolveTarget(a.targetId);
-        const ids = store.listDeliveryIds(a.query, a.order);
-        const jobId = randomUUID();
-        const job = new BulkJob(ctx, {
-          jobId,
-          ids,
-          target,
-          mode: 'replay',
-          concurrency: a.concurrency,
-          asGateway: a.asGateway,
-          speed: a.speed,
-          onProgress: (p) => emit('replayProgress', p),
-          progressIntervalMs: deps.progressIntervalMs,
-        });
-        jobs.set(jobId, job);
-        // started on the next turn so the caller holds the job id before the first progress event
-        const run = new Promise<void>((resolve) => setImmediate(resolve)).then(() => job.run());
-        void track(run).finally(() => jobs.delete(jobId));
-        return { jobId, total: ids.length };
-      }),
-    cancelReplay: (a) => {
-      const job = jobs.get(a.jobId);
-      if (job) {
-        job.cancel();
-        return { ok: true };
+    replayDelivery: async (a) => {
+      ensureOpen();
+      const target = resolveTarget(a.targetId);
+      const body = a.body !== undefined ? editedBody(a.body) : undefined;
+      validateOverrides(a.headerOverrides);
+      const raw = rawOrThrow(a.deliveryId);
+      const refused = body === undefined ? unsendableReason(raw) : null;
+      if (refused) throw new ApiError('bad-request', refused);
+      const own = new AbortController();
+      const set = singles.get(a.deliveryId) ?? new Set();
+      singles.set(a.deliveryId, set.add(own));
+      try {
+        return await track(
+          deliver(ctx, {
+            deliveryId: a.deliveryId,
+            target,
+            mode: 'replay',
+            body,
+            overrides: a.headerOverrides,
+            asGateway: a.asGateway,
+            speed: a.speed,
+            signal: AbortSignal.any([own.signal, shutdown.signal]),
+          }),
+        );
+      } finally {
+        set.delete(own);
+        if (set.size === 0) singles.delete(a.deliveryId);
       }
-      const set = singles.get(a.jobId);
-      if (set) {
-        for (const c of set) c.abort(new Error('cancelled by the user'));
-        return { ok: true };
-      }
-      return { ok: false };
     },
-    checkIdempotency: (a) =>
-      userErrorsAsync(async () => {
-        ensureOpen();
-        const target = resolveTarget(a.targetId);
-        rawOrThrow(a.deliveryId);
-        return await track(checkIdempotency(ctx, { deliveryId: a.deliveryId, target, times: a.times, signal: shutdown.signal }));
-      }),
+    startBulkReplay: (a) => {
+      ensureOpen();
+      const target = resolveTarget(a.targetId);
+      const ids = store.listDeliveryIds(a.query, a.order);
+      const jobId = randomUUID();
+      const job = new BulkJob(ctx, {
+        jobId,
+        ids,
+        target,
+        mode: 'replay',
+        concurrency: a.concurrency,
+        asGateway: a.asGateway,
+        speed: a.speed,
+        onProgress: (p) => emit('replayProgress', p),
+        progressIntervalMs: deps.progressIntervalMs,
+      });
+      jobs.set(jobId, job);
+      // started on the next turn so the caller holds the job id before the first progress event
+      const run = new Promise<void>((resolve) => setImmediate(resolve)).then(() => job.run());
+      void track(run).finally(() => jobs.delete(jobId));
+      return { jobId, total: ids.length };
+    },
+    cancelReplay: (a) => {
+      if ('deliveryId' in a) {
+        const set = singles.get(a.deliveryId);
+        for (const c of set ?? []) c.abort(new Error('cancelled by the user'));
+        return { ok: set !== undefined };
+      }
+      const job = jobs.get(a.jobId);
+      job?.cancel();
+      return { ok: job !== undefined };
+    },
+    checkIdempotency: async (a) => {
+      ensureOpen();
+      const target = resolveTarget(a.targetId);
+      rawOrThrow(a.deliveryId);
+      return await track(checkIdempotency(ctx, { deliveryId: a.deliveryId, target, times: a.times, signal: shutdown.signal }));
+    },
     listForwards: (a) => store.listForwards(a.deliveryId),
-    copyAsCurl: (a) =>
-      userErrors(() => {
-        const raw = rawOrThrow(a.deliveryId);
-        let target: { url: string; headers: [string, string][] } | null = null;
-        if (a.targetUrl) {
-          parseTargetUrl(a.targetUrl);
-          const saved = store.listTargets().find((t) => t.url === a.targetUrl);
-          target = { url: a.targetUrl, headers: saved?.headers ?? [] };
-        } else {
-          target = store.listTargets().find((t) => t.isDefault) ?? null;
-        }
-        return curlCommand(raw, target);
-      }),
+    copyAsCurl: (a) => {
+      const raw = rawOrThrow(a.deliveryId);
+      let target: { url: string; headers: [string, string][] } | null = null;
+      if (a.targetUrl) {
+        parseTargetUrl(a.targetUrl);
+        const saved = store.listTargets().find((t) => t.url === a.targetUrl);
+        target = { url: a.targetUrl, headers: saved?.headers ?? [] };
+      } else {
+        target = store.listTargets().find((t) => t.isDefault) ?? null;
+      }
+      return curlCommand(raw, target);
+    },
   };
 
   return {
@@ -271,7 +260,7 @@ export async function replayCli(opts: {
   timeoutMs?: number;
 }): Promise<BulkSummary> {
   parseTargetUrl(opts.to);
-  if (!(opts.speed >= 1)) throw new ReplayInputError('--speed must be at least 1');
+  if (!(opts.speed >= 1)) throw new ApiError('bad-request', '--speed must be at least 1');
   const agents = createAgents();
   try {
     const ids = opts.store.listDeliveryIds(opts.filter, opts.order ?? 'received');
@@ -300,25 +289,5 @@ export async function replayCli(opts: {
     }
   } finally {
     agents.destroy();
-  }
-}
-
-function toApiError(err: unknown): unknown {
-  return err instanceof ReplayInputError ? new ApiError('bad-request', err.message) : err;
-}
-
-function userErrors<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw toApiError(err);
-  }
-}
-
-async function userErrorsAsync<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toApiError(err);
   }
 }

@@ -1,5 +1,6 @@
 // What goes on the wire when a stored delivery is sent to a user target: the original method, body bytes and
 // headers, minus what only made sense on the original connection, plus the target's own headers.
+import { ApiError } from '../../../shared/api-error';
 import type { DeliveryRequest } from '../../../shared/domain';
 
 export type HeaderPair = [string, string];
@@ -9,9 +10,6 @@ const DROPPED = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-
 /** Overrides that would break the message framing; the body decides these. */
 const NOT_OVERRIDABLE = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade']);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** A user or API mistake in what was asked for (shown to the user as is). */
-export class ReplayInputError extends Error {}
 
 export interface OutgoingRequest {
   url: URL;
@@ -25,20 +23,20 @@ export function parseTargetUrl(url: string): URL {
   try {
     u = new URL(url);
   } catch {
-    throw new ReplayInputError(`not a URL: ${url}`);
+    throw new ApiError('bad-request', `not a URL: ${url}`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new ReplayInputError(`a target must be an http:// or https:// URL, not ${u.protocol}`);
+    throw new ApiError('bad-request', `a target must be an http:// or https:// URL, not ${u.protocol}`);
   }
-  if (u.username || u.password) throw new ReplayInputError('put credentials in a header (e.g. Authorization), not in the URL');
+  if (u.username || u.password) throw new ApiError('bad-request', 'put credentials in a header (e.g. Authorization), not in the URL');
   return u;
 }
 
 /** Header names and values Node would refuse at send time are refused when saved instead. */
 export function validateHeaders(headers: HeaderPair[], what: string): void {
   for (const [name, value] of headers) {
-    if (!TOKEN.test(name)) throw new ReplayInputError(`${what}: "${name}" is not a valid header name`);
-    if (/[\r\n\0]/.test(value)) throw new ReplayInputError(`${what}: the value of "${name}" contains a line break or NUL`);
+    if (!TOKEN.test(name)) throw new ApiError('bad-request', `${what}: "${name}" is not a valid header name`);
+    if (/[\r\n\0]/.test(value)) throw new ApiError('bad-request', `${what}: the value of "${name}" contains a line break or NUL`);
   }
 }
 
@@ -47,7 +45,7 @@ export function validateOverrides(headers: HeaderPair[], what = 'header override
   validateHeaders(headers, what);
   for (const [name] of headers) {
     if (NOT_OVERRIDABLE.has(name.toLowerCase()) || name.toLowerCase().startsWith('proxy-')) {
-      throw new ReplayInputError(`${what}: "${name}" is set from the body and connection and cannot be overridden`);
+      throw new ApiError('bad-request', `${what}: "${name}" is set from the body and connection and cannot be overridden`);
     }
   }
 }
@@ -57,7 +55,7 @@ export function editedBody(text: string): Uint8Array {
   try {
     JSON.parse(text);
   } catch (err) {
-    throw new ReplayInputError(`the edited body is not valid JSON: ${(err as Error).message}`);
+    throw new ApiError('bad-request', `the edited body is not valid JSON: ${(err as Error).message}`);
   }
   return new TextEncoder().encode(text);
 }

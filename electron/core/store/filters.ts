@@ -15,7 +15,7 @@
 //  - user/ref/event/path match a prefix (user/ref/event ignore ASCII case); type ignores case; campaign is a
 //    case-insensitive substring where a space matches any character; text is full-text (tokens, diacritics
 //    folded, last word a prefix) over message text, ids and the raw body.
-import { ApiError } from '../api-dispatch';
+import { ApiError } from '../../../shared/api-error';
 import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
 import { parseQuery, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';

@@ -18,17 +18,6 @@ export interface ApiClient {
   onConnection?(listener: (info: ConnectionInfo) => void): () => void;
 }
 
-/** An error from the core, carrying the message meant for the user. */
-export class ApiCallError extends Error {
-  constructor(
-    readonly call: string,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -1,7 +1,8 @@
 // The `serve` transport: POST /api/call/<name> with a bearer token, live events over one WebSocket.
 import type { Api, ApiEventBatch } from '../../../shared/api';
 import { API_CALL_NAME_LIST as API_CALL_NAMES } from '../../../shared/api-names';
-import { ApiCallError, type ApiClient, type ConnectionInfo } from './client';
+import { ApiError, type ApiErrorCode } from '../../../shared/api-error';
+import type { ApiClient, ConnectionInfo } from './client';
 
 const TOKEN_KEY = 'rci.token';
 
@@ -28,6 +29,8 @@ export interface HttpClientOptions {
 }
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
+/** for an error answer without a body of ours (e.g. from something in between) */
+const CODE_OF_STATUS: Partial<Record<number, ApiErrorCode>> = { 400: 'bad-request', 403: 'forbidden', 404: 'not-found', 503: 'unavailable' };
 
 export function createHttpClient(opts: HttpClientOptions): ApiClient {
   const doFetch = opts.fetchImpl ?? fetch.bind(globalThis);
@@ -42,7 +45,7 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
           body: JSON.stringify(arg ?? {}),
         });
       } catch (err) {
-        throw new ApiCallError(name, 'unavailable', `Cannot reach the inspector (${name}): ${(err as Error).message}`);
+        throw new ApiError('unavailable', `Cannot reach the inspector (${name}): ${(err as Error).message}`);
       }
       const text = await res.text();
       let body: unknown = null;
@@ -52,8 +55,8 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
         body = null;
       }
       if (!res.ok) {
-        const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-        throw new ApiCallError(name, e?.code ?? String(res.status), e?.message ?? `${name} failed: HTTP ${res.status}`);
+        const e = (body as { error?: { code?: ApiErrorCode; message?: string } } | null)?.error;
+        throw new ApiError(e?.code ?? CODE_OF_STATUS[res.status] ?? 'internal', e?.message ?? `${name} failed: HTTP ${res.status}`);
       }
       return body;
     };

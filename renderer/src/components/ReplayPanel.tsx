@@ -11,9 +11,6 @@ import { StatusCode } from './Badges';
 import { Icon } from './Icons';
 import { parseHeaderLines } from './TargetsEditor';
 
-/** the id the core cancels a single delivery's gateway-style replay under (electron/core/replay singleReplayJobId) */
-const singleJobId = (deliveryId: number) => `delivery-${deliveryId}`;
-
 export function validateEditedBody(text: string): string | null {
   if (!text.trim()) return 'The body is empty.';
   try {
@@ -92,7 +89,7 @@ export function ReplayPanel({ d }: { d: DeliveryDetail }) {
     }
   };
 
-  const cancel = () => void api.cancelReplay({ jobId: singleJobId(d.id) }).catch((err) => setResult({ ok: false, text: errorMessage(err) }));
+  const cancel = () => void api.cancelReplay({ deliveryId: d.id }).catch((err) => setResult({ ok: false, text: errorMessage(err) }));
 
   if (targets !== null && targets.length === 0) {
     return (
