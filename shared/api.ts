@@ -106,7 +106,7 @@ void _namesMatch;
 /** What the caller may pass (defaults filled in by the core). */
 export type ApiInput<K extends ApiCallName> = z.input<(typeof apiArgs)[K]>;
 /** What the handler receives after validation. */
-export type ApiArgs<K extends ApiCallName> = z.output<(typeof apiArgs)[K]>;
+type ApiArgs<K extends ApiCallName> = z.output<(typeof apiArgs)[K]>;
 
 export type TunnelState = 'disabled' | 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -188,7 +188,7 @@ export interface Target {
   isDefault: boolean;
 }
 
-export interface ReplayJob {
+interface ReplayJob {
   jobId: string;
   total: number;
 }
@@ -261,7 +261,6 @@ export interface ApiEvents {
   forward: { deliveryId: number; attempt: ForwardAttempt };
 }
 export type ApiEventName = keyof ApiEvents;
-export const API_EVENT_NAMES: ApiEventName[] = ['deliveries', 'tunnel', 'urlChanged', 'warning', 'storeDamaged', 'replayProgress', 'forward'];
 /** One frame on the event channel: a batch of events in order. */
 export type ApiEventBatch = { [K in ApiEventName]: { event: K; data: ApiEvents[K] } }[ApiEventName][];
 

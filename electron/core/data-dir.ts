@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
-export const APP_DIR_NAME = 'RCS Callback Inspector';
+const APP_DIR_NAME = 'RCS Callback Inspector';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   const home = os.homedir();

@@ -56,7 +56,7 @@ export function resolveAppFile(rendererDir: string, requestUrl: string): string 
   return file;
 }
 
-export function mimeTypeOf(file: string): string {
+function mimeTypeOf(file: string): string {
   return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 

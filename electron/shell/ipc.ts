@@ -15,7 +15,7 @@ export interface ApiIpcOptions {
 }
 
 /** The URL of the frame that sent an IPC message; null once that frame navigated away or was destroyed. */
-export function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string | null {
+function senderUrl(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): string | null {
   try {
     return event.senderFrame?.url ?? null;
   } catch {

@@ -4,7 +4,7 @@
 import { BrowserWindow } from 'electron';
 import { MIN_WINDOW_SIZE, type WindowState } from './window-state';
 
-export const WINDOW_TITLE = 'RCS Callback Inspector';
+const WINDOW_TITLE = 'RCS Callback Inspector';
 
 export interface MainWindowOptions {
   preload: string;

@@ -3,7 +3,7 @@
 import type { BrowserWindow, MenuItemConstructorOptions, MessageBoxOptions, SaveDialogOptions, SaveDialogReturnValue } from 'electron';
 import type { AppStatus } from '../../shared/api';
 
-export type ExportKind = 'deliveries' | 'messages';
+type ExportKind = 'deliveries' | 'messages';
 
 export interface MenuActions {
   copyCallbackUrl(): void | Promise<void>;

@@ -13,7 +13,7 @@ export interface NativeTarget {
   arch: string;
 }
 
-export const NATIVE_CACHE_DIR = path.join('node_modules', '.cache', 'rci-electron-native');
+const NATIVE_CACHE_DIR = path.join('node_modules', '.cache', 'rci-electron-native');
 
 export function electronNativeBindingFile(rootDir: string, t: NativeTarget): string {
   const key = `better-sqlite3-${t.betterSqliteVersion}-electron-${t.electronVersion}-${t.platform}-${t.arch}`;

@@ -102,7 +102,7 @@ export interface TrackableWindow {
   on(event: 'resize' | 'move' | 'maximize' | 'unmaximize' | 'close', listener: () => void): unknown;
 }
 
-export function currentWindowState(win: TrackableWindow): WindowState {
+function currentWindowState(win: TrackableWindow): WindowState {
   const b = win.getNormalBounds();
   return { x: b.x, y: b.y, width: b.width, height: b.height, maximized: win.isMaximized() };
 }

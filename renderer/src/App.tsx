@@ -1,5 +1,5 @@
 // The inspector window: toolbar, chips, list on the left, timeline / delivery on the right, status bar.
-import { num } from './lib/format';
+import { formatCount, num } from './lib/format';
 import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
 import { SettingsPanel } from './components/SettingsPanel';
 import { StoreDamagedBanner, Toasts, UrlChangedBanner } from './components/Notices';
@@ -92,13 +92,12 @@ export function App() {
     <button role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => store.getState().setView(v)}>
       {label}
       {inexact[v] !== null ? (
-        <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{num(Math.max(inexact[v]!, n ?? 0))}+</span>
+        <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{formatCount(Math.max(inexact[v]!, n ?? 0), false)}</span>
       ) : exactListTotal[v] > 0 ? (
         <span className="tab-count" data-testid={`${v}-count`}>{num(exactListTotal[v])}</span>
       ) : n !== undefined ? (
         <span className="tab-count" data-testid={`${v}-count`} title={countsSampled ? 'At least this many; counting stops here to stay fast' : undefined}>
-          {num(n)}
-          {countsSampled ? '+' : ''}
+          {formatCount(n, !countsSampled)}
         </span>
       ) : null}
     </button>

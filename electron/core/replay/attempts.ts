@@ -32,7 +32,7 @@ export interface DeliverOptions {
   timeoutMs?: number;
 }
 
-export const MAX_ATTEMPTS_AS_GATEWAY = 1 + RETRY_SCHEDULE_MS.length;
+const MAX_ATTEMPTS_AS_GATEWAY = 1 + RETRY_SCHEDULE_MS.length;
 
 export const attemptSucceeded = (a: ForwardAttempt): boolean => a.status === 200 && a.error === null;
 
@@ -87,7 +87,7 @@ export async function attemptOnce(ctx: SendContext, o: DeliverOptions, attempt: 
 }
 
 /** false when aborted before the time was up. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (v: boolean) => {

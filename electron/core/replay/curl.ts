@@ -3,7 +3,7 @@ import type { DeliveryRequest } from '../../../shared/domain';
 import { buildRequest, type HeaderPair } from './request';
 
 /** Single-quoted: every byte is literal except the quote itself. */
-export function shellQuote(s: string): string {
+function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -8,7 +8,7 @@ import { attemptOnce, limiter, type SendContext } from './attempts';
 import { createAgents, isTimeoutError } from './http-send';
 
 /** Deliveries waiting to be forwarded beyond this are not forwarded (the user is warned); they stay stored. */
-export const FORWARD_BACKLOG_LIMIT = 5_000;
+const FORWARD_BACKLOG_LIMIT = 5_000;
 const FORWARD_CONCURRENCY = 4;
 
 export class LiveForwarder {
@@ -54,7 +54,7 @@ export class LiveForwarder {
 }
 
 /** What the receiver answers the gateway when the target did not answer: 504 for a timeout, 502 otherwise. */
-export function gatewayStatusFor(a: { status: number | null; error: string | null }): number {
+function gatewayStatusFor(a: { status: number | null; error: string | null }): number {
   if (a.status !== null && a.error === null) return a.status;
   return isTimeoutError(a.error) ? 504 : 502;
 }

@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { HeaderPair, OutgoingRequest } from './request';
 
 /** How much of the target's answer is kept with the attempt. */
-export const RESPONSE_EXCERPT_BYTES = 2048;
+const RESPONSE_EXCERPT_BYTES = 2048;
 
 export interface SendResult {
   status: number | null;

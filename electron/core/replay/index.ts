@@ -15,8 +15,7 @@ import { createAgents } from './http-send';
 import { checkIdempotency } from './idempotency';
 import { editedBody, parseTargetUrl, unsendableReason, validateOverrides } from './request';
 
-export { proxyAnswer, gatewayStatusFor } from './forward';
-export { curlCommand, shellQuote } from './curl';
+export { proxyAnswer } from './forward';
 export type { BulkSummary, ReplayFailure, ReplayProgress } from './bulk';
 
 type ReplayHandlerName =

@@ -33,7 +33,7 @@ export function parseTargetUrl(url: string): URL {
 }
 
 /** Header names and values Node would refuse at send time are refused when saved instead. */
-export function validateHeaders(headers: HeaderPair[], what: string): void {
+function validateHeaders(headers: HeaderPair[], what: string): void {
   for (const [name, value] of headers) {
     if (!TOKEN.test(name)) throw new ApiError('bad-request', `${what}: "${name}" is not a valid header name`);
     if (/[\r\n\0]/.test(value)) throw new ApiError('bad-request', `${what}: the value of "${name}" contains a line break or NUL`);
@@ -94,7 +94,7 @@ function applyReplacements(headers: HeaderPair[], replacements: HeaderPair[]): H
 }
 
 /** The target URL's path is used; the original query string is kept unless the target URL has its own. */
-export function targetUrlFor(target: URL, raw: Pick<DeliveryRequest, 'query'>): URL {
+function targetUrlFor(target: URL, raw: Pick<DeliveryRequest, 'query'>): URL {
   const u = new URL(target.href);
   if (!u.search && raw.query) u.search = `?${raw.query}`;
   return u;

@@ -15,12 +15,12 @@ const REASONS: [prefix: string, reason: string][] = [
   ['SQLITE_TOOBIG', 'delivery too large for the database'],
 ];
 
-export function sqliteCode(err: unknown): string | null {
+function sqliteCode(err: unknown): string | null {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : null;
 }
 
-export function writeFailureReason(err: unknown): string {
+function writeFailureReason(err: unknown): string {
   const code = sqliteCode(err);
   if (code) {
     for (const [prefix, reason] of REASONS) if (code.startsWith(prefix)) return reason;

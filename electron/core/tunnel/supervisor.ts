@@ -70,7 +70,7 @@ export interface TunnelSupervisor {
 }
 
 /** Downtime windows kept in the status (oldest dropped first). */
-export const MAX_DOWNTIME_WINDOWS = 50;
+const MAX_DOWNTIME_WINDOWS = 50;
 
 /** Why tunnel settings would not work, or null; lets the app refuse bad settings before saving them. */
 export function checkTunnelSettings(s: { host?: string; subdomain?: string | null }): string | null {

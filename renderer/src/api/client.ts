@@ -2,7 +2,7 @@
 // stores take a client so tests can hand them a fake.
 import type { Api, ApiEventBatch } from '../../../shared/api';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
+type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 
 export interface ConnectionInfo {
   state: ConnectionState;

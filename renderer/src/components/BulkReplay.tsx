@@ -1,7 +1,7 @@
 // Replay every delivery matching the current filter to a target: choose order, concurrency and gateway-style
 // retries, watch the progress, cancel, and read the summary. One job at a time per window.
 import { useEffect, useState } from 'react';
-import { num } from '../lib/format';
+import { formatCount, num } from '../lib/format';
 import type { BulkState } from '../store/replay-slice';
 import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
@@ -28,7 +28,7 @@ export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
   const target = targets?.find((t) => t.id === targetId) ?? targets?.find((t) => t.isDefault) ?? null;
   // the deliveries list knows whether its total is capped; so do the counts (sampled)
   const matching =
-    deliveries.loaded && !deliveries.totalIsExact ? `${num(deliveries.total)}+` : counts ? `${num(counts.deliveries)}${counts.sampled ? '+' : ''}` : '…';
+    deliveries.loaded && !deliveries.totalIsExact ? formatCount(deliveries.total, false) : counts ? formatCount(counts.deliveries, !counts.sampled) : '…';
   const running = bulk !== null && !bulk.error && !bulk.progress?.finished;
   const showForm = bulk === null || (!running && bulk.error !== null);
 

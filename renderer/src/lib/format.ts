@@ -36,6 +36,7 @@ export function formatBytes(n: number | null | undefined): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
+/** a count, marked `+` when it is a lower bound (counting stopped early to stay fast) */
 export function formatCount(n: number, exact = true): string {
   const s = num(n);
   return exact ? s : `${s}+`;
