@@ -1,8 +1,9 @@
 // Parses one delivery body into a NormalizedCallback, absorbing the gateway's real-world variance
 // (design.md "Real-world variance") and listing, in plain words, everything that is wrong with it.
 import { z } from 'zod';
-import type { EventKind, NormalizedCallback } from './domain';
+import { INBOUND_CONTENT_TYPES, OUTBOUND_CONTENT_TYPES, type EventKind, type NormalizedCallback } from './domain';
 import { canonicalJson, parseIsoTime } from './canonical';
+import { coordinateValue } from './callback-fields';
 
 export interface ParseResult {
   callback: NormalizedCallback | null;
@@ -11,18 +12,6 @@ export interface ParseResult {
   /** key-sorted, whitespace-free JSON of the body; null when the body is not JSON */
   canonicalJson: string | null;
 }
-
-export const EVENT_KINDS: readonly EventKind[] = [
-  'sent',
-  'delivered',
-  'read',
-  'reply',
-  'exception',
-  'error',
-  'prepaid-blocked',
-  'duplicate-blocked',
-  'unknown',
-];
 
 /** Fields the spec lists; anything else goes to `extra`. */
 export const KNOWN_FIELDS = [
@@ -67,14 +56,9 @@ const EXPECTED: Record<string, string> = {
 };
 
 /** Gateway spellings (lower-cased) of the types the spec lists, with their canonical spelling and kind. */
-const OUTBOUND_CONTENT: Record<string, string> = {
-  text: 'Text',
-  image: 'Image',
-  video: 'Video',
-  richcard: 'RichCard',
-  carousel: 'Carousel',
-};
-const INBOUND_CONTENT: Record<string, string> = { text: 'TEXT', image: 'IMAGE', video: 'VIDEO', location: 'LOCATION' };
+const byLowerCase = (types: readonly string[]): Record<string, string> => Object.fromEntries(types.map((t) => [t.toLowerCase(), t]));
+const OUTBOUND_CONTENT = byLowerCase(OUTBOUND_CONTENT_TYPES);
+const INBOUND_CONTENT = byLowerCase(INBOUND_CONTENT_TYPES);
 const STATUS_TYPES: Record<string, { type: string; kind: EventKind }> = {
   delivered: { type: 'DELIVERED', kind: 'delivered' },
   read: { type: 'READ', kind: 'read' },
@@ -86,18 +70,6 @@ const STATUS_TYPES: Record<string, { type: string; kind: EventKind }> = {
   suggestionresponse: { type: 'suggestionResponse', kind: 'reply' },
   suggestion_response: { type: 'suggestionResponse', kind: 'reply' },
 };
-
-/** Canonical spellings of every documented type (for autocomplete). */
-export const KNOWN_TYPES: readonly string[] = [
-  ...Object.values(OUTBOUND_CONTENT),
-  ...Object.values(INBOUND_CONTENT),
-  'suggestionResponse',
-  'DELIVERED',
-  'READ',
-  'EXCEPTION',
-  'ERROR',
-  'PREPAID_BLOCKED',
-];
 
 /** Older gateway versions put the duplicate-blocking notice ("bloqueado por duplicidade") in `type`. */
 export const DUPLICATE_BLOCK_RE = /duplicidade|duplicad|duplicate/i;
@@ -306,32 +278,6 @@ export function canonicalType(
   return { type: raw, kind: blocked ? 'duplicate-blocked' : 'unknown' };
 }
 
-/** Lower-cased type: the type part of an event key, so `Text` and `text` retries land on one event. */
-export function typeKey(cb: Pick<NormalizedCallback, 'type' | 'typeRaw'>): string {
-  return (cb.type ?? cb.typeRaw ?? '').trim().toLowerCase();
-}
-
-/**
- * `${reference}|${eventId}|${typeKey}|${channel}`; null without a reference.
- * event_id alone is not an event key: the sent echo, DELIVERED and READ share one event_id.
- */
-export function eventKeyOf(cb: NormalizedCallback): string | null {
-  if (cb.reference === null || cb.reference === '') return null;
-  return `${cb.reference}|${cb.eventId ?? ''}|${typeKey(cb)}|${cb.channel ?? ''}`;
-}
-
-/** The text a message's exception/error/prepaid notice carries, whether `message` is a string or an object. */
-export function messageText(message: unknown): string {
-  if (typeof message === 'string') return message;
-  if (message !== null && typeof message === 'object' && !Array.isArray(message)) {
-    const m = message as Record<string, unknown>;
-    for (const k of ['text', 'message', 'error', 'description', 'detail']) {
-      if (typeof m[k] === 'string') return m[k] as string;
-    }
-  }
-  return '';
-}
-
 const TEXT_KEYS = new Set(['text', 'title', 'description', 'postbackData', 'postback', 'fileName']);
 
 /** Searchable text: content text, card titles/descriptions, carousel items, replies, notices, "lat,lng". */
@@ -392,17 +338,6 @@ function firstUrl(v: unknown, depth: number): string | null {
     const found = firstUrl(val, depth + 1);
     if (found) return found;
   }
-  return null;
-}
-
-// Number() also reads hex, binary, exponents and padded text ("0x10" is 16): a gateway sending those is not
-// sending a coordinate, so only the plain decimal form a coordinate is written in counts.
-const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
-
-/** A coordinate as a JSON number or a string in plain decimal notation ("-23.5505", "46"); null otherwise. */
-export function coordinateValue(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string' && PLAIN_DECIMAL.test(v)) return Number(v);
   return null;
 }
 

@@ -2,7 +2,8 @@
 // same event. Pure: the store feeds it what it has stored.
 import type { ExceptionKind, FlagDetail, NormalizedCallback, PrepaidScope } from './domain';
 import { GATEWAY_TIMEOUT_MS, RETRY_SCHEDULE_MS } from './constants';
-import { eventKeyOf, messageText, type ParseResult } from './callback';
+import type { ParseResult } from './callback';
+import { eventKeyOf, messageText } from './callback-fields';
 
 export interface PriorAttempt {
   id: number;

@@ -1,5 +1,6 @@
 // The domain vocabulary shared by store, export, filters and UI (see design.md glossary).
-// Types only: no runtime code here, so every layer can import it without cost.
+// Types and constant lists only: no imports and no logic, so every layer can import it without cost. The renderer
+// takes its vocabulary from here, never from the parsing modules (callback.ts, api.ts), which bring zod with them.
 
 /** Every flag a delivery can carry. One vocabulary for store, export, filter and UI. */
 export const FLAG_NAMES = [
@@ -27,16 +28,35 @@ export const ANOMALY_NAMES = [
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];
 
 /** What an event means in the lifecycle, independent of the gateway's type spelling. */
-export type EventKind =
-  | 'sent' // outbound content echo (Text, Image, Video, RichCard, Carousel, ...)
-  | 'delivered'
-  | 'read'
-  | 'reply' // suggestionResponse or an inbound TEXT/IMAGE/VIDEO/LOCATION
-  | 'exception'
-  | 'error'
-  | 'prepaid-blocked'
-  | 'duplicate-blocked'
-  | 'unknown';
+export const EVENT_KINDS = [
+  'sent', // outbound content echo (Text, Image, Video, RichCard, Carousel, ...)
+  'delivered',
+  'read',
+  'reply', // suggestionResponse or an inbound TEXT/IMAGE/VIDEO/LOCATION
+  'exception',
+  'error',
+  'prepaid-blocked',
+  'duplicate-blocked',
+  'unknown',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Canonical spellings of the documented content types: outbound echoes... */
+export const OUTBOUND_CONTENT_TYPES = ['Text', 'Image', 'Video', 'RichCard', 'Carousel'] as const;
+/** ...and inbound replies, which the gateway spells in upper case. */
+export const INBOUND_CONTENT_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'LOCATION'] as const;
+
+/** Canonical spellings of every documented type (for autocomplete). */
+export const KNOWN_TYPES: readonly string[] = [
+  ...OUTBOUND_CONTENT_TYPES,
+  ...INBOUND_CONTENT_TYPES,
+  'suggestionResponse',
+  'DELIVERED',
+  'READ',
+  'EXCEPTION',
+  'ERROR',
+  'PREPAID_BLOCKED',
+];
 
 export type ExceptionKind = 'auth' | 'rcs-unsupported' | 'other';
 export type PrepaidScope = 'customer' | 'account' | 'unknown';

@@ -3,7 +3,7 @@
 // The summary and anomalies come from the fold in message-acc.ts (the same one the store keeps per message);
 // this module adds the timeline, for a message held in memory whole.
 import type { DeliverySummary, FlagDetail, MessageDetail, NormalizedCallback, TimelineEvent } from './domain';
-import { eventKeyOf, typeKey } from './callback';
+import { eventKeyOf, typeKey } from './callback-fields';
 import { eventIdGroups } from './timeline';
 import { accAnomalies, accChangesAt, accSummary, emptyAcc, foldFact, type LifecycleFact, type MessageAcc } from './message-acc';
 

@@ -1,7 +1,6 @@
 // The search box language: `type:EXCEPTION user:5511 campaign:"black friday" -flag:duplicate after:2026-11-28T10:00
 // "quoted free text" free words`. One parser for the store (filtering), the chips (toggling) and autocomplete.
-import { ANOMALY_NAMES, FLAG_NAMES, MESSAGE_STATES, type DeliverySummary, type MessageSummary } from './domain';
-import { EVENT_KINDS, KNOWN_TYPES } from './callback';
+import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES, type DeliverySummary, type MessageSummary } from './domain';
 import { parseIsoTime } from './canonical';
 
 export type QueryField =

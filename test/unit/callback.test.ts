@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventKeyOf, isJsonContentType, parseDeliveryBody, typeKey } from '../../shared/callback';
+import { canonicalType, isJsonContentType, parseDeliveryBody } from '../../shared/callback';
+import { INBOUND_CONTENT_TYPES, KNOWN_TYPES } from '../../shared/domain';
+import { eventKeyOf, typeKey } from '../../shared/callback-fields';
 import { canonicalJson, parseIsoTime } from '../../shared/canonical';
 import { bytes, cb, parseJson, samples } from './feed';
 
@@ -302,5 +304,16 @@ describe('canonical JSON and event keys', () => {
     expect(parseIsoTime('2026-11-28', 'local')!.ms).toBe(new Date(2026, 10, 28).getTime());
     expect(parseIsoTime('2026-11-28T10:00Z', 'local')!.ms).toBe(Date.UTC(2026, 10, 28, 10));
     expect(parseIsoTime('nope')).toBeNull();
+  });
+});
+
+describe('the documented types', () => {
+  it('autocomplete offers each in the spelling the parser gives it', () => {
+    for (const t of KNOWN_TYPES) expect(canonicalType(t, null, null).type, t).toBe(t);
+    // any casing, told apart by direction where a spelling is both an outbound and an inbound type
+    for (const t of KNOWN_TYPES) {
+      const direction = (INBOUND_CONTENT_TYPES as readonly string[]).includes(t) ? 'inbound' : 'outbound';
+      expect(canonicalType(t.toLowerCase(), direction, null).type, t).toBe(t);
+    }
   });
 });

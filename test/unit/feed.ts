@@ -2,7 +2,8 @@
 // event key, in receipt order) and builds messages from the result. Also loads the shared samples.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { eventKeyOf, parseDeliveryBody, type ParseResult } from '../../shared/callback';
+import { parseDeliveryBody, type ParseResult } from '../../shared/callback';
+import { eventKeyOf } from '../../shared/callback-fields';
 import { classifyDelivery, priorAttempts, type Classification, type PriorAttempt } from '../../shared/classify';
 import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
 import type { DeliverySummary, MessageDetail } from '../../shared/domain';

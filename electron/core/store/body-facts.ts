@@ -1,6 +1,7 @@
 // What a delivery's body alone says: the columns indexing (ingest.ts phase 2) fills in from it, and what reads
 // show for a delivery that is stored but not indexed yet (phase 1 records the request only).
-import { eventKeyOf, parseDeliveryBody, previewOf, typeKey, type ParseResult } from '../../../shared/callback';
+import { parseDeliveryBody, previewOf, type ParseResult } from '../../../shared/callback';
+import { eventKeyOf, typeKey } from '../../../shared/callback-fields';
 import { callbackFlags } from '../../../shared/classify';
 import type { DeliverySummary, EventKind, FlagDetail } from '../../../shared/domain';
 import { flagNames, headerValue, type FullRow } from './rows';

@@ -2,7 +2,9 @@
 import type { Counts } from '../../../shared/api';
 import {
   ANOMALY_NAMES,
+  EVENT_KINDS,
   FLAG_NAMES,
+  KNOWN_TYPES,
   MESSAGE_STATES,
   type AnomalyName,
   type DeliveryDetail,
@@ -14,7 +16,6 @@ import {
   type MessageSummary,
   type Page,
 } from '../../../shared/domain';
-import { EVENT_KINDS, KNOWN_TYPES } from '../../../shared/callback';
 import type { StoreContext } from './context';
 import { driverOf, knownValues, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
 import { exportedMessage } from './messages';

@@ -3,7 +3,7 @@
 // text shows its hidden characters (bidi overrides, zero-width) as codes.
 import { num } from '../lib/format';
 import { useState, type ReactNode } from 'react';
-import { coordinateValue } from '../../../shared/callback';
+import { coordinateValue } from '../../../shared/callback-fields';
 import type { NormalizedCallback } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { copyText } from '../lib/clipboard';
