@@ -35,7 +35,7 @@ export interface HotReferenceResult {
   };
 }
 
-export interface LoadSummary {
+interface LoadSummary {
   reqPerSec: number;
   p50: number;
   p99: number;

@@ -6,7 +6,7 @@ import { startServe } from '../support/serve';
 import { peakRssOf, runLoadChild, startPeer } from './children';
 import type { LoadResult } from './load-run';
 
-export interface IngestRow {
+interface IngestRow {
   server: 'bare node:http' | 'mockttp (in memory)' | 'receiver (durable)';
   load: LoadResult;
   peakRssBytes: number | null;
@@ -15,7 +15,7 @@ export interface IngestRow {
   acknowledged?: number;
 }
 
-export interface IngestRound {
+interface IngestRound {
   rows: IngestRow[];
   ratios: { receiverOverBare: number; receiverOverMockttp: number };
 }

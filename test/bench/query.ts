@@ -8,7 +8,7 @@ import { startServe } from '../support/serve';
 import { peakRssOf, rssOf } from './children';
 import { ensureQueryStore } from './query-store';
 
-export interface QueryTiming {
+interface QueryTiming {
   name: string;
   group: 'first page' | 'filter' | 'timeline' | 'free text' | 'counts' | 'paging';
   call: string;

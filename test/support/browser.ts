@@ -5,7 +5,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const SHOTS_DIR = path.join(ROOT, 'test-results');
+const SHOTS_DIR = path.join(ROOT, 'test-results');
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -9,7 +9,7 @@ import { openStore } from '../../electron/core/store';
 import type { IngestInput } from '../../electron/core/store/types';
 import { generateDeliveries } from './store-fixtures';
 
-export const GARBAGE_BYTES = 64 * 1024;
+const GARBAGE_BYTES = 64 * 1024;
 
 export interface OriginalDelivery {
   id: number;
@@ -59,7 +59,7 @@ export interface PageInfo {
 }
 
 /** Which table each page of the file belongs to (SQLite's dbstat), and the page size. */
-export function pageMap(file: string): { pageSize: number; pageCount: number; pages: Map<number, PageInfo> } {
+function pageMap(file: string): { pageSize: number; pageCount: number; pages: Map<number, PageInfo> } {
   const db = new Database(file, { readonly: true });
   try {
     const pageSize = db.pragma('page_size', { simple: true }) as number;
@@ -139,9 +139,4 @@ export function readableOneByOne(file: string, ids: number[]): Map<number, Origi
 
 export function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-/** Every file of a folder with its hash: what "left as it is" means. */
-export function folderHashes(dir: string, names: string[]): Record<string, string | null> {
-  return Object.fromEntries(names.map((n) => [n, fs.existsSync(path.join(dir, n)) ? sha256(path.join(dir, n)) : null]));
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { IngestInput } from '../../electron/core/store/types';
 
-export const SAMPLES_FILE = path.resolve(__dirname, '..', 'fixtures', 'callbacks.json');
+const SAMPLES_FILE = path.resolve(__dirname, '..', 'fixtures', 'callbacks.json');
 
 interface SampleDelivery {
   seq: number;

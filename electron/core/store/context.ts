@@ -29,7 +29,7 @@ export function createContext(db: Database.Database): StoreContext {
 }
 
 /** How long background writes (indexing, due-message refreshes) wait for another connection's lock. */
-export const BACKGROUND_BUSY_MS = 50;
+const BACKGROUND_BUSY_MS = 50;
 
 /**
  * Runs fn with a short busy timeout. better-sqlite3 waits for a lock on the calling thread, i.e. the event loop:

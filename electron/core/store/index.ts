@@ -13,7 +13,6 @@ import * as q from './queries';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { StoreWriteError, type Store, type StoreStats } from './types';
 
-export { StoreWriteError } from './types';
 export type { Store } from './types';
 
 export interface OpenStoreOptions {

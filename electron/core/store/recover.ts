@@ -40,7 +40,7 @@ const INDEX_SLICE = 2000;
 const COLUMNS = `id, received_at, method, path, query, headers, remote_address, body_size, body_truncated, outcome,
   response_status, response_ms, reject_reason`;
 
-export function storeFileIn(dir: string): string | null {
+function storeFileIn(dir: string): string | null {
   if (!fs.existsSync(dir)) return null;
   const found = fs.readdirSync(dir).find((f) => f === ACTIVE_FILE_NAME || /^inspector[\w.-]*\.sqlite$/.test(f));
   return found ? path.join(dir, found) : null;

@@ -9,7 +9,7 @@ import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 
 /** a warning stays this long after its last repeat unless the pointer rests on it */
-export const TOAST_MS = 12_000;
+const TOAST_MS = 12_000;
 
 const withPath = (url: string | null, path: string) => (url ? url.replace(/\/$/, '') + path : null);
 

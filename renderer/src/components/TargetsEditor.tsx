@@ -22,7 +22,7 @@ export function parseHeaderLines(text: string): { ok: true; headers: [string, st
   return { ok: true, headers };
 }
 
-export const headerLines = (headers: [string, string][]) => headers.map(([k, v]) => `${k}: ${v}`).join('\n');
+const headerLines = (headers: [string, string][]) => headers.map(([k, v]) => `${k}: ${v}`).join('\n');
 
 export function TargetsEditor() {
   const store = useInspectorStore();

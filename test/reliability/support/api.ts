@@ -9,7 +9,7 @@ import { runCli, type ServeHandle } from '../../support/serve';
 
 export type ApiCall = <K extends ApiCallName>(name: K, arg: ApiInput<K>) => Promise<ApiResults[K]>;
 
-export function apiClient(uiUrl: string): ApiCall {
+function apiClient(uiUrl: string): ApiCall {
   const u = new URL(uiUrl);
   const token = u.searchParams.get('token') ?? '';
   return async (name, arg) => {

@@ -30,7 +30,7 @@ export interface CrashReport {
   finalIntegrity: string;
 }
 
-export function integrityOf(file: string): { integrity: string; rows: number } {
+function integrityOf(file: string): { integrity: string; rows: number } {
   const db = new Database(file);
   try {
     const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');

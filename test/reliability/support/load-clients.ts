@@ -2,11 +2,6 @@
 // compares the store against. Each body is unique (fresh reference and event_id), so a body identifies a request.
 import { callbackBodyFactory } from '../../bench/callback-bodies';
 
-export interface Ack {
-  id: number;
-  body: string;
-}
-
 export interface Ledger {
   /** answered 200 with an id: these must be in the store, byte for byte */
   acked: Map<number, string>;

@@ -20,7 +20,7 @@ export interface RawExchange {
   error: string | null;
 }
 
-export function parseUrl(url: string): { host: string; port: number } {
+function parseUrl(url: string): { host: string; port: number } {
   const u = new URL(url);
   return { host: u.hostname, port: Number(u.port) };
 }
