@@ -12,6 +12,7 @@ import { FALLBACK_GRACE_MS } from './constants';
 import type { AnomalyName, EventKind, FlagName, MessageState, MessageSummary } from './domain';
 import { ANOMALY_NAMES, FLAG_NAMES } from './domain';
 import { formatDuration } from './explain';
+import { facetKey } from './facet-keys';
 
 /** What one delivery contributes to its message: columns the store keeps, no body needed. */
 export interface LifecycleFact {
@@ -124,14 +125,13 @@ export function eventLabel(e: { type: string | null; channel: string | null }): 
   return `${e.type ?? '(no type)'}${e.channel && e.channel !== 'RCS' ? ` on ${e.channel}` : ''}`;
 }
 
-/** The facet values one delivery gives its message (message-level st:/f:/a: come from the summary). */
+/** The facets one delivery gives its message (message-level state, flag and anomaly come from the summary). */
 export function deliveryFacets(f: LifecycleFact): string[] {
-  const out = [`k:${f.kind}`, `s:${f.responseStatus}`, `m:${f.method.toUpperCase()}`];
-  const type = f.type?.toLowerCase();
-  if (type) out.push(`t:${type}`);
-  if (f.channel) out.push(`c:${f.channel}`);
-  if (f.direction) out.push(`d:${f.direction}`);
-  if (f.campaign !== null) out.push(`g:${f.campaign}`);
+  const out = [facetKey('kind', f.kind), facetKey('status', f.responseStatus), facetKey('method', f.method)];
+  if (f.type) out.push(facetKey('type', f.type));
+  if (f.channel) out.push(facetKey('channel', f.channel));
+  if (f.direction) out.push(facetKey('direction', f.direction));
+  if (f.campaign !== null) out.push(facetKey('campaign', f.campaign));
   return out;
 }
 

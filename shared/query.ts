@@ -1,6 +1,7 @@
 // The search box language: `type:EXCEPTION user:5511 campaign:"black friday" -flag:duplicate after:2026-11-28T10:00
-// "quoted free text" free words`. One parser for the store (filtering), the chips (toggling) and autocomplete.
-import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES, type DeliverySummary, type MessageSummary } from './domain';
+// "quoted free text" free words`. One parser for the store (filtering), the chips (toggling) and the search box's
+// autocomplete. What each term means: query-match.ts (in memory) and electron/core/store/filters.ts (SQL).
+import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES } from './domain';
 import { parseIsoTime } from './canonical';
 
 export type QueryField =
@@ -38,7 +39,7 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
   { name: 'type', description: 'callback type, any casing (Text, RichCard, DELIVERED, READ, EXCEPTION, ...)', values: KNOWN_TYPES },
   { name: 'kind', description: 'what the event means, whatever the type spelling', values: EVENT_KINDS },
   { name: 'user', description: 'user_id (phone number); matches a prefix' },
-  { name: 'campaign', description: 'campaign_name; quote names with spaces' },
+  { name: 'campaign', description: 'campaign_name: any part of it, any case, a space for any character ("black friday")' },
   { name: 'flag', description: 'deliveries carrying a flag', values: FLAG_NAMES },
   { name: 'state', description: 'messages in a lifecycle state', values: MESSAGE_STATES },
   { name: 'anomaly', description: 'messages with an anomaly', values: ANOMALY_NAMES },
@@ -55,7 +56,7 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
 
 const FIELD_NAMES = new Set<string>(QUERY_FIELDS.map((f) => f.name));
 
-/** Spellings people type from the payload's own field names. */
+/** Spellings people type from the payload's own field names: the only alias table (parser, completion, store). */
 const ALIASES: Record<string, QueryField> = {
   reference: 'ref',
   user_id: 'user',
@@ -125,7 +126,8 @@ function tokenize(q: string): Token[] {
   return tokens;
 }
 
-function resolveField(name: string): QueryField | null {
+/** The field a typed name means (any case, aliases included); null for an unknown name. */
+export function resolveField(name: string): QueryField | null {
   const n = name.toLowerCase();
   if (FIELD_NAMES.has(n)) return n as QueryField;
   return ALIASES[n] ?? null;
@@ -260,118 +262,6 @@ export function toggleTerm(q: string, field: QueryField, value: string): string 
 /** Convenience for filters: the terms of one field. */
 export function termsOf(parsed: ParsedQuery, field: QueryField | 'text'): QueryTerm[] {
   return parsed.terms.filter((t) => t.field === field);
-}
-
-// ---- reference semantics (in memory) ----
-// Every term must hold (AND); `-` negates one term. Text matches case-insensitively as a substring; user, ref and
-// event match a prefix; campaign a case-insensitive substring; type a case-insensitive equality (type:text finds
-// Text and TEXT); status a code or a class (5xx); after is inclusive, before exclusive. The store's SQL filter is
-// expected to agree with these functions, which also serve as its test oracle.
-
-const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
-const prefix = (v: string | null, p: string) => v !== null && lower(v).startsWith(p.toLowerCase());
-
-function statusMatches(status: number, value: string): boolean {
-  return /xx$/i.test(value) ? String(status)[0] === value[0] : String(status) === value;
-}
-
-function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null | undefined): boolean {
-  switch (t.field) {
-    case 'text': {
-      const needle = t.value.toLowerCase();
-      return [d.preview, d.reference, d.userId, d.campaign, d.eventId, d.type, d.rejectReason, d.path].some((h) =>
-        lower(h).includes(needle),
-      );
-    }
-    case 'type':
-      return lower(d.type) === t.value.toLowerCase();
-    case 'kind':
-      return d.kind === t.value;
-    case 'user':
-      return prefix(d.userId, t.value);
-    case 'campaign':
-      return lower(d.campaign).includes(t.value.toLowerCase());
-    case 'flag':
-      return d.flags.includes(t.value as DeliverySummary['flags'][number]);
-    case 'channel':
-      return (d.channel ?? '') === t.value;
-    case 'direction':
-      return (d.direction ?? '') === t.value;
-    case 'ref':
-      return prefix(d.reference, t.value);
-    case 'event':
-      return prefix(d.eventId, t.value);
-    case 'status':
-      return statusMatches(d.responseStatus, t.value);
-    case 'path':
-      return d.path.startsWith(t.value);
-    case 'method':
-      return d.method.toUpperCase() === t.value;
-    case 'after':
-      return t.time !== undefined && d.receivedAt >= t.time;
-    case 'before':
-      return t.time !== undefined && d.receivedAt < t.time;
-    case 'state':
-      return m ? m.state === t.value : false;
-    case 'anomaly':
-      return m ? m.anomalies.includes(t.value as MessageSummary['anomalies'][number]) : false;
-  }
-}
-
-/** Whether a delivery matches; state/anomaly terms are judged on its message (no message → no match). */
-export function deliveryMatches(parsed: ParsedQuery, d: DeliverySummary, message?: MessageSummary | null): boolean {
-  return parsed.terms.every((t) => deliveryTerm(t, d, message) !== t.negate);
-}
-
-/**
- * Whether a message matches, judged from its summary alone. Delivery-level terms (type, kind, event, direction,
- * status, path, method) need the message's deliveries: a message matches when ANY of its deliveries does, which a
- * summary cannot tell, so the answer is null ("ask the store") when such a term is present.
- */
-export function messageMatches(parsed: ParsedQuery, m: MessageSummary): boolean | null {
-  let undecided = false;
-  for (const t of parsed.terms) {
-    let hit: boolean | null;
-    switch (t.field) {
-      case 'text': {
-        const needle = t.value.toLowerCase();
-        hit = [m.reference, m.userId, m.campaign, m.lastType].some((h) => lower(h).includes(needle)) ? true : null;
-        break;
-      }
-      case 'user':
-        hit = prefix(m.userId, t.value);
-        break;
-      case 'campaign':
-        hit = lower(m.campaign).includes(t.value.toLowerCase());
-        break;
-      case 'ref':
-        hit = prefix(m.reference, t.value);
-        break;
-      case 'flag':
-        hit = m.flags.includes(t.value as MessageSummary['flags'][number]);
-        break;
-      case 'state':
-        hit = m.state === t.value;
-        break;
-      case 'anomaly':
-        hit = m.anomalies.includes(t.value as MessageSummary['anomalies'][number]);
-        break;
-      case 'channel':
-        hit = m.channels.includes(t.value);
-        break;
-      case 'after':
-        hit = t.time !== undefined && m.lastReceivedAt >= t.time;
-        break;
-      case 'before':
-        hit = t.time !== undefined && m.firstReceivedAt < t.time;
-        break;
-      default:
-        hit = null;
-    }
-    if (hit === null) undecided = true;
-    else if (hit === t.negate) return false;
-  }
-  return undecided ? null : true;
 }
 
 // ---- autocomplete ----

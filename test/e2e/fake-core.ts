@@ -12,7 +12,8 @@ import { eventKeyOf } from '../../shared/callback-fields';
 import { classifyDelivery, priorAttempts, type PriorAttempt } from '../../shared/classify';
 import type { DeliveryDetail, DeliverySummary, MessageSummary } from '../../shared/domain';
 import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
-import { deliveryMatches, messageMatches, parseQuery } from '../../shared/query';
+import { parseQuery } from '../../shared/query';
+import { deliveryMatches, messageMatches } from '../../shared/query-match';
 
 interface Stored extends LifecycleDelivery {
   detail: DeliveryDetail;

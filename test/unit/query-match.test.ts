@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryMatches, messageMatches, parseQuery } from '../../shared/query';
+import { parseQuery } from '../../shared/query';
+import { campaignPattern, deliveryMatches, freeText, messageMatches, searchWords } from '../../shared/query-match';
 import { at, cb, Feed, samples, T0 } from './feed';
 
 const LATER = Date.parse('2025-11-29T00:00:00Z');
@@ -86,5 +87,48 @@ describe('messageMatches', () => {
     expect(messageMatches(parseQuery('hello'), m)).toBeNull();
     // ... but a failing decidable term still excludes it
     expect(messageMatches(parseQuery('type:READ state:read'), m)).toBe(false);
+  });
+});
+
+describe('campaign patterns', () => {
+  it('find any part of a name, any case, a space standing for any one character', () => {
+    const hits = (p: string) => ['black_friday_2025_rcs', 'Black Friday', 'blackfriday', 'natal_2025'].filter((c) => campaignPattern(p).test(c));
+    expect(hits('black friday')).toEqual(['black_friday_2025_rcs', 'Black Friday']);
+    expect(hits('FRIDAY')).toEqual(['black_friday_2025_rcs', 'Black Friday', 'blackfriday']);
+    expect(hits('2025')).toEqual(['black_friday_2025_rcs', 'natal_2025']);
+    // regular expression characters are plain text
+    expect(campaignPattern('(.*').test('a(.*b')).toBe(true);
+    expect(campaignPattern('(.*').test('anything')).toBe(false);
+  });
+});
+
+describe('free text', () => {
+  it('splits words as the full-text index does: case and Latin accents ignored, punctuation separates', () => {
+    expect(searchWords('Olá, João! black_friday R$199 créditos')).toEqual(['ola', 'joao', 'black', 'friday', 'r', '199', 'creditos']);
+    // decomposed accents too
+    expect(searchWords('cre\u0301ditos')).toEqual(['creditos']);
+  });
+
+  it('makes the last word a prefix only from three characters on', () => {
+    expect(freeText('campin')).toEqual({ words: ['campin'], lastIsPrefix: true });
+    expect(freeText('de')).toEqual({ words: ['de'], lastIsPrefix: false });
+    expect(freeText('limite de')).toEqual({ words: ['limite', 'de'], lastIsPrefix: false });
+    expect(freeText('prazo!')).toEqual({ words: ['prazo'], lastIsPrefix: false });
+    expect(freeText('-- ...')).toBeNull();
+  });
+
+  it('matches words in order, not inside other words', () => {
+    const feed = new Feed();
+    const d = feed.add(T0, cb({ message: { text: 'Qual o prazo de entrega para Campinas?' } })).summary;
+    const m = (q: string) => deliveryMatches(parseQuery(q), d);
+    expect(m('"qual o prazo"')).toBe(true);
+    expect(m('"prazo o qual"')).toBe(false);
+    expect(m('CAMPINAS')).toBe(true);
+    expect(m('campin')).toBe(true);
+    expect(m('ampinas')).toBe(false);
+    expect(m('entreg')).toBe(true);
+    expect(m('"de entrega"')).toBe(true);
+    // a term with no word matches nothing, as in the store
+    expect(m('"?"')).toBe(false);
   });
 });

@@ -12,12 +12,15 @@
 //    after = last activity at/after, before = first delivery before. A time window is read from the
 //    received_at index, so such a delivery list is newest first by received time (the same as arrival order
 //    unless the system clock was set back).
-//  - user/ref/event/path match a prefix (user/ref/event ignore ASCII case); type ignores case; campaign is a
-//    case-insensitive substring where a space matches any character; text is full-text (tokens, diacritics
-//    folded, last word a prefix) over message text, ids and the raw body.
+//  - user/ref/event/path match a prefix (user/ref/event ignore ASCII case); type ignores case; campaign is
+//    campaignPattern's (any part of the name, any case, a space for any character), resolved to the names stored;
+//    text is full-text by words as freeText describes, over message text, ids and the raw body (the raw body is
+//    the one thing the in-memory match cannot see: see shared/query-match.ts).
 import { ApiError } from '../../../shared/api-error';
 import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
+import { counterKey, facetCounterPrefix, facetKey, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
 import { parseQuery, type QueryTerm } from '../../../shared/query';
+import { campaignPattern, freeText } from '../../../shared/query-match';
 import type { StoreContext } from './context';
 import { prefixEnd } from './rows';
 
@@ -51,14 +54,12 @@ export function queryTerms(q: string, now: number): QueryTerm[] {
 
 /**
  * FTS5 expression for one free-text term: the value as a quoted phrase (quotes doubled, so no FTS operator or
- * column filter can be smuggled in), its last word a prefix when it has 3+ characters. null when it holds no word
- * characters at all.
+ * column filter can be smuggled in), its last word a prefix as freeText says (3+ characters: a shorter prefix
+ * expands to thousands of index terms). null when it holds no word at all.
  */
 export function ftsExpression(value: string): string | null {
-  if (!/[\p{L}\p{N}]/u.test(value)) return null;
-  // a prefix of one or two characters expands to thousands of index terms: only longer words are prefixes
-  const last = /[\p{L}\p{N}]+$/u.exec(value)?.[0] ?? '';
-  return `"${value.replace(/"/g, '""')}"` + ([...last].length >= 3 ? '*' : '');
+  const text = freeText(value);
+  return text === null ? null : `"${value.replace(/"/g, '""')}"` + (text.lastIsPrefix ? '*' : '');
 }
 
 const FALSE: Pred = { sql: '0', params: [] };
@@ -73,25 +74,42 @@ function and(preds: Pred[]): Pred {
   return { sql: preds.map((p) => `(${p.sql})`).join(' AND '), params: preds.flatMap((p) => p.params) };
 }
 
-/** Campaigns ever seen (a small set, kept as counters) whose name matches the user's pattern. */
-export function resolveCampaigns(ctx: StoreContext, pattern: string): string[] {
-  const re = new RegExp(
-    pattern
-      .toLowerCase()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.'),
-    'i',
-  );
-  return knownValues(ctx, 'g:').filter((c) => re.test(c.value)).map((c) => c.value);
+/**
+ * The stored campaign names a campaign: pattern matches (campaigns are a small set). Messages know theirs from
+ * the facet counters; deliveries from their own index, since a delivery without a reference belongs to no message.
+ */
+export function resolveCampaigns(ctx: StoreContext, pattern: string, of: 'deliveries' | 'messages'): string[] {
+  const re = campaignPattern(pattern);
+  const names = of === 'messages' ? facetCounts(ctx, 'campaign').map((c) => c.value) : deliveryCampaigns(ctx);
+  return names.filter((name) => re.test(name));
 }
 
-export function knownValues(ctx: StoreContext, facetPrefix: string): { value: string; n: number }[] {
+/** Distinct campaigns of all deliveries: one index seek per name (a skip scan), never a walk of every delivery. */
+function deliveryCampaigns(ctx: StoreContext): string[] {
+  return ctx
+    .stmt(
+      `WITH RECURSIVE c(name) AS (
+         SELECT (SELECT min(campaign) FROM deliveries INDEXED BY deliveries_campaign WHERE campaign IS NOT NULL)
+         UNION ALL
+         SELECT (SELECT min(campaign) FROM deliveries INDEXED BY deliveries_campaign WHERE campaign > c.name) FROM c WHERE c.name IS NOT NULL
+       )
+       SELECT name FROM c WHERE name IS NOT NULL`,
+      'pluck',
+    )
+    .all() as string[];
+}
+
+/** How many messages carry each facet of `field` (of every field when omitted), most common first. */
+export function facetCounts(ctx: StoreContext, field?: FacetField): { field: FacetField; value: string; n: number }[] {
+  const start = facetCounterPrefix(field);
   const rows = ctx
     .stmt('SELECT key, n FROM counters WHERE key >= ? AND key < ? AND n > 0 ORDER BY n DESC')
-    .all(`mf:${facetPrefix}`, prefixEnd(`mf:${facetPrefix}`)) as { key: string; n: number }[];
-  return rows.map((r) => ({ value: r.key.slice(3 + facetPrefix.length), n: r.n }));
+    .all(start, prefixEnd(start)) as { key: string; n: number }[];
+  return rows.flatMap((r) => {
+    const c = parseCounter(r.key);
+    const facet = c !== null && typeof c === 'object' && 'facet' in c ? parseFacet(c.facet) : null;
+    return facet ? [{ ...facet, n: r.n }] : [];
+  });
 }
 
 function counter(ctx: StoreContext, key: string): number {
@@ -141,7 +159,7 @@ function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'event':
       return { sql: 'd.event_id >= ? AND d.event_id < ?', params: [v, prefixEnd(v)] };
     case 'campaign': {
-      const list = resolveCampaigns(ctx, v);
+      const list = resolveCampaigns(ctx, v, 'deliveries');
       return list.length === 0 ? FALSE : { sql: `d.campaign IN (${list.map(() => '?').join(',')})`, params: list };
     }
     case 'flag':
@@ -169,7 +187,7 @@ function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'anomaly':
       return {
         sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = d.msg_id AND x.facet = ?)',
-        params: [`${t.field === 'state' ? 'st' : 'a'}:${v}`],
+        params: [facetKey(t.field, v)],
       };
   }
 }
@@ -197,7 +215,7 @@ function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | n
   };
   switch (t.field) {
     case 'flag': {
-      const n = counter(ctx, `df:${t.value}`);
+      const n = counter(ctx, counterKey({ flag: t.value as FlagName }));
       return {
         from: 'delivery_flags x JOIN deliveries d ON d.id = x.delivery_id',
         where: { sql: 'x.flag = ?', params: [t.value] },
@@ -247,8 +265,8 @@ function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | n
       const facet = pred.params[0] as string;
       const where = { sql: 'd.msg_id IN (SELECT msg_id FROM message_facets WHERE facet = ?)', params: [facet] };
       // messages with the facet times the average deliveries per message
-      const perMessage = counter(ctx, 'deliveries') / Math.max(1, counter(ctx, 'messages'));
-      const messages = counter(ctx, `mf:${facet}`);
+      const perMessage = counter(ctx, counterKey('deliveries')) / Math.max(1, counter(ctx, counterKey('messages')));
+      const messages = counter(ctx, counterKey({ facet }));
       const from = 'deliveries d INDEXED BY deliveries_msg';
       if (messages <= EXACT_FACET_MESSAGES) {
         // counting through the facet's messages is a few index probes each, where counting by scanning the
@@ -274,7 +292,7 @@ function choose(drivers: Driver[]): Driver | null {
 }
 
 export function planDeliveries(ctx: StoreContext, terms: QueryTerm[]): Plan {
-  return plan(ctx, terms, deliveryPred, deliveryDriver, { from: 'deliveries d', order: NEWEST_DELIVERIES, counter: 'deliveries' });
+  return plan(ctx, terms, deliveryPred, deliveryDriver, { from: 'deliveries d', order: NEWEST_DELIVERIES, counter: counterKey('deliveries') });
 }
 
 /**
@@ -334,23 +352,16 @@ function facetPred(facet: string): Pred {
 function facetOf(t: QueryTerm): string | null {
   switch (t.field) {
     case 'state':
-      return `st:${t.value}`;
     case 'anomaly':
-      return `a:${t.value}`;
     case 'flag':
-      return `f:${t.value}`;
     case 'channel':
-      return `c:${t.value}`;
     case 'type':
-      return `t:${t.value.toLowerCase()}`;
     case 'kind':
-      return `k:${t.value}`;
     case 'direction':
-      return `d:${t.value}`;
     case 'method':
-      return `m:${t.value}`;
+      return facetKey(t.field, t.value);
     case 'status':
-      return /xx$/i.test(t.value) ? null : `s:${Number(t.value)}`;
+      return /xx$/i.test(t.value) ? null : facetKey('status', Number(t.value));
     default:
       return null;
   }
@@ -369,11 +380,11 @@ function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
       const [lo, hi] = statusRange(v);
       return {
         sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet >= ? AND x.facet < ?)',
-        params: [`s:${lo}`, `s:${hi}`],
+        params: [facetKey('status', lo), facetKey('status', hi)],
       };
     }
     case 'campaign': {
-      const list = resolveCampaigns(ctx, v).map((c) => `g:${c}`);
+      const list = resolveCampaigns(ctx, v, 'messages').map((c) => facetKey('campaign', c));
       if (list.length === 0) return FALSE;
       return {
         sql: `EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet IN (${list.map(() => '?').join(',')}))`,
@@ -397,7 +408,7 @@ function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'before':
       // no message lasts longer than the longest one stored (span:max), so its last activity is bounded too: that
       // turns "first delivery before" into a range of the last-activity index instead of a scan of everything newer
-      return { sql: 'm.first_at < ? AND m.last_at < ?', params: [t.time, t.time! + counter(ctx, 'span:max') + 1] };
+      return { sql: 'm.first_at < ? AND m.last_at < ?', params: [t.time, t.time! + counter(ctx, counterKey('longest-span')) + 1] };
     default:
       return FALSE; // unreachable: every other field has a facet
   }
@@ -413,7 +424,7 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | nu
       where: { sql: 'f.facet = ?', params: [facet] },
       order: 'f.last_at DESC, f.msg_id DESC',
       ordered: true,
-      estimate: counter(ctx, `mf:${facet}`),
+      estimate: counter(ctx, counterKey({ facet })),
       exact: true,
     };
   }
@@ -464,7 +475,7 @@ function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | nu
     case 'campaign': {
       if (pred === FALSE) return null;
       const facets = pred.params as string[];
-      const estimate = facets.reduce((n, f) => n + counter(ctx, `mf:${f}`), 0);
+      const estimate = facets.reduce((n, f) => n + counter(ctx, counterKey({ facet: f })), 0);
       if (facets.length === 1) {
         return { from: 'message_facets f JOIN messages m ON m.id = f.msg_id', where: { sql: 'f.facet = ?', params: facets }, order: 'f.last_at DESC, f.msg_id DESC', ordered: true, estimate, exact: true };
       }
@@ -479,7 +490,7 @@ export function planMessages(ctx: StoreContext, terms: QueryTerm[]): Plan {
   return plan(ctx, terms, messagePred, messageDriver, {
     from: 'messages m INDEXED BY messages_last',
     order: NEWEST_MESSAGES,
-    counter: 'messages',
+    counter: counterKey('messages'),
   });
 }
 

@@ -12,6 +12,7 @@ import {
   type MessageAcc,
 } from '../../../shared/message-acc';
 import type { EventKind, FlagDetail, FlagName, MessageDetail, MessageSummary, TimelineEvent } from '../../../shared/domain';
+import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
 
@@ -103,20 +104,20 @@ function writeMessage(ctx: StoreContext, msgId: number, reference: string, acc: 
   const old = new Set(ctx.stmt('SELECT facet FROM message_facets WHERE msg_id = ?', 'pluck').all(msgId) as string[]);
   ctx.stmt('DELETE FROM message_facets WHERE msg_id = ?').run(msgId);
   if (acc.deliveries === 0) {
-    for (const f of old) counters.add(`mf:${f}`, -1);
+    for (const f of old) counters.add(counterKey({ facet: f }), -1);
     return;
   }
   const s = accSummary(reference, acc, now);
-  const facets = new Set<string>([`st:${s.state}`]);
-  for (const f of s.flags) facets.add(`f:${f}`);
-  for (const a of s.anomalies) facets.add(`a:${a}`);
+  const facets = new Set<string>([facetKey('state', s.state)]);
+  for (const f of s.flags) facets.add(facetKey('flag', f));
+  for (const a of s.anomalies) facets.add(facetKey('anomaly', a));
   for (const f of acc.facets) facets.add(f);
   const insert = ctx.stmt('INSERT INTO message_facets (facet, last_at, msg_id) VALUES (?, ?, ?)');
   for (const f of facets) {
     insert.run(f, s.lastReceivedAt, msgId);
-    if (!old.has(f)) counters.add(`mf:${f}`, 1);
+    if (!old.has(f)) counters.add(counterKey({ facet: f }), 1);
   }
-  for (const f of old) if (!facets.has(f)) counters.add(`mf:${f}`, -1);
+  for (const f of old) if (!facets.has(f)) counters.add(counterKey({ facet: f }), -1);
   const changesAt = accChangesAt(acc);
   ctx
     .stmt(
@@ -136,8 +137,8 @@ function writeMessage(ctx: StoreContext, msgId: number, reference: string, acc: 
     );
   // the longest first-to-last span so far: `before:` filters rely on no message lasting longer (filters.ts)
   ctx
-    .stmt("INSERT INTO counters (key, n) VALUES ('span:max', ?) ON CONFLICT(key) DO UPDATE SET n = excluded.n WHERE excluded.n > n")
-    .run(s.lastReceivedAt - s.firstReceivedAt);
+    .stmt('INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = excluded.n WHERE excluded.n > n')
+    .run(counterKey('longest-span'), s.lastReceivedAt - s.firstReceivedAt);
 }
 
 /**

@@ -11,13 +11,15 @@ import {
   type DeliveryRequest,
   type DeliverySummary,
   type FlagDetail,
-  type FlagName,
   type MessageState,
   type MessageSummary,
   type Page,
 } from '../../../shared/domain';
+import { counterKey, FLAG_COUNTERS, facetPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
+import { resolveField } from '../../../shared/query';
+import { campaignPattern } from '../../../shared/query-match';
 import type { StoreContext } from './context';
-import { driverOf, knownValues, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
+import { driverOf, facetCounts, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
 import { exportedMessage } from './messages';
 import { listForwards } from './admin';
 import {
@@ -183,20 +185,15 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
   const terms = queryTerms(query, now);
   const counts: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: 0, messages: 0, sampled: false };
   if (terms.length === 0) {
-    for (const { value, n } of knownValues(ctx, '')) {
-      // knownValues('') lists every message facet: pick states and anomalies
-      if (value.startsWith('st:')) counts.states[value.slice(3) as MessageState] = n;
-      else if (value.startsWith('a:')) counts.anomalies[value.slice(2) as AnomalyName] = n;
-      else if (value.startsWith('g:')) counts.campaigns.push({ campaign: value.slice(2), count: n });
-    }
-    const all = ctx.stmt("SELECT key, n FROM counters WHERE key IN ('deliveries', 'messages') OR key >= 'df:' AND key < 'df;'").all() as {
-      key: string;
-      n: number;
-    }[];
+    for (const { field, value, n } of facetCounts(ctx)) countFacet(counts, field, value, n);
+    const all = ctx
+      .stmt('SELECT key, n FROM counters WHERE key IN (?, ?) OR key >= ? AND key < ?')
+      .all(counterKey('deliveries'), counterKey('messages'), FLAG_COUNTERS, prefixEnd(FLAG_COUNTERS)) as { key: string; n: number }[];
     for (const { key, n } of all) {
-      if (key === 'deliveries') counts.deliveries = n;
-      else if (key === 'messages') counts.messages = n;
-      else if (n > 0) counts.flags[key.slice(3) as FlagName] = n;
+      const c = parseCounter(key);
+      if (c === 'deliveries') counts.deliveries = n;
+      else if (c === 'messages') counts.messages = n;
+      else if (c !== null && typeof c === 'object' && 'flag' in c && n > 0) counts.flags[c.flag] = n;
     }
     counts.campaigns.sort((a, b) => b.count - a.count);
     return tidy(counts);
@@ -230,20 +227,29 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
   const ids = examined.filter((r) => r[1] === 1).map((r) => r[0]).slice(0, cap);
   counts.messages = mp.exactTotal ?? ids.length;
   counts.sampled = dExamined >= dLimit || dHits > cap || examined.length >= mLimit || ids.length >= cap;
+  const ranges = CHIP_FACETS.flatMap((f) => [facetPrefix(f), prefixEnd(facetPrefix(f))]);
   const facets = ctx
     .stmt(
       `SELECT x.facet, count(*) AS n FROM json_each(?) s JOIN message_facets x ON x.msg_id = s.value
-       WHERE x.facet >= 'a:' AND x.facet < 'a;' OR x.facet >= 'g:' AND x.facet < 'g;' OR x.facet >= 'st:' AND x.facet < 'st;'
+       WHERE ${CHIP_FACETS.map(() => 'x.facet >= ? AND x.facet < ?').join(' OR ')}
        GROUP BY x.facet`,
     )
-    .all(JSON.stringify(ids)) as { facet: string; n: number }[];
+    .all(JSON.stringify(ids), ...ranges) as { facet: string; n: number }[];
   for (const { facet, n } of facets) {
-    if (facet.startsWith('st:')) counts.states[facet.slice(3) as MessageState] = n;
-    else if (facet.startsWith('a:')) counts.anomalies[facet.slice(2) as AnomalyName] = n;
-    else counts.campaigns.push({ campaign: facet.slice(2), count: n });
+    const f = parseFacet(facet);
+    if (f) countFacet(counts, f.field, f.value, n);
   }
   counts.campaigns.sort((a, b) => b.count - a.count);
   return tidy(counts);
+}
+
+/** The message facets the chips count. */
+const CHIP_FACETS: FacetField[] = ['state', 'anomaly', 'campaign'];
+
+function countFacet(counts: Counts, field: FacetField, value: string, n: number): void {
+  if (field === 'state') counts.states[value as MessageState] = n;
+  else if (field === 'anomaly') counts.anomalies[value as AnomalyName] = n;
+  else if (field === 'campaign') counts.campaigns.push({ campaign: value, count: n });
 }
 
 function tidy(c: Counts): Counts {
@@ -255,27 +261,22 @@ function tidy(c: Counts): Counts {
 }
 
 const SUGGEST_LIMIT = 20;
-const FIELD_ALIASES: Record<string, string> = {
-  reference: 'ref',
-  user_id: 'user',
-  campaign_name: 'campaign',
-  event_id: 'event',
-  flags: 'flag',
-};
 
 /** Autocomplete values for open fields, most used first where the store knows usage. */
 export function suggestValues(ctx: StoreContext, rawField: string, prefix: string): string[] {
-  const field = FIELD_ALIASES[rawField.toLowerCase()] ?? rawField.toLowerCase();
+  const field = resolveField(rawField);
   const p = prefix.toLowerCase();
   const starts = (v: string) => v.toLowerCase().startsWith(p);
-  const fromFacets = (facet: string) => knownValues(ctx, facet).map((v) => v.value).filter(starts).slice(0, SUGGEST_LIMIT);
+  const fromFacets = (f: FacetField) => facetCounts(ctx, f).map((v) => v.value).filter(starts).slice(0, SUGGEST_LIMIT);
   const range = (sql: string) => ctx.stmt(sql, 'pluck').all(prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[];
   switch (field) {
     case 'campaign': {
-      // campaign filters match inside names too: offer prefix hits first, then the rest that contain the text
-      const all = knownValues(ctx, 'g:').map((v) => v.value);
-      const inside = all.filter((c) => !starts(c) && c.toLowerCase().includes(p));
-      return [...all.filter(starts), ...inside].slice(0, SUGGEST_LIMIT);
+      // what the campaign filter would find, names that start with the text first
+      const re = campaignPattern(prefix);
+      const hits = facetCounts(ctx, 'campaign')
+        .map((v) => ({ name: v.value, at: re.exec(v.value)?.index ?? -1 }))
+        .filter((h) => h.at >= 0);
+      return [...hits.filter((h) => h.at === 0), ...hits.filter((h) => h.at > 0)].map((h) => h.name).slice(0, SUGGEST_LIMIT);
     }
     case 'user':
       return range('SELECT DISTINCT user_id FROM messages WHERE user_id >= ? AND user_id < ? ORDER BY user_id LIMIT ?');
@@ -286,7 +287,7 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
     case 'event':
       return range('SELECT DISTINCT event_id FROM deliveries WHERE event_id >= ? AND event_id < ? ORDER BY event_id LIMIT ?');
     case 'type': {
-      const seen = knownValues(ctx, 't:').map((v) => v.value);
+      const seen = facetCounts(ctx, 'type').map((v) => v.value);
       const spelled = seen.map(
         (lc) => KNOWN_TYPES.find((k) => k.toLowerCase() === lc) ?? (ctx.stmt('SELECT type FROM deliveries WHERE type_lc = ? LIMIT 1', 'pluck').get(lc) as string | undefined) ?? lc,
       );
@@ -294,15 +295,15 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
       return [...spelled, ...extra].filter(starts).slice(0, SUGGEST_LIMIT);
     }
     case 'channel':
-      return [...new Set([...fromFacets('c:'), ...['RCS', 'SMS'].filter(starts)])].slice(0, SUGGEST_LIMIT);
+      return [...new Set([...fromFacets('channel'), ...['RCS', 'SMS'].filter(starts)])].slice(0, SUGGEST_LIMIT);
     case 'direction':
-      return [...new Set([...fromFacets('d:'), ...['inbound', 'outbound'].filter(starts)])];
+      return [...new Set([...fromFacets('direction'), ...['inbound', 'outbound'].filter(starts)])];
     case 'kind':
       return EVENT_KINDS.filter(starts);
     case 'status':
-      return fromFacets('s:');
+      return fromFacets('status');
     case 'method':
-      return fromFacets('m:');
+      return fromFacets('method');
     case 'flag':
       return FLAG_NAMES.filter(starts);
     case 'state':
