@@ -9,7 +9,15 @@ import { startControlServer } from './core/control-server';
 import { defaultDataDir } from './core/data-dir';
 import { exportNdjson, OutputClosed } from './core/export';
 import { replayCli } from './core/replay';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PROBE_INTERVAL_MS, DEFAULT_RECEIVER_PORT, DEFAULT_UI_PORT } from '../shared/constants';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PROBE_INTERVAL_MS,
+  DEFAULT_RECEIVER_PORT,
+  DEFAULT_REPLAY_CONCURRENCY,
+  DEFAULT_UI_PORT,
+  MAX_REPLAY_CONCURRENCY,
+  MAX_REPLAY_SPEED,
+} from '../shared/constants';
 import { subdomainProblem } from '../shared/tunnel-subdomain';
 import { revealHidden } from '../shared/visible-text';
 import { openStore } from './core/store';
@@ -290,8 +298,8 @@ async function replayCmd(argv: string[]): Promise<void> {
       to: values.to,
       filter: values.filter ?? '',
       asGateway: values['as-gateway'] ?? false,
-      speed: int('speed', values.speed, 1, 1, 100_000),
-      concurrency: int('concurrency', values.concurrency, 4, 1, 64),
+      speed: int('speed', values.speed, 1, 1, MAX_REPLAY_SPEED),
+      concurrency: int('concurrency', values.concurrency, DEFAULT_REPLAY_CONCURRENCY, 1, MAX_REPLAY_CONCURRENCY),
       onProgress: (p: Record<string, unknown>) => line({ event: 'replayProgress', ...p }),
       // the reason may quote the target's answer: shown with its control characters as codes, not sent to the terminal
       onFailure: (f) =>

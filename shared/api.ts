@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ApiErrorCode } from './api-error';
 import { API_CALL_NAME_LIST } from './api-names';
+import { DEFAULT_REPLAY_CONCURRENCY, MAX_REPLAY_CONCURRENCY, MAX_REPLAY_SPEED } from './constants';
 import { subdomainProblem } from './tunnel-subdomain';
 import type {
   DeliveryDetail,
@@ -76,15 +77,15 @@ export const apiArgs = {
     body: z.string().max(5_000_000).optional(),
     headerOverrides: z.array(z.tuple([z.string().max(200), z.string().max(4000)])).max(50).default([]),
     asGateway: z.boolean().default(false),
-    speed: z.number().min(1).max(100_000).default(1),
+    speed: z.number().min(1).max(MAX_REPLAY_SPEED).default(1),
   }),
   startBulkReplay: z.object({
     query,
     targetId: z.number().int().optional(),
     order: z.enum(['received', 'timestamp']).default('received'),
-    concurrency: z.number().int().min(1).max(64).default(4),
+    concurrency: z.number().int().min(1).max(MAX_REPLAY_CONCURRENCY).default(DEFAULT_REPLAY_CONCURRENCY),
     asGateway: z.boolean().default(false),
-    speed: z.number().min(1).max(100_000).default(1),
+    speed: z.number().min(1).max(MAX_REPLAY_SPEED).default(1),
   }),
   /** a bulk replay by the jobId startBulkReplay answered, or one delivery's gateway-style replay by the delivery */
   cancelReplay: z.union([z.object({ jobId: z.string().max(100) }), z.object({ deliveryId: z.number().int().min(1) })]),

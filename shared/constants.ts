@@ -30,6 +30,12 @@ export const DEFAULT_PROBE_INTERVAL_MS = 30_000;
 /** How long after a no-RCS exception we wait for an SMS event before calling the fallback missing. */
 export const FALLBACK_GRACE_MS = 60_000;
 
+/** Replay: deliveries in flight at once, unless told otherwise, and at most (a target is not a load-test subject). */
+export const DEFAULT_REPLAY_CONCURRENCY = 4;
+export const MAX_REPLAY_CONCURRENCY = 64;
+/** Replay as the gateway would: how far its retry schedule may be sped up (1 = the real gaps). */
+export const MAX_REPLAY_SPEED = 100_000;
+
 /** The public localtunnel service. */
 export const DEFAULT_TUNNEL_HOST = 'https://localtunnel.me';
 

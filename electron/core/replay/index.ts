@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ApiEventName, ApiEvents, ApiHandlers, Settings, Target } from '../../../shared/api';
-import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
+import { DEFAULT_REPLAY_CONCURRENCY, GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import type { DeliverySummary } from '../../../shared/domain';
 import { ApiError } from '../../../shared/api-error';
 import type { Store } from '../store/types';
@@ -270,7 +270,7 @@ export async function replayCli(opts: {
         ids,
         target: { url: opts.to, headers: [] },
         mode: 'replay',
-        concurrency: opts.concurrency ?? 4,
+        concurrency: opts.concurrency ?? DEFAULT_REPLAY_CONCURRENCY,
         asGateway: opts.asGateway,
         speed: opts.speed,
         onProgress: (p) => opts.onProgress?.(p),

@@ -1,6 +1,7 @@
 // Replay every delivery matching the current filter to a target: choose order, concurrency and gateway-style
 // retries, watch the progress, cancel, and read the summary. One job at a time per window.
 import { useEffect, useState } from 'react';
+import { DEFAULT_REPLAY_CONCURRENCY, MAX_REPLAY_CONCURRENCY, MAX_REPLAY_SPEED } from '../../../shared/constants';
 import { formatCount, num } from '../lib/format';
 import type { BulkState } from '../store/replay-slice';
 import { useInspector, useInspectorStore } from '../store/context';
@@ -16,7 +17,7 @@ export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
   const bulk = useInspector((s) => s.bulk);
   const [targetId, setTargetId] = useState<number | null>(null);
   const [order, setOrder] = useState<'received' | 'timestamp'>('received');
-  const [concurrency, setConcurrency] = useState(4);
+  const [concurrency, setConcurrency] = useState(DEFAULT_REPLAY_CONCURRENCY);
   const [asGateway, setAsGateway] = useState(false);
   const [speed, setSpeed] = useState(60);
 
@@ -72,7 +73,7 @@ export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
               </label>
               <label>
                 <span>At once</span>
-                <input type="number" min={1} max={64} value={concurrency} onChange={(e) => setConcurrency(Math.max(1, Math.min(64, Number(e.target.value) || 1)))} aria-label="Concurrency" className="num-input" />
+                <input type="number" min={1} max={MAX_REPLAY_CONCURRENCY} value={concurrency} onChange={(e) => setConcurrency(Math.max(1, Math.min(MAX_REPLAY_CONCURRENCY, Number(e.target.value) || 1)))} aria-label="Concurrency" className="num-input" />
               </label>
               <label className="check">
                 <input type="checkbox" checked={asGateway} onChange={(e) => setAsGateway(e.target.checked)} /> As the gateway would (10 s timeout, retries on the documented schedule)
@@ -80,7 +81,7 @@ export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
               {asGateway ? (
                 <label>
                   <span>Speed ×</span>
-                  <input type="number" min={1} max={100000} value={speed} onChange={(e) => setSpeed(Math.max(1, Math.min(100000, Number(e.target.value) || 1)))} aria-label="Bulk speed factor" className="num-input" />
+                  <input type="number" min={1} max={MAX_REPLAY_SPEED} value={speed} onChange={(e) => setSpeed(Math.max(1, Math.min(MAX_REPLAY_SPEED, Number(e.target.value) || 1)))} aria-label="Bulk speed factor" className="num-input" />
                 </label>
               ) : null}
               {bulk?.error ? <p className="bad-text" role="alert">{bulk.error}</p> : null}
