@@ -267,47 +267,58 @@ export function termsOf(parsed: ParsedQuery, field: QueryField | 'text'): QueryT
 // ---- autocomplete ----
 
 export interface Completion {
-  /** replace q.slice(from, to) with `insert` */
+  /** replace q.slice(from, to) with an option's `insert` */
   from: number;
   to: number;
   /** the field whose value is being typed, or null while a field name / free word is typed */
   field: QueryField | null;
-  /** what has been typed of the name or value so far */
+  /** what has been typed of the name or value, up to the caret */
   prefix: string;
   options: { label: string; insert: string; description: string }[];
+  /** the field's values are open (user, campaign, ref, ...): ask the store (suggestValues) for `prefix` */
+  askStore: boolean;
 }
 
 /**
- * What to offer at the caret: field names while a bare word is typed, vocabulary values after `field:`.
- * For open fields (user, campaign, ref, ...) options are empty and the UI asks the store (suggestValues) with
- * `field` and `prefix`, then inserts with formatValue.
+ * What to offer at the caret, read with the parser's own tokenizer (so quoted values with spaces are one token):
+ * field names (found by their aliases too) while a name is typed, vocabulary values after `field:`. Open fields
+ * get no options here: the UI asks the store with `field` and `prefix`, then inserts with formatValue. Nothing is
+ * offered for a free-text word in quotes or for an unknown field's value.
  */
 export function completeQuery(q: string, cursor: number = q.length): Completion {
   const token = tokenize(q).find((t) => t.start <= cursor && cursor <= t.end) ?? null;
-  const start = token?.start ?? cursor;
   const end = token?.end ?? cursor;
-  const sign = token?.negate ? '-' : '';
-  const nameStart = start + sign.length;
-  const field = token?.name ? resolveField(token.name) : null;
-  if (token && token.name !== null && field !== null) {
-    const def = QUERY_FIELDS.find((f) => f.name === field)!;
-    const prefix = token.value;
-    const valueFrom = nameStart + token.name.length + 1;
-    const options = (def.values ?? [])
-      .filter((v) => v.toLowerCase().startsWith(prefix.toLowerCase()))
-      .map((v) => ({ label: v, insert: formatValue(v), description: def.description }));
-    return { from: valueFrom, to: end, field, prefix, options };
-  }
-  const prefix = token && token.name === null && !token.quoted ? token.value : '';
-  const options =
-    token?.quoted
-      ? []
-      : QUERY_FIELDS.filter((f) => f.name.startsWith(prefix.toLowerCase())).map((f) => ({
-          label: `${f.name}:`,
-          insert: `${f.name}:`,
-          description: f.description,
-        }));
-  return { from: token ? nameStart : cursor, to: end, field: null, prefix, options };
+  const nameStart = (token?.start ?? cursor) + (token?.negate ? 1 : 0);
+  const none = (from: number, to: number, prefix: string): Completion => ({ from, to, field: null, prefix, options: [], askStore: false });
+  if (token === null) return fieldNames(cursor, cursor, '');
+  if (token.name === null) return token.quoted ? none(nameStart, end, token.value) : fieldNames(nameStart, end, q.slice(nameStart, cursor));
+  const valueFrom = nameStart + token.name.length + 1;
+  // the caret in the name of `name:value`: another name replaces this one, colon included
+  if (cursor < valueFrom) return fieldNames(nameStart, valueFrom, q.slice(nameStart, cursor));
+  const field = resolveField(token.name);
+  if (field === null) return none(valueFrom, end, token.value);
+  const def = QUERY_FIELDS.find((f) => f.name === field)!;
+  const prefix = cursor === end ? token.value : typedValue(q.slice(valueFrom, cursor));
+  const options = (def.values ?? [])
+    .filter((v) => v.toLowerCase().startsWith(prefix.toLowerCase()))
+    .map((v) => ({ label: v, insert: formatValue(v), description: def.description }));
+  return { from: valueFrom, to: end, field, prefix, options, askStore: def.values === undefined && field !== 'after' && field !== 'before' };
+}
+
+function fieldNames(from: number, to: number, prefix: string): Completion {
+  const p = prefix.toLowerCase();
+  const byAlias = new Set(Object.entries(ALIASES).filter(([alias]) => alias.startsWith(p)).map(([, field]) => field));
+  const options = QUERY_FIELDS.filter((f) => f.name.startsWith(p) || byAlias.has(f.name)).map((f) => ({
+    label: `${f.name}:`,
+    insert: `${f.name}:`,
+    description: f.description,
+  }));
+  return { from, to, field: null, prefix, options, askStore: false };
+}
+
+/** The start of a value as typed (opening quote and escapes removed), when the caret is inside it. */
+function typedValue(raw: string): string {
+  return raw.startsWith('"') ? raw.slice(1).replace(/\\(.)/g, '$1') : raw;
 }
 
 /** A value ready to put after `field:` (quoted when it holds spaces or quotes). */

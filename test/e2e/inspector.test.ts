@@ -177,6 +177,27 @@ describe('inspector UI against serve', () => {
     await expect.poll(() => search().inputValue()).toBe('');
   });
 
+  it('completes a quoted value with spaces and a field typed by its payload name, with the core\'s values', async () => {
+    const option = (text: string) => page.getByRole('option').filter({ hasText: text });
+    await search().fill('');
+    // read as the filter reads it: one value in quotes, a space standing for any character
+    await search().pressSequentially('campaign:"black f');
+    await option('black_friday_2025_rcs').waitFor();
+    expect(await option('flag:').count()).toBe(0);
+    await search().press('Enter');
+    await expect.poll(() => search().inputValue()).toBe('campaign:black_friday_2025_rcs ');
+    await expect.poll(() => row(HAPPY).count()).toBe(1);
+    // user_id, the payload's name for user, completes with the core's values
+    await search().fill('');
+    await search().pressSequentially('-user_id:55119999900');
+    await option('5511999990001').waitFor();
+    await search().press('Tab');
+    await expect.poll(() => search().inputValue()).toBe('-user_id:5511999990001 ');
+    await search().press('Escape');
+    await search().press('Escape');
+    await expect.poll(() => search().inputValue()).toBe('');
+  });
+
   it('moves with j/k and arrows, opens with Enter, / focuses search and Esc clears', async () => {
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('/');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeQuery, formatQuery, formatValue, parseQuery, QUERY_FIELDS, toggleTerm, type QueryTerm } from '../../shared/query';
+import { completeQuery, formatQuery, formatValue, parseQuery, QUERY_FIELDS, resolveField, toggleTerm, type QueryTerm } from '../../shared/query';
 import { FLAG_NAMES } from '../../shared/domain';
 
 describe('parseQuery', () => {
@@ -221,5 +221,56 @@ describe('completeQuery', () => {
     const q = 'state:fe flag:duplicate';
     expect(completeQuery(q, 8)).toMatchObject({ field: 'state', prefix: 'fe', from: 6, to: 8 });
     expect(completeQuery(q, 8).options.map((o) => o.label)).toEqual(['fell-back']);
+  });
+
+  it('offers what was typed up to the caret and replaces the whole token', () => {
+    const q = 'state:fexx';
+    const c = completeQuery(q, 8);
+    expect(c).toMatchObject({ field: 'state', prefix: 'fe', from: 6, to: 10 });
+    expect(q.slice(0, c.from) + c.options[0].insert + q.slice(c.to)).toBe('state:fell-back');
+    // the caret in the name of name:value: names, replacing name and colon
+    const n = completeQuery('sta:read', 2);
+    expect(n).toMatchObject({ field: null, prefix: 'st', from: 0, to: 4 });
+    expect(n.options.map((o) => o.label)).toEqual(['state:', 'status:']);
+  });
+
+  it('reads a quoted value with spaces as one value, as the parser does', () => {
+    const q = 'campaign:"black f';
+    expect(completeQuery(q)).toMatchObject({ field: 'campaign', prefix: 'black f', from: 9, to: q.length, askStore: true });
+    expect(completeQuery('-campaign:"black fri" x', 18)).toMatchObject({ field: 'campaign', prefix: 'black f', from: 10, to: 21 });
+    // a quoted free-text phrase is no field name in the making
+    expect(completeQuery('"st').options).toEqual([]);
+  });
+
+  it('knows fields by their aliases', () => {
+    expect(completeQuery('user_id:55')).toMatchObject({ field: 'user', prefix: '55', from: 8, askStore: true });
+    expect(completeQuery('FLAGS:dup').options.map((o) => o.label)).toEqual(['duplicate', 'duplicate-blocked']);
+    expect(completeQuery('campaign_n').options.map((o) => o.label)).toEqual(['campaign:']);
+    expect(completeQuery('since').options.map((o) => o.label)).toEqual(['after:']);
+  });
+
+  it('offers nothing for an unknown field, and asks the store only for open fields', () => {
+    expect(completeQuery('colour:re')).toMatchObject({ field: null, options: [], askStore: false });
+    expect(completeQuery('flag:').askStore).toBe(false);
+    expect(completeQuery('after:2').askStore).toBe(false);
+    expect(completeQuery('ref:ab').askStore).toBe(true);
+  });
+});
+
+describe('resolveField', () => {
+  it('is the one alias table: names in any case and the payload spellings', () => {
+    expect(['user', 'USER', 'user_id', 'userid', 'reference', 'campaign_name', 'event_id', 'flags', 'since', 'until', 'nope'].map(resolveField)).toEqual([
+      'user',
+      'user',
+      'user',
+      'user',
+      'ref',
+      'campaign',
+      'event',
+      'flag',
+      'after',
+      'before',
+      null,
+    ]);
   });
 });

@@ -1,25 +1,29 @@
-// The query box: the text goes to the core as typed; autocomplete knows field names and asks the core for values.
+// The query box: the text goes to the core as typed. Completion reads the text with the query parser's own
+// tokenizer (shared/query.ts completeQuery): field names and aliases, closed vocabularies, and the core's values for
+// open fields.
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { QUERY_FIELDS } from '../../../shared/query';
+import { completeQuery, formatValue } from '../../../shared/query';
 import { revealHidden } from '../../../shared/visible-text';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 
 interface Suggestion {
-  /** replaces the token under the caret */
+  /** replaces text.slice(from, to) of the list it belongs to */
   insert: string;
   label: string;
   hint: string;
 }
 
-/** the whitespace-delimited token ending at the caret (quotes are rare in partial input; good enough for hints) */
-function tokenAt(text: string, caret: number): { start: number; token: string } {
-  let start = caret;
-  while (start > 0 && !/\s/.test(text[start - 1])) start--;
-  return { start, token: text.slice(start, caret) };
+/** the open list: what it offers and the part of the text an accepted item replaces */
+interface SuggestionList {
+  from: number;
+  to: number;
+  /** a value is being completed (accepting it ends the term), not a field name */
+  value: boolean;
+  items: Suggestion[];
 }
 
-const quoteValue = (v: string) => (/[\s"]/.test(v) ? `"${v.replace(/(["\\])/g, '\\$1')}"` : v);
+const CLOSED: SuggestionList = { from: 0, to: 0, value: false, items: [] };
 
 export interface SearchBoxHandle {
   focus(): void;
@@ -31,7 +35,9 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
   const query = useInspector((s) => s.query);
   const queryError = useInspector((s) => s.queryError);
   const [text, setText] = useState(query);
-  const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
+  const [list, setList] = useState<SuggestionList>(CLOSED);
+  const suggestions = list.items;
+  const closeList = () => setList(CLOSED);
   const [active, setActive] = useState(0);
   const inputRef = useRef<HTMLInputElement>(null);
   const applyTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -60,37 +66,20 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
   };
 
   const computeSuggestions = (value: string, caret: number) => {
-    const { token } = tokenAt(value, caret);
     const seq = ++suggestSeq.current;
-    const neg = token.startsWith('-') ? '-' : '';
-    const body = token.slice(neg.length);
-    const colon = body.indexOf(':');
-    if (colon < 0) {
-      if (!body) return setSuggestions([]);
-      const list = QUERY_FIELDS.filter((f) => f.name.startsWith(body.toLowerCase())).map((f) => ({
-        insert: `${neg}${f.name}:`,
-        label: `${f.name}:`,
-        hint: f.description,
-      }));
-      setSuggestions(list);
-      setActive(0);
-      return;
-    }
-    const field = body.slice(0, colon).toLowerCase();
-    const prefix = body.slice(colon + 1).replace(/^"/, '');
-    const def = QUERY_FIELDS.find((f) => f.name === field);
-    if (!def) return setSuggestions([]);
-    const local = (def.values ?? [])
-      .filter((v) => v.toLowerCase().startsWith(prefix.toLowerCase()))
-      .map((v) => ({ insert: `${neg}${field}:${quoteValue(v)} `, label: v, hint: def.name }));
-    setSuggestions(local);
+    const c = completeQuery(value, caret);
+    // a word just begun offers nothing yet: every field name at once is noise
+    if (c.field === null && c.prefix === '') return closeList();
+    const field = c.field;
+    const items = c.options.map((o) => ({ insert: o.insert, label: o.label, hint: field ?? o.description }));
+    setList({ from: c.from, to: c.to, value: field !== null, items });
     setActive(0);
-    if (def.values || field === 'after' || field === 'before') return;
+    if (field === null || !c.askStore) return;
     api
-      .suggestValues({ field, prefix })
+      .suggestValues({ field, prefix: c.prefix })
       .then((values) => {
         if (seq !== suggestSeq.current) return;
-        setSuggestions(values.slice(0, 20).map((v) => ({ insert: `${neg}${field}:${quoteValue(v)} `, label: v, hint: def.name })));
+        setList({ from: c.from, to: c.to, value: true, items: values.slice(0, 20).map((v) => ({ insert: formatValue(v), label: v, hint: field })) });
         setActive(0);
       })
       .catch(() => {});
@@ -98,14 +87,15 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
 
   const accept = (s: Suggestion) => {
     const el = inputRef.current;
-    const caret = el?.selectionStart ?? text.length;
-    const { start } = tokenAt(text, caret);
-    const next = text.slice(0, start) + s.insert + text.slice(caret);
+    // an accepted value ends its term: the caret moves on past a separating space
+    const tail = text.slice(list.to);
+    const insert = list.value && !/^\s/.test(tail) ? s.insert + ' ' : s.insert;
+    const next = text.slice(0, list.from) + insert + tail;
     setText(next);
-    const pos = start + s.insert.length;
+    const pos = list.from + insert.length + (list.value && insert === s.insert ? 1 : 0);
     requestAnimationFrame(() => el?.setSelectionRange(pos, pos));
-    if (!s.insert.endsWith(':')) {
-      setSuggestions([]);
+    if (list.value) {
+      closeList();
       apply(next, 0);
     } else {
       // re-arm the pending apply with the accepted text: the one armed by the last keystroke would apply the
@@ -119,10 +109,8 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
     if (suggestions.length > 0) {
       if (e.key === 'ArrowDown') return (e.preventDefault(), setActive((a) => (a + 1) % suggestions.length));
       if (e.key === 'ArrowUp') return (e.preventDefault(), setActive((a) => (a - 1 + suggestions.length) % suggestions.length));
-      const caret = inputRef.current?.selectionStart ?? text.length;
-      const { token } = tokenAt(text, caret);
-      // Enter on a token that is already complete runs the search instead of re-inserting it
-      const complete = suggestions[active] && suggestions[active].insert.trim() === token;
+      // Enter on a term that is already complete runs the search instead of re-inserting it
+      const complete = suggestions[active] && suggestions[active].insert === text.slice(list.from, list.to);
       if (e.key === 'Tab' || (e.key === 'Enter' && suggestions[active] && !complete)) {
         e.preventDefault();
         return accept(suggestions[active]);
@@ -130,13 +118,13 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
     }
     if (e.key === 'Enter') {
       e.preventDefault();
-      setSuggestions([]);
+      closeList();
       apply(text, 0);
       inputRef.current?.blur();
     } else if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
-      if (suggestions.length > 0) setSuggestions([]);
+      if (suggestions.length > 0) closeList();
       else if (text) {
         setText('');
         apply('', 0);
@@ -164,7 +152,7 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
         onKeyDown={onKeyDown}
         onBlur={() => {
           cancelBlur();
-          blurTimer.current = setTimeout(() => ((blurTimer.current = null), setSuggestions([])), 150);
+          blurTimer.current = setTimeout(() => ((blurTimer.current = null), closeList()), 150);
         }}
         onFocus={(e) => {
           cancelBlur();
