@@ -60,7 +60,7 @@ export const KNOWN_TYPES: readonly string[] = [
 
 export type ExceptionKind = 'auth' | 'rcs-unsupported' | 'other';
 export type PrepaidScope = 'customer' | 'account' | 'unknown';
-export type DuplicateKind = 'exact' | 'semantic';
+type DuplicateKind = 'exact' | 'semantic';
 
 /** Details behind each flag; stored as JSON beside the delivery and shown in the UI. */
 export type FlagDetail =
@@ -127,7 +127,7 @@ export interface DeliveryRequest {
   receivedAt: number;
 }
 
-export type DeliveryOutcome = 'stored' | 'rejected';
+type DeliveryOutcome = 'stored' | 'rejected';
 
 /** One row of the flat deliveries list. */
 export interface DeliverySummary {

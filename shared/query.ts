@@ -193,7 +193,7 @@ const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 
  * ISO date or date-time (local time unless it carries an offset), epoch milliseconds, a duration ago
  * (`15m`, `-2h`, `3d`: "the last 3 days" is `after:3d`), or today / yesterday / now (local midnight).
  */
-export function parseQueryTime(value: string, now: number = Date.now()): number | null {
+function parseQueryTime(value: string, now: number = Date.now()): number | null {
   const v = value.trim().toLowerCase();
   if (/^\d{12,14}$/.test(v)) return Number(v);
   const ago = /^-?(\d+(?:\.\d+)?)(s|m|h|d|w)$/.exec(v);
@@ -212,7 +212,7 @@ function quoteIfNeeded(value: string, forText: boolean): string {
   return needs ? `"${value.replace(/[\\"]/g, (c) => '\\' + c)}"` : value;
 }
 
-export function formatTerm(t: QueryTerm): string {
+function formatTerm(t: QueryTerm): string {
   const sign = t.negate ? '-' : '';
   if (t.field === 'text') return sign + quoteIfNeeded(t.value, true);
   return `${sign}${t.field}:${quoteIfNeeded(t.value, false)}`;

@@ -57,7 +57,7 @@ export function queryTerms(q: string, now: number): QueryTerm[] {
  * column filter can be smuggled in), its last word a prefix as freeText says (3+ characters: a shorter prefix
  * expands to thousands of index terms). null when it holds no word at all.
  */
-export function ftsExpression(value: string): string | null {
+function ftsExpression(value: string): string | null {
   const text = freeText(value);
   return text === null ? null : `"${value.replace(/"/g, '""')}"` + (text.lastIsPrefix ? '*' : '');
 }
@@ -78,7 +78,7 @@ function and(preds: Pred[]): Pred {
  * The stored campaign names a campaign: pattern matches (campaigns are a small set). Messages know theirs from
  * the facet counters; deliveries from their own index, since a delivery without a reference belongs to no message.
  */
-export function resolveCampaigns(ctx: StoreContext, pattern: string, of: 'deliveries' | 'messages'): string[] {
+function resolveCampaigns(ctx: StoreContext, pattern: string, of: 'deliveries' | 'messages'): string[] {
   const re = campaignPattern(pattern);
   const names = of === 'messages' ? facetCounts(ctx, 'campaign').map((c) => c.value) : deliveryCampaigns(ctx);
   return names.filter((name) => re.test(name));
@@ -117,7 +117,7 @@ function counter(ctx: StoreContext, key: string): number {
 }
 
 /** Driver estimates count this far; an unordered driver is only used (read whole and sorted) below it. */
-export const ESTIMATE_CAP = 5000;
+const ESTIMATE_CAP = 5000;
 /** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
 const EXACT_FACET_MESSAGES = 10_000;
 /** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
