@@ -14,7 +14,7 @@ export interface LifecycleDelivery {
 }
 
 /** What a delivery contributes to its message's fold. */
-export function factOf(d: LifecycleDelivery, firstOfEvent: boolean): LifecycleFact {
+function factOf(d: LifecycleDelivery, firstOfEvent: boolean): LifecycleFact {
   const s = d.summary;
   return {
     id: s.id,
@@ -39,7 +39,7 @@ function keyOf(reference: string, cb: NormalizedCallback): string {
 }
 
 /** The fold over a message's deliveries, in id order (the order the store indexes them). */
-export function accOf(reference: string, deliveries: LifecycleDelivery[]): MessageAcc {
+function accOf(reference: string, deliveries: LifecycleDelivery[]): MessageAcc {
   const acc = emptyAcc();
   const seen = new Set<string>();
   for (const d of [...deliveries].sort((a, b) => a.summary.id - b.summary.id)) {
@@ -54,7 +54,7 @@ export function accOf(reference: string, deliveries: LifecycleDelivery[]): Messa
  * Events in timestamp order (each with its deliveries in attempt order). An event's time is the earliest its
  * deliveries state (or, without a timestamp, its first receipt), as the store orders a message's timeline.
  */
-export function timelineOf(reference: string, deliveries: LifecycleDelivery[]): TimelineEvent[] {
+function timelineOf(reference: string, deliveries: LifecycleDelivery[]): TimelineEvent[] {
   const events = new Map<string, { at: number; rx: number; id: number; cb: NormalizedCallback; ds: LifecycleDelivery[] }>();
   for (const d of [...deliveries].sort((a, b) => a.summary.id - b.summary.id)) {
     const key = keyOf(reference, d.callback);

@@ -36,7 +36,7 @@ export interface LifecycleFact {
 }
 
 /** A point in event order: event time, then receipt time, then id. */
-export interface Mark {
+interface Mark {
   at: number;
   rx: number;
   id: number;
@@ -82,7 +82,7 @@ type FirstKey = 'sent' | 'delivered' | 'read' | 'reply' | 'failure' | 'otherFail
 type LastKey = 'any' | 'nonSms' | 'failure' | 'receipt';
 
 /** Distinct facet values kept per message: one sender varying `type` per delivery must not grow a message's row. */
-export const MAX_MESSAGE_FACETS = 64;
+const MAX_MESSAGE_FACETS = 64;
 /** Distinct user_id / campaign values kept for the field-drift explanation. */
 const MAX_DRIFT_VALUES = 5;
 const MAX_CHANNELS = 8;
@@ -121,7 +121,7 @@ function before(a: { at: number; rx: number; id: number }, b: { at: number; rx: 
   return a.at !== b.at ? a.at < b.at : a.rx !== b.rx ? a.rx < b.rx : a.id < b.id;
 }
 
-export function eventLabel(e: { type: string | null; channel: string | null }): string {
+function eventLabel(e: { type: string | null; channel: string | null }): string {
   return `${e.type ?? '(no type)'}${e.channel && e.channel !== 'RCS' ? ` on ${e.channel}` : ''}`;
 }
 
@@ -230,7 +230,7 @@ function unsentBlock(acc: MessageAcc): Mark | null {
  *  4. otherwise the furthest progress reached: read > delivered > sent (read implies delivered even when the
  *     DELIVERED callback is missing or later). A message with nothing recognisable yet counts as sent.
  */
-export function stateOf(acc: MessageAcc): MessageState {
+function stateOf(acc: MessageAcc): MessageState {
   if (unsentBlock(acc)) return 'blocked';
   const last = acc.last.failure ?? null;
   const noRcs = last !== null && last.noRcs;

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { ApiEventBatch, ApiHandlers, AppStatus, Settings, TunnelStatus } from '../../shared/api';
-import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_TUNNEL_HOST } from '../../shared/constants';
+import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_RECEIVER_PORT, DEFAULT_TUNNEL_HOST } from '../../shared/constants';
 import { ApiError } from '../../shared/api-error';
 import { exportNdjson } from './export';
 import { openActiveStore } from './active-store';
@@ -15,7 +15,6 @@ import { describeRanges, summarizeRanges, type UnreadableRange } from './store/s
 import type { Store } from './store/types';
 import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
 
-export const DEFAULT_RECEIVER_PORT = 4730;
 import { storeFileBytes } from './store/active-file';
 export { DB_FILE_NAME } from './store/active-file';
 
@@ -262,7 +261,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 }
 
 /** The synthetic callback behind "send a test callback": a real delivery, recognisable by its campaign. */
-export function testCallback(now = new Date()) {
+function testCallback(now = new Date()) {
   return {
     reference: `test-${randomUUID()}`,
     campaign_name: 'rci_test_callback',

@@ -45,7 +45,7 @@ export interface SliceRequest {
   now: number;
 }
 
-export interface SliceResult {
+interface SliceResult {
   summaries: DeliverySummary[];
   /** ms the row loop took (the rest of the slice is its tail) */
   loopMs: number;

@@ -1,10 +1,9 @@
 // Reading a request's body within the pace limits (request-pace.ts): the whole body, or why it was cut (too
 // large, too slow, stalled, malformed, the sender gone) with its first bytes kept for the record.
 import type http from 'node:http';
+import { RECEIVER_REFUSED_KEEP_BYTES } from '../../shared/constants';
 import type { RequestClock } from './request-pace';
 
-/** How many leading bytes of a rejected (too large) body are kept, so the user can see what it was. */
-export const REJECTED_BODY_KEEP_BYTES = 4096;
 
 export type ReadResult =
   | { kind: 'ok'; body: Uint8Array }
@@ -24,7 +23,7 @@ export function readBody(
     let size = 0;
     let tooLarge = false;
     let settled = false;
-    const head = () => Buffer.concat(chunks).subarray(0, REJECTED_BODY_KEEP_BYTES);
+    const head = () => Buffer.concat(chunks).subarray(0, RECEIVER_REFUSED_KEEP_BYTES);
     const finish = (r: ReadResult) => {
       if (settled) return;
       settled = true;
@@ -72,7 +71,7 @@ export function readBody(
       if (tooLarge || size > max) {
         tooLarge = true;
         const kept = chunks.reduce((n, c) => n + c.length, 0);
-        if (kept < REJECTED_BODY_KEEP_BYTES) chunks.push(chunk.subarray(0, REJECTED_BODY_KEEP_BYTES - kept));
+        if (kept < RECEIVER_REFUSED_KEEP_BYTES) chunks.push(chunk.subarray(0, RECEIVER_REFUSED_KEEP_BYTES - kept));
         // Stop reading: we answer now and close the connection.
         finish({
           kind: 'rejected',

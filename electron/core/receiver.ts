@@ -11,7 +11,8 @@ import type { DeliveryRequest } from '../../shared/domain';
 import type { DeliverySink } from './ingest-pipeline';
 import { DEFAULT_PACE, paceConnections, type PaceLimits } from './request-pace';
 import { StoreWriteError, type IngestInput } from './store/types';
-import { REJECTED_BODY_KEEP_BYTES, readBody, type ReadResult } from './receiver-body';
+import { readBody, type ReadResult } from './receiver-body';
+import { RECEIVER_REFUSED_KEEP_BYTES } from '../../shared/constants';
 import { upgradeRefusal, rawAnswer, requestHead, pairs, forwardedFor, safeAnswer } from './receiver-http';
 
 
@@ -36,7 +37,7 @@ export interface ReceiverOptions {
 }
 
 /** Proxy mode answers within this budget, safely under the gateway's 10 s limit. */
-export const PROXY_BUDGET_MS = 9_000;
+const PROXY_BUDGET_MS = 9_000;
 
 export interface Receiver {
   readonly url: string;
@@ -83,7 +84,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   // Node keeps the first 1,000 header pairs and drops the rest silently, Content-Type included. The header block
   // is bounded by maxHeaderSize (16 KiB, 431 beyond), which holds at most ~4,000 pairs: keep every one.
   server.maxHeadersCount = 0;
-  const pace = paceConnections(server, limits, REJECTED_BODY_KEEP_BYTES, (socket, head, reason) => {
+  const pace = paceConnections(server, limits, RECEIVER_REFUSED_KEEP_BYTES, (socket, head, reason) => {
     // still in its headers: no request object exists, so the raw bytes are the record
     recordPreHandler(head, socket.remoteAddress ?? '', 408, reason).finally(() => endWith(socket, 408, reason));
   });
@@ -160,7 +161,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   });
 
   function recordPreHandler(head: Buffer, remoteAddress: string, status: number, reason: string): Promise<unknown> {
-    const text = head.subarray(0, REJECTED_BODY_KEEP_BYTES).toString('latin1');
+    const text = head.subarray(0, RECEIVER_REFUSED_KEEP_BYTES).toString('latin1');
     const [method = '?', target = '?'] = (text.split('\r\n')[0] ?? '').split(' ');
     const q = target.indexOf('?');
     const input: IngestInput = {
@@ -170,7 +171,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         query: q >= 0 ? target.slice(q + 1, q + 1 + 2048) : '',
         headers: [],
         // the raw request head as received (first bytes), since no header could be parsed reliably
-        body: head.subarray(0, REJECTED_BODY_KEEP_BYTES),
+        body: head.subarray(0, RECEIVER_REFUSED_KEEP_BYTES),
         bodySize: head.length,
         remoteAddress,
         receivedAt: Date.now(),
@@ -178,7 +179,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       outcome: 'rejected',
       responseStatus: status,
       rejectReason: reason,
-      bodyTruncated: head.length > REJECTED_BODY_KEEP_BYTES,
+      bodyTruncated: head.length > RECEIVER_REFUSED_KEEP_BYTES,
     };
     return opts.committer.submit(input).catch(() => {});
   }

@@ -27,7 +27,7 @@ export interface LtServerOptions {
   graceMs?: number;
 }
 
-export interface LtTunnelInfo {
+interface LtTunnelInfo {
   id: string;
   port: number;
   sockets: number;

@@ -2,14 +2,13 @@
 // each request as received to `inbox`, one table with no secondary index. Nothing is derived from the body here
 // but a cheap shape check, so the answer can still say `invalid` when the body is not a JSON object.
 import { bodyShapeProblems } from '../../../shared/callback';
+import { STORE_REFUSED_BODY_MAX_BYTES } from '../../../shared/constants';
 import type { DeliverySummary } from '../../../shared/domain';
 import type { StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { headerValue } from './rows';
 import type { IngestInput } from './types';
 
-/** A refused delivery keeps only its first bytes: enough to see what was sent. */
-export const REJECTED_BODY_KEEP = 64 * 1024;
 /** Phase 1: ONE durable transaction; returns summaries with what the request alone tells (no body fields). */
 export function ingestRaw(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
   try {
@@ -40,8 +39,8 @@ export function appendToInbox(ctx: StoreContext, batch: IngestInput[]): Delivery
     const rejected = input.outcome === 'rejected';
     let body = req.body;
     let truncated = input.bodyTruncated;
-    if (rejected && body.length > REJECTED_BODY_KEEP) {
-      body = body.subarray(0, REJECTED_BODY_KEEP);
+    if (rejected && body.length > STORE_REFUSED_BODY_MAX_BYTES) {
+      body = body.subarray(0, STORE_REFUSED_BODY_MAX_BYTES);
       truncated = true;
     }
     const invalid = !rejected && bodyShapeProblems(body, headerValue(req.headers, 'content-type')).length > 0;

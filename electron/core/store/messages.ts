@@ -17,7 +17,7 @@ import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
 
 /** Events per page of a message's timeline. */
-export const TIMELINE_PAGE = 200;
+const TIMELINE_PAGE = 200;
 /** Deliveries listed per event: the first attempts and the latest (a retry storm is summarised, not listed). */
 const EVENT_DELIVERIES_HEAD = 20;
 const EVENT_DELIVERIES_TAIL = 20;
