@@ -6,6 +6,8 @@
 // reported a socket error) tear the tunnel down and a new attempt starts after a capped exponential backoff.
 // The library alone cannot be trusted to notice anything: it never emits 'close' on its own, never re-registers
 // after the server forgot the tunnel, and silently stops reopening sockets after a refused connection.
+// Longer than most modules on purpose: the attempt loop, its timers and the status it reports are one state
+// machine in one closure; the steps it drives (handshake, client, probe) live in their own modules.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { TunnelState, TunnelStatus } from '../../../shared/api';
