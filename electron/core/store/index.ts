@@ -10,6 +10,8 @@ import { indexPending, ingestBatch } from './ingest';
 import { ingestRaw, pendingCount } from './inbox';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
+import { getCounts } from './counts';
+import { suggestValues } from './suggest';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { StoreWriteError, type Store, type StoreStats } from './types';
 
@@ -120,8 +122,8 @@ export function openStore(opts: OpenStoreOptions): Store {
     getDelivery: (id) => q.getDelivery(ctx, id),
     getRawRequest: (id) => q.getRawRequest(ctx, id),
     listDeliveryIds: (query, order) => q.listDeliveryIds(ctx, query, order, limits, Date.now()),
-    getCounts: (query, now = Date.now()) => q.getCounts(ctx, query, limits, now),
-    suggestValues: (field, prefix) => q.suggestValues(ctx, field, prefix),
+    getCounts: (query, now = Date.now()) => getCounts(ctx, query, limits, now),
+    suggestValues: (field, prefix) => suggestValues(ctx, field, prefix),
     stats: (now = Date.now()) => stats(now),
     indexedCounts() {
       const rows = ctx.stmt("SELECT key, n FROM counters WHERE key IN ('deliveries', 'messages')").all() as { key: string; n: number }[];

@@ -1,32 +1,20 @@
-// Reads: lists, counts, details, suggestions and streaming exports.
-import type { Counts } from '../../../shared/api';
-import {
-  ANOMALY_NAMES,
-  EVENT_KINDS,
-  FLAG_NAMES,
-  KNOWN_TYPES,
-  MESSAGE_STATES,
-  type AnomalyName,
-  type DeliveryDetail,
-  type DeliveryRequest,
-  type DeliverySummary,
-  type FlagDetail,
-  type MessageState,
-  type MessageSummary,
-  type Page,
+// Reads: lists and their totals, details, and streaming exports (chip counts: counts.ts; suggestions: suggest.ts).
+import type {
+  DeliveryDetail,
+  DeliveryRequest,
+  DeliverySummary,
+  FlagDetail,
+  MessageSummary,
+  Page,
 } from '../../../shared/domain';
-import { counterKey, FLAG_COUNTERS, facetPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
-import { resolveField } from '../../../shared/query';
-import { campaignPattern } from '../../../shared/query-match';
 import type { StoreContext } from './context';
-import { driverOf, facetCounts, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
+import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
 import { exportedMessage } from './messages';
 import { listForwards } from './admin';
 import {
   FULL_COLUMNS,
   INBOX_AS_FULL_COLUMNS,
   SUMMARY_COLUMNS,
-  prefixEnd,
   toMessageSummary,
   toSummary,
   type FullRow,
@@ -174,152 +162,6 @@ export function getRawRequest(ctx: StoreContext, id: number): DeliveryRequest | 
     remoteAddress: r.remote_address,
     receivedAt: r.received_at,
   };
-}
-
-/**
- * Chip counts. flags = deliveries carrying each flag; states, anomalies and campaigns = messages.
- * Empty query: exact, from counters. Otherwise counted over at most `countCap` matching rows (newest first), found
- * among at most `scanCap` rows of the query's driver.
- */
-export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits, now: number): Counts {
-  const terms = queryTerms(query, now);
-  const counts: Counts = { flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: 0, messages: 0, sampled: false };
-  if (terms.length === 0) {
-    for (const { field, value, n } of facetCounts(ctx)) countFacet(counts, field, value, n);
-    const all = ctx
-      .stmt('SELECT key, n FROM counters WHERE key IN (?, ?) OR key >= ? AND key < ?')
-      .all(counterKey('deliveries'), counterKey('messages'), FLAG_COUNTERS, prefixEnd(FLAG_COUNTERS)) as { key: string; n: number }[];
-    for (const { key, n } of all) {
-      const c = parseCounter(key);
-      if (c === 'deliveries') counts.deliveries = n;
-      else if (c === 'messages') counts.messages = n;
-      else if (c !== null && typeof c === 'object' && 'flag' in c && n > 0) counts.flags[c.flag] = n;
-    }
-    counts.campaigns.sort((a, b) => b.count - a.count);
-    return tidy(counts);
-  }
-  const cap = limits.countCap;
-  const dp = planDeliveries(ctx, terms);
-  // like list totals: at most scanCap driver rows are examined, the other terms evaluated on each (see total())
-  const dHit = restAsHit(dp) ?? { sql: '1', params: [] };
-  const dDriver = driverOf(dp);
-  const dLimit = dp.rest.length === 0 ? cap : Math.max(cap, limits.scanCap);
-  const sums = FLAG_NAMES.map((_, i) => `sum(h * ((flags_mask & ${1 << i}) != 0))`).join(', ');
-  const drow = ctx
-    .stmt(
-      `SELECT count(*), coalesce(sum(h), 0), ${sums} FROM (SELECT ${dHit.sql} AS h, d.flags_mask FROM ${dp.from} WHERE ${dDriver.sql} ORDER BY ${dp.order} LIMIT ${dLimit})`,
-      'raw',
-    )
-    .get(...dHit.params, ...dDriver.params) as (number | null)[];
-  const [dExamined, dHits] = [drow[0] ?? 0, drow[1] ?? 0];
-  counts.deliveries = dp.exactTotal ?? Math.min(cap, dHits);
-  FLAG_NAMES.forEach((f, i) => {
-    const n = drow[i + 2] ?? 0;
-    if (n > 0) counts.flags[f] = n;
-  });
-  const mp = planMessages(ctx, terms);
-  const mHit = restAsHit(mp) ?? { sql: '1', params: [] };
-  const mDriver = driverOf(mp);
-  const mLimit = mp.rest.length === 0 ? cap : Math.max(cap, limits.scanCap);
-  const examined = ctx
-    .stmt(`SELECT m.id, ${mHit.sql} FROM ${mp.from} WHERE ${mDriver.sql} ORDER BY ${mp.order} LIMIT ${mLimit}`, 'raw')
-    .all(...mHit.params, ...mDriver.params) as [number, number][];
-  const ids = examined.filter((r) => r[1] === 1).map((r) => r[0]).slice(0, cap);
-  counts.messages = mp.exactTotal ?? ids.length;
-  counts.sampled = dExamined >= dLimit || dHits > cap || examined.length >= mLimit || ids.length >= cap;
-  const ranges = CHIP_FACETS.flatMap((f) => [facetPrefix(f), prefixEnd(facetPrefix(f))]);
-  const facets = ctx
-    .stmt(
-      `SELECT x.facet, count(*) AS n FROM json_each(?) s JOIN message_facets x ON x.msg_id = s.value
-       WHERE ${CHIP_FACETS.map(() => 'x.facet >= ? AND x.facet < ?').join(' OR ')}
-       GROUP BY x.facet`,
-    )
-    .all(JSON.stringify(ids), ...ranges) as { facet: string; n: number }[];
-  for (const { facet, n } of facets) {
-    const f = parseFacet(facet);
-    if (f) countFacet(counts, f.field, f.value, n);
-  }
-  counts.campaigns.sort((a, b) => b.count - a.count);
-  return tidy(counts);
-}
-
-/** The message facets the chips count. */
-const CHIP_FACETS: FacetField[] = ['state', 'anomaly', 'campaign'];
-
-function countFacet(counts: Counts, field: FacetField, value: string, n: number): void {
-  if (field === 'state') counts.states[value as MessageState] = n;
-  else if (field === 'anomaly') counts.anomalies[value as AnomalyName] = n;
-  else if (field === 'campaign') counts.campaigns.push({ campaign: value, count: n });
-}
-
-function tidy(c: Counts): Counts {
-  c.campaigns = c.campaigns.slice(0, 100);
-  // keep vocabulary order, drop unknown names a future version might have written
-  c.states = Object.fromEntries(MESSAGE_STATES.filter((s) => c.states[s]).map((s) => [s, c.states[s]]));
-  c.anomalies = Object.fromEntries(ANOMALY_NAMES.filter((a) => c.anomalies[a]).map((a) => [a, c.anomalies[a]]));
-  return c;
-}
-
-const SUGGEST_LIMIT = 20;
-
-/** Autocomplete values for open fields, most used first where the store knows usage. */
-export function suggestValues(ctx: StoreContext, rawField: string, prefix: string): string[] {
-  const field = resolveField(rawField);
-  const p = prefix.toLowerCase();
-  const starts = (v: string) => v.toLowerCase().startsWith(p);
-  const fromFacets = (f: FacetField) => facetCounts(ctx, f).map((v) => v.value).filter(starts).slice(0, SUGGEST_LIMIT);
-  const range = (sql: string) => ctx.stmt(sql, 'pluck').all(prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[];
-  switch (field) {
-    case 'campaign': {
-      // what the campaign filter would find, names that start with the text first
-      const re = campaignPattern(prefix);
-      const hits = facetCounts(ctx, 'campaign')
-        .map((v) => ({ name: v.value, at: re.exec(v.value)?.index ?? -1 }))
-        .filter((h) => h.at >= 0);
-      return [...hits.filter((h) => h.at === 0), ...hits.filter((h) => h.at > 0)].map((h) => h.name).slice(0, SUGGEST_LIMIT);
-    }
-    case 'user':
-      return range('SELECT DISTINCT user_id FROM messages WHERE user_id >= ? AND user_id < ? ORDER BY user_id LIMIT ?');
-    case 'ref':
-      return range(
-        'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
-      );
-    case 'event':
-      return range('SELECT DISTINCT event_id FROM deliveries WHERE event_id >= ? AND event_id < ? ORDER BY event_id LIMIT ?');
-    case 'type': {
-      const seen = facetCounts(ctx, 'type').map((v) => v.value);
-      const spelled = seen.map(
-        (lc) => KNOWN_TYPES.find((k) => k.toLowerCase() === lc) ?? (ctx.stmt('SELECT type FROM deliveries WHERE type_lc = ? LIMIT 1', 'pluck').get(lc) as string | undefined) ?? lc,
-      );
-      const extra = KNOWN_TYPES.filter((k) => !spelled.includes(k));
-      return [...spelled, ...extra].filter(starts).slice(0, SUGGEST_LIMIT);
-    }
-    case 'channel':
-      return [...new Set([...fromFacets('channel'), ...['RCS', 'SMS'].filter(starts)])].slice(0, SUGGEST_LIMIT);
-    case 'direction':
-      return [...new Set([...fromFacets('direction'), ...['inbound', 'outbound'].filter(starts)])];
-    case 'kind':
-      return EVENT_KINDS.filter(starts);
-    case 'status':
-      return fromFacets('status');
-    case 'method':
-      return fromFacets('method');
-    case 'flag':
-      return FLAG_NAMES.filter(starts);
-    case 'state':
-      return MESSAGE_STATES.filter(starts);
-    case 'anomaly':
-      return ANOMALY_NAMES.filter(starts);
-    case 'path':
-      // paths are few; look at recent traffic rather than index a column nobody filters often
-      return (
-        ctx
-          .stmt('SELECT DISTINCT path FROM (SELECT path FROM deliveries ORDER BY id DESC LIMIT 5000) WHERE path >= ? AND path < ? LIMIT ?', 'pluck')
-          .all(prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[]
-      );
-    default:
-      return [];
-  }
 }
 
 const PAGE = 500;

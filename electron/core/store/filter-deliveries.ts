@@ -1,0 +1,142 @@
+// Each query term as a condition on the deliveries list (alias d), and the index that can drive it (filters.ts).
+import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
+import { counterKey, facetKey } from '../../../shared/facet-keys';
+import type { QueryTerm } from '../../../shared/query';
+import type { StoreContext } from './context';
+import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
+import { prefixEnd } from './rows';
+
+/** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
+const EXACT_FACET_MESSAGES = 10_000;
+
+function flagBit(flag: string): number {
+  return 1 << FLAG_NAMES.indexOf(flag as FlagName);
+}
+
+export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
+  const v = t.value;
+  switch (t.field) {
+    case 'text': {
+      const expr = ftsExpression(v);
+      return expr === null ? FALSE : { sql: `d.id IN (${FTS_IDS})`, params: [expr] };
+    }
+    case 'type':
+      return { sql: 'd.type_lc = ?', params: [v.toLowerCase()] };
+    case 'kind':
+      return { sql: 'd.kind = ?', params: [v] };
+    case 'user':
+      return { sql: 'd.user_id >= ? AND d.user_id < ?', params: [v, prefixEnd(v)] };
+    case 'event':
+      return { sql: 'd.event_id >= ? AND d.event_id < ?', params: [v, prefixEnd(v)] };
+    case 'campaign': {
+      const list = resolveCampaigns(ctx, v, 'deliveries');
+      return list.length === 0 ? FALSE : { sql: `d.campaign IN (${list.map(() => '?').join(',')})`, params: list };
+    }
+    case 'flag':
+      return { sql: '(d.flags_mask & ?) != 0', params: [flagBit(v)] };
+    case 'channel':
+      return { sql: 'd.channel = ?', params: [v] };
+    case 'direction':
+      return { sql: 'd.direction = ?', params: [v] };
+    case 'ref':
+      return {
+        sql: 'd.msg_id IN (SELECT id FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ?)',
+        params: [v, prefixEnd(v)],
+      };
+    case 'status':
+      return { sql: 'd.response_status >= ? AND d.response_status < ?', params: statusRange(v) };
+    case 'path':
+      return { sql: 'd.path >= ? AND d.path < ?', params: [v, prefixEnd(v)] };
+    case 'method':
+      return { sql: 'upper(d.method) = ?', params: [v] };
+    case 'after':
+      return { sql: 'd.received_at >= ?', params: [t.time] };
+    case 'before':
+      return { sql: 'd.received_at < ?', params: [t.time] };
+    case 'state':
+    case 'anomaly':
+      return {
+        sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = d.msg_id AND x.facet = ?)',
+        params: [facetKey(t.field, v)],
+      };
+  }
+}
+
+export const NEWEST_DELIVERIES = 'd.id DESC';
+
+export function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | null {
+  const indexed = (index: string, ordered: boolean): Driver => {
+    const from = `deliveries d INDEXED BY ${index}`;
+    const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+    return { from, where: pred, order: NEWEST_DELIVERIES, ordered, estimate, exact: estimate < ESTIMATE_CAP };
+  };
+  switch (t.field) {
+    case 'flag': {
+      const n = counter(ctx, counterKey({ flag: t.value as FlagName }));
+      return {
+        from: 'delivery_flags x JOIN deliveries d ON d.id = x.delivery_id',
+        where: { sql: 'x.flag = ?', params: [t.value] },
+        order: 'x.delivery_id DESC',
+        ordered: true,
+        estimate: n,
+        exact: true,
+      };
+    }
+    case 'text': {
+      if (pred === FALSE) return null;
+      const where = { sql: 'deliveries_fts MATCH ?', params: pred.params };
+      const estimate = cappedCount(ctx, 'deliveries_fts', where, ESTIMATE_CAP);
+      return {
+        from: 'deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid',
+        where,
+        order: 'deliveries_fts.rowid DESC',
+        ordered: true,
+        estimate,
+        exact: estimate < ESTIMATE_CAP,
+      };
+    }
+    case 'type':
+      return indexed('deliveries_type', true);
+    case 'kind':
+      return indexed('deliveries_kind', true);
+    case 'channel':
+      return indexed('deliveries_channel', true);
+    case 'user':
+      return indexed('deliveries_user', false);
+    case 'campaign':
+      // one campaign reads its index newest first; several are merged and sorted
+      return pred === FALSE ? null : indexed('deliveries_campaign', pred.params.length === 1);
+    case 'event':
+      return indexed('deliveries_event', false);
+    case 'ref':
+      return indexed('deliveries_msg', false);
+    case 'after':
+    case 'before': {
+      // a time window is a range of the received_at index, read newest first (received time, then id)
+      const from = 'deliveries d INDEXED BY deliveries_received';
+      const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+      return { from, where: pred, order: 'd.received_at DESC, d.id DESC', ordered: true, estimate, exact: false, absorbs: TIME_FIELDS };
+    }
+    case 'state':
+    case 'anomaly': {
+      const facet = pred.params[0] as string;
+      const where = { sql: 'd.msg_id IN (SELECT msg_id FROM message_facets WHERE facet = ?)', params: [facet] };
+      // messages with the facet times the average deliveries per message
+      const perMessage = counter(ctx, counterKey('deliveries')) / Math.max(1, counter(ctx, counterKey('messages')));
+      const messages = counter(ctx, counterKey({ facet }));
+      const from = 'deliveries d INDEXED BY deliveries_msg';
+      if (messages <= EXACT_FACET_MESSAGES) {
+        // counting through the facet's messages is a few index probes each, where counting by scanning the
+        // newest-first list reads every delivery until the cap when the facet is rare
+        const exact = ctx
+          .stmt('SELECT count(*) FROM message_facets f JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = f.msg_id WHERE f.facet = ?', 'pluck')
+          .get(facet) as number;
+        return { from, where, order: NEWEST_DELIVERIES, ordered: false, estimate: exact, exact: true };
+      }
+      const estimate = Math.ceil(messages * perMessage);
+      return { from, where, order: NEWEST_DELIVERIES, ordered: false, estimate, exact: false };
+    }
+    default:
+      return null;
+  }
+}

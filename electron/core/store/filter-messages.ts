@@ -1,0 +1,153 @@
+// Each query term as a condition on the messages list (alias m), and the index that can drive it (filters.ts). A
+// delivery-level term holds for a message when at least one of its deliveries matches; most are answered by the
+// message's facets (shared/facet-keys.ts) without reading deliveries.
+import { counterKey, facetKey } from '../../../shared/facet-keys';
+import type { QueryTerm } from '../../../shared/query';
+import type { StoreContext } from './context';
+import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
+import { prefixEnd } from './rows';
+
+/** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
+const EXACT_TEXT_HITS = 20_000;
+
+function facetPred(facet: string): Pred {
+  return { sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet = ?)', params: [facet] };
+}
+
+/** Single-facet terms: the facet a message carries when the term holds for it. */
+function facetOf(t: QueryTerm): string | null {
+  switch (t.field) {
+    case 'state':
+    case 'anomaly':
+    case 'flag':
+    case 'channel':
+    case 'type':
+    case 'kind':
+    case 'direction':
+    case 'method':
+      return facetKey(t.field, t.value);
+    case 'status':
+      return /xx$/i.test(t.value) ? null : facetKey('status', Number(t.value));
+    default:
+      return null;
+  }
+}
+
+export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
+  const facet = facetOf(t);
+  if (facet) return facetPred(facet);
+  const v = t.value;
+  const anyDelivery = (cond: string, params: unknown[]): Pred => ({
+    sql: `EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND ${cond})`,
+    params,
+  });
+  switch (t.field) {
+    case 'status': {
+      const [lo, hi] = statusRange(v);
+      return {
+        sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet >= ? AND x.facet < ?)',
+        params: [facetKey('status', lo), facetKey('status', hi)],
+      };
+    }
+    case 'campaign': {
+      const list = resolveCampaigns(ctx, v, 'messages').map((c) => facetKey('campaign', c));
+      if (list.length === 0) return FALSE;
+      return {
+        sql: `EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet IN (${list.map(() => '?').join(',')}))`,
+        params: list,
+      };
+    }
+    case 'text': {
+      const expr = ftsExpression(v);
+      return expr === null ? FALSE : anyDelivery(`d.id IN (${FTS_IDS})`, [expr]);
+    }
+    case 'user':
+      return { sql: 'm.user_id >= ? AND m.user_id < ?', params: [v, prefixEnd(v)] };
+    case 'ref':
+      return { sql: 'm.reference COLLATE NOCASE >= ? AND m.reference COLLATE NOCASE < ?', params: [v, prefixEnd(v)] };
+    case 'event':
+      return anyDelivery('d.event_id >= ? AND d.event_id < ?', [v, prefixEnd(v)]);
+    case 'path':
+      return anyDelivery('d.path >= ? AND d.path < ?', [v, prefixEnd(v)]);
+    case 'after':
+      return { sql: 'm.last_at >= ?', params: [t.time] };
+    case 'before':
+      // no message lasts longer than the longest one stored (span:max), so its last activity is bounded too: that
+      // turns "first delivery before" into a range of the last-activity index instead of a scan of everything newer
+      return { sql: 'm.first_at < ? AND m.last_at < ?', params: [t.time, t.time! + counter(ctx, counterKey('longest-span')) + 1] };
+    default:
+      return FALSE; // unreachable: every other field has a facet
+  }
+}
+
+export const NEWEST_MESSAGES = 'm.last_at DESC, m.id DESC';
+
+export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | null {
+  const facet = facetOf(t);
+  if (facet) {
+    return {
+      from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
+      where: { sql: 'f.facet = ?', params: [facet] },
+      order: 'f.last_at DESC, f.msg_id DESC',
+      ordered: true,
+      estimate: counter(ctx, counterKey({ facet })),
+      exact: true,
+    };
+  }
+  // a set of message ids, looked up by primary key and sorted
+  const set = (sql: string, params: unknown[], estimate: number): Driver => ({
+    from: 'messages m NOT INDEXED',
+    where: { sql: `m.id IN (${sql})`, params },
+    order: NEWEST_MESSAGES,
+    ordered: false,
+    estimate,
+    exact: false,
+  });
+  const v = t.value;
+  switch (t.field) {
+    case 'user':
+    case 'ref': {
+      const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : 'messages m INDEXED BY messages_ref_nocase';
+      const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+      return { from, where: pred, order: NEWEST_MESSAGES, ordered: false, estimate, exact: estimate < ESTIMATE_CAP };
+    }
+    case 'text': {
+      if (pred === FALSE) return null;
+      const expr = pred.params[0];
+      const ids = 'SELECT d.msg_id FROM deliveries_fts JOIN deliveries d ON d.id = deliveries_fts.rowid WHERE deliveries_fts MATCH ?';
+      const hits = cappedCount(ctx, 'deliveries_fts', { sql: 'deliveries_fts MATCH ?', params: [expr] }, EXACT_TEXT_HITS);
+      if (hits < EXACT_TEXT_HITS) {
+        // the messages holding the hits, counted from the hits themselves: counting by scanning messages newest
+        // first probes the full-text set once per message until the count cap
+        const exact = ctx.stmt(`SELECT count(DISTINCT msg_id) FROM (${ids})`, 'pluck').get(expr) as number;
+        return { ...set(ids, [expr], exact), exact: true };
+      }
+      return set(ids, [expr], hits);
+    }
+    case 'event': {
+      const where = { sql: 'd.event_id >= ? AND d.event_id < ?', params: [v, prefixEnd(v)] };
+      return set(
+        'SELECT d.msg_id FROM deliveries d INDEXED BY deliveries_event WHERE d.event_id >= ? AND d.event_id < ?',
+        where.params,
+        cappedCount(ctx, 'deliveries d INDEXED BY deliveries_event', where, ESTIMATE_CAP),
+      );
+    }
+    case 'after':
+    case 'before': {
+      const from = 'messages m INDEXED BY messages_last';
+      const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
+      return { from, where: pred, order: NEWEST_MESSAGES, ordered: true, estimate, exact: false, absorbs: TIME_FIELDS };
+    }
+    case 'campaign': {
+      if (pred === FALSE) return null;
+      const facets = pred.params as string[];
+      const estimate = facets.reduce((n, f) => n + counter(ctx, counterKey({ facet: f })), 0);
+      if (facets.length === 1) {
+        return { from: 'message_facets f JOIN messages m ON m.id = f.msg_id', where: { sql: 'f.facet = ?', params: facets }, order: 'f.last_at DESC, f.msg_id DESC', ordered: true, estimate, exact: true };
+      }
+      return set(`SELECT msg_id FROM message_facets WHERE facet IN (${facets.map(() => '?').join(',')})`, facets, estimate);
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,106 @@
+// The pieces the query compiler builds SQL from, shared by the deliveries and the messages list (filters.ts):
+// predicates, drivers, counters, campaign names and the full-text expression.
+import { facetCounterPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
+import type { QueryTerm } from '../../../shared/query';
+import { campaignPattern, freeText } from '../../../shared/query-match';
+import type { StoreContext } from './context';
+import { prefixEnd } from './rows';
+
+export interface Pred {
+  sql: string;
+  params: unknown[];
+}
+
+export interface Driver {
+  from: string;
+  where: Pred;
+  order: string;
+  ordered: boolean;
+  estimate: number;
+  exact: boolean;
+  /** other (positive) terms on these fields narrow the same index range, so they join the driver's condition */
+  absorbs?: QueryTerm['field'][];
+}
+
+export const TIME_FIELDS: QueryTerm['field'][] = ['after', 'before'];
+
+/**
+ * FTS5 expression for one free-text term: the value as a quoted phrase (quotes doubled, so no FTS operator or
+ * column filter can be smuggled in), its last word a prefix as freeText says (3+ characters: a shorter prefix
+ * expands to thousands of index terms). null when it holds no word at all.
+ */
+export function ftsExpression(value: string): string | null {
+  const text = freeText(value);
+  return text === null ? null : `"${value.replace(/"/g, '""')}"` + (text.lastIsPrefix ? '*' : '');
+}
+
+export const FALSE: Pred = { sql: '0', params: [] };
+
+export function negate(p: Pred): Pred {
+  // null-safe: a delivery without a user_id does match -user:5511
+  return { sql: `(${p.sql}) IS NOT 1`, params: p.params };
+}
+
+export function and(preds: Pred[]): Pred {
+  if (preds.length === 0) return { sql: '1', params: [] };
+  return { sql: preds.map((p) => `(${p.sql})`).join(' AND '), params: preds.flatMap((p) => p.params) };
+}
+
+/**
+ * The stored campaign names a campaign: pattern matches (campaigns are a small set). Messages know theirs from
+ * the facet counters; deliveries from their own index, since a delivery without a reference belongs to no message.
+ */
+export function resolveCampaigns(ctx: StoreContext, pattern: string, of: 'deliveries' | 'messages'): string[] {
+  const re = campaignPattern(pattern);
+  const names = of === 'messages' ? facetCounts(ctx, 'campaign').map((c) => c.value) : deliveryCampaigns(ctx);
+  return names.filter((name) => re.test(name));
+}
+
+/** Distinct campaigns of all deliveries: one index seek per name (a skip scan), never a walk of every delivery. */
+function deliveryCampaigns(ctx: StoreContext): string[] {
+  return ctx
+    .stmt(
+      `WITH RECURSIVE c(name) AS (
+         SELECT (SELECT min(campaign) FROM deliveries INDEXED BY deliveries_campaign WHERE campaign IS NOT NULL)
+         UNION ALL
+         SELECT (SELECT min(campaign) FROM deliveries INDEXED BY deliveries_campaign WHERE campaign > c.name) FROM c WHERE c.name IS NOT NULL
+       )
+       SELECT name FROM c WHERE name IS NOT NULL`,
+      'pluck',
+    )
+    .all() as string[];
+}
+
+/** How many messages carry each facet of `field` (of every field when omitted), most common first. */
+export function facetCounts(ctx: StoreContext, field?: FacetField): { field: FacetField; value: string; n: number }[] {
+  const start = facetCounterPrefix(field);
+  const rows = ctx
+    .stmt('SELECT key, n FROM counters WHERE key >= ? AND key < ? AND n > 0 ORDER BY n DESC')
+    .all(start, prefixEnd(start)) as { key: string; n: number }[];
+  return rows.flatMap((r) => {
+    const c = parseCounter(r.key);
+    const facet = c !== null && typeof c === 'object' && 'facet' in c ? parseFacet(c.facet) : null;
+    return facet ? [{ ...facet, n: r.n }] : [];
+  });
+}
+
+export function counter(ctx: StoreContext, key: string): number {
+  return (ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck').get(key) as number | undefined) ?? 0;
+}
+
+/** Driver estimates count this far; an unordered driver is only used (read whole and sorted) below it. */
+export const ESTIMATE_CAP = 5000;
+
+export function cappedCount(ctx: StoreContext, from: string, where: Pred, cap: number): number {
+  return ctx.stmt(`SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where.sql} LIMIT ${cap})`, 'pluck').get(...where.params) as number;
+}
+
+export function statusRange(value: string): [number, number] {
+  if (/xx$/i.test(value)) {
+    const c = Number(value[0]) * 100;
+    return [c, c + 100];
+  }
+  return [Number(value), Number(value) + 1];
+}
+
+export const FTS_IDS = 'SELECT rowid FROM deliveries_fts WHERE deliveries_fts MATCH ?';

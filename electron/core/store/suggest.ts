@@ -1,0 +1,70 @@
+// Values the search box offers after `field:` for the fields whose values are open (users, campaigns, references...).
+import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES } from '../../../shared/domain';
+import type { FacetField } from '../../../shared/facet-keys';
+import { resolveField } from '../../../shared/query';
+import { campaignPattern } from '../../../shared/query-match';
+import type { StoreContext } from './context';
+import { facetCounts } from './filter-sql';
+import { prefixEnd } from './rows';
+
+const SUGGEST_LIMIT = 20;
+
+/** Autocomplete values for open fields, most used first where the store knows usage. */
+export function suggestValues(ctx: StoreContext, rawField: string, prefix: string): string[] {
+  const field = resolveField(rawField);
+  const p = prefix.toLowerCase();
+  const starts = (v: string) => v.toLowerCase().startsWith(p);
+  const fromFacets = (f: FacetField) => facetCounts(ctx, f).map((v) => v.value).filter(starts).slice(0, SUGGEST_LIMIT);
+  const range = (sql: string) => ctx.stmt(sql, 'pluck').all(prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[];
+  switch (field) {
+    case 'campaign': {
+      // what the campaign filter would find, names that start with the text first
+      const re = campaignPattern(prefix);
+      const hits = facetCounts(ctx, 'campaign')
+        .map((v) => ({ name: v.value, at: re.exec(v.value)?.index ?? -1 }))
+        .filter((h) => h.at >= 0);
+      return [...hits.filter((h) => h.at === 0), ...hits.filter((h) => h.at > 0)].map((h) => h.name).slice(0, SUGGEST_LIMIT);
+    }
+    case 'user':
+      return range('SELECT DISTINCT user_id FROM messages WHERE user_id >= ? AND user_id < ? ORDER BY user_id LIMIT ?');
+    case 'ref':
+      return range(
+        'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
+      );
+    case 'event':
+      return range('SELECT DISTINCT event_id FROM deliveries WHERE event_id >= ? AND event_id < ? ORDER BY event_id LIMIT ?');
+    case 'type': {
+      const seen = facetCounts(ctx, 'type').map((v) => v.value);
+      const spelled = seen.map(
+        (lc) => KNOWN_TYPES.find((k) => k.toLowerCase() === lc) ?? (ctx.stmt('SELECT type FROM deliveries WHERE type_lc = ? LIMIT 1', 'pluck').get(lc) as string | undefined) ?? lc,
+      );
+      const extra = KNOWN_TYPES.filter((k) => !spelled.includes(k));
+      return [...spelled, ...extra].filter(starts).slice(0, SUGGEST_LIMIT);
+    }
+    case 'channel':
+      return [...new Set([...fromFacets('channel'), ...['RCS', 'SMS'].filter(starts)])].slice(0, SUGGEST_LIMIT);
+    case 'direction':
+      return [...new Set([...fromFacets('direction'), ...['inbound', 'outbound'].filter(starts)])];
+    case 'kind':
+      return EVENT_KINDS.filter(starts);
+    case 'status':
+      return fromFacets('status');
+    case 'method':
+      return fromFacets('method');
+    case 'flag':
+      return FLAG_NAMES.filter(starts);
+    case 'state':
+      return MESSAGE_STATES.filter(starts);
+    case 'anomaly':
+      return ANOMALY_NAMES.filter(starts);
+    case 'path':
+      // paths are few; look at recent traffic rather than index a column nobody filters often
+      return (
+        ctx
+          .stmt('SELECT DISTINCT path FROM (SELECT path FROM deliveries ORDER BY id DESC LIMIT 5000) WHERE path >= ? AND path < ? LIMIT ?', 'pluck')
+          .all(prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[]
+      );
+    default:
+      return [];
+  }
+}
