@@ -14,7 +14,7 @@ export interface ParseResult {
 }
 
 /** Fields the spec lists; anything else goes to `extra`. */
-export const KNOWN_FIELDS = [
+const KNOWN_FIELDS = [
   'reference',
   'campaign_name',
   'event_id',
@@ -72,7 +72,7 @@ const STATUS_TYPES: Record<string, { type: string; kind: EventKind }> = {
 };
 
 /** Older gateway versions put the duplicate-blocking notice ("bloqueado por duplicidade") in `type`. */
-export const DUPLICATE_BLOCK_RE = /duplicidade|duplicad|duplicate/i;
+const DUPLICATE_BLOCK_RE = /duplicidade|duplicad|duplicate/i;
 
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -84,7 +84,7 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 export const MAX_JSON_DEPTH = 64;
 
 /** Nesting depth of a parsed JSON value, counted without recursion and stopping once past `limit`. */
-export function jsonDepth(value: unknown, limit: number): number {
+function jsonDepth(value: unknown, limit: number): number {
   let max = 0;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
@@ -190,7 +190,7 @@ function notAnObject(value: unknown): string {
 }
 
 /** Best-effort normalization of a JSON object; appends what is wrong to `problems`. */
-export function normalizeCallback(obj: Record<string, unknown>, problems: string[]): NormalizedCallback {
+function normalizeCallback(obj: Record<string, unknown>, problems: string[]): NormalizedCallback {
   const checked = callbackShape.safeParse(obj);
   const badFields = new Set<string>();
   if (!checked.success) {
@@ -359,7 +359,7 @@ function nonEmpty(s: string | null): string | null {
   return s === null || s.trim() === '' ? null : s;
 }
 
-export function describe(v: unknown): string {
+function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
