@@ -23,16 +23,17 @@ export function Chips() {
 
   const toggle = (field: QueryField, value: string) => store.getState().setQuery(toggleTerm(query, field, value));
 
+  // each chip's label says the count apart from the name ("prepaid (2)", not "prepaid2")
   return (
     <div className="chips" role="toolbar" aria-label="Quick filters">
       {FLAG_NAMES.map((f) => {
         const n = counts?.flags[f] ?? 0;
         const on = active.has(`flag:${f}`);
         return (
-          <button key={f} className={`chip tone-${FLAG_META[f].tone} ${on ? 'on' : ''} ${n === 0 ? 'zero' : ''}`} aria-pressed={on} data-chip={`flag:${f}`} title={FLAG_META[f].hint} onClick={() => toggle('flag', f)}>
+          <button key={f} className={`chip tone-${FLAG_META[f].tone} ${on ? 'on' : ''} ${n === 0 ? 'zero' : ''}`} aria-pressed={on} aria-label={`${FLAG_META[f].label} (${num(n)}${n > 0 ? more : ''})`} data-chip={`flag:${f}`} title={FLAG_META[f].hint} onClick={() => toggle('flag', f)}>
             <Icon name={FLAG_META[f].icon} size={11} />
             {FLAG_META[f].label}
-            <span className="chip-count">{num(n)}{n > 0 ? more : ''}</span>
+            <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span>
           </button>
         );
       })}
@@ -42,10 +43,10 @@ export function Chips() {
         const on = active.has(`state:${st}`);
         if (n === 0 && !on) return null;
         return (
-          <button key={st} className={`chip tone-${STATE_META[st].tone} ${on ? 'on' : ''}`} aria-pressed={on} data-chip={`state:${st}`} onClick={() => toggle('state', st)}>
+          <button key={st} className={`chip tone-${STATE_META[st].tone} ${on ? 'on' : ''}`} aria-pressed={on} aria-label={`${STATE_META[st].label} (${num(n)}${n > 0 ? more : ''})`} data-chip={`state:${st}`} onClick={() => toggle('state', st)}>
             <Icon name={STATE_META[st].icon} size={11} />
             {STATE_META[st].label}
-            <span className="chip-count">{num(n)}{n > 0 ? more : ''}</span>
+            <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span>
           </button>
         );
       })}
@@ -54,10 +55,10 @@ export function Chips() {
         const on = active.has(`anomaly:${a}`);
         if (n === 0 && !on) return null;
         return (
-          <button key={a} className={`chip tone-anomaly ${on ? 'on' : ''}`} aria-pressed={on} data-chip={`anomaly:${a}`} onClick={() => toggle('anomaly', a)}>
+          <button key={a} className={`chip tone-anomaly ${on ? 'on' : ''}`} aria-pressed={on} aria-label={`${a} (${num(n)}${n > 0 ? more : ''})`} data-chip={`anomaly:${a}`} onClick={() => toggle('anomaly', a)}>
             <Icon name="anomaly" size={11} />
             {a}
-            <span className="chip-count">{num(n)}{n > 0 ? more : ''}</span>
+            <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span>
           </button>
         );
       })}

@@ -106,7 +106,7 @@ function RawRequest({ d, onCopied }: { d: Detail; onCopied: (t: string) => void 
   return (
     <div className="raw">
       <div className="raw-line mono">{revealHidden(`${d.method} ${d.path}${d.query ? `?${d.query}` : ''}`)}</div>
-      <table className="headers mono">
+      <table className="headers mono" data-testid="request-headers">
         <tbody>
           {d.headers.map(([k, v], i) => (
             <tr key={i}><td className="h-name">{revealHidden(k)}</td><td className="h-val"><LongText text={v} cut={500} /></td></tr>
@@ -117,7 +117,7 @@ function RawRequest({ d, onCopied }: { d: Detail; onCopied: (t: string) => void 
         <span className="dim">{formatBytes(d.bodySize)}{d.bodyTruncated ? ' — body truncated in storage' : ''}</span>
         <button className="btn small" onClick={() => void copyText(d.bodyText).then(() => onCopied('Body copied'))}><Icon name="copy" size={12} /> Copy body</button>
       </div>
-      <pre className="raw-body mono">{body}</pre>
+      <pre className="raw-body mono" data-testid="raw-body">{body}</pre>
       {!all && d.bodyText.length > RAW_CUT ? (
         <button className="link-btn" onClick={() => setAll(true)}>show all {num(d.bodyText.length)} chars</button>
       ) : null}

@@ -31,16 +31,16 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
           store.getState().selectDelivery(d.id);
         }}
       >
-        <span className="c-id mono">#{d.id}</span>
-        <span className="c-time mono" title={new Date(d.receivedAt).toISOString()}>{formatTime(d.receivedAt, now)}</span>
-        <span className="c-status"><StatusCode status={d.responseStatus} /> <span className="dim">{d.responseMs} ms</span></span>
-        <span className="c-type" title={revealHidden(d.type ?? d.kind)}>{revealHidden(d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind))}</span>
-        <span className="c-channel">{revealHidden(d.channel ?? '—')}</span>
-        <span className="c-user mono">{revealHidden(d.userId ?? '—')}</span>
-        <span className="c-attempt mono" title="attempt of this event">{d.attempt ? `#${d.attempt}` : ''}</span>
-        <span className="c-flags">{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</span>
-        <span className="c-preview" title={revealHidden(clip(d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>
-        <span className="c-size dim">{formatBytes(d.bodySize)}</span>
+        <span className="c-id mono" role="gridcell" data-testid="delivery-id">#{d.id}</span>
+        <span className="c-time mono" role="gridcell" title={new Date(d.receivedAt).toISOString()}>{formatTime(d.receivedAt, now)}</span>
+        <span className="c-status" role="gridcell"><StatusCode status={d.responseStatus} /> <span className="dim">{d.responseMs} ms</span></span>
+        <span className="c-type" role="gridcell" title={revealHidden(d.type ?? d.kind)}>{revealHidden(d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind))}</span>
+        <span className="c-channel" role="gridcell">{revealHidden(d.channel ?? '—')}</span>
+        <span className="c-user mono" role="gridcell">{revealHidden(d.userId ?? '—')}</span>
+        <span className="c-attempt mono" role="gridcell" title="attempt of this event">{d.attempt ? `#${d.attempt}` : ''}</span>
+        <span className="c-flags" role="gridcell">{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</span>
+        <span className="c-preview" role="gridcell" data-testid="body-preview" title={revealHidden(clip(d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>
+        <span className="c-size dim" role="gridcell">{formatBytes(d.bodySize)}</span>
       </div>
     );
   };
@@ -48,14 +48,17 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
   return (
     <VirtualList<DeliverySummary>
       view="deliveries"
+      label="Deliveries"
       className="deliveries"
       scrollToIndex={scrollToIndex}
       renderRow={renderRow}
       empty={query ? <>No delivery matches <code>{query}</code>.</> : <>No deliveries yet.</>}
       header={
         <div className="vrow drow head" role="row">
-          <span>#</span><span>Received</span><span>Answered</span><span>Type</span><span>Chan</span><span>User</span>
-          <span>Try</span><span>Flags</span><span>Preview</span><span>Size</span>
+          <span role="columnheader">#</span><span role="columnheader">Received</span><span role="columnheader">Answered</span>
+          <span role="columnheader">Type</span><span role="columnheader">Chan</span><span role="columnheader">User</span>
+          <span role="columnheader">Try</span><span role="columnheader">Flags</span><span role="columnheader">Preview</span>
+          <span role="columnheader">Size</span>
         </div>
       }
     />

@@ -29,27 +29,27 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
         data-reference={m.reference}
         onClick={() => store.getState().selectMessage(m.reference)}
       >
-        <span className="c-state"><StateBadge state={m.state} /></span>
-        <span className="c-user mono" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
-        <span className="c-campaign" title={revealHidden(m.campaign ?? '')}>{revealHidden(clip(m.campaign, 60)) || '—'}</span>
-        <span className="c-last" title={revealHidden(`last: ${m.lastType ?? m.lastKind} at ${formatTime(m.lastReceivedAt, now)}`)}>
+        <span className="c-state" role="gridcell" data-testid="state"><StateBadge state={m.state} /></span>
+        <span className="c-user mono" role="gridcell" data-testid="user" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
+        <span className="c-campaign" role="gridcell" data-testid="campaign" title={revealHidden(m.campaign ?? '')}>{revealHidden(clip(m.campaign, 60)) || '—'}</span>
+        <span className="c-last" role="gridcell" title={revealHidden(`last: ${m.lastType ?? m.lastKind} at ${formatTime(m.lastReceivedAt, now)}`)}>
           {revealHidden(m.lastType ?? m.lastKind)}
           {m.channels.includes('SMS') ? <span className="path-hint">{revealHidden(m.channels.join(' → '))}</span> : null}
         </span>
-        <span className="c-ago" title={m.sentAt ? `sent ${new Date(m.sentAt).toISOString()}` : 'no sent echo received'}>
+        <span className="c-ago" role="gridcell" title={m.sentAt ? `sent ${new Date(m.sentAt).toISOString()}` : 'no sent echo received'}>
           {formatAgo(m.sentAt ?? m.firstReceivedAt, now)}
         </span>
-        <span className="c-counts mono" title={`${m.deliveryCount} deliveries, ${m.eventCount} events`}>
+        <span className="c-counts mono" role="gridcell" title={`${m.deliveryCount} deliveries, ${m.eventCount} events`}>
           {m.deliveryCount}/{m.eventCount}
         </span>
-        <span className="c-flags">
+        <span className="c-flags" role="gridcell" data-testid="flags">
           {FLAG_NAMES.filter((f) => m.flags.includes(f)).map((f) => (
             <FlagBadge key={f} flag={f} count={m.flagCounts[f]} />
           ))}
           {onlyDup ? <FlagBadge flag="duplicate" count={m.duplicateCount} /> : null}
           {m.anomalies.map((a) => <AnomalyBadge key={a} anomaly={a} />)}
         </span>
-        <span className="c-ref mono" title={revealHidden(m.reference)}>{revealHidden(m.reference)}</span>
+        <span className="c-ref mono" role="gridcell" data-testid="reference" title={revealHidden(m.reference)}>{revealHidden(m.reference)}</span>
       </div>
     );
   };
@@ -57,14 +57,17 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
   return (
     <VirtualList<MessageSummary>
       view="messages"
+      label="Messages"
       className="messages"
       scrollToIndex={scrollToIndex}
       renderRow={renderRow}
       empty={query ? <>No message matches <code>{query}</code>.</> : <>No messages yet.</>}
       header={
         <div className="vrow mrow head" role="row">
-          <span>State</span><span>User</span><span>Campaign</span><span>Last event</span><span>Sent</span>
-          <span title="deliveries / events">Dlv/Evt</span><span>Flags</span><span>Reference</span>
+          <span role="columnheader">State</span><span role="columnheader">User</span><span role="columnheader">Campaign</span>
+          <span role="columnheader">Last event</span><span role="columnheader">Sent</span>
+          <span role="columnheader" title="deliveries / events">Dlv/Evt</span><span role="columnheader">Flags</span>
+          <span role="columnheader">Reference</span>
         </div>
       }
     />

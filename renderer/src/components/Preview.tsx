@@ -19,7 +19,7 @@ export function Preview({ callback }: { callback: NormalizedCallback }) {
   const msg = callback.message;
   const out = (() => {
     if (msg === null || msg === undefined) return <p className="dim">No message content: a status callback ({revealHidden(callback.type ?? callback.kind)}).</p>;
-    if (typeof msg === 'string') return <div className={`bubble ${callback.kind === 'exception' || callback.kind === 'error' ? 'bubble-bad' : ''}`}><LongText text={msg} block /></div>;
+    if (typeof msg === 'string') return <div className={`bubble ${callback.kind === 'exception' || callback.kind === 'error' ? 'bubble-bad' : ''}`} data-testid="bubble"><LongText text={msg} block /></div>;
     const o = asObj(msg);
     if (!o) return <p className="dim">Message is {Array.isArray(msg) ? 'an array' : typeof msg}; see JSON.</p>;
     return <Content o={o} inbound={callback.direction === 'inbound'} />;
@@ -34,7 +34,7 @@ export function Preview({ callback }: { callback: NormalizedCallback }) {
         <div className="vars">
           <span className="dim">vars</span>
           {Object.entries(callback.vars).slice(0, 50).map(([k, v]) => (
-            <span key={k} className="var mono">{revealHidden(k)}=<LongText text={typeof v === 'string' ? v : JSON.stringify(v) ?? ''} cut={200} /></span>
+            <span key={k} className="var mono" data-testid="var">{revealHidden(k)}=<LongText text={typeof v === 'string' ? v : JSON.stringify(v) ?? ''} cut={200} /></span>
           ))}
         </div>
       ) : null}
@@ -46,7 +46,7 @@ function Content({ o, inbound }: { o: Obj; inbound: boolean }) {
   const ct = (str(o.contentType) ?? '').toLowerCase();
   const inner = asObj(o.message);
   const bubbleCls = `bubble ${inbound ? 'bubble-in' : ''}`;
-  if (ct === 'text' || (!ct && str(o.text))) return <div className={bubbleCls}><LongText text={str(o.text) ?? ''} block /></div>;
+  if (ct === 'text' || (!ct && str(o.text))) return <div className={bubbleCls} data-testid="bubble"><LongText text={str(o.text) ?? ''} block /></div>;
   if (ct === 'image' || ct === 'video') {
     const m = asObj(o[ct]) ?? {};
     const url = str(m.url) ?? str(m.fileUri) ?? str(m.fileUrl);
@@ -105,8 +105,8 @@ function Card({ c }: { c: Obj }) {
   return (
     <div className="card">
       <Media url={str(c.fileUrl) ?? str(c.imageUrl)} kind="image" />
-      {str(c.title) ? <div className="card-title"><LongText text={str(c.title)!} cut={300} /></div> : null}
-      {str(c.description) ? <div className="card-desc"><LongText text={str(c.description)!} cut={1000} block /></div> : null}
+      {str(c.title) ? <div className="card-title" data-testid="card-title"><LongText text={str(c.title)!} cut={300} /></div> : null}
+      {str(c.description) ? <div className="card-desc" data-testid="card-description"><LongText text={str(c.description)!} cut={1000} block /></div> : null}
       {suggestions.length ? <Suggestions list={suggestions} /> : null}
     </div>
   );
@@ -131,7 +131,7 @@ function Suggestions({ list }: { list: unknown[] }) {
           );
         }
         return (
-          <span key={i} className="sugg" title={revealHidden(`${type}: ${value.slice(0, 300)}`)}>
+          <span key={i} className="sugg" data-testid="suggestion" title={revealHidden(`${type}: ${value.slice(0, 300)}`)}>
             {type === 'call' ? <Icon name="plug" size={11} /> : <Icon name="reply" size={11} />} <LongText text={title} cut={100} />
             {type === 'call' ? <span className="mono dim"> {revealHidden(value.slice(0, 40))}</span> : null}
           </span>
@@ -145,13 +145,13 @@ function Media({ url, kind }: { url: string | null; kind: string }) {
   const [load, setLoad] = useState(false);
   if (!url) return null;
   const safe = safeHttpUrl(url);
-  if (!safe) return <div className="media blocked mono"><Icon name="blocked" size={12} /> not an http(s) URL: <LongText text={url} cut={200} /></div>;
+  if (!safe) return <div className="media blocked mono" data-testid="media"><Icon name="blocked" size={12} /> not an http(s) URL: <LongText text={url} cut={200} /></div>;
   if (kind === 'image' && load) return <img className="media-img" src={safe} alt="remote content" referrerPolicy="no-referrer" />;
   // The page's CSP lets images in over https only (the desktop window would silently upgrade http: to https:), so a
   // "Load image" here could never show what the URL names.
   if (kind === 'image' && safe.startsWith('http:')) return <PlainHttpImage url={safe} />;
   return (
-    <div className="media">
+    <div className="media" data-testid="media">
       <Icon name="image" size={16} />
       <span className="mono media-url"><LongText text={safe} cut={200} /></span>
       {kind === 'image' ? (
@@ -170,7 +170,7 @@ function PlainHttpImage({ url }: { url: string }) {
     setTimeout(() => setCopied(null), 1500);
   };
   return (
-    <div className="media media-http">
+    <div className="media media-http" data-testid="media">
       <Icon name="image" size={16} />
       <span className="mono media-url"><LongText text={url} cut={200} /></span>
       <ExternalLink url={url} className="btn small">Open in browser</ExternalLink>

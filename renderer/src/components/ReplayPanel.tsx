@@ -246,17 +246,17 @@ export function ForwardsTable({ forwards }: { forwards: ForwardAttempt[] }) {
 function FragmentRow({ f, open, onToggle }: { f: ForwardAttempt; open: boolean; onToggle: () => void }) {
   return (
     <>
-      <tr className="forward" data-forward-id={f.id} data-status={f.status ?? 'none'} onClick={onToggle} aria-expanded={open}>
+      <tr className="forward" data-testid="forward" data-forward-id={f.id} data-status={f.status ?? 'none'} onClick={onToggle} aria-expanded={open}>
         <td className="mono">{formatTime(f.startedAt)}</td>
-        <td>{f.mode}</td>
+        <td data-testid="forward-mode">{f.mode}</td>
         <td className="mono">{f.attempt}</td>
         <td className="mono clip" title={revealHidden(f.targetUrl)}>{revealHidden(f.targetUrl)}</td>
-        <td>{f.status === null ? <span className="bad-text">no answer</span> : <StatusCode status={f.status} />}</td>
+        <td data-testid="forward-status">{f.status === null ? <span className="bad-text">no answer</span> : <StatusCode status={f.status} />}</td>
         <td className="mono">{f.durationMs} ms</td>
         <td className={`mono clip ${f.error ? 'bad-text' : ''}`}>{revealHidden(f.error ?? f.responseExcerpt.slice(0, 200))}</td>
       </tr>
       {open ? (
-        <tr className="forward-more">
+        <tr className="forward-more" data-testid="forward-more">
           <td colSpan={7}>
             <div className="fw-cols">
               <div>

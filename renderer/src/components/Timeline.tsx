@@ -37,7 +37,7 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
       <div className="detail-head">
         <div className="detail-title">
           <StateBadge state={m.state} />
-          <span className="mono ref" title="reference">{revealHidden(m.reference)}</span>
+          <span className="mono ref" title="reference" data-testid="message-reference">{revealHidden(m.reference)}</span>
           <button className="icon-btn" title="Copy reference" aria-label="Copy reference" onClick={() => void copyText(m.reference)}>
             <Icon name="copy" size={12} />
           </button>
@@ -64,7 +64,7 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
         ) : null}
       </div>
       {detail.eventIds.map((g, gi) => (
-        <section className="event-group" key={`${g.eventId}-${gi}`}>
+        <section className="event-group" data-testid="event-group" key={`${g.eventId}-${gi}`}>
           <header className="event-group-head">
             <span className="dim">event_id</span> <span className="mono">{g.eventId === null ? '(none)' : revealHidden(g.eventId)}</span>
           </header>
@@ -91,7 +91,7 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
 function EventCard({ ev }: { ev: TimelineEvent }) {
   const notes = ev.flagDetails.filter(explainable);
   return (
-    <div className={`event kind-${ev.kind}`} data-kind={ev.kind}>
+    <div className={`event kind-${ev.kind}`} data-kind={ev.kind} role="group" aria-label={`${ev.kind} event`} data-testid="event">
       <div className="event-head">
         <Icon name={KIND_ICON[ev.kind] ?? 'invalid'} size={14} />
         <span className="event-type">{revealHidden(ev.type ?? ev.kind)}</span>

@@ -8,6 +8,8 @@ export const ROW_HEIGHT = 30;
 
 interface Props<T> {
   view: View;
+  /** the grid's accessible name */
+  label: string;
   header: ReactNode;
   className: string;
   renderRow: (row: T | undefined, index: number) => ReactNode;
@@ -16,7 +18,7 @@ interface Props<T> {
   empty: ReactNode;
 }
 
-export function VirtualList<T>({ view, header, className, renderRow, scrollToIndex, empty }: Props<T>) {
+export function VirtualList<T>({ view, label, header, className, renderRow, scrollToIndex, empty }: Props<T>) {
   const store = useInspectorStore();
   const total = useInspector((s) => s[view].total);
   const loaded = useInspector((s) => s[view].loaded);
@@ -49,7 +51,7 @@ export function VirtualList<T>({ view, header, className, renderRow, scrollToInd
   };
 
   return (
-    <div className={`vlist ${className}`}>
+    <div className={`vlist ${className}`} role="grid" aria-label={label}>
       <div className="vlist-header">{header}</div>
       <div className="vlist-scroll" ref={parentRef} onScroll={onScroll} data-testid={`${view}-scroll`}>
         {loaded && total === 0 ? (
