@@ -1,12 +1,13 @@
 // The banner for a damaged store file, in a real Chromium over the in-page fake core: shown from the status at
 // start (the core reports damaged files on every start until recovered), back when another file is found damaged
 // while running, with the recover command to copy.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DamagedStore } from '../../shared/api';
 import { ensureRendererBuild, launchBrowser, screenshot, watchPage, type PageWatch } from '../support/browser';
 import { loadSamples } from '../support/serve';
 import { FakeCore, serveRendererDist } from './fake-core';
+import { dataRows, messageRow, messagesGrid } from './lists';
 
 const DIR = '/home/dev/.config/RCS Callback Inspector';
 const damaged = (file: string, detectedAt: number): DamagedStore => ({
@@ -17,27 +18,36 @@ const damaged = (file: string, detectedAt: number): DamagedStore => ({
 });
 
 let browser: Browser;
+let context: BrowserContext;
 let page: Page;
 let watch: PageWatch;
-let core: FakeCore;
 let site: { url: string; close: () => Promise<void> };
+
+/** a core whose status reports the store file damaged at start, and a page open on it */
+async function openDamaged(): Promise<FakeCore> {
+  const core = new FakeCore();
+  core.storeFile = `${DIR}/inspector-20251201-101500.sqlite`;
+  core.damagedStores = [damaged('inspector.sqlite', Date.now() - 60_000)];
+  core.post({ ...loadSamples().events.outbound_text, reference: 'after-damage-1' });
+  page = await context.newPage();
+  watch = watchPage(page);
+  await core.attach(page);
+  await page.goto(site.url);
+  await dataRows(messagesGrid(page)).first().waitFor();
+  return core;
+}
 
 describe('a damaged store file in the browser', () => {
   beforeAll(async () => {
     ensureRendererBuild();
-    core = new FakeCore();
-    core.storeFile = `${DIR}/inspector-20251201-101500.sqlite`;
-    core.damagedStores = [damaged('inspector.sqlite', Date.now() - 60_000)];
-    core.post({ ...loadSamples().events.outbound_text, reference: 'after-damage-1' });
     [browser, site] = await Promise.all([launchBrowser(), serveRendererDist()]);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(site.url).origin });
-    page = await context.newPage();
-    watch = watchPage(page);
-    await core.attach(page);
-    await page.goto(site.url);
-    await page.locator('.mrow[data-reference]').first().waitFor();
   }, 60_000);
+
+  afterEach(async () => {
+    await page?.close();
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -45,6 +55,7 @@ describe('a damaged store file in the browser', () => {
   });
 
   it('says which file is damaged, where deliveries go now, and copies the recover command', async () => {
+    const core = await openDamaged();
     const banner = page.getByTestId('store-damaged');
     await banner.waitFor();
     expect(await banner.getAttribute('role')).toBe('alert');
@@ -60,6 +71,10 @@ describe('a damaged store file in the browser', () => {
   });
 
   it('comes back when another file is found damaged while running, and reads the lists again', async () => {
+    const core = await openDamaged();
+    // dismissed first, so that what shows it again is the event
+    await page.getByTestId('store-damaged').getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => page.getByTestId('store-damaged').count()).toBe(0);
     const second = damaged('inspector-20251201-101500.sqlite', Date.now());
     core.storeFile = `${DIR}/inspector-20251202-090000.sqlite`;
     core.damagedStores = [...core.damagedStores, second];
@@ -71,7 +86,7 @@ describe('a damaged store file in the browser', () => {
     expect(await banner.textContent()).toContain('2 store files are damaged');
     expect(await banner.getByTestId('damaged-file').allTextContents()).toEqual([`${DIR}/inspector.sqlite`, second.file]);
     expect(await banner.getByTestId('store-file').textContent()).toBe(core.storeFile);
-    await page.locator('.mrow[data-reference="in-the-fresh-file"]').waitFor();
+    await messageRow(page, 'in-the-fresh-file').waitFor();
     expect(watch.pageErrors).toEqual([]);
   });
 });
