@@ -11,7 +11,7 @@ import { StatusCode } from './Badges';
 import { Icon } from './Icons';
 import { parseHeaderLines } from './TargetsEditor';
 
-export function validateEditedBody(text: string): string | null {
+function validateEditedBody(text: string): string | null {
   if (!text.trim()) return 'The body is empty.';
   try {
     JSON.parse(text);
@@ -225,7 +225,7 @@ function IdempotencyView({ report }: { report: IdempotencyReport }) {
   );
 }
 
-export function ForwardsTable({ forwards }: { forwards: ForwardAttempt[] }) {
+function ForwardsTable({ forwards }: { forwards: ForwardAttempt[] }) {
   const [open, setOpen] = useState<number | null>(null);
   const rows = [...forwards].reverse();
   return (

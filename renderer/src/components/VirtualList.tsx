@@ -4,7 +4,7 @@ import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
 import { listLength, type View } from '../store/list-window';
 import { useInspector, useInspectorStore } from '../store/context';
 
-export const ROW_HEIGHT = 30;
+const ROW_HEIGHT = 30;
 
 interface Props<T> {
   view: View;
