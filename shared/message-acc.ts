@@ -75,14 +75,16 @@ export interface MessageAcc {
   outOfOrder: { earlier: { ts: number; label: string }; later: { ts: number; label: string } } | null;
   /** facts a filter can ask about (t:type, k:kind, c:channel, d:direction, g:campaign, s:status, m:method) */
   facets: string[];
-  facetsCapped: boolean;
 }
 
 type FirstKey = 'sent' | 'delivered' | 'read' | 'reply' | 'failure' | 'otherFailure' | 'noRcs' | 'duplicateBlocked';
 type LastKey = 'any' | 'nonSms' | 'failure' | 'receipt';
 
-/** Distinct facet values kept per message: one sender varying `type` per delivery must not grow a message's row. */
-const MAX_MESSAGE_FACETS = 64;
+/**
+ * Distinct values kept per facet field and message: one sender varying `type` per delivery must not grow a
+ * message's row, nor push out the other fields (a filter on channel or kind keeps finding the message).
+ */
+const MAX_VALUES_PER_FACET_FIELD = 16;
 /** Distinct user_id / campaign values kept for the field-drift explanation. */
 const MAX_DRIFT_VALUES = 5;
 const MAX_CHANNELS = 8;
@@ -112,7 +114,6 @@ export function emptyAcc(): MessageAcc {
     maxStamped: null,
     outOfOrder: null,
     facets: [],
-    facetsCapped: false,
   };
 }
 
@@ -198,8 +199,8 @@ export function foldFact(acc: MessageAcc, f: LifecycleFact): MessageAcc {
 
   for (const facet of deliveryFacets(f)) {
     if (acc.facets.includes(facet)) continue;
-    if (acc.facets.length >= MAX_MESSAGE_FACETS) acc.facetsCapped = true;
-    else acc.facets.push(facet);
+    const field = facet.slice(0, facet.indexOf(':') + 1);
+    if (acc.facets.filter((x) => x.startsWith(field)).length < MAX_VALUES_PER_FACET_FIELD) acc.facets.push(facet);
   }
   return acc;
 }
@@ -214,7 +215,11 @@ function addDistinct(list: string[], value: string | null): void {
  * (design.md). Under a reference that was sent, a duplicate block reports a blocked re-send instead.
  */
 function unsentBlock(acc: MessageAcc): Mark | null {
-  return acc.first.sent ? null : (acc.first.duplicateBlocked ?? null);
+  const block = acc.first.duplicateBlocked;
+  if (!block || acc.first.sent) return null;
+  // a receipt or reply stamped before the block proves a send whose echo has not arrived (it may be retrying)
+  const sentBefore = [acc.first.delivered, acc.first.read, acc.first.reply].some((m) => m !== undefined && before(m, block));
+  return sentBefore ? null : block;
 }
 
 /**
@@ -288,11 +293,18 @@ export function accAnomalies(acc: MessageAcc, now: number): { anomaly: AnomalyNa
     });
   }
 
+  const delivered = acc.first.delivered;
   if (acc.outOfOrder) {
     const { earlier, later } = acc.outOfOrder;
     out.push({
       anomaly: 'out-of-order',
       detail: `${earlier.label} (timestamp ${time(earlier.ts)}) arrived before ${later.label} (timestamp ${time(later.ts)}), although it happened later.`,
+    });
+  } else if (read && delivered && read.at < delivered.at) {
+    // the timestamps themselves in an impossible order, however the callbacks arrived
+    out.push({
+      anomaly: 'out-of-order',
+      detail: `${eventLabel(read)} is stamped ${time(read.at)}, before ${eventLabel(delivered)} at ${time(delivered.at)}: an impossible order.`,
     });
   }
 

@@ -268,6 +268,25 @@ describe('state refinements', () => {
     expect(m.summary.anomalies).toEqual([]);
   });
 
+  it('a duplicate block after a receipt stamped earlier is a re-send: the send happened, its echo is still on its way', () => {
+    const m = play([
+      [1, inbound('DELIVERED', 1)],
+      [3, sent(2, { event_id: 'ev-9', status: 'bloqueado por duplicidade' })],
+      [5, inbound('READ', 4)],
+    ]);
+    expect(m.summary.state).toBe('read');
+    expect(m.summary.anomalies).not.toContain('event-after-terminal');
+  });
+
+  it('READ stamped before DELIVERED is out of order even when they arrive in stamp order', () => {
+    const m = play([
+      [1, sent(0)],
+      [2, inbound('READ', 1)],
+      [3, inbound('DELIVERED', 2)],
+    ]);
+    expect(m.summary.anomalies).toContain('out-of-order');
+  });
+
   it('a duplicate block on a reference that was never sent ends it: blocked, and a later receipt there is an anomaly', () => {
     const m = play([
       [1, sent(0, { status: 'bloqueado por duplicidade' })],
