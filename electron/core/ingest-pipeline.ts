@@ -5,10 +5,15 @@ import { GroupCommitter } from './group-commit';
 import { Indexer, type IndexerOptions } from './indexer';
 import type { IngestInput, Store } from './store/types';
 
-/** What the receiver needs: store a delivery (resolves once committed), and say how long its answer took. */
+/** A committed delivery, and where to say how long its answer took (the store that committed it). */
+export interface Stored {
+  summary: DeliverySummary;
+  answered(ms: number): void;
+}
+
+/** What the receiver needs: store a delivery (resolves once committed). */
 export interface DeliverySink {
-  submit(input: IngestInput): Promise<DeliverySummary>;
-  recordResponseTime(id: number, ms: number): void;
+  submit(input: IngestInput): Promise<Stored>;
 }
 
 export interface Ingest extends DeliverySink {
@@ -36,8 +41,8 @@ export function createIngest(
   return {
     committer,
     indexer,
-    submit: (input) => committer.submit(input),
-    recordResponseTime: (id, ms) => indexer.recordResponseTime(id, ms),
+    // the answer time goes to this indexer even if the core has switched to a fresh store meanwhile (ids restart)
+    submit: (input) => committer.submit(input).then((summary) => ({ summary, answered: (ms) => indexer.recordResponseTime(summary.id, ms) })),
     async close() {
       await committer.close();
       indexer.close();

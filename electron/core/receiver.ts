@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
 import type { DeliveryRequest } from '../../shared/domain';
-import type { DeliverySink } from './ingest-pipeline';
+import type { DeliverySink, Stored } from './ingest-pipeline';
 import { DEFAULT_PACE, paceConnections, type PaceLimits } from './request-pace';
 import { StoreWriteError, type IngestInput } from './store/types';
 import { readBody, type ReadResult } from './receiver-body';
@@ -57,6 +57,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   let lastBrowserWarning = 0;
   /** sockets whose current request reached the handler, with its answer */
   const inRequest = new WeakMap<object, http.ServerResponse>();
+  /** requests being handled, on either port: close() waits for them (the server only counts its own connections) */
+  let inFlight = 0;
+  const idleWaiters: (() => void)[] = [];
   /** sockets whose request body is being read: a parse error mid-body is that request's answer */
   const bodyParseErrors = new WeakMap<object, (err: NodeJS.ErrnoException) => boolean>();
 
@@ -155,7 +158,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         bodyTruncated: false,
       })
       .then(
-        (summary) => endWith(socket, 400, reason, summary.id),
+        ({ summary }) => endWith(socket, 400, reason, summary.id),
         () => endWith(socket, 400, reason),
       );
   });
@@ -203,7 +206,11 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     // a request after the connection's last answer (pipelined behind it): discarded with the rest
     if (pace.isClosing(req.socket)) return void req.resume();
     inRequest.set(req.socket, res);
-    res.once('close', () => inRequest.delete(req.socket));
+    inFlight++;
+    res.once('close', () => {
+      inRequest.delete(req.socket);
+      if (--inFlight === 0) for (const w of idleWaiters.splice(0)) w();
+    });
     const clock = pace.begin(req, res, (reason) => {
       pace.markClosing(req.socket);
       safeAnswer(res, 408, { error: reason }, 'application/json', true);
@@ -266,10 +273,11 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       return;
     }
 
-    let id: number;
+    let stored: Stored;
     try {
-      const summary = await opts.committer.submit(input);
-      id = summary.id;
+      stored = await opts.committer.submit(input);
+      const { summary } = stored;
+      const id = summary.id;
       let status =
         input.outcome === 'stored' && summary.flags.includes('invalid') ? (opts.invalidStatus ?? 200) : input.responseStatus;
       if (input.outcome === 'stored' && opts.proxy) {
@@ -288,7 +296,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       answer(res, 503, { error: 'not stored, retry later', reason }, false, { 'Retry-After': '10' });
       return;
     }
-    res.once('finish', () => opts.committer.recordResponseTime(id, performance.now() - started));
+    res.once('finish', () => stored.answered(performance.now() - started));
   }
 
   /** A JSON answer; one that keeps the connection says for how long (clients that heed it close first, no race). */
@@ -326,10 +334,21 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     close: () =>
       new Promise<void>((resolve) => {
         entrance.close();
-        server.close(() => resolve());
+        server.close();
         // idle keep-alive sockets (including the tunnel's pre-opened ones) would hold close() open forever
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 5000).unref();
+        // requests handed over by the tunnel entrance are not the server's own: wait for every answer, either port
+        const force = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, 5000);
+        force.unref();
+        const done = () => {
+          clearTimeout(force);
+          resolve();
+        };
+        if (inFlight === 0) done();
+        else idleWaiters.push(done);
       }),
   };
 }

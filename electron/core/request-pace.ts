@@ -255,6 +255,8 @@ export function paceConnections(
       const arrived = () => {
         clock.stop();
         if (c.clock === clock) c.clock = null;
+        // the answer may have gone out before the body ended (the probe, a refusal): the idle timer starts now
+        armIdle(socket, c);
       };
       req.once('end', arrived);
       res.once('close', () => {

@@ -18,9 +18,8 @@ it('goes online through the receiver\'s probe answer and delivers callbacks to i
   const committer = {
     submit: async (input: IngestInput) => {
       submitted.push(input);
-      return { id: submitted.length, flags: [] } as unknown as DeliverySummary;
+      return { summary: { id: submitted.length, flags: [] } as unknown as DeliverySummary, answered: () => {} };
     },
-    recordResponseTime: () => {},
   } satisfies DeliverySink;
   const receiver = await startReceiver({ committer, port: 0, maxBodyBytes: 1024 * 1024, probeToken: 'tok-123' });
   cleanups.push(() => receiver.close());
