@@ -84,6 +84,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           live.deliveriesStored(rows);
         },
         onIndexed: (rows) => live.deliveriesIndexed(rows),
+        onMessagesChanged: (refs) => live.messagesChanged(refs),
         onIndexError,
       }),
     onDamaged: (d, storeFile, all) => {

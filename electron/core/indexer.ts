@@ -27,8 +27,8 @@ export interface IndexPort {
   setResponseTimes(rows: { id: number; ms: number }[]): void;
   /** answer times of deliveries still in the inbox, kept with them when the app stops before indexing them */
   parkResponseTimes(rows: { id: number; ms: number }[]): void;
-  /** rewrites messages whose summary changes by time passing (fallback grace) as of `now`; how many */
-  refreshDue(now: number): number;
+  /** rewrites messages whose summary changes by time passing (fallback grace) as of `now`; their references */
+  refreshDue(now: number): string[];
   /** the earliest such change still ahead, or null */
   nextDueAt(): number | null;
 }
@@ -55,6 +55,8 @@ export interface IndexerOptions {
   clock?: Clock;
   /** the classified summaries, once indexed: when lists, counts and messages show them */
   onIndexed?: (summaries: DeliverySummary[]) => void;
+  /** messages changed by time passing alone (their fallback grace ran out): lists must show it */
+  onMessagesChanged?: (references: string[]) => void;
   /** a slice failed (its rows stay pending and are retried) */
   onIndexError?: (err: unknown) => void;
   /** one slice aims at this many ms during a flood (default 3; twice that while following a steady rate) */
@@ -286,13 +288,24 @@ export class Indexer {
     const wait = Math.min(DUE_CHECK_MAX_MS, Math.max(0, next - this.clock.wall()));
     this.dueTimer = this.clock.after(wait, () => {
       this.dueTimer = null;
+      let changed: string[];
       try {
-        this.port.refreshDue(this.clock.wall());
+        changed = this.port.refreshDue(this.clock.wall());
       } catch (err) {
         // the rows keep their due time (reads still show the anomaly): tried again a little later
         this.opts.onIndexError?.(err);
         if (!this.closed) this.dueTimer = this.clock.after(RETRY_MS, () => ((this.dueTimer = null), this.scheduleDue()));
         return;
+      }
+      if (changed.length === 0) {
+        // nothing could be rewritten (a store being replaced): look again later, not at once
+        if (!this.closed) this.dueTimer = this.clock.after(RETRY_MS, () => ((this.dueTimer = null), this.scheduleDue()));
+        return;
+      }
+      try {
+        this.opts.onMessagesChanged?.(changed);
+      } catch {
+        // a listener's failure must not stop the refreshes
       }
       this.scheduleDue();
     });

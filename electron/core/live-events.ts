@@ -76,6 +76,13 @@ export class LiveEvents {
     this.arm();
   }
 
+  /** messages changed without a new delivery (their fallback grace ran out): their rows go out in the next frame */
+  messagesChanged(references: string[]): void {
+    if (this.listeners.size === 0 || references.length === 0) return;
+    for (const r of references) this.touchedRefs.add(r);
+    this.arm();
+  }
+
   emit<K extends ApiEventName>(event: K, data: ApiEvents[K]): void {
     // new deliveries go to another file from now on: its own count of today's starts over
     if (event === 'storeDamaged') this.today = null;
@@ -125,7 +132,7 @@ export class LiveEvents {
   private flush(): void {
     this.timer = null;
     const batch: ApiEventBatch = [];
-    if (this.newDeliveries.length > 0) {
+    if (this.newDeliveries.length > 0 || this.touchedRefs.size > 0) {
       const rows = this.newDeliveries.splice(0).slice(-MAX_ROWS_PER_FRAME).reverse();
       const refs = [...this.touchedRefs].slice(-MAX_ROWS_PER_FRAME);
       this.touchedRefs.clear();

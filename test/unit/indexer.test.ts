@@ -63,7 +63,7 @@ function fakePort(clock: FakeClock, o: { sliceMs?: number; rowMs?: number; pendi
     pendingCount: () => pending.length,
     setResponseTimes: (rows) => void log.written.push(...rows),
     parkResponseTimes: (rows) => void log.parked.push(...rows),
-    refreshDue: (now) => (log.refreshed.push(now), 1),
+    refreshDue: (now) => (log.refreshed.push(now), ['ref-due']),
     nextDueAt: () => log.due,
   };
   const commit = (n: number) => Array.from({ length: n }, () => (pending.push(next), { id: next++ }) as DeliverySummary);
@@ -185,7 +185,8 @@ describe('indexer', () => {
   it('rewrites messages when their fallback grace runs out, not before', () => {
     const clock = new FakeClock();
     const { port, log, commit } = fakePort(clock);
-    const ix = new Indexer(port, { clock });
+    const changed: string[][] = [];
+    const ix = new Indexer(port, { clock, onMessagesChanged: (refs) => changed.push(refs) });
     log.due = clock.wall() + 5_000;
     ix.committed(commit(1));
     clock.advance(0);
@@ -195,6 +196,20 @@ describe('indexer', () => {
     clock.advance(20);
     expect(log.refreshed).toHaveLength(1);
     expect(log.refreshed[0]).toBeGreaterThanOrEqual(Date.UTC(2026, 10, 28) + 5_000);
+    // the lists hear of it without waiting for a new delivery
+    expect(changed).toEqual([['ref-due']]);
+    ix.close();
+  });
+
+  it('does not spin when a due message cannot be rewritten (a store being replaced)', () => {
+    const clock = new FakeClock();
+    const { port, log } = fakePort(clock);
+    port.refreshDue = (now) => (log.refreshed.push(now), []);
+    log.due = clock.wall() - 1;
+    const ix = new Indexer(port, { clock });
+    clock.advance(5_000);
+    expect(log.refreshed.length).toBeGreaterThan(0);
+    expect(log.refreshed.length).toBeLessThanOrEqual(6);
     ix.close();
   });
 

@@ -47,6 +47,16 @@ describe('live frames carry the status bar numbers', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  it('sends the rows of messages that changed without a new delivery (a fallback grace ran out)', async () => {
+    const { live, src, frames } = setup(at(2026, 11, 28, 10), 0);
+    const asked: string[][] = [];
+    src.loadMessages = (refs) => (asked.push(refs), refs.map((reference) => ({ reference }) as never));
+    live.messagesChanged(['ref-due']);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(asked).toEqual([['ref-due']]);
+    expect(frames.at(-1)).toMatchObject({ deliveries: [], messages: [{ reference: 'ref-due' }] });
+  });
+
   it('from counters and the indexer, asking the store for today’s count only once', async () => {
     const t = setup(at(2026, 3, 10, 14), 120);
     t.state.deliveries = 500;

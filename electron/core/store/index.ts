@@ -80,7 +80,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     indexSlice: (o) => (refuseIfSealed(), indexPending(ctx, o)),
     indexPending: (maxRows, now = Date.now(), budgetMs = Infinity) =>
       (refuseIfSealed(), indexPending(ctx, { maxRows, budgetMs, tailMsPerRow: 0.1, responseMs: NO_TIMES, now }).summaries),
-    refreshDue: (now) => (sealed || opts.readonly ? 0 : refreshDueMessages(ctx, now)),
+    refreshDue: (now) => (sealed || opts.readonly ? [] : refreshDueMessages(ctx, now)),
     nextDueAt: () => nextDueAt(ctx),
     pendingCount: () => pendingCount(ctx),
     importRaw(rows) {

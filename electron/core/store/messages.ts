@@ -210,13 +210,13 @@ export function exportedMessage(
 
 /**
  * Messages whose fallback grace period ran out are rewritten so that state/anomaly filters and counts see it
- * (the indexer calls this when the earliest is due; reads never write). Returns how many were rewritten.
+ * (the indexer calls this when the earliest is due; reads never write). Returns their references.
  */
-export function refreshDueMessages(ctx: StoreContext, now: number): number {
+export function refreshDueMessages(ctx: StoreContext, now: number): string[] {
   const due = ctx
     .stmt('SELECT id, reference, acc FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000')
     .all(now) as { id: number; reference: string; acc: string | null }[];
-  if (due.length === 0) return 0;
+  if (due.length === 0) return [];
   withShortBusyWait(ctx, () =>
     ctx.db
       .transaction(() => {
@@ -226,7 +226,7 @@ export function refreshDueMessages(ctx: StoreContext, now: number): number {
       })
       .immediate(),
   );
-  return due.length;
+  return due.map((m) => m.reference);
 }
 
 /** When the next message summary changes by time passing alone, or null. */

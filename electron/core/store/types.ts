@@ -98,8 +98,8 @@ export interface Store {
   indexPending(maxRows: number, now?: number, budgetMs?: number): DeliverySummary[];
   /** one indexing slice as the indexer asks for it (its cost model, the answer times it holds) */
   indexSlice(o: SliceOptions): { summaries: DeliverySummary[]; loopMs: number };
-  /** rewrites messages whose fallback grace ran out by `now` (reads never write); how many */
-  refreshDue(now: number): number;
+  /** rewrites messages whose fallback grace ran out by `now` (reads never write); their references */
+  refreshDue(now: number): string[];
   /** when the next message changes by time passing alone, or null */
   nextDueAt(): number | null;
   /** deliveries stored by ingestRaw and not yet indexed (lists, counts and search do not show them fully yet) */
