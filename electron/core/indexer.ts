@@ -156,7 +156,8 @@ export class Indexer {
 
   /** Resolves once everything committed so far is indexed (lists, counts and messages show it). */
   indexed(): Promise<void> {
-    if (this.backlog === 0 && !this.timer) return Promise.resolve();
+    // once closed, nothing more is indexed this run: waiting would never end
+    if (this.closed || (this.backlog === 0 && !this.timer)) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

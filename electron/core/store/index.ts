@@ -6,7 +6,7 @@ import { storeFileBytes } from './active-file';
 import * as admin from './admin';
 import { createContext } from './context';
 import { toStoreWriteError } from './errors';
-import { indexPending, ingestBatch } from './ingest';
+import { NO_TIMES, indexPending, ingestBatch } from './ingest';
 import { ingestRaw, pendingCount } from './inbox';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
@@ -38,8 +38,6 @@ export interface OpenStoreOptions {
 
 /** SQLite's default: the connection checkpoints once the WAL holds this many pages (4 MB) */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-/** response times of not-yet-indexed deliveries written on close, at most (about 50 ms of updates) */
-const NO_TIMES: ReadonlyMap<number, number> = new Map();
 /** while a background connection checkpoints: only if it falls this far behind (40 MB of WAL) */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 

@@ -53,7 +53,8 @@ export interface SliceOptions {
   now: number;
 }
 
-const NO_TIMES: ReadonlyMap<number, number> = new Map();
+/** no answer times to hand over (tests, tools, one-step ingest) */
+export const NO_TIMES: ReadonlyMap<number, number> = new Map();
 
 /**
  * Phase 2: indexes up to `maxRows` inbox rows, oldest first, in one transaction; returns their final summaries

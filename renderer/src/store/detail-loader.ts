@@ -46,7 +46,9 @@ export function createDetailLoader(set: SetState, get: GetState, client: ApiClie
     const shown = current?.summary.reference === open.reference ? current.events.length : 0;
     const eventsLimit = Math.min(MAX_EVENTS_PAGE, Math.max(FIRST_EVENTS_PAGE, shown));
     const detail = await client.api.getMessage({ reference: open.reference, eventsLimit });
-    return detail ? { messageDetail: detail } : { messageDetail: null, error: `Message ${open.reference} is no longer in the store.` };
+    if (!detail) return { messageDetail: null, error: `Message ${open.reference} is no longer in the store.` };
+    // events paged in beyond what one refresh reads stay shown (the refreshed ones take their place first)
+    return { messageDetail: shown > detail.events.length && current ? withMoreEvents(detail, current.events) : detail };
   };
 
   const load = async () => {
@@ -58,8 +60,9 @@ export function createDetailLoader(set: SetState, get: GetState, client: ApiClie
       if (mine !== seq || !sameDetail(openDetail(get()), open)) return;
       set({ ...patch, detailLoading: false });
     } catch (err) {
-      if (mine === seq) set({ detailLoading: false });
-      set({ error: errorMessage(err) });
+      // an answer for a detail the user has left is not theirs to hear about
+      if (mine !== seq) return;
+      set({ detailLoading: false, error: errorMessage(err) });
     }
   };
 
@@ -80,7 +83,8 @@ export function createDetailLoader(set: SetState, get: GetState, client: ApiClie
         const page = await client.api.getMessage({ reference, eventsOffset: current.events.length });
         const now = get().messageDetail;
         if (!page || mine !== seq || now?.summary.reference !== reference) return;
-        set({ messageDetail: withMoreEvents({ ...now, summary: page.summary, eventsTotal: page.eventsTotal }, page.events) });
+        // the page's frame (summary, anomalies, durations) is the newer one; the events already shown stay
+        set({ messageDetail: withMoreEvents({ ...page, events: now.events }, page.events) });
       } catch (err) {
         set({ error: errorMessage(err) });
       }
