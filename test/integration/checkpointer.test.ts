@@ -53,6 +53,31 @@ it('copies the log into the database file beside the writer, which no longer che
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 
+it('once stopped, copies nothing more into the database file (a file found damaged keeps its bytes)', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
+  store = openStore({ file: path.join(dir, 'inspector.sqlite') });
+  const c = await new Promise<ReturnType<typeof startCheckpointer>>((resolve, reject) => {
+    const started = startCheckpointer({
+      file: store!.file,
+      intervalMs: 20,
+      onReady: () => {
+        store!.setCheckpointsInBackground(true);
+        resolve(started);
+      },
+      onFailed: reject,
+    });
+  });
+  closers.push(() => c.close());
+  writeDeliveries(store, 100);
+  c.stop();
+  const stoppedAt = fs.readFileSync(store.file);
+  writeDeliveries(store, 1500);
+  // fifteen of the worker's ticks: the first test sees it move the log within these
+  await new Promise((r) => setTimeout(r, 300));
+  expect(Buffer.compare(fs.readFileSync(store.file), stoppedAt)).toBe(0);
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
 it('without the worker, the writer keeps the log from growing past its fallback only', () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
   store = openStore({ file: path.join(dir, 'inspector.sqlite') });

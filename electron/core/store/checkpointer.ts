@@ -20,9 +20,21 @@ export interface CheckpointerOptions {
 }
 
 export interface Checkpointer {
+  /**
+   * No checkpoint writes the file once this returns: one in progress is waited for (at most STOP_WAIT_MS), none
+   * starts after. For a file found damaged, whose bytes must stay as they are from that moment.
+   */
+  stop(): void;
   /** asks the worker to finish its checkpoint and close its connection; resolves when the thread has ended */
   close(): Promise<void>;
 }
+
+/** the worker's state, shared with it: a stop must not wait for a message the worker reads only between ticks */
+const IDLE = 0;
+const CHECKPOINTING = 1;
+const STOPPED = 2;
+/** a PASSIVE checkpoint takes milliseconds; one stuck longer is no longer waited for (it started before the stop) */
+const STOP_WAIT_MS = 2000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -30,13 +42,19 @@ const Database = require(workerData.module);
 const db = new Database(workerData.file, workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {});
 // never wait for a lock: a checkpoint that cannot run now runs on the next tick
 db.pragma('busy_timeout = 0');
+const state = new Int32Array(workerData.state);
 let timer = null;
 const tick = () => {
+  // stopped: no checkpoint any more, and no next tick
+  if (Atomics.compareExchange(state, 0, ${IDLE}, ${CHECKPOINTING}) !== ${IDLE}) return;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (err) {
     // SQLITE_BUSY and the like: try again on the next tick
   }
+  // a stop that gave up waiting has set STOPPED meanwhile: it stays
+  Atomics.compareExchange(state, 0, ${CHECKPOINTING}, ${IDLE});
+  Atomics.notify(state, 0);
   timer = setTimeout(tick, workerData.intervalMs);
 };
 parentPort.on('message', (m) => {
@@ -57,11 +75,13 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
     failed = true;
     opts.onFailed(err);
   };
+  const state = new Int32Array(new SharedArrayBuffer(4));
   let worker: Worker;
   try {
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
+        state: state.buffer,
         module: require.resolve('better-sqlite3'),
         file: opts.file,
         nativeBinding: opts.nativeBinding ?? null,
@@ -70,7 +90,7 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
     });
   } catch (err) {
     fail(err);
-    return { close: async () => {} };
+    return { stop: () => {}, close: async () => {} };
   }
   // the worker must never keep the process alive on its own
   worker.unref();
@@ -85,6 +105,16 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
     }),
   );
   return {
+    stop() {
+      const deadline = Date.now() + STOP_WAIT_MS;
+      for (;;) {
+        if (Atomics.compareExchange(state, 0, IDLE, STOPPED) !== CHECKPOINTING) return;
+        const left = deadline - Date.now();
+        if (left <= 0) return void Atomics.store(state, 0, STOPPED);
+        // blocks the loop for the rest of one checkpoint: only on the rare path of a file found damaged
+        Atomics.wait(state, 0, CHECKPOINTING, left);
+      }
+    },
     close() {
       closing = true;
       worker.postMessage('close');
