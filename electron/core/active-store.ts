@@ -6,11 +6,13 @@
 // later has still not been written (its new deliveries sit in its WAL, where `recover` reads them).
 //
 // A damaged file is never written again: found before opening, it is not opened for writing at all; found while
-// open (the background check, or a read failing with SQLITE_CORRUPT while indexing), its store is sealed (no
-// write, no checkpoint, closed without one). New deliveries go to a fresh file beside it from the same event-loop
-// turn on, through the same ingest interface (200 still only after their commit); settings and replay
-// targets are copied over. The rest of the core holds `store` and `ingest`, which always lead to the current
-// ones. The damaged files are announced (log, `damagedStores` in the status, a live event) until recovered.
+// open (the background check, or a read or commit failing with SQLITE_CORRUPT), its store is sealed (no write, no
+// checkpoint, its checkpoint worker stopped, closed without one). New deliveries go to a fresh file beside it from
+// the same event-loop turn on, through the same ingest interface (200 still only after their commit); settings
+// and replay targets are copied over. If the fresh file cannot be made (disk full…), every delivery gets 503 and
+// the switch is tried again, less often as it keeps failing. The rest of the core holds `store` and `ingest`,
+// which always lead to the current ones. The damaged files are announced (log, `damagedStores` in the status, a
+// live event) until recovered.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DamagedStore } from '../../shared/api';
@@ -31,6 +33,8 @@ export interface ActiveStoreOptions {
   /** committer and indexer for a store; onIndexError must be passed on to the indexer */
   makeIngest: (store: Store, onIndexError: (err: unknown) => void) => Ingest;
   log: (entry: Record<string, unknown>) => void;
+  /** how a store file is checked (default: startIntegrityCheck); tests hold a verdict back with it */
+  checkFile?: (file: string) => IntegrityCheck;
   /**
    * a damaged store file to tell the user about: at start every one not recovered yet, later each one found while
    * running (new deliveries already go to storeFile); `all` = every damaged one not recovered
@@ -55,8 +59,14 @@ interface Generation {
   store: Store;
   ingest: Ingest;
   checkpointer: Checkpointer | null;
+  /** the file's check has not passed yet: nothing may be checkpointed into it, not even on close */
+  checkpointsHeld: boolean;
   sealed: boolean;
 }
+
+/** retrying a switch to a fresh file that failed: first after this long, doubling up to the cap */
+const SWITCH_RETRY_FIRST_MS = 500;
+const SWITCH_RETRY_MAX_MS = 30_000;
 
 export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStore> {
   const files = readStoreFiles(o.dataDir);
@@ -64,9 +74,11 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
   let damaged = unrecovered(o.dataDir, files);
   let closing = false;
   const retiring: Promise<void>[] = [];
+  let switchRetry: NodeJS.Timeout | null = null;
 
   let file = files.active;
-  let check: IntegrityCheck | null = hasData(file) ? startIntegrityCheck({ file, nativeBinding: o.nativeBinding }) : null;
+  const checkFile = o.checkFile ?? ((f: string) => startIntegrityCheck({ file: f, nativeBinding: o.nativeBinding }));
+  let check: IntegrityCheck | null = hasData(file) ? checkFile(file) : null;
   let quickAtStart: CheckResult | null = null;
   if (check) {
     const budget = o.startCheckBudgetMs ?? 2000;
@@ -115,7 +127,7 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
 
   function openGeneration(f: string, checkpointsNow: boolean): Generation {
     const store = openStore({ file: f, nativeBinding: o.nativeBinding });
-    const g: Generation = { store, ingest: null as unknown as Ingest, checkpointer: null, sealed: false };
+    const g: Generation = { store, ingest: null as unknown as Ingest, checkpointer: null, checkpointsHeld: !checkpointsNow, sealed: false };
     try {
       g.ingest = o.makeIngest(store, (err) => indexFailed(g, err));
     } catch (err) {
@@ -131,6 +143,7 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
   }
 
   function startCheckpoints(g: Generation): void {
+    g.checkpointsHeld = false;
     // WAL checkpoints on a worker thread, so no acknowledgement waits for one; the store does them itself until
     // the worker is ready, and again if it fails
     g.checkpointer = startCheckpointer({
@@ -150,22 +163,46 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
 
   function indexFailed(g: Generation, err: unknown): void {
     if (g.sealed) return;
-    const cause = (err as { cause?: unknown }).cause ?? err;
-    if (isCorruption(cause)) return damagedWhileOpen(g, `indexing read a damaged page: ${message(cause)}`);
+    const corrupt = corruptionIn(err);
+    if (corrupt) return damagedWhileOpen(g, `indexing read a damaged page: ${message(corrupt)}`);
     o.log({ event: 'warning', code: 'index-failed', message: message(err) });
+  }
+
+  /** A commit that read a damaged page fails every later one alike: only a fresh file takes deliveries again. */
+  function commitFailed(g: Generation, err: unknown): void {
+    const corrupt = corruptionIn(err);
+    if (corrupt) damagedWhileOpen(g, `storing a delivery read a damaged page: ${message(corrupt)}`);
   }
 
   function damagedWhileOpen(g: Generation, problem: string): void {
     if (closing || g !== gen || g.sealed) return;
     g.sealed = true;
     g.store.seal();
+    // the worker's connection would otherwise go on copying the WAL into the file until the store is retired
+    g.checkpointer?.stop();
+    switchFrom(g, problem, 0);
+  }
+
+  /** Until this works, the sealed store stays current and refuses every write: 503s, never a 200 unstored. */
+  function switchFrom(g: Generation, problem: string, failures: number): void {
+    switchRetry = null;
+    if (closing) return;
     const damagedFile = g.store.file;
+    let fresh: string | null = null;
     let next: Generation;
     try {
-      next = openGeneration(moveAside(damagedFile, problem), true);
+      fresh = moveAside(damagedFile, problem);
+      next = openGeneration(fresh, true);
     } catch (err) {
-      // the sealed store refuses every write: deliveries get 503 (the gateway retries), never a 200 unstored
-      o.log({ event: 'error', code: 'store-switch-failed', message: `${damagedFile} is damaged and no fresh store could be opened: ${message(err)}` });
+      if (fresh !== null) removeUnused(fresh);
+      const delay = Math.min(SWITCH_RETRY_MAX_MS, SWITCH_RETRY_FIRST_MS * 2 ** failures);
+      o.log({
+        event: 'error',
+        code: 'store-switch-failed',
+        message: `${damagedFile} is damaged and no fresh store could be opened: ${message(err)}; trying again in ${delay / 1000} s`,
+      });
+      switchRetry = setTimeout(() => switchFrom(g, problem, failures + 1), delay);
+      switchRetry.unref();
       return;
     }
     copyConfig(damagedFile, next.store);
@@ -180,6 +217,17 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
     await g.ingest.close().catch(() => {});
     await g.checkpointer?.close();
     g.store.close();
+  }
+
+  /** A fresh file that could not be set up held no delivery yet: not left behind to be mistaken for a store. */
+  function removeUnused(fresh: string): void {
+    for (const f of [fresh, `${fresh}-wal`, `${fresh}-shm`]) {
+      try {
+        fs.rmSync(f, { force: true });
+      } catch {
+        // left behind: harmless, the next attempt takes another name
+      }
+    }
   }
 
   function moveAside(damagedFile: string, problem: string): string {
@@ -205,19 +253,32 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
     };
   }
 
+  // whatever a commit resolves to is passed on untouched; a rejection still reaches the receiver (503, the gateway
+  // retries, into the fresh store by then)
+  const submit: Ingest['submit'] = (...args) => {
+    const g = gen;
+    return g.ingest.submit(...args).catch((err: unknown) => {
+      commitFailed(g, err);
+      throw err;
+    });
+  };
+
   return {
     store: delegate(() => gen.store),
-    ingest: delegate(() => gen.ingest),
+    ingest: delegate(() => gen.ingest, { submit }),
     file: () => gen.store.file,
     damaged: () => damaged.map(toApi),
     async closeCommitter() {
       closing = true;
+      if (switchRetry) clearTimeout(switchRetry);
       await check?.stop();
       await gen.ingest.close();
     },
     async close() {
       closing = true;
       await Promise.all(retiring);
+      // a file whose check has not passed keeps its bytes: its WAL stays beside it, the next start checks it again
+      if (gen.checkpointsHeld) gen.store.seal();
       gen.store.setCheckpointsInBackground(false);
       await gen.checkpointer?.close();
       gen.store.close();
@@ -225,15 +286,36 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
   };
 }
 
-/** An object whose every property is read from the current target at the moment of use. */
-function delegate<T extends object>(current: () => T): T {
+/**
+ * An object whose every property is read from the current target at the moment of use (`fixed` ones excepted).
+ * Methods are bound once per target, not on every access: `submit` is read for every delivery.
+ */
+function delegate<T extends object>(current: () => T, fixed: Partial<T> = {}): T {
+  let boundFor: T | null = null;
+  let bound = new Map<PropertyKey, { fn: unknown; bound: unknown }>();
   return new Proxy({} as T, {
     get(_t, key) {
+      if (Object.hasOwn(fixed, key)) return fixed[key as keyof T];
       const target = current();
       const v = Reflect.get(target, key, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      if (typeof v !== 'function') return v;
+      if (target !== boundFor) {
+        boundFor = target;
+        bound = new Map();
+      }
+      const known = bound.get(key);
+      if (known?.fn === v) return known.bound;
+      const b = (v as (...a: unknown[]) => unknown).bind(target);
+      bound.set(key, { fn: v, bound: b });
+      return b;
     },
   });
+}
+
+/** The SQLITE_CORRUPT (or NOTADB) error behind `err`, which may wrap it (StoreWriteError keeps it as its cause). */
+function corruptionIn(err: unknown): unknown {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) if (isCorruption(e)) return e;
+  return null;
 }
 
 function hasData(file: string): boolean {

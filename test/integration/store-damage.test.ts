@@ -7,10 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openActiveStore } from '../../electron/core/active-store';
 import { createCore, type Core } from '../../electron/core/app-core';
+import { createIngest } from '../../electron/core/ingest-pipeline';
 import { openStore } from '../../electron/core/store';
+import { readStoreFiles, recordDamage, recordRecovery, unrecovered } from '../../electron/core/store/active-file';
+import type { IntegrityCheck } from '../../electron/core/store/integrity';
 import type { ExportedDelivery } from '../../electron/core/store/types';
-import { damageFile, readableOneByOne, sha256, writeStore, type OriginalDelivery } from '../support/damaged-store';
+import { blockFor, damageFile, damageTableWhileOpen, readableOneByOne, sha256, writeStore, type OriginalDelivery } from '../support/damaged-store';
 import { runCli, startServe, tempDir } from '../support/serve';
 import { deliveryInput } from '../support/store-fixtures';
 
@@ -56,6 +60,28 @@ async function post(core: Core, body: unknown): Promise<{ status: number; id: nu
   const res = await fetch(`${core.receiverUrl}/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = (await res.json()) as { id: number };
   return { status: res.status, id: answer.id };
+}
+
+/** polls `get` until `done` says yes (or gives up after a while, returning the last value) */
+async function until<T>(get: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const v = await get();
+    if (done(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function indexed(core: Core): Promise<void> {
+  await until(async () => (await core.handlers.getStatus({})).indexing.pending, (p) => p === 0);
+}
+
+/** a core on a new data folder (no check to wait for: its checkpoint worker runs from the start) */
+async function freshCore(logs: Record<string, unknown>[], onLog: (e: Record<string, unknown>) => void = () => {}): Promise<{ core: Core; file: string }> {
+  const dataDir = tempDir('rci-damaged-live-');
+  dirs.push(dataDir);
+  const core = await createCore({ dataDir, receiverPort: 0, tunnel: { enabled: false }, version: 'test', log: (e) => (logs.push(e), onLog(e)) });
+  return { core, file: path.join(dataDir, 'inspector.sqlite') };
 }
 
 /** the body stored under `id` in `file`, read by a connection of its own */
@@ -178,6 +204,158 @@ describe('the core on a damaged store file', () => {
     } finally {
       await s.stop();
     }
+  });
+});
+
+describe('damage found while running', () => {
+  it('the damaged file gets nothing more from the moment it is found: its checkpoint worker stops with it', { timeout: 60_000 }, async () => {
+    let reader: Database.Database | null = null;
+    let damagedBytes = '';
+    const logs: Record<string, unknown>[] = [];
+    const { core, file } = await freshCore(logs, (e) => {
+      if (e.event !== 'storeDamaged') return;
+      // what the core committed before it found the damage may be checkpointed from now on (and the core's
+      // connection is the last one open on the file)...
+      reader?.close();
+      // ...and the worker would have time for it, while the loop is held up
+      blockFor(300);
+    });
+    try {
+      for (let n = 0; n < 3; n++) expect((await post(core, callback(n))).status).toBe(200);
+      await indexed(core);
+      await damageTableWhileOpen(file, 'messages');
+      damagedBytes = sha256(file);
+      // a reader keeps the WAL from being checkpointed until the damage is found
+      reader = new Database(file, { readonly: true });
+      reader.prepare('BEGIN').run();
+      reader.prepare('SELECT count(*) FROM settings').get();
+      // stored in the inbox (200), then indexing reads the damaged page
+      expect((await post(core, callback(10))).status).toBe(200);
+      const status = await until(async () => core.handlers.getStatus({}), (st) => st.damagedStores.length > 0);
+      expect(status.damagedStores.map((d) => d.file)).toEqual([file]);
+      // traffic goes on, into the fresh file
+      for (let n = 11; n < 14; n++) {
+        const r = await post(core, callback(n));
+        expect(r.status).toBe(200);
+        expect(bodyIn(status.storeFile, r.id)).toBe(JSON.stringify(callback(n)));
+      }
+      expect(sha256(file)).toBe(damagedBytes);
+    } finally {
+      if (reader?.open) reader.close();
+      await core.close();
+    }
+    expect(sha256(file)).toBe(damagedBytes);
+  });
+
+  it('a commit that reads a damaged page switches to a fresh file: the delivery gets 503, its retry 200', { timeout: 60_000 }, async () => {
+    const logs: Record<string, unknown>[] = [];
+    const { core, file } = await freshCore(logs);
+    let damagedBytes = '';
+    try {
+      expect((await post(core, callback(1))).status).toBe(200);
+      // indexing leaves the inbox alone from now on: only the next commit reads it
+      await indexed(core);
+      await damageTableWhileOpen(file, 'inbox');
+      damagedBytes = sha256(file);
+      // never a 200 for what was not stored
+      expect((await post(core, callback(2))).status).toBe(503);
+      // the gateway retries
+      const r = await post(core, callback(2));
+      expect(r.status).toBe(200);
+      const status = await core.handlers.getStatus({});
+      expect(status.storeFile).not.toBe(file);
+      expect(bodyIn(status.storeFile, r.id)).toBe(JSON.stringify(callback(2)));
+      expect(status.damagedStores).toEqual([expect.objectContaining({ file, problem: expect.stringMatching(/damaged page/) })]);
+      expect(logs.filter((l) => l.event === 'storeDamaged')).toEqual([expect.objectContaining({ damagedFile: file, storeFile: status.storeFile })]);
+    } finally {
+      await core.close();
+    }
+    expect(sha256(file)).toBe(damagedBytes);
+  });
+
+  it('if no fresh file can be made at first (disk full…), tries again until it can, answering 503 meanwhile', { timeout: 60_000 }, async () => {
+    const logs: Record<string, unknown>[] = [];
+    let pointerBlocked = '';
+    const { core, file } = await freshCore(logs, (e) => {
+      // the disk has room again after the first failure
+      if (e.code === 'store-switch-failed' && pointerBlocked) fs.rmSync(pointerBlocked, { recursive: true });
+    });
+    try {
+      expect((await post(core, callback(1))).status).toBe(200);
+      await indexed(core);
+      // where the switch has to write which file is in use: unwritable
+      pointerBlocked = path.join(path.dirname(file), 'active-store.json');
+      fs.mkdirSync(pointerBlocked);
+      await damageTableWhileOpen(file, 'inbox');
+      expect((await post(core, callback(2))).status).toBe(503);
+      expect(logs.filter((l) => l.code === 'store-switch-failed')).toEqual([expect.objectContaining({ event: 'error', message: expect.stringContaining(file) })]);
+      const r = await until(() => post(core, callback(2)), (res) => res.status === 200);
+      expect(r.status).toBe(200);
+      const status = await core.handlers.getStatus({});
+      expect(status.damagedStores.map((d) => d.file)).toEqual([file]);
+      expect(bodyIn(status.storeFile, r.id)).toBe(JSON.stringify(callback(2)));
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('shutting down before the start check passed leaves the file as it was; what arrived meanwhile waits in its WAL', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir('rci-unchecked-');
+    dirs.push(dataDir);
+    const file = path.join(dataDir, 'inspector.sqlite');
+    writeStore(file, 200, 0, 11);
+    const before = sha256(file);
+    // a large store still being checked: no verdict before the app is closed
+    const stillChecking: IntegrityCheck = { quick: new Promise(() => {}), full: new Promise(() => {}), stop: async () => {} };
+    const active = await openActiveStore({
+      dataDir,
+      startCheckBudgetMs: 0,
+      checkFile: () => stillChecking,
+      makeIngest: (store, onIndexError) => createIngest(store, { onIndexError }),
+      log: () => {},
+      onDamaged: () => {},
+    });
+    await active.ingest.submit(deliveryInput(callback(1), Date.now()));
+    await active.closeCommitter();
+    await active.close();
+    expect(sha256(file)).toBe(before);
+    expect(bodyIn(file, 201)).toBe(JSON.stringify(callback(1)));
+  });
+});
+
+describe('active-store.json', () => {
+  it('unreadable: the newest fresh file stays in use, and the older store files are still announced as damaged', () => {
+    const dir = tempDir('rci-pointer-');
+    dirs.push(dir);
+    const names = ['inspector.sqlite', 'inspector-20251201-120000.sqlite', 'inspector-20251201-120000-2.sqlite', 'inspector-20251130-235959.sqlite'];
+    for (const n of names) fs.writeFileSync(path.join(dir, n), '');
+    fs.writeFileSync(path.join(dir, 'active-store.json'), '{"active": "inspector-2025');
+    const files = readStoreFiles(dir);
+    expect(files.active).toBe(path.join(dir, 'inspector-20251201-120000-2.sqlite'));
+    expect(files.warning).toContain('unreadable');
+    expect(unrecovered(dir, files).map((d) => d.file).sort()).toEqual(names.filter((n) => !n.endsWith('-2.sqlite')).sort());
+  });
+
+  it('a file found damaged after it was recovered is announced again if it was written since', () => {
+    const dir = tempDir('rci-pointer-');
+    dirs.push(dir);
+    const first = path.join(dir, 'inspector.sqlite');
+    fs.writeFileSync(first, '');
+    const fresh = recordDamage(dir, first, 'page 7 broken', Date.UTC(2025, 11, 1));
+    fs.writeFileSync(fresh, 'stored deliveries');
+    // `recover` run on the store in use, which is found damaged only later
+    recordRecovery(dir, fresh, path.join(dir, 'out'), 'page 9 broken');
+    expect(unrecovered(dir, readStoreFiles(dir)).map((d) => d.file)).toEqual(['inspector.sqlite']);
+    // found as recover left it: nothing new to copy out
+    recordDamage(dir, fresh, 'page 9 broken', Date.UTC(2025, 11, 2));
+    expect(unrecovered(dir, readStoreFiles(dir)).map((d) => d.file)).toEqual(['inspector.sqlite']);
+    // deliveries stored into it after the recovery
+    fs.appendFileSync(`${fresh}-wal`, 'more deliveries');
+    recordDamage(dir, fresh, 'page 9 broken', Date.UTC(2025, 11, 3));
+    expect(unrecovered(dir, readStoreFiles(dir))).toEqual([
+      expect.objectContaining({ file: 'inspector.sqlite' }),
+      expect.objectContaining({ file: path.basename(fresh), problem: 'page 9 broken', detectedAt: Date.UTC(2025, 11, 3) }),
+    ]);
   });
 });
 

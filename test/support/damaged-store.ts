@@ -140,3 +140,39 @@ export function readableOneByOne(file: string, ids: number[]): Map<number, Origi
 export function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
+
+/**
+ * Garbage over the root page of `table` in a store file the core has open: a disk going bad under a running app.
+ * The WAL is first copied into the file and emptied (so the page is read from the file from now on); emptying it
+ * also makes the core's connection drop the pages it holds in memory, so its next use of the table reads the
+ * garbage.
+ */
+export async function damageTableWhileOpen(file: string, table: string): Promise<void> {
+  const db = new Database(file);
+  let root: number;
+  let pageSize: number;
+  try {
+    // the core's checkpoint worker can hold the log for a moment
+    for (let tries = 0; ; tries++) {
+      const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (r!.busy === 0) break;
+      if (tries > 500) throw new Error('the WAL could not be emptied');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    pageSize = db.pragma('page_size', { simple: true }) as number;
+    root = db.prepare('SELECT rootpage FROM sqlite_schema WHERE name = ?').pluck().get(table) as number;
+  } finally {
+    db.close();
+  }
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (root - 1) * pageSize);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Holds the event loop (a slow turn: a large fresh store being set up, a busy machine) while threads run on. */
+export function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

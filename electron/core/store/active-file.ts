@@ -16,6 +16,8 @@ export interface DamagedStoreRecord {
   problem: string;
   /** set by `recover`: where the readable deliveries were copied */
   recoveredTo?: string;
+  /** the file (and its WAL) as `recover` read it: a recovery covers the file only while it has not changed since */
+  recoveredState?: string;
 }
 
 export interface StoreFiles {
@@ -58,14 +60,41 @@ export function readStoreFiles(dataDir: string): StoreFiles {
     const damaged = p.damaged.filter((d) => d && typeof d.file === 'string' && isStoreName(d.file));
     return { active: path.join(dataDir, p.active), damaged };
   } catch (err) {
-    // never a reason not to receive: the newest fresh file is the one the pointer named (names sort by time)
-    const fresh = fs.readdirSync(dataDir).filter((f) => /^inspector-\d{8}-\d{6}(-\d+)?\.sqlite$/.test(f)).sort().pop();
-    const active = fresh ?? DB_FILE_NAME;
+    // never a reason not to receive: the newest fresh file is the one the pointer named. Every other store file is
+    // there because it was found damaged (a fresh file is only ever made to replace one), so they are announced
+    // again; what was wrong with them and whether they were recovered was in the pointer, and is lost with it.
+    const stores = fs
+      .readdirSync(dataDir)
+      .map((f) => ({ f, age: storeAge(f) }))
+      .filter((s): s is { f: string; age: [number, number] } => s.age !== null)
+      .sort((a, b) => a.age[0] - b.age[0] || a.age[1] - b.age[1])
+      .map((s) => s.f);
+    const active = stores.pop() ?? DB_FILE_NAME;
+    const damaged = stores.map((f) => ({
+      file: f,
+      detectedAt: modifiedAt(path.join(dataDir, f)),
+      problem: `found damaged earlier (${ACTIVE_FILE_NAME} was unreadable: what was wrong, and whether it was recovered, is not known)`,
+    }));
     return {
       active: path.join(dataDir, active),
-      damaged: [],
+      damaged,
       warning: `${pointer} is unreadable (${err instanceof Error ? err.message : String(err)}); using ${active}`,
     };
+  }
+}
+
+/** Store files in the order they were made: inspector.sqlite first, then each fresh one by its UTC stamp and number. */
+function storeAge(name: string): [number, number] | null {
+  if (name === DB_FILE_NAME) return [0, 0];
+  const m = /^inspector-(\d{8})-(\d{6})(?:-(\d+))?\.sqlite$/.exec(name);
+  return m ? [Number(m[1]! + m[2]!), Number(m[3] ?? 1)] : null;
+}
+
+function modifiedAt(file: string): number {
+  try {
+    return Math.round(fs.statSync(file).mtimeMs);
+  } catch {
+    return Date.now();
   }
 }
 
@@ -79,7 +108,14 @@ export function recordDamage(dataDir: string, damagedFile: string, problem: stri
   const fresh = freshName(dataDir, now);
   const damaged = current.damaged.filter((d) => d.file !== name);
   const earlier = current.damaged.find((d) => d.file === name);
-  damaged.push({ ...earlier, file: name, detectedAt: earlier?.detectedAt ?? now, problem });
+  if (earlier?.recoveredTo !== undefined && earlier.recoveredState === fileState(damagedFile)) {
+    // found damaged (again) as `recover` left it: what it holds has been copied out
+    damaged.push({ ...earlier, problem });
+  } else {
+    // written since it was recovered (it was in use): announced again, until recovered again
+    const sameFinding = earlier !== undefined && earlier.recoveredTo === undefined;
+    damaged.push({ file: name, detectedAt: sameFinding ? earlier.detectedAt : now, problem });
+  }
   writePointer(dataDir, { active: fresh, damaged });
   return path.join(dataDir, fresh);
 }
@@ -90,8 +126,28 @@ export function recordRecovery(dataDir: string, file: string, outDir: string, pr
   const name = path.basename(file);
   const earlier = current.damaged.find((d) => d.file === name);
   const damaged = current.damaged.filter((d) => d.file !== name);
-  damaged.push({ file: name, detectedAt: earlier?.detectedAt ?? now, problem: earlier?.problem ?? problem, recoveredTo: outDir });
+  damaged.push({
+    file: name,
+    detectedAt: earlier?.detectedAt ?? now,
+    problem: earlier?.problem ?? problem,
+    recoveredTo: outDir,
+    recoveredState: fileState(path.join(dataDir, name)),
+  });
   writePointer(dataDir, { active: path.basename(current.active), damaged });
+}
+
+/** Size and time of last change of a store file and its WAL: any write to either changes it. */
+function fileState(file: string): string {
+  const stat = (f: string) => {
+    try {
+      const st = fs.statSync(f);
+      // an empty WAL (made by opening the store, removed by closing it) holds nothing
+      return st.size === 0 ? '0' : `${st.size}@${st.mtimeMs}`;
+    } catch {
+      return '0';
+    }
+  };
+  return `${stat(file)} ${stat(`${file}-wal`)}`;
 }
 
 /** The damaged files still there and not recovered: what the user is told about. */

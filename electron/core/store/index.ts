@@ -163,8 +163,9 @@ export function openStore(opts: OpenStoreOptions): Store {
 
   /**
    * The last connection to close checkpoints the WAL into the file and deletes it: a damaged file must keep its
-   * bytes (and its WAL, whose deliveries `recover` reads). While a read-only connection is open this one is not
-   * the last, and a read-only connection never checkpoints.
+   * bytes (and its WAL, whose deliveries `recover` reads). While a read-only connection has the WAL open this one
+   * is not the last, and a read-only connection never checkpoints. A connection opens the WAL only with its first
+   * read: until then it counts for nothing.
    */
   function closeLeavingFileAsIs(): void {
     let guard: Database.Database | null = null;
@@ -172,6 +173,11 @@ export function openStore(opts: OpenStoreOptions): Store {
       guard = openDatabase(opts.file, opts.nativeBinding, true);
     } catch {
       // no guard possible (file gone): nothing left to protect
+    }
+    try {
+      guard?.pragma('schema_version');
+    } catch {
+      // a damaged header: the WAL was opened before the header was read, which is all the guard needs
     }
     db.close();
     guard?.close();
