@@ -8,6 +8,7 @@ export const API_CALL_NAME_LIST = [
   'listDeliveries',
   'getDelivery',
   'getCounts',
+  'getAnalytics',
   'suggestValues',
   'sendTestCallback',
   'getSettings',

@@ -2,6 +2,7 @@
 // Every call takes exactly one argument object, validated with the zod schema below on the core side;
 // results are typed by ApiResults. Adding a call means adding it to apiArgs and ApiResults, nowhere else.
 import { z } from 'zod';
+import type { Report } from './analytics';
 import type { ApiErrorCode } from './api-error';
 import { API_CALL_NAME_LIST } from './api-names';
 import { DEFAULT_REPLAY_CONCURRENCY, MAX_REPLAY_CONCURRENCY, MAX_REPLAY_SPEED } from './constants';
@@ -36,6 +37,8 @@ export const apiArgs = {
   getDelivery: z.object({ id: z.number().int().min(1) }),
   /** counts per flag, state, anomaly and campaign for the chips; scoped by the query */
   getCounts: z.object({ query }),
+  /** campaign analytics (shared/analytics.ts) of the messages the query matches */
+  getAnalytics: z.object({ query }),
   /** field values for autocomplete in the search box */
   suggestValues: z.object({ field: z.string().max(40), prefix: z.string().max(200).default('') }),
   sendTestCallback: z.object({ via: z.enum(['public', 'local']).default('local') }),
@@ -209,6 +212,7 @@ export interface ApiResults {
   listDeliveries: Page<DeliverySummary>;
   getDelivery: DeliveryDetail | null;
   getCounts: Counts;
+  getAnalytics: Report;
   suggestValues: string[];
   sendTestCallback: { deliveryId: number | null; status: number; url: string };
   getSettings: Settings;

@@ -192,6 +192,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     listDeliveries: (a) => store.listDeliveries(a),
     getDelivery: (a) => store.getDelivery(a.id),
     getCounts: (a) => store.getCounts(a.query),
+    getAnalytics: (a) => store.getAnalytics(a.query),
     suggestValues: (a) => store.suggestValues(a.field, a.prefix),
     sendTestCallback: async (a) => {
       const pub = tunnel.status().publicUrl;

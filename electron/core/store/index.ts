@@ -11,6 +11,7 @@ import { ingestRaw, pendingCount } from './inbox';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
 import { getCounts } from './counts';
+import { getAnalytics } from './analytics';
 import { suggestValues } from './suggest';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { StoreWriteError, type Store, type StoreStats } from './types';
@@ -121,6 +122,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     getRawRequest: (id) => q.getRawRequest(ctx, id),
     listDeliveryIds: (query, order) => q.listDeliveryIds(ctx, query, order, limits, Date.now()),
     getCounts: (query, now = Date.now()) => getCounts(ctx, query, limits, now),
+    getAnalytics: (query, now = Date.now()) => getAnalytics(ctx, query, now),
     suggestValues: (field, prefix) => suggestValues(ctx, field, prefix),
     stats: (now = Date.now()) => stats(now),
     indexedCounts() {

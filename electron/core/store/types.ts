@@ -1,6 +1,7 @@
 // The store's public surface. Everything else in the core (ingest, API handlers, replay, export, CLI) talks to
 // SQLite only through this interface.
 import type { Counts, Target } from '../../../shared/api';
+import type { Report } from '../../../shared/analytics';
 import type {
   DeliveryDetail,
   DeliveryRequest,
@@ -134,6 +135,8 @@ export interface Store {
   /** ids of every delivery matching the query, for bulk replay */
   listDeliveryIds(query: string, order: 'received' | 'timestamp'): number[];
   getCounts(query: string, now?: number): Counts;
+  /** the analytics report of the messages the query matches (exact, uncapped) */
+  getAnalytics(query: string, now?: number): Report;
   suggestValues(field: string, prefix: string): string[];
   stats(now?: number): StoreStats;
   /** indexed deliveries (what lists can show) and messages, from their counters: cheap enough for every live event */

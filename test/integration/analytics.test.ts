@@ -1,0 +1,251 @@
+// The analytics report against a store whose true figures are known: every message below is written out with the
+// callbacks the gateway sends for it, and the expected numbers are worked out from those inputs, not from the store.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../electron/core/store';
+import type { IngestInput, Store } from '../../electron/core/store/types';
+import type { Percentiles, Report } from '../../shared/analytics';
+import { deliveryInput } from '../support/store-fixtures';
+import { runCli } from '../support/serve';
+
+const T = Date.UTC(2026, 0, 5, 12, 0, 0);
+/** long after every message: no-RCS exceptions without SMS have turned into fallback-missing */
+const LATER = T + 3 * 3600_000;
+
+interface Cb {
+  ref: string;
+  campaign: string;
+  type: string;
+  /** event timestamp and received time, as offsets from T */
+  ts: number;
+  rx: number;
+  channel?: string;
+  message?: unknown;
+  eventId?: string;
+  status?: string;
+  responseStatus?: number;
+}
+
+const sent = (ref: string, campaign: string, ts: number, rx: number, more: Partial<Cb> = {}): Cb => ({
+  ref, campaign, type: 'Text', ts, rx, message: { contentType: 'text', text: 'Olá, sua oferta chegou' }, ...more,
+});
+const ev = (ref: string, campaign: string, type: string, ts: number, rx: number, more: Partial<Cb> = {}): Cb => ({
+  ref, campaign, type, ts, rx, message: null, ...more,
+});
+
+const CALLBACKS: Cb[] = [
+  // A1: read and answered
+  sent('a1', 'promo_a', 0, 200),
+  ev('a1', 'promo_a', 'DELIVERED', 2000, 2300),
+  ev('a1', 'promo_a', 'READ', 10_000, 10_100),
+  ev('a1', 'promo_a', 'TEXT', 15_000, 15_500, { eventId: 'a1-reply', message: { contentType: 'text', text: 'Sim' } }),
+  // A2: our endpoint answered 503 twice: the DELIVERED came three times
+  sent('a2', 'promo_a', 1000, 1100),
+  ev('a2', 'promo_a', 'DELIVERED', 4000, 4400, { responseStatus: 503 }),
+  ev('a2', 'promo_a', 'DELIVERED', 4000, 14_500, { responseStatus: 503 }),
+  ev('a2', 'promo_a', 'DELIVERED', 4000, 45_000),
+  // A3: READ arrives before DELIVERED, and READ twice
+  sent('a3', 'promo_a', 2000, 2100),
+  ev('a3', 'promo_a', 'READ', 9000, 9050),
+  ev('a3', 'promo_a', 'DELIVERED', 5000, 9100),
+  ev('a3', 'promo_a', 'READ', 9000, 9200),
+  // A4: no RCS (403), fell back to SMS
+  sent('a4', 'promo_a', 3000, 3100),
+  ev('a4', 'promo_a', 'EXCEPTION', 3600, 3700, { message: 'Request failed with status code 403: Device does not support RCS' }),
+  sent('a4', 'promo_a', 4100, 4200, { channel: 'SMS' }),
+  ev('a4', 'promo_a', 'DELIVERED', 9100, 9300, { channel: 'SMS' }),
+  // A5: no RCS (404) and no SMS ever
+  sent('a5', 'promo_a', 4000, 4100),
+  ev('a5', 'promo_a', 'EXCEPTION', 4500, 4600, { message: 'Request failed with status code 404: Not Found' }),
+  // A6: another exception
+  sent('a6', 'promo_a', 11_000, 11_100),
+  ev('a6', 'promo_a', 'EXCEPTION', 11_500, 11_600, { message: 'Request failed with status code 500: Internal Server Error' }),
+  // B1: auth exception
+  sent('b1', 'promo_b', 5000, 5100),
+  ev('b1', 'promo_b', 'EXCEPTION', 5200, 5300, { message: 'Request failed with status code 401: invalid token' }),
+  // B2, B3: upstream errors; B3's error delivered twice
+  sent('b2', 'promo_b', 6000, 6100),
+  ev('b2', 'promo_b', 'ERROR', 6400, 6500, { message: 'Request failed with status code 502: upstream unavailable' }),
+  sent('b3', 'promo_b', 7000, 7100),
+  ev('b3', 'promo_b', 'ERROR', 7400, 7500, { message: 'Request failed with status code 503: upstream unavailable', responseStatus: 503 }),
+  ev('b3', 'promo_b', 'ERROR', 7400, 17_600, { message: 'Request failed with status code 503: upstream unavailable' }),
+  // B4-B6: prepaid blocks, one customer, two of account acc123
+  ev('b4', 'promo_b', 'PREPAID_BLOCKED', 8000, 8100, { message: 'Limite de créditos do cliente atingido' }),
+  ev('b5', 'promo_b', 'PREPAID_BLOCKED', 8500, 8600, { message: 'Limite de créditos da conta atingido acc123' }),
+  ev('b6', 'promo_b', 'PREPAID_BLOCKED', 8700, 8750, { message: 'Limite de créditos da conta atingido acc123' }),
+  // B7: duplicate block
+  sent('b7', 'promo_b', 9000, 9100, { status: 'bloqueado por duplicidade' }),
+  // B8: delivered by RCS and then by SMS too
+  sent('b8', 'promo_b', 10_000, 10_100),
+  ev('b8', 'promo_b', 'DELIVERED', 12_000, 12_100),
+  sent('b8', 'promo_b', 14_000, 14_100, { channel: 'SMS' }),
+  ev('b8', 'promo_b', 'DELIVERED', 20_000, 20_100, { channel: 'SMS' }),
+  // C1: two hours later, in its own campaign
+  sent('c1', 'later_c', 7200_000, 7200_300),
+  ev('c1', 'later_c', 'DELIVERED', 7201_500, 7201_700),
+];
+
+function input(c: Cb): IngestInput {
+  const inbound = c.type !== 'Text';
+  const body: Record<string, unknown> = {
+    reference: c.ref,
+    campaign_name: c.campaign,
+    event_id: c.eventId ?? `${c.ref}-event`,
+    session_id: null,
+    user_id: '5511999990000',
+    timestamp: new Date(T + c.ts).toISOString(),
+    direction: inbound ? 'inbound' : 'outbound',
+    channel: c.channel ?? 'RCS',
+    type: c.type,
+    message: c.message,
+  };
+  if (c.status) body.status = c.status;
+  return deliveryInput(body, T + c.rx, { responseStatus: c.responseStatus ?? 200 });
+}
+
+function inputs(): IngestInput[] {
+  const list = [...CALLBACKS].sort((a, b) => a.rx - b.rx).map(input);
+  // a body that is not JSON: no message, so in no report
+  list.push(deliveryInput('{"reference": "broken', T + 30_000, { raw: true }));
+  return list;
+}
+
+/** Nearest rank over the values, worked out independently of the store. */
+function nearestRank(values: number[]): Percentiles {
+  const v = [...values].sort((a, b) => a - b);
+  if (v.length === 0) return { p50: null, p90: null, p99: null, n: 0 };
+  const at = (p: number) => v[Math.max(1, Math.ceil((p / 100) * v.length)) - 1];
+  return { p50: at(50), p90: at(90), p99: at(99), n: v.length };
+}
+
+function delays(refs: string[]): number[] {
+  return CALLBACKS.filter((c) => refs.includes(c.ref)).map((c) => c.rx - c.ts);
+}
+
+function attempts(refs: string[]): Record<string, number> {
+  const per = new Map<string, number>();
+  for (const c of CALLBACKS.filter((c) => refs.includes(c.ref))) {
+    const key = `${c.ref}|${c.eventId ?? ''}|${c.type}|${c.channel ?? 'RCS'}`;
+    per.set(key, (per.get(key) ?? 0) + 1);
+  }
+  const out: Record<string, number> = {};
+  for (const n of per.values()) out[n] = (out[n] ?? 0) + 1;
+  return out;
+}
+
+const A = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
+const B = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8'];
+const ALL = [...A, ...B, 'c1'];
+
+// a4 counts as delivered: its SMS fallback was
+const PROMO_A = { campaign: 'promo_a', funnel: { sent: 6, delivered: 4, read: 2, replied: 1 }, states: { delivered: 1, read: 1, replied: 1, failed: 2, 'fell-back': 1 } };
+// a blocked message (prepaid or duplicate) was never sent
+const PROMO_B = { campaign: 'promo_b', funnel: { sent: 4, delivered: 1, read: 0, replied: 0 }, states: { delivered: 1, failed: 3, blocked: 4 } };
+const LATER_C = { campaign: 'later_c', funnel: { sent: 1, delivered: 1, read: 0, replied: 0 }, states: { delivered: 1 } };
+
+const EXPECTED: Report = {
+  messages: 15,
+  funnel: { sent: 11, delivered: 6, read: 2, replied: 1 },
+  states: { delivered: 3, read: 1, replied: 1, failed: 5, 'fell-back': 1, blocked: 4 },
+  byCampaign: [PROMO_B, PROMO_A, LATER_C],
+  failures: {
+    exception: { auth: 1, 'rcs-unsupported': 2, other: 1 },
+    error: { '502': 1, '503': 1 },
+    prepaidBlocked: { customer: 1, account: 2, accounts: { acc123: 2 } },
+    duplicateBlocked: 1,
+  },
+  fallback: { fellBack: 1, fallbackMissing: 1, doubleDelivery: 1 },
+  latencyMs: {
+    // a1, a2, a3, a4 (its SMS DELIVERED), b8, c1
+    sentToDelivered: nearestRank([2000, 3000, 3000, 6100, 2000, 1500]),
+    deliveredToRead: nearestRank([8000, 4000]),
+    readToReply: nearestRank([5000]),
+    callbackDelay: nearestRank(delays(ALL)),
+  },
+  retries: { eventsRetried: 3, attempts: attempts(ALL) },
+};
+
+let dir: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-analytics-'));
+  store = openStore({ file: path.join(dir, 'inspector.sqlite') });
+  store.ingest(inputs(), LATER);
+});
+
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('analytics report', () => {
+  it('every figure of the whole store equals the truth worked out from the callbacks', () => {
+    expect(store.getAnalytics('', LATER)).toEqual(EXPECTED);
+  });
+
+  it('campaign: scopes every figure to that campaign\'s messages and their deliveries', () => {
+    expect(store.getAnalytics('campaign:promo_a', LATER)).toEqual({
+      messages: 6,
+      funnel: PROMO_A.funnel,
+      states: PROMO_A.states,
+      byCampaign: [PROMO_A],
+      failures: {
+        exception: { auth: 0, 'rcs-unsupported': 2, other: 1 },
+        error: {},
+        prepaidBlocked: { customer: 0, account: 0, accounts: {} },
+        duplicateBlocked: 0,
+      },
+      fallback: { fellBack: 1, fallbackMissing: 1, doubleDelivery: 0 },
+      latencyMs: {
+        sentToDelivered: nearestRank([2000, 3000, 3000, 6100]),
+        deliveredToRead: nearestRank([8000, 4000]),
+        readToReply: nearestRank([5000]),
+        callbackDelay: nearestRank(delays(A)),
+      },
+      retries: { eventsRetried: 2, attempts: attempts(A) },
+    } satisfies Report);
+  });
+
+  it('since: keeps the messages active in the window', () => {
+    const r = store.getAnalytics('since:1h', T + 7200_000 + 600_000);
+    expect(r.messages).toBe(1);
+    expect(r.byCampaign).toEqual([LATER_C]);
+    expect(r.latencyMs.sentToDelivered).toEqual(nearestRank([1500]));
+    expect(r.latencyMs.callbackDelay).toEqual(nearestRank(delays(['c1'])));
+    expect(r.retries).toEqual({ eventsRetried: 0, attempts: { '1': 2 } });
+  });
+
+  it('an empty window gives zeros and no percentiles', () => {
+    const r = store.getAnalytics('since:1h', LATER + 24 * 3600_000);
+    const none = { p50: null, p90: null, p99: null, n: 0 };
+    expect(r).toEqual({
+      messages: 0,
+      funnel: { sent: 0, delivered: 0, read: 0, replied: 0 },
+      states: {},
+      byCampaign: [],
+      failures: {
+        exception: { auth: 0, 'rcs-unsupported': 0, other: 0 },
+        error: {},
+        prepaidBlocked: { customer: 0, account: 0, accounts: {} },
+        duplicateBlocked: 0,
+      },
+      fallback: { fellBack: 0, fallbackMissing: 0, doubleDelivery: 0 },
+      latencyMs: { sentToDelivered: none, deliveredToRead: none, readToReply: none, callbackDelay: none },
+      retries: { eventsRetried: 0, attempts: {} },
+    });
+  });
+
+  it('a query that does not parse gets the lists\' error', () => {
+    expect(() => store.listMessages({ query: 'since:soon', offset: 0, limit: 10 })).toThrow(/query:/);
+    let listError = '';
+    try {
+      store.listMessages({ query: 'since:soon', offset: 0, limit: 10 });
+    } catch (err) {
+      listError = (err as Error).message;
+    }
+    expect(() => store.getAnalytics('since:soon')).toThrow(listError);
+  });
+});
