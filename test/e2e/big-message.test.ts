@@ -1,11 +1,10 @@
 // One reference with hundreds of events and a retry storm: the message opens with a page of its timeline, says
 // how much is not shown, and pages in more on request (a sender can put any number of callbacks on one reference).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startServe, type ServeHandle } from '../support/serve';
-import { ensureRendererBuild, launchBrowser, postCallback, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { describe, expect, it } from 'vitest';
+import { postCallback, screenshot } from '../support/browser';
 import { messageRow } from './lists';
 import { uniqueTag, waitIndexed } from './seed';
+import { useServeSession } from './session';
 
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 const body = (reference: string, over: Record<string, unknown>) => ({
@@ -23,29 +22,12 @@ const body = (reference: string, over: Record<string, unknown>) => ({
   ...over,
 });
 
-let serve: ServeHandle;
-let browser: Browser;
-let page: Page;
-let watch: PageWatch;
-
 describe('a message with hundreds of events', () => {
-  beforeAll(async () => {
-    ensureRendererBuild();
-    serve = await startServe();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterEach(async () => {
-    await page?.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  const s = useServeSession({ viewport: { width: 1440, height: 880 } });
 
   it('opens with the first page of events, the true totals, and pages in more', async () => {
     // one sent message, 450 replies and its DELIVERED retried 60 times: 511 deliveries for 452 events
+    const serve = s.serve;
     const ref = `${uniqueTag()}-big`;
     const posts: Promise<number>[] = [postCallback(serve.receiverUrl, body(ref, {}))];
     for (let k = 0; k < 450; k++) {
@@ -58,9 +40,7 @@ describe('a message with hundreds of events', () => {
     const statuses = await Promise.all(posts);
     expect(statuses.every((s) => s === 200)).toBe(true);
     await waitIndexed(serve, `ref:${ref}`, 511);
-    page = await browser.newPage({ viewport: { width: 1440, height: 880 } });
-    watch = watchPage(page);
-    await page.goto(serve.uiUrl);
+    const { page, watch } = await s.openPage();
 
     const row = messageRow(page, ref);
     await row.waitFor();

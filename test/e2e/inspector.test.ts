@@ -1,16 +1,14 @@
 // The inspector UI in a real Chromium against a real `serve` child process: the sample lifecycles go in through
 // the receiver, and what a user sees and does in the page is checked. Each test posts its own data under references
 // of its own and opens its own page, so it passes alone and in any order.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startServe, type ServeHandle } from '../support/serve';
-import { ensureRendererBuild, launchBrowser, postCallback, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { postCallback, screenshot, type PageWatch } from '../support/browser';
 import { dataRows, deliveriesGrid, deliveryRow, messageRow, messagesGrid, shownDeliveryIds, shownReferences } from './lists';
 import { postLifecycles, samples, uniqueTag, waitIndexed } from './seed';
+import { useServeSession, type ServeSession } from './session';
 
-let serve: ServeHandle;
-let browser: Browser;
-let context: BrowserContext;
+let s: ServeSession;
 let page: Page;
 let watch: PageWatch;
 
@@ -31,37 +29,21 @@ async function setQuery(q: string) {
 }
 
 async function openPage() {
-  page = await context.newPage();
-  watch = watchPage(page);
-  await page.goto(serve.uiUrl);
+  ({ page, watch } = await s.openPage());
 }
 
 describe('first run', () => {
   // an empty store is what these tests are about: each gets a `serve` of its own
-  let fresh: ServeHandle;
-  let freshBrowser: Browser;
+  const fresh = useServeSession({ viewport: { width: 1440, height: 880 }, colorScheme: 'light', servePerTest: true });
   let freshPage: Page;
-  beforeAll(async () => {
-    ensureRendererBuild();
-    freshBrowser = await launchBrowser();
-  }, 120_000);
   beforeEach(async () => {
-    fresh = await startServe();
-    freshPage = await freshBrowser.newPage({ viewport: { width: 1440, height: 880 }, colorScheme: 'light' });
-    await freshPage.goto(fresh.uiUrl);
+    ({ page: freshPage } = await fresh.openPage());
   }, 60_000);
-  afterEach(async () => {
-    await freshPage?.close();
-    await fresh?.stop();
-  });
-  afterAll(async () => {
-    await freshBrowser?.close();
-  });
 
   it('keeps the token out of the address bar and shows the first-run screen with the receiver URL', async () => {
     await freshPage.getByTestId('first-run').waitFor();
     expect(freshPage.url()).not.toContain('token=');
-    await expect.poll(() => freshPage.getByTestId('local-url').textContent()).toBe(`${fresh.receiverUrl}/callbacks`);
+    await expect.poll(() => freshPage.getByTestId('local-url').textContent()).toBe(`${fresh.serve.receiverUrl}/callbacks`);
     await expect.poll(() => freshPage.getByTestId('statusbar').textContent()).toContain('live');
     await screenshot(freshPage, 'first-run');
   });
@@ -74,23 +56,10 @@ describe('first run', () => {
 });
 
 describe('inspector UI against serve', () => {
-  beforeAll(async () => {
-    ensureRendererBuild();
-    serve = await startServe();
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 880 }, colorScheme: 'light' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(serve.uiUrl).origin });
-  }, 120_000);
-  afterEach(async () => {
-    await page?.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  s = useServeSession({ viewport: { width: 1440, height: 880 }, colorScheme: 'light', clipboard: true, sharedContext: true });
 
   it('groups the sample lifecycles by reference with the right state and badges', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     const [HAPPY, FALLBACK, RETRIES] = [lc.ref('happy_path_with_click'), lc.ref('rcs_unsupported_sms_fallback'), lc.ref('gateway_retries')];
     const PREPAID = [lc.ref('prepaid_blocked', 0), lc.ref('prepaid_blocked', 1)];
@@ -115,7 +84,7 @@ describe('inspector UI against serve', () => {
   });
 
   it('opens a timeline with attempts, retry gaps and what we answered', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     const [RETRIES, FALLBACK] = [lc.ref('gateway_retries'), lc.ref('rcs_unsupported_sms_fallback')];
     await row(RETRIES).click();
@@ -141,7 +110,7 @@ describe('inspector UI against serve', () => {
   });
 
   it('opens a delivery: preview, JSON, raw request and copy as cURL', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     const HAPPY = lc.ref('happy_path_with_click');
     await row(HAPPY).click();
@@ -175,7 +144,7 @@ describe('inspector UI against serve', () => {
   });
 
   it('filters by query and by chip in the core', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     const FALLBACK = lc.ref('rcs_unsupported_sms_fallback');
     const PREPAID = [lc.ref('prepaid_blocked', 0), lc.ref('prepaid_blocked', 1)];
@@ -202,7 +171,7 @@ describe('inspector UI against serve', () => {
   });
 
   it('autocompletes field names and values', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     const mine = `ref:${lc.tag} `;
     await search().fill(mine);
@@ -221,7 +190,7 @@ describe('inspector UI against serve', () => {
   });
 
   it('completes a quoted value with spaces and a field typed by its payload name, with the core\'s values', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     const HAPPY = lc.ref('happy_path_with_click');
     const option = (text: string) => page.getByRole('option').filter({ hasText: text });
@@ -248,7 +217,7 @@ describe('inspector UI against serve', () => {
   });
 
   it('moves with j/k and arrows, opens with Enter, / focuses search and Esc clears', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     await rows().first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('/');
@@ -272,7 +241,7 @@ describe('inspector UI against serve', () => {
   });
 
   it('lists every delivery newest first in the deliveries view', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     await setQuery(`ref:${lc.tag}`);
     await page.getByRole('tab', { name: /All deliveries/ }).click();
@@ -292,14 +261,14 @@ describe('inspector UI against serve', () => {
     const base = samples.lifecycles.happy_path_with_click[0]!.body;
     const tag = uniqueTag();
     const refs = [`${tag}-1`, `${tag}-2`, `${tag}-3`];
-    for (const r of refs) await postCallback(serve.receiverUrl, { ...base, reference: r, timestamp: new Date().toISOString() });
+    for (const r of refs) await postCallback(s.serve.receiverUrl, { ...base, reference: r, timestamp: new Date().toISOString() });
     await expect.poll(() => page.getByTestId('new-indicator').textContent({ timeout: 1000 }), { timeout: 10_000 }).toBe('3 new');
     expect(await row(refs[0]!).count()).toBe(0);
     await page.getByRole('button', { name: 'Resume live' }).click();
     for (const r of refs) await row(r).waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('new-indicator').count()).toBe(0);
     // live again: a new message appears without a reload
-    await postCallback(serve.receiverUrl, { ...base, reference: `${tag}-4`, timestamp: new Date().toISOString() });
+    await postCallback(s.serve.receiverUrl, { ...base, reference: `${tag}-4`, timestamp: new Date().toISOString() });
     await row(`${tag}-4`).waitFor({ timeout: 10_000 });
   });
 
@@ -329,8 +298,8 @@ describe('inspector UI against serve', () => {
       },
       vars: { huge: 'A'.repeat(1_000_000) },
     };
-    expect(await postCallback(serve.receiverUrl, hostile)).toBe(200);
-    await waitIndexed(serve, `ref:${reference}`, 1);
+    expect(await postCallback(s.serve.receiverUrl, hostile)).toBe(200);
+    await waitIndexed(s.serve, `ref:${reference}`, 1);
     await openPage();
     await row(reference).waitFor({ timeout: 10_000 });
     expect(await row(reference).getByTestId('campaign').textContent()).toBe(hostile.campaign_name);
@@ -362,11 +331,11 @@ describe('inspector UI against serve', () => {
     expect(pwned).toBeUndefined();
     expect(watch.dialogs).toEqual([]);
     expect(watch.pageErrors).toEqual([]);
-    expect(page.url().startsWith(new URL(serve.uiUrl).origin)).toBe(true);
+    expect(page.url().startsWith(new URL(s.serve.uiUrl).origin)).toBe(true);
   });
 
   it('looks right in the dark theme too', async () => {
-    const lc = await postLifecycles(serve);
+    const lc = await postLifecycles(s.serve);
     await openPage();
     await page.emulateMedia({ colorScheme: 'dark' });
     await row(lc.ref('gateway_retries')).click();

@@ -1,22 +1,20 @@
 // What `serve` cannot be made to do on demand without a tunnel server — a changed public URL, tunnel warnings,
 // outage windows, a store big enough to cap its counts — shown in a real Chromium over the in-page fake core.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureRendererBuild, launchBrowser, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { screenshot, type PageWatch } from '../support/browser';
 import { loadSamples } from '../support/serve';
-import { FakeCore, serveRendererDist } from './fake-core';
-import { dataRows, messageRow, messagesGrid } from './lists';
+import { FakeCore } from './fake-core';
+import { messageRow } from './lists';
+import { useFakeCoreSession } from './session';
 
 const CAP = 200;
 const ROWS = 450;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let watch: PageWatch;
-let site: { url: string; close: () => Promise<void> };
 
-/** a core of its own for each test (450 messages, counts capped at 200, two tunnel outages) and a page open on it */
-async function openCore(): Promise<FakeCore> {
+/** a core of its own for each test: 450 messages, counts capped at 200, two tunnel outages */
+function cappedCore(): FakeCore {
   const t0 = Date.now() - 3_600_000;
   const core = new FakeCore();
   core.countCap = CAP;
@@ -28,30 +26,17 @@ async function openCore(): Promise<FakeCore> {
   };
   const base = loadSamples().events.outbound_text;
   for (let i = 0; i < ROWS; i++) core.post({ ...base, reference: `cap-${String(i).padStart(4, '0')}`, event_id: `ev-${i}` }, t0 + i * 1000);
-  page = await context.newPage();
-  watch = watchPage(page);
-  await core.attach(page);
-  await page.goto(site.url);
-  await dataRows(messagesGrid(page)).first().waitFor();
   return core;
 }
 
 describe('notices and capped lists in the browser', () => {
-  beforeAll(async () => {
-    ensureRendererBuild();
-    [browser, site] = await Promise.all([launchBrowser(), serveRendererDist()]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(site.url).origin });
-  }, 60_000);
-
-  afterEach(async () => {
-    await page?.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const s = useFakeCoreSession({ viewport: { width: 1280, height: 800 }, clipboard: true, sharedContext: true });
+  /** a capped core and a page open on it */
+  async function openCore(): Promise<FakeCore> {
+    const core = cappedCore();
+    ({ page, watch } = await s.openCore(core));
+    return core;
+  }
 
   it('shows a loud banner when the public URL changes, copies the new callback URL, and goes on dismiss', async () => {
     const core = await openCore();

@@ -2,33 +2,30 @@
 // servers on 127.0.0.1 that record exactly what arrived. Each test posts its own messages, starts its own target
 // servers and saves them in the core itself (targets and settings are the core's, shared by every test of the file),
 // so it passes alone and in any order.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { Target } from '../../shared/api';
 import { apiOf } from '../reliability/support/api';
-import { startServe, type ServeHandle } from '../support/serve';
 import { answers, failFirst, startTarget, type Answer, type ReceivedRequest, type TargetServer } from '../support/targets';
-import { ensureRendererBuild, launchBrowser, postCallback, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { postCallback, screenshot, type PageWatch } from '../support/browser';
 import { dataRows, messageRow, messagesGrid } from './lists';
 import { postLifecycles, samples, uniqueTag, waitIndexed } from './seed';
+import { useServeSession, type ServeSession } from './session';
 
-let serve: ServeHandle;
-let browser: Browser;
+let s: ServeSession;
 let page: Page;
 let watch: PageWatch;
 /** the target servers the running test started; closed after it */
 let servers: TargetServer[] = [];
 
-const api = () => apiOf(serve);
+const api = () => apiOf(s.serve);
 const settings = () => page.getByTestId('settings');
 const row = (ref: string) => messageRow(page, ref);
 const search = () => page.getByLabel('Filter (query)');
 const timeline = () => page.getByTestId('timeline');
 
 async function openPage() {
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-  watch = watchPage(page);
-  await page.goto(serve.uiUrl);
+  ({ page, watch } = await s.openPage());
   await page.getByRole('button', { name: 'Settings', exact: true }).waitFor();
 }
 /** a target server for this test only */
@@ -77,7 +74,7 @@ async function openReplayTab(ref: string, kind = 'sent') {
 }
 /** the sample happy path under references of this test's own, indexed, and a page open on it */
 async function seedHappy() {
-  const lc = await postLifecycles(serve);
+  const lc = await postLifecycles(s.serve);
   await openPage();
   return { ref: lc.ref('happy_path_with_click'), body: lc.bodies.happy_path_with_click[0]! };
 }
@@ -86,31 +83,22 @@ async function seedMany(n: number) {
   const tag = uniqueTag();
   const base = samples.lifecycles.happy_path_with_click[0]!.body;
   const posts = Array.from({ length: n }, (_, i) =>
-    postCallback(serve.receiverUrl, { ...base, reference: `${tag}-bulk-${i}`, event_id: `bulk-ev-${i}`, campaign_name: 'bulk run', timestamp: new Date().toISOString() }),
+    postCallback(s.serve.receiverUrl, { ...base, reference: `${tag}-bulk-${i}`, event_id: `bulk-ev-${i}`, campaign_name: 'bulk run', timestamp: new Date().toISOString() }),
   );
   expect(new Set(await Promise.all(posts))).toEqual(new Set([200]));
-  await waitIndexed(serve, `ref:${tag}`, n);
+  await waitIndexed(s.serve, `ref:${tag}`, n);
   await openPage();
   return { tag, refs: Array.from({ length: n }, (_, i) => `${tag}-bulk-${i}`) };
 }
 const forwardRows = (scope: { getByTestId: Page['getByTestId'] }) => scope.getByTestId('forwards').getByTestId('forward');
 
 describe('settings, targets and replay against serve', () => {
-  beforeAll(async () => {
-    ensureRendererBuild();
-    [serve, browser] = await Promise.all([startServe(), launchBrowser()]);
-  }, 120_000);
-
+  // registered before the session's hooks, so it runs after them: the test's page is closed before its targets
   afterEach(async () => {
-    await page?.close();
     await Promise.all(servers.map((t) => t.close()));
     servers = [];
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  s = useServeSession({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
 
   it('saves settings in the core, shows why a subdomain is refused, and keeps them across a reload', async () => {
     await openPage();
@@ -303,7 +291,7 @@ describe('settings, targets and replay against serve', () => {
       await closeOverlay();
       const ref = `${uniqueTag()}-fwd`;
       const body = { ...samples.lifecycles.happy_path_with_click[0]!.body, reference: ref, event_id: 'fwd-ev-1', timestamp: new Date().toISOString() };
-      expect(await postCallback(serve.receiverUrl, body)).toBe(200);
+      expect(await postCallback(s.serve.receiverUrl, body)).toBe(200);
       await expect.poll(() => okTarget.received.length, { timeout: 10_000 }).toBe(1);
       expect(okTarget.received[0]!.body.toString('utf8')).toBe(JSON.stringify(body));
       await row(ref).waitFor({ timeout: 10_000 });

@@ -1,13 +1,14 @@
 // The banner for a damaged store file, in a real Chromium over the in-page fake core: shown from the status at
 // start (the core reports damaged files on every start until recovered), back when another file is found damaged
 // while running, with the recover command to copy.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { DamagedStore } from '../../shared/api';
-import { ensureRendererBuild, launchBrowser, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { screenshot, type PageWatch } from '../support/browser';
 import { loadSamples } from '../support/serve';
-import { FakeCore, serveRendererDist } from './fake-core';
-import { dataRows, messageRow, messagesGrid } from './lists';
+import { FakeCore } from './fake-core';
+import { messageRow } from './lists';
+import { useFakeCoreSession } from './session';
 
 const DIR = '/home/dev/.config/RCS Callback Inspector';
 const damaged = (file: string, detectedAt: number): DamagedStore => ({
@@ -17,42 +18,20 @@ const damaged = (file: string, detectedAt: number): DamagedStore => ({
   recoverCommand: `npm run cli -- recover --data-dir "${DIR}" --out "${DIR}-recovered"`,
 });
 
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let watch: PageWatch;
-let site: { url: string; close: () => Promise<void> };
-
-/** a core whose status reports the store file damaged at start, and a page open on it */
-async function openDamaged(): Promise<FakeCore> {
-  const core = new FakeCore();
-  core.storeFile = `${DIR}/inspector-20251201-101500.sqlite`;
-  core.damagedStores = [damaged('inspector.sqlite', Date.now() - 60_000)];
-  core.post({ ...loadSamples().events.outbound_text, reference: 'after-damage-1' });
-  page = await context.newPage();
-  watch = watchPage(page);
-  await core.attach(page);
-  await page.goto(site.url);
-  await dataRows(messagesGrid(page)).first().waitFor();
-  return core;
-}
 
 describe('a damaged store file in the browser', () => {
-  beforeAll(async () => {
-    ensureRendererBuild();
-    [browser, site] = await Promise.all([launchBrowser(), serveRendererDist()]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(site.url).origin });
-  }, 60_000);
-
-  afterEach(async () => {
-    await page?.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const s = useFakeCoreSession({ viewport: { width: 1280, height: 800 }, clipboard: true, sharedContext: true });
+  /** a core whose status reports the store file damaged at start, and a page open on it */
+  async function openDamaged(): Promise<FakeCore> {
+    const core = new FakeCore();
+    core.storeFile = `${DIR}/inspector-20251201-101500.sqlite`;
+    core.damagedStores = [damaged('inspector.sqlite', Date.now() - 60_000)];
+    core.post({ ...loadSamples().events.outbound_text, reference: 'after-damage-1' });
+    ({ page, watch } = await s.openCore(core));
+    return core;
+  }
 
   it('says which file is damaged, where deliveries go now, and copies the recover command', async () => {
     const core = await openDamaged();

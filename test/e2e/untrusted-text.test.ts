@@ -1,11 +1,11 @@
 // Text written by strangers, in a real Chromium against `serve`: bidi overrides and invisible characters are shown
 // as codes (so "gnp.exe" behind U+202E cannot pose as "exe.png"), and a plain-http image says why it cannot load.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startServe, type ServeHandle } from '../support/serve';
-import { ensureRendererBuild, launchBrowser, watchPage, type PageWatch } from '../support/browser';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { PageWatch } from '../support/browser';
 import { deliveryRow, messageRow } from './lists';
 import { samples, uniqueTag, waitIndexed } from './seed';
+import { useServeSession, type ServeSession } from './session';
 
 const RLO = '\u202E';
 const SHOWN = '⟨U+202E⟩';
@@ -48,14 +48,12 @@ function bodiesFor(tag: string) {
   return { spoofed, reply, httpImage, httpsImage };
 }
 
-let serve: ServeHandle;
-let browser: Browser;
-let context: BrowserContext;
+let s: ServeSession;
 let page: Page;
 let watch: PageWatch;
 
 async function post(body: unknown): Promise<number> {
-  const res = await fetch(`${serve.receiverUrl}/callbacks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${s.serve.receiverUrl}/callbacks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   expect(res.status).toBe(200);
   return ((await res.json()) as { id: number }).id;
 }
@@ -66,10 +64,8 @@ async function seed() {
   const bodies = bodiesFor(tag);
   const ids = {} as Record<keyof typeof bodies, number>;
   for (const [name, body] of Object.entries(bodies)) ids[name as keyof typeof bodies] = await post(body);
-  await waitIndexed(serve, `ref:${tag}`, Object.keys(bodies).length);
-  page = await context.newPage();
-  watch = watchPage(page);
-  await page.goto(serve.uiUrl);
+  await waitIndexed(s.serve, `ref:${tag}`, Object.keys(bodies).length);
+  ({ page, watch } = await s.openPage());
   return { tag, bodies, ids };
 }
 
@@ -96,22 +92,7 @@ async function openDelivery(id: number) {
 }
 
 describe('untrusted text and media in the inspector UI', () => {
-  beforeAll(async () => {
-    ensureRendererBuild();
-    serve = await startServe();
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 880 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(serve.uiUrl).origin });
-  }, 120_000);
-
-  afterEach(async () => {
-    await page?.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  s = useServeSession({ viewport: { width: 1440, height: 880 }, clipboard: true, sharedContext: true });
 
   it('shows U+202E as a code in the message list, never the raw character', async () => {
     const { bodies } = await seed();
