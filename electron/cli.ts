@@ -20,6 +20,8 @@ import {
 } from '../shared/constants';
 import { subdomainProblem } from '../shared/tunnel-subdomain';
 import { revealHidden } from '../shared/visible-text';
+import { ApiError } from '../shared/api-error';
+import { formatReport, REPORT_FORMATS, type ReportFormat } from './core/report-format';
 import { openStore } from './core/store';
 import { readStoreFiles, recordRecovery, unrecovered } from './core/store/active-file';
 import { recoverStore, RecoverError } from './core/store/recover';
@@ -29,6 +31,7 @@ const USAGE = `Usage:
   npm run cli -- serve [--port N] [--ui-port N] [--data-dir DIR] [--tunnel none|localtunnel]
                        [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES] [--probe-interval MS]
   npm run cli -- export [--data-dir DIR] --format ndjson [--messages] [--out FILE]
+  npm run cli -- report [--data-dir DIR] [--filter QUERY] [--format text|json|md|csv]
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N]
   npm run cli -- recover [--data-dir DIR] --out NEWDIR [--store FILE]
 
@@ -38,6 +41,9 @@ serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any
 export    write every delivery (or, with --messages, every message) as one JSON object per line. Deliveries not
           indexed yet are written as stored, without waiting for indexing. Parts of a damaged store that cannot be
           read are skipped and listed on stderr; the exit status is then 3
+report    campaign analytics of the messages matching --filter (all by default): funnel, states, failure reasons,
+          SMS fallback, latencies, gateway retries. json = the documented Report shape; md = Markdown tables for a
+          ticket; text = the same for a terminal; csv = the per-campaign table. A filter that does not parse exits 2
 replay    re-send stored deliveries (all, or those matching --filter) to --to, optionally as the gateway would
           (10 s timeout, retries on the documented schedule, sped up by --speed); exits 3 if any delivery did not
           get its 200, with each one's reason on stderr
@@ -221,6 +227,40 @@ async function exportCmd(argv: string[]): Promise<void> {
   }
 }
 
+async function reportCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { 'data-dir': { type: 'string' }, filter: { type: 'string' }, format: { type: 'string' } },
+  });
+  const format = (values.format ?? 'text') as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
+  const file = activeStoreFile(values['data-dir']);
+  // read-only like export: a report never writes the store; an older schema needs the upgrade first
+  let store;
+  try {
+    store = openStore({ file, readonly: true });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'RCI_SCHEMA_OLD') throw err;
+    store = openStore({ file });
+  }
+  const query = values.filter ?? '';
+  let report;
+  try {
+    report = store.getAnalytics(query);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'bad-request') {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  } finally {
+    store.close();
+  }
+  process.stdout.write(formatReport(report, format, query));
+}
+
 /** export wrote everything it could read, but parts of a damaged store were skipped */
 const EXIT_PARTIAL_EXPORT = 3;
 
@@ -320,6 +360,7 @@ async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (cmd === 'serve') return serve(rest);
   if (cmd === 'export') return exportCmd(rest);
+  if (cmd === 'report') return reportCmd(rest);
   if (cmd === 'replay') return replayCmd(rest);
   if (cmd === 'recover') return recoverCmd(rest);
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {

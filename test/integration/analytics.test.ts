@@ -249,3 +249,43 @@ describe('analytics report', () => {
     expect(() => store.getAnalytics('since:soon')).toThrow(listError);
   });
 });
+
+describe('cli report', () => {
+  it('--format json prints the same report; --format md prints tables that paste into a ticket', { timeout: 60_000 }, async () => {
+    // the CLI reads the file on its own: what was ingested must be in it, not only in this connection's cache
+    store.close();
+    const json = await runCli(['report', '--data-dir', dir, '--format', 'json', '--filter', 'campaign:promo_a']);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as Report;
+    expect(report.messages).toBe(6);
+    expect(report.byCampaign).toEqual([PROMO_A]);
+    expect(report.failures.exception).toEqual({ auth: 0, 'rcs-unsupported': 2, other: 1 });
+    expect(report.latencyMs.callbackDelay).toEqual(nearestRank(delays(A)));
+
+    const md = await runCli(['report', '--data-dir', dir, '--format', 'md']);
+    expect(md.code, md.stderr).toBe(0);
+    const lines = md.stdout.split('\n');
+    expect(lines[0]).toBe('# Callback report: 15 all messages');
+    // the campaign table: header, alignment row, one row per campaign and the total, every row with 10 cells
+    const start = lines.indexOf('| Campaign | Messages | Sent | Delivered | Read | Replied | Failed | Blocked | Fell back | Pending |');
+    expect(start).toBeGreaterThan(0);
+    expect(lines[start + 1]).toMatch(/^\| --- \|( ---: \|){9}$/);
+    expect(lines.slice(start + 2, start + 6)).toEqual([
+      '| promo_b | 8 | 4 | 1 (25.0%) | 0 (0.0%) | 0 (0.0%) | 3 | 4 | 0 | 0 |',
+      '| promo_a | 6 | 6 | 4 (66.7%) | 2 (33.3%) | 1 (16.7%) | 2 | 0 | 1 | 0 |',
+      '| later_c | 1 | 1 | 1 (100.0%) | 0 (0.0%) | 0 (0.0%) | 0 | 0 | 0 | 0 |',
+      '| Total | 15 | 11 | 6 (54.5%) | 2 (18.2%) | 1 (9.1%) | 5 | 4 | 1 | 0 |',
+    ]);
+    expect(md.stdout).toContain('| Error 503 | 1 |');
+    expect(md.stdout).toContain('| Prepaid blocked: account acc123 | 2 |');
+    expect(md.stdout).toContain('| No-RCS exceptions that fell back to SMS | 1 (50.0%) |');
+  });
+
+  it('a filter that does not parse exits 2 with the parser\'s message', { timeout: 60_000 }, async () => {
+    store.close();
+    const out = await runCli(['report', '--data-dir', dir, '--filter', 'since:soon', '--format', 'json']);
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/^error: query: .*"soon" is not a time/);
+  });
+});
