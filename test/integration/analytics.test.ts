@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { IngestInput, Store } from '../../electron/core/store/types';
 import type { Percentiles, Report } from '../../shared/analytics';
-import { deliveryInput } from '../support/store-fixtures';
+import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
 import { runCli } from '../support/serve';
 
 const T = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -247,6 +247,109 @@ describe('analytics report', () => {
       listError = (err as Error).message;
     }
     expect(() => store.getAnalytics('since:soon')).toThrow(listError);
+  });
+});
+
+/** The figures of a generated mix, worked out from the bodies the generator wrote (not from the store). */
+function generatedTruth(list: IngestInput[]) {
+  const byRef = new Map<string, { body: Record<string, unknown>; rx: number }[]>();
+  for (const d of list) {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(new TextDecoder().decode(d.request.body));
+    } catch {
+      continue; // a broken body belongs to no message
+    }
+    const ref = body.reference as string;
+    if (!byRef.has(ref)) byRef.set(ref, []);
+    byRef.get(ref)!.push({ body, rx: d.request.receivedAt });
+  }
+  const count = (pred: (cbs: { body: Record<string, unknown>; rx: number }[]) => boolean) => [...byRef.values()].filter(pred).length;
+  const has = (cbs: { body: Record<string, unknown> }[], type: string, channel?: string) =>
+    cbs.some((c) => c.body.type === type && (channel === undefined || c.body.channel === channel));
+  const text = (c: { body: Record<string, unknown> }) => String(c.body.message);
+  const accounts: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  const perEvent = new Map<string, number>();
+  const delay: number[] = [];
+  const toDelivered: number[] = [];
+  for (const cbs of byRef.values()) {
+    for (const c of cbs.filter((c) => c.body.type === 'PREPAID_BLOCKED' && /da conta/.test(text(c)))) {
+      const id = text(c).split(' ').at(-1)!;
+      accounts[id] = (accounts[id] ?? 0) + 1;
+    }
+    for (const c of cbs.filter((c) => c.body.type === 'ERROR')) {
+      const code = /status code (\d+)/.exec(text(c))![1];
+      errors[code] = (errors[code] ?? 0) + 1;
+    }
+    for (const c of cbs) {
+      const key = [c.body.reference, c.body.event_id, c.body.type, c.body.channel].join('|');
+      perEvent.set(key, (perEvent.get(key) ?? 0) + 1);
+      const ts = Date.parse(String(c.body.timestamp));
+      if (!Number.isNaN(ts)) delay.push(c.rx - ts);
+    }
+    const first = (type: string) => Math.min(...cbs.filter((c) => c.body.type === type && !c.body.status).map((c) => Date.parse(String(c.body.timestamp))));
+    const gap = first('DELIVERED') - first('Text');
+    if (Number.isFinite(gap)) toDelivered.push(gap);
+  }
+  const attempts: Record<string, number> = {};
+  for (const n of perEvent.values()) attempts[n] = (attempts[n] ?? 0) + 1;
+  const exception = count((cbs) => has(cbs, 'EXCEPTION'));
+  return {
+    messages: byRef.size,
+    funnel: {
+      // an echo whose timestamp cannot be read still says the message was sent
+      sent: count((cbs) => cbs.some((c) => c.body.type === 'Text' && !c.body.status)),
+      delivered: count((cbs) => has(cbs, 'DELIVERED') || has(cbs, 'READ') || has(cbs, 'TEXT')),
+      read: count((cbs) => has(cbs, 'READ') || has(cbs, 'TEXT')),
+      replied: count((cbs) => has(cbs, 'TEXT')),
+    },
+    failures: {
+      // the generator's exceptions are all 403 (no RCS)
+      exception: { auth: 0, 'rcs-unsupported': exception, other: 0 },
+      error: errors,
+      prepaidBlocked: {
+        customer: count((cbs) => cbs.some((c) => c.body.type === 'PREPAID_BLOCKED' && /do cliente/.test(text(c)))),
+        account: count((cbs) => cbs.some((c) => c.body.type === 'PREPAID_BLOCKED' && /da conta/.test(text(c)))),
+        accounts,
+      },
+      duplicateBlocked: count((cbs) => cbs.some((c) => c.body.status !== undefined)),
+    },
+    fallback: {
+      fellBack: count((cbs) => has(cbs, 'EXCEPTION') && has(cbs, 'Text', 'SMS')),
+      fallbackMissing: count((cbs) => has(cbs, 'EXCEPTION') && !has(cbs, 'Text', 'SMS')),
+      doubleDelivery: count((cbs) => has(cbs, 'DELIVERED', 'RCS') && has(cbs, 'DELIVERED', 'SMS')),
+    },
+    sentToDelivered: nearestRank(toDelivered),
+    callbackDelay: nearestRank(delay),
+    retries: { eventsRetried: Object.entries(attempts).filter(([a]) => Number(a) > 1).reduce((n, [, e]) => n + e, 0), attempts },
+  };
+}
+
+describe('analytics of a generated mix', () => {
+  it('equals the truth worked out from the generated callbacks (retries, duplicates, fallbacks, blocks, broken bodies)', () => {
+    const list = [...generateDeliveries({ messages: 1500, seed: 7, startAt: T })];
+    const gen = openStore({ file: path.join(dir, 'generated.sqlite') });
+    try {
+      gen.ingest(list, T + 24 * 3600_000);
+      const truth = generatedTruth(list);
+      const r = gen.getAnalytics('', T + 24 * 3600_000);
+      expect({
+        messages: r.messages,
+        funnel: r.funnel,
+        failures: r.failures,
+        fallback: r.fallback,
+        sentToDelivered: r.latencyMs.sentToDelivered,
+        callbackDelay: r.latencyMs.callbackDelay,
+        retries: r.retries,
+      }).toEqual(truth);
+      // the mix holds every case the report counts
+      expect(truth.retries.attempts['4']).toBeGreaterThan(0);
+      expect(Object.keys(truth.failures.prepaidBlocked.accounts).length).toBeGreaterThan(0);
+      expect(truth.fallback.fellBack * truth.fallback.fallbackMissing * truth.fallback.doubleDelivery * truth.failures.duplicateBlocked).toBeGreaterThan(0);
+    } finally {
+      gen.close();
+    }
   });
 });
 
