@@ -8,22 +8,32 @@ import type { StoreContext } from './context';
 import { planMessages, queryTerms, whereOf } from './filters';
 
 const bit = (f: FlagName) => 1 << FLAG_NAMES.indexOf(f);
+const FAILURE_FLAGS: FlagName[] = ['exception', 'error', 'prepaid-blocked', 'duplicate-blocked'];
+
+/** The message carries one of `n` facets (bound as parameters): a lookup in its facets, not a read of its deliveries. */
+function hasFacet(msgId: string, n: number): string {
+  return `EXISTS (SELECT 1 FROM message_facets x INDEXED BY message_facets_msg WHERE x.msg_id = ${msgId} AND x.facet IN (${Array(n).fill('?').join(', ')}))`;
+}
 
 export function getAnalytics(ctx: StoreContext, query: string, now: number): Report {
-  const plan = planMessages(ctx, queryTerms(query, now));
+  const terms = queryTerms(query, now);
+  const plan = planMessages(ctx, terms);
   const where = whereOf(plan);
   // the matching message ids, computed once per statement however often the statement reads them
   const scope = `WITH scope(id) AS MATERIALIZED (SELECT m.id FROM ${plan.from} WHERE ${where.sql})`;
+  // without a filter every message is in scope: the tables are read in storage order instead of id by id
+  const everything = terms.length === 0;
   const raw = <T>(sql: string, ...params: unknown[]): T[] => ctx.stmt(`${scope} ${sql}`, 'raw').all(...where.params, ...params) as T[];
 
-  const groups = raw<[string | null, MessageState, number, number, number, number, number]>(
-    `SELECT campaign, state, count(*),
-       sum(coalesce(s, dl, r, rp) IS NOT NULL), sum(coalesce(dl, r, rp) IS NOT NULL), sum(coalesce(r, rp) IS NOT NULL), sum(rp IS NOT NULL)
-     FROM (SELECT m.campaign, m.state, m.summary ->> '$.sentAt' s, m.summary ->> '$.deliveredAt' dl,
-             m.summary ->> '$.readAt' r, m.summary ->> '$.repliedAt' rp
-           FROM scope JOIN messages m ON m.id = scope.id)
-     GROUP BY campaign, state`,
-  );
+  // one pass over the matching messages: counts per campaign and state, and the milestone gaps for latencies
+  const rows = ctx
+    .stmt(
+      `${scope} SELECT m.campaign, m.state, m.summary ->> '$.sentAt', m.summary ->> '$.deliveredAt', m.summary ->> '$.readAt',
+         m.summary ->> '$.repliedAt'
+       FROM ${everything ? 'messages m' : 'scope JOIN messages m ON m.id = scope.id'}`,
+      'raw',
+    )
+    .iterate(...where.params) as Iterable<[string | null, MessageState, number | null, number | null, number | null, number | null]>;
   const report: Report = {
     messages: 0,
     funnel: zeroFunnel(),
@@ -40,18 +50,23 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
     retries: { eventsRetried: 0, attempts: {} },
   };
   const campaigns = new Map<string | null, CampaignFigures & { n: number }>();
-  for (const [campaign, state, n, sent, delivered, read, replied] of groups) {
+  const gaps = { sentToDelivered: [] as number[], deliveredToRead: [] as number[], readToReply: [] as number[] };
+  for (const [campaign, state, s, dl, r, rp] of rows) {
     let c = campaigns.get(campaign);
     if (!c) campaigns.set(campaign, (c = { campaign, funnel: zeroFunnel(), states: {}, n: 0 }));
     for (const target of [report, c]) {
-      target.funnel.sent += sent;
-      target.funnel.delivered += delivered;
-      target.funnel.read += read;
-      target.funnel.replied += replied;
-      target.states[state] = (target.states[state] ?? 0) + n;
+      // reached at least the step: a later milestone implies the earlier ones
+      if (s !== null || dl !== null || r !== null || rp !== null) target.funnel.sent++;
+      if (dl !== null || r !== null || rp !== null) target.funnel.delivered++;
+      if (r !== null || rp !== null) target.funnel.read++;
+      if (rp !== null) target.funnel.replied++;
+      target.states[state] = (target.states[state] ?? 0) + 1;
     }
-    c.n += n;
-    report.messages += n;
+    c.n++;
+    report.messages++;
+    if (s !== null && dl !== null) gaps.sentToDelivered.push(dl - s);
+    if (dl !== null && r !== null) gaps.deliveredToRead.push(r - dl);
+    if (r !== null && rp !== null) gaps.readToReply.push(rp - r);
   }
   report.states = inStateOrder(report.states);
   report.byCampaign = [...campaigns.values()]
@@ -59,7 +74,8 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
     .map(({ campaign, funnel, states }) => ({ campaign, funnel, states: inStateOrder(states) }));
 
   // failures: one count per message and reason, read off the flags of its deliveries that carry one
-  const failureMask = bit('exception') | bit('error') | bit('prepaid-blocked') | bit('duplicate-blocked');
+  // only the messages whose facets say they hold a failure have their deliveries read
+  const failureMask = FAILURE_FLAGS.reduce((m, f) => m | bit(f), 0);
   const reasons = raw<[string, string | null, number]>(
     `SELECT flag, reason, count(DISTINCT msg_id) FROM (
        SELECT d.msg_id, f.value ->> '$.flag' flag,
@@ -69,9 +85,10 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
            WHEN 'prepaid-blocked' THEN f.value ->> '$.scope'
          END reason
        FROM scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id, json_each(d.flags) f
-       WHERE d.flags_mask & ? != 0)
+       WHERE ${hasFacet('scope.id', FAILURE_FLAGS.length)} AND d.flags_mask & ? != 0)
      WHERE flag IN ('exception', 'error', 'prepaid-blocked', 'duplicate-blocked')
      GROUP BY flag, reason`,
+    ...FAILURE_FLAGS.map((f) => facetKey('flag', f)),
     failureMask,
   );
   const fl = report.failures;
@@ -84,19 +101,21 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
   const accounts = raw<[string, number]>(
     `SELECT coalesce(f.value ->> '$.accountId', 'unknown') a, count(DISTINCT d.msg_id)
      FROM scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id, json_each(d.flags) f
-     WHERE d.flags_mask & ? != 0 AND f.value ->> '$.flag' = 'prepaid-blocked' AND f.value ->> '$.scope' = 'account'
+     WHERE ${hasFacet('scope.id', 1)} AND d.flags_mask & ? != 0 AND f.value ->> '$.flag' = 'prepaid-blocked' AND f.value ->> '$.scope' = 'account'
      GROUP BY a ORDER BY a`,
+    facetKey('flag', 'prepaid-blocked'),
     bit('prepaid-blocked'),
   );
   for (const [id, n] of accounts) fl.prepaidBlocked.accounts[id] = n;
 
   report.fallback.fellBack = raw<[number]>(
     `SELECT count(*) FROM scope
-     WHERE EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_msg, json_each(d.flags) f WHERE d.msg_id = scope.id
-                     AND d.flags_mask & ? != 0 AND f.value ->> '$.flag' = 'exception' AND f.value ->> '$.kind' = 'rcs-unsupported')
-       AND EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_msg WHERE d.msg_id = scope.id AND d.flags_mask & ? != 0)`,
+     WHERE ${hasFacet('scope.id', 1)} AND ${hasFacet('scope.id', 1)}
+       AND EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_msg, json_each(d.flags) f WHERE d.msg_id = scope.id
+                     AND d.flags_mask & ? != 0 AND f.value ->> '$.flag' = 'exception' AND f.value ->> '$.kind' = 'rcs-unsupported')`,
+    facetKey('flag', 'exception'),
+    facetKey('flag', 'fallback'),
     bit('exception'),
-    bit('fallback'),
   )[0][0];
   const anomalies = raw<[string, number]>(
     `SELECT x.facet, count(*) FROM scope JOIN message_facets x INDEXED BY message_facets_msg ON x.msg_id = scope.id AND x.facet IN (?, ?)
@@ -109,19 +128,19 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
     else report.fallback.doubleDelivery = n;
   }
 
-  const between = (from: string, to: string) =>
-    `SELECT v FROM (SELECT (m.summary ->> '$.${to}') - (m.summary ->> '$.${from}') v FROM scope JOIN messages m ON m.id = scope.id)
-     WHERE v IS NOT NULL ORDER BY v`;
   const lat = report.latencyMs;
-  lat.sentToDelivered = percentiles(ctx, scope, between('sentAt', 'deliveredAt'), where.params);
-  lat.deliveredToRead = percentiles(ctx, scope, between('deliveredAt', 'readAt'), where.params);
-  lat.readToReply = percentiles(ctx, scope, between('readAt', 'repliedAt'), where.params);
+  lat.sentToDelivered = percentiles(gaps.sentToDelivered.sort((a, b) => a - b));
+  lat.deliveredToRead = percentiles(gaps.deliveredToRead.sort((a, b) => a - b));
+  lat.readToReply = percentiles(gaps.readToReply.sort((a, b) => a - b));
   lat.callbackDelay = percentiles(
-    ctx,
-    scope,
-    `SELECT d.received_at - d.event_ts v FROM scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id
-     WHERE d.event_ts IS NOT NULL ORDER BY v`,
-    where.params,
+    ctx
+      .stmt(
+        `${scope} SELECT d.received_at - d.event_ts v
+         FROM ${everything ? 'deliveries d NOT INDEXED WHERE d.msg_id IS NOT NULL AND' : 'scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id WHERE'}
+           d.event_ts IS NOT NULL ORDER BY v`,
+        'pluck',
+      )
+      .all(...where.params) as number[],
   );
 
   const attempts = raw<[number, number]>(
@@ -149,18 +168,10 @@ function inStateOrder(states: Partial<Record<MessageState, number>>): Partial<Re
   return Object.fromEntries(MESSAGE_STATES.filter((s) => states[s]).map((s) => [s, states[s]]));
 }
 
-/** Nearest-rank percentiles of an ordered single-column query: counted, then read once in order up to p99. */
-function percentiles(ctx: StoreContext, scope: string, sortedSql: string, params: unknown[]): Percentiles {
-  const n = ctx.stmt(`${scope} SELECT count(*) FROM (${sortedSql})`, 'pluck').get(...params) as number;
+/** Nearest-rank percentiles of values sorted ascending. */
+function percentiles(sorted: number[]): Percentiles {
+  const n = sorted.length;
   if (n === 0) return noValues();
-  const rank = (p: number) => Math.max(1, Math.ceil((p / 100) * n)) - 1;
-  const want = [rank(50), rank(90), rank(99)];
-  const got: number[] = [];
-  let i = 0;
-  for (const v of ctx.stmt(`${scope} ${sortedSql}`, 'pluck').iterate(...params) as Iterable<number>) {
-    while (got.length < want.length && want[got.length] === i) got.push(v);
-    if (got.length === want.length) break;
-    i++;
-  }
-  return { p50: got[0], p90: got[1], p99: got[2], n };
+  const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * n)) - 1];
+  return { p50: at(50), p90: at(90), p99: at(99), n };
 }
