@@ -73,8 +73,8 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
     .sort((a, b) => b.n - a.n || String(a.campaign).localeCompare(String(b.campaign)))
     .map(({ campaign, funnel, states }) => ({ campaign, funnel, states: inStateOrder(states) }));
 
-  // failures: one count per message and reason, read off the flags of its deliveries that carry one
-  // only the messages whose facets say they hold a failure have their deliveries read
+  // failures: one count per message and reason, read off the flags of its deliveries that carry one; only the
+  // messages whose facets say they hold a failure have their deliveries read
   const failureMask = FAILURE_FLAGS.reduce((m, f) => m | bit(f), 0);
   const reasons = raw<[string, string | null, number]>(
     `SELECT flag, reason, count(DISTINCT msg_id) FROM (
