@@ -187,6 +187,19 @@ function openExistingStore(dataDirArg: string | undefined) {
   return store;
 }
 
+/**
+ * Read-only: reading never writes the store (nor checkpoints into a damaged one). A store of an older schema is
+ * opened for writing once, so that its upgrade runs.
+ */
+function openForReading(file: string): ReturnType<typeof openStore> {
+  try {
+    return openStore({ file, readonly: true });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'RCI_SCHEMA_OLD') throw err;
+    return openStore({ file });
+  }
+}
+
 async function exportCmd(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -195,15 +208,8 @@ async function exportCmd(argv: string[]): Promise<void> {
   });
   if (values.format !== 'ndjson') throw new UsageError('--format ndjson is required (the only format so far)');
   const file = activeStoreFile(values['data-dir']);
-  // read-only: exporting never writes the store (nor checkpoints into a damaged one), and never waits for
-  // indexing: deliveries still in the inbox are exported as stored. An older schema needs the upgrade first.
-  let store;
-  try {
-    store = openStore({ file, readonly: true });
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'RCI_SCHEMA_OLD') throw err;
-    store = openStore({ file });
-  }
+  // exporting never waits for indexing: deliveries still in the inbox are exported as stored
+  const store = openForReading(file);
   const kind = values.messages ? 'messages' : 'deliveries';
   const skipped: UnreadableRange[] = [];
   let n: number;
@@ -236,14 +242,7 @@ async function reportCmd(argv: string[]): Promise<void> {
   const format = (values.format ?? 'text') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
   const file = activeStoreFile(values['data-dir']);
-  // read-only like export: a report never writes the store; an older schema needs the upgrade first
-  let store;
-  try {
-    store = openStore({ file, readonly: true });
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'RCI_SCHEMA_OLD') throw err;
-    store = openStore({ file });
-  }
+  const store = openForReading(file);
   const query = values.filter ?? '';
   let report;
   try {
