@@ -9,6 +9,8 @@ export interface PriorAttempt {
   id: number;
   receivedAt: number;
   canonicalJson: string | null;
+  /** the body as received, when the caller keeps it (tells byte-identical retries from reformatted ones) */
+  body?: Uint8Array;
 }
 
 /** What classification needs of the earlier deliveries of the same event: a few facts, however many there are. */
@@ -18,6 +20,8 @@ export interface PriorAttempts {
   last: { id: number; receivedAt: number };
   /** an earlier delivery carried the same canonical payload */
   samePayload: boolean;
+  /** with samePayload: whether one of them had the very same body bytes (absent when bytes were not compared) */
+  sameBytes?: boolean;
 }
 
 export interface Classification {
@@ -28,15 +32,24 @@ export interface Classification {
 }
 
 /** The facts of a list of earlier attempts (in receipt order), for callers that keep them in memory. */
-export function priorAttempts(prior: readonly PriorAttempt[], canonicalJson: string | null): PriorAttempts | null {
+export function priorAttempts(prior: readonly PriorAttempt[], canonicalJson: string | null, body?: Uint8Array): PriorAttempts | null {
   const last = prior[prior.length - 1];
   if (!last) return null;
+  const same = canonicalJson === null ? [] : prior.filter((p) => p.canonicalJson === canonicalJson);
+  const compared = body !== undefined && same.length > 0 && same.every((p) => p.body !== undefined);
   return {
     count: prior.length,
     firstId: prior[0]!.id,
     last: { id: last.id, receivedAt: last.receivedAt },
-    samePayload: canonicalJson !== null && prior.some((p) => p.canonicalJson === canonicalJson),
+    samePayload: same.length > 0,
+    ...(compared ? { sameBytes: same.some((p) => sameBytes(p.body!, body)) } : {}),
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** prior = what is known of the earlier stored deliveries with the same event key (null: none). */
@@ -53,6 +66,7 @@ export function classifyDelivery(input: { receivedAt: number; parse: ParseResult
     flags.push({
       flag: 'duplicate',
       kind: prior.samePayload ? 'exact' : 'semantic',
+      ...(prior.samePayload && prior.sameBytes !== undefined ? { sameBytes: prior.sameBytes } : {}),
       of: prior.firstId,
       previous: prior.last.id,
       attempt: prior.count + 1,

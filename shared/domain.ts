@@ -67,6 +67,8 @@ export type FlagDetail =
   | {
       flag: 'duplicate';
       kind: DuplicateKind;
+      /** exact only: an earlier attempt had the very same body bytes (false: equal JSON, other bytes); absent when not compared */
+      sameBytes?: boolean;
       /** id of the first delivery of the same event (the one this repeats) */
       of: number;
       /** id of the delivery just before this one for the same event */

@@ -35,9 +35,14 @@ export function explainFlag(detail: FlagDetail): string {
   switch (detail.flag) {
     case 'duplicate': {
       const what =
-        detail.kind === 'exact'
-          ? `Attempt ${detail.attempt}: the same payload as delivery #${detail.of} was delivered again`
-          : `Attempt ${detail.attempt}: the same event as delivery #${detail.of} was delivered again with a different payload`;
+        detail.kind === 'semantic'
+          ? `Attempt ${detail.attempt}: the same event as delivery #${detail.of} was delivered again with a different payload`
+          : detail.sameBytes === true
+            ? `Attempt ${detail.attempt}: byte for byte the same payload as delivery #${detail.of} was delivered again`
+            : detail.sameBytes === false
+              ? `Attempt ${detail.attempt}: same JSON, different bytes — the payload of delivery #${detail.of} was delivered again, formatted differently (key order, spacing or escapes)`
+              : // stored before the bytes were compared: equal JSON is all that is known
+                `Attempt ${detail.attempt}: the same JSON as delivery #${detail.of} was delivered again`;
       return `${what}, ${describeRetryGap(detail.gapMs, detail.expectedGapMs, detail.attempt)}`;
     }
     case 'duplicate-blocked':

@@ -58,9 +58,9 @@ export class FakeCore {
     const cb = parse.callback;
     const key = cb ? eventKeyOf(cb) : null;
     const prior = key ? (this.byEvent.get(key) ?? []) : [];
-    const cls = classifyDelivery({ receivedAt, parse, prior: priorAttempts(prior, parse.canonicalJson) });
+    const cls = classifyDelivery({ receivedAt, parse, prior: priorAttempts(prior, parse.canonicalJson, bytes) });
     const id = this.rows.length + 1;
-    if (key) this.byEvent.set(key, [...prior, { id, receivedAt, canonicalJson: parse.canonicalJson }]);
+    if (key) this.byEvent.set(key, [...prior, { id, receivedAt, canonicalJson: parse.canonicalJson, body: bytes }]);
     const flags = [...new Set([...cls.flags.map((f) => f.flag), ...(parse.problems.length ? (['invalid'] as const) : [])])];
     const summary: DeliverySummary = {
       id, receivedAt, method: 'POST', path: '/callbacks', outcome: 'stored', responseStatus: 200, responseMs: 1 + (id % 7),

@@ -119,10 +119,10 @@ describe('gateway_retries lifecycle: duplicates and attempts', () => {
     expect(fed.map((f) => f.classification.attempt)).toEqual([1, 1, 2, 3, 1]);
     expect(fed[1].classification.flags).toEqual([]);
     expect(fed[2].classification.flags).toEqual([
-      { flag: 'duplicate', kind: 'exact', of: 2, previous: 2, attempt: 2, gapMs: 10_020, expectedGapMs: 10_000, fitsSchedule: true },
+      { flag: 'duplicate', kind: 'exact', sameBytes: true, of: 2, previous: 2, attempt: 2, gapMs: 10_020, expectedGapMs: 10_000, fitsSchedule: true },
     ]);
     expect(fed[3].classification.flags).toEqual([
-      { flag: 'duplicate', kind: 'exact', of: 2, previous: 3, attempt: 3, gapMs: 30_040, expectedGapMs: 30_000, fitsSchedule: true },
+      { flag: 'duplicate', kind: 'exact', sameBytes: true, of: 2, previous: 3, attempt: 3, gapMs: 30_040, expectedGapMs: 30_000, fitsSchedule: true },
     ]);
   });
 
@@ -139,7 +139,7 @@ describe('duplicates', () => {
     feed.add(T0, cb({ type: 'DELIVERED', direction: 'inbound' }));
     const reordered = Object.fromEntries(Object.entries(cb({ type: 'DELIVERED', direction: 'inbound' })).reverse());
     const second = feed.add(T0 + 10_000, JSON.stringify(reordered, null, 3));
-    expect(second.classification.flags[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', attempt: 2 });
+    expect(second.classification.flags[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', attempt: 2, sameBytes: false });
   });
 
   it('same event key, different payload → semantic; type casing drift is the same event', () => {

@@ -24,9 +24,9 @@ describe('explainException', () => {
 
 describe('explainFlag', () => {
   it('duplicates say which delivery, which attempt and whether the gap fits', () => {
-    const d: FlagDetail = { flag: 'duplicate', kind: 'exact', of: 7, previous: 8, attempt: 3, gapMs: 30_040, expectedGapMs: 30_000, fitsSchedule: true };
+    const d: FlagDetail = { flag: 'duplicate', kind: 'exact', sameBytes: true, of: 7, previous: 8, attempt: 3, gapMs: 30_040, expectedGapMs: 30_000, fitsSchedule: true };
     expect(explainFlag(d)).toBe(
-      'Attempt 3: the same payload as delivery #7 was delivered again, 30 s after the previous attempt, which fits the documented 30 s retry gap.',
+      'Attempt 3: byte for byte the same payload as delivery #7 was delivered again, 30 s after the previous attempt, which fits the documented 30 s retry gap.',
     );
     expect(explainFlag({ ...d, kind: 'semantic', gapMs: 4, fitsSchedule: false })).toMatch(/different payload.*4 ms .*not as a retry/);
   });

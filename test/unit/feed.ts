@@ -48,11 +48,12 @@ export class Feed {
   add(receivedAt: number | string, body: unknown, contentType: string | undefined = 'application/json'): Fed {
     const at = typeof receivedAt === 'string' ? Date.parse(receivedAt) : receivedAt;
     const id = this.fed.length + 1;
-    const parse = parseDeliveryBody(bytes(body), contentType);
+    const raw = bytes(body);
+    const parse = parseDeliveryBody(raw, contentType);
     const key = parse.callback ? eventKeyOf(parse.callback) : null;
     const prior = key ? (this.prior.get(key) ?? []) : [];
-    const classification = classifyDelivery({ receivedAt: at, parse, prior: priorAttempts(prior, parse.canonicalJson) });
-    if (key) this.prior.set(key, [...prior, { id, receivedAt: at, canonicalJson: parse.canonicalJson }]);
+    const classification = classifyDelivery({ receivedAt: at, parse, prior: priorAttempts(prior, parse.canonicalJson, raw) });
+    if (key) this.prior.set(key, [...prior, { id, receivedAt: at, canonicalJson: parse.canonicalJson, body: raw }]);
     const cb = parse.callback;
     const summary: DeliverySummary = {
       id,

@@ -171,7 +171,7 @@ function indexOne(
     // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
     // a message are ever compared.
     canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
-    const prior = facts.eventKey !== null && msgId !== null ? priorOf(ctx, msgId, facts.eventKey, canonHash) : null;
+    const prior = facts.eventKey !== null && msgId !== null ? priorOf(ctx, msgId, facts.eventKey, canonHash, r.body) : null;
     const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior });
     attempt = c.attempt;
     flags = c.flags;
@@ -290,9 +290,9 @@ function indexOne(
 
 /**
  * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
- * id; one with the same payload hash). The latest carries the attempt count: attempts are numbered in id order.
+ * id; one with the same payload hash), and for an exact duplicate whether one had the very same bytes. The latest carries the attempt count: attempts are numbered in id order.
  */
-function priorOf(ctx: StoreContext, msgId: number, eventKey: string, canonHash: string | null): PriorAttempts | null {
+function priorOf(ctx: StoreContext, msgId: number, eventKey: string, canonHash: string | null, body: Uint8Array): PriorAttempts | null {
   const last = ctx
     .stmt('SELECT id, received_at, attempt FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id DESC LIMIT 1')
     .get(msgId, eventKey) as { id: number; received_at: number; attempt: number | null } | undefined;
@@ -303,7 +303,13 @@ function priorOf(ctx: StoreContext, msgId: number, eventKey: string, canonHash: 
   const samePayload =
     canonHash !== null &&
     ctx.stmt('SELECT 1 FROM deliveries WHERE event_key = ? AND canon_hash = ? LIMIT 1', 'pluck').get(eventKey, canonHash) !== undefined;
-  return { count: last.attempt ?? 1, firstId, last: { id: last.id, receivedAt: last.received_at }, samePayload };
+  // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite
+  const sameBytes =
+    samePayload &&
+    ctx
+      .stmt('SELECT 1 FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.event_key = ? AND d.canon_hash = ? AND b.body = ? LIMIT 1', 'pluck')
+      .get(eventKey, canonHash, body) !== undefined;
+  return { count: last.attempt ?? 1, firstId, last: { id: last.id, receivedAt: last.received_at }, samePayload, ...(samePayload ? { sameBytes } : {}) };
 }
 
 function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas): number {
