@@ -19,6 +19,15 @@ export interface Percentiles {
   n: number;
 }
 
+/** Histogram bounds (ms): 1-2-5 steps from 100 ms to 50,000 s, then 1 day. */
+export const HISTOGRAM_BOUNDS_MS = [
+  100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000,
+  5_000_000, 10_000_000, 20_000_000, 50_000_000, 86_400_000,
+] as const;
+
+/** The bucket widths a time series picks from (TimeSeries.bucketMs): a minute, 5 min, an hour, a day. */
+export const SERIES_BUCKETS_MS = [60_000, 300_000, 3_600_000, 86_400_000] as const;
+
 /**
  * How a set of durations spreads: `counts[i]` values fell at or below `boundsMs[i]` (and above the bound before);
  * the last count holds the values above the last bound (counts has one more entry than boundsMs). The bounds are

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { IngestInput, Store } from '../../electron/core/store/types';
-import type { Percentiles, Report } from '../../shared/analytics';
+import { HISTOGRAM_BOUNDS_MS, type Histogram, type LatencyFigures, type Percentiles, type Report, type TimeSeries } from '../../shared/analytics';
+import { EVENT_KINDS, type EventKind } from '../../shared/domain';
 import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
 import { runCli } from '../support/serve';
 
@@ -26,6 +27,8 @@ interface Cb {
   eventId?: string;
   status?: string;
   responseStatus?: number;
+  /** how long our endpoint took to answer (default: a few ms) */
+  answerMs?: number;
 }
 
 const sent = (ref: string, campaign: string, ts: number, rx: number, more: Partial<Cb> = {}): Cb => ({
@@ -35,16 +38,27 @@ const ev = (ref: string, campaign: string, type: string, ts: number, rx: number,
   ref, campaign, type, ts, rx, message: null, ...more,
 });
 
+const click = (text: string | undefined, postbackData: string) => ({
+  contentType: 'suggestionResponse',
+  suggestionResponse: { type: 'REPLY', ...(text === undefined ? {} : { text }), postbackData },
+});
+
 const CALLBACKS: Cb[] = [
   // A1: read and answered
   sent('a1', 'promo_a', 0, 200),
   ev('a1', 'promo_a', 'DELIVERED', 2000, 2300),
   ev('a1', 'promo_a', 'READ', 10_000, 10_100),
   ev('a1', 'promo_a', 'TEXT', 15_000, 15_500, { eventId: 'a1-reply', message: { contentType: 'text', text: 'Sim' } }),
+  // ...then tapped two suggestions, the first delivered twice (a retry is one answer), the second without a text,
+  // and typed the same word again (one message: counted once)
+  ev('a1', 'promo_a', 'suggestionResponse', 16_000, 16_100, { eventId: 'a1-tap', message: click('Quero a oferta', 'cta_quero') }),
+  ev('a1', 'promo_a', 'suggestionResponse', 16_000, 26_300, { eventId: 'a1-tap', message: click('Quero a oferta', 'cta_quero') }),
+  ev('a1', 'promo_a', 'suggestionResponse', 17_000, 17_100, { eventId: 'a1-tap2', message: click(undefined, 'cta_depois') }),
+  ev('a1', 'promo_a', 'TEXT', 18_000, 18_200, { eventId: 'a1-reply2', message: { contentType: 'text', text: 'Sim' } }),
   // A2: our endpoint answered 503 twice: the DELIVERED came three times
   sent('a2', 'promo_a', 1000, 1100),
-  ev('a2', 'promo_a', 'DELIVERED', 4000, 4400, { responseStatus: 503 }),
-  ev('a2', 'promo_a', 'DELIVERED', 4000, 14_500, { responseStatus: 503 }),
+  ev('a2', 'promo_a', 'DELIVERED', 4000, 4400, { responseStatus: 503, answerMs: 10_400 }),
+  ev('a2', 'promo_a', 'DELIVERED', 4000, 14_500, { responseStatus: 503, answerMs: 2_500 }),
   ev('a2', 'promo_a', 'DELIVERED', 4000, 45_000),
   // A3: READ arrives before DELIVERED, and READ twice
   sent('a3', 'promo_a', 2000, 2100),
@@ -105,11 +119,70 @@ function input(c: Cb): IngestInput {
   return deliveryInput(body, T + c.rx, { responseStatus: c.responseStatus ?? 200 });
 }
 
-function inputs(): IngestInput[] {
-  const list = [...CALLBACKS].sort((a, b) => a.rx - b.rx).map(input);
+const inReceiptOrder = () => [...CALLBACKS].sort((a, b) => a.rx - b.rx);
+const answerMsOf = (c: Cb) => c.answerMs ?? 3 + (c.rx % 40);
+
+/** Stores the callbacks as the receiver would, with the time each answer took. */
+function fill(s: Store): void {
+  const cbs = inReceiptOrder();
+  const list = cbs.map(input);
   // a body that is not JSON: no message, so in no report
   list.push(deliveryInput('{"reference": "broken', T + 30_000, { raw: true }));
-  return list;
+  const stored = s.ingest(list, LATER);
+  s.setResponseTimes(cbs.map((c, i) => ({ id: stored[i].id, ms: answerMsOf(c) })));
+}
+
+/** Fixed-bound histogram counts, worked out value by value. */
+function histogram(values: number[]): Histogram {
+  const boundsMs = [...HISTOGRAM_BOUNDS_MS];
+  const counts = boundsMs.map((b, i) => values.filter((v) => v <= b && (i === 0 || v > boundsMs[i - 1])).length);
+  counts.push(values.filter((v) => v > boundsMs.at(-1)!).length);
+  return { boundsMs, counts };
+}
+
+function latency(values: number[]): LatencyFigures {
+  return { ...nearestRank(values), histogram: histogram(values) };
+}
+
+const of = (refs: string[]) => inReceiptOrder().filter((c) => refs.includes(c.ref));
+const eventKey = (c: Cb) => `${c.ref}|${c.eventId ?? `${c.ref}-event`}|${c.type.toLowerCase()}|${c.channel ?? 'RCS'}`;
+
+/** The deliveries that repeat an event already received (the gateway's retries), in receipt order. */
+function repeats(refs: string[]): Cb[] {
+  const seen = new Set<string>();
+  return of(refs).filter((c) => seen.has(eventKey(c)) || (seen.add(eventKey(c)), false));
+}
+
+function answers(refs: string[]): Report['retries']['answerMs'] {
+  const ms = of(refs).map(answerMsOf);
+  return { ...nearestRank(ms), overTimeout: ms.filter((v) => v > 10_000).length };
+}
+
+const KIND_OF_TYPE: Record<string, EventKind> = {
+  Text: 'sent', DELIVERED: 'delivered', READ: 'read', TEXT: 'reply', suggestionResponse: 'reply',
+  EXCEPTION: 'exception', ERROR: 'error', PREPAID_BLOCKED: 'prepaid-blocked',
+};
+
+/** Deliveries per minute from the minute of the first to that of the last. */
+function perMinute(refs: string[]): TimeSeries {
+  const cbs = of(refs);
+  const repeated = new Set(repeats(refs));
+  const first = Math.floor((T + cbs[0].rx) / 60_000);
+  const last = Math.floor((T + cbs.at(-1)!.rx) / 60_000);
+  const t = Array.from({ length: last - first + 1 }, (_, i) => (first + i) * 60_000);
+  const byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, t.map(() => 0)])) as Record<EventKind, number[]>;
+  const rep = t.map(() => 0);
+  for (const c of cbs) {
+    const i = Math.floor((T + c.rx) / 60_000) - first;
+    if (repeated.has(c)) rep[i]++;
+    else byKind[c.status ? 'duplicate-blocked' : KIND_OF_TYPE[c.type]][i]++;
+  }
+  return { bucketMs: 60_000, t, byKind, repeats: rep };
+}
+
+function windowOf(refs: string[]): Report['window'] {
+  const rx = of(refs).map((c) => T + c.rx);
+  return { from: Math.min(...rx), to: Math.max(...rx) };
 }
 
 /** Nearest rank over the values, worked out independently of the store. */
@@ -145,6 +218,13 @@ const PROMO_A = { campaign: 'promo_a', funnel: { sent: 6, delivered: 4, read: 2,
 const PROMO_B = { campaign: 'promo_b', funnel: { sent: 4, delivered: 1, read: 0, replied: 0 }, states: { delivered: 1, failed: 3, blocked: 4 } };
 const LATER_C = { campaign: 'later_c', funnel: { sent: 1, delivered: 1, read: 0, replied: 0 }, states: { delivered: 1 } };
 
+// a1 tapped two suggestions (one without a text, one delivered twice) and typed "Sim" twice
+const REPLIES: Report['replies'] = {
+  suggestions: [{ value: 'Quero a oferta', n: 1 }, { value: 'cta_depois', n: 1 }],
+  postbacks: [{ value: 'cta_depois', n: 1 }, { value: 'cta_quero', n: 1 }],
+  texts: [{ value: 'Sim', n: 1 }],
+};
+
 const EXPECTED: Report = {
   messages: 15,
   funnel: { sent: 11, delivered: 6, read: 2, replied: 1 },
@@ -159,12 +239,17 @@ const EXPECTED: Report = {
   fallback: { fellBack: 1, fallbackMissing: 1, doubleDelivery: 1 },
   latencyMs: {
     // a1, a2, a3, a4 (its SMS DELIVERED), b8, c1
-    sentToDelivered: nearestRank([2000, 3000, 3000, 6100, 2000, 1500]),
-    deliveredToRead: nearestRank([8000, 4000]),
-    readToReply: nearestRank([5000]),
-    callbackDelay: nearestRank(delays(ALL)),
+    sentToDelivered: latency([2000, 3000, 3000, 6100, 2000, 1500]),
+    deliveredToRead: latency([8000, 4000]),
+    readToReply: latency([5000]),
+    callbackDelay: latency(delays(ALL)),
   },
-  retries: { eventsRetried: 3, attempts: attempts(ALL) },
+  // repeats: a2's DELIVERED 10.1 s and 30.5 s after the one before (the 10 s and 30 s slots), b3's ERROR 10.1 s
+  // and a1's tap 10.2 s after (fit); a3's READ 150 ms after (fits no slot)
+  retries: { eventsRetried: 4, attempts: attempts(ALL), offSchedule: 1, answerMs: answers(ALL) },
+  replies: REPLIES,
+  overTime: perMinute(ALL),
+  window: windowOf(ALL),
 };
 
 let dir: string;
@@ -173,7 +258,7 @@ let store: Store;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-analytics-'));
   store = openStore({ file: path.join(dir, 'inspector.sqlite') });
-  store.ingest(inputs(), LATER);
+  fill(store);
 });
 
 afterEach(() => {
@@ -200,12 +285,15 @@ describe('analytics report', () => {
       },
       fallback: { fellBack: 1, fallbackMissing: 1, doubleDelivery: 0 },
       latencyMs: {
-        sentToDelivered: nearestRank([2000, 3000, 3000, 6100]),
-        deliveredToRead: nearestRank([8000, 4000]),
-        readToReply: nearestRank([5000]),
-        callbackDelay: nearestRank(delays(A)),
+        sentToDelivered: latency([2000, 3000, 3000, 6100]),
+        deliveredToRead: latency([8000, 4000]),
+        readToReply: latency([5000]),
+        callbackDelay: latency(delays(A)),
       },
-      retries: { eventsRetried: 2, attempts: attempts(A) },
+      retries: { eventsRetried: 3, attempts: attempts(A), offSchedule: 1, answerMs: answers(A) },
+      replies: REPLIES,
+      overTime: perMinute(A),
+      window: windowOf(A),
     } satisfies Report);
   });
 
@@ -213,14 +301,18 @@ describe('analytics report', () => {
     const r = store.getAnalytics('since:1h', T + 7200_000 + 600_000);
     expect(r.messages).toBe(1);
     expect(r.byCampaign).toEqual([LATER_C]);
-    expect(r.latencyMs.sentToDelivered).toEqual(nearestRank([1500]));
-    expect(r.latencyMs.callbackDelay).toEqual(nearestRank(delays(['c1'])));
-    expect(r.retries).toEqual({ eventsRetried: 0, attempts: { '1': 2 } });
+    expect(r.latencyMs.sentToDelivered).toEqual(latency([1500]));
+    expect(r.latencyMs.callbackDelay).toEqual(latency(delays(['c1'])));
+    expect(r.retries).toEqual({ eventsRetried: 0, attempts: { '1': 2 }, offSchedule: 0, answerMs: answers(['c1']) });
+    expect(r.overTime).toEqual(perMinute(['c1']));
+    expect(r.window).toEqual(windowOf(['c1']));
+    expect(r.replies).toEqual({ suggestions: [], postbacks: [], texts: [] });
   });
 
   it('an empty window gives zeros and no percentiles', () => {
     const r = store.getAnalytics('since:1h', LATER + 24 * 3600_000);
     const none = { p50: null, p90: null, p99: null, n: 0 };
+    const noLatency = { ...none, histogram: histogram([]) };
     expect(r).toEqual({
       messages: 0,
       funnel: { sent: 0, delivered: 0, read: 0, replied: 0 },
@@ -233,8 +325,11 @@ describe('analytics report', () => {
         duplicateBlocked: 0,
       },
       fallback: { fellBack: 0, fallbackMissing: 0, doubleDelivery: 0 },
-      latencyMs: { sentToDelivered: none, deliveredToRead: none, readToReply: none, callbackDelay: none },
-      retries: { eventsRetried: 0, attempts: {} },
+      latencyMs: { sentToDelivered: noLatency, deliveredToRead: noLatency, readToReply: noLatency, callbackDelay: noLatency },
+      retries: { eventsRetried: 0, attempts: {}, offSchedule: 0, answerMs: { ...none, overTimeout: 0 } },
+      replies: { suggestions: [], postbacks: [], texts: [] },
+      overTime: { bucketMs: 60_000, t: [], byKind: Object.fromEntries(EVENT_KINDS.map((k) => [k, []])), repeats: [] },
+      window: { from: null, to: null },
     });
   });
 
@@ -251,19 +346,21 @@ describe('analytics report', () => {
 });
 
 /** The figures of a generated mix, worked out from the bodies the generator wrote (not from the store). */
-function generatedTruth(list: IngestInput[]) {
+function generatedTruth(list: IngestInput[], answerMs: number[]) {
   const byRef = new Map<string, { body: Record<string, unknown>; rx: number }[]>();
-  for (const d of list) {
+  const kept: { body: Record<string, unknown>; rx: number; ms: number }[] = [];
+  list.forEach((d, i) => {
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(new TextDecoder().decode(d.request.body));
     } catch {
-      continue; // a broken body belongs to no message
+      return; // a broken body belongs to no message
     }
     const ref = body.reference as string;
     if (!byRef.has(ref)) byRef.set(ref, []);
     byRef.get(ref)!.push({ body, rx: d.request.receivedAt });
-  }
+    kept.push({ body, rx: d.request.receivedAt, ms: answerMs[i] });
+  });
   const count = (pred: (cbs: { body: Record<string, unknown>; rx: number }[]) => boolean) => [...byRef.values()].filter(pred).length;
   const has = (cbs: { body: Record<string, unknown> }[], type: string, channel?: string) =>
     cbs.some((c) => c.body.type === type && (channel === undefined || c.body.channel === channel));
@@ -274,12 +371,11 @@ function generatedTruth(list: IngestInput[]) {
   const delay: number[] = [];
   const toDelivered: number[] = [];
   for (const cbs of byRef.values()) {
-    for (const c of cbs.filter((c) => c.body.type === 'PREPAID_BLOCKED' && /da conta/.test(text(c)))) {
-      const id = text(c).split(' ').at(-1)!;
+    // per message: a callback delivered twice is one reason
+    for (const id of new Set(cbs.filter((c) => c.body.type === 'PREPAID_BLOCKED' && /da conta/.test(text(c))).map((c) => text(c).split(' ').at(-1)!))) {
       accounts[id] = (accounts[id] ?? 0) + 1;
     }
-    for (const c of cbs.filter((c) => c.body.type === 'ERROR')) {
-      const code = /status code (\d+)/.exec(text(c))![1];
+    for (const code of new Set(cbs.filter((c) => c.body.type === 'ERROR').map((c) => /status code (\d+)/.exec(text(c))![1]))) {
       errors[code] = (errors[code] ?? 0) + 1;
     }
     for (const c of cbs) {
@@ -295,6 +391,43 @@ function generatedTruth(list: IngestInput[]) {
   const attempts: Record<string, number> = {};
   for (const n of perEvent.values()) attempts[n] = (attempts[n] ?? 0) + 1;
   const exception = count((cbs) => has(cbs, 'EXCEPTION'));
+
+  // every delivery in receipt order: is it a repeat of an event, and did its gap fit the documented slot
+  const lastRx = new Map<string, { rx: number; attempt: number }>();
+  const schedule = [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000];
+  let offSchedule = 0;
+  const repeat = kept.map((c) => {
+    const key = [c.body.reference, c.body.event_id, String(c.body.type).toLowerCase(), c.body.channel].join('|');
+    const prev = lastRx.get(key);
+    lastRx.set(key, { rx: c.rx, attempt: (prev?.attempt ?? 0) + 1 });
+    if (!prev) return false;
+    const slot = schedule[prev.attempt - 1];
+    const slack = Math.max(2_000, slot * 0.1);
+    const gap = c.rx - prev.rx;
+    if (!(gap >= slot - slack && gap <= slot + 10_000 + slack)) offSchedule++;
+    return true;
+  });
+
+  const from = Math.min(...kept.map((c) => c.rx));
+  const to = Math.max(...kept.map((c) => c.rx));
+  const bucketMs = [60_000, 300_000, 3_600_000, 86_400_000].find((b) => Math.floor(to / b) - Math.floor(from / b) < 200)!;
+  const first = Math.floor(from / bucketMs);
+  const t = Array.from({ length: Math.floor(to / bucketMs) - first + 1 }, (_, i) => (first + i) * bucketMs);
+  const byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, t.map(() => 0)])) as Record<EventKind, number[]>;
+  const repeats = t.map(() => 0);
+  const texts = new Map<string, Set<string>>();
+  kept.forEach((c, i) => {
+    const b = Math.floor(c.rx / bucketMs) - first;
+    if (repeat[i]) return void repeats[b]++;
+    const type = String(c.body.type);
+    byKind[c.body.status !== undefined ? 'duplicate-blocked' : type === 'Text' ? 'sent' : KIND_OF_TYPE[type]][b]++;
+    if (type === 'TEXT') {
+      const text = (c.body.message as { text: string }).text;
+      if (!texts.has(text)) texts.set(text, new Set());
+      texts.get(text)!.add(String(c.body.reference));
+    }
+  });
+  const ms = kept.map((c) => c.ms);
   return {
     messages: byRef.size,
     funnel: {
@@ -320,19 +453,37 @@ function generatedTruth(list: IngestInput[]) {
       fallbackMissing: count((cbs) => has(cbs, 'EXCEPTION') && !has(cbs, 'Text', 'SMS')),
       doubleDelivery: count((cbs) => has(cbs, 'DELIVERED', 'RCS') && has(cbs, 'DELIVERED', 'SMS')),
     },
-    sentToDelivered: nearestRank(toDelivered),
-    callbackDelay: nearestRank(delay),
-    retries: { eventsRetried: Object.entries(attempts).filter(([a]) => Number(a) > 1).reduce((n, [, e]) => n + e, 0), attempts },
+    sentToDelivered: latency(toDelivered),
+    callbackDelay: latency(delay),
+    retries: {
+      eventsRetried: Object.entries(attempts).filter(([a]) => Number(a) > 1).reduce((n, [, e]) => n + e, 0),
+      attempts,
+      offSchedule,
+      answerMs: { ...nearestRank(ms), overTimeout: ms.filter((v) => v > 10_000).length },
+    },
+    replies: {
+      suggestions: [],
+      postbacks: [],
+      texts: [...texts].map(([value, refs]) => ({ value, n: refs.size })).sort((a, b) => b.n - a.n || (a.value < b.value ? -1 : 1)).slice(0, 10),
+    },
+    overTime: { bucketMs, t, byKind, repeats },
+    window: { from, to },
   };
 }
 
 describe('analytics of a generated mix', () => {
   it('equals the truth worked out from the generated callbacks (retries, duplicates, fallbacks, blocks, broken bodies)', () => {
     const list = [...generateDeliveries({ messages: 1500, seed: 7, startAt: T })];
+    // the gateway re-sends some early events long after: retries that fit no slot of its schedule
+    const end = list.at(-1)!.request.receivedAt;
+    for (let i = 0; i < 40; i++) list.push({ ...list[i * 7], request: { ...list[i * 7].request, receivedAt: end + 1000 * (i + 1) } });
+    // some answers took longer than the gateway waits
+    const answerMs = list.map((_, i) => (i * 7919) % 12_500);
     const gen = openStore({ file: path.join(dir, 'generated.sqlite') });
     try {
-      gen.ingest(list, T + 24 * 3600_000);
-      const truth = generatedTruth(list);
+      const stored = gen.ingest(list, T + 24 * 3600_000);
+      gen.setResponseTimes(stored.map((d, i) => ({ id: d.id, ms: answerMs[i] })));
+      const truth = generatedTruth(list, answerMs);
       const r = gen.getAnalytics('', T + 24 * 3600_000);
       expect({
         messages: r.messages,
@@ -342,7 +493,14 @@ describe('analytics of a generated mix', () => {
         sentToDelivered: r.latencyMs.sentToDelivered,
         callbackDelay: r.latencyMs.callbackDelay,
         retries: r.retries,
+        replies: r.replies,
+        overTime: r.overTime,
+        window: r.window,
       }).toEqual(truth);
+      expect(truth.retries.offSchedule).toBeGreaterThan(0);
+      expect(truth.retries.answerMs.overTimeout).toBeGreaterThan(0);
+      expect(truth.replies.texts.length).toBeGreaterThan(3);
+      expect(truth.overTime.repeats.some((n) => n > 0)).toBe(true);
       // the mix holds every case the report counts
       expect(truth.retries.attempts['4']).toBeGreaterThan(0);
       expect(Object.keys(truth.failures.prepaidBlocked.accounts).length).toBeGreaterThan(0);
@@ -363,7 +521,9 @@ describe('cli report', () => {
     expect(report.messages).toBe(6);
     expect(report.byCampaign).toEqual([PROMO_A]);
     expect(report.failures.exception).toEqual({ auth: 0, 'rcs-unsupported': 2, other: 1 });
-    expect(report.latencyMs.callbackDelay).toEqual(nearestRank(delays(A)));
+    expect(report.latencyMs.callbackDelay).toEqual(latency(delays(A)));
+    expect(report.overTime).toEqual(perMinute(A));
+    expect(report.replies).toEqual(REPLIES);
 
     const md = await runCli(['report', '--data-dir', dir, '--format', 'md']);
     expect(md.code, md.stderr).toBe(0);

@@ -1,11 +1,15 @@
 // The analytics report (shared/analytics.ts) of the messages a query matches and their deliveries, computed in
 // SQLite from the indexed tables: message rows and summaries, facets, delivery columns and flags. Exact over the
 // whole matching set (no count cap): a report is asked for once, not per keystroke.
-import type { CampaignFigures, Funnel, Percentiles, Report } from '../../../shared/analytics';
+import type { CampaignFigures, Funnel, Report } from '../../../shared/analytics';
 import { FLAG_NAMES, MESSAGE_STATES, type FlagName, type MessageState } from '../../../shared/domain';
 import { facetKey } from '../../../shared/facet-keys';
+import { deliveryFigures } from './analytics-deliveries';
+import { Distribution, latencyOf, noValues } from './analytics-figures';
+import { replyFigures } from './analytics-replies';
+import { rawRows, scopeOf } from './analytics-scope';
 import type { StoreContext } from './context';
-import { planMessages, queryTerms, whereOf } from './filters';
+import { queryTerms } from './filters';
 
 const bit = (f: FlagName) => 1 << FLAG_NAMES.indexOf(f);
 const FAILURE_FLAGS: FlagName[] = ['exception', 'error', 'prepaid-blocked', 'duplicate-blocked'];
@@ -17,13 +21,9 @@ function hasFacet(msgId: string, n: number): string {
 
 export function getAnalytics(ctx: StoreContext, query: string, now: number): Report {
   const terms = queryTerms(query, now);
-  const plan = planMessages(ctx, terms);
-  const where = whereOf(plan);
-  // the matching message ids, computed once per statement however often the statement reads them
-  const scope = `WITH scope(id) AS MATERIALIZED (SELECT m.id FROM ${plan.from} WHERE ${where.sql})`;
-  // without a filter every message is in scope: the tables are read in storage order instead of id by id
-  const everything = terms.length === 0;
-  const raw = <T>(sql: string, ...params: unknown[]): T[] => ctx.stmt(`${scope} ${sql}`, 'raw').all(...where.params, ...params) as T[];
+  const sc = scopeOf(ctx, terms);
+  const { with: scope, everything } = sc;
+  const raw = <T>(sql: string, ...params: unknown[]): T[] => rawRows<T>(ctx, sc, sql, ...params);
 
   // one pass over the matching messages: counts per campaign and state, and the milestone gaps for latencies
   const rows = ctx
@@ -33,7 +33,7 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
        FROM ${everything ? 'messages m' : 'scope JOIN messages m ON m.id = scope.id'}`,
       'raw',
     )
-    .iterate(...where.params) as Iterable<[string | null, MessageState, number | null, number | null, number | null, number | null]>;
+    .iterate(...sc.params) as Iterable<[string | null, MessageState, number | null, number | null, number | null, number | null]>;
   const report: Report = {
     messages: 0,
     funnel: zeroFunnel(),
@@ -46,11 +46,14 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
       duplicateBlocked: 0,
     },
     fallback: { fellBack: 0, fallbackMissing: 0, doubleDelivery: 0 },
-    latencyMs: { sentToDelivered: noValues(), deliveredToRead: noValues(), readToReply: noValues(), callbackDelay: noValues() },
-    retries: { eventsRetried: 0, attempts: {} },
+    latencyMs: { sentToDelivered: noLatency(), deliveredToRead: noLatency(), readToReply: noLatency(), callbackDelay: noLatency() },
+    retries: { eventsRetried: 0, attempts: {}, offSchedule: 0, answerMs: { ...noValues(), overTimeout: 0 } },
+    replies: { suggestions: [], postbacks: [], texts: [] },
+    overTime: { bucketMs: 60_000, t: [], byKind: {} as Report['overTime']['byKind'], repeats: [] },
+    window: { from: null, to: null },
   };
   const campaigns = new Map<string | null, CampaignFigures & { n: number }>();
-  const gaps = { sentToDelivered: [] as number[], deliveredToRead: [] as number[], readToReply: [] as number[] };
+  const gaps = { sentToDelivered: new Distribution(), deliveredToRead: new Distribution(), readToReply: new Distribution() };
   for (const [campaign, state, s, dl, r, rp] of rows) {
     let c = campaigns.get(campaign);
     if (!c) campaigns.set(campaign, (c = { campaign, funnel: zeroFunnel(), states: {}, n: 0 }));
@@ -64,9 +67,9 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
     }
     c.n++;
     report.messages++;
-    if (s !== null && dl !== null) gaps.sentToDelivered.push(dl - s);
-    if (dl !== null && r !== null) gaps.deliveredToRead.push(r - dl);
-    if (r !== null && rp !== null) gaps.readToReply.push(rp - r);
+    if (s !== null && dl !== null) gaps.sentToDelivered.add(dl - s);
+    if (dl !== null && r !== null) gaps.deliveredToRead.add(r - dl);
+    if (r !== null && rp !== null) gaps.readToReply.add(rp - r);
   }
   report.states = inStateOrder(report.states);
   report.byCampaign = [...campaigns.values()]
@@ -129,30 +132,15 @@ export function getAnalytics(ctx: StoreContext, query: string, now: number): Rep
   }
 
   const lat = report.latencyMs;
-  lat.sentToDelivered = percentiles(gaps.sentToDelivered.sort((a, b) => a - b));
-  lat.deliveredToRead = percentiles(gaps.deliveredToRead.sort((a, b) => a - b));
-  lat.readToReply = percentiles(gaps.readToReply.sort((a, b) => a - b));
-  lat.callbackDelay = percentiles(
-    ctx
-      .stmt(
-        `${scope} SELECT d.received_at - d.event_ts v
-         FROM ${everything ? 'deliveries d NOT INDEXED WHERE d.msg_id IS NOT NULL AND' : 'scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id WHERE'}
-           d.event_ts IS NOT NULL ORDER BY v`,
-        'pluck',
-      )
-      .all(...where.params) as number[],
-  );
-
-  const attempts = raw<[number, number]>(
-    `SELECT a, count(*) FROM (
-       SELECT count(*) a FROM scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id
-       WHERE d.event_key IS NOT NULL GROUP BY d.msg_id, d.event_key)
-     GROUP BY a ORDER BY a`,
-  );
-  for (const [a, n] of attempts) {
-    report.retries.attempts[String(a)] = n;
-    if (a > 1) report.retries.eventsRetried += n;
-  }
+  lat.sentToDelivered = latencyOf(gaps.sentToDelivered.sorted());
+  lat.deliveredToRead = latencyOf(gaps.deliveredToRead.sorted());
+  lat.readToReply = latencyOf(gaps.readToReply.sorted());
+  const d = deliveryFigures(ctx, sc);
+  lat.callbackDelay = d.callbackDelay;
+  report.retries = d.retries;
+  report.overTime = d.overTime;
+  report.window = d.window;
+  report.replies = replyFigures(ctx, sc);
   return report;
 }
 
@@ -160,18 +148,10 @@ function zeroFunnel(): Funnel {
   return { sent: 0, delivered: 0, read: 0, replied: 0 };
 }
 
-function noValues(): Percentiles {
-  return { p50: null, p90: null, p99: null, n: 0 };
+function noLatency(): Report['latencyMs']['callbackDelay'] {
+  return latencyOf([]);
 }
 
 function inStateOrder(states: Partial<Record<MessageState, number>>): Partial<Record<MessageState, number>> {
   return Object.fromEntries(MESSAGE_STATES.filter((s) => states[s]).map((s) => [s, states[s]]));
-}
-
-/** Nearest-rank percentiles of values sorted ascending. */
-function percentiles(sorted: number[]): Percentiles {
-  const n = sorted.length;
-  if (n === 0) return noValues();
-  const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * n)) - 1];
-  return { p50: at(50), p90: at(90), p99: at(99), n };
 }
