@@ -1,11 +1,11 @@
 // Command line: `serve` (receiver + store + control API + renderer, for machines without a display and for
 // scripts), `export` (NDJSON), `replay` and `recover`. Machine-readable lines go to stdout as JSON; prose goes to stderr.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCore } from './core/app-core';
 import { startControlServer } from './core/control-server';
+import { openUiSession } from './core/ui-session';
 import { defaultDataDir } from './core/data-dir';
 import { exportNdjson, OutputClosed } from './core/export';
 import { replayCli } from './core/replay';
@@ -116,7 +116,13 @@ async function serve(argv: string[]): Promise<void> {
   const control = await startControlServer({
     handlers: core.handlers,
     subscribe: core.subscribe,
-    token: randomBytes(24).toString('base64url'),
+    // kept in the data folder: the printed link (and a bookmark of it) works across restarts until rotated
+    session: openUiSession(dataDir),
+    dataDir,
+    onRotate: (uiUrl) => {
+      line({ event: 'uiUrlChanged', uiUrl });
+      process.stderr.write(`\nA new inspector link was made in the settings; older links no longer work:\n  Inspector UI:   ${uiUrl}\n\n`);
+    },
     port: int('ui-port', values['ui-port'], DEFAULT_UI_PORT),
     staticDir: path.join(__dirname, '..', 'dist', 'renderer'),
   });

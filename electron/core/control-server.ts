@@ -1,7 +1,7 @@
 // `serve` mode's control API: the same contract as the Electron bridge, over HTTP (calls) and WebSocket (live
-// events). It binds 127.0.0.1 only, on a port the tunnel never forwards, needs the per-run token and checks
-// Host and Origin so a web page the user visits cannot drive it (DNS rebinding, CSRF).
-import { timingSafeEqual } from 'node:crypto';
+// events). It binds 127.0.0.1 only, on a port the tunnel never forwards, needs the data folder's token (or the
+// cookie a browser got for it, see ui-session.ts) and checks Host and Origin so a web page the user visits cannot
+// drive it (DNS rebinding, CSRF).
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,21 +12,34 @@ import type { ApiEventBatch, ApiHandlers } from '../../shared/api';
 import { ApiError } from '../../shared/api-error';
 import { dispatch, toErrorBody } from './api-dispatch';
 import { uiContentSecurityPolicy } from './ui-policy';
+import { openLinkPage, OPEN_LINK_CSS } from './ui-link-page';
+import { fixedUiSession, type UiSession } from './ui-session';
 
 export interface ControlServerOptions {
   handlers: ApiHandlers;
   subscribe: (listener: (batch: ApiEventBatch) => void) => () => void;
-  token: string;
+  /** who may use the UI: the data folder's session (serve, see ui-session.ts) … */
+  session?: UiSession;
+  /** … or a token fixed for this run (tests) */
+  token?: string;
   port: number;
   /** the renderer build (dist/renderer); absent → a page that says how to build it */
   staticDir: string;
+  /** the data folder, named on the page that says where the link is */
+  dataDir?: string;
+  /** the link was rotated from the settings: the old one is dead, this is the one to print */
+  onRotate?: (uiUrl: string) => void;
 }
 
 export interface ControlServer {
   port: number;
-  uiUrl: string;
+  /** the link to print: changes when the user rotates it */
+  readonly uiUrl: string;
   close(): Promise<void>;
 }
+
+/** the session cookie lives this long after the last page load (each load renews it) */
+const COOKIE_MAX_AGE_S = 90 * 24 * 3600;
 
 const MAX_CALL_BODY = 8 * 1024 * 1024;
 const TYPES: Record<string, string> = {
@@ -43,14 +56,29 @@ const TYPES: Record<string, string> = {
 
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
   let port = 0;
+  const session = opts.session ?? fixedUiSession(opts.token ?? '');
+  if (!session.token()) throw new Error('startControlServer needs a session or a token');
   const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
-  const tokenOk = (given: string | null | undefined) => {
-    if (!given) return false;
-    const a = Buffer.from(given);
-    const b = Buffer.from(opts.token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
   const originOk = (origin: string | undefined) => !origin || allowedHosts().some((h) => origin === `http://${h}`);
+  const uiUrl = () => `http://127.0.0.1:${port}/?token=${session.token()}`;
+  // Cookies are not kept apart by port: two `serve`s on one machine (two data folders) each need a name of their own.
+  const cookieName = () => `rci_ui_${port}`;
+  const setCookie = (res: http.ServerResponse) =>
+    res.setHeader('Set-Cookie', `${cookieName()}=${session.cookieValue()}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Strict`);
+
+  /**
+   * An explicit token (Authorization: Bearer, or ?token= where a header cannot be sent) decides alone, so a wrong one
+   * is refused even beside a good cookie. A cookie is taken only from our own page: SameSite=Strict still sends it
+   * from a page on another port of this host (same site), which the Origin check and Sec-Fetch-Site keep out.
+   */
+  function authorized(req: http.IncomingMessage, queryToken: string | null): boolean {
+    const auth = req.headers.authorization;
+    if (auth !== undefined) return session.tokenOk(auth.startsWith('Bearer ') ? auth.slice(7) : null);
+    if (queryToken !== null) return session.tokenOk(queryToken);
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin') return false;
+    return readCookies(req.headers.cookie, cookieName()).some((v) => session.cookieOk(v));
+  }
 
   // A page on any other loopback origin can make the browser send us arbitrary request lines (an <img> is
   // enough), so no request may throw out of its handler: a bad one is answered 400, a bug of ours 500.
@@ -65,18 +93,19 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!allowedHosts().includes(req.headers.host ?? '')) return plain(res, 403, 'forbidden host');
     if (!originOk(req.headers.origin)) return plain(res, 403, 'forbidden origin');
-    const { pathname } = splitTarget(req.url);
+    const { pathname, query } = splitTarget(req.url);
     if (pathname.startsWith('/api/call/')) return call(req, res, pathname.slice('/api/call/'.length));
+    if (pathname === '/api/session' || pathname === '/api/session/rotate') return sessionCall(req, res, pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
-    serveStatic(res, pathname);
+    if (pathname === '/__rci/open-link.css') return asset(res, OPEN_LINK_CSS, TYPES['.css']!);
+    serveStatic(req, res, pathname, query);
   }
 
+  const refused = (res: http.ServerResponse) => json(res, 403, { error: { code: 'forbidden', message: 'missing or wrong token' } });
+
   async function call(req: http.IncomingMessage, res: http.ServerResponse, name: string): Promise<void> {
-    const auth = req.headers.authorization ?? '';
     if (req.method !== 'POST') return json(res, 405, { error: { code: 'bad-request', message: 'use POST' } });
-    if (!tokenOk(auth.startsWith('Bearer ') ? auth.slice(7) : null)) {
-      return json(res, 403, { error: { code: 'forbidden', message: 'missing or wrong token' } });
-    }
+    if (!authorized(req, null)) return refused(res);
     try {
       const text = await readText(req);
       let arg: unknown = {};
@@ -95,7 +124,22 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
   }
 
-  function serveStatic(res: http.ServerResponse, pathname: string): void {
+  /** Whether this browser holds the link (`POST /api/session`, answered with it), and making a new one. */
+  async function sessionCall(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
+    if (req.method !== 'POST') return json(res, 405, { error: { code: 'bad-request', message: 'use POST' } });
+    if (!authorized(req, null)) return refused(res);
+    if (pathname === '/api/session/rotate') {
+      session.rotate();
+      // the page that asked keeps working; every other tab, browser and script holding the old token is out,
+      // including live-event sockets opened with it (this page's reconnects with its new cookie)
+      setCookie(res);
+      for (const c of wss.clients) c.terminate();
+      opts.onRotate?.(uiUrl());
+    }
+    json(res, 200, { uiUrl: uiUrl() });
+  }
+
+  function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, query: URLSearchParams): void {
     const root = path.resolve(opts.staticDir);
     let file = path.resolve(root, '.' + decode(pathname));
     // root + sep: a bare prefix test would also let `/..%2Frenderer-x/…` into a sibling folder named like root
@@ -104,11 +148,32 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     if (!fs.existsSync(file)) {
       return plain(res, 503, 'The renderer is not built. Run `npm run build:renderer` (or `npm run serve`, which builds it).');
     }
-    const body = fs.readFileSync(file);
-    res.writeHead(200, {
-      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    const isPage = path.basename(file) === 'index.html';
+    if (isPage) {
+      // The page is where a browser trades the link's token for the cookie. Without either it would only show an
+      // empty, disconnected inspector, so it says where the link is instead. Scripts and styles are not secret.
+      const given = query.get('token');
+      const cookies = readCookies(req.headers.cookie, cookieName());
+      const ok = given !== null ? session.tokenOk(given) : cookies.some((v) => session.cookieOk(v));
+      if (!ok) {
+        const reason = given !== null || cookies.length > 0 ? 'wrong' : 'missing';
+        const page = openLinkPage({ port, reason, dataDir: opts.dataDir ?? null, tokenFile: session.file });
+        return send(res, 403, Buffer.from(page), TYPES['.html']!, 'no-store');
+      }
+      setCookie(res);
+    }
+    send(res, 200, fs.readFileSync(file), TYPES[path.extname(file)] ?? 'application/octet-stream', isPage ? 'no-store' : 'max-age=3600');
+  }
+
+  function asset(res: http.ServerResponse, text: string, type: string): void {
+    send(res, 200, Buffer.from(text), type, 'max-age=3600');
+  }
+
+  function send(res: http.ServerResponse, status: number, body: Buffer, type: string, cache: string): void {
+    res.writeHead(status, {
+      'Content-Type': type,
       'Content-Length': body.length,
-      'Cache-Control': file.endsWith('index.html') ? 'no-store' : 'max-age=3600',
+      'Cache-Control': cache,
       'Content-Security-Policy': uiContentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
@@ -128,7 +193,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         pathname !== '/api/events' ||
         !allowedHosts().includes(req.headers.host ?? '') ||
         !originOk(req.headers.origin) ||
-        !tokenOk(query.get('token'))
+        !authorized(req, query.get('token'))
       ) {
         return refuse(403);
       }
@@ -160,7 +225,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   port = (server.address() as AddressInfo).port;
   return {
     port,
-    uiUrl: `http://127.0.0.1:${port}/?token=${opts.token}`,
+    get uiUrl() {
+      return uiUrl();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();
@@ -181,6 +248,17 @@ function splitTarget(target = ''): { pathname: string; query: URLSearchParams } 
   const q = target.indexOf('?');
   if (q < 0) return { pathname: target, query: new URLSearchParams() };
   return { pathname: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+}
+
+/** Every value sent under `name` (a browser may hold more than one, e.g. set by an older run on another path). */
+function readCookies(header: string | undefined, name: string): string[] {
+  if (!header) return [];
+  const found: string[] = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) found.push(part.slice(eq + 1).trim());
+  }
+  return found;
 }
 
 function decode(text: string): string {

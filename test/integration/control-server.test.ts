@@ -67,7 +67,7 @@ describe('static files', () => {
 describe('a foreign Host is refused on every route', () => {
   const upgrade = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' };
   const routes = () => [
-    { name: 'GET /', send: (host: string | null) => request('GET', '/', { Host: host }) },
+    { name: 'GET /?token=', send: (host: string | null) => request('GET', `/?token=${TOKEN}`, { Host: host }) },
     { name: 'GET /app.js', send: (host: string | null) => request('GET', '/app.js', { Host: host }) },
     ...API_CALL_NAME_LIST.map((call) => ({
       name: `POST /api/call/${call}`,
