@@ -1,13 +1,9 @@
-import { builtinModules } from 'node:module';
 import { defineConfig, type UserConfig } from 'vite';
+import { MAIN_EXTERNALS } from './electron/shell/bundle-externals';
 
 // Builds the Electron main process and the preload as CommonJS into dist-electron/, in two passes
 // (`--mode main`, `--mode preload`): the sandboxed preload must be ONE file whose only require is 'electron',
 // which a shared-chunk multi-entry build would not guarantee.
-const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-/** Native or network packages that must load from node_modules at run time (and get rebuilt/unpacked when packaging). */
-export const MAIN_EXTERNALS = ['electron', 'better-sqlite3', '@n8n/localtunnel', 'ws', ...nodeBuiltins];
-
 function isExternal(list: string[]) {
   return (id: string) => list.some((x) => id === x || id.startsWith(`${x}/`));
 }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CALL_NAMES } from '../../shared/api';
-import { MAIN_EXTERNALS } from '../../vite.electron.config';
+import { MAIN_EXTERNALS } from '../../electron/shell/bundle-externals';
 
 /** Packages the main bundle keeps external: they load from node_modules at run time. */
 const RUNTIME_PACKAGES = MAIN_EXTERNALS.filter((m) => m !== 'electron' && !builtinModules.includes(m) && !m.startsWith('node:'));
