@@ -1,5 +1,6 @@
 // What the user must not miss: a changed public URL (the gateway keeps calling the old one until updated), a damaged
-// store file (its deliveries are out of the lists until recovered) and the core's warnings (tunnel trouble, forward failures) as toasts that go away on their own.
+// store file (its deliveries are out of the lists until recovered) and the core's warnings (tunnel trouble, forward failures) as toasts that go away on their own,
+// except the ones asking for action (a sender with a browser User-Agent), which stay until dismissed.
 import { useEffect, useState } from 'react';
 import { copyText } from '../lib/clipboard';
 import { formatTime } from '../lib/format';
@@ -109,16 +110,17 @@ function ToastItem({ t }: { t: Toast }) {
   const store = useInspectorStore();
   const [hover, setHover] = useState(false);
   useEffect(() => {
-    if (hover) return;
+    if (hover || t.sticky) return;
     const timer = setTimeout(() => store.getState().dismissToast(t.id), TOAST_MS);
     return () => clearTimeout(timer);
-  }, [store, t.id, t.at, hover]);
+  }, [store, t.id, t.at, t.sticky, hover]);
   return (
     <div
       className={`toast tone-${t.tone}`}
       role="status"
       data-testid="toast"
       data-code={t.code ?? ''}
+      data-sticky={t.sticky}
       onMouseEnter={() => setHover(true)}
       onMouseLeave={() => setHover(false)}
     >
@@ -128,7 +130,7 @@ function ToastItem({ t }: { t: Toast }) {
         {t.repeats > 1 ? <span className="toast-repeats"> ×{t.repeats}</span> : null}
         <span className="toast-time mono">{formatTime(t.at)}</span>
       </span>
-      <button className="icon-btn" aria-label="Dismiss" onClick={() => store.getState().dismissToast(t.id)}>
+      <button className="icon-btn" aria-label="Dismiss" title={t.sticky ? 'Stays until you dismiss it' : undefined} onClick={() => store.getState().dismissToast(t.id)}>
         <Icon name="close" size={12} />
       </button>
     </div>
