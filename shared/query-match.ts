@@ -1,13 +1,15 @@
 // What a query means, judged in memory over list rows: the reference semantics the store's SQL filter
 // (electron/core/store/filters.ts) is held to by its oracle test, and the filter of the test stand-in core.
-// Every term must hold (AND); `-` negates one term. user, ref and event match a prefix ignoring case; type a
+// Every term must hold (AND); `-` negates one term; an OR group holds when any member does (alternativesOf, which
+// also makes a phone number typed as free text find its user). user, ref and event match a prefix ignoring case (a
+// phone number any of its stored forms: userPrefixes); type a
 // case-insensitive equality (type:text finds Text and TEXT); status a code or a class (5xx); after is inclusive,
 // before exclusive. Campaign and free text have their own rules, shared with the store (campaignPattern, freeText).
 //
 // One known difference: the store's free text also searches the raw body (JSON keys, vars, postback values) and a
 // message's full text, which list rows do not hold; on what a row shows (preview, ids, campaign, type, path), the two agree.
 import type { DeliverySummary, MessageSummary } from './domain';
-import type { ParsedQuery, QueryTerm } from './query';
+import { alternativesOf, userPrefixes, type ParsedQuery, type QueryTerm } from './query';
 
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 const prefix = (v: string | null, p: string) => v !== null && lower(v).startsWith(p.toLowerCase());
@@ -100,7 +102,7 @@ function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null
     case 'kind':
       return d.kind === t.value;
     case 'user':
-      return prefix(d.userId, t.value);
+      return userMatches(t, d.userId);
     case 'campaign':
       return campaignMatches(t, d.campaign);
     case 'flag':
@@ -130,9 +132,28 @@ function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null
   }
 }
 
+const prefixesOf = new WeakMap<QueryTerm, string[]>();
+
+function userMatches(t: QueryTerm, userId: string | null): boolean {
+  let prefixes = prefixesOf.get(t);
+  if (!prefixes) prefixesOf.set(t, (prefixes = userPrefixes(t.value)));
+  return prefixes.some((p) => prefix(userId, p));
+}
+
+const alternatives = new WeakMap<QueryTerm, QueryTerm[] | null>();
+
+function alternativesCached(t: QueryTerm): QueryTerm[] | null {
+  if (!alternatives.has(t)) alternatives.set(t, alternativesOf(t));
+  return alternatives.get(t)!;
+}
+
 /** Whether a delivery matches; state/anomaly terms are judged on its message (no message → no match). */
 export function deliveryMatches(parsed: ParsedQuery, d: DeliverySummary, message?: MessageSummary | null): boolean {
-  return parsed.terms.every((t) => deliveryTerm(t, d, message) !== t.negate);
+  return parsed.terms.every((t) => {
+    const any = alternativesCached(t);
+    const hit = any ? any.some((a) => deliveryTerm(a, d, message)) : deliveryTerm(t, d, message);
+    return hit !== t.negate;
+  });
 }
 
 /**
@@ -144,45 +165,41 @@ export function deliveryMatches(parsed: ParsedQuery, d: DeliverySummary, message
 export function messageMatches(parsed: ParsedQuery, m: MessageSummary): boolean | null {
   let undecided = false;
   for (const t of parsed.terms) {
-    let hit: boolean | null;
-    switch (t.field) {
-      case 'text': {
-        const q = textOf(t);
-        hit = q === null ? false : wordsFollow(q, wordsOf([m.reference, m.userId, m.campaign, m.lastType])) ? true : null;
-        break;
-      }
-      case 'user':
-        hit = prefix(m.userId, t.value);
-        break;
-      case 'campaign':
-        hit = campaignMatches(t, m.campaign) ? true : m.anomalies.includes('field-drift') ? null : false;
-        break;
-      case 'ref':
-        hit = prefix(m.reference, t.value);
-        break;
-      case 'flag':
-        hit = m.flags.includes(t.value as MessageSummary['flags'][number]);
-        break;
-      case 'state':
-        hit = m.state === t.value;
-        break;
-      case 'anomaly':
-        hit = m.anomalies.includes(t.value as MessageSummary['anomalies'][number]);
-        break;
-      case 'channel':
-        hit = m.channels.includes(t.value);
-        break;
-      case 'after':
-        hit = t.time !== undefined && m.lastReceivedAt >= t.time;
-        break;
-      case 'before':
-        hit = t.time !== undefined && m.firstReceivedAt < t.time;
-        break;
-      default:
-        hit = null;
-    }
+    const any = alternativesCached(t);
+    // a group: true when a member is, false when every member is, undecided otherwise
+    const hits = any ? any.map((a) => messageTerm(a, m)) : [messageTerm(t, m)];
+    const hit = hits.includes(true) ? true : hits.includes(null) ? null : false;
     if (hit === null) undecided = true;
     else if (hit === t.negate) return false;
   }
   return undecided ? null : true;
+}
+
+function messageTerm(t: QueryTerm, m: MessageSummary): boolean | null {
+  switch (t.field) {
+    case 'text': {
+      const q = textOf(t);
+      return q === null ? false : wordsFollow(q, wordsOf([m.reference, m.userId, m.campaign, m.lastType])) ? true : null;
+    }
+    case 'user':
+      return userMatches(t, m.userId);
+    case 'campaign':
+      return campaignMatches(t, m.campaign) ? true : m.anomalies.includes('field-drift') ? null : false;
+    case 'ref':
+      return prefix(m.reference, t.value);
+    case 'flag':
+      return m.flags.includes(t.value as MessageSummary['flags'][number]);
+    case 'state':
+      return m.state === t.value;
+    case 'anomaly':
+      return m.anomalies.includes(t.value as MessageSummary['anomalies'][number]);
+    case 'channel':
+      return m.channels.includes(t.value);
+    case 'after':
+      return t.time !== undefined && m.lastReceivedAt >= t.time;
+    case 'before':
+      return t.time !== undefined && m.firstReceivedAt < t.time;
+    default:
+      return null;
+  }
 }

@@ -1,6 +1,17 @@
 // The search box language: `type:EXCEPTION user:5511 campaign:"black friday" -flag:duplicate after:2026-11-28T10:00
 // "quoted free text" free words`. One parser for the store (filtering), the chips (toggling) and the search box's
 // autocomplete. What each term means: query-match.ts (in memory) and electron/core/store/filters.ts (SQL).
+//
+// The rules a user can rely on (SEARCH_HELP says them in the search box):
+//  - terms separated by spaces must all hold; `-` negates one term.
+//  - `a OR b` holds when either does; OR binds only the two terms beside it (`type:READ OR type:DELIVERED user:5511`
+//    is READ-or-DELIVERED messages of 5511). One field's values can also be listed: `type:READ,DELIVERED`.
+//    Parentheses are refused with that explanation rather than read as text, which would silently match nothing.
+//  - `word:value` with `word` made of letters is always a field; an unknown one is an error naming the closest
+//    field. Text with such a colon is searched by quoting it ("Obs: ligar"); URLs (`https://`) and times (`12:30`)
+//    are text without quotes, since their left side is no word or is followed by `//`.
+//  - a phone number matches however it is typed (`11987650001`, `+55 11 98765-0001`, `(11) 98765-0001`), as a
+//    `user:` value and as free text, against user ids stored as the gateway sends them (`5511987650001`).
 import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES } from './domain';
 import { parseIsoTime } from './canonical';
 
@@ -28,6 +39,11 @@ export interface QueryTerm {
   negate: boolean;
   /** after/before: epoch ms */
   time?: number;
+  /**
+   * An OR group (`a OR b`, `field:a,b`): the term holds when any member does. Members are never negated nor groups
+   * themselves; `field` and `value` are then the first member's field and a readable summary, for display only.
+   */
+  anyOf?: QueryTerm[];
 }
 
 export interface ParsedQuery {
@@ -77,6 +93,14 @@ const VOCABULARY: Partial<Record<QueryField, readonly string[]>> = {
   kind: EVENT_KINDS,
 };
 
+interface Piece {
+  value: string;
+  quoted: boolean;
+  /** where the piece is in the query, its quotes included */
+  start: number;
+  end: number;
+}
+
 interface Token {
   raw: string;
   start: number;
@@ -86,6 +110,8 @@ interface Token {
   name: string | null;
   value: string;
   quoted: boolean;
+  /** a field's values split at commas outside quotes (`type:READ,DELIVERED`); free text is one piece */
+  pieces: Piece[];
 }
 
 /** Splits on whitespace, honouring "double quotes" (with \" and \\ escapes) both alone and after `name:`. */
@@ -110,18 +136,28 @@ function tokenize(q: string): Token[] {
     }
     let value = '';
     let quoted = false;
-    if (q[i] === '"') {
-      quoted = true;
-      i++;
-      while (i < q.length && q[i] !== '"') {
-        if (q[i] === '\\' && i + 1 < q.length) i++;
-        value += q[i++];
+    const pieces: Piece[] = [];
+    for (;;) {
+      const piece: Piece = { value: '', quoted: false, start: i, end: i };
+      if (q[i] === '"') {
+        quoted = piece.quoted = true;
+        i++;
+        while (i < q.length && q[i] !== '"') {
+          if (q[i] === '\\' && i + 1 < q.length) i++;
+          piece.value += q[i++];
+        }
+        i++; // closing quote (or end of input: an unterminated quote runs to the end)
       }
-      i++; // closing quote (or end of input: an unterminated quote runs to the end)
+      // anything glued after a closing quote, or an unquoted value, runs to the next whitespace (or a field's comma)
+      while (i < q.length && !/\s/.test(q[i]) && !(name !== null && q[i] === ',')) piece.value += q[i++];
+      piece.end = Math.min(i, q.length);
+      pieces.push(piece);
+      value += piece.value;
+      if (name === null || q[i] !== ',') break;
+      value += ',';
+      i++;
     }
-    // anything glued after a closing quote, or an unquoted value, runs to the next whitespace
-    while (i < q.length && !/\s/.test(q[i])) value += q[i++];
-    tokens.push({ raw: q.slice(start, Math.min(i, q.length)), start, end: Math.min(i, q.length), negate, name, value, quoted });
+    tokens.push({ raw: q.slice(start, Math.min(i, q.length)), start, end: Math.min(i, q.length), negate, name, value, quoted, pieces });
   }
   return tokens;
 }
@@ -135,27 +171,211 @@ export function resolveField(name: string): QueryField | null {
 
 /** Never throws. Bad values are reported in `errors` and left out of `terms`, so they never filter silently. */
 export function parseQuery(q: string, now: number = Date.now()): ParsedQuery {
-  const terms: QueryTerm[] = [];
   const errors: string[] = [];
-  for (const t of tokenize(q ?? '')) {
+  const tokens = tokenize(q ?? '');
+  const hasOr = tokens.some(isOr);
+  if (tokens.some((t) => isParenthesis(t, hasOr))) errors.push(PARENTHESES);
+  // each token's term in order, `or` where an OR stands, null where a token gave an error
+  const items: (QueryTerm | 'or' | null)[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (isOr(t)) {
+      items.push('or');
+      continue;
+    }
+    const glued = gluePhone(tokens, i);
+    if (glued !== null) {
+      const value = glued.parts.join(' ');
+      i = glued.last;
+      items.push(t.name === null ? { field: 'text', value, negate: t.negate } : fieldTerm('user', [value], t.negate, now, errors));
+      continue;
+    }
     if (t.name === null) {
-      if (t.value !== '' || t.quoted) terms.push({ field: 'text', value: t.value, negate: t.negate });
+      if (t.value !== '' || t.quoted) items.push({ field: 'text', value: t.value, negate: t.negate });
       continue;
     }
     const field = resolveField(t.name);
     if (field === null) {
-      errors.push(`unknown field ${t.name}`);
-      terms.push({ field: 'text', value: t.negate ? t.raw.slice(1) : t.raw, negate: t.negate });
+      errors.push(unknownField(t.name, t.negate ? t.raw.slice(1) : t.raw));
+      items.push(null);
       continue;
     }
-    const checked = checkValue(field, t.value, now);
+    items.push(fieldTerm(field, t.pieces.map((p) => p.value), t.negate, now, errors));
+  }
+  return { terms: foldOr(items, errors), errors };
+}
+
+const isOr = (t: Token) => t.name === null && !t.quoted && !t.negate && t.raw === 'OR';
+
+const PARENTHESES =
+  'parentheses are not supported: OR joins the two terms beside it (type:READ OR type:DELIVERED user:5511 is READ or DELIVERED, ' +
+  'and 5511), and type:READ,DELIVERED lists one field\'s values';
+
+/** Parentheses around terms, told from a phone number's area code `(11)` and from ordinary text in parentheses. */
+function isParenthesis(t: Token, hasOr: boolean): boolean {
+  if (t.quoted) return false;
+  const raw = t.negate ? t.raw.slice(1) : t.raw;
+  if (raw === '(' || raw === ')') return true;
+  if (t.name === null && /^\((?:[A-Za-z_]+:|-|"|\()/.test(raw)) return true;
+  if (t.name !== null && t.value.endsWith(')') && !t.value.includes('(')) return true;
+  // beside an OR, any bracket that is no area code is grouping the user expects to work
+  return hasOr && t.name === null && /^\(|\)$/.test(raw) && !/^\(\d+\)/.test(raw);
+}
+
+/** One `field:v1,v2` token: a term, an OR group of its values, or null (its errors reported). */
+function fieldTerm(field: QueryField, values: string[], negate: boolean, now: number, errors: string[]): QueryTerm | null {
+  const members: QueryTerm[] = [];
+  for (const v of values) {
+    const checked = checkValue(field, v, now);
     if ('error' in checked) {
       errors.push(checked.error);
+      return null;
+    }
+    members.push({ field, value: checked.value, negate: false, ...(checked.time !== undefined ? { time: checked.time } : {}) });
+  }
+  if (members.length === 1) return { ...members[0]!, negate };
+  return group(members, negate);
+}
+
+function group(members: QueryTerm[], negate: boolean): QueryTerm {
+  const first = members[0]!;
+  const sameField = members.every((m) => m.field === first.field && m.field !== 'text');
+  const value = sameField ? members.map((m) => m.value).join(',') : members.map(formatTerm).join(' OR ');
+  return { field: first.field, value, negate, anyOf: members };
+}
+
+/** `a OR b OR c` becomes one group; an OR without a term on each side, or beside a negated term, is an error. */
+function foldOr(items: (QueryTerm | 'or' | null)[], errors: string[]): QueryTerm[] {
+  const out: (QueryTerm | null)[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item !== 'or') {
+      out.push(item ?? null);
       continue;
     }
-    terms.push({ field, value: checked.value, negate: t.negate, ...(checked.time !== undefined ? { time: checked.time } : {}) });
+    const left = out.length > 0 ? out[out.length - 1] : undefined;
+    const right = items[i + 1];
+    if (left === undefined || right === undefined || right === 'or') {
+      errors.push('OR needs a term on each side: type:READ OR type:DELIVERED');
+      continue;
+    }
+    i++;
+    if (left === null || right === null) {
+      out[out.length - 1] = null; // the other side's error is reported already
+      continue;
+    }
+    if (left.negate || right.negate) {
+      errors.push('OR cannot join a negated term (-…): for neither, write both: -type:READ -type:DELIVERED');
+      out[out.length - 1] = null;
+      continue;
+    }
+    out[out.length - 1] = group([...(left.anyOf ?? [left]), ...(right.anyOf ?? [right])], false);
   }
-  return { terms, errors };
+  return out.filter((t): t is QueryTerm => t !== null);
+}
+
+// ---- phone numbers ----
+
+/** The gateway's numbers are Brazilian: country code 55, then a 2-digit area code and 8 or 9 digits. */
+const COUNTRY_CODE = '55';
+const NATIONAL_MAX_DIGITS = 11;
+const PHONE = /^\+?[\d\s().-]*\d[\d\s().-]*$/;
+/** a piece of a number typed with spaces: `+55`, `(11)`, `98765-0001` */
+const PHONE_CHUNK = /^[+(]?\d[\d().-]*$/;
+
+const digitsOf = (v: string) => v.replace(/\D/g, '');
+
+/**
+ * The user ids a typed number may start with, or null when the value is no number. With `+` (or digits too many for
+ * a national number) the country code is in it; without, the number is looked up both as typed and after 55.
+ */
+export function phonePrefixes(value: string): string[] | null {
+  const v = value.trim();
+  if (!PHONE.test(v)) return null;
+  const digits = digitsOf(v);
+  // `55…` already covers `5555…`: a second range would only read the same index entries again
+  if (v.startsWith('+') || (digits.startsWith(COUNTRY_CODE) && digits.length > NATIONAL_MAX_DIGITS) || (COUNTRY_CODE + digits).startsWith(digits)) return [digits];
+  return [digits, COUNTRY_CODE + digits];
+}
+
+/** What a user:value matches the start of: a number's stored forms, any other value as typed. */
+export function userPrefixes(value: string): string[] {
+  return phonePrefixes(value) ?? [value];
+}
+
+/** A whole phone number (10 to 13 digits, punctuation and all) typed as free text: the user term it also means. */
+function textPhone(value: string): QueryTerm | null {
+  const v = value.trim();
+  const n = digitsOf(v).length;
+  if (!PHONE.test(v) || n < 10 || n > 13) return null;
+  return { field: 'user', value: (v.startsWith('+') ? '+' : '') + digitsOf(v), negate: false };
+}
+
+/**
+ * A number typed with spaces (`+55 11 98765-0001`, `(11) 98765-0001`) is split by the tokenizer: the tokens from i
+ * that make one number, null when there are none to join. As free text only a whole number (10 to 13 digits) is
+ * joined, so numbers and dates beside each other stay words; after user: any start of one (`user:(11) 9876`).
+ */
+function gluePhone(tokens: Token[], i: number): { parts: string[]; last: number } | null {
+  const first = tokens[i]!;
+  const firstValue = first.name === null ? (first.quoted ? null : first.value) : resolveField(first.name) === 'user' && first.pieces.length === 1 && !first.quoted ? first.value : null;
+  if (firstValue === null || !PHONE_CHUNK.test(firstValue)) return null;
+  const parts = [firstValue];
+  let digits = digitsOf(firstValue).length;
+  let best: { parts: string[]; last: number } | null = null;
+  for (let j = i + 1; j < tokens.length; j++) {
+    const t = tokens[j]!;
+    if (t.name !== null || t.quoted || t.negate || !PHONE_CHUNK.test(t.value)) break;
+    digits += digitsOf(t.value).length;
+    if (digits > 13) break;
+    parts.push(t.value);
+    if (digits >= 10 || first.name !== null) best = { parts: [...parts], last: j };
+  }
+  return best;
+}
+
+/**
+ * The terms a term holds by any of: an OR group's members, and a phone number typed as free text, which finds its
+ * text (a body that quotes it) and the user it names. null for a plain term. Both matchers (SQL and in memory) judge
+ * a term through this, so the two never disagree on what OR or a number means.
+ */
+export function alternativesOf(t: QueryTerm): QueryTerm[] | null {
+  if (t.anyOf) return t.anyOf.flatMap((m) => alternativesOf(m) ?? [m]);
+  if (t.field !== 'text') return null;
+  const user = textPhone(t.value);
+  return user ? [{ field: 'text', value: t.value, negate: false }, user] : null;
+}
+
+// ---- unknown fields ----
+
+function unknownField(name: string, raw: string): string {
+  const closest = closestField(name);
+  return closest
+    ? `unknown field ${name} — did you mean ${closest}?`
+    : `unknown field ${name} (fields: ${QUERY_FIELDS.map((f) => f.name).join(', ')}); to search for text with a colon, quote it: "${raw}"`;
+}
+
+/** The field a mistyped name most likely meant (its own name or an alias within 2 edits, or one it starts), else null. */
+function closestField(name: string): QueryField | null {
+  const n = name.toLowerCase();
+  let best: { field: QueryField; d: number } | null = null;
+  for (const [spelling, field] of [...QUERY_FIELDS.map((f) => [f.name, f.name] as const), ...Object.entries(ALIASES)]) {
+    const d = n.length >= 2 && spelling.startsWith(n) ? 1 : editDistance(n, spelling);
+    if (d <= Math.min(2, n.length - 1) && (best === null || d < best.d)) best = { field, d };
+  }
+  return best?.field ?? null;
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit (`tpye` → `type`). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function checkValue(field: QueryField, value: string, now: number): { value: string; time?: number } | { error: string } {
@@ -182,6 +402,11 @@ function checkValue(field: QueryField, value: string, now: number): { value: str
       return { value: value.toUpperCase() };
     case 'direction':
       return { value: value.toLowerCase() };
+    case 'user': {
+      // a number keeps only its digits (and a leading + saying the country code is in them)
+      const v = value.trim();
+      return { value: phonePrefixes(v) ? (v.startsWith('+') ? '+' : '') + digitsOf(v) : value };
+    }
     default:
       return { value };
   }
@@ -208,12 +433,17 @@ function parseQueryTime(value: string, now: number = Date.now()): number | null 
 
 function quoteIfNeeded(value: string, forText: boolean): string {
   // Text that would otherwise read as a field, a negation or be split must be quoted.
-  const needs = value === '' || /[\s"\\]/.test(value) || (forText && (/^[A-Za-z_]+:/.test(value) || value.startsWith('-')));
+  const needs = value === '' || /[\s"\\,]/.test(value) || (forText && (/^[A-Za-z_]+:/.test(value) || value.startsWith('-') || value === 'OR' || /^\(|\)$/.test(value)));
   return needs ? `"${value.replace(/[\\"]/g, (c) => '\\' + c)}"` : value;
 }
 
 function formatTerm(t: QueryTerm): string {
   const sign = t.negate ? '-' : '';
+  if (t.anyOf) {
+    const sameField = t.anyOf.every((m) => m.field === t.field && m.field !== 'text');
+    if (sameField) return `${sign}${t.field}:${t.anyOf.map((m) => quoteIfNeeded(m.value, false)).join(',')}`;
+    return t.anyOf.map(formatTerm).join(' OR ');
+  }
   if (t.field === 'text') return sign + quoteIfNeeded(t.value, true);
   return `${sign}${t.field}:${quoteIfNeeded(t.value, false)}`;
 }
@@ -298,11 +528,13 @@ export function completeQuery(q: string, cursor: number = q.length): Completion 
   const field = resolveField(token.name);
   if (field === null) return none(valueFrom, end, token.value);
   const def = QUERY_FIELDS.find((f) => f.name === field)!;
-  const prefix = cursor === end ? token.value : typedValue(q.slice(valueFrom, cursor));
+  // in a list of values (type:READ,DEL) the one at the caret is completed
+  const piece = token.pieces.find((p) => p.start <= cursor && cursor <= p.end) ?? token.pieces[token.pieces.length - 1]!;
+  const prefix = cursor === piece.end ? piece.value : typedValue(q.slice(piece.start, cursor));
   const options = (def.values ?? [])
     .filter((v) => v.toLowerCase().startsWith(prefix.toLowerCase()))
     .map((v) => ({ label: v, insert: formatValue(v), description: def.description }));
-  return { from: valueFrom, to: end, field, prefix, options, askStore: def.values === undefined && field !== 'after' && field !== 'before' };
+  return { from: piece.start, to: piece.end, field, prefix, options, askStore: def.values === undefined && field !== 'after' && field !== 'before' };
 }
 
 function fieldNames(from: number, to: number, prefix: string): Completion {

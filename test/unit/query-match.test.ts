@@ -57,6 +57,33 @@ describe('deliveryMatches (reference semantics for the store filter)', () => {
     expect(ids('after:2025-11-28T09:00:03.400Z before:2025-11-28T09:00:43.460Z')).toHaveLength(2);
   });
 
+  it('a phone number however typed, as user: and as free text, finds the same deliveries', () => {
+    const spellings = ['11999990001', '+55 11 99999-0001', '(11) 99999-0001', '+55 (11) 99999-0001', '5511999990001', '11 99999 0001'];
+    const happy = ids('user:5511999990001');
+    expect(happy).toHaveLength(5);
+    for (const s of spellings) {
+      expect(ids(`user:${s}`), `user:${s}`).toEqual(happy);
+      expect(ids(s), s).toEqual(happy);
+    }
+    // a prefix typed without the country code, and a number nobody has
+    expect(ids('user:(11) 9999')).toEqual(ids('user:55119999'));
+    expect(ids('(21) 99999-0001')).toEqual([]);
+  });
+
+  it("OR: any of a field's values, or either of two terms", () => {
+    const read = ids('type:READ');
+    const delivered = ids('type:DELIVERED');
+    const both = [...read, ...delivered].sort((a, b) => a - b);
+    expect(read.length).toBeGreaterThan(0);
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(ids('type:READ OR type:DELIVERED')).toEqual(both);
+    expect(ids('type:read,delivered')).toEqual(both);
+    expect(ids('-type:READ,DELIVERED')).toHaveLength(feed.fed.length - both.length);
+    const either = new Set([...ids('type:READ user:5521'), ...ids('flag:duplicate user:5521')]);
+    expect(ids('type:READ OR flag:duplicate user:5521')).toEqual([...either].sort((a, b) => a - b));
+    expect(either.size).toBeGreaterThan(ids('flag:duplicate user:5521').length);
+  });
+
   it('status by code or class', () => {
     const feed2 = new Feed();
     const d = feed2.add(T0, cb());
@@ -87,6 +114,13 @@ describe('messageMatches', () => {
     expect(messageMatches(parseQuery('hello'), m)).toBeNull();
     // ... but a failing decidable term still excludes it
     expect(messageMatches(parseQuery('type:READ state:read'), m)).toBe(false);
+  });
+
+  it('an OR group is decided when a member holds, or when every member fails', () => {
+    expect(messageMatches(parseQuery('state:read OR channel:SMS'), m)).toBe(true);
+    expect(messageMatches(parseQuery('state:read,blocked'), m)).toBe(false);
+    expect(messageMatches(parseQuery('state:read OR type:READ'), m)).toBeNull();
+    expect(messageMatches(parseQuery('-state:read,fell-back'), m)).toBe(false);
   });
 });
 

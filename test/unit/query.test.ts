@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeQuery, formatQuery, formatValue, parseQuery, QUERY_FIELDS, resolveField, toggleTerm, type QueryTerm } from '../../shared/query';
+import { alternativesOf, completeQuery, formatQuery, formatValue, parseQuery, phonePrefixes, QUERY_FIELDS, resolveField, toggleTerm, userPrefixes, type QueryTerm } from '../../shared/query';
 import { FLAG_NAMES } from '../../shared/domain';
 
 describe('parseQuery', () => {
@@ -35,14 +35,21 @@ describe('parseQuery', () => {
     expect(parseQuery('   ')).toEqual({ terms: [], errors: [] });
   });
 
-  it('unknown field → error, and the token is searched as text', () => {
-    expect(parseQuery('colour:red x')).toEqual({
-      terms: [
-        { field: 'text', value: 'colour:red', negate: false },
-        { field: 'text', value: 'x', negate: false },
-      ],
-      errors: ['unknown field colour'],
-    });
+  it('unknown field → an error naming the closest field, never text that silently matches nothing', () => {
+    expect(parseQuery('typ:READ x')).toEqual({ terms: [{ field: 'text', value: 'x', negate: false }], errors: ['unknown field typ — did you mean type?'] });
+    const closest = (q: string) => parseQuery(q).errors[0];
+    expect(closest('tpye:READ')).toBe('unknown field tpye — did you mean type?');
+    expect(closest('-usr:5511')).toBe('unknown field usr — did you mean user?');
+    expect(closest('campain:natal')).toBe('unknown field campain — did you mean campaign?');
+    expect(closest('camp:natal')).toBe('unknown field camp — did you mean campaign?');
+    expect(closest('userid_:5511')).toBe('unknown field userid_ — did you mean user?');
+    expect(closest('stat:read')).toBe('unknown field stat — did you mean state?');
+    // nothing close: the fields, and how to search for text that has a colon
+    expect(closest('colour:red')).toBe(
+      'unknown field colour (fields: type, kind, user, campaign, flag, state, anomaly, channel, direction, ref, event, status, after, before, path, method); ' +
+        'to search for text with a colon, quote it: "colour:red"',
+    );
+    expect(parseQuery('"Obs: ligar"')).toEqual({ terms: [{ field: 'text', value: 'Obs: ligar', negate: false }], errors: [] });
   });
 
   it('URLs and clock times are free text, not fields', () => {
@@ -272,5 +279,110 @@ describe('resolveField', () => {
       'before',
       null,
     ]);
+  });
+});
+
+describe('phone numbers', () => {
+  const users = (q: string) => {
+    const parsed = parseQuery(q);
+    expect(parsed.errors, q).toEqual([]);
+    return parsed.terms.map((t) => `${t.field}:${t.value}`);
+  };
+
+  it('a user: number however typed keeps its digits (and a + saying the country code is in them)', () => {
+    expect(users('user:11987650001')).toEqual(['user:11987650001']);
+    expect(users('user:(11) 98765-0001')).toEqual(['user:11987650001']);
+    expect(users('user:+55 11 98765-0001')).toEqual(['user:+5511987650001']);
+    expect(users('user:+55(11)98765-0001 type:READ')).toEqual(['user:+5511987650001', 'type:READ']);
+    expect(users('user:"+55 11 98765-0001"')).toEqual(['user:+5511987650001']);
+    expect(users('-user:11.98765.0001')).toEqual(['user:11987650001']);
+    expect(users('user:5511')).toEqual(['user:5511']);
+    expect(users('user:(11) 9876 campinas')).toEqual(['user:119876', 'text:campinas']);
+    expect(users('user:bot-7')).toEqual(['user:bot-7']);
+  });
+
+  it('a number typed with spaces as free text is one term; numbers and words beside it are not swallowed', () => {
+    expect(users('+55 11 98765-0001')).toEqual(['text:+55 11 98765-0001']);
+    expect(users('(11) 98765-0001 campinas')).toEqual(['text:(11) 98765-0001', 'text:campinas']);
+    // two whole numbers are two terms; a date's parts are no number
+    expect(users('11987650001 21988880003')).toEqual(['text:11987650001', 'text:21988880003']);
+    expect(users('2026 11 28')).toEqual(['text:2026', 'text:11', 'text:28']);
+  });
+
+  it('the stored forms a number may start with: 55 added unless the country code is in it', () => {
+    expect(phonePrefixes('11987650001')).toEqual(['11987650001', '5511987650001']);
+    expect(phonePrefixes('(11) 98765-0001')).toEqual(['11987650001', '5511987650001']);
+    expect(phonePrefixes('+55 11 98765-0001')).toEqual(['5511987650001']);
+    expect(phonePrefixes('5511987650001')).toEqual(['5511987650001']);
+    // area code 55 typed without the country code: both readings
+    expect(phonePrefixes('55 99123-4567')).toEqual(['5599123-4567'.replace('-', ''), '555599123' + '4567']);
+    expect(phonePrefixes('5511')).toEqual(['5511', '555511']);
+    expect(phonePrefixes('55')).toEqual(['55']);
+    expect(phonePrefixes('bot-7')).toBeNull();
+    expect(userPrefixes('bot-7')).toEqual(['bot-7']);
+  });
+
+  it('free text that is a whole number also means its user; other text does not', () => {
+    const alts = (q: string) => alternativesOf(parseQuery(q).terms[0]!)?.map((t) => `${t.field}:${t.value}`) ?? null;
+    expect(alts('(11) 98765-0001')).toEqual(['text:(11) 98765-0001', 'user:11987650001']);
+    expect(alts('+55 11 98765-0001')).toEqual(['text:+55 11 98765-0001', 'user:+5511987650001']);
+    expect(alts('5511987650001')).toEqual(['text:5511987650001', 'user:5511987650001']);
+    expect(alts('98765')).toBeNull();
+    expect(alts('campinas')).toBeNull();
+  });
+});
+
+describe('OR', () => {
+  const shape = (q: string) => {
+    const parsed = parseQuery(q);
+    expect(parsed.errors, q).toEqual([]);
+    return parsed.terms.map((t) => (t.anyOf ? `${t.negate ? '-' : ''}any(${t.anyOf.map((m) => `${m.field}:${m.value}`).join(' | ')})` : `${t.negate ? '-' : ''}${t.field}:${t.value}`));
+  };
+
+  it('joins the two terms beside it; space is still AND', () => {
+    expect(shape('type:READ OR type:DELIVERED user:5511')).toEqual(['any(type:READ | type:DELIVERED)', 'user:5511']);
+    expect(shape('flag:duplicate OR state:failed OR anomaly:out-of-order')).toEqual(['any(flag:duplicate | state:failed | anomaly:out-of-order)']);
+    expect(shape('campinas OR recife')).toEqual(['any(text:campinas | text:recife)']);
+    // lower-case or, and a quoted OR, are words
+    expect(shape('this or "OR"')).toEqual(['text:this', 'text:or', 'text:OR']);
+  });
+
+  it('a field lists its values with commas, each checked; a negated list is none of them', () => {
+    expect(shape('type:READ,DELIVERED')).toEqual(['any(type:READ | type:DELIVERED)']);
+    expect(shape('-state:Failed,blocked')).toEqual(['-any(state:failed | state:blocked)']);
+    expect(shape('campaign:"black friday",natal')).toEqual(['any(campaign:black friday | campaign:natal)']);
+    expect(shape('type:READ,DELIVERED OR flag:duplicate')).toEqual(['any(type:READ | type:DELIVERED | flag:duplicate)']);
+    expect(parseQuery('state:failed,gone').errors).toEqual([expect.stringContaining('unknown state "gone"')]);
+    expect(parseQuery('type:READ,').errors).toEqual(['type: needs a value']);
+  });
+
+  it('is refused, saying what works, where it cannot mean what it says', () => {
+    expect(parseQuery('OR type:READ').errors).toEqual(['OR needs a term on each side: type:READ OR type:DELIVERED']);
+    expect(parseQuery('type:READ OR').errors).toEqual(['OR needs a term on each side: type:READ OR type:DELIVERED']);
+    expect(parseQuery('-type:READ OR type:DELIVERED').errors).toEqual([expect.stringContaining('OR cannot join a negated term')]);
+    for (const q of ['(type:READ OR type:DELIVERED) user:5511', 'type:READ OR (user:5511 flag:duplicate)', '( type:READ )', '(campinas OR recife)']) {
+      const parsed = parseQuery(q);
+      expect(parsed.errors, q).toContainEqual(expect.stringContaining('parentheses are not supported: OR joins the two terms beside it'));
+    }
+    // an area code in brackets, and text in brackets without OR, are no grouping
+    expect(parseQuery('(11) 98765-0001 OR (21) 98888-0003').errors).toEqual([]);
+    expect(parseQuery('(sic)').errors).toEqual([]);
+  });
+
+  it('round-trips through formatQuery', () => {
+    for (const q of ['type:READ OR type:DELIVERED user:5511', '-state:failed,blocked', 'campinas OR recife', 'campaign:"a,b",natal', 'x OR "OR"', 'flag:duplicate OR user:+5511']) {
+      const parsed = parseQuery(q);
+      expect(parseQuery(formatQuery(parsed.terms)), q).toEqual(parsed);
+    }
+    expect(formatQuery(parseQuery('type:READ OR type:DELIVERED').terms)).toBe('type:READ,DELIVERED');
+  });
+
+  it('completion offers the value at the caret in a list', () => {
+    const q = 'type:READ,DEL';
+    const c = completeQuery(q);
+    expect(c).toMatchObject({ field: 'type', prefix: 'DEL', from: 10, to: 13 });
+    expect(c.options.map((o) => o.label)).toEqual(['DELIVERED']);
+    expect(completeQuery('state:fa,read', 8)).toMatchObject({ field: 'state', prefix: 'fa', from: 6, to: 8 });
+    expect(completeQuery('user:5511,55219')).toMatchObject({ field: 'user', prefix: '55219', askStore: true });
   });
 });

@@ -1,9 +1,9 @@
 // Each query term as a condition on the deliveries list (alias d), and the index that can drive it (filters.ts).
 import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
-import type { QueryTerm } from '../../../shared/query';
+import { userPrefixes, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
-import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
+import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, prefixRanges, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
 import { prefixEnd } from './rows';
 
 /** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
@@ -25,7 +25,7 @@ export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'kind':
       return { sql: 'd.kind = ?', params: [v] };
     case 'user':
-      return { sql: 'd.user_id >= ? AND d.user_id < ?', params: [v, prefixEnd(v)] };
+      return prefixRanges('d.user_id', userPrefixes(v));
     case 'event':
       return { sql: 'd.event_id >= ? AND d.event_id < ?', params: [v, prefixEnd(v)] };
     case 'campaign': {

@@ -2,9 +2,9 @@
 // delivery-level term holds for a message when at least one of its deliveries matches; most are answered by the
 // message's facets (shared/facet-keys.ts) without reading deliveries.
 import { counterKey, facetKey } from '../../../shared/facet-keys';
-import type { QueryTerm } from '../../../shared/query';
+import { userPrefixes, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
-import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
+import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, prefixRanges, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
 import { prefixEnd } from './rows';
 
 /** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
@@ -62,7 +62,7 @@ export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
       return expr === null ? FALSE : anyDelivery(`d.id IN (${FTS_IDS})`, [expr]);
     }
     case 'user':
-      return { sql: 'm.user_id >= ? AND m.user_id < ?', params: [v, prefixEnd(v)] };
+      return prefixRanges('m.user_id', userPrefixes(v));
     case 'ref':
       return { sql: 'm.reference COLLATE NOCASE >= ? AND m.reference COLLATE NOCASE < ?', params: [v, prefixEnd(v)] };
     case 'event':

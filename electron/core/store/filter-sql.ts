@@ -41,6 +41,16 @@ export function negate(p: Pred): Pred {
   return { sql: `(${p.sql}) IS NOT 1`, params: p.params };
 }
 
+export function or(preds: Pred[]): Pred {
+  if (preds.length === 0) return FALSE;
+  return { sql: preds.map((p) => `(${p.sql})`).join(' OR '), params: preds.flatMap((p) => p.params) };
+}
+
+/** `column` starts with one of the prefixes: index ranges (SQLite reads several through a multi-index OR). */
+export function prefixRanges(column: string, prefixes: string[]): Pred {
+  return or(prefixes.map((p) => ({ sql: `${column} >= ? AND ${column} < ?`, params: [p, prefixEnd(p)] })));
+}
+
 export function and(preds: Pred[]): Pred {
   if (preds.length === 0) return { sql: '1', params: [] };
   return { sql: preds.map((p) => `(${p.sql})`).join(' AND '), params: preds.flatMap((p) => p.params) };

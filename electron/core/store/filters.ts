@@ -17,13 +17,16 @@
 //    campaignPattern's (any part of the name, any case, a space for any character), resolved to the names stored;
 //    text is full-text by words as freeText describes, over message text, ids and the raw body (the raw body is
 //    the one thing the in-memory match cannot see: see shared/query-match.ts).
+//  - an OR group (and a phone number typed as free text: alternativesOf) is its members' predicates joined by OR;
+//    it drives only when every member has an index, as the union of their rows (unordered: read whole and sorted).
+//    A user: number is the index ranges of its stored forms (userPrefixes), so it stays a prefix lookup.
 import { ApiError } from '../../../shared/api-error';
 import { counterKey } from '../../../shared/facet-keys';
-import { parseQuery, type QueryTerm } from '../../../shared/query';
+import { alternativesOf, parseQuery, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
 import { deliveryDriver, deliveryPred, NEWEST_DELIVERIES } from './filter-deliveries';
 import { messageDriver, messagePred, NEWEST_MESSAGES } from './filter-messages';
-import { and, counter, ESTIMATE_CAP, negate, type Driver, type Pred } from './filter-sql';
+import { and, counter, ESTIMATE_CAP, negate, or, type Driver, type Pred } from './filter-sql';
 
 export interface Plan {
   /** FROM clause (aliases d for deliveries, m for messages) */
@@ -42,9 +45,8 @@ export interface Plan {
 /** Terms of a query; values that cannot be understood are an error, never a silently wider filter. */
 export function queryTerms(q: string, now: number): QueryTerm[] {
   const parsed = parseQuery(q, now);
-  // unknown field names are kept as free text by the parser; anything else dropped would widen the filter
-  const fatal = parsed.errors.filter((e) => !e.startsWith('unknown field'));
-  if (fatal.length > 0) throw new ApiError('bad-request', `query: ${fatal.join('; ')}`);
+  // a term the parser could not read is left out of terms: filtering without it would widen the filter silently
+  if (parsed.errors.length > 0) throw new ApiError('bad-request', `query: ${parsed.errors.join('; ')}`);
   return parsed.terms;
 }
 
@@ -56,7 +58,45 @@ function choose(drivers: Driver[]): Driver | null {
 }
 
 export function planDeliveries(ctx: StoreContext, terms: QueryTerm[]): Plan {
-  return plan(ctx, terms, deliveryPred, deliveryDriver, { from: 'deliveries d', order: NEWEST_DELIVERIES, counter: counterKey('deliveries') });
+  return plan(ctx, terms, deliveryPred, deliveryDriver, {
+    // without a driver the list is read newest first (rowid order): left free, SQLite may read a term's whole index
+    // range and sort it (an OR of types, a two-digit user prefix), which on a big store is every row
+    from: 'deliveries d NOT INDEXED',
+    order: NEWEST_DELIVERIES,
+    counter: counterKey('deliveries'),
+    id: 'd.id',
+    setFrom: 'deliveries d',
+  });
+}
+
+type PredOf = (ctx: StoreContext, t: QueryTerm) => Pred;
+type DriverOf = (ctx: StoreContext, t: QueryTerm, pred: Pred) => Driver | null;
+
+/** The list's term compiler made to understand OR groups (alternativesOf): a group is any of its members. */
+function withGroups(predOf: PredOf, driverOf: DriverOf, list: { id: string; setFrom: string; order: string }): { predOf: PredOf; driverOf: DriverOf } {
+  const members = new WeakMap<QueryTerm, { term: QueryTerm; pred: Pred }[]>();
+  const membersOf = (ctx: StoreContext, t: QueryTerm) => {
+    let m = members.get(t);
+    if (!m) members.set(t, (m = (alternativesOf(t) ?? []).map((a) => ({ term: a, pred: predOf(ctx, a) }))));
+    return m;
+  };
+  return {
+    predOf: (ctx, t) => (alternativesOf(t) ? or(membersOf(ctx, t).map((m) => m.pred)) : predOf(ctx, t)),
+    driverOf: (ctx, t, pred) => {
+      if (!alternativesOf(t)) return driverOf(ctx, t, pred);
+      const drivers = membersOf(ctx, t).map((m) => driverOf(ctx, m.term, m.pred));
+      if (drivers.some((d) => d === null)) return null;
+      const union = (drivers as Driver[]).map((d) => ({ sql: `SELECT ${list.id} FROM ${d.from} WHERE ${d.where.sql}`, params: d.where.params }));
+      return {
+        from: list.setFrom,
+        where: { sql: `${list.id} IN (${union.map((u) => u.sql).join(' UNION ')})`, params: union.flatMap((u) => u.params) },
+        order: list.order,
+        ordered: false,
+        estimate: (drivers as Driver[]).reduce((n, d) => n + d.estimate, 0),
+        exact: false,
+      };
+    },
+  };
 }
 
 /**
@@ -66,10 +106,11 @@ export function planDeliveries(ctx: StoreContext, terms: QueryTerm[]): Plan {
 function plan(
   ctx: StoreContext,
   terms: QueryTerm[],
-  predOf: (ctx: StoreContext, t: QueryTerm) => Pred,
-  driverOf: (ctx: StoreContext, t: QueryTerm, pred: Pred) => Driver | null,
-  fallback: { from: string; order: string; counter: string },
+  basePred: PredOf,
+  baseDriver: DriverOf,
+  fallback: { from: string; order: string; counter: string; id: string; setFrom: string },
 ): Plan {
+  const { predOf, driverOf } = withGroups(basePred, baseDriver, { id: fallback.id, setFrom: fallback.setFrom, order: fallback.order });
   const preds = terms.map((t) => predOf(ctx, t));
   const drivers: { driver: Driver; index: number }[] = [];
   terms.forEach((t, i) => {
@@ -79,7 +120,7 @@ function plan(
   });
   const chosen = choose(drivers.map((d) => d.driver));
   const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
-  const absorbed = (t: QueryTerm, i: number) => i !== chosenIndex && !t.negate && (chosen?.absorbs?.includes(t.field) ?? false);
+  const absorbed = (t: QueryTerm, i: number) => i !== chosenIndex && !t.negate && !t.anyOf && (chosen?.absorbs?.includes(t.field) ?? false);
   const rest = terms
     .map((t, i) => (i === chosenIndex || absorbed(t, i) ? null : t.negate ? negate(preds[i]) : preds[i]))
     .filter((p): p is Pred => p !== null);
@@ -111,6 +152,8 @@ export function planMessages(ctx: StoreContext, terms: QueryTerm[]): Plan {
     from: 'messages m INDEXED BY messages_last',
     order: NEWEST_MESSAGES,
     counter: counterKey('messages'),
+    id: 'm.id',
+    setFrom: 'messages m NOT INDEXED',
   });
 }
 
