@@ -260,6 +260,10 @@ export interface ApiEvents {
     total: number;
     ok: number;
     failed: number;
+    /** HTTP attempts made so far, retries included */
+    attempts: number;
+    /** of those, the retries (as the gateway would: a send after one that did not get its 200) */
+    retries: number;
     finished: boolean;
     cancelled: boolean;
   };

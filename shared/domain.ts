@@ -240,7 +240,8 @@ export interface ForwardAttempt {
   id: number;
   deliveryId: number;
   targetUrl: string;
-  mode: 'replay' | 'forward' | 'proxy' | 'idempotency';
+  /** replay-as-gateway: a replay with the gateway's timeout and retries */
+  mode: 'replay' | 'replay-as-gateway' | 'forward' | 'proxy' | 'idempotency';
   startedAt: number;
   attempt: number;
   requestHeaders: [string, string][];

@@ -106,7 +106,7 @@ describe('bulk replay', () => {
     const job = await service.handlers.startBulkReplay({ query: '', order: 'received', concurrency: 8, asGateway: false, speed: 1 });
     expect(job.total).toBe(1000);
     const last = await finished(job.jobId);
-    expect(last).toEqual({ jobId: job.jobId, done: 1000, total: 1000, ok: 900, failed: 100, finished: true, cancelled: false });
+    expect(last).toEqual({ jobId: job.jobId, done: 1000, total: 1000, ok: 900, failed: 100, attempts: 1000, retries: 0, finished: true, cancelled: false });
 
     const progress = progressOf(job.jobId);
     expect(progress.length).toBeGreaterThan(1); // reports along the way, not only at the end

@@ -53,7 +53,7 @@ function fakeCore(rows: number) {
       calls.push({ name: 'startBulkReplay', arg });
       if (arg.targetId === 99) throw new Error('target 99 does not exist');
       // the first progress event overtakes the answer, as it can over a separate WebSocket
-      emit([{ event: 'replayProgress', data: { jobId: 'job-1', done: 1, total: 3, ok: 1, failed: 0, finished: false, cancelled: false } }]);
+      emit([{ event: 'replayProgress', data: { jobId: 'job-1', done: 1, total: 3, ok: 1, failed: 0, attempts: 1, retries: 0, finished: false, cancelled: false } }]);
       await new Promise<void>((r) => (bulkAnswer = r));
       return { jobId: 'job-1', total: 3 };
     },
@@ -68,7 +68,7 @@ const flush = async () => {
   for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
 };
 const progress = (p: Partial<ApiEvents['replayProgress']>): ApiEventBatch => [
-  { event: 'replayProgress', data: { jobId: 'job-1', done: 0, total: 3, ok: 0, failed: 0, finished: false, cancelled: false, ...p } },
+  { event: 'replayProgress', data: { jobId: 'job-1', done: 0, total: 3, ok: 0, failed: 0, attempts: 0, retries: 0, finished: false, cancelled: false, ...p } },
 ];
 
 describe('inspector store: notices, replay and capped totals', () => {
@@ -118,7 +118,7 @@ describe('inspector store: notices, replay and capped totals', () => {
     // the progress that arrived before the job id is not lost
     expect(store.getState().bulk).toMatchObject({ jobId: 'job-1', total: 3, progress: { done: 1, ok: 1 } });
     // another job's events (another window) do not move this bar
-    f.emit([{ event: 'replayProgress', data: { jobId: 'other', done: 9, total: 9, ok: 9, failed: 0, finished: true, cancelled: false } }]);
+    f.emit([{ event: 'replayProgress', data: { jobId: 'other', done: 9, total: 9, ok: 9, failed: 0, attempts: 9, retries: 0, finished: true, cancelled: false } }]);
     expect(store.getState().bulk?.progress?.done).toBe(1);
     await store.getState().cancelBulk();
     expect(f.calls.find((c) => c.name === 'cancelReplay')!.arg).toEqual({ jobId: 'job-1' });

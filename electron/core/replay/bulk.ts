@@ -52,6 +52,7 @@ export class BulkJob {
   private ok = 0;
   private failed = 0;
   private attempts = 0;
+  private retries = 0;
   private lastEmit = 0;
   private timer: NodeJS.Timeout | null = null;
   private finished = false;
@@ -94,6 +95,7 @@ export class BulkJob {
         }
         if (attempts.length === 0 && failedEarly === null) continue; // cancelled before anything went out
         this.attempts += attempts.length;
+        this.retries += Math.max(0, attempts.length - 1);
         this.done++;
         if (attempts.length > 0 && attemptSucceeded(attempts[attempts.length - 1]!)) this.ok++;
         else {
@@ -127,6 +129,8 @@ export class BulkJob {
       total: this.o.ids.length,
       ok: this.ok,
       failed: this.failed,
+      attempts: this.attempts,
+      retries: this.retries,
       finished: this.finished,
       cancelled: this.cancelled,
     });

@@ -14,8 +14,9 @@ function shellQuote(s: string): string {
 export function curlCommand(raw: DeliveryRequest, target: { url: string; headers: HeaderPair[] } | null): string {
   const t = target ?? { url: originalUrl(raw), headers: [] };
   const req = buildRequest(raw, t);
-  // curl derives Host from the URL and Content-Length from the body; anything else is sent as recorded
-  const headers = req.headers.filter(([n]) => !['host', 'content-length'].includes(n.toLowerCase()));
+  // curl derives Host from the URL and Content-Length from the body, and manages its own connection; anything else
+  // is sent as recorded
+  const headers = req.headers.filter(([n]) => !['host', 'content-length', 'connection'].includes(n.toLowerCase()));
   const parts = [`curl -g -X ${shellQuote(req.method)} ${shellQuote(req.url.href)}`];
   for (const [name, value] of headers) parts.push(`-H ${shellQuote(value === '' ? `${name};` : `${name}: ${value}`)}`);
   // curl adds headers of its own unless told not to (an empty "Name:" removes one): keep only what was recorded

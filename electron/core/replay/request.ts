@@ -113,5 +113,8 @@ export function buildRequest(
   const method = raw.method.toUpperCase();
   // A body, or a method that normally carries one, gets an exact length; never chunked.
   if (body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(method)) headers.push(['Content-Length', String(body.length)]);
+  // Connections are never reused (http-send.ts). Said here rather than left to Node, which would add it unseen:
+  // the headers recorded with an attempt are then exactly the ones on the wire.
+  headers.push(['Connection', 'close']);
   return { url, method, headers, body };
 }

@@ -132,10 +132,16 @@ export function BulkProgress({ bulk, compact = false }: { bulk: BulkState; compa
       </div>
       {finished && !compact ? (
         <p data-testid="bulk-summary" className={p!.failed > 0 || p!.cancelled ? 'bad-text' : 'good-text'}>
-          {p!.cancelled ? `Cancelled after ${num(done)} of ${num(total)}. ` : `All ${num(total)} sent. `}
+          {p!.cancelled ? `Cancelled after ${num(done)} of ${num(total)}` : `All ${num(total)} sent`}, {attemptsText(p!.attempts, p!.retries)}.{' '}
           {num(p!.ok)} got a 200{p!.failed > 0 ? `, ${num(p!.failed)} never did` : ''}. Each attempt is listed on its delivery's Replay tab.
         </p>
       ) : null}
     </div>
   );
+}
+
+/** "150 attempts", "7 attempts (4 retries)": retries are sends too, and a count that hid them would undercount */
+function attemptsText(attempts: number, retries: number): string {
+  const n = (k: number, one: string, many: string) => `${num(k)} ${k === 1 ? one : many}`;
+  return n(attempts, 'attempt', 'attempts') + (retries > 0 ? ` (${n(retries, 'retry', 'retries')})` : '');
 }

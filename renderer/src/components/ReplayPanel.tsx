@@ -1,7 +1,9 @@
 // Send a stored delivery again to one of the user's endpoints — as is, edited, or the way the gateway would (10 s
-// timeout, documented retries, sped up) — check it handles duplicates, and see every attempt as it happens.
+// timeout, documented retries, sped up) — check it accepts duplicates, and see every attempt as it happens.
+// Everything shown is what happened: the headers listed are the ones on the wire, an edited body goes out as typed.
 import { useEffect, useMemo, useState } from 'react';
 import type { IdempotencyReport } from '../../../shared/api';
+import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import type { DeliveryDetail, ForwardAttempt } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
@@ -21,12 +23,21 @@ function validateEditedBody(text: string): string | null {
   }
 }
 
+/** only when the user asks: an edited body is sent as typed, so its bytes stay the original's until then */
 const prettyBody = (text: string) => {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
   } catch {
     return text;
   }
+};
+
+const MODE_LABEL: Record<ForwardAttempt['mode'], string> = {
+  replay: 'replay',
+  'replay-as-gateway': 'replay as gateway',
+  forward: 'forward',
+  proxy: 'proxy',
+  idempotency: 'duplicate check',
 };
 
 function outcome(attempts: ForwardAttempt[]): { ok: boolean; text: string } {
@@ -136,8 +147,13 @@ export function ReplayPanel({ d }: { d: DeliveryDetail }) {
         </button>
         {busy === 'replay' && asGateway ? <button className="btn warn" onClick={cancel}>Stop retrying</button> : null}
         <span className="spacer" />
-        <button className="btn" disabled={busy !== null || !target} onClick={() => void checkIdempotency()} title="Send this callback several times, one after another and all at once, and check the endpoint against the gateway's requirements">
-          {busy === 'idempotency' ? 'Checking…' : 'Check idempotency'}
+        <button
+          className="btn"
+          disabled={busy !== null || !target}
+          onClick={() => void checkIdempotency()}
+          title="Send this callback several times, one after another and all at once, and check that every send gets a 200 in time. Whether your endpoint acts on it only once shows in your data, not here."
+        >
+          {busy === 'idempotency' ? 'Checking…' : 'Check duplicate handling'}
         </button>
         <label className="inline">
           <input type="number" min={1} max={100} value={times} onChange={(e) => setTimes(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} aria-label="Times" className="num-input small" />
@@ -153,7 +169,7 @@ export function ReplayPanel({ d }: { d: DeliveryDetail }) {
 }
 
 function EditAndReplay({ d, busy, onSend, onCancel }: { d: DeliveryDetail; busy: boolean; onSend: (body: string, headers: [string, string][]) => void; onCancel: () => void }) {
-  const [text, setText] = useState(() => prettyBody(d.bodyText));
+  const [text, setText] = useState(d.bodyText);
   const [headerText, setHeaderText] = useState('');
   const [tried, setTried] = useState(false);
   const bodyError = useMemo(() => validateEditedBody(text), [text]);
@@ -170,7 +186,7 @@ function EditAndReplay({ d, busy, onSend, onCancel }: { d: DeliveryDetail; busy:
       }}
     >
       <label>
-        <span>Body (JSON) — sent instead of the original bytes</span>
+        <span>Body (JSON) — sent exactly as typed instead of the original bytes</span>
         <textarea className="mono" value={text} onChange={(e) => setText(e.target.value)} rows={14} spellCheck={false} aria-label="Edited body" aria-invalid={bodyError !== null} />
       </label>
       <label>
@@ -180,7 +196,8 @@ function EditAndReplay({ d, busy, onSend, onCancel }: { d: DeliveryDetail; busy:
       {error && (tried || bodyError !== null) ? <p className="bad-text" role="alert" data-testid="edit-error">{error}</p> : null}
       <div className="form-actions">
         <button type="submit" className="btn primary" disabled={busy}>{busy ? 'Sending…' : 'Send edited'}</button>
-        <button type="button" className="btn" onClick={() => setText(prettyBody(d.bodyText))}>Reset to original</button>
+        <button type="button" className="btn" onClick={() => setText(prettyBody(text))} disabled={bodyError !== null} title="Indent the JSON (changes the bytes sent)">Format JSON</button>
+        <button type="button" className="btn" onClick={() => setText(d.bodyText)}>Reset to original</button>
         <button type="button" className="btn ghost" onClick={onCancel}>Cancel</button>
       </div>
     </form>
@@ -205,7 +222,9 @@ function IdempotencyView({ report }: { report: IdempotencyReport }) {
     <div className={`idempotency ${allOk ? 'ok' : 'bad'}`} data-testid="idempotency-report">
       <h4>
         {allOk ? <Icon name="check" size={14} /> : <Icon name="exception" size={14} />} {report.targetUrl}{' '}
-        {allOk ? 'meets the gateway’s endpoint requirements' : 'does not meet every endpoint requirement'}
+        {allOk
+          ? `answered every send with 200 within ${GATEWAY_TIMEOUT_MS / 1000} s, duplicates included`
+          : `failed ${report.checks.filter((c) => !c.ok).length} of ${report.checks.length} checks`}
       </h4>
       <ul className="checks">
         {report.checks.map((c, i) => (
@@ -215,6 +234,9 @@ function IdempotencyView({ report }: { report: IdempotencyReport }) {
           </li>
         ))}
       </ul>
+      <p className="dim" data-testid="idempotency-not-checked">
+        Not checked: whether the endpoint acted on the event only once. Only your own data shows that (it should hold this event once, e.g. one row per event_id).
+      </p>
       <table className="idem-runs">
         <tbody>
           {run('One after another', report.sequential)}
@@ -248,7 +270,7 @@ function FragmentRow({ f, open, onToggle }: { f: ForwardAttempt; open: boolean; 
     <>
       <tr className="forward" data-testid="forward" data-forward-id={f.id} data-status={f.status ?? 'none'} onClick={onToggle} aria-expanded={open}>
         <td className="mono">{formatTime(f.startedAt)}</td>
-        <td data-testid="forward-mode">{f.mode}</td>
+        <td data-testid="forward-mode">{MODE_LABEL[f.mode] ?? f.mode}</td>
         <td className="mono">{f.attempt}</td>
         <td className="mono clip" title={revealHidden(f.targetUrl)}>{revealHidden(f.targetUrl)}</td>
         <td data-testid="forward-status">{f.status === null ? <span className="bad-text">no answer</span> : <StatusCode status={f.status} />}</td>
