@@ -128,15 +128,15 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   async function sessionCall(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
     if (req.method !== 'POST') return json(res, 405, { error: { code: 'bad-request', message: 'use POST' } });
     if (!authorized(req, null)) return refused(res);
-    if (pathname === '/api/session/rotate') {
-      session.rotate();
-      // the page that asked keeps working; every other tab, browser and script holding the old token is out,
-      // including live-event sockets opened with it (this page's reconnects with its new cookie)
-      setCookie(res);
-      for (const c of wss.clients) c.terminate();
-      opts.onRotate?.(uiUrl());
-    }
+    if (pathname !== '/api/session/rotate') return json(res, 200, { uiUrl: uiUrl() });
+    session.rotate();
+    // the page that asked keeps working with the new cookie; every other tab, browser and script holding the old
+    // token is out, including live-event sockets opened with it (the asking page's reconnects with its new cookie,
+    // so they are closed only once its answer is on the way)
+    setCookie(res);
     json(res, 200, { uiUrl: uiUrl() });
+    for (const c of wss.clients) c.terminate();
+    opts.onRotate?.(uiUrl());
   }
 
   function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, query: URLSearchParams): void {

@@ -40,7 +40,7 @@ export function openLinkPage(o: OpenLinkPageOptions): string {
 <p>Open that link once: this browser then remembers it, and the plain address works in new tabs and after
 <code>serve</code> restarts. The link itself stays the same from one start to the next, so it can be bookmarked.</p>
 <h2>Not at hand?</h2>
-<p>Starting <code>serve</code> on this data folder prints it again:</p>
+<p>The next start of <code>serve</code> on this data folder prints it again:</p>
 <pre data-testid="command-hint">${esc(command)}</pre>
 ${
   o.tokenFile

@@ -86,22 +86,23 @@ function useSession(opts: PageOptions, serveUi: () => Promise<ServedUi>, hooks: 
 
 export interface ServeSession {
   readonly serve: ServeHandle;
-  /** a watched page on the UI, closed after the test */
-  openPage(): Promise<OpenedPage>;
+  /** a watched page on the UI (the printed link, or `path` on its origin without it), closed after the test */
+  openPage(path?: string): Promise<OpenedPage>;
+  /** stops `serve` and starts it again on the same data folder and UI port, as a user restarting it would */
+  restartServe(): Promise<ServeHandle>;
 }
 
 /**
  * A `serve` child and Chromium for the describe. With `servePerTest` each test gets a `serve` (and so an empty store)
  * of its own, started before it and stopped after it.
  */
-export function useServeSession(opts: PageOptions & { servePerTest?: boolean }): ServeSession {
+export function useServeSession(opts: PageOptions & { servePerTest?: boolean; serveArgs?: () => string[] }): ServeSession {
   let serve: ServeHandle | undefined;
   const newPage = useSession(
     opts,
     async () => {
-      const started = await startServe();
-      serve = started;
-      return { url: started.uiUrl, stop: () => started.stop() };
+      serve = await startServe(opts.serveArgs?.() ?? []);
+      return { url: serve.uiUrl, stop: () => serve!.stop() };
     },
     { perTest: opts.servePerTest, timeoutMs: 120_000 },
   );
@@ -109,10 +110,16 @@ export function useServeSession(opts: PageOptions & { servePerTest?: boolean }):
     get serve() {
       return serve!;
     },
-    async openPage() {
+    async openPage(path?: string) {
       const { page, watch, url } = await newPage();
-      await page.goto(url);
+      await page.goto(path === undefined ? url : new URL(path, url).href);
       return { page, watch };
+    },
+    async restartServe() {
+      const before = serve!;
+      await before.stop();
+      serve = await startServe([...(opts.serveArgs?.() ?? []), '--ui-port', new URL(before.uiUrl).port], { dataDir: before.dataDir });
+      return serve;
     },
   };
 }

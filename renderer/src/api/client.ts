@@ -16,6 +16,11 @@ export interface ApiClient {
   subscribe(listener: (batch: ApiEventBatch) => void): () => void;
   /** live-event channel health; the bridge is always open */
   onConnection?(listener: (info: ConnectionInfo) => void): () => void;
+  /** `serve` only: the inspector link this browser uses, and making a new one (which ends every older one) */
+  link?: {
+    current(): Promise<string>;
+    rotate(): Promise<string>;
+  };
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,31 +1,35 @@
-// The `serve` transport: POST /api/call/<name> with a bearer token, live events over one WebSocket.
+// The `serve` transport: POST /api/call/<name>, live events over one WebSocket. The page is only served to a browser
+// holding the printed link (or the cookie it left, see electron/core/ui-session.ts), and the cookie goes with every
+// call and the socket, so the page itself keeps no token.
 import type { Api, ApiEventBatch } from '../../../shared/api';
 import { API_CALL_NAME_LIST as API_CALL_NAMES } from '../../../shared/api-names';
 import { ApiError, type ApiErrorCode } from '../../../shared/api-error';
 import type { ApiClient, ConnectionInfo } from './client';
 
-const TOKEN_KEY = 'rci.token';
-
-/** Takes the token from ?token=, keeps it for reloads of this tab, and removes it from the address bar. */
-export function takeToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string {
+/**
+ * Removes ?token= from the address bar once the page has loaded (the server already traded it for the cookie), so it
+ * does not show on screen, in screenshots or in a bookmark of the page.
+ */
+export function dropTokenFromAddressBar(loc: Location = window.location, history: History = window.history): void {
   const params = new URLSearchParams(loc.search);
-  const fromUrl = params.get('token');
-  if (fromUrl) {
-    storage.setItem(TOKEN_KEY, fromUrl);
-    params.delete('token');
-    const rest = params.toString();
-    window.history.replaceState(null, '', loc.pathname + (rest ? `?${rest}` : '') + loc.hash);
-    return fromUrl;
-  }
-  return storage.getItem(TOKEN_KEY) ?? '';
+  if (!params.has('token')) return;
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(null, '', loc.pathname + (rest ? `?${rest}` : '') + loc.hash);
 }
 
 export interface HttpClientOptions {
   /** http(s)://host:port of the control server */
   origin: string;
-  token: string;
+  /** for a script outside a browser; the page itself relies on its cookie */
+  token?: string;
   fetchImpl?: typeof fetch;
   WebSocketImpl?: typeof WebSocket;
+  /**
+   * The server refused this browser (its link was rotated, or the cookie is gone): the page cannot work any more.
+   * Called once per client.
+   */
+  onForbidden?: () => void;
 }
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
@@ -34,33 +38,50 @@ const CODE_OF_STATUS: Partial<Record<number, ApiErrorCode>> = { 400: 'bad-reques
 
 export function createHttpClient(opts: HttpClientOptions): ApiClient {
   const doFetch = opts.fetchImpl ?? fetch.bind(globalThis);
+  let forbidden = false;
+  /**
+   * While this page rotates the link, the server already refuses the old cookie but the browser has not stored the
+   * new one yet: a refusal then (a call in flight, the socket the server closed) is asked about again afterwards.
+   */
+  let rotating: Promise<unknown> | null = null;
+  const refused = () => {
+    if (forbidden) return;
+    if (rotating) return void rotating.finally(() => stillSignedIn());
+    forbidden = true;
+    opts.onForbidden?.();
+  };
+  const stillSignedIn = () => void post('/api/session', 'session', {}).catch(() => {});
+
+  const post = async (path: string, what: string, arg: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await doFetch(`${opts.origin}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}) },
+        body: JSON.stringify(arg ?? {}),
+        credentials: 'same-origin',
+      });
+    } catch (err) {
+      throw new ApiError('unavailable', `Cannot reach the inspector (${what}): ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    if (!res.ok) {
+      const e = (body as { error?: { code?: ApiErrorCode; message?: string } } | null)?.error;
+      const code = e?.code ?? CODE_OF_STATUS[res.status] ?? 'internal';
+      if (code === 'forbidden') refused();
+      throw new ApiError(code, e?.message ?? `${what} failed: HTTP ${res.status}`);
+    }
+    return body;
+  };
+
   const api = {} as Record<string, (arg: unknown) => Promise<unknown>>;
-  for (const name of API_CALL_NAMES) {
-    api[name] = async (arg: unknown) => {
-      let res: Response;
-      try {
-        res = await doFetch(`${opts.origin}/api/call/${name}`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${opts.token}` },
-          body: JSON.stringify(arg ?? {}),
-        });
-      } catch (err) {
-        throw new ApiError('unavailable', `Cannot reach the inspector (${name}): ${(err as Error).message}`);
-      }
-      const text = await res.text();
-      let body: unknown = null;
-      try {
-        body = text ? JSON.parse(text) : null;
-      } catch {
-        body = null;
-      }
-      if (!res.ok) {
-        const e = (body as { error?: { code?: ApiErrorCode; message?: string } } | null)?.error;
-        throw new ApiError(e?.code ?? CODE_OF_STATUS[res.status] ?? 'internal', e?.message ?? `${name} failed: HTTP ${res.status}`);
-      }
-      return body;
-    };
-  }
+  for (const name of API_CALL_NAMES) api[name] = (arg: unknown) => post(`/api/call/${name}`, name, arg);
 
   const listeners = new Set<(batch: ApiEventBatch) => void>();
   const connListeners = new Set<(info: ConnectionInfo) => void>();
@@ -75,7 +96,7 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
 
   const connect = () => {
     retryTimer = null;
-    const wsUrl = `${opts.origin.replace(/^http/, 'ws')}/api/events?token=${encodeURIComponent(opts.token)}`;
+    const wsUrl = `${opts.origin.replace(/^http/, 'ws')}/api/events${opts.token ? `?token=${encodeURIComponent(opts.token)}` : ''}`;
     const WS = opts.WebSocketImpl ?? WebSocket;
     const ws = new WS(wsUrl);
     socket = ws;
@@ -94,6 +115,9 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
     ws.onclose = () => {
       if (socket !== ws || listeners.size === 0) return;
       socket = null;
+      // A browser does not say why a socket was refused: ask, so a page whose link was rotated says so instead of
+      // retrying forever (a server that is simply down answers nothing and the retries go on).
+      stillSignedIn();
       const attempt = conn.attempt + 1;
       const delay = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)];
       setConn({ state: 'reconnecting', nextTryAt: Date.now() + delay, attempt });
@@ -103,6 +127,18 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
 
   return {
     api: api as unknown as Api,
+    link: {
+      current: async () => ((await post('/api/session', 'session', {})) as { uiUrl: string }).uiUrl,
+      rotate: async () => {
+        const done = post('/api/session/rotate', 'rotate the link', {});
+        rotating = done;
+        try {
+          return ((await done) as { uiUrl: string }).uiUrl;
+        } finally {
+          rotating = null;
+        }
+      },
+    },
     subscribe(listener) {
       listeners.add(listener);
       if (!socket && !retryTimer) connect();

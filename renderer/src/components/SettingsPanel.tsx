@@ -6,7 +6,8 @@ import type { Settings } from '../../../shared/api';
 import { errorMessage } from '../api/client';
 import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
-import { DowntimeList, TunnelState } from './StatusBar';
+import { InspectorLinkSection } from './InspectorLink';
+import { CopyCallbackUrl, DowntimeList, TunnelState } from './StatusBar';
 import { TargetsEditor } from './TargetsEditor';
 import { useEscapeToClose } from '../lib/use-escape';
 
@@ -14,6 +15,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
   const store = useInspectorStore();
   const settings = useInspector((s) => s.settings);
   const tunnel = useInspector((s) => s.status?.tunnel ?? null);
+  const callbackPath = useInspector((s) => s.status?.callbackPath ?? '/callbacks');
 
   useEffect(() => {
     void store.getState().loadSettings();
@@ -35,7 +37,13 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
             {tunnel ? (
               <section>
                 <h3>Tunnel now</h3>
-                <p><TunnelState status={tunnel} /> {tunnel.publicUrl ? <code className="mono">{tunnel.publicUrl}</code> : null}</p>
+                <p><TunnelState status={tunnel} /></p>
+                {tunnel.publicUrl ? (
+                  <div className="urlbox">
+                    <code className="mono">{tunnel.publicUrl.replace(/\/$/, '') + callbackPath}</code>
+                    <CopyCallbackUrl publicUrl={tunnel.publicUrl} path={callbackPath} testId="settings-copy-public-url" />
+                  </div>
+                ) : null}
                 {tunnel.reason ? <p className="dim">{tunnel.reason}</p> : null}
                 {settings.tunnel.enabled && tunnel.state === 'disabled' ? (
                   <p className="warn-text">The tunnel is switched off for this run (e.g. started with <code>--tunnel none</code>); your settings apply next time.</p>
@@ -48,6 +56,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         ) : (
           <p className="dim pad">Loading settings…</p>
         )}
+        <InspectorLinkSection />
         <section>
           <h3>Replay targets</h3>
           <p className="dim">Your own webhook endpoints. Replays go to the default one unless you pick another.</p>

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { formatBytes, formatDuration, formatTime, num } from '../lib/format';
 import type { AppStatus, TunnelStatus } from '../../../shared/api';
 
-import { useInspector } from '../store/context';
+import { copyText } from '../lib/clipboard';
+import { useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 import { useNow } from './useNow';
 
@@ -23,6 +24,30 @@ export function TunnelState({ status }: { status: TunnelStatus }) {
       <span className="dot" aria-hidden /> {status.state}
       {wait !== null ? ` (try ${status.attempt}, next in ${wait} s)` : ''}
     </span>
+  );
+}
+
+/** What to paste into the gateway: the public URL with the callback path, one click away wherever the URL shows. */
+export function CopyCallbackUrl({ publicUrl, path, testId, compact }: { publicUrl: string; path: string; testId: string; compact?: boolean }) {
+  const store = useInspectorStore();
+  const [copied, setCopied] = useState(false);
+  const url = publicUrl.replace(/\/$/, '') + path;
+  const copy = async () => {
+    if (await copyText(url)) {
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } else store.getState().reportError('The clipboard is not available here; select the URL and copy it by hand.');
+  };
+  return (
+    <button
+      className={compact ? 'link-btn copy-url' : 'btn small'}
+      onClick={() => void copy()}
+      data-testid={testId}
+      aria-label={`Copy the callback URL for the gateway: ${url}`}
+      title={`Copy ${url} (paste it into the gateway's callback URL)`}
+    >
+      <Icon name={copied ? 'check' : 'copy'} size={compact ? 11 : 12} /> {copied ? 'Copied' : compact ? 'Copy' : 'Copy callback URL'}
+    </button>
   );
 }
 
@@ -112,11 +137,12 @@ export function StatusBar() {
       </span>
       {status ? (
         <>
-          <span className="shrink" title="Local receiver"><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
+          <span className="shrink" title={`Local receiver: ${status.receiverUrl}${status.callbackPath}`}><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
           <span title="Tunnel">
             <Icon name="globe" size={11} /> <TunnelState status={status.tunnel} />
-            {status.tunnel.publicUrl ? <span className="mono"> {status.tunnel.publicUrl}</span> : null}
+            {status.tunnel.publicUrl ? <span className="mono" data-testid="statusbar-public-url"> {status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath}</span> : null}
           </span>
+          {status.tunnel.publicUrl ? <CopyCallbackUrl publicUrl={status.tunnel.publicUrl} path={status.callbackPath} testId="statusbar-copy-public-url" compact /> : null}
           <Downtime downtime={status.tunnel.downtime} />
           <span className="spacer" />
           <Indexing indexing={status.indexing} />

@@ -24,6 +24,11 @@ export function useInspectorStore(): InspectorStore {
   return useCtx().store;
 }
 
+/** serve's inspector link (null in the desktop app, which needs none) */
+export function useUiLink() {
+  return useCtx().client.link ?? null;
+}
+
 /** direct API access for one-off calls (replay, cURL, test callback) that do not belong in the shared state */
 export function useApi() {
   return useCtx().client.api;
