@@ -70,6 +70,18 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
   { name: 'method', description: 'HTTP method (POST, PUT, ...)' },
 ];
 
+/** The rules of the language as the search box's help shows them, each with an example that can be typed. */
+export const SEARCH_HELP: { example: string; meaning: string }[] = [
+  { example: 'type:READ user:5511', meaning: 'every term must hold' },
+  { example: '-flag:duplicate', meaning: 'a leading - excludes' },
+  { example: 'type:READ,DELIVERED', meaning: "any of a field's values" },
+  { example: 'state:failed OR flag:duplicate', meaning: 'either term: OR joins the two terms beside it (no parentheses)' },
+  { example: '(11) 98765-0001', meaning: 'a phone number typed any way, with or without +55, as text or after user:' },
+  { example: 'campaign:"black friday"', meaning: 'quotes keep spaces in a value' },
+  { example: '"Obs: ligar"', meaning: 'word:value is always a field: quote text that has one (URLs and 12:30 need no quotes)' },
+  { example: 'after:2h before:2026-11-28', meaning: 'received in a time window (local time unless an offset is given)' },
+];
+
 const FIELD_NAMES = new Set<string>(QUERY_FIELDS.map((f) => f.name));
 
 /** Spellings people type from the payload's own field names: the only alias table (parser, completion, store). */

@@ -1,8 +1,9 @@
 // The query box: the text goes to the core as typed. Completion reads the text with the query parser's own
 // tokenizer (shared/query.ts completeQuery): field names and aliases, closed vocabularies, and the core's values for
-// open fields.
+// open fields. The query's error, the completion list and the help share one popover under the box, stacked, so the
+// list never covers the error that says why nothing matches.
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { completeQuery, formatValue } from '../../../shared/query';
+import { completeQuery, formatValue, QUERY_FIELDS, SEARCH_HELP } from '../../../shared/query';
 import { revealHidden } from '../../../shared/visible-text';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
@@ -39,6 +40,7 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
   const suggestions = list.items;
   const closeList = () => setList(CLOSED);
   const [active, setActive] = useState(0);
+  const [help, setHelp] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
   const applyTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const suggestSeq = useRef(0);
@@ -124,7 +126,8 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
     } else if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
-      if (suggestions.length > 0) closeList();
+      if (help) setHelp(false);
+      else if (suggestions.length > 0) closeList();
       else if (text) {
         setText('');
         apply('', 0);
@@ -164,23 +167,59 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
           <Icon name="close" size={12} />
         </button>
       ) : null}
-      {suggestions.length > 0 ? (
-        <ul className="suggest" role="listbox">
-          {suggestions.map((s, i) => (
-            <li
-              key={s.insert}
-              role="option"
-              aria-selected={i === active}
-              className={i === active ? 'active' : ''}
-              onMouseDown={(e) => (e.preventDefault(), accept(s))}
-            >
-              <span className="mono">{revealHidden(s.label)}</span>
-              <span className="dim">{s.hint}</span>
-            </li>
-          ))}
-        </ul>
+      <button
+        className="icon-btn"
+        title="Search help"
+        aria-label="Search help"
+        aria-expanded={help}
+        onMouseDown={(e) => e.preventDefault()}
+        onClick={() => setHelp((h) => !h)}
+      >
+        ?
+      </button>
+      {queryError || suggestions.length > 0 || help ? (
+        <div className="search-pop">
+          {queryError ? (
+            <div className="query-error" role="alert">
+              {queryError}
+            </div>
+          ) : null}
+          {suggestions.length > 0 ? (
+            <div className="suggest">
+              <ul role="listbox" aria-label="Suggestions" className="suggest-list">
+                {suggestions.map((s, i) => (
+                  <li
+                    key={s.insert}
+                    role="option"
+                    aria-selected={i === active}
+                    className={i === active ? 'active' : ''}
+                    onMouseDown={(e) => (e.preventDefault(), accept(s))}
+                  >
+                    <span className="mono">{revealHidden(s.label)}</span>
+                    <span className="dim">{s.hint}</span>
+                  </li>
+                ))}
+              </ul>
+              <div className="suggest-foot">
+                {list.value ? 'a,b for any of several values · ' : ''}a OR b for either term · ? for help
+              </div>
+            </div>
+          ) : null}
+          {help ? (
+            <div className="search-help" role="note" aria-label="Search syntax">
+              <dl>
+                {SEARCH_HELP.map((h) => (
+                  <div key={h.example} style={{ display: 'contents' }}>
+                    <dt>{h.example}</dt>
+                    <dd>{h.meaning}</dd>
+                  </div>
+                ))}
+              </dl>
+              <div className="dim">Fields: {QUERY_FIELDS.map((f) => f.name).join(', ')}. Type a field name and a colon for its values.</div>
+            </div>
+          ) : null}
+        </div>
       ) : null}
-      {queryError ? <div className="query-error" role="alert">{queryError}</div> : null}
     </div>
   );
 });
