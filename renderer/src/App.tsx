@@ -1,5 +1,6 @@
 // The inspector window: toolbar, chips, list on the left, timeline / delivery on the right, status bar.
 import { formatCount, num } from './lib/format';
+import { Analytics } from './components/Analytics';
 import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
 import { SettingsPanel } from './components/SettingsPanel';
 import { StoreDamagedBanner, Toasts, UrlChangedBanner } from './components/Notices';
@@ -23,6 +24,7 @@ const isTyping = (t: EventTarget | null) =>
 export function App() {
   const store = useInspectorStore();
   const view = useInspector((s) => s.view);
+  const analyticsOpen = useInspector((s) => s.analyticsOpen);
   const paused = useInspector((s) => s.paused);
   const pendingNew = useInspector((s) => s.pendingNew);
   const status = useInspector((s) => s.status);
@@ -54,6 +56,8 @@ export function App() {
       if (isTyping(e.target)) return;
       const s = store.getState();
       if (s.dialog) return;
+      // the list is hidden behind the analytics view: only search and Escape apply there
+      if (s.analyticsOpen && e.key !== '/' && e.key !== 'Escape') return;
       const move = (delta: number) => {
         e.preventDefault();
         const idx = s.moveCursor(delta);
@@ -89,7 +93,7 @@ export function App() {
 
   const showFirstRun = status !== null && status.deliveriesTotal === 0 && !query;
   const tab = (v: View, label: string, n: number | undefined) => (
-    <button role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => store.getState().setView(v)}>
+    <button role="tab" aria-selected={!analyticsOpen && view === v} className={!analyticsOpen && view === v ? 'on' : ''} onClick={() => (store.getState().openAnalytics(false), store.getState().setView(v))}>
       {label}
       {inexact[v] !== null ? (
         <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{formatCount(Math.max(inexact[v]!, n ?? 0), false)}</span>
@@ -113,6 +117,9 @@ export function App() {
         <div className="view-tabs" role="tablist">
           {tab('messages', 'Messages', counts?.messages)}
           {tab('deliveries', 'All deliveries', counts?.deliveries)}
+          <button role="tab" aria-selected={analyticsOpen} className={analyticsOpen ? 'on' : ''} onClick={() => store.getState().openAnalytics(true)}>
+            Analytics
+          </button>
         </div>
         <SearchBox ref={searchRef} />
         {pendingNew > 0 ? (
@@ -134,7 +141,8 @@ export function App() {
       <StoreDamagedBanner />
       <Chips />
       {bulk && !bulk.error && dialog !== 'bulk' ? <BulkProgress bulk={bulk} compact /> : null}
-      <main className={`main ${hasDetail ? 'with-detail' : ''}`}>
+      {analyticsOpen ? <Analytics /> : null}
+      <main className={`main ${hasDetail ? 'with-detail' : ''}`} hidden={analyticsOpen}>
         <section className="list-pane">
           {showFirstRun ? <FirstRun /> : view === 'messages' ? <MessageList scrollToIndex={scrollTo} /> : <DeliveryList scrollToIndex={scrollTo} />}
         </section>

@@ -4,6 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { ApiEventBatch, ApiEventName, ApiEvents } from '../../../shared/api';
 import type { ApiClient } from '../api/client';
+import { createAnalyticsSlice } from './analytics-slice';
 import { createCountsPacer } from './counts-pacer';
 import { createDetailLoader } from './detail-loader';
 import { createListPager } from './list-pager';
@@ -46,6 +47,7 @@ export function createInspectorStore(client: ApiClient, opts: StoreOptions = {})
       ...createNoticesSlice(set, get, deps),
       ...createReplaySlice(set, get, deps),
       ...createSettingsSlice(set, get, deps),
+      ...createAnalyticsSlice(set, get, deps),
     };
   });
 }

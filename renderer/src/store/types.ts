@@ -4,6 +4,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { ApiEventBatch, ApiEventName, ApiEvents } from '../../../shared/api';
 import type { ApiClient } from '../api/client';
+import type { AnalyticsActions, AnalyticsState } from './analytics-slice';
 import type { CountsPacer } from './counts-pacer';
 import type { DetailLoader } from './detail-loader';
 import type { ListPager } from './list-pager';
@@ -14,8 +15,8 @@ import type { ReplayActions, ReplayState } from './replay-slice';
 import type { SelectionActions, SelectionState } from './selection-slice';
 import type { SettingsActions, SettingsState } from './settings-slice';
 
-export type InspectorState = ListsState & LiveState & SelectionState & NoticesState & ReplayState & SettingsState;
-type InspectorActions = ListsActions & LiveActions & SelectionActions & NoticesActions & ReplayActions & SettingsActions;
+export type InspectorState = ListsState & LiveState & SelectionState & NoticesState & ReplayState & SettingsState & AnalyticsState;
+type InspectorActions = ListsActions & LiveActions & SelectionActions & NoticesActions & ReplayActions & SettingsActions & AnalyticsActions;
 export type Inspector = InspectorState & InspectorActions;
 export type InspectorStore = StoreApi<Inspector>;
 

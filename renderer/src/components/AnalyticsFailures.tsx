@@ -1,0 +1,197 @@
+// Why messages did not arrive, whether the SMS fallback did its job, and whether the gateway had to retry.
+import type { Report } from '../../../shared/analytics';
+import { revealHidden } from '../../../shared/visible-text';
+import { deliveriesDrill, messagesDrill, type Drill } from '../lib/drill';
+import { num } from '../lib/format';
+import { useInspectorStore } from '../store/context';
+import { Card, CountRows, Fig, ms, pct, useReportQuery } from './AnalyticsParts';
+
+/** the gateway gives up on an answer after this long (design.md) */
+const GATEWAY_LIMIT_MS = 10_000;
+
+const EXCEPTION_LABEL = { auth: 'auth (401, token)', 'rcs-unsupported': 'no RCS (403/404)', other: 'other' } as const;
+
+/**
+ * A breakdown's rows, each with the flag's filter when it is the only reason with a count: then the flag picks
+ * exactly its messages. With several reasons no filter tells them apart.
+ */
+function byReason(entries: [string, number][], label: (k: string) => string, flagDrill: Drill, flag: string) {
+  const nonzero = entries.filter(([, n]) => n > 0);
+  return nonzero.map(([k, n]) => ({
+    key: k,
+    label: label(k),
+    n,
+    drill: nonzero.length === 1 ? flagDrill : null,
+    why: `No filter tells ${flag} reasons apart: "List all" shows every message with ${flag}`,
+  }));
+}
+
+/** every message with a flag, when the figures split them by reasons no filter tells apart */
+function ListAll({ drill, label }: { drill: Drill; label: string }) {
+  const store = useInspectorStore();
+  return (
+    <button type="button" className="link-btn" title={drill.query} onClick={() => store.getState().drill(drill)}>
+      {label}
+    </button>
+  );
+}
+
+export function AnalyticsFailures({ report }: { report: Report }) {
+  const base = useReportQuery();
+  const fl = report.failures;
+  const exDrill = messagesDrill(base, ['flag:exception']);
+  const errDrill = messagesDrill(base, ['flag:error']);
+  const ppDrill = messagesDrill(base, ['flag:prepaid-blocked']);
+  const exceptions = byReason(Object.entries(fl.exception), (k) => EXCEPTION_LABEL[k as keyof typeof EXCEPTION_LABEL] ?? k, exDrill, 'an exception');
+  const errors = byReason(
+    Object.entries(fl.error ?? {}).sort((a, b) => b[1] - a[1]),
+    (k) => (k === 'unknown' ? 'no code' : `HTTP ${k}`),
+    errDrill,
+    'an error',
+  );
+  const accounts = Object.entries(fl.prepaidBlocked?.accounts ?? {}).sort((a, b) => b[1] - a[1]);
+  const prepaidWhy = 'No filter tells the scope of a prepaid block apart: "List all" shows every message with one';
+  return (
+    <Card title="Why messages did not arrive" testId="an-failures">
+      <h3>
+        Exceptions <ListAll drill={exDrill} label="List all" />
+      </h3>
+      <CountRows rows={exceptions} testId="an-exception" />
+      <h3>
+        Errors by code <ListAll drill={errDrill} label="List all" />
+      </h3>
+      <CountRows rows={errors} testId="an-error" />
+      <h3>
+        Prepaid blocks <ListAll drill={ppDrill} label="List all" />
+      </h3>
+      <CountRows
+        testId="an-prepaid"
+        rows={[
+          { key: 'customer', label: 'customer credit limit', n: fl.prepaidBlocked?.customer ?? 0, drill: null, why: prepaidWhy },
+          { key: 'account', label: 'account credit limit', n: fl.prepaidBlocked?.account ?? 0, drill: null, why: prepaidWhy },
+        ].filter((r) => r.n > 0)}
+      />
+      {accounts.length > 0 ? (
+        <ul className="an-accounts" aria-label="Blocked accounts" data-testid="an-accounts">
+          {accounts.map(([id, n]) => (
+            <li key={id}>
+              <span className="mono">{id === 'unknown' ? 'account not named' : revealHidden(id)}</span>
+              <Fig n={n} drill={null} why="No filter picks blocks by account id" />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <h3>Duplicate sends blocked</h3>
+      <CountRows
+        testId="an-dupblocked"
+        rows={fl.duplicateBlocked > 0 ? [{ key: 'n', label: 'blocked as duplicates', n: fl.duplicateBlocked, drill: messagesDrill(base, ['flag:duplicate-blocked']) }] : []}
+      />
+    </Card>
+  );
+}
+
+export function AnalyticsFallback({ report }: { report: Report }) {
+  const base = useReportQuery();
+  const noRcs = report.failures.exception['rcs-unsupported'];
+  const { fellBack, fallbackMissing, doubleDelivery } = report.fallback;
+  // with no-RCS the only exception kind, "an exception and an SMS callback" is exactly "fell back"
+  const onlyNoRcs = report.failures.exception.auth === 0 && report.failures.exception.other === 0;
+  return (
+    <Card title="SMS fallback" testId="an-fallback">
+      <p className="an-lead">
+        <strong data-testid="an-fallback-share">{pct(fellBack, noRcs)}</strong> of the {num(noRcs)} messages without RCS fell back to SMS
+      </p>
+      <table className="an-counts">
+        <tbody>
+          <tr>
+            <th scope="row">fell back to SMS</th>
+            <td>
+              <Fig
+                n={fellBack}
+                drill={onlyNoRcs ? messagesDrill(base, ['flag:exception', 'flag:fallback']) : null}
+                why="With other exception kinds present no filter picks exactly the no-RCS messages that fell back"
+                testId="an-fellback"
+              />
+            </td>
+          </tr>
+          <tr>
+            <th scope="row" title="a no-RCS exception and no SMS callback within 60 s">fallback missing</th>
+            <td><Fig n={fallbackMissing} drill={messagesDrill(base, ['anomaly:fallback-missing'])} testId="an-fallback-missing" /></td>
+          </tr>
+          <tr>
+            <th scope="row" title="delivered on RCS and on SMS">double delivery</th>
+            <td><Fig n={doubleDelivery} drill={messagesDrill(base, ['anomaly:double-delivery'])} testId="an-double-delivery" /></td>
+          </tr>
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+export function AnalyticsRetries({ report }: { report: Report }) {
+  const base = useReportQuery();
+  const r = report.retries;
+  const attempts = Object.entries(r.attempts ?? {})
+    .map(([a, n]) => [Number(a), n] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const events = attempts.reduce((s, [, n]) => s + n, 0);
+  const repeats = attempts.reduce((s, [a, n]) => s + (a - 1) * n, 0);
+  const most = Math.max(1, ...attempts.map(([, n]) => n));
+  const answer = r.answerMs;
+  const notPicked = 'No filter picks events by their number of attempts';
+  return (
+    <Card title="Gateway retry health" testId="an-retries">
+      <p className="an-lead">
+        <strong data-testid="an-retried-share">{pct(r.eventsRetried, events)}</strong> of {num(events)} callbacks were delivered more than once
+      </p>
+      <table className="an-counts">
+        <tbody>
+          <tr>
+            <th scope="row">callbacks retried</th>
+            <td><Fig n={r.eventsRetried} drill={null} why={notPicked} testId="an-events-retried" /></td>
+          </tr>
+          <tr>
+            <th scope="row" title="deliveries that repeat a callback already received">repeat deliveries</th>
+            <td><Fig n={repeats} drill={deliveriesDrill(base, ['flag:duplicate'])} why="Under this filter the deliveries list would judge its terms on each delivery, not on its message" testId="an-repeats" /></td>
+          </tr>
+          {r.offSchedule !== undefined ? (
+            <tr>
+              <th scope="row" title="a retry whose gap from the attempt before did not fit the documented schedule (10 s, 30 s, 2 min, …)">off-schedule retries</th>
+              <td><Fig n={r.offSchedule} drill={null} why="No filter picks retries by their gap" testId="an-off-schedule" /></td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+      <h3>Attempts per callback</h3>
+      {attempts.length === 0 ? (
+        <p className="dim an-none">None.</p>
+      ) : (
+        <ul className="an-attempts" data-testid="an-attempts">
+          {attempts.map(([a, n]) => (
+            <li key={a} data-attempts={a}>
+              <span className="an-attempt-label">{a}×</span>
+              <span className="an-bar" aria-hidden>
+                <span className="an-bar-fill" style={{ width: `${(100 * n) / most}%` }} />
+              </span>
+              <Fig n={n} drill={null} why={notPicked} testId="an-attempt-n" />
+            </li>
+          ))}
+        </ul>
+      )}
+      {answer ? (
+        <>
+          <h3>Our answer times</h3>
+          <p className="an-answer" data-testid="an-answer">
+            p50 <strong>{ms(answer.p50)}</strong> · p99 <strong className={answer.p99 !== null && answer.p99 > GATEWAY_LIMIT_MS / 2 ? 'bad-text' : ''}>{ms(answer.p99)}</strong>{' '}
+            <span className="dim">against the gateway's 10 s limit</span>
+            {answer.overTimeout > 0 ? (
+              <span className="bad-text"> · {num(answer.overTimeout)} over the limit</span>
+            ) : answer.n > 0 ? (
+              <span className="good-text"> · none over the limit</span>
+            ) : null}
+          </p>
+        </>
+      ) : null}
+    </Card>
+  );
+}

@@ -1,0 +1,148 @@
+// How long each step took: one histogram per latency on the report's fixed 1-2-5 bounds, with p50/p90/p99 marked.
+// No filter of the lists selects by a duration, so bars are not clickable.
+import { useMemo } from 'react';
+import type uPlot from 'uplot';
+import uPlotLib from 'uplot';
+import type { LatencyFigures, Report } from '../../../shared/analytics';
+import { formatDuration, num } from '../lib/format';
+import { axis, Chart, type ChartTheme } from './AnalyticsChart';
+import { Card, CsvButton, ms } from './AnalyticsParts';
+
+const LATENCIES: { key: keyof Report['latencyMs']; title: string; what: string; file: string }[] = [
+  { key: 'sentToDelivered', title: 'Sent → delivered', what: 'per message, from the sent echo to the first DELIVERED (callback timestamps)', file: 'latency-sent-to-delivered.csv' },
+  { key: 'deliveredToRead', title: 'Delivered → read', what: 'per message, from DELIVERED to READ', file: 'latency-delivered-to-read.csv' },
+  { key: 'readToReply', title: 'Read → first reply', what: 'per message, from READ to the first reply', file: 'latency-read-to-reply.csv' },
+  { key: 'callbackDelay', title: 'Callback delay', what: "per delivery: when it arrived here minus the callback's timestamp (how late the gateway tells you)", file: 'latency-callback-delay.csv' },
+];
+
+/** short bound labels for a crowded axis: 100ms, 2s, 5m, 1h, 1d */
+function short(v: number): string {
+  if (v < 1000) return `${v}ms`;
+  if (v < 60_000) return `${+(v / 1000).toFixed(1)}s`;
+  if (v < 3_600_000) return `${+(v / 60_000).toFixed(1)}m`;
+  if (v < 86_400_000) return `${+(v / 3_600_000).toFixed(1)}h`;
+  return `${+(v / 86_400_000).toFixed(1)}d`;
+}
+
+/** the bucket i covers (bounds[i-1], bounds[i]]; the last one everything above the last bound */
+function bucketLabel(bounds: number[], i: number): string {
+  if (i >= bounds.length) return `over ${formatDuration(bounds[bounds.length - 1]!)}`;
+  if (i === 0) return `up to ${formatDuration(bounds[0]!)}`;
+  return `${formatDuration(bounds[i - 1]!)} – ${formatDuration(bounds[i]!)}`;
+}
+
+/** where a value sits on the bucket axis (bucket index, fraction inside it on a log scale) */
+function position(bounds: number[], v: number): number {
+  const i = bounds.findIndex((b) => v <= b);
+  if (i < 0) return bounds.length;
+  const lo = i === 0 ? Math.max(1, bounds[0]! / 10) : bounds[i - 1]!;
+  const hi = bounds[i]!;
+  const f = v <= lo ? 0 : Math.log(v / lo) / Math.log(hi / lo);
+  return i - 0.5 + Math.min(1, Math.max(0, f));
+}
+
+function Histogram({ fig, title }: { fig: LatencyFigures; title: string }) {
+  const bounds = fig.histogram!.boundsMs;
+  const counts = fig.histogram!.counts;
+  // only the buckets from the first to the last holding a value, so the bars are wide enough to read
+  const first = Math.max(0, counts.findIndex((c) => c > 0));
+  const last = Math.max(first, counts.length - 1 - [...counts].reverse().findIndex((c) => c > 0));
+  const lo = Math.max(0, first - 1);
+  const hi = Math.min(counts.length - 1, last + 1);
+  const data = useMemo((): uPlot.AlignedData => {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = lo; i <= hi; i++) (xs.push(i), ys.push(counts[i] ?? 0));
+    return [xs, ys];
+  }, [fig]);
+  const marks = (['p50', 'p90', 'p99'] as const).filter((p) => fig[p] !== null).map((p) => ({ p, v: fig[p]!, x: position(bounds, fig[p]!) }));
+
+  const options = (theme: ChartTheme, width: number): uPlot.Options => ({
+    width,
+    height: 170,
+    legend: { live: true },
+    cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+    scales: { x: { time: false, range: () => [lo - 0.5, hi + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.2)] } },
+    axes: [
+      axis(theme, {
+        space: 34,
+        incrs: [1, 2, 3, 4, 5, 10],
+        values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && i >= lo && i <= hi ? (i >= bounds.length ? `>${short(bounds[bounds.length - 1]!)}` : `≤${short(bounds[i]!)}`) : '')),
+        label: 'duration',
+        labelSize: 18,
+      }),
+      axis(theme, { label: title === 'Callback delay' ? 'deliveries' : 'messages', size: 48 }),
+    ],
+    series: [
+      { label: 'bucket', value: (_u, v) => (v === null || v === undefined ? '—' : bucketLabel(bounds, v)) },
+      {
+        label: title === 'Callback delay' ? 'deliveries' : 'messages',
+        stroke: theme.info,
+        fill: theme.info,
+        width: 0,
+        points: { show: false },
+        paths: uPlotLib.paths.bars!({ size: [0.9, 80], align: 0 }),
+        value: (_u, v) => (v === null || v === undefined ? '—' : num(v)),
+      },
+    ],
+    hooks: {
+      draw: [
+        (u) => {
+          const ctx = u.ctx;
+          const { top, height: h } = u.bbox;
+          const colors = { p50: theme.good, p90: theme.warn, p99: theme.bad };
+          ctx.save();
+          ctx.font = `${11 * devicePixelRatio}px ${theme.sans}`;
+          ctx.textBaseline = 'top';
+          marks.forEach((m, k) => {
+            const x = u.valToPos(m.x, 'x', true);
+            ctx.strokeStyle = colors[m.p];
+            ctx.fillStyle = colors[m.p];
+            ctx.lineWidth = 1.5 * devicePixelRatio;
+            ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+            ctx.beginPath();
+            ctx.moveTo(x, top);
+            ctx.lineTo(x, top + h);
+            ctx.stroke();
+            const label = `${m.p} ${short(m.v)}`;
+            const w = ctx.measureText(label).width;
+            // labels stack downwards so close percentiles stay readable; near the right edge they go left of the line
+            const tx = x + 4 * devicePixelRatio + w > u.bbox.left + u.bbox.width ? x - 4 * devicePixelRatio - w : x + 4 * devicePixelRatio;
+            ctx.fillText(label, tx, top + (2 + 14 * k) * devicePixelRatio);
+          });
+          ctx.restore();
+        },
+      ],
+    },
+  });
+  return <Chart options={options} data={data} deps={[]} label={`${title}: histogram`} />;
+}
+
+export function AnalyticsLatency({ report }: { report: Report }) {
+  return (
+    <>
+      {LATENCIES.map((l) => {
+        const fig = report.latencyMs[l.key];
+        const csv = () => [
+          ['from ms (exclusive)', 'to ms (inclusive)', 'count'],
+          ...(fig.histogram?.counts ?? []).map((n, i) => [i === 0 ? 0 : fig.histogram!.boundsMs[i - 1]!, fig.histogram!.boundsMs[i] ?? '', n]),
+        ];
+        return (
+          <Card key={l.key} title={l.title} testId={`an-latency-${l.key}`} actions={fig.histogram ? <CsvButton name={l.file} rows={csv} /> : null}>
+            <p className="an-percentiles" title={l.what}>
+              <span>p50 <strong data-testid="p50">{ms(fig.p50)}</strong></span>
+              <span>p90 <strong data-testid="p90">{ms(fig.p90)}</strong></span>
+              <span>p99 <strong data-testid="p99">{ms(fig.p99)}</strong></span>
+              <span className="dim">n = <span data-testid="n">{num(fig.n)}</span></span>
+            </p>
+            {fig.n === 0 ? (
+              <p className="dim an-none">No {l.key === 'callbackDelay' ? 'delivery' : 'message'} has both timestamps.</p>
+            ) : fig.histogram ? (
+              <Histogram fig={fig} title={l.title} />
+            ) : null}
+          </Card>
+        );
+      })}
+    </>
+  );
+}

@@ -1,0 +1,165 @@
+// Deliveries over time, stacked by what each callback means, the gateway's repeats on top, and the tunnel's
+// downtime shaded behind. A click on a bar segment opens the deliveries list filtered to that bucket and kind.
+import { useMemo, useRef } from 'react';
+import type uPlot from 'uplot';
+import uPlotLib from 'uplot';
+import type { Report } from '../../../shared/analytics';
+import type { EventKind } from '../../../shared/domain';
+import { deliveriesDrill, timeTerms } from '../lib/drill';
+import { formatTime, num } from '../lib/format';
+import { useInspector, useInspectorStore } from '../store/context';
+import { axis, Chart, type ChartTheme } from './AnalyticsChart';
+import { Card, CsvButton, useReportQuery } from './AnalyticsParts';
+
+type SeriesKey = EventKind | 'repeats';
+
+/** bottom to top of each bar */
+const STACK: { key: SeriesKey; label: string; color: (t: ChartTheme) => string }[] = [
+  { key: 'sent', label: 'sent echo', color: (t) => t.muted },
+  { key: 'delivered', label: 'delivered', color: (t) => t.info },
+  { key: 'read', label: 'read', color: (t) => t.good },
+  { key: 'reply', label: 'reply', color: (t) => t.accent },
+  { key: 'exception', label: 'exception', color: (t) => t.bad },
+  { key: 'error', label: 'error', color: (t) => t.anom },
+  { key: 'prepaid-blocked', label: 'prepaid blocked', color: (t) => t.warn },
+  { key: 'duplicate-blocked', label: 'duplicate blocked', color: (t) => t.dim },
+  { key: 'unknown', label: 'unknown', color: (t) => t.line },
+  { key: 'repeats', label: 'repeats (retries)', color: (t) => t.text },
+];
+
+const BUCKET_NAME: Record<number, string> = { 60_000: 'minute', 300_000: '5 min', 3_600_000: 'hour', 86_400_000: 'day' };
+const bucketName = (ms: number) => BUCKET_NAME[ms] ?? `${Math.round(ms / 60_000)} min`;
+
+/** the list terms of one segment: first deliveries of a kind, or the repeats */
+const segmentTerms = (key: SeriesKey | 'all'): string[] => (key === 'all' ? [] : key === 'repeats' ? ['flag:duplicate'] : [`kind:${key}`, '-flag:duplicate']);
+
+export function AnalyticsOverTime({ report }: { report: Report }) {
+  const base = useReportQuery();
+  const store = useInspectorStore();
+  const downtime = useInspector((s) => s.status?.tunnel.downtime ?? null);
+  const ts = report.overTime;
+  const bucketMs = ts?.bucketMs ?? 60_000;
+  const t = ts?.t ?? [];
+  const raw = (key: SeriesKey): number[] => (key === 'repeats' ? ts?.repeats : ts?.byKind?.[key]) ?? [];
+  const shown = STACK.filter((s) => raw(s.key).some((v) => v > 0));
+  const canDrill = deliveriesDrill(base, []) !== null;
+
+  // uPlot draws series in order: the tallest (cumulative) first, so each lower segment is painted over it
+  const drawn = useMemo(() => [...shown].reverse(), [report]);
+  const data = useMemo((): uPlot.AlignedData => {
+    const cum = new Array<number>(t.length).fill(0);
+    const stacked = shown.map((s) => raw(s.key).map((v, i) => (cum[i] += v)));
+    return [t.map((x) => x + bucketMs / 2), ...stacked.reverse()];
+  }, [report]);
+
+  const windows = (downtime ?? []).filter((w) => t.length > 0 && (w.to ?? Date.now()) > t[0]! && w.from < t[t.length - 1]! + bucketMs);
+
+  const pick = useRef<(idx: number, y: number) => void>(() => {});
+  pick.current = (idx, y) => {
+    let cum = 0;
+    let key: SeriesKey | 'all' = 'all';
+    for (const s of shown) {
+      const v = raw(s.key)[idx] ?? 0;
+      if (v > 0 && y >= cum && y < cum + v) key = s.key;
+      cum += v;
+    }
+    const drill = deliveriesDrill(base, [...timeTerms(t[idx]!, t[idx]! + bucketMs), ...segmentTerms(key)]);
+    if (drill) store.getState().drill(drill);
+  };
+
+  const options = (theme: ChartTheme, width: number): uPlot.Options => ({
+    width,
+    height: 240,
+    ms: 1,
+    legend: { live: true },
+    cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+    scales: {
+      x: { time: true, range: () => [t[0]!, t[t.length - 1]! + bucketMs] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.08)] },
+    },
+    axes: [axis(theme), axis(theme, { label: `deliveries per ${bucketName(bucketMs)}`, size: 56 })],
+    series: [
+      {
+        label: 'bucket',
+        value: (_u, v) => (v === null || v === undefined ? '—' : `${formatTime(v - bucketMs / 2)} – ${formatTime(v + bucketMs / 2)}`),
+      },
+      ...drawn.map(
+        (s): uPlot.Series => ({
+          label: s.label,
+          stroke: s.color(theme),
+          fill: s.color(theme),
+          width: 0,
+          points: { show: false },
+          paths: uPlotLib.paths.bars!({ size: [0.86, 64], align: 0 }),
+          value: (_u, _v, _si, idx) => (idx === null || idx === undefined ? '—' : num(raw(s.key)[idx] ?? 0)),
+        }),
+      ),
+    ],
+    hooks: {
+      drawClear: [
+        (u) => {
+          const ctx = u.ctx;
+          const { left, top, width: w, height: h } = u.bbox;
+          ctx.save();
+          ctx.fillStyle = theme.badBg;
+          ctx.strokeStyle = theme.bad;
+          for (const win of windows) {
+            const x0 = Math.max(left, u.valToPos(win.from, 'x', true));
+            const x1 = Math.min(left + w, u.valToPos(win.to ?? Date.now(), 'x', true));
+            if (x1 <= x0) continue;
+            ctx.fillRect(x0, top, x1 - x0, h);
+            ctx.fillRect(x0, top, x1 - x0, 3 * devicePixelRatio);
+          }
+          ctx.restore();
+        },
+      ],
+      ready: [
+        (u) => {
+          u.over.addEventListener('click', () => {
+            const idx = u.cursor.idx;
+            const y = u.cursor.top;
+            if (idx === null || idx === undefined || y === undefined || y < 0) return;
+            pick.current(idx, u.posToVal(y, 'y'));
+          });
+        },
+      ],
+    },
+  });
+
+  const csv = () => [
+    ['bucket start', 'bucket end', ...STACK.map((s) => s.label)],
+    ...t.map((x, i) => [new Date(x).toISOString(), new Date(x + bucketMs).toISOString(), ...STACK.map((s) => raw(s.key)[i] ?? 0)]),
+  ];
+
+  return (
+    <Card
+      title="Deliveries over time"
+      testId="an-overtime"
+      wide
+      actions={
+        <>
+          {windows.length > 0 ? (
+            <span className="an-downtime-key" data-testid="an-downtime" title={windows.map((w) => `${formatTime(w.from)} – ${w.to ? formatTime(w.to) : 'now'}: ${w.reason}`).join('\n')}>
+              tunnel down ({windows.length})
+            </span>
+          ) : null}
+          <CsvButton name="deliveries-over-time.csv" rows={csv} />
+        </>
+      }
+    >
+      {t.length === 0 ? (
+        <p className="dim an-none">No deliveries in this report{ts ? '' : ' (this core does not report deliveries over time yet)'}.</p>
+      ) : (
+        <div className={canDrill ? 'an-chart-wrap drillable' : 'an-chart-wrap'} title={canDrill ? 'Click a bar to list its deliveries' : undefined}>
+          <Chart options={options} data={data} deps={[windows.length, canDrill, base]} label={`Deliveries per ${bucketName(bucketMs)}, stacked by kind`} testId="an-overtime-chart" />
+        </div>
+      )}
+      {!canDrill && t.length > 0 ? (
+        <p className="dim an-note">
+          Bars open the deliveries list only under a filter of message terms (state, anomaly, ref, user, campaign): other terms mean something
+          else for single deliveries.
+        </p>
+      ) : null}
+    </Card>
+  );
+}

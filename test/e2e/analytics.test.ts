@@ -1,0 +1,272 @@
+// The analytics view in Chromium against a real `serve`: every figure shown equals what getAnalytics returns for
+// traffic whose figures are known, the search box scopes it, figures open the list of exactly their rows, a bad
+// filter and an empty result say why, it follows live arrivals, exports CSV, and reads in both colour schemes.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import type { Report } from '../../shared/analytics';
+import { formatDuration } from '../../shared/explain';
+import { MESSAGE_STATES } from '../../shared/domain';
+import { apiOf } from '../reliability/support/api';
+import { postCallback, screenshot, type PageWatch } from '../support/browser';
+import { campaignTraffic, type Traffic } from './analytics-traffic';
+import { dataRows, deliveriesGrid, messagesGrid } from './lists';
+import { uniqueTag, waitIndexed } from './seed';
+import { useServeSession, type ServeSession } from './session';
+
+const count = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));
+const ms = (v: number | null) => (v === null ? '—' : formatDuration(v));
+
+/** posts a tag's campaign traffic and waits until the lists have all of it */
+async function seed(s: ServeSession, tag = uniqueTag()): Promise<Traffic & { tag: string }> {
+  const traffic = campaignTraffic(tag);
+  for (const body of traffic.bodies) expect(await postCallback(s.serve.receiverUrl, body)).toBe(200);
+  await waitIndexed(s.serve, `ref:${tag}`, traffic.bodies.length);
+  return { ...traffic, tag };
+}
+
+const searchBox = (page: Page) => page.getByRole('textbox', { name: 'Filter (query)' });
+const tab = (page: Page, name: string) => page.getByRole('tab', { name: new RegExp(`^${name}`) });
+const analytics = (page: Page) => page.getByTestId('analytics');
+
+/** types a whole query and runs it; the closing space ends the last term, so no completion of it is open to accept */
+async function setQuery(page: Page, q: string) {
+  await searchBox(page).fill(q ? `${q} ` : '');
+  await searchBox(page).press('Enter');
+}
+
+/** the Analytics tab open on a query, once the figures of that query are shown */
+async function openAnalytics(page: Page, q: string, messages: number) {
+  await tab(page, 'Analytics').click();
+  await setQuery(page, q);
+  await expect.poll(() => analytics(page).locator('.an-scope code').textContent()).toBe(q);
+  await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent())).toBe(messages);
+}
+
+const fig = async (scope: Locator, testId: string) => count(await scope.getByTestId(testId).first().textContent());
+
+/** every figure the view shows, read off the page, next to the same figure of the report */
+async function expectShown(page: Page, r: Report) {
+  const view = analytics(page);
+  expect(await fig(view, 'an-messages')).toBe(r.messages);
+  for (const step of ['sent', 'delivered', 'read', 'replied'] as const) expect(await fig(view, `an-funnel-${step}`), step).toBe(r.funnel[step]);
+  for (const st of MESSAGE_STATES) expect(await fig(view, `an-state-${st}`), st).toBe(r.states[st] ?? 0);
+
+  const rows = view.getByTestId('an-campaign-row');
+  expect(await rows.count()).toBe(r.byCampaign.length);
+  const check = async (row: Locator, c: Pick<Report, 'funnel' | 'states'> & { messages: number }) => {
+    expect(await fig(row, 'messages')).toBe(c.messages);
+    for (const step of ['sent', 'delivered', 'read', 'replied'] as const) expect(await fig(row, step)).toBe(c.funnel[step]);
+    for (const st of ['failed', 'fell-back', 'blocked', 'sent'] as const) expect(await fig(row, `state-${st}`)).toBe(c.states[st] ?? 0);
+  };
+  for (const c of r.byCampaign) {
+    const messages = Object.values(c.states).reduce((a, b) => a + (b ?? 0), 0);
+    await check(view.locator(`[data-testid="an-campaign-row"][data-campaign="${c.campaign ?? ''}"]`), { ...c, messages });
+  }
+  await check(view.getByTestId('an-campaign-total'), r);
+
+  const fl = r.failures;
+  for (const [kind, n] of Object.entries(fl.exception)) if (n > 0) expect(await fig(view, `an-exception-${kind}`)).toBe(n);
+  for (const [code, n] of Object.entries(fl.error)) expect(await fig(view, `an-error-${code}`)).toBe(n);
+  for (const scope of ['customer', 'account'] as const) if (fl.prepaidBlocked[scope] > 0) expect(await fig(view, `an-prepaid-${scope}`)).toBe(fl.prepaidBlocked[scope]);
+  for (const id of Object.keys(fl.prepaidBlocked.accounts)) expect(await view.getByTestId('an-accounts').textContent()).toContain(id);
+  expect(await fig(view, 'an-fellback')).toBe(r.fallback.fellBack);
+  expect(await fig(view, 'an-fallback-missing')).toBe(r.fallback.fallbackMissing);
+  expect(await fig(view, 'an-double-delivery')).toBe(r.fallback.doubleDelivery);
+  expect(await fig(view, 'an-events-retried')).toBe(r.retries.eventsRetried);
+  const repeats = Object.entries(r.retries.attempts).reduce((s, [a, n]) => s + (Number(a) - 1) * n, 0);
+  expect(await fig(view, 'an-repeats')).toBe(repeats);
+  if (r.retries.offSchedule !== undefined) expect(await fig(view, 'an-off-schedule')).toBe(r.retries.offSchedule);
+  for (const [a, n] of Object.entries(r.retries.attempts)) expect(await fig(view.getByTestId('an-attempts').locator(`[data-attempts="${a}"]`), 'an-attempt-n')).toBe(n);
+
+  for (const [key, l] of Object.entries(r.latencyMs)) {
+    const card = view.getByTestId(`an-latency-${key}`);
+    expect(await card.getByTestId('p50').textContent(), key).toBe(ms(l.p50));
+    expect(await card.getByTestId('p90').textContent(), key).toBe(ms(l.p90));
+    expect(await card.getByTestId('p99').textContent(), key).toBe(ms(l.p99));
+    expect(await fig(card, 'n')).toBe(l.n);
+  }
+  if (r.replies) {
+    for (const [list, items] of Object.entries(r.replies)) {
+      const shown = await view.getByTestId(`an-top-${list}`).locator('li').allTextContents();
+      expect(shown.length, list).toBe(items.length);
+      items.forEach((it, i) => expect(shown[i]).toBe(`${it.value}${it.n}`));
+    }
+  }
+}
+
+describe('analytics view', () => {
+  const s = useServeSession({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+  let page: Page;
+  let watch: PageWatch;
+  const open = async () => ({ page, watch } = await s.openPage());
+
+  it('shows exactly the figures getAnalytics returns for known traffic, scoped by the search box', async () => {
+    const t = await seed(s);
+    await open();
+    const api = apiOf(s.serve);
+    const q = `ref:${t.tag}`;
+    const r = await api('getAnalytics', { query: q });
+    // the traffic's known figures: the report is right, so the page is checked against right numbers
+    expect(r.messages).toBe(12);
+    expect(r.funnel).toEqual({ sent: 11, delivered: 9, read: 6, replied: 3 });
+    expect(r.states).toEqual({ delivered: 2, read: 3, replied: 3, failed: 1, 'fell-back': 1, blocked: 1, sent: 1 });
+    expect(r.failures.exception).toEqual({ auth: 0, 'rcs-unsupported': 1, other: 0 });
+    expect(r.failures.error).toEqual({ '503': 1 });
+    expect(r.failures.prepaidBlocked).toEqual({ customer: 0, account: 1, accounts: { '778899': 1 } });
+    expect(r.fallback.fellBack).toBe(1);
+    expect(r.retries.eventsRetried).toBe(1);
+    expect(r.retries.attempts['3']).toBe(1);
+
+    await openAnalytics(page, q, 12);
+    await expectShown(page, r);
+    await screenshot(page, 'analytics-1440-light');
+
+    // the same view follows the box: one campaign
+    const q2 = `${q} campaign:${t.campaigns.billing}`;
+    const r2 = await api('getAnalytics', { query: q2 });
+    expect(r2.messages).toBe(3);
+    await setQuery(page, q2);
+    await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent())).toBe(3);
+    await expectShown(page, r2);
+    expect(watch.pageErrors).toEqual([]);
+    expect(watch.consoleErrors).toEqual([]);
+  });
+
+  it('opens the list of exactly the rows behind a figure, a campaign cell or a bar', async () => {
+    const t = await seed(s);
+    await open();
+    const q = `ref:${t.tag}`;
+    const r = await apiOf(s.serve)('getAnalytics', { query: q });
+    await openAnalytics(page, q, 12);
+    const view = analytics(page);
+
+    /** clicks a figure and checks the list it lands on: the tab, the query in the box, and the rows */
+    const drill = async (target: Locator, expected: { tab: 'Messages' | 'All deliveries'; query: string; rows: number }, at?: { x: number; y: number }) => {
+      await target.click(at ? { position: at } : undefined);
+      await expect.poll(() => tab(page, expected.tab).getAttribute('aria-selected')).toBe('true');
+      expect(await searchBox(page).inputValue()).toBe(expected.query);
+      const grid = expected.tab === 'Messages' ? messagesGrid(page) : deliveriesGrid(page);
+      await expect.poll(() => dataRows(grid).count()).toBe(expected.rows);
+      await openAnalytics(page, q, 12);
+    };
+
+    await drill(view.getByTestId('an-state-read'), { tab: 'Messages', query: `${q} state:read`, rows: 3 });
+    await drill(view.getByTestId('an-funnel-replied'), { tab: 'Messages', query: `${q} kind:reply`, rows: 3 });
+    const promo = view.locator(`[data-testid="an-campaign-row"][data-campaign="${t.campaigns.promo}"]`);
+    await drill(promo.getByTestId('replied'), { tab: 'Messages', query: `${q} campaign:${t.campaigns.promo} kind:reply`, rows: 3 });
+    await drill(promo.getByTestId('messages'), { tab: 'Messages', query: `${q} campaign:${t.campaigns.promo}`, rows: 8 });
+    await drill(view.getByTestId('an-fellback'), { tab: 'Messages', query: `${q} flag:exception flag:fallback`, rows: 1 });
+    await drill(view.getByTestId('an-error-503'), { tab: 'Messages', query: `${q} flag:error`, rows: 1 });
+    await drill(view.getByTestId('an-repeats'), { tab: 'All deliveries', query: `${q} flag:duplicate`, rows: 2 });
+    // a figure no filter reproduces is plain text that says so
+    const sent = view.getByTestId('an-funnel-sent');
+    expect(await sent.evaluate((e) => e.tagName)).toBe('SPAN');
+    expect(await sent.getAttribute('title')).toMatch(/No filter picks them alone/);
+
+    // the lowest segment of a bar of the chart: the sent echoes received in that bucket
+    const ot = r.overTime;
+    const idx = ot.t.findIndex((_, i) => ot.byKind.sent[i]! > 0);
+    const over = view.getByTestId('an-overtime-chart').locator('.u-over');
+    const box = (await over.boundingBox())!;
+    const x0 = ot.t[0]!;
+    const x1 = ot.t[ot.t.length - 1]! + ot.bucketMs;
+    const x = ((ot.t[idx]! + ot.bucketMs / 2 - x0) / (x1 - x0)) * box.width;
+    const from = new Date(ot.t[idx]!).toISOString();
+    const to = new Date(ot.t[idx]! + ot.bucketMs).toISOString();
+    const query = `${q} after:${from} before:${to} kind:sent -flag:duplicate`;
+    await drill(over, { tab: 'All deliveries', query, rows: ot.byKind.sent[idx]! }, { x, y: box.height - 2 });
+  });
+
+  it('says why when the filter does not parse or matches nothing, as the lists do', async () => {
+    const t = await seed(s);
+    await open();
+    await tab(page, 'Analytics').click();
+    await setQuery(page, `ref:${t.tag} state:bogus`);
+    const error = analytics(page).getByTestId('an-error');
+    await error.waitFor();
+    const boxError = page.locator('.search').getByRole('alert');
+    const message = await boxError.textContent();
+    expect(message).toContain('unknown state "bogus"');
+    expect(await error.textContent()).toContain(message!);
+    // the lists show the same message for the same query
+    await tab(page, 'Messages').click();
+    expect(await boxError.textContent()).toBe(message);
+
+    await tab(page, 'Analytics').click();
+    await setQuery(page, `ref:${t.tag}-nothing`);
+    const empty = analytics(page).getByTestId('an-empty');
+    await empty.waitFor();
+    expect(await empty.textContent()).toContain(`No message matches ref:${t.tag}-nothing`);
+    await empty.getByRole('button', { name: 'Clear the filter' }).click();
+    await expect.poll(() => searchBox(page).inputValue()).toBe('');
+  });
+
+  it('follows callbacks as they arrive while it is shown', async () => {
+    const t = await seed(s);
+    await open();
+    const q = `ref:${t.tag}`;
+    await openAnalytics(page, q, 12);
+    expect(await fig(analytics(page), 'an-funnel-sent')).toBe(11);
+    // a new message of the same traffic: its sent echo, then its DELIVERED
+    const more = campaignTraffic(t.tag).bodies[0]!;
+    await postCallback(s.serve.receiverUrl, { ...more, reference: `${t.tag}-late`, event_id: `${t.tag}-late` });
+    await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent()), { timeout: 20_000 }).toBe(13);
+    expect(await fig(analytics(page), 'an-state-sent')).toBe(2);
+  });
+
+  it('exports the campaign table and each chart as CSV, with formula-like cells escaped', async () => {
+    const t = await seed(s);
+    await open();
+    await openAnalytics(page, `ref:${t.tag}`, 12);
+    const save = async (card: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), analytics(page).getByTestId(card).getByRole('button', { name: 'Export CSV' }).click()]);
+      return fs.readFileSync((await download.path())!, 'utf8');
+    };
+    const campaigns = (await save('an-campaigns')).trim().split('\r\n');
+    expect(campaigns[0]).toBe('campaign,messages,sent,delivered,read,replied,state sent,state delivered,state read,state replied,state failed,state fell-back,state blocked');
+    expect(campaigns).toContain(`${t.campaigns.promo},8,8,7,5,3,1,1,2,3,0,1,0`);
+    expect(campaigns).toContain(`'${t.campaigns.vip},1,1,1,0,0,0,1,0,0,0,0,0`);
+    expect(campaigns.at(-1)).toBe('(total),12,11,9,6,3,1,2,3,3,1,1,1');
+    const overTime = (await save('an-overtime')).trim().split('\r\n');
+    expect(overTime[0]).toMatch(/^bucket start,bucket end,sent echo,delivered,/);
+    const total = overTime.slice(1).reduce((n, line) => n + line.split(',').slice(2).reduce((a, v) => a + Number(v), 0), 0);
+    expect(total).toBe(t.bodies.length);
+    const delay = (await save('an-latency-callbackDelay')).trim().split('\r\n');
+    expect(delay.slice(1).reduce((n, line) => n + Number(line.split(',')[2]), 0)).toBe(t.bodies.length);
+  });
+
+  it('reads in light and dark, resizes its charts with the window, and loads nothing the policy refuses', async () => {
+    const t = await seed(s);
+    await open();
+    await openAnalytics(page, `ref:${t.tag}`, 12);
+    const card = analytics(page).getByTestId('an-funnel');
+    const look = () => card.evaluate((e) => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]);
+    const canvasWidth = () => analytics(page).getByTestId('an-overtime-chart').locator('canvas').evaluate((c) => (c as HTMLCanvasElement).getBoundingClientRect().width);
+    const light = await look();
+    const wide = await canvasWidth();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(look).not.toEqual(light);
+    await screenshot(page, 'analytics-1440-dark');
+    await page.setViewportSize({ width: 1024, height: 800 });
+    await expect.poll(canvasWidth).toBeLessThan(wide - 300);
+    await screenshot(page, 'analytics-1024-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(look).toEqual(light);
+    await screenshot(page, 'analytics-1024-light');
+    expect(watch.pageErrors).toEqual([]);
+    expect(watch.consoleErrors).toEqual([]);
+  });
+});
+
+describe('analytics view of an empty store', () => {
+  const s = useServeSession({ viewport: { width: 1280, height: 800 }, servePerTest: true });
+
+  it('says no callbacks have arrived yet', async () => {
+    const { page } = await s.openPage();
+    await tab(page, 'Analytics').click();
+    const empty = analytics(page).getByTestId('an-empty');
+    await empty.waitFor();
+    expect(await empty.textContent()).toContain('No callbacks yet');
+  });
+});
