@@ -17,6 +17,7 @@ import { deliveryInput, fillStore, generateDeliveries, sampleLifecycleInputs } f
 
 const NOW = Date.parse('2025-11-28T23:00:00Z');
 const T = Date.parse('2025-11-28T15:00:00Z');
+const USER = '5511987650001';
 let dir: string;
 let store: Store;
 
@@ -39,7 +40,7 @@ function phoneDeliveries() {
       T + i * 1000 + 200,
     );
   let i = 0;
-  for (const ref of ['ph-a', 'ph-b']) for (const type of ['Text', 'DELIVERED', 'READ']) out.push(msg(ref, '5511987650001', type, i++));
+  for (const ref of ['ph-a', 'ph-b']) for (const type of ['Text', 'DELIVERED', 'READ']) out.push(msg(ref, USER, type, i++));
   // area code 55 (Rio Grande do Sul): typed without the country code it starts with 55 too
   for (const type of ['Text', 'DELIVERED']) out.push(msg('ph-rs', '5555991234567', type, i++));
   out.push(msg('ph-text', '5521977770009', 'Text', i++, 'Cliente pediu retorno no (11) 98765-0001 amanhã'));
@@ -146,6 +147,13 @@ describe('search that forgives, in SQL and in memory alike', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('offers the stored number for one typed without the country code', () => {
+    expect(store.suggestValues('user', '1198765')).toEqual([USER]);
+    expect(store.suggestValues('user', '(11)98765-00')).toEqual([USER]);
+    expect(store.suggestValues('user', '+55 11 98765')).toEqual([USER]);
+    expect(store.suggestValues('user', '+1198765')).toEqual([]);
   });
 
   it('refuses what it cannot read, naming the closest field', () => {

@@ -1,7 +1,7 @@
 // Values the search box offers after `field:` for the fields whose values are open (users, campaigns, references...).
 import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES } from '../../../shared/domain';
 import type { FacetField } from '../../../shared/facet-keys';
-import { resolveField } from '../../../shared/query';
+import { resolveField, userPrefixes } from '../../../shared/query';
 import { campaignPattern } from '../../../shared/query-match';
 import type { StoreContext } from './context';
 import { facetCounts } from './filter-sql';
@@ -25,8 +25,12 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
         .filter((h) => h.at >= 0);
       return [...hits.filter((h) => h.at === 0), ...hits.filter((h) => h.at > 0)].map((h) => h.name).slice(0, SUGGEST_LIMIT);
     }
-    case 'user':
-      return range('SELECT DISTINCT user_id FROM messages WHERE user_id >= ? AND user_id < ? ORDER BY user_id LIMIT ?');
+    case 'user': {
+      // a number typed without the country code (or with punctuation) is offered in the stored form it matches
+      const sql = 'SELECT DISTINCT user_id FROM messages WHERE user_id >= ? AND user_id < ? ORDER BY user_id LIMIT ?';
+      const found = userPrefixes(prefix).flatMap((p) => ctx.stmt(sql, 'pluck').all(p, prefixEnd(p), SUGGEST_LIMIT) as string[]);
+      return [...new Set(found)].slice(0, SUGGEST_LIMIT);
+    }
     case 'ref':
       return range(
         'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
