@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { IngestInput, Store } from '../../electron/core/store/types';
@@ -78,7 +79,8 @@ const CALLBACKS: Cb[] = [
   ev('a6', 'promo_a', 'EXCEPTION', 11_500, 11_600, { message: 'Request failed with status code 500: Internal Server Error' }),
   // B1: auth exception
   sent('b1', 'promo_b', 5000, 5100),
-  ev('b1', 'promo_b', 'EXCEPTION', 5200, 5300, { message: 'Request failed with status code 401: invalid token' }),
+  // the gateway's clock runs ahead: received 1.3 s before its own timestamp (a negative callback delay)
+  ev('b1', 'promo_b', 'EXCEPTION', 5200, 3900, { message: 'Request failed with status code 401: invalid token' }),
   // B2, B3: upstream errors; B3's error delivered twice
   sent('b2', 'promo_b', 6000, 6100),
   ev('b2', 'promo_b', 'ERROR', 6400, 6500, { message: 'Request failed with status code 502: upstream unavailable' }),
@@ -505,6 +507,54 @@ describe('analytics of a generated mix', () => {
       expect(truth.retries.attempts['4']).toBeGreaterThan(0);
       expect(Object.keys(truth.failures.prepaidBlocked.accounts).length).toBeGreaterThan(0);
       expect(truth.fallback.fellBack * truth.fallback.fallbackMissing * truth.fallback.doubleDelivery * truth.failures.duplicateBlocked).toBeGreaterThan(0);
+    } finally {
+      gen.close();
+    }
+  });
+});
+
+describe('the report of every message', () => {
+  it('read from the summaries indexing keeps, equals the figures read from the messages and deliveries themselves', () => {
+    const file = path.join(dir, 'summaries.sqlite');
+    let gen = openStore({ file });
+    const all = [...generateDeliveries({ messages: 1200, seed: 11, startAt: T })];
+    const end = all.at(-1)!.request.receivedAt;
+    // a few events re-sent long after, some replies typed as a bare string and some taps, so every summary moves
+    for (let i = 0; i < 30; i++) all.push({ ...all[i * 11], request: { ...all[i * 11].request, receivedAt: end + 500 * (i + 1) } });
+    const replyBody = (ref: string, i: number, message: unknown) =>
+      ({ reference: ref, campaign_name: 'extra', event_id: `x${i}`, user_id: '5511900000000', timestamp: new Date(end + 60_000 + i).toISOString(), direction: 'inbound', channel: 'RCS', type: i % 2 ? 'suggestionResponse' : 'TEXT', message });
+    for (let i = 0; i < 12; i++) {
+      const message = i % 2 ? click(i % 4 === 1 ? 'Sim' : undefined, `pb${i % 3}`) : 'Quero';
+      all.push(deliveryInput(replyBody(`extra-${i % 5}`, i, message), end + 60_000 + i * 10));
+    }
+    const everything = 'after:2000-01-01';
+    try {
+      // indexed in small batches: messages change state many times, answer times come later and change
+      let now = T;
+      const ids: number[] = [];
+      for (let i = 0; i < all.length; i += 37) {
+        const batch = all.slice(i, i + 37);
+        now = Math.max(now, batch.at(-1)!.request.receivedAt);
+        ids.push(...gen.ingest(batch, now).map((d) => d.id));
+        gen.setResponseTimes(ids.slice(-50).map((id) => ({ id, ms: (id * 7919 + i) % 12_500 })));
+        gen.refreshDue(now);
+      }
+      const later = now + 24 * 3600_000;
+      gen.refreshDue(later);
+      const scanned = gen.getAnalytics(everything, later);
+      expect(scanned.messages).toBeGreaterThan(1000);
+      expect(scanned.replies.suggestions.length * scanned.replies.postbacks.length * scanned.replies.texts.length).toBeGreaterThan(0);
+      expect(gen.getAnalytics('', later)).toEqual(scanned);
+
+      // a store written before the summaries existed gets them from what it holds
+      gen.close();
+      const db = new Database(file);
+      db.exec(`DROP TRIGGER an_message_new; DROP TRIGGER an_message_changed; DROP TRIGGER an_delivery_new; DROP TRIGGER an_answer_changed;
+        DROP TRIGGER an_body_new; DROP TABLE an_messages; DROP TABLE an_values; DROP TABLE an_series; DROP TABLE an_attempts;
+        DROP TABLE an_counts; DROP TABLE an_reasons; DROP TABLE an_replies; PRAGMA user_version = 5`);
+      db.close();
+      gen = openStore({ file });
+      expect(gen.getAnalytics('', later)).toEqual(scanned);
     } finally {
       gen.close();
     }

@@ -13,38 +13,38 @@ type DeliveryFigures = Pick<Report, 'retries' | 'overTime' | 'window'> & { callb
 
 export function deliveryFigures(ctx: StoreContext, s: Scope): DeliveryFigures {
   const ds = scopeDeliveries(s);
-  const callbackDelay = latencyOf(
+  const callbackDelay = s.time('callbackDelay', () => latencyOf(
     rawRows<[number, number]>(ctx, s, `SELECT d.received_at - d.event_ts v, count(*) FROM ${ds} d.event_ts IS NOT NULL GROUP BY v ORDER BY v`),
-  );
-  const answers = rawRows<[number, number]>(ctx, s, `SELECT d.response_ms v, count(*) FROM ${ds} d.response_ms IS NOT NULL GROUP BY v ORDER BY v`);
+  ));
+  const answers = s.time('answers', () => rawRows<[number, number]>(ctx, s, `SELECT d.response_ms v, count(*) FROM ${ds} d.response_ms IS NOT NULL GROUP BY v ORDER BY v`));
   const retries: Report['retries'] = {
     eventsRetried: 0,
     attempts: {},
     offSchedule: 0,
     answerMs: { ...percentilesOf(answers), overTimeout: answers.filter(([v]) => v > GATEWAY_TIMEOUT_MS).reduce((n, [, c]) => n + c, 0) },
   };
-  const attempts = rawRows<[number, number]>(
+  const attempts = s.time('attempts', () => rawRows<[number, number]>(
     ctx,
     s,
     `SELECT a, count(*) FROM (
        SELECT count(*) a FROM scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id
        WHERE d.event_key IS NOT NULL GROUP BY d.msg_id, d.event_key)
      GROUP BY a ORDER BY a`,
-  );
+  ));
   for (const [a, n] of attempts) {
     retries.attempts[String(a)] = n;
     if (a > 1) retries.eventsRetried += n;
   }
-  retries.offSchedule = rawRows<[number]>(
+  retries.offSchedule = s.time('offSchedule', () => rawRows<[number]>(
     ctx,
     s,
     `SELECT count(*) FROM ${ds} d.flags_mask & ? != 0
        AND EXISTS (SELECT 1 FROM json_each(d.flags) f WHERE f.value ->> '$.flag' = 'duplicate' AND f.value ->> '$.fitsSchedule' = 0)`,
     DUPLICATE,
-  )[0][0];
+  )[0][0]);
 
-  const [[from, to]] = rawRows<[number | null, number | null]>(ctx, s, `SELECT min(d.received_at), max(d.received_at) FROM ${ds} 1`);
-  const overTime = series(ctx, s, from, to);
+  const [[from, to]] = s.time('window', () => rawRows<[number | null, number | null]>(ctx, s, `SELECT min(d.received_at), max(d.received_at) FROM ${ds} 1`));
+  const overTime = s.time('series', () => series(ctx, s, from, to));
   return { callbackDelay, retries, overTime, window: { from, to } };
 }
 

@@ -22,11 +22,16 @@ export function noValues(): Percentiles {
   return { p50: null, p90: null, p99: null, n: 0 };
 }
 
+/** The nearest ranks (1-based) of p50, p90 and p99 among n values; none when n = 0. */
+export function percentileRanks(n: number): number[] {
+  return n === 0 ? [] : [50, 90, 99].map((p) => Math.max(1, Math.ceil((p / 100) * n)));
+}
+
 /** Nearest-rank percentiles of (value, count) pairs sorted by value. */
 export function percentilesOf(sorted: readonly (readonly [number, number])[]): Percentiles {
   const n = sorted.reduce((s, [, c]) => s + c, 0);
   if (n === 0) return noValues();
-  const ranks = [50, 90, 99].map((p) => Math.max(1, Math.ceil((p / 100) * n)));
+  const ranks = percentileRanks(n);
   const out: (number | null)[] = [null, null, null];
   let seen = 0;
   for (const [v, c] of sorted) {
@@ -37,7 +42,10 @@ export function percentilesOf(sorted: readonly (readonly [number, number])[]): P
   return { p50: out[0], p90: out[1], p99: out[2], n };
 }
 
-/** counts[i]: values at or below bounds[i] and above bounds[i-1]; the last count: above the last bound. */
+/**
+ * counts[i]: values at or below bounds[i] and above bounds[i-1]; the last count: above the last bound. Also right
+ * for (key, count) pairs whose keys lie in the same bucket as their values (an_values.k: no bound lies between).
+ */
 export function histogramOf(sorted: readonly (readonly [number, number])[]): Histogram {
   const boundsMs = [...HISTOGRAM_BOUNDS_MS];
   const counts = new Array<number>(boundsMs.length + 1).fill(0);

@@ -9,15 +9,28 @@ export interface Scope {
   params: unknown[];
   /** no filter: every message is in scope and the tables are read in storage order instead of id by id */
   everything: boolean;
+  /** runs one part of the report, telling `onSection` how long it took (the benchmark prints them) */
+  time<T>(section: string, fn: () => T): T;
 }
 
-export function scopeOf(ctx: StoreContext, terms: QueryTerm[]): Scope {
+export type SectionTimes = (section: string, ms: number) => void;
+
+export function scopeOf(ctx: StoreContext, terms: QueryTerm[], onSection?: SectionTimes): Scope {
   const plan = planMessages(ctx, terms);
   const where = whereOf(plan);
   return {
     with: `WITH scope(id) AS MATERIALIZED (SELECT m.id FROM ${plan.from} WHERE ${where.sql})`,
     params: where.params,
     everything: terms.length === 0,
+    time(section, fn) {
+      if (!onSection) return fn();
+      const t0 = performance.now();
+      try {
+        return fn();
+      } finally {
+        onSection(section, performance.now() - t0);
+      }
+    },
   };
 }
 

@@ -2,6 +2,17 @@
 // Add a migration at the end; never edit one that has shipped.
 import type Database from 'better-sqlite3';
 
+/**
+ * SQL for `v` rounded away from zero to 3 significant digits (an_values.k, migration 6): integers from -999 to 999
+ * stay as they are; 1234 -> 1240, -1234 -> -1230 (toward zero there, so keys still grow with v).
+ */
+function K(v: string): string {
+  const pow10 = (digits: string) => `CAST(substr('1000000000000000000', 1, ${digits}) AS INTEGER)`;
+  return `(CASE WHEN ${v} BETWEEN -999 AND 999 THEN ${v}
+    WHEN ${v} > 0 THEN ((${v} + ${pow10(`length(${v}) - 2`)} - 1) / ${pow10(`length(${v}) - 2`)}) * ${pow10(`length(${v}) - 2`)}
+    ELSE (${v} / ${pow10(`length(${v}) - 3`)}) * ${pow10(`length(${v}) - 3`)} END)`;
+}
+
 const MIGRATIONS: string[] = [
   // 1: deliveries, bodies, flags, full text, messages with facets, counters, settings, targets, forwards
   `
@@ -152,6 +163,163 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE messages ADD COLUMN acc TEXT;
   CREATE INDEX deliveries_event_canon ON deliveries(event_key, canon_hash) WHERE canon_hash IS NOT NULL;
+  `,
+  // 6: analytics summaries (store/analytics-summary.ts), so the report of every message reads a few thousand rows
+  // instead of every delivery: kept by triggers as indexing writes deliveries, bodies and messages (the
+  // acknowledgement path writes none of these), filled here from what is stored. Flag bits: duplicate = 1,
+  // duplicate-blocked | exception | error | prepaid-blocked = 30. Safe to run again over its own tables.
+  `
+  DROP TABLE IF EXISTS an_messages; DROP TABLE IF EXISTS an_values; DROP TABLE IF EXISTS an_series;
+  DROP TABLE IF EXISTS an_attempts; DROP TABLE IF EXISTS an_counts; DROP TABLE IF EXISTS an_reasons;
+  DROP TABLE IF EXISTS an_replies;
+  -- messages per campaign ('' = none, else 'g' || name), state and furthest step (0 none, 1 sent ... 4 replied)
+  CREATE TABLE an_messages (campaign_key TEXT NOT NULL, state TEXT NOT NULL, step INTEGER NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (campaign_key, state, step)) WITHOUT ROWID;
+  -- how many of each duration: 1 sent->delivered, 2 delivered->read, 3 read->reply (per message), 4 callback delay,
+  -- 5 our answer time (per delivery). k is v rounded away from zero to 3 significant digits: a few thousand keys in
+  -- order, so a percentile reads the keys and then the values of one key, and histogram bounds fall between keys
+  CREATE TABLE an_values (metric INTEGER NOT NULL, k INTEGER NOT NULL, v INTEGER NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (metric, k, v)) WITHOUT ROWID;
+  -- deliveries per minute (received_at / 60000), kind and whether they repeat an event
+  CREATE TABLE an_series (minute INTEGER NOT NULL, kind TEXT NOT NULL, rep INTEGER NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (minute, kind, rep)) WITHOUT ROWID;
+  -- deliveries per attempt number: events with exactly k deliveries = n(k) - n(k + 1)
+  CREATE TABLE an_attempts (attempt INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+  CREATE TABLE an_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  -- each failure reason a message carries, once: 'exception:<kind>', 'error:<code>', 'prepaid:<scope>',
+  -- 'account:<id>', 'duplicate-blocked'
+  CREATE TABLE an_reasons (reason TEXT NOT NULL, msg_id INTEGER NOT NULL, PRIMARY KEY (reason, msg_id)) WITHOUT ROWID;
+  -- what a message's first delivery of each reply said: 's' suggestion text, 'p' postbackData, 't' typed text
+  CREATE TABLE an_replies (cat TEXT NOT NULL, value TEXT NOT NULL, msg_id INTEGER NOT NULL, PRIMARY KEY (cat, value, msg_id)) WITHOUT ROWID;
+
+  DROP TRIGGER IF EXISTS an_message_new; DROP TRIGGER IF EXISTS an_message_changed;
+  DROP TRIGGER IF EXISTS an_delivery_new; DROP TRIGGER IF EXISTS an_answer_changed; DROP TRIGGER IF EXISTS an_body_new;
+  CREATE TRIGGER an_message_new AFTER INSERT ON messages BEGIN
+    INSERT INTO an_messages VALUES (iif(NEW.campaign IS NULL, '', 'g' || NEW.campaign), NEW.state,
+      CASE WHEN NEW.summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN NEW.summary ->> '$.readAt' IS NOT NULL THEN 3
+        WHEN NEW.summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN NEW.summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END, 1)
+      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 1, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.deliveredAt') - (NEW.summary ->> '$.sentAt') v) WHERE v IS NOT NULL
+      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 2, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.readAt') - (NEW.summary ->> '$.deliveredAt') v) WHERE v IS NOT NULL
+      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 3, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.repliedAt') - (NEW.summary ->> '$.readAt') v) WHERE v IS NOT NULL
+      ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER an_message_changed AFTER UPDATE OF campaign, state, summary ON messages
+  WHEN OLD.summary IS NOT NEW.summary OR OLD.state IS NOT NEW.state OR OLD.campaign IS NOT NEW.campaign BEGIN
+    UPDATE an_messages SET n = n - 1 WHERE campaign_key = iif(OLD.campaign IS NULL, '', 'g' || OLD.campaign) AND state = OLD.state
+      AND step = CASE WHEN OLD.summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN OLD.summary ->> '$.readAt' IS NOT NULL THEN 3
+        WHEN OLD.summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN OLD.summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END;
+    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 1, ${K('x')}, x FROM (SELECT (OLD.summary ->> '$.deliveredAt') - (OLD.summary ->> '$.sentAt') x));
+    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 2, ${K('x')}, x FROM (SELECT (OLD.summary ->> '$.readAt') - (OLD.summary ->> '$.deliveredAt') x));
+    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 3, ${K('x')}, x FROM (SELECT (OLD.summary ->> '$.repliedAt') - (OLD.summary ->> '$.readAt') x));
+    INSERT INTO an_messages VALUES (iif(NEW.campaign IS NULL, '', 'g' || NEW.campaign), NEW.state,
+      CASE WHEN NEW.summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN NEW.summary ->> '$.readAt' IS NOT NULL THEN 3
+        WHEN NEW.summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN NEW.summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END, 1)
+      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 1, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.deliveredAt') - (NEW.summary ->> '$.sentAt') v) WHERE v IS NOT NULL
+      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 2, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.readAt') - (NEW.summary ->> '$.deliveredAt') v) WHERE v IS NOT NULL
+      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 3, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.repliedAt') - (NEW.summary ->> '$.readAt') v) WHERE v IS NOT NULL
+      ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER an_delivery_new AFTER INSERT ON deliveries WHEN NEW.msg_id IS NOT NULL BEGIN
+    INSERT INTO an_series VALUES (NEW.received_at / 60000, NEW.kind, NEW.flags_mask & 1 != 0, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 4, ${K('v')}, v, 1 FROM (SELECT NEW.received_at - NEW.event_ts v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT 5, ${K('v')}, v, 1 FROM (SELECT NEW.response_ms v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_attempts SELECT NEW.attempt, 1 WHERE NEW.attempt IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_counts SELECT 'off-schedule', 1 WHERE NEW.flags_mask & 1 != 0
+      AND EXISTS (SELECT 1 FROM json_each(NEW.flags) f WHERE f.value ->> '$.flag' = 'duplicate' AND f.value ->> '$.fitsSchedule' = 0)
+      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT OR IGNORE INTO an_reasons
+      SELECT CASE f.value ->> '$.flag'
+          WHEN 'exception' THEN 'exception:' || (f.value ->> '$.kind')
+          WHEN 'error' THEN 'error:' || coalesce(f.value ->> '$.code', 'unknown')
+          WHEN 'prepaid-blocked' THEN 'prepaid:' || (f.value ->> '$.scope')
+          ELSE 'duplicate-blocked' END, NEW.msg_id
+      FROM json_each(NEW.flags) f
+      WHERE NEW.flags_mask & 30 != 0 AND f.value ->> '$.flag' IN ('exception', 'error', 'prepaid-blocked', 'duplicate-blocked')
+      UNION ALL
+      SELECT 'account:' || coalesce(f.value ->> '$.accountId', 'unknown'), NEW.msg_id
+      FROM json_each(NEW.flags) f
+      WHERE NEW.flags_mask & 16 != 0 AND f.value ->> '$.flag' = 'prepaid-blocked' AND f.value ->> '$.scope' = 'account';
+  END;
+  CREATE TRIGGER an_answer_changed AFTER UPDATE OF response_ms ON deliveries
+  WHEN NEW.msg_id IS NOT NULL AND OLD.response_ms IS NOT NEW.response_ms BEGIN
+    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 5, ${K('x')}, x FROM (SELECT OLD.response_ms x));
+    INSERT INTO an_values SELECT 5, ${K('v')}, v, 1 FROM (SELECT NEW.response_ms v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+  -- indexing writes a delivery's row before its body; BLOBs would be read as JSONB: read as text
+  CREATE TRIGGER an_body_new AFTER INSERT ON bodies
+  WHEN (SELECT kind FROM deliveries WHERE id = NEW.id) = 'reply' BEGIN
+    INSERT OR IGNORE INTO an_replies
+      SELECT c, val, msg_id FROM (
+        SELECT 's' c, coalesce(j ->> '$.message.suggestionResponse.text', j ->> '$.message.suggestionResponse.postbackData') val, msg_id
+          FROM (SELECT CAST(NEW.body AS TEXT) j, d.msg_id FROM deliveries d
+                WHERE d.id = NEW.id AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'suggestionresponse')
+          WHERE json_valid(j)
+        UNION ALL
+        SELECT 'p', j ->> '$.message.suggestionResponse.postbackData', msg_id
+          FROM (SELECT CAST(NEW.body AS TEXT) j, d.msg_id FROM deliveries d
+                WHERE d.id = NEW.id AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'suggestionresponse')
+          WHERE json_valid(j)
+        UNION ALL
+        SELECT 't', CASE json_type(j, '$.message') WHEN 'text' THEN j ->> '$.message' ELSE j ->> '$.message.text' END, msg_id
+          FROM (SELECT CAST(NEW.body AS TEXT) j, d.msg_id FROM deliveries d
+                WHERE d.id = NEW.id AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'text')
+          WHERE json_valid(j))
+      WHERE val IS NOT NULL AND val != '';
+  END;
+
+  INSERT INTO an_messages
+    SELECT iif(campaign IS NULL, '', 'g' || campaign), state,
+      CASE WHEN summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN summary ->> '$.readAt' IS NOT NULL THEN 3
+        WHEN summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END s, count(*)
+    FROM messages GROUP BY 1, 2, 3;
+  INSERT INTO an_values
+    SELECT m, ${K('v')}, v, count(*) FROM (
+      SELECT 1 m, (summary ->> '$.deliveredAt') - (summary ->> '$.sentAt') v FROM messages
+      UNION ALL SELECT 2, (summary ->> '$.readAt') - (summary ->> '$.deliveredAt') FROM messages
+      UNION ALL SELECT 3, (summary ->> '$.repliedAt') - (summary ->> '$.readAt') FROM messages
+      UNION ALL SELECT 4, received_at - event_ts FROM deliveries WHERE msg_id IS NOT NULL
+      UNION ALL SELECT 5, response_ms FROM deliveries WHERE msg_id IS NOT NULL)
+    WHERE v IS NOT NULL GROUP BY 1, 3;
+  INSERT INTO an_series SELECT received_at / 60000, kind, flags_mask & 1 != 0, count(*) FROM deliveries WHERE msg_id IS NOT NULL GROUP BY 1, 2, 3;
+  INSERT INTO an_attempts SELECT attempt, count(*) FROM deliveries WHERE msg_id IS NOT NULL AND attempt IS NOT NULL GROUP BY 1;
+  INSERT INTO an_counts SELECT 'off-schedule', count(*) FROM deliveries d
+    WHERE d.msg_id IS NOT NULL AND d.flags_mask & 1 != 0
+      AND EXISTS (SELECT 1 FROM json_each(d.flags) f WHERE f.value ->> '$.flag' = 'duplicate' AND f.value ->> '$.fitsSchedule' = 0);
+  INSERT OR IGNORE INTO an_reasons
+    SELECT CASE f.value ->> '$.flag'
+        WHEN 'exception' THEN 'exception:' || (f.value ->> '$.kind')
+        WHEN 'error' THEN 'error:' || coalesce(f.value ->> '$.code', 'unknown')
+        WHEN 'prepaid-blocked' THEN 'prepaid:' || (f.value ->> '$.scope')
+        ELSE 'duplicate-blocked' END, d.msg_id
+    FROM deliveries d, json_each(d.flags) f
+    WHERE d.msg_id IS NOT NULL AND d.flags_mask & 30 != 0 AND f.value ->> '$.flag' IN ('exception', 'error', 'prepaid-blocked', 'duplicate-blocked')
+    UNION ALL
+    SELECT 'account:' || coalesce(f.value ->> '$.accountId', 'unknown'), d.msg_id
+    FROM deliveries d, json_each(d.flags) f
+    WHERE d.msg_id IS NOT NULL AND d.flags_mask & 16 != 0 AND f.value ->> '$.flag' = 'prepaid-blocked' AND f.value ->> '$.scope' = 'account';
+  INSERT OR IGNORE INTO an_replies
+    SELECT c, val, msg_id FROM (
+      SELECT 's' c, coalesce(j ->> '$.message.suggestionResponse.text', j ->> '$.message.suggestionResponse.postbackData') val, msg_id, type_lc
+        FROM (SELECT CAST(b.body AS TEXT) j, d.msg_id, d.type_lc FROM deliveries d JOIN bodies b ON b.id = d.id
+              WHERE d.kind = 'reply' AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc IN ('suggestionresponse', 'text'))
+        WHERE json_valid(j) AND type_lc = 'suggestionresponse'
+      UNION ALL
+      SELECT 'p', j ->> '$.message.suggestionResponse.postbackData', msg_id, type_lc
+        FROM (SELECT CAST(b.body AS TEXT) j, d.msg_id, d.type_lc FROM deliveries d JOIN bodies b ON b.id = d.id
+              WHERE d.kind = 'reply' AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'suggestionresponse')
+        WHERE json_valid(j)
+      UNION ALL
+      SELECT 't', CASE json_type(j, '$.message') WHEN 'text' THEN j ->> '$.message' ELSE j ->> '$.message.text' END, msg_id, type_lc
+        FROM (SELECT CAST(b.body AS TEXT) j, d.msg_id, d.type_lc FROM deliveries d JOIN bodies b ON b.id = d.id
+              WHERE d.kind = 'reply' AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'text')
+        WHERE json_valid(j))
+    WHERE val IS NOT NULL AND val != '';
   `,
 ];
 
