@@ -11,6 +11,8 @@ import { dataRows, messagesGrid } from './lists';
 interface PageOptions {
   viewport: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** the browser's own zone (what the UI calls "local"), e.g. 'Asia/Tokyo' */
+  timezoneId?: string;
   /** lets the page read what a Copy button put on the clipboard */
   clipboard?: boolean;
   /** one context for every page of the file (its storage outlives a test) rather than a fresh one per page */
@@ -37,7 +39,7 @@ function useSession(opts: PageOptions, serveUi: () => Promise<ServedUi>, hooks: 
   let browser: Browser | undefined;
   let shared: BrowserContext | undefined;
   let opened: { page: Page; context?: BrowserContext }[] = [];
-  const contextOptions: BrowserContextOptions = { viewport: opts.viewport, ...(opts.colorScheme ? { colorScheme: opts.colorScheme } : {}) };
+  const contextOptions: BrowserContextOptions = { viewport: opts.viewport, ...(opts.colorScheme ? { colorScheme: opts.colorScheme } : {}), ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}) };
 
   async function newContext(): Promise<BrowserContext> {
     const context = await browser!.newContext(contextOptions);

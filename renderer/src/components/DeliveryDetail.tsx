@@ -5,7 +5,7 @@ import { explainFlag } from '../../../shared/explain';
 import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
 import { copyText } from '../lib/clipboard';
-import { formatBytes, formatFullTime, num } from '../lib/format';
+import { formatBytes, formatFullTime, formatRaw, num } from '../lib/format';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { FlagBadge, StatusCode } from './Badges';
 import { Icon } from './Icons';
@@ -20,6 +20,8 @@ export function DeliveryDetail({ d }: { d: Detail }) {
   const store = useInspectorStore();
   const api = useApi();
   const hasRef = useInspector((s) => s.selectedRef !== null);
+  // times are formatted in the chosen zone: a new choice re-renders them
+  useInspector((s) => s.clockZone);
   const [tab, setTab] = useState<Tab>(d.callback ? 'preview' : 'request');
   const [toast, setToast] = useState<string | null>(null);
   const flash = (t: string) => {
@@ -62,7 +64,14 @@ export function DeliveryDetail({ d }: { d: Detail }) {
           <button className="btn small" onClick={() => setTab('replay')}><Icon name="replay" size={12} /> Replay…</button>
         </div>
         <dl className="facts">
-          <dt>Received</dt><dd className="mono">{formatFullTime(d.receivedAt)}</dd>
+          <dt>Received</dt>
+          <dd className="mono" data-testid="received-at" title={`received by this inspector ${formatRaw(d.receivedAt)}`}>{formatFullTime(d.receivedAt)}</dd>
+          {d.timestamp !== null ? (
+            <>
+              <dt>Timestamp</dt>
+              <dd className="mono" data-testid="event-timestamp" title={`the gateway's timestamp ${formatRaw(d.timestamp)}; the Raw request tab has it exactly as sent`}>{formatFullTime(d.timestamp)}</dd>
+            </>
+          ) : null}
           <dt>Answered</dt><dd><StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>{d.rejectReason ? <span className="bad-text"> — {revealHidden(d.rejectReason)}</span> : null}</dd>
           <dt>Request</dt><dd className="mono">{revealHidden(`${d.method} ${d.path}${d.query ? `?${d.query}` : ''}`)} · {formatBytes(d.bodySize)} from {d.remoteAddress}</dd>
           {d.reference ? (<><dt>Reference</dt><dd className="mono">{revealHidden(d.reference)}</dd></>) : null}

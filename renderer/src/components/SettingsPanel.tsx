@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { Settings } from '../../../shared/api';
 import { errorMessage } from '../api/client';
 import { useInspector, useInspectorStore } from '../store/context';
+import { ClockSetting } from './ClockSetting';
 import { Icon } from './Icons';
 import { InspectorLinkSection } from './InspectorLink';
 import { CopyCallbackUrl, DowntimeList, TunnelState } from './StatusBar';
@@ -56,6 +57,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         ) : (
           <p className="dim pad">Loading settings…</p>
         )}
+        <ClockSetting />
         <InspectorLinkSection />
         <section>
           <h3>Replay targets</h3>

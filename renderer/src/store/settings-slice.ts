@@ -2,6 +2,7 @@
 // open.
 import type { ApiInput, Settings, Target } from '../../../shared/api';
 import { errorMessage } from '../api/client';
+import { clockZone, setClockZone, type ClockZone } from '../lib/clock';
 import type { SliceCreator } from './types';
 
 export interface SettingsState {
@@ -10,10 +11,13 @@ export interface SettingsState {
   settings: Settings | null;
   /** which overlay is open: settings (with targets) or the bulk replay dialog */
   dialog: 'settings' | 'bulk' | null;
+  /** the zone every time is shown in (a view preference kept in this browser, see lib/clock.ts) */
+  clockZone: ClockZone;
 }
 
 export interface SettingsActions {
   openDialog(dialog: SettingsState['dialog']): void;
+  setClockZone(zone: ClockZone): void;
   loadTargets(): Promise<void>;
   /** throws the core's message when it refuses (bad URL, forbidden header) so the form can show it */
   saveTarget(t: ApiInput<'saveTarget'>): Promise<Target>;
@@ -30,9 +34,14 @@ export const createSettingsSlice: SliceCreator<SettingsState & SettingsActions> 
     targets: null,
     settings: null,
     dialog: null,
+    clockZone: clockZone(),
 
     openDialog(dialog) {
       set({ dialog });
+    },
+    setClockZone(zone) {
+      setClockZone(zone);
+      set({ clockZone: zone });
     },
     async loadTargets() {
       try {
