@@ -46,7 +46,7 @@ describe('a message with hundreds of events', () => {
     await row.waitFor();
     await row.click();
     const timeline = page.getByTestId('timeline');
-    await expect.poll(() => timeline.textContent()).toContain('511 for 452 events');
+    await expect.poll(() => timeline.textContent()).toContain('511 deliveries for 452 events');
     await expect.poll(() => timeline.textContent()).toContain('200 of 452 events shown');
     // the retried DELIVERED lists its first and latest attempts and says how many lie between
     await expect.poll(() => page.getByTestId('attempts-omitted').first().textContent()).toContain('20 more attempts (60 in all');

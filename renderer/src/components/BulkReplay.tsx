@@ -41,7 +41,7 @@ export function BulkReplayDialog({ onClose }: { onClose: () => void }) {
           <button className="icon-btn" aria-label="Close" onClick={onClose}><Icon name="close" size={14} /></button>
         </header>
         <p>
-          <strong data-testid="bulk-matching">{matching}</strong> deliveries match{' '}
+          <strong data-testid="bulk-matching">{matching}</strong> {matching === '1' ? 'delivery matches' : 'deliveries match'}{' '}
           {query ? <code className="mono">{query}</code> : <span className="dim">(no filter: everything stored)</span>}.
         </p>
         {showForm ? (

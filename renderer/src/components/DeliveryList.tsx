@@ -1,9 +1,10 @@
 // Every HTTP request as received, newest first, for people who think in requests.
 import type { DeliverySummary } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
-import { clip, formatBytes, formatTime } from '../lib/format';
+import { zoneName } from '../lib/clock';
+import { clip, formatBytes, formatFullTime, formatRaw, formatTime, ordinal } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
-import { FlagBadge, StatusCode } from './Badges';
+import { FLAG_META, FlagBadge, StatusCode } from './Badges';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 
@@ -13,6 +14,7 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
   const selectedId = useInspector((s) => s.selectedDeliveryId);
   const query = useInspector((s) => s.query);
   const now = useNow(30000);
+  const zone = useInspector((s) => s.clockZone);
 
   const renderRow = (d: DeliverySummary | undefined, index: number) => {
     if (!d) return <div className="vrow placeholder" aria-hidden>{index + 1}</div>;
@@ -20,6 +22,7 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
     if (String(d.id) === cursorKey) cls.push('cursor');
     if (d.id === selectedId) cls.push('selected');
     if (d.outcome === 'rejected') cls.push('rejected');
+    const type = d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind);
     return (
       <div
         className={cls.join(' ')}
@@ -32,14 +35,18 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
         }}
       >
         <span className="c-id mono" role="gridcell" data-testid="delivery-id">#{d.id}</span>
-        <span className="c-time mono" role="gridcell" title={new Date(d.receivedAt).toISOString()}>{formatTime(d.receivedAt, now)}</span>
-        <span className="c-status" role="gridcell"><StatusCode status={d.responseStatus} /> <span className="dim">{d.responseMs} ms</span></span>
-        <span className="c-type" role="gridcell" title={revealHidden(d.type ?? d.kind)}>{revealHidden(d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind))}</span>
+        <span className="c-time mono" role="gridcell" data-testid="received" title={`${formatFullTime(d.receivedAt)} (${formatRaw(d.receivedAt)})`}>{formatTime(d.receivedAt, now)}</span>
+        <span className="c-status" role="gridcell" title={`${d.responseStatus} ${d.responseMs} ms: what this inspector answered, and how fast`}>
+          <StatusCode status={d.responseStatus} /> <span className="dim">{d.responseMs} ms</span>
+        </span>
+        <span className="c-type" role="gridcell" title={revealHidden(type)}>{revealHidden(type)}</span>
         <span className="c-channel" role="gridcell">{revealHidden(d.channel ?? '—')}</span>
-        <span className="c-user mono" role="gridcell">{revealHidden(d.userId ?? '—')}</span>
-        <span className="c-attempt mono" role="gridcell" title="attempt of this event">{d.attempt ? `#${d.attempt}` : ''}</span>
-        <span className="c-flags" role="gridcell">{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</span>
-        <span className="c-preview" role="gridcell" data-testid="body-preview" title={revealHidden(clip(d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>
+        <span className="c-user mono" role="gridcell" title={revealHidden(d.userId ?? '')}>{revealHidden(d.userId ?? '—')}</span>
+        <span className="c-attempt" role="gridcell" title={d.attempt ? `${ordinal(d.attempt)} attempt of this event${d.attempt > 1 ? ' (the gateway retried)' : ''}` : undefined}>
+          {d.attempt ? ordinal(d.attempt) : ''}
+        </span>
+        <span className="c-flags" role="gridcell" title={d.flags.map((f) => FLAG_META[f].label).join(' ')}>{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</span>
+        <span className="c-preview" role="gridcell" data-testid="body-preview" title={revealHidden(clip(d.rejectReason ?? d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>
         <span className="c-size dim" role="gridcell">{formatBytes(d.bodySize)}</span>
       </div>
     );
@@ -55,10 +62,16 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
       empty={query ? <>No delivery matches <code>{query}</code>.</> : <>No deliveries yet.</>}
       header={
         <div className="vrow drow head" role="row">
-          <span role="columnheader">#</span><span role="columnheader">Received</span><span role="columnheader">Answered</span>
-          <span role="columnheader">Type</span><span role="columnheader">Chan</span><span role="columnheader">User</span>
-          <span role="columnheader">Try</span><span role="columnheader">Flags</span><span role="columnheader">Preview</span>
-          <span role="columnheader">Size</span>
+          <span role="columnheader" className="c-id" title="Delivery id: one HTTP request as received">ID</span>
+          <span role="columnheader" className="c-time">Received<small className="zone" data-testid="zone">{zoneName(zone)}</small></span>
+          <span role="columnheader" className="c-status">Answered</span>
+          <span role="columnheader" className="c-type">Type</span>
+          <span role="columnheader" className="c-channel">Channel</span>
+          <span role="columnheader" className="c-user">User</span>
+          <span role="columnheader" className="c-attempt" title="Which attempt of its event this delivery is (the gateway retries an unanswered callback)">Attempt</span>
+          <span role="columnheader" className="c-flags">Flags</span>
+          <span role="columnheader" className="c-preview">Preview</span>
+          <span role="columnheader" className="c-size">Size</span>
         </div>
       }
     />

@@ -55,7 +55,7 @@ function Node({ name, value, path, depth, onCopied }: { name: string | number | 
         {label}
         {label ? <span className="j-colon">: </span> : null}
         <span className="j-punct">{openB}</span>
-        {!open ? <span className="j-summary">{entries.length} {Array.isArray(value) ? 'items' : 'keys'} {closeB}</span> : null}
+        {!open ? <span className="j-summary">{entries.length} {Array.isArray(value) ? (entries.length === 1 ? 'item' : 'items') : entries.length === 1 ? 'key' : 'keys'} {closeB}</span> : null}
         {tools}
       </div>
       {open ? (

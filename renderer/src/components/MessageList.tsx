@@ -2,9 +2,9 @@
 import type { MessageSummary } from '../../../shared/domain';
 import { FLAG_NAMES } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
-import { clip, formatAgo, formatTime } from '../lib/format';
+import { clip, formatAgo, formatFullTime, formatRaw, plural } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
-import { AnomalyBadge, FlagBadge, StateBadge } from './Badges';
+import { AnomalyBadge, FLAG_META, FlagBadge, StateBadge } from './Badges';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 
@@ -14,6 +14,8 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
   const selectedRef = useInspector((s) => s.selectedRef);
   const query = useInspector((s) => s.query);
   const now = useNow(5000);
+  // tooltips carry zoned times: a new zone re-renders the rows
+  useInspector((s) => s.clockZone);
 
   const renderRow = (m: MessageSummary | undefined, index: number) => {
     if (!m) return <div className="vrow placeholder" aria-hidden>{index + 1}</div>;
@@ -21,6 +23,7 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
     if (m.reference === cursorKey) cls.push('cursor');
     if (m.reference === selectedRef) cls.push('selected');
     const onlyDup = m.duplicateCount > 0 && !m.flags.includes('duplicate');
+    const path = m.channels.includes('SMS') ? m.channels.join(' → ') : null;
     return (
       <div
         className={cls.join(' ')}
@@ -32,17 +35,17 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
         <span className="c-state" role="gridcell" data-testid="state"><StateBadge state={m.state} /></span>
         <span className="c-user mono" role="gridcell" data-testid="user" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
         <span className="c-campaign" role="gridcell" data-testid="campaign" title={revealHidden(m.campaign ?? '')}>{revealHidden(clip(m.campaign, 60)) || '—'}</span>
-        <span className="c-last" role="gridcell" title={revealHidden(`last: ${m.lastType ?? m.lastKind} at ${formatTime(m.lastReceivedAt, now)}`)}>
+        <span className="c-last" role="gridcell" title={revealHidden(`${m.lastType ?? m.lastKind}${path ? ` ${path}` : ''} — the last event, received ${formatFullTime(m.lastReceivedAt)}`)}>
           {revealHidden(m.lastType ?? m.lastKind)}
-          {m.channels.includes('SMS') ? <span className="path-hint">{revealHidden(m.channels.join(' → '))}</span> : null}
+          {path ? <span className="path-hint">{revealHidden(path)}</span> : null}
         </span>
-        <span className="c-ago" role="gridcell" title={m.sentAt ? `sent ${new Date(m.sentAt).toISOString()}` : 'no sent echo received'}>
-          {formatAgo(m.sentAt ?? m.firstReceivedAt, now)}
+        <span className="c-ago" role="gridcell" data-testid="first-seen" title={firstSeenTitle(m)}>
+          {formatAgo(m.firstReceivedAt, now)}
         </span>
-        <span className="c-counts mono" role="gridcell" title={`${m.deliveryCount} deliveries, ${m.eventCount} events`}>
+        <span className="c-counts mono" role="gridcell" title={`${m.deliveryCount}/${m.eventCount}: ${plural(m.deliveryCount, 'delivery', 'deliveries')} for ${plural(m.eventCount, 'event')}`}>
           {m.deliveryCount}/{m.eventCount}
         </span>
-        <span className="c-flags" role="gridcell" data-testid="flags">
+        <span className="c-flags" role="gridcell" data-testid="flags" title={flagsTitle(m, onlyDup)}>
           {FLAG_NAMES.filter((f) => m.flags.includes(f)).map((f) => (
             <FlagBadge key={f} flag={f} count={m.flagCounts[f]} />
           ))}
@@ -64,12 +67,36 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
       empty={query ? <>No message matches <code>{query}</code>.</> : <>No messages yet.</>}
       header={
         <div className="vrow mrow head" role="row">
-          <span role="columnheader">State</span><span role="columnheader">User</span><span role="columnheader">Campaign</span>
-          <span role="columnheader">Last event</span><span role="columnheader">Sent</span>
-          <span role="columnheader" title="deliveries / events">Dlv/Evt</span><span role="columnheader">Flags</span>
-          <span role="columnheader">Reference</span>
+          <span role="columnheader" className="c-state">State</span>
+          <span role="columnheader" className="c-user">User</span>
+          <span role="columnheader" className="c-campaign">Campaign</span>
+          <span role="columnheader" className="c-last">Last event</span>
+          <span role="columnheader" className="c-ago" title="When the first callback of the message reached this inspector (hover a row for the times)">First seen</span>
+          <span role="columnheader" className="c-counts" title="deliveries / events">Dlv/Evt</span>
+          <span role="columnheader" className="c-flags">Flags</span>
+          <span role="columnheader" className="c-ref">Reference</span>
         </div>
       }
     />
   );
+}
+
+/**
+ * The time column is the same for every message: when its first callback reached us. The gateway's "sent" stamp is
+ * not that (a blocked message has none, and it is another machine's clock), so it is only told beside it.
+ */
+function firstSeenTitle(m: MessageSummary): string {
+  const seen = `first callback received ${formatFullTime(m.firstReceivedAt)} (${formatRaw(m.firstReceivedAt)})`;
+  const sent = m.sentAt === null ? 'no sent echo from the gateway' : `sent ${formatFullTime(m.sentAt)} by the gateway's clock (${formatRaw(m.sentAt)})`;
+  return `${seen}; ${sent}`;
+}
+
+/** the badges' words in the order shown, so a cell too narrow for all of them still tells them on hover */
+function flagsTitle(m: MessageSummary, onlyDup: boolean): string {
+  const words = FLAG_NAMES.filter((f) => m.flags.includes(f)).map((f) => {
+    const n = m.flagCounts[f];
+    return `${FLAG_META[f].label}${n !== undefined && n > 1 ? `×${n}` : ''}`;
+  });
+  if (onlyDup) words.push(`${FLAG_META.duplicate.label}${m.duplicateCount > 1 ? `×${m.duplicateCount}` : ''}`);
+  return [...words, ...m.anomalies].join(' ');
 }

@@ -1,6 +1,6 @@
 // Bottom line: where callbacks arrive, whether the tunnel is up, how much is stored, whether the UI is live.
 import { useState } from 'react';
-import { formatBytes, formatDuration, formatTime, num } from '../lib/format';
+import { formatBytes, formatDuration, formatTime, num, plural } from '../lib/format';
 import type { AppStatus, TunnelStatus } from '../../../shared/api';
 
 import { copyText } from '../lib/clipboard';
@@ -147,7 +147,7 @@ export function StatusBar() {
           <span className="spacer" />
           <Indexing indexing={status.indexing} />
           <span data-testid="deliveries-today">{num(status.deliveriesToday)} today</span>
-          <span>{num(status.deliveriesTotal)} deliveries · {num(status.messagesTotal)} messages</span>
+          <span>{plural(status.deliveriesTotal, 'delivery', 'deliveries')} · {plural(status.messagesTotal, 'message')}</span>
           <span title={status.dataDir}>{formatBytes(status.storeBytes)} stored</span>
           <span className="dim">v{status.version}</span>
         </>

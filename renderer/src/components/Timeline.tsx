@@ -6,7 +6,8 @@ import type { DeliverySummary, FlagDetail, MessageDetail, TimelineEvent } from '
 import { describeRetryGap, explainAnomaly, explainFlag, explainState, formatDuration } from '../../../shared/explain';
 import { revealHidden } from '../../../shared/visible-text';
 import { copyText } from '../lib/clipboard';
-import { formatFullTime, formatTime } from '../lib/format';
+import { offsetLabel, zoneName } from '../lib/clock';
+import { formatDateTime, formatFullTime, formatRaw, formatTime, plural } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
 import { AnomalyBadge, FlagBadge, StateBadge, StatusCode } from './Badges';
 import { Icon, type IconName } from './Icons';
@@ -32,6 +33,8 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
   const hidden = detail.eventsTotal - detail.events.length;
   const byKey = new Map(detail.events.map((e) => [e.key, e]));
   const path = m.channels.length > 1 || m.channels.includes('SMS') ? m.channels.join(' → ') : null;
+  // every time below is formatted in this zone: a new choice re-renders the timeline
+  const zone = useInspector((s) => s.clockZone);
   return (
     <div className="timeline" data-testid="timeline">
       <div className="detail-head">
@@ -49,11 +52,19 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
           <dt>User</dt><dd className="mono">{m.userId === null ? '—' : revealHidden(m.userId)}</dd>
           <dt>Campaign</dt><dd>{m.campaign === null ? '—' : revealHidden(m.campaign)}</dd>
           {path ? (<><dt>Path</dt><dd className="fallback-path" data-testid="fallback-path">{revealHidden(path)}</dd></>) : null}
-          <dt>Sent</dt><dd className="mono">{formatFullTime(m.sentAt)}</dd>
+          <dt>Sent</dt>
+          <dd className="mono" data-testid="sent-at" title={m.sentAt === null ? 'no sent echo from the gateway' : `gateway timestamp ${formatRaw(m.sentAt)}`}>{formatFullTime(m.sentAt)}</dd>
           <dt>→ delivered</dt><dd className="mono">{durations.toDelivered === null ? '—' : formatDuration(durations.toDelivered)}</dd>
           <dt>→ read</dt><dd className="mono">{durations.toRead === null ? '—' : formatDuration(durations.toRead)}</dd>
           <dt>→ replied</dt><dd className="mono">{durations.toReplied === null ? '—' : formatDuration(durations.toReplied)}</dd>
-          <dt>Deliveries</dt><dd>{m.deliveryCount} for {m.eventCount} events{m.duplicateCount ? `, ${m.duplicateCount} duplicate` : ''}</dd>
+          <dt>Deliveries</dt>
+          <dd data-testid="delivery-count">
+            {plural(m.deliveryCount, 'delivery', 'deliveries')} for {plural(m.eventCount, 'event')}{m.duplicateCount ? `, ${plural(m.duplicateCount, 'duplicate')}` : ''}
+          </dd>
+          <dt>Times</dt>
+          <dd data-testid="clock-zone" title="Change the zone in Settings; hover a time for the raw ISO timestamp">
+            {zoneName(zone)} ({offsetLabel(m.firstReceivedAt, zone)})
+          </dd>
         </dl>
         {detail.anomalyDetails.length > 0 ? (
           <ul className="anomalies">
@@ -98,8 +109,11 @@ function EventCard({ ev }: { ev: TimelineEvent }) {
         <span className={`channel ch-${(ev.channel ?? '').toLowerCase()}`}>{ev.channel === null ? '—' : revealHidden(ev.channel)}</span>
         <span className="dim">{ev.direction === null ? '' : revealHidden(ev.direction)}</span>
         <span className="spacer" />
-        <span className="mono dim" title={formatFullTime(ev.timestamp)}>{formatTime(ev.timestamp)}</span>
+        <span className="mono dim" data-testid="event-time" title={ev.timestamp === null ? 'no timestamp' : `gateway timestamp ${formatRaw(ev.timestamp)}`}>
+          {formatDateTime(ev.timestamp)}
+        </span>
       </div>
+      <EventContent ev={ev} />
       {notes.map((f, i) => (
         <p key={i} className={`explain flag-${f.flag}`}><FlagBadge flag={f.flag} /> {revealHidden(explainFlag(f))}</p>
       ))}
@@ -139,16 +153,27 @@ function AttemptRow({ d, prev, index }: { d: DeliverySummary; prev: DeliverySumm
     const text = describeRetryGap(gapMs, expected, attempt);
     gap = { text, fits: /fits the documented/.test(text) ? true : expected === null ? null : false };
   }
+  const open = () => store.getState().selectDelivery(d.id);
   return (
     <tr
       className={`attempt ${selected ? 'selected' : ''}`}
       data-delivery-id={d.id}
-      onClick={() => store.getState().selectDelivery(d.id)}
-      title="Open this delivery"
+      data-attempt-row
+      tabIndex={0}
+      onClick={open}
+      onKeyDown={(e) => {
+        const handled = attemptKey(e.key, e.currentTarget, open);
+        // the window's list keys (arrows, Enter) must not also move the list underneath
+        if (handled) {
+          e.preventDefault();
+          e.stopPropagation();
+        }
+      }}
+      title="Open this delivery (Enter)"
     >
       <td className="mono att-n">attempt {attempt}</td>
-      <td className="mono dim">{formatTime(d.receivedAt)}</td>
-      <td>
+      <td className="mono dim" data-testid="attempt-time" title={`received ${formatFullTime(d.receivedAt)} (${formatRaw(d.receivedAt)})`}>{formatTime(d.receivedAt)}</td>
+      <td className="att-answer">
         answered <StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>
       </td>
       <td className="att-gap">
@@ -161,5 +186,46 @@ function AttemptRow({ d, prev, index }: { d: DeliverySummary; prev: DeliverySumm
       <td className="att-flags">{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</td>
       <td className="mono dim">#{d.id}</td>
     </tr>
+  );
+}
+
+/** Enter or Space opens the attempt; arrows, Home and End move between the timeline's attempts */
+function attemptKey(key: string, row: HTMLElement, open: () => void): boolean {
+  if (key === 'Enter' || key === ' ') {
+    open();
+    return true;
+  }
+  const rows = [...(row.closest('[data-testid=timeline]')?.querySelectorAll<HTMLElement>('[data-attempt-row]') ?? [])];
+  const at = rows.indexOf(row);
+  const to = key === 'ArrowDown' ? at + 1 : key === 'ArrowUp' ? at - 1 : key === 'Home' ? 0 : key === 'End' ? rows.length - 1 : null;
+  if (to === null) return false;
+  rows[Math.max(0, Math.min(rows.length - 1, to))]?.focus();
+  return true;
+}
+
+const CONTENT_LABEL: Record<string, string> = {
+  text: 'text',
+  image: 'image',
+  video: 'video',
+  richcard: 'card',
+  carousel: 'carousel',
+  suggestionresponse: 'button',
+  location: 'location',
+};
+
+/**
+ * What was sent or answered, in the event itself: the text, the button tapped, the media's name or URL, the
+ * location. From the row's short preview; the delivery has it all.
+ */
+function EventContent({ ev }: { ev: TimelineEvent }) {
+  const d = ev.deliveries[0];
+  // status, exception and block events already say what they mean in the lines above
+  if (!d || !d.preview || (ev.kind !== 'sent' && ev.kind !== 'reply')) return null;
+  const label = CONTENT_LABEL[(ev.type ?? '').toLowerCase()] ?? 'content';
+  const side = ev.kind === 'reply' ? 'in' : 'out';
+  return (
+    <div className={`event-content ${side}`} data-testid="event-content" title={revealHidden(d.preview)}>
+      <span className="content-kind">{label}</span> <span className="content-text">{revealHidden(d.preview)}</span>
+    </div>
   );
 }
