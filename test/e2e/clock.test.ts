@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { apiOf } from '../reliability/support/api';
+import { screenshot } from '../support/browser';
 import { deliveriesGrid, deliveryRow, messageRow } from './lists';
 import { postLifecycles } from './seed';
 import { useServeSession } from './session';
@@ -27,6 +28,7 @@ const ZONES = [
 async function chooseZone(page: Page, choice: string) {
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('dialog', { name: 'Settings' }).getByRole('radio', { name: choice, exact: true }).check();
+  if (choice === 'São Paulo') await screenshot(page, 'settings-clock');
   await page.getByRole('button', { name: 'Close settings' }).click();
 }
 
