@@ -11,6 +11,7 @@ export const API_CALL_NAME_LIST = [
   'getAnalytics',
   'suggestValues',
   'sendTestCallback',
+  'deleteTestCallbacks',
   'getSettings',
   'updateSettings',
   'reconnectTunnel',

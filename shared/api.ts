@@ -42,6 +42,8 @@ export const apiArgs = {
   /** field values for autocomplete in the search box */
   suggestValues: z.object({ field: z.string().max(40), prefix: z.string().max(200).default('') }),
   sendTestCallback: z.object({ via: z.enum(['public', 'local']).default('local') }),
+  /** deletes what sendTestCallback stored, so lists, counts and analytics hold the gateway's traffic only */
+  deleteTestCallbacks: z.object({}),
   getSettings: z.object({}),
   updateSettings: z.object({
     tunnel: z
@@ -156,10 +158,12 @@ export interface AppStatus {
   storeFile: string;
   /** store files found damaged and not recovered yet: the UI shows a banner until they are */
   damagedStores: DamagedStore[];
+  /** messages made by the first-run screen's test button and not deleted yet (absent: none) */
+  testCallbacks?: number;
 }
 
 /** What changes with every delivery: sent with each live `deliveries` frame, read from counters the core keeps. */
-export type LiveStatus = Pick<AppStatus, 'deliveriesTotal' | 'deliveriesToday' | 'messagesTotal' | 'indexing' | 'storeBytes'>;
+export type LiveStatus = Pick<AppStatus, 'deliveriesTotal' | 'deliveriesToday' | 'messagesTotal' | 'indexing' | 'storeBytes' | 'testCallbacks'>;
 
 /** A store file found damaged. It is never written again; what it still holds can be copied out with `recover`. */
 export interface DamagedStore {
@@ -215,6 +219,7 @@ export interface ApiResults {
   getAnalytics: Report;
   suggestValues: string[];
   sendTestCallback: { deliveryId: number | null; status: number; url: string };
+  deleteTestCallbacks: { messages: number; deliveries: number };
   getSettings: Settings;
   updateSettings: Settings;
   reconnectTunnel: TunnelStatus;

@@ -50,3 +50,8 @@ export const RECEIVER_REFUSED_KEEP_BYTES = 4096;
  * receiver's cut on purpose: it never trims what the receiver kept, only a refused body handed in another way.
  */
 export const STORE_REFUSED_BODY_MAX_BYTES = 64 * 1024;
+
+/** The campaign of every callback the first-run screen's test button sends (no gateway sends it). */
+export const TEST_CALLBACK_CAMPAIGN = 'rci_test_callback';
+/** A test callback's reference is this and a fresh UUID: each is a message of its own. */
+export const TEST_CALLBACK_REFERENCE_PREFIX = 'test-';

@@ -49,18 +49,22 @@ export type Counter =
   | 'messages'
   /** ms from first to last delivery of the longest-lasting message (the bound `before:` filters rely on) */
   | 'longest-span'
+  /** the highest id of a deleted delivery (a deleted test callback): new deliveries are numbered above it */
+  | 'retired-ids'
   /** deliveries carrying a flag */
   | { flag: FlagName }
   /** messages carrying a facet (a facetKey) */
   | { facet: string };
 
 const LONGEST_SPAN = 'span:max';
+const RETIRED_IDS = 'ids:retired';
 /** Every flag counter's key starts with this. */
 export const FLAG_COUNTERS = 'df:';
 const FACET_COUNTERS = 'mf:';
 
 export function counterKey(c: Counter): string {
   if (c === 'longest-span') return LONGEST_SPAN;
+  if (c === 'retired-ids') return RETIRED_IDS;
   if (typeof c === 'string') return c;
   return 'flag' in c ? FLAG_COUNTERS + c.flag : FACET_COUNTERS + c.facet;
 }
@@ -74,6 +78,7 @@ export function facetCounterPrefix(field?: FacetField): string {
 export function parseCounter(key: string): Counter | null {
   if (key === 'deliveries' || key === 'messages') return key;
   if (key === LONGEST_SPAN) return 'longest-span';
+  if (key === RETIRED_IDS) return 'retired-ids';
   if (key.startsWith(FLAG_COUNTERS)) return { flag: key.slice(FLAG_COUNTERS.length) as FlagName };
   if (key.startsWith(FACET_COUNTERS)) return { facet: key.slice(FACET_COUNTERS.length) };
   return null;

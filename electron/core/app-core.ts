@@ -3,7 +3,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { ApiEventBatch, ApiHandlers, AppStatus, Settings, TunnelStatus } from '../../shared/api';
-import { DEFAULT_CALLBACK_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_RECEIVER_PORT, DEFAULT_TUNNEL_HOST } from '../../shared/constants';
+import {
+  DEFAULT_CALLBACK_PATH,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_RECEIVER_PORT,
+  DEFAULT_TUNNEL_HOST,
+  TEST_CALLBACK_CAMPAIGN,
+  TEST_CALLBACK_REFERENCE_PREFIX,
+} from '../../shared/constants';
 import { ApiError } from '../../shared/api-error';
 import { exportNdjson } from './export';
 import { openActiveStore } from './active-store';
@@ -62,6 +69,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const live = new LiveEvents({
     loadMessages: (refs) => active.store.getMessageSummaries(refs),
     indexedCounts: () => active.store.indexedCounts(),
+    testCallbacks: () => active.store.testCallbacks(),
     indexing: () => indexingOf(active.ingest.indexer.unindexed, active.ingest.indexer.lagMs()),
     storeBytes: () => storeFileBytes(active.file()),
     countToday: (now) => active.store.stats(now).deliveriesToday,
@@ -182,6 +190,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       maxBodyBytes,
       storeFile: active.file(),
       damagedStores: active.damaged(),
+      testCallbacks: store.testCallbacks(),
     };
   };
 
@@ -207,6 +216,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       });
       const body = (await res.json().catch(() => ({}))) as { id?: number };
       return { deliveryId: typeof body.id === 'number' ? body.id : null, status: res.status, url };
+    },
+    deleteTestCallbacks: () => {
+      const gone = store.deleteTestCallbacks();
+      live.recount();
+      return gone;
     },
     getSettings: () => settings,
     updateSettings: (a) => {
@@ -262,11 +276,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
 }
 
-/** The synthetic callback behind "send a test callback": a real delivery, recognisable by its campaign. */
+/** The synthetic callback behind "send a test callback": a real delivery, recognisable by its campaign (and deletable). */
 function testCallback(now = new Date()) {
   return {
-    reference: `test-${randomUUID()}`,
-    campaign_name: 'rci_test_callback',
+    reference: `${TEST_CALLBACK_REFERENCE_PREFIX}${randomUUID()}`,
+    campaign_name: TEST_CALLBACK_CAMPAIGN,
     event_id: randomUUID(),
     direction: 'outbound',
     session_id: null,

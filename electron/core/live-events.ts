@@ -20,6 +20,8 @@ export interface LiveSources {
   loadMessages(refs: string[]): MessageSummary[];
   /** indexed deliveries and messages: the store's counters */
   indexedCounts(): { deliveries: number; messages: number };
+  /** messages the test button made (a counter) */
+  testCallbacks?(): number;
   /** deliveries stored and not indexed yet, and the age of the oldest: the indexer's own bookkeeping */
   indexing(): AppStatus['indexing'];
   /** bytes the store file new deliveries go to takes, WAL included (two stat calls) */
@@ -112,6 +114,11 @@ export class LiveEvents {
     return this.today;
   }
 
+  /** deliveries were deleted (test callbacks): today's running count is counted again */
+  recount(): void {
+    this.today = null;
+  }
+
   private status(): LiveStatus {
     let day = this.currentDay();
     if (!day) {
@@ -126,6 +133,7 @@ export class LiveEvents {
       messagesTotal: counts.messages,
       indexing,
       storeBytes: this.src.storeBytes(),
+      testCallbacks: this.src.testCallbacks?.() ?? 0,
     };
   }
 

@@ -3,7 +3,7 @@ import { formatCount, num } from './lib/format';
 import { Analytics } from './components/Analytics';
 import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
 import { SettingsPanel } from './components/SettingsPanel';
-import { StoreDamagedBanner, Toasts, UrlChangedBanner } from './components/Notices';
+import { StoreDamagedBanner, TestCallbackNotice, Toasts, UrlChangedBanner } from './components/Notices';
 import { useEffect, useRef, useState } from 'react';
 import type { View } from './store/list-window';
 import { useInspector, useInspectorStore } from './store/context';
@@ -139,6 +139,7 @@ export function App() {
       </header>
       <UrlChangedBanner />
       <StoreDamagedBanner />
+      <TestCallbackNotice />
       <Chips />
       {bulk && !bulk.error && dialog !== 'bulk' ? <BulkProgress bulk={bulk} compact /> : null}
       {analyticsOpen ? <Analytics /> : null}

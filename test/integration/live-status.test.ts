@@ -50,6 +50,7 @@ describe('live frames and the status agree', () => {
         messagesTotal: status.messagesTotal,
         indexing: status.indexing,
         storeBytes: frame.status.storeBytes,
+        testCallbacks: status.testCallbacks,
       });
       expect([frame.status.deliveriesTotal, frame.status.messagesTotal]).toEqual([total, from + n]);
       expect(frame.status.storeBytes).toBeGreaterThan(0);

@@ -3,6 +3,7 @@
 // but a cheap shape check, so the answer can still say `invalid` when the body is not a JSON object.
 import { bodyShapeProblems } from '../../../shared/callback';
 import { STORE_REFUSED_BODY_MAX_BYTES } from '../../../shared/constants';
+import { counterKey } from '../../../shared/facet-keys';
 import type { DeliverySummary } from '../../../shared/domain';
 import type { StoreContext } from './context';
 import { toStoreWriteError } from './errors';
@@ -29,10 +30,15 @@ const INSERT_INBOX = `INSERT INTO inbox (id, received_at, method, path, query, h
 
 export function appendToInbox(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
   const insert = ctx.stmt(INSERT_INBOX);
-  // inside the write transaction, so no other writer can take the same id
+  // inside the write transaction, so no other writer can take the same id; never one of a deleted test callback
+  // (store/test-callbacks.ts), which a page or a log may still name
   let id = ctx
-    .stmt('SELECT max(coalesce((SELECT max(id) FROM inbox), 0), coalesce((SELECT max(id) FROM deliveries), 0))', 'pluck')
-    .get() as number;
+    .stmt(
+      `SELECT max(coalesce((SELECT max(id) FROM inbox), 0), coalesce((SELECT max(id) FROM deliveries), 0),
+        coalesce((SELECT n FROM counters WHERE key = ?), 0))`,
+      'pluck',
+    )
+    .get(counterKey('retired-ids')) as number;
   const out: DeliverySummary[] = [];
   for (const input of batch) {
     const req = input.request;

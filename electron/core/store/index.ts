@@ -14,6 +14,7 @@ import { getCounts } from './counts';
 import { getAnalytics } from './analytics';
 import { suggestValues } from './suggest';
 import { SCHEMA_VERSION, migrate } from './schema';
+import { countTestCallbacks, deleteTestCallbacks } from './test-callbacks';
 import { StoreWriteError, type Store, type StoreStats } from './types';
 
 export type { Store } from './types';
@@ -130,6 +131,8 @@ export function openStore(opts: OpenStoreOptions): Store {
       const n = (key: string) => rows.find((r) => r.key === key)?.n ?? 0;
       return { deliveries: n('deliveries'), messages: n('messages') };
     },
+    testCallbacks: () => countTestCallbacks(ctx),
+    deleteTestCallbacks: () => (refuseIfSealed(), deleteTestCallbacks(ctx)),
     iterateDeliveries: (onSkip) => q.iterateDeliveries(ctx, onSkip),
     iterateMessages: (now = Date.now(), onSkip) => q.iterateMessages(ctx, now, onSkip),
     getSetting: <T>(key: string) => admin.getSetting<T>(ctx, key),

@@ -223,23 +223,7 @@ function indexOne(
     }
   }
 
-  const searchable = [
-    cb?.text,
-    preview,
-    cb?.reference,
-    cb?.userId,
-    cb?.campaignName,
-    cb?.eventId,
-    cb?.typeRaw,
-    r.reject_reason,
-    r.path,
-    ...(parse ? parse.problems : []),
-  ]
-    .filter((s): s is string => typeof s === 'string' && s !== '')
-    .join('\n');
-  ctx
-    .stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)')
-    .run(r.id, searchable, utf8.decode(r.body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS));
+  ctx.stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)').run(r.id, ...ftsValues(r, parse, preview));
 
   if (msgId !== null && cb) {
     const fact = factFrom(
@@ -286,6 +270,33 @@ function indexOne(
     flags: names,
     preview,
   };
+}
+
+/**
+ * What free text indexes of a delivery. The full-text table keeps no copy of it, so taking a delivery out of it
+ * (store/test-callbacks.ts) means handing these same values back: one function makes both.
+ */
+export function ftsValues(
+  r: Pick<InboxRow, 'reject_reason' | 'path' | 'body'>,
+  parse: ReturnType<typeof parseDeliveryBody> | null,
+  preview: string,
+): [text: string, body: string] {
+  const cb = parse?.callback ?? null;
+  const searchable = [
+    cb?.text,
+    preview,
+    cb?.reference,
+    cb?.userId,
+    cb?.campaignName,
+    cb?.eventId,
+    cb?.typeRaw,
+    r.reject_reason,
+    r.path,
+    ...(parse ? parse.problems : []),
+  ]
+    .filter((s): s is string => typeof s === 'string' && s !== '')
+    .join('\n');
+  return [searchable, utf8.decode(r.body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS)];
 }
 
 /**

@@ -141,6 +141,10 @@ export interface Store {
   stats(now?: number): StoreStats;
   /** indexed deliveries (what lists can show) and messages, from their counters: cheap enough for every live event */
   indexedCounts(): { deliveries: number; messages: number };
+  /** messages the first-run screen's test button made and the user has not deleted (a counter: cheap) */
+  testCallbacks(): number;
+  /** deletes them, with everything derived from them (store/test-callbacks.ts) */
+  deleteTestCallbacks(): { messages: number; deliveries: number };
   /** every delivery in id order; id ranges a damaged file cannot give back are skipped and passed to onSkip */
   iterateDeliveries(onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedDelivery>;
   iterateMessages(now?: number, onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedMessage>;

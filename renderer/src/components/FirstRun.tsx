@@ -23,7 +23,7 @@ export function FirstRun() {
     try {
       const r = await api.sendTestCallback({ via });
       const ok = r.status >= 200 && r.status < 300;
-      setResult({ ok, text: ok ? `Test callback answered ${r.status} via ${r.url} — it should appear in the list now.` : `The receiver answered ${r.status} via ${r.url}.` });
+      setResult({ ok, text: ok ? `Test callback answered ${r.status} via ${r.url} — it should appear in the list now, with a notice to delete it once seen.` : `The receiver answered ${r.status} via ${r.url}.` });
     } catch (err) {
       setResult({ ok: false, text: errorMessage(err) });
     } finally {

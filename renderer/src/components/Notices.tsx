@@ -2,11 +2,13 @@
 // store file (its deliveries are out of the lists until recovered) and the core's warnings (tunnel trouble, forward failures) as toasts that go away on their own,
 // except the ones asking for action (a sender with a browser User-Agent), which stay until dismissed.
 import { useEffect, useState } from 'react';
+import { TEST_CALLBACK_CAMPAIGN, TEST_CALLBACK_REFERENCE_PREFIX } from '../../../shared/constants';
 import { copyText } from '../lib/clipboard';
 import { formatTime } from '../lib/format';
 import { revealHidden } from '../../../shared/visible-text';
 import { damagedKey, type Toast } from '../store/notices-slice';
-import { useInspector, useInspectorStore } from '../store/context';
+import { errorMessage } from '../api/client';
+import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 
 /** a warning stays this long after its last repeat unless the pointer rests on it */
@@ -91,6 +93,48 @@ export function StoreDamagedBanner() {
       </button>
       <button className="icon-btn" aria-label="Dismiss" title="Hide until another file is found damaged" onClick={() => store.getState().dismissStoreDamaged()}>
         <Icon name="close" size={14} />
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The first-run screen's test callback is stored like gateway traffic (it proves the path to disk): it counts in
+ * lists and analytics until deleted, so the way to delete it stays in view while one is stored. Closing the notice
+ * hides it until another test callback arrives.
+ */
+export function TestCallbackNotice() {
+  const store = useInspectorStore();
+  const api = useApi();
+  const n = useInspector((s) => s.status?.testCallbacks ?? 0);
+  const [hiddenAt, setHiddenAt] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (n === 0 || hiddenAt === n) return null;
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await api.deleteTestCallbacks({});
+      const s = store.getState();
+      if (s.selectedRef?.startsWith(TEST_CALLBACK_REFERENCE_PREFIX) || s.deliveryDetail?.campaign === TEST_CALLBACK_CAMPAIGN) s.closeDetail();
+      await s.refreshAll();
+    } catch (err) {
+      store.getState().reportError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="banner info" role="status" data-testid="test-callback-notice">
+      <Icon name="bolt" size={14} />
+      <span>
+        <strong>{n === 1 ? 'A test callback is stored' : `${n} test callbacks are stored`}</strong> (campaign <code>{TEST_CALLBACK_CAMPAIGN}</code>): it counts in the
+        lists and analytics like the gateway's traffic until you delete it.
+      </span>
+      <button className="btn small" disabled={busy} onClick={() => void remove()}>
+        {busy ? 'Deleting…' : n === 1 ? 'Delete test callback' : 'Delete test callbacks'}
+      </button>
+      <button className="icon-btn" aria-label="Dismiss" title="Keep it and hide this notice" onClick={() => setHiddenAt(n)}>
+        <Icon name="close" size={12} />
       </button>
     </div>
   );
