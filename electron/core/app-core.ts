@@ -12,6 +12,7 @@ import {
   TEST_CALLBACK_REFERENCE_PREFIX,
 } from '../../shared/constants';
 import { ApiError } from '../../shared/api-error';
+import { startAnalyticsRunner } from './analytics-runner';
 import { exportNdjson } from './export';
 import { openActiveStore } from './active-store';
 import { createIngest } from './ingest-pipeline';
@@ -101,6 +102,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   });
   const { store, ingest } = active;
+  // reports run on a worker's own connection: a long one must not hold the acknowledgements (analytics-runner.ts)
+  const analytics = startAnalyticsRunner({
+    file: () => active.file(),
+    nativeBinding: opts.nativeBinding,
+    inProcess: (query, now) => active.store.getAnalytics(query, now),
+    log,
+  });
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const saved = readSetting<Partial<Settings>>(store, 'settings') ?? {};
@@ -201,7 +209,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     listDeliveries: (a) => store.listDeliveries(a),
     getDelivery: (a) => store.getDelivery(a.id),
     getCounts: (a) => store.getCounts(a.query),
-    getAnalytics: (a) => store.getAnalytics(a.query),
+    getAnalytics: (a) => analytics.report(a.query),
     suggestValues: (a) => store.suggestValues(a.field, a.prefix),
     sendTestCallback: async (a) => {
       const pub = tunnel.status().publicUrl;
@@ -270,6 +278,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         await Promise.all([receiver.close(), ingest.committer.drain()]);
         await active.closeCommitter();
         await replay?.close();
+        await analytics.close();
         live.close();
         await active.close();
       })()),
