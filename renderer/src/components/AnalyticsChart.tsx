@@ -20,6 +20,8 @@ export interface ChartTheme {
   accent: string;
   anom: string;
   muted: string;
+  reply: string;
+  dupBlocked: string;
   sans: string;
 }
 
@@ -40,6 +42,8 @@ function readTheme(): ChartTheme {
     accent: v('--accent'),
     anom: v('--anom'),
     muted: v('--muted'),
+    reply: v('--an-reply'),
+    dupBlocked: v('--an-dup-blocked'),
     sans: v('--sans') || 'sans-serif',
   };
 }

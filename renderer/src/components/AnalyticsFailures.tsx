@@ -6,6 +6,8 @@ import { num } from '../lib/format';
 import { useInspectorStore } from '../store/context';
 import { Card, CountRows, Fig, ms, pct, useReportQuery } from './AnalyticsParts';
 
+/** blocked accounts listed by name, most blocks first; the rest are counted (and named in a tooltip) */
+const MAX_ACCOUNTS = 5;
 /** the gateway gives up on an answer after this long (design.md) */
 const GATEWAY_LIMIT_MS = 10_000;
 
@@ -73,12 +75,17 @@ export function AnalyticsFailures({ report }: { report: Report }) {
       />
       {accounts.length > 0 ? (
         <ul className="an-accounts" aria-label="Blocked accounts" data-testid="an-accounts">
-          {accounts.map(([id, n]) => (
+          {accounts.slice(0, MAX_ACCOUNTS).map(([id, n]) => (
             <li key={id}>
               <span className="mono">{id === 'unknown' ? 'account not named' : revealHidden(id)}</span>
               <Fig n={n} drill={null} why="No filter picks blocks by account id" />
             </li>
           ))}
+          {accounts.length > MAX_ACCOUNTS ? (
+            <li className="dim" title={accounts.slice(MAX_ACCOUNTS).map(([id, n]) => `${id}: ${n}`).join('\n')}>
+              and {num(accounts.length - MAX_ACCOUNTS)} more accounts
+            </li>
+          ) : null}
         </ul>
       ) : null}
       <h3>Duplicate sends blocked</h3>
@@ -178,7 +185,12 @@ export function AnalyticsRetries({ report }: { report: Report }) {
           ))}
         </ul>
       )}
-      {answer ? (
+      {answer && answer.n === 0 ? (
+        <>
+          <h3>Our answer times</h3>
+          <p className="an-answer dim">No answer times recorded for these deliveries.</p>
+        </>
+      ) : answer ? (
         <>
           <h3>Our answer times</h3>
           <p className="an-answer" data-testid="an-answer">

@@ -17,9 +17,10 @@ const LATENCIES: { key: keyof Report['latencyMs']; title: string; what: string; 
 
 /** short bound labels for a crowded axis: 100ms, 2s, 5m, 1h, 1d */
 function short(v: number): string {
-  if (v < 1000) return `${v}ms`;
-  if (v < 60_000) return `${+(v / 1000).toFixed(1)}s`;
-  if (v < 3_600_000) return `${+(v / 60_000).toFixed(1)}m`;
+  if (v < 1000) return `${Math.round(v)}ms`;
+  // the bounds are 1-2-5 steps: 100s and 500s read better than 1.7m and 8.3m
+  if (v < 1_000_000) return `${v < 100_000 ? +(v / 1000).toFixed(1) : Math.round(v / 1000)}s`;
+  if (v < 3_600_000) return `${Math.round(v / 60_000)}m`;
   if (v < 86_400_000) return `${+(v / 3_600_000).toFixed(1)}h`;
   return `${+(v / 86_400_000).toFixed(1)}d`;
 }
@@ -108,7 +109,12 @@ function Histogram({ fig, title }: { fig: LatencyFigures; title: string }) {
             const w = ctx.measureText(label).width;
             // labels stack downwards so close percentiles stay readable; near the right edge they go left of the line
             const tx = x + 4 * devicePixelRatio + w > u.bbox.left + u.bbox.width ? x - 4 * devicePixelRatio - w : x + 4 * devicePixelRatio;
-            ctx.fillText(label, tx, top + (2 + 14 * k) * devicePixelRatio);
+            const ty = top + (2 + 14 * k) * devicePixelRatio;
+            // on a plate of the card's colour, so a label over a bar stays readable
+            ctx.fillStyle = theme.panel;
+            ctx.fillRect(tx - 2 * devicePixelRatio, ty - 1 * devicePixelRatio, w + 4 * devicePixelRatio, 13 * devicePixelRatio);
+            ctx.fillStyle = colors[m.p];
+            ctx.fillText(label, tx, ty);
           });
           ctx.restore();
         },

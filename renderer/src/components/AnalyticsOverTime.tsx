@@ -18,11 +18,11 @@ const STACK: { key: SeriesKey; label: string; color: (t: ChartTheme) => string }
   { key: 'sent', label: 'sent echo', color: (t) => t.muted },
   { key: 'delivered', label: 'delivered', color: (t) => t.info },
   { key: 'read', label: 'read', color: (t) => t.good },
-  { key: 'reply', label: 'reply', color: (t) => t.accent },
+  { key: 'reply', label: 'reply', color: (t) => t.reply },
   { key: 'exception', label: 'exception', color: (t) => t.bad },
   { key: 'error', label: 'error', color: (t) => t.anom },
   { key: 'prepaid-blocked', label: 'prepaid blocked', color: (t) => t.warn },
-  { key: 'duplicate-blocked', label: 'duplicate blocked', color: (t) => t.dim },
+  { key: 'duplicate-blocked', label: 'duplicate blocked', color: (t) => t.dupBlocked },
   { key: 'unknown', label: 'unknown', color: (t) => t.line },
   { key: 'repeats', label: 'repeats (retries)', color: (t) => t.text },
 ];
