@@ -51,7 +51,7 @@ export function Analytics() {
           ) : (
             'Analytics'
           )}
-          <span className="dim an-scope">{query ? <> matching <code>{query}</code></> : ' · all messages'}</span>
+          <span className="dim an-scope">{query ? <> matching <code>{query}</code></> : ' · no filter'}</span>
         </h1>
         {report?.window?.from != null && report.window.to != null ? (
           <span className="dim an-window" data-testid="an-window">

@@ -110,7 +110,6 @@ export function Chart({ options, data, deps, label, testId }: Props) {
       u.destroy();
       plot.current = null;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [theme, data, ...deps]);
 
   return <div className="an-chart" ref={el} role="img" aria-label={label} data-testid={testId} />;

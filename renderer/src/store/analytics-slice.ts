@@ -14,7 +14,7 @@ const ANALYTICS_MIN_SPACING_MS = 1000;
 /** ...and the view never lags the arrivals by more than this */
 const ANALYTICS_MAX_SPACING_MS = 15_000;
 
-export interface AnalyticsView {
+interface AnalyticsView {
   report: Report | null;
   /** the query `report` is of */
   query: string | null;
