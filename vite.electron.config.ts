@@ -3,23 +3,29 @@ import { MAIN_EXTERNALS } from './electron/shell/bundle-externals';
 
 // Builds the Electron main process and the preload as CommonJS into dist-electron/, in two passes
 // (`--mode main`, `--mode preload`): the sandboxed preload must be ONE file whose only require is 'electron',
-// which a shared-chunk multi-entry build would not guarantee.
+// which a shared-chunk multi-entry build would not guarantee. A third pass (`--mode worker`) builds the analytics
+// worker thread (electron/core/analytics-worker.ts) into analytics-worker.cjs beside main.cjs, where
+// analytics-runner.ts looks for it.
 function isExternal(list: string[]) {
   return (id: string) => list.some((x) => id === x || id.startsWith(`${x}/`));
 }
 
 export default defineConfig(({ mode }): UserConfig => {
-  if (mode !== 'main' && mode !== 'preload') throw new Error(`vite.electron.config.ts: use --mode main or --mode preload (got ${mode})`);
+  if (mode !== 'main' && mode !== 'preload' && mode !== 'worker') {
+    throw new Error(`vite.electron.config.ts: use --mode main, preload or worker (got ${mode})`);
+  }
   const preload = mode === 'preload';
+  const entry = { main: 'electron/main.ts', preload: 'electron/preload.ts', worker: 'electron/core/analytics-worker.ts' }[mode];
+  const output = { main: 'main.cjs', preload: 'preload.cjs', worker: 'analytics-worker.cjs' }[mode];
   return {
     publicDir: false,
     logLevel: 'warn',
     build: {
       outDir: 'dist-electron',
-      // Both passes write into the same folder; the main pass (first) clears it.
-      emptyOutDir: !preload,
+      // Every pass writes into the same folder; the main pass (first) clears it.
+      emptyOutDir: mode === 'main',
       target: 'node20',
-      ssr: preload ? 'electron/preload.ts' : 'electron/main.ts',
+      ssr: entry,
       sourcemap: true,
       minify: preload,
       reportCompressedSize: false,
@@ -27,7 +33,7 @@ export default defineConfig(({ mode }): UserConfig => {
         external: isExternal(preload ? ['electron'] : MAIN_EXTERNALS),
         output: {
           format: 'cjs',
-          entryFileNames: preload ? 'preload.cjs' : 'main.cjs',
+          entryFileNames: output,
           codeSplitting: false,
         },
       },

@@ -60,7 +60,7 @@ export function startAnalyticsRunner(o: AnalyticsRunnerOptions): AnalyticsRunner
   let worker: Worker | null = null;
   let unavailable = false;
   let nextId = 1;
-  const pending = new Map<number, { resolve: (r: Report) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { query: string; now: number; resolve: (r: Report) => void; reject: (e: Error) => void }>();
 
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
@@ -76,7 +76,9 @@ export function startAnalyticsRunner(o: AnalyticsRunnerOptions): AnalyticsRunner
       const w = new Worker(BOOT, { eval: true, workerData: { ...found, nativeBinding: o.nativeBinding ?? null } });
       // an idle worker must not keep the process alive
       w.unref();
+      let answered = false;
       w.on('message', (m: AnalyticsReply) => {
+        answered = true;
         const p = pending.get(m.id);
         if (!p) return;
         pending.delete(m.id);
@@ -86,7 +88,17 @@ export function startAnalyticsRunner(o: AnalyticsRunnerOptions): AnalyticsRunner
       w.on('error', (err) => {
         o.log?.({ event: 'warning', code: 'analytics-worker', message: `analytics worker failed: ${err.message}` });
         if (worker === w) worker = null;
-        failAll(new ApiError('internal', `analytics failed: ${err.message}`));
+        if (answered) return failAll(new ApiError('internal', `analytics failed: ${err.message}`));
+        // it never got going (a packaging that cannot load it): in-process from now on
+        unavailable = true;
+        for (const [id, p] of pending) {
+          pending.delete(id);
+          try {
+            p.resolve(o.inProcess(p.query, p.now));
+          } catch (e) {
+            p.reject(e as Error);
+          }
+        }
       });
       w.on('exit', () => {
         if (worker === w) worker = null;
@@ -108,7 +120,7 @@ export function startAnalyticsRunner(o: AnalyticsRunnerOptions): AnalyticsRunner
       if (!w) return Promise.resolve().then(() => o.inProcess(query, now));
       const id = nextId++;
       return new Promise<Report>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { query, now, resolve, reject });
         // keep the process up while a report is owed
         if (pending.size === 1) w.ref();
         w.postMessage({ id, file: o.file(), query, now } satisfies AnalyticsRequest);
