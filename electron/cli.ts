@@ -22,6 +22,9 @@ import { subdomainProblem } from '../shared/tunnel-subdomain';
 import { revealHidden } from '../shared/visible-text';
 import { ApiError } from '../shared/api-error';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from './core/report-format';
+import { listenProblem, onPortOrFree } from './serve-ports';
+import { onStopRequest } from './serve-stop';
+import { tunnelNotes } from './serve-tunnel-notes';
 import { openStore } from './core/store';
 import { readStoreFiles, recordRecovery, unrecovered } from './core/store/active-file';
 import { recoverStore, RecoverError } from './core/store/recover';
@@ -37,7 +40,10 @@ const USAGE = `Usage:
 
 serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any free port), expose them through a localtunnel URL,
           and serve the inspector UI on 127.0.0.1:--ui-port (default ${DEFAULT_UI_PORT}). Prints one JSON line when ready:
-          {"event":"ready","receiverUrl":...,"publicUrl":...|null,"uiUrl":...}
+          {"event":"ready","receiverUrl":...,"publicUrl":...|null,"uiUrl":...,"pid":N} as soon as the receiver and
+          the UI listen (a taken --ui-port falls back to a free one, like --port), then one {"event":"tunnel",...}
+          line per tunnel change. SIGINT, SIGTERM or SIGHUP (to serve, or to the npm running it) stops it: in-flight
+          deliveries commit and are answered, the store closes, {"event":"stopped"} is printed and the exit status is 0
 export    write every delivery (or, with --messages, every message) as one JSON object per line. Deliveries not
           indexed yet are written as stored, without waiting for indexing. Parts of a damaged store that cannot be
           read are skipped and listed on stderr; the exit status is then 3
@@ -89,8 +95,15 @@ async function serve(argv: string[]): Promise<void> {
   const subdomainRefused = values.subdomain === undefined ? null : subdomainProblem(values.subdomain);
   if (subdomainRefused) throw new UsageError(`--subdomain: ${subdomainRefused}`);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  // a stop asked for while starting (a signal, npm gone) is carried out as soon as there is something to close
+  let stopAsked: string | null = null;
+  let stopNow = (why: string) => void (stopAsked = why);
+  onStopRequest((why) => stopNow(why));
+  // a closed terminal or a dead npm must not turn a goodbye line into an exception before the store is closed
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
   // tunnel lines are held back until the ready line: scripts read `ready` first, then every change
   let ready = false;
+  const heldTunnelLines: Record<string, unknown>[] = [];
   const core = await createCore({
     dataDir,
     receiverPort: int('port', values.port, DEFAULT_RECEIVER_PORT),
@@ -104,6 +117,7 @@ async function serve(argv: string[]): Promise<void> {
     version: VERSION,
     log: (entry) => {
       if (ready || entry.event !== 'tunnel') line(entry);
+      else heldTunnelLines.push(entry);
       if (entry.event === 'storeDamaged') {
         process.stderr.write(
           `\nThe store file ${entry.damagedFile} is damaged (${String(entry.problem).split('\n')[0]}).\n` +
@@ -113,7 +127,7 @@ async function serve(argv: string[]): Promise<void> {
       }
     },
   });
-  const control = await startControlServer({
+  const control = await onPortOrFree(int('ui-port', values['ui-port'], DEFAULT_UI_PORT), (port) => startControlServer({
     handlers: core.handlers,
     subscribe: core.subscribe,
     // kept in the data folder: the printed link (and a bookmark of it) works across restarts until rotated
@@ -123,52 +137,45 @@ async function serve(argv: string[]): Promise<void> {
       line({ event: 'uiUrlChanged', uiUrl });
       process.stderr.write(`\nA new inspector link was made in the settings; older links no longer work:\n  Inspector UI:   ${uiUrl}\n\n`);
     },
-    port: int('ui-port', values['ui-port'], DEFAULT_UI_PORT),
+    port,
     staticDir: path.join(__dirname, '..', 'dist', 'renderer'),
-  });
-  // Wait for the first tunnel outcome so `publicUrl` in the ready line is useful to scripts.
-  const publicUrl = await firstTunnelOutcome(core, 20_000);
+  }), line);
+  // Ready as soon as the receiver and the UI listen: the tunnel (up to its 15 s handshake, retries when its server
+  // cannot be reached) follows as its own lines, in JSON on stdout and, when there is something to do, on stderr.
+  const tunnelNow = core.tunnel.status();
   ready = true;
-  line({ event: 'ready', receiverUrl: core.receiverUrl, publicUrl, uiUrl: control.uiUrl, dataDir });
+  line({ event: 'ready', receiverUrl: core.receiverUrl, publicUrl: tunnelNow.publicUrl, uiUrl: control.uiUrl, dataDir, pid: process.pid });
+  for (const held of heldTunnelLines.splice(0)) line(held);
   process.stderr.write(
     `\nRCS Callback Inspector ${VERSION}\n` +
       `  Inspector UI:   ${control.uiUrl}\n` +
       `  Receiver:       ${core.receiverUrl}/callbacks\n` +
-      `  Public URL:     ${publicUrl ? `${publicUrl}/callbacks  <- paste this into the gateway's callback URL` : tunnelMode === 'none' ? '(tunnel off)' : '(tunnel not online yet; see the tunnel lines)'}\n` +
-      `  Data:           ${dataDir}\n\n`,
+      `  Public URL:     ${tunnelMode === 'none' ? '(tunnel off: --tunnel none)' : `(opening a tunnel through ${tunnelNow.host}; the URL follows here)`}\n` +
+      `  Data:           ${dataDir}\n` +
+      `  Stop with Ctrl-C (or SIGTERM); deliveries in flight are committed first.\n\n`,
   );
+  const notes = tunnelNotes({ receiverUrl: core.receiverUrl, callbackPath: '/callbacks', write: (t) => process.stderr.write(t) });
+  notes(tunnelNow);
+  core.tunnel.on('status', notes);
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${signal}: finishing in-flight commits and closing…\n`);
-    await control.close();
-    await core.close();
-    line({ event: 'stopped' });
+    process.stderr.write(`${why}: finishing in-flight commits and closing…\n`);
+    try {
+      await control.close();
+      await core.close();
+    } catch (err) {
+      process.stderr.write(`error while closing: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+    line({ event: 'stopped', reason: why });
+    // a requested stop is a success: process managers and `npm run` report 0, not 128+signal
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-}
-
-function firstTunnelOutcome(core: Awaited<ReturnType<typeof createCore>>, timeoutMs: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const check = () => {
-      const s = core.tunnel.status();
-      if (s.state === 'online') return done(s.publicUrl);
-      if (s.state === 'disabled' || s.state === 'offline') return done(null);
-    };
-    const timer = setTimeout(() => done(core.tunnel.status().publicUrl), timeoutMs);
-    const onStatus = () => check();
-    const done = (url: string | null) => {
-      clearTimeout(timer);
-      core.tunnel.off?.('status', onStatus);
-      resolve(url);
-    };
-    core.tunnel.on('status', onStatus);
-    check();
-  });
+  stopNow = (why) => void stop(why);
+  if (stopAsked) stopNow(stopAsked);
 }
 
 /** The store file new deliveries go to (a fresh one after damage, see active-file.ts). */
@@ -379,6 +386,11 @@ main().catch((err) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
     process.exit(2);
+  }
+  const cannotListen = listenProblem(err);
+  if (cannotListen) {
+    process.stderr.write(`error: ${cannotListen}\n`);
+    process.exit(1);
   }
   process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);

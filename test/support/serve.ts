@@ -10,6 +10,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export interface ServeHandle {
   proc: ChildProcess;
   receiverUrl: string;
+  /** from the tunnel's first outcome (null: off, or its first attempt failed) */
   publicUrl: string | null;
   uiUrl: string;
   dataDir: string;
@@ -58,10 +59,15 @@ export async function startServe(args: string[] = [], opts: { dataDir?: string; 
     });
   };
   const ready = await waitForLine((l) => l.event === 'ready', opts.timeoutMs ?? 30_000);
+  // serve is ready before its tunnel; the tunnel's first outcome (online, switched off, or a failed attempt) follows
+  const tunnel = await waitForLine(
+    (l) => l.event === 'tunnel' && (l.state === 'online' || l.state === 'disabled' || l.state === 'offline' || (l.state === 'reconnecting' && !!l.reason)),
+    opts.timeoutMs ?? 30_000,
+  );
   return {
     proc,
     receiverUrl: ready.receiverUrl as string,
-    publicUrl: (ready.publicUrl as string | null) ?? null,
+    publicUrl: (tunnel.publicUrl as string | null) ?? null,
     uiUrl: ready.uiUrl as string,
     dataDir,
     lines,

@@ -45,6 +45,14 @@ export function FirstRun() {
               {status.tunnel.state === 'disabled' ? 'Enable the tunnel, or point a gateway you run locally at the local URL below.' : status.tunnel.reason ?? ''}
             </p>
           )}
+          {!publicUrl && (status.tunnel.state === 'reconnecting' || status.tunnel.state === 'offline') ? (
+            <p className="dim" data-testid="tunnel-help">
+              Until the tunnel server <code>{status.tunnel.host}</code> answers there is no public URL; the local receiver works meanwhile.
+              Use a tunnel server you run (Settings › Tunnel server, or <code>--tunnel-host URL</code> for <code>serve</code>), or
+              run without one (<code>--tunnel none</code>) and point a gateway that can reach this machine at the local URL. Behind a
+              proxy or firewall, allow direct outbound connections to the tunnel server: it does not use proxy settings.
+            </p>
+          ) : null}
         </li>
         <li>
           <strong>Local receiver</strong> (this machine only):
