@@ -1,7 +1,9 @@
 // `npm start` step: make sure the Electron build of better-sqlite3 exists in its own folder (see native-binding.ts).
 // Does nothing when it is already there. Never touches node_modules/better-sqlite3/build, so `npm test` keeps the
 // Node build. First choice: the prebuilt binary for this Electron (prebuild-install); fallback: compile with
-// node-gyp against Electron's headers. Both need internet the first time.
+// node-gyp against Electron's headers. Both need internet the first time, and so does Electron's own binary, which
+// is fetched here too. The tools' output goes to a log file: when they fail, a person reads one paragraph saying
+// what failed and what to do, not node-gyp's stack.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,9 +26,45 @@ export function toolEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 export const spawnRunner: Runner = (cmd, args, cwd) => {
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: toolEnv(process.env) });
-  return { ok: r.status === 0, output: r.error ? String(r.error) : '' };
+  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: toolEnv(process.env) });
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 };
+
+/** The tools failed; `transcript` is everything they printed, `failures` one line per tool for a person. */
+class PrepareError extends Error {
+  constructor(
+    message: string,
+    readonly failures: string[],
+    readonly transcript: string,
+  ) {
+    super(message);
+    this.name = 'PrepareError';
+  }
+}
+
+/** Runs a tool and keeps what it printed, under the command line, for the log file. */
+function recorded(run: Runner, transcript: string[]): Runner {
+  return (cmd, args, cwd) => {
+    const r = run(cmd, args, cwd);
+    transcript.push(`$ ${[cmd, ...args].join(' ')}\n(in ${cwd}; ${r.ok ? 'succeeded' : 'failed'})\n${r.output}\n`);
+    return r;
+  };
+}
+
+/** Why a tool failed, in one line a person can act on (the log has the rest). */
+function failureLine(tool: 'prebuild-install' | 'node-gyp' | 'electron', output: string): string {
+  if (tool === 'node-gyp') {
+    if (/network connectivity|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(output)) return "could not download Electron's headers (no network)";
+    if (/find Python|Python is not set|python.*not found/i.test(output)) return 'no Python found';
+    if (/not found: make|g\+\+|c\+\+.*not found|No Xcode|Visual Studio/i.test(output)) return 'no C++ toolchain found';
+  }
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const picked =
+    lines.find((l) => /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|fetch failed|\b40[34]\b/.test(l)) ?? lines.find((l) => /err|warn|fail/i.test(l));
+  if (!picked) return 'failed (see the log)';
+  const why = picked.replace(/^(gyp ERR! |prebuild-install (warn|err!?) (install )?)/i, '').replace(/^\w*Error: /, '');
+  return /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|fetch failed/.test(why) ? `could not download it (${why})` : why;
+}
 
 /** The ABI a compiled addon was built for, read from its registration symbol (node_register_module_v<ABI>). */
 export function addonAbi(file: string): number | null {
@@ -48,7 +86,8 @@ export function prepareNativeBinding(opts: {
   log?: (line: string) => void;
 }): PrepareResult {
   const { rootDir, target } = opts;
-  const run = opts.run ?? spawnRunner;
+  const transcript: string[] = [];
+  const run = recorded(opts.run ?? spawnRunner, transcript);
   const log = opts.log ?? ((l) => console.log(l));
   const file = electronNativeBindingFile(rootDir, target);
   if (fs.existsSync(file) && fs.statSync(file).size > 0 && addonAbi(file) === opts.electronAbi) return { file, action: 'present' };
@@ -86,7 +125,7 @@ export function prepareNativeBinding(opts: {
       return false;
     };
     if (!prebuild.ok || !rightAbi()) {
-      log('no prebuilt binary; compiling against the Electron headers with node-gyp');
+      log('no prebuilt binary; compiling against the Electron headers with node-gyp (a few minutes)');
       const gyp = run(
         process.execPath,
         [
@@ -101,9 +140,14 @@ export function prepareNativeBinding(opts: {
         stage,
       );
       if (!gyp.ok || !rightAbi()) {
-        throw new Error(
+        throw new PrepareError(
           `could not get better-sqlite3 for Electron ${target.electronVersion}: prebuild-install and node-gyp both failed ` +
             '(first run needs internet; node-gyp also needs Python and a C++ toolchain)',
+          [
+            `a prebuilt better-sqlite3 for Electron ${target.electronVersion}: ${prebuild.ok ? 'built for another Electron' : failureLine('prebuild-install', prebuild.output)}`,
+            `compiling better-sqlite3 instead: ${gyp.ok ? 'built for another Electron' : failureLine('node-gyp', gyp.output)}`,
+          ],
+          transcript.join('\n'),
         );
       }
       action = 'compiled';
@@ -134,18 +178,66 @@ export function currentTarget(rootDir: string): NativeTarget {
   };
 }
 
+/**
+ * Electron's own binary, which `electron .` would otherwise download on first launch with its output on the
+ * console. Its installer exits at once when the binary is there.
+ */
+function prepareElectronBinary(rootDir: string, run: Runner = spawnRunner): { ok: true } | { ok: false; failure: string; transcript: string } {
+  const req = createRequire(path.join(rootDir, 'package.json'));
+  const transcript: string[] = [];
+  const electronDir = path.dirname(req.resolve('electron/package.json'));
+  if (!fs.existsSync(path.join(electronDir, 'path.txt'))) console.log(`Electron ${packageVersion(rootDir, 'electron')}: downloading its binary (once)`);
+  const r = recorded(run, transcript)(process.execPath, [path.join(electronDir, 'install.js')], rootDir);
+  if (r.ok) return { ok: true };
+  return { ok: false, failure: `the Electron ${packageVersion(rootDir, 'electron')} binary: ${failureLine('electron', r.output)}`, transcript: transcript.join('\n') };
+}
+
+/** Electron's tooling (its installer, @electron/get) asks for this Node; older ones may fail in odd ways. */
+const ELECTRON_TOOLING_NODE = [22, 12] as const;
+
+/** The paragraph `npm start` prints when Electron cannot be prepared, before anything else about the failure. */
+function cannotPrepareParagraph(failures: string[], logFile: string, nodeVersion = process.versions.node): string {
+  const [major = 0, minor = 0] = nodeVersion.split('.').map(Number);
+  const oldNode = major < ELECTRON_TOOLING_NODE[0] || (major === ELECTRON_TOOLING_NODE[0] && minor < ELECTRON_TOOLING_NODE[1]);
+  return (
+    `\nnpm start could not prepare Electron, so the desktop app cannot start here yet.\n` +
+    failures.map((f) => `  Failed: ${f}\n`).join('') +
+    `  The first \`npm start\` needs internet once: it downloads Electron and a build of better-sqlite3 for it, then keeps\n` +
+    `  them in node_modules (compiling better-sqlite3 instead needs Python and a C++ toolchain).\n` +
+    (oldNode
+      ? `  Electron's tooling needs Node.js ${ELECTRON_TOOLING_NODE.join('.')} or newer; this is Node.js ${nodeVersion}.\n`
+      : '') +
+    `  Without any of this, \`npm run serve\` runs the same inspector in a browser (Node.js 20.19+, no download).\n` +
+    `  What the tools printed: ${logFile}\n\n`
+  );
+}
+
 function isEntryPoint(): boolean {
   const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
   return /prepare-native(\.ts|\.js|\.cjs)?$/.test(entry);
 }
 
 if (isEntryPoint()) {
+  const root = process.cwd();
+  const logFile = path.join(root, 'node_modules', '.cache', 'rci-electron-native', 'prepare-native.log');
+  const failures: string[] = [];
+  const transcripts: string[] = [];
   try {
-    const root = process.cwd();
     const r = prepareNativeBinding({ rootDir: root, target: currentTarget(root), electronAbi: electronAbiOf(root) });
     console.log(r.action === 'present' ? `Electron native build present: ${r.file}` : `Electron native build ready (${r.action}): ${r.file}`);
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
+    failures.push(...(err instanceof PrepareError ? err.failures : [err instanceof Error ? err.message : String(err)]));
+    transcripts.push(err instanceof PrepareError ? err.transcript : err instanceof Error ? (err.stack ?? err.message) : String(err));
+  }
+  const electron = prepareElectronBinary(root);
+  if (!electron.ok) {
+    failures.push(electron.failure);
+    transcripts.push(electron.transcript);
+  }
+  if (failures.length > 0) {
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, transcripts.join('\n'));
+    process.stderr.write(cannotPrepareParagraph(failures, logFile));
     process.exit(1);
   }
 }
