@@ -1,8 +1,9 @@
 // Pieces every section of the analytics view shares: a figure that opens the list rows behind it, rates, cards.
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { copyText } from '../lib/clipboard';
 import { formatDuration, num } from '../lib/format';
 import type { Drill } from '../lib/drill';
-import { downloadCsv } from '../lib/csv';
+import { downloadCsv, toCsv } from '../lib/csv';
 import { useInspectorStore } from '../store/context';
 import { Icon } from './Icons';
 
@@ -65,10 +66,29 @@ export function Card({ title, testId, actions, children, wide }: { title: string
 
 type Cell = string | number | null;
 
-export function CsvButton({ name, rows, label = 'Export CSV' }: { name: string; rows: () => Cell[][]; label?: string }) {
+/**
+ * The desktop shell refuses every download (electron/shell/security.ts), so there the CSV goes to the clipboard,
+ * ready to paste into a spreadsheet; in a browser it is saved as a file.
+ */
+const IN_DESKTOP = typeof window !== 'undefined' && 'rci' in window;
+
+export function CsvButton({ name, rows }: { name: string; rows: () => Cell[][] }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (copied === null) return;
+    const t = setTimeout(() => setCopied(null), 2000);
+    return () => clearTimeout(t);
+  }, [copied]);
+  if (IN_DESKTOP) {
+    return (
+      <button type="button" className="btn small" title={`Copy ${name} as CSV, to paste into a spreadsheet`} onClick={() => void copyText(toCsv(rows())).then(setCopied)}>
+        <Icon name="copy" size={11} /> {copied === null ? 'Copy CSV' : copied ? 'Copied' : 'Copy failed'}
+      </button>
+    );
+  }
   return (
-    <button type="button" className="btn small" title={`Download ${name} as CSV`} onClick={() => downloadCsv(name, rows())}>
-      <Icon name="list" size={11} /> {label}
+    <button type="button" className="btn small" title={`Download ${name}`} onClick={() => downloadCsv(name, rows())}>
+      <Icon name="list" size={11} /> Export CSV
     </button>
   );
 }
