@@ -236,6 +236,27 @@ describe('analytics view', () => {
     expect(delay.slice(1).reduce((n, line) => n + Number(line.split(',')[2]), 0)).toBe(t.bodies.length);
   });
 
+  it('marks the tunnel outages that fall in the chart’s window', async () => {
+    const t = await seed(s);
+    await open();
+    // serve runs without a tunnel here: its status is given two outages, one during this traffic, one long before
+    const now = Date.now();
+    await page.route('**/api/call/getStatus', async (route) => {
+      const res = await route.fetch();
+      const status = await res.json();
+      status.tunnel.downtime = [
+        { from: now - 86_400_000, to: now - 86_000_000, reason: 'long ago' },
+        { from: now - 60_000, to: null, reason: 'tunnel server unreachable' },
+      ];
+      await route.fulfill({ response: res, json: status });
+    });
+    await page.reload();
+    await openAnalytics(page, `ref:${t.tag}`, 12);
+    const key = analytics(page).getByTestId('an-downtime');
+    expect(await key.textContent()).toBe('tunnel down (1)');
+    expect(await key.getAttribute('title')).toContain('tunnel server unreachable');
+  });
+
   it('reads in light and dark, resizes its charts with the window, and loads nothing the policy refuses', async () => {
     const t = await seed(s);
     await open();
