@@ -121,6 +121,12 @@ describe('analytics view', () => {
     await openAnalytics(page, q, 12);
     await expectShown(page, r);
     await screenshot(page, 'analytics-1440-light');
+    // the campaign table sorts by any column: most messages first, then by name when its header is clicked
+    const order = () => analytics(page).getByTestId('an-campaign-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-campaign')));
+    expect(await order()).toEqual([t.campaigns.promo, t.campaigns.billing, t.campaigns.vip]);
+    await analytics(page).getByRole('columnheader', { name: 'Campaign' }).getByRole('button').click();
+    expect(await order()).toEqual([t.campaigns.vip, t.campaigns.billing, t.campaigns.promo].sort((a, b) => a.localeCompare(b)));
+    expect(await analytics(page).getByRole('columnheader', { name: 'Campaign' }).getAttribute('aria-sort')).toBe('ascending');
 
     // the same view follows the box: one campaign
     const q2 = `${q} campaign:${t.campaigns.billing}`;
