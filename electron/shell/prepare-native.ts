@@ -30,16 +30,11 @@ export const spawnRunner: Runner = (cmd, args, cwd) => {
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 };
 
-/** The tools failed; `transcript` is everything they printed, `failures` one line per tool for a person. */
-class PrepareError extends Error {
-  constructor(
-    message: string,
-    readonly failures: string[],
-    readonly transcript: string,
-  ) {
-    super(message);
-    this.name = 'PrepareError';
-  }
+/** The tools failed: `failures` holds one line per tool for a person, `transcript` everything they printed. */
+type PrepareFailure = Error & { failures: string[]; transcript: string };
+
+function isPrepareFailure(err: unknown): err is PrepareFailure {
+  return err instanceof Error && Array.isArray((err as Partial<PrepareFailure>).failures);
 }
 
 /** Runs a tool and keeps what it printed, under the command line, for the log file. */
@@ -140,14 +135,18 @@ export function prepareNativeBinding(opts: {
         stage,
       );
       if (!gyp.ok || !rightAbi()) {
-        throw new PrepareError(
-          `could not get better-sqlite3 for Electron ${target.electronVersion}: prebuild-install and node-gyp both failed ` +
-            '(first run needs internet; node-gyp also needs Python and a C++ toolchain)',
-          [
-            `a prebuilt better-sqlite3 for Electron ${target.electronVersion}: ${prebuild.ok ? 'built for another Electron' : failureLine('prebuild-install', prebuild.output)}`,
-            `compiling better-sqlite3 instead: ${gyp.ok ? 'built for another Electron' : failureLine('node-gyp', gyp.output)}`,
-          ],
-          transcript.join('\n'),
+        throw Object.assign(
+          new Error(
+            `could not get better-sqlite3 for Electron ${target.electronVersion}: prebuild-install and node-gyp both failed ` +
+              '(first run needs internet; node-gyp also needs Python and a C++ toolchain)',
+          ),
+          {
+            failures: [
+              `a prebuilt better-sqlite3 for Electron ${target.electronVersion}: ${prebuild.ok ? 'built for another Electron' : failureLine('prebuild-install', prebuild.output)}`,
+              `compiling better-sqlite3 instead: ${gyp.ok ? 'built for another Electron' : failureLine('node-gyp', gyp.output)}`,
+            ],
+            transcript: transcript.join('\n'),
+          },
         );
       }
       action = 'compiled';
@@ -226,8 +225,8 @@ if (isEntryPoint()) {
     const r = prepareNativeBinding({ rootDir: root, target: currentTarget(root), electronAbi: electronAbiOf(root) });
     console.log(r.action === 'present' ? `Electron native build present: ${r.file}` : `Electron native build ready (${r.action}): ${r.file}`);
   } catch (err) {
-    failures.push(...(err instanceof PrepareError ? err.failures : [err instanceof Error ? err.message : String(err)]));
-    transcripts.push(err instanceof PrepareError ? err.transcript : err instanceof Error ? (err.stack ?? err.message) : String(err));
+    failures.push(...(isPrepareFailure(err) ? err.failures : [err instanceof Error ? err.message : String(err)]));
+    transcripts.push(isPrepareFailure(err) ? err.transcript : err instanceof Error ? (err.stack ?? err.message) : String(err));
   }
   const electron = prepareElectronBinary(root);
   if (!electron.ok) {
