@@ -219,6 +219,9 @@ describe('analytics view', () => {
     await postCallback(s.serve.receiverUrl, { ...more, reference: `${t.tag}-late`, event_id: `${t.tag}-late` });
     await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent()), { timeout: 20_000 }).toBe(13);
     expect(await fig(analytics(page), 'an-state-sent')).toBe(2);
+    // the list behind the view was not refreshed meanwhile; shown again, it has the new message
+    await tab(page, 'Messages').click();
+    await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(13);
   });
 
   it('exports the campaign table and each chart as CSV, with formula-like cells escaped', async () => {

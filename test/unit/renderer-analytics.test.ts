@@ -10,6 +10,7 @@ import { createInspectorStore } from '../../renderer/src/store/inspector-store';
 function fakeCore() {
   let total = 10;
   const asked: string[] = [];
+  let listReads = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const delays = { getAnalytics: 0 };
@@ -26,7 +27,7 @@ function fakeCore() {
   const api = {
     getStatus: async () => status(),
     getCounts: async () => ({ flags: {}, states: {}, anomalies: {}, campaigns: [], deliveries: total, messages: total, sampled: false }),
-    listMessages: async (a: { offset: number; query: string }) => (reject(a.query), { rows: [], total: 0, totalIsExact: true, offset: a.offset }),
+    listMessages: async (a: { offset: number; query: string }) => (listReads++, reject(a.query), { rows: [], total: 0, totalIsExact: true, offset: a.offset }),
     listDeliveries: async (a: { offset: number }) => ({ rows: [], total: 0, totalIsExact: true, offset: a.offset }),
     getAnalytics: async ({ query }: { query: string }) => {
       asked.push(query);
@@ -46,6 +47,7 @@ function fakeCore() {
     asked,
     delays,
     maxInFlight: () => maxInFlight,
+    listReads: () => listReads,
     /** `n` callbacks indexed: one live frame */
     arrive(n: number) {
       total += n;
@@ -152,6 +154,27 @@ describe('analytics in the store', () => {
     await vi.advanceTimersByTimeAsync(200);
     expect(store.getState().queryError).toBe('query: unknown state "bogus" (one of: sent, …)');
     expect(store.getState().analytics).toMatchObject({ report: null, error: 'query: unknown state "bogus" (one of: sent, …)' });
+    stop();
+  });
+
+  it('does not refetch the list hidden behind the view on arrivals, and reads it once when the list is shown again', async () => {
+    const f = fakeCore();
+    const store = createInspectorStore(f.client);
+    const stop = store.getState().start();
+    await flush();
+    store.getState().openAnalytics(true);
+    await flush();
+    const before = f.listReads();
+    for (let i = 0; i < 20; i++) (f.arrive(1), await vi.advanceTimersByTimeAsync(300));
+    expect(f.listReads()).toBe(before);
+    store.getState().openAnalytics(false);
+    await flush();
+    expect(f.listReads()).toBe(before + 1);
+    // shown again with nothing new: no read
+    store.getState().openAnalytics(true);
+    store.getState().openAnalytics(false);
+    await flush();
+    expect(f.listReads()).toBe(before + 1);
     stop();
   });
 

@@ -1,6 +1,7 @@
 // The analytics view's report of the current query. A report reads every matching message (up to about a second
 // on a big store), so live arrivals refresh it paced like the counts: at most one request in flight, spaced by
-// what the last one cost, and none while the view is hidden behind a list (it is read again when shown).
+// what the last one cost, and none while the view is hidden behind a list (it is read again when shown). The list
+// hidden behind this view is not refetched on arrivals either, only once when it is shown again.
 import type { Report } from '../../../shared/analytics';
 import { ApiError } from '../../../shared/api-error';
 import { errorMessage } from '../api/client';
@@ -107,7 +108,12 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
     }, wait);
   };
 
-  deps.on('deliveries', () => request('live'));
+  /** callbacks arrived while the list was hidden behind this view */
+  let listBehind = false;
+  deps.on('deliveries', () => {
+    if (get().analyticsOpen) listBehind = true;
+    request('live');
+  });
   // new deliveries now go to another file: its figures are read again
   deps.on('storeDamaged', () => request('now'));
 
@@ -118,7 +124,12 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
     openAnalytics(open) {
       if (get().analyticsOpen === open) return;
       set({ analyticsOpen: open });
-      if (!open) return clearTimer();
+      if (!open) {
+        clearTimer();
+        if (listBehind && !get().paused) void deps.pager.refetchVisible(get().view);
+        listBehind = false;
+        return;
+      }
       const a = get().analytics;
       if (a.report === null || a.stale || a.query !== get().query) request('now');
     },
@@ -129,9 +140,13 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
 
     drill(d) {
       clearTimer();
+      const behind = listBehind && d.query === get().query && d.view === get().view && !get().paused;
+      listBehind = false;
       set({ analyticsOpen: false });
+      // a new query reads its list afresh; the same one is read again if callbacks came while it was hidden
       get().setQuery(d.query);
       get().setView(d.view);
+      if (behind) void deps.pager.refetchVisible(get().view);
     },
   };
 };

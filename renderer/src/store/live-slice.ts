@@ -51,7 +51,8 @@ export const createLiveSlice: SliceCreator<LiveState & LiveActions> = (set, get,
     lastLiveRun = Date.now();
     const s = get();
     counts.refreshLive();
-    if (!s.paused && s.atTop) void pager.refetchVisible(s.view);
+    // a list hidden behind the analytics view is read again when it is shown (openAnalytics)
+    if (!s.paused && s.atTop && !s.analyticsOpen) void pager.refetchVisible(s.view);
     // the hidden view is refetched when the user switches to it
     if (!s.paused) pager.reset(otherView(s.view));
     const touched = touchedRefs;
