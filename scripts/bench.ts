@@ -1,10 +1,11 @@
-// `npm run bench [-- --quick] [--only ingest,query,ui,hotref] [--messages N] [--connections N] [--duration S] [--rounds N]`
+// `npm run bench [-- --quick] [--only ingest,query,ui,hotref,analytics] [--messages N] [--connections N] [--duration S] [--rounds N]`
 // Prints figures and compares them with the targets; never fails on a timing. Saves the run as
 // bench-results/<timestamp>.json. The parts live in test/bench/ (typechecked with the rest of the tests).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { analyticsReport, runAnalyticsBench, type AnalyticsBenchResult } from '../test/bench/analytics';
 import { hotReferenceReport, runHotReferenceBench, type HotReferenceResult } from '../test/bench/hot-reference';
 import { runIngestBench, type IngestBenchResult } from '../test/bench/ingest';
 import { runLiveUiBench, type LiveUiResult } from '../test/bench/live-ui';
@@ -22,7 +23,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? 'ingest,query,ui,hotref').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? 'ingest,query,ui,hotref,analytics').split(',').map((s) => s.trim()));
 const resultsDir = path.join(ROOT, 'bench-results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -36,6 +37,7 @@ interface BenchRun {
   query?: QueryBenchResult;
   ui?: LiveUiResult;
   hotref?: HotReferenceResult;
+  analytics?: AnalyticsBenchResult;
   errors: { part: string; error: string }[];
 }
 
@@ -86,6 +88,9 @@ async function main(): Promise<void> {
     }),
   );
   run.ui = await part('ui', () => runLiveUiBench({ rate: 2000, durationSec: quick ? 4 : 10, log }));
+  run.analytics = await part('analytics', () =>
+    runAnalyticsBench({ resultsDir, messages: Number(values.messages ?? (quick ? 30_000 : 340_000)), repeats: quick ? 3 : 7, log }),
+  );
   run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, serveSec: quick ? 4 : 10, log }));
 
   const file = path.join(resultsDir, `${run.startedAt.replace(/[:.]/g, '-')}.json`);
@@ -187,6 +192,7 @@ function report(run: BenchRun): string {
     );
   }
   if (run.hotref) out.push('\n' + hotReferenceReport(run.hotref));
+  if (run.analytics) out.push(analyticsReport(run.analytics, table, mark));
   for (const e of run.errors) out.push(`\n${e.part}: FAILED (${e.error.split('\n')[0]})`);
   return out.join('\n');
 }

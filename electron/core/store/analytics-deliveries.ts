@@ -1,74 +1,91 @@
-// The report's figures that come from the deliveries of the scope's messages rather than from the messages:
-// callback delay, the gateway's retries and how fast we answered it, deliveries over time and the window.
+// The figures of a filtered report that come from the deliveries of the matching messages: callback delay, the
+// gateway's retries and how fast we answered it, deliveries over time and the window. One pass reads each
+// delivery once (a delivery row is wide: reading it is what costs, not the arithmetic).
 import type { Report, TimeSeries } from '../../../shared/analytics';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
-import { EVENT_KINDS, FLAG_NAMES, type EventKind } from '../../../shared/domain';
-import { bucketFor, latencyOf, percentilesOf } from './analytics-figures';
-import { rawRows, scopeDeliveries, type Scope } from './analytics-scope';
+import { EVENT_KINDS, FLAG_NAMES, type EventKind, type FlagDetail } from '../../../shared/domain';
+import { bucketFor, Distribution, latencyOf, percentilesOf } from './analytics-figures';
+import type { Scope } from './analytics-scope';
 import type { StoreContext } from './context';
 
 const DUPLICATE = 1 << FLAG_NAMES.indexOf('duplicate');
+const KIND_INDEX = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
+/** per minute: a count per kind of first deliveries, then one of repeats */
+const SLOTS = EVENT_KINDS.length + 1;
 
 type DeliveryFigures = Pick<Report, 'retries' | 'overTime' | 'window'> & { callbackDelay: Report['latencyMs']['callbackDelay'] };
 
-export function deliveryFigures(ctx: StoreContext, s: Scope): DeliveryFigures {
-  const ds = scopeDeliveries(s);
-  const callbackDelay = s.time('callbackDelay', () => latencyOf(
-    rawRows<[number, number]>(ctx, s, `SELECT d.received_at - d.event_ts v, count(*) FROM ${ds} d.event_ts IS NOT NULL GROUP BY v ORDER BY v`),
-  ));
-  const answers = s.time('answers', () => rawRows<[number, number]>(ctx, s, `SELECT d.response_ms v, count(*) FROM ${ds} d.response_ms IS NOT NULL GROUP BY v ORDER BY v`));
-  const retries: Report['retries'] = {
-    eventsRetried: 0,
-    attempts: {},
-    offSchedule: 0,
-    answerMs: { ...percentilesOf(answers), overTimeout: answers.filter(([v]) => v > GATEWAY_TIMEOUT_MS).reduce((n, [, c]) => n + c, 0) },
-  };
-  const attempts = s.time('attempts', () => rawRows<[number, number]>(
-    ctx,
-    s,
-    `SELECT a, count(*) FROM (
-       SELECT count(*) a FROM scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id
-       WHERE d.event_key IS NOT NULL GROUP BY d.msg_id, d.event_key)
-     GROUP BY a ORDER BY a`,
-  ));
-  for (const [a, n] of attempts) {
-    retries.attempts[String(a)] = n;
-    if (a > 1) retries.eventsRetried += n;
-  }
-  retries.offSchedule = s.time('offSchedule', () => rawRows<[number]>(
-    ctx,
-    s,
-    `SELECT count(*) FROM ${ds} d.flags_mask & ? != 0
-       AND EXISTS (SELECT 1 FROM json_each(d.flags) f WHERE f.value ->> '$.flag' = 'duplicate' AND f.value ->> '$.fitsSchedule' = 0)`,
-    DUPLICATE,
-  )[0][0]);
+type Row = [eventKey: string | null, receivedAt: number, eventTs: number | null, kind: string, flagsMask: number, responseMs: number | null, flags: string | null];
 
-  const [[from, to]] = s.time('window', () => rawRows<[number | null, number | null]>(ctx, s, `SELECT min(d.received_at), max(d.received_at) FROM ${ds} 1`));
-  const overTime = s.time('series', () => series(ctx, s, from, to));
-  return { callbackDelay, retries, overTime, window: { from, to } };
+export function deliveryFigures(ctx: StoreContext, s: Scope): DeliveryFigures {
+  const rows = ctx
+    .stmt(
+      `${s.with} SELECT d.event_key, d.received_at, d.event_ts, d.kind, d.flags_mask, d.response_ms,
+         CASE WHEN d.flags_mask & ${DUPLICATE} != 0 THEN d.flags END
+       FROM scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id`,
+      'raw',
+    )
+    .iterate(...s.params) as Iterable<Row>;
+  const delays = new Distribution();
+  const answers = new Distribution();
+  const perEvent = new Map<string, number>();
+  const perMinute = new Map<number, number[]>();
+  let offSchedule = 0;
+  let from: number | null = null;
+  let to: number | null = null;
+  s.time('deliveries', () => {
+    for (const [eventKey, rx, ts, kind, mask, ms, flags] of rows) {
+      if (ts !== null) delays.add(rx - ts);
+      if (ms !== null) answers.add(ms);
+      if (eventKey !== null) perEvent.set(eventKey, (perEvent.get(eventKey) ?? 0) + 1);
+      const repeat = (mask & DUPLICATE) !== 0;
+      if (repeat && flags !== null && (JSON.parse(flags) as FlagDetail[]).some((f) => f.flag === 'duplicate' && !f.fitsSchedule)) offSchedule++;
+      if (from === null || rx < from) from = rx;
+      if (to === null || rx > to) to = rx;
+      const minute = Math.floor(rx / 60_000);
+      let slots = perMinute.get(minute);
+      if (!slots) perMinute.set(minute, (slots = new Array<number>(SLOTS).fill(0)));
+      slots[repeat ? SLOTS - 1 : (KIND_INDEX.get(kind) ?? KIND_INDEX.get('unknown')!)]++;
+    }
+  });
+
+  const attempts: Record<string, number> = {};
+  let eventsRetried = 0;
+  const byCount = new Map<number, number>();
+  for (const n of perEvent.values()) byCount.set(n, (byCount.get(n) ?? 0) + 1);
+  for (const [a, n] of [...byCount].sort((x, y) => x[0] - y[0])) {
+    attempts[String(a)] = n;
+    if (a > 1) eventsRetried += n;
+  }
+  const answered = answers.sorted();
+  return {
+    callbackDelay: latencyOf(delays.sorted()),
+    retries: {
+      eventsRetried,
+      attempts,
+      offSchedule,
+      answerMs: { ...percentilesOf(answered), overTimeout: answered.filter(([v]) => v > GATEWAY_TIMEOUT_MS).reduce((n, [, c]) => n + c, 0) },
+    },
+    overTime: series(perMinute, from, to),
+    window: { from, to },
+  };
 }
 
-function series(ctx: StoreContext, s: Scope, from: number | null, to: number | null): TimeSeries {
-  const bucketMs = from === null || to === null ? 60_000 : bucketFor(from, to);
+/** Per-minute counts into buckets of the width the window calls for, from the first to the last, gaps as zeros. */
+function series(perMinute: Map<number, number[]>, from: number | null, to: number | null): TimeSeries {
   const byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, [] as number[]])) as Record<EventKind, number[]>;
-  const out: TimeSeries = { bucketMs, t: [], byKind, repeats: [] };
-  if (from === null || to === null) return out;
+  if (from === null || to === null) return { bucketMs: 60_000, t: [], byKind, repeats: [] };
+  const bucketMs = bucketFor(from, to);
   const first = Math.floor(from / bucketMs);
   const n = Math.floor(to / bucketMs) - first + 1;
-  out.t = Array.from({ length: n }, (_, i) => (first + i) * bucketMs);
+  const t = Array.from({ length: n }, (_, i) => (first + i) * bucketMs);
   for (const k of EVENT_KINDS) byKind[k] = new Array<number>(n).fill(0);
-  out.repeats = new Array<number>(n).fill(0);
-  const rows = rawRows<[number, EventKind, number, number]>(
-    ctx,
-    s,
-    // bucketMs is one of four integers, written into the SQL: bound from JS it would be a float, and the division too
-    `SELECT d.received_at / ${bucketMs} b, d.kind, d.flags_mask & ? != 0, count(*) FROM ${scopeDeliveries(s)} 1 GROUP BY 1, 2, 3`,
-    DUPLICATE,
-  );
-  for (const [b, kind, repeat, c] of rows) {
-    const i = b - first;
-    if (repeat) out.repeats[i] += c;
-    else (byKind[kind] ?? byKind.unknown)[i] += c;
+  const repeats = new Array<number>(n).fill(0);
+  for (const [minute, slots] of perMinute) {
+    // every bucket width is a whole number of minutes, aligned to the epoch like them
+    const i = Math.floor((minute * 60_000) / bucketMs) - first;
+    EVENT_KINDS.forEach((k, j) => (byKind[k][i] += slots[j]));
+    repeats[i] += slots[SLOTS - 1];
   }
-  return out;
+  return { bucketMs, t, byKind, repeats };
 }

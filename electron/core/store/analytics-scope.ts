@@ -4,7 +4,7 @@ import type { StoreContext } from './context';
 import { planMessages, whereOf } from './filters';
 
 export interface Scope {
-  /** `WITH scope(id) AS MATERIALIZED (...)`: the matching message ids, computed once per statement */
+  /** `WITH scope(id) AS (...)`: the matching message ids */
   with: string;
   params: unknown[];
   /** no filter: every message is in scope and the tables are read in storage order instead of id by id */
@@ -16,29 +16,26 @@ export interface Scope {
 export type SectionTimes = (section: string, ms: number) => void;
 
 export function scopeOf(ctx: StoreContext, terms: QueryTerm[], onSection?: SectionTimes): Scope {
-  const plan = planMessages(ctx, terms);
-  const where = whereOf(plan);
-  return {
-    with: `WITH scope(id) AS MATERIALIZED (SELECT m.id FROM ${plan.from} WHERE ${where.sql})`,
-    params: where.params,
-    everything: terms.length === 0,
-    time(section, fn) {
-      if (!onSection) return fn();
-      const t0 = performance.now();
-      try {
-        return fn();
-      } finally {
-        onSection(section, performance.now() - t0);
-      }
-    },
+  const time: Scope['time'] = (section, fn) => {
+    if (!onSection) return fn();
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      onSection(section, performance.now() - t0);
+    }
   };
-}
-
-/** `FROM … WHERE` over the deliveries of the scope's messages (alias d): append a condition, or `1`. */
-export function scopeDeliveries(s: Scope): string {
-  return s.everything
-    ? 'deliveries d NOT INDEXED WHERE d.msg_id IS NOT NULL AND'
-    : 'scope JOIN deliveries d INDEXED BY deliveries_msg ON d.msg_id = scope.id WHERE';
+  if (terms.length === 0) return { with: 'WITH scope(id) AS (SELECT id FROM messages)', params: [], everything: true, time };
+  // the matching ids, found once for the dozen statements of a report (a temporary table: never in the store
+  // file, so a read-only connection keeps it too), in id order for the lookups of their deliveries
+  time('scope', () => {
+    const plan = planMessages(ctx, terms);
+    const where = whereOf(plan);
+    ctx.db.exec('CREATE TEMP TABLE IF NOT EXISTS analytics_scope (id INTEGER PRIMARY KEY)');
+    ctx.stmt('DELETE FROM temp.analytics_scope').run();
+    ctx.stmt(`INSERT OR IGNORE INTO temp.analytics_scope SELECT m.id FROM ${plan.from} WHERE ${where.sql}`).run(...where.params);
+  });
+  return { with: 'WITH scope(id) AS (SELECT id FROM temp.analytics_scope)', params: [], everything: false, time };
 }
 
 /** Runs `sql` (which may read `scope`) with the scope's parameters first, rows as arrays. */
