@@ -1,7 +1,7 @@
 // `cli report` output: the analytics report (shared/analytics.ts) as tables for a terminal (text), a ticket
 // (Markdown) or a spreadsheet (CSV: the per-campaign table). JSON is the report itself.
-import type { CampaignFigures, Percentiles, Report } from '../../shared/analytics';
-import { MESSAGE_STATES, type MessageState } from '../../shared/domain';
+import type { CampaignFigures, Percentiles, Report, ValueCount } from '../../shared/analytics';
+import { EVENT_KINDS, MESSAGE_STATES, type MessageState } from '../../shared/domain';
 
 export const REPORT_FORMATS = ['text', 'json', 'md', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -99,7 +99,53 @@ function reportTables(r: Report): Table[] {
     head: ['Deliveries of the event', 'Events'],
     rows: Object.entries(r.retries.attempts).map(([a, n]) => [a, String(n)]),
   };
-  return [campaigns, failures, fallback, latencies, retries];
+  const a = r.retries.answerMs;
+  const health: Table = {
+    title: 'Gateway retry health',
+    head: ['', 'Value'],
+    rows: [
+      ['Retries off the documented schedule', String(r.retries.offSchedule)],
+      ['Our answer time p50 / p90 / p99', `${ms(a.p50)} / ${ms(a.p90)} / ${ms(a.p99)}`],
+      ['Answers slower than the gateway\'s 10 s', share(a.overTimeout, a.n)],
+    ],
+  };
+  const replies = (title: string, list: ValueCount[]): Table => ({
+    title,
+    head: ['Value', 'Messages'],
+    rows: list.length > 0 ? list.map((v) => [v.value, String(v.n)]) : [['(none)', '0']],
+  });
+  const o = r.overTime;
+  const span = r.window.from === null || r.window.to === null ? 'no deliveries' : `${iso(r.window.from)} to ${iso(r.window.to)}`;
+  const overTime: Table = {
+    title: `Deliveries from ${span}${o.t.length > 0 ? ` (${o.t.length} buckets of ${o.bucketMs / 60_000} min)` : ''}`,
+    head: ['Kind', 'Deliveries', 'Busiest bucket'],
+    rows: [
+      ...EVENT_KINDS.map((k) => [k, o.byKind[k] ?? []] as const),
+      ['repeats (retries)', o.repeats] as const,
+    ]
+      .filter(([, counts]) => counts.some((n) => n > 0))
+      .map(([name, counts]) => {
+        const top = counts.indexOf(Math.max(...counts));
+        return [name, String(counts.reduce((x, y) => x + y, 0)), `${iso(o.t[top])}: ${counts[top]}`];
+      }),
+  };
+  return [
+    campaigns,
+    failures,
+    fallback,
+    latencies,
+    retries,
+    health,
+    replies('Top suggestion responses', r.replies.suggestions),
+    replies('Top postback values', r.replies.postbacks),
+    replies('Top reply texts', r.replies.texts),
+    overTime,
+  ];
+}
+
+/** UTC, to the minute: buckets start on whole minutes */
+function iso(t: number): string {
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
 }
 
 function markdownTable(t: Table): string {

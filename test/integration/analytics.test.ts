@@ -335,6 +335,15 @@ describe('analytics report', () => {
     });
   });
 
+  it('a store without a message gives the same empty report, read from its summaries', () => {
+    const empty = openStore({ file: path.join(dir, 'empty.sqlite') });
+    try {
+      expect(empty.getAnalytics('', LATER)).toEqual(store.getAnalytics('since:1h', LATER + 24 * 3600_000));
+    } finally {
+      empty.close();
+    }
+  });
+
   it('a query that does not parse gets the lists\' error', () => {
     expect(() => store.listMessages({ query: 'since:soon', offset: 0, limit: 10 })).toThrow(/query:/);
     let listError = '';
@@ -592,6 +601,12 @@ describe('cli report', () => {
     expect(md.stdout).toContain('| Error 503 | 1 |');
     expect(md.stdout).toContain('| Prepaid blocked: account acc123 | 2 |');
     expect(md.stdout).toContain('| No-RCS exceptions that fell back to SMS | 1 (50.0%) |');
+    // a3's READ came again 150 ms later; one of a2's answers took 10.4 s
+    expect(md.stdout).toContain('| Retries off the documented schedule | 1 |');
+    expect(md.stdout).toContain(`| Answers slower than the gateway's 10 s | 1 (${(100 / of(ALL).length).toFixed(1)}%) |`);
+    expect(md.stdout).toContain('## Top suggestion responses\n\n| Value | Messages |\n| --- | ---: |\n| Quero a oferta | 1 |\n| cta_depois | 1 |');
+    expect(md.stdout).toContain('## Top reply texts\n\n| Value | Messages |\n| --- | ---: |\n| Sim | 1 |');
+    expect(md.stdout).toContain(`## Deliveries from ${new Date(windowOf(ALL).from!).toISOString().slice(0, 16).replace('T', ' ')}Z`);
   });
 
   it('a filter that does not parse exits 2 with the parser\'s message', { timeout: 60_000 }, async () => {

@@ -5,7 +5,7 @@ import type { CampaignFigures, LatencyFigures, Report, ValueCount } from '../../
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import { EVENT_KINDS, type EventKind, type MessageState } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
-import { bucketFor, histogramOf, percentileRanks } from './analytics-figures';
+import { bucketFor, histogramOf, latencyOf, percentileRanks } from './analytics-figures';
 import { byCampaignOrder, funnelOf, inStateOrder, type Counts } from './analytics-messages';
 import type { Scope } from './analytics-scope';
 import type { StoreContext } from './context';
@@ -149,6 +149,7 @@ function series(ctx: StoreContext, report: Report): void {
 function summaryLatency(ctx: StoreContext, metric: number): LatencyFigures {
   const keys = ctx.stmt('SELECT k, sum(n) c FROM an_values WHERE metric = ? GROUP BY k HAVING c > 0 ORDER BY k', 'raw').all(metric) as [number, number][];
   const n = keys.reduce((t, [, c]) => t + c, 0);
+  if (n === 0) return latencyOf([]);
   const [p50, p90, p99] = percentileRanks(n).map((rank) => {
     let before = 0;
     for (const [k, c] of keys) {
