@@ -7,6 +7,7 @@ import { StoreDamagedBanner, TestCallbackNotice, Toasts, UrlChangedBanner } from
 import { useEffect, useRef, useState } from 'react';
 import type { View } from './store/list-window';
 import { useInspector, useInspectorStore } from './store/context';
+import { indexedTotals } from './store/live-slice';
 import { Chips } from './components/Chips';
 import { DeliveryDetail } from './components/DeliveryDetail';
 import { DeliveryList } from './components/DeliveryList';
@@ -45,6 +46,12 @@ export function App() {
     deliveries: useInspector((s) => (s.deliveries.loaded && s.deliveries.totalIsExact ? s.deliveries.total : 0)),
   };
   const countsSampled = useInspector((s) => s.counts?.sampled ?? false);
+  // with no search the tabs show the store's indexed totals from the same live frame as the status bar: one figure,
+  // not a second one refreshed on its own schedule
+  const whole: Record<View, number | null> = {
+    messages: useInspector((s) => (s.status && !s.query.trim() ? indexedTotals(s.status).messages : null)),
+    deliveries: useInspector((s) => (s.status && !s.query.trim() ? indexedTotals(s.status).deliveries : null)),
+  };
   const searchRef = useRef<SearchBoxHandle>(null);
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null);
 
@@ -95,7 +102,9 @@ export function App() {
   const tab = (v: View, label: string, n: number | undefined) => (
     <button role="tab" aria-selected={!analyticsOpen && view === v} className={!analyticsOpen && view === v ? 'on' : ''} onClick={() => (store.getState().openAnalytics(false), store.getState().setView(v))}>
       {label}
-      {inexact[v] !== null ? (
+      {whole[v] !== null ? (
+        <span className="tab-count" data-testid={`${v}-count`}>{num(whole[v])}</span>
+      ) : inexact[v] !== null ? (
         <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{formatCount(Math.max(inexact[v]!, n ?? 0), false)}</span>
       ) : exactListTotal[v] > 0 ? (
         <span className="tab-count" data-testid={`${v}-count`}>{num(exactListTotal[v])}</span>

@@ -5,6 +5,7 @@ import type { AppStatus, TunnelStatus } from '../../../shared/api';
 
 import { copyText } from '../lib/clipboard';
 import { useInspector, useInspectorStore } from '../store/context';
+import { indexedTotals } from '../store/live-slice';
 import { Icon } from './Icons';
 import { useNow } from './useNow';
 
@@ -99,23 +100,44 @@ function Downtime({ downtime }: { downtime: TunnelStatus['downtime'] }) {
   );
 }
 
-/** Shown only when lists are noticeably behind: a lag of milliseconds is normal and not worth a word. */
-const INDEXING_SHOWN_AFTER_MS = 1000;
+/** the wait is said once it is noticeable: a lag of milliseconds is normal and not worth a number */
+const LAG_SHOWN_AFTER_MS = 1000;
 
 /**
- * During a burst the receiver answers first and indexing takes a small share of the time, so lists and counts fall
- * behind what is stored. Says so, so a list that seems to miss deliveries is not mistaken for lost ones.
+ * During a burst the receiver answers first and indexing takes a small share of the time, so what is stored runs
+ * ahead of what lists, counts and search show. The totals beside this count only what is indexed (the same figures
+ * as the tabs); this says how many more are stored, so a list that seems to miss deliveries is not mistaken for
+ * lost ones.
  */
-function Indexing({ indexing }: { indexing: AppStatus['indexing'] }) {
-  if (indexing.pending === 0 || (indexing.lagMs !== null && indexing.lagMs < INDEXING_SHOWN_AFTER_MS)) return null;
-  const lag = indexing.lagMs === null ? '' : ` · ${wholeSeconds(indexing.lagMs)}`;
+function Waiting({ indexing }: { indexing: AppStatus['indexing'] }) {
+  if (indexing.pending === 0) return null;
+  const lag = indexing.lagMs !== null && indexing.lagMs >= LAG_SHOWN_AFTER_MS ? ` · ${wholeSeconds(indexing.lagMs)}` : '';
   return (
     <span
       className="indexing tone-warn"
       data-testid="indexing"
       title="Stored and acknowledged, not yet in lists, counts and search: indexing catches up as the burst eases"
     >
-      indexing · {num(indexing.pending)} behind{lag}
+      {num(indexing.pending)} waiting to be indexed{lag}
+    </span>
+  );
+}
+
+/**
+ * The store's indexed totals. With no search they are the tabs' figures; with one the tabs count its matches, so
+ * these say they are the whole store's.
+ */
+function StoreTotals({ status }: { status: AppStatus }) {
+  const searching = useInspector((s) => s.query.trim() !== '');
+  const totals = indexedTotals(status);
+  return (
+    <span
+      data-testid="store-totals"
+      data-scope={searching ? 'store' : 'all'}
+      title={searching ? 'Everything indexed in the store, whatever the search; the tabs count what the search matches' : 'Everything indexed in the store (the tabs show the same totals)'}
+    >
+      {searching ? <span className="dim">whole store: </span> : null}
+      {plural(totals.deliveries, 'delivery', 'deliveries')} · {plural(totals.messages, 'message')}
     </span>
   );
 }
@@ -145,9 +167,9 @@ export function StatusBar() {
           {status.tunnel.publicUrl ? <CopyCallbackUrl publicUrl={status.tunnel.publicUrl} path={status.callbackPath} testId="statusbar-copy-public-url" compact /> : null}
           <Downtime downtime={status.tunnel.downtime} />
           <span className="spacer" />
-          <Indexing indexing={status.indexing} />
-          <span data-testid="deliveries-today">{num(status.deliveriesToday)} today</span>
-          <span>{plural(status.deliveriesTotal, 'delivery', 'deliveries')} · {plural(status.messagesTotal, 'message')}</span>
+          <StoreTotals status={status} />
+          <Waiting indexing={status.indexing} />
+          <span data-testid="deliveries-today" title="Deliveries received since midnight, indexed or not">{num(status.deliveriesToday)} received today</span>
           <span title={status.dataDir}>{formatBytes(status.storeBytes)} stored</span>
           <span className="dim">v{status.version}</span>
         </>

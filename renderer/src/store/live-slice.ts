@@ -6,6 +6,14 @@ import { errorMessage, type ConnectionInfo } from '../api/client';
 import { otherView } from './list-window';
 import type { SliceCreator } from './types';
 
+/**
+ * What lists can show as of the newest frame: stored deliveries less those still waiting to be indexed. With no
+ * search the tabs and the status bar both read it from the same frame, so one total is shown, never two.
+ */
+export function indexedTotals(status: LiveStatus): { deliveries: number; messages: number } {
+  return { deliveries: status.deliveriesTotal - status.indexing.pending, messages: status.messagesTotal };
+}
+
 export interface LiveState {
   status: AppStatus | null;
   connection: ConnectionInfo;
@@ -39,7 +47,7 @@ export const createLiveSlice: SliceCreator<LiveState & LiveActions> = (set, get,
     try {
       const status = await client.api.getStatus({});
       // events own the running total afterwards; a status read racing an event would hide arrivals
-      if (lastIndexed === null) lastIndexed = status.deliveriesTotal - status.indexing.pending;
+      if (lastIndexed === null) lastIndexed = indexedTotals(status).deliveries;
       set({ status: frames !== framesBefore && lastFigures ? { ...status, ...lastFigures } : status });
     } catch (err) {
       set({ error: errorMessage(err) });
