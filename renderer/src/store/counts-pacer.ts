@@ -1,7 +1,7 @@
 // Counts for the chips and, under a search, the tabs' totals (with no search the tabs read the live status frame,
-// as the status bar does, so the two never show different totals). Live count refreshes are spaced by what they cost: a filtered count
-// over a big store can take ~100 ms of the core's time, and during a burst it would otherwise run every throttle
-// period.
+// as the status bar does, so the two never show different totals). Live count refreshes are spaced by what they
+// cost: a filtered count over a big store can take ~100 ms of the core's time, and during a burst it would otherwise
+// run every throttle period.
 import type { ApiClient } from '../api/client';
 import type { GetState, SetState } from './types';
 
