@@ -1,16 +1,16 @@
 // The report of every message, read from the summaries indexing keeps (schema migration 6: tables an_*, kept by
 // triggers) instead of from every message and delivery: a few thousand rows on a store of a million deliveries.
 // A filtered report reads the matching rows (analytics.ts); both give the same figures (analytics tests).
-import type { CampaignFigures, LatencyFigures, Report, ValueCount } from '../../../shared/analytics';
+import type { CampaignFigures, LatencyFigures, Report } from '../../../shared/analytics';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import { EVENT_KINDS, type EventKind, type MessageState } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { bucketFor, histogramOf, latencyOf, percentileRanks } from './analytics-figures';
 import { byCampaignOrder, funnelOf, inStateOrder, type Counts } from './analytics-messages';
+import { allReplies } from './analytics-replies';
 import type { Scope } from './analytics-scope';
 import type { StoreContext } from './context';
 
-const TOP = 10;
 const METRIC = { sentToDelivered: 1, deliveredToRead: 2, readToReply: 3, callbackDelay: 4, answerMs: 5 } as const;
 
 export function summaryReport(ctx: StoreContext, s: Scope): Report {
@@ -49,13 +49,7 @@ export function summaryReport(ctx: StoreContext, s: Scope): Report {
       },
     };
   });
-  s.time('replies', () => {
-    const top = (cat: string) =>
-      (ctx
-        .stmt(`SELECT value, count(*) n FROM an_replies WHERE cat = ? GROUP BY value ORDER BY n DESC, value LIMIT ${TOP}`, 'raw')
-        .all(cat) as [string, number][]).map(([value, n]): ValueCount => ({ value, n }));
-    report.replies = { suggestions: top('s'), postbacks: top('p'), texts: top('t') };
-  });
+  report.replies = s.time('replies', () => allReplies(ctx));
   s.time('series', () => series(ctx, report));
   return report;
 }

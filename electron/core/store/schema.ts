@@ -165,13 +165,13 @@ const MIGRATIONS: string[] = [
   CREATE INDEX deliveries_event_canon ON deliveries(event_key, canon_hash) WHERE canon_hash IS NOT NULL;
   `,
   // 6: analytics summaries (store/analytics-summary.ts), so the report of every message reads a few thousand rows
-  // instead of every delivery: kept by triggers as indexing writes deliveries, bodies and messages (the
-  // acknowledgement path writes none of these), filled here from what is stored. Flag bits: duplicate = 1,
+  // instead of every delivery: kept by triggers as indexing writes deliveries and messages (the acknowledgement
+  // path writes neither), filled here from what is stored. Replies are not kept (a trigger on bodies would cost
+  // every delivery): their reader tallies the reply deliveries it has not seen yet. Flag bits: duplicate = 1,
   // duplicate-blocked | exception | error | prepaid-blocked = 30. Safe to run again over its own tables.
   `
   DROP TABLE IF EXISTS an_messages; DROP TABLE IF EXISTS an_values; DROP TABLE IF EXISTS an_series;
   DROP TABLE IF EXISTS an_attempts; DROP TABLE IF EXISTS an_counts; DROP TABLE IF EXISTS an_reasons;
-  DROP TABLE IF EXISTS an_replies;
   -- messages per campaign ('' = none, else 'g' || name), state and furthest step (0 none, 1 sent ... 4 replied)
   CREATE TABLE an_messages (campaign_key TEXT NOT NULL, state TEXT NOT NULL, step INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (campaign_key, state, step)) WITHOUT ROWID;
@@ -189,11 +189,9 @@ const MIGRATIONS: string[] = [
   -- each failure reason a message carries, once: 'exception:<kind>', 'error:<code>', 'prepaid:<scope>',
   -- 'account:<id>', 'duplicate-blocked'
   CREATE TABLE an_reasons (reason TEXT NOT NULL, msg_id INTEGER NOT NULL, PRIMARY KEY (reason, msg_id)) WITHOUT ROWID;
-  -- what a message's first delivery of each reply said: 's' suggestion text, 'p' postbackData, 't' typed text
-  CREATE TABLE an_replies (cat TEXT NOT NULL, value TEXT NOT NULL, msg_id INTEGER NOT NULL, PRIMARY KEY (cat, value, msg_id)) WITHOUT ROWID;
 
   DROP TRIGGER IF EXISTS an_message_new; DROP TRIGGER IF EXISTS an_message_changed;
-  DROP TRIGGER IF EXISTS an_delivery_new; DROP TRIGGER IF EXISTS an_answer_changed; DROP TRIGGER IF EXISTS an_body_new;
+  DROP TRIGGER IF EXISTS an_delivery_new; DROP TRIGGER IF EXISTS an_delivery_flagged; DROP TRIGGER IF EXISTS an_answer_changed;
   CREATE TRIGGER an_message_new AFTER INSERT ON messages BEGIN
     INSERT INTO an_messages VALUES (iif(NEW.campaign IS NULL, '', 'g' || NEW.campaign), NEW.state,
       CASE WHEN NEW.summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN NEW.summary ->> '$.readAt' IS NOT NULL THEN 3
@@ -230,6 +228,9 @@ const MIGRATIONS: string[] = [
     INSERT INTO an_values SELECT 4, ${K('v')}, v, 1 FROM (SELECT NEW.received_at - NEW.event_ts v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
     INSERT INTO an_values SELECT 5, ${K('v')}, v, 1 FROM (SELECT NEW.response_ms v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
     INSERT INTO an_attempts SELECT NEW.attempt, 1 WHERE NEW.attempt IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+  -- the flags' details are read only for the few deliveries that carry a retry or a failure
+  CREATE TRIGGER an_delivery_flagged AFTER INSERT ON deliveries WHEN NEW.msg_id IS NOT NULL AND NEW.flags_mask & 31 != 0 BEGIN
     INSERT INTO an_counts SELECT 'off-schedule', 1 WHERE NEW.flags_mask & 1 != 0
       AND EXISTS (SELECT 1 FROM json_each(NEW.flags) f WHERE f.value ->> '$.flag' = 'duplicate' AND f.value ->> '$.fitsSchedule' = 0)
       ON CONFLICT DO UPDATE SET n = n + 1;
@@ -251,28 +252,6 @@ const MIGRATIONS: string[] = [
     UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 5, ${K('x')}, x FROM (SELECT OLD.response_ms x));
     INSERT INTO an_values SELECT 5, ${K('v')}, v, 1 FROM (SELECT NEW.response_ms v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
   END;
-  -- indexing writes a delivery's row before its body; BLOBs would be read as JSONB: read as text
-  CREATE TRIGGER an_body_new AFTER INSERT ON bodies
-  WHEN (SELECT kind FROM deliveries WHERE id = NEW.id) = 'reply' BEGIN
-    INSERT OR IGNORE INTO an_replies
-      SELECT c, val, msg_id FROM (
-        SELECT 's' c, coalesce(j ->> '$.message.suggestionResponse.text', j ->> '$.message.suggestionResponse.postbackData') val, msg_id
-          FROM (SELECT CAST(NEW.body AS TEXT) j, d.msg_id FROM deliveries d
-                WHERE d.id = NEW.id AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'suggestionresponse')
-          WHERE json_valid(j)
-        UNION ALL
-        SELECT 'p', j ->> '$.message.suggestionResponse.postbackData', msg_id
-          FROM (SELECT CAST(NEW.body AS TEXT) j, d.msg_id FROM deliveries d
-                WHERE d.id = NEW.id AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'suggestionresponse')
-          WHERE json_valid(j)
-        UNION ALL
-        SELECT 't', CASE json_type(j, '$.message') WHEN 'text' THEN j ->> '$.message' ELSE j ->> '$.message.text' END, msg_id
-          FROM (SELECT CAST(NEW.body AS TEXT) j, d.msg_id FROM deliveries d
-                WHERE d.id = NEW.id AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'text')
-          WHERE json_valid(j))
-      WHERE val IS NOT NULL AND val != '';
-  END;
-
   INSERT INTO an_messages
     SELECT iif(campaign IS NULL, '', 'g' || campaign), state,
       CASE WHEN summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN summary ->> '$.readAt' IS NOT NULL THEN 3
@@ -303,23 +282,6 @@ const MIGRATIONS: string[] = [
     SELECT 'account:' || coalesce(f.value ->> '$.accountId', 'unknown'), d.msg_id
     FROM deliveries d, json_each(d.flags) f
     WHERE d.msg_id IS NOT NULL AND d.flags_mask & 16 != 0 AND f.value ->> '$.flag' = 'prepaid-blocked' AND f.value ->> '$.scope' = 'account';
-  INSERT OR IGNORE INTO an_replies
-    SELECT c, val, msg_id FROM (
-      SELECT 's' c, coalesce(j ->> '$.message.suggestionResponse.text', j ->> '$.message.suggestionResponse.postbackData') val, msg_id, type_lc
-        FROM (SELECT CAST(b.body AS TEXT) j, d.msg_id, d.type_lc FROM deliveries d JOIN bodies b ON b.id = d.id
-              WHERE d.kind = 'reply' AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc IN ('suggestionresponse', 'text'))
-        WHERE json_valid(j) AND type_lc = 'suggestionresponse'
-      UNION ALL
-      SELECT 'p', j ->> '$.message.suggestionResponse.postbackData', msg_id, type_lc
-        FROM (SELECT CAST(b.body AS TEXT) j, d.msg_id, d.type_lc FROM deliveries d JOIN bodies b ON b.id = d.id
-              WHERE d.kind = 'reply' AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'suggestionresponse')
-        WHERE json_valid(j)
-      UNION ALL
-      SELECT 't', CASE json_type(j, '$.message') WHEN 'text' THEN j ->> '$.message' ELSE j ->> '$.message.text' END, msg_id, type_lc
-        FROM (SELECT CAST(b.body AS TEXT) j, d.msg_id, d.type_lc FROM deliveries d JOIN bodies b ON b.id = d.id
-              WHERE d.kind = 'reply' AND d.msg_id IS NOT NULL AND d.flags_mask & 1 = 0 AND d.type_lc = 'text')
-        WHERE json_valid(j))
-    WHERE val IS NOT NULL AND val != '';
   `,
 ];
 

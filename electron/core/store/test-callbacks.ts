@@ -108,7 +108,6 @@ const FORGET = [
   `UPDATE an_values SET n = n - 1 WHERE metric = 2 AND v = (SELECT (summary ->> '$.readAt') - (summary ->> '$.deliveredAt') FROM messages WHERE id = :msg)`,
   `UPDATE an_values SET n = n - 1 WHERE metric = 3 AND v = (SELECT (summary ->> '$.repliedAt') - (summary ->> '$.readAt') FROM messages WHERE id = :msg)`,
   'DELETE FROM an_reasons WHERE msg_id = :msg',
-  'DELETE FROM an_replies WHERE msg_id = :msg',
   `UPDATE an_series SET n = n - s.c FROM (SELECT received_at / 60000 mi, kind k, flags_mask & 1 != 0 r, count(*) c FROM deliveries
      WHERE msg_id = :msg GROUP BY 1, 2, 3) s WHERE minute = s.mi AND kind = s.k AND rep = s.r`,
   `UPDATE an_values SET n = n - s.c FROM (SELECT received_at - event_ts v, count(*) c FROM deliveries WHERE msg_id = :msg AND event_ts IS NOT NULL
