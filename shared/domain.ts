@@ -154,6 +154,10 @@ export interface DeliverySummary {
   timestamp: number | null;
   attempt: number | null;
   flags: FlagName[];
+  /** what its flags' details say that search reads (reason:, account:, retry:): see flag-facts.ts */
+  reasons: string[];
+  blockedAccount: string | null;
+  retry: 'on-schedule' | 'off-schedule' | null;
   /** short human text: message text, exception text or reject reason */
   preview: string;
 }

@@ -4,12 +4,13 @@
 // also makes a phone number typed as free text find its user). user, ref and event match a prefix ignoring case (a
 // phone number any of its stored forms: userPrefixes); type a
 // case-insensitive equality (type:text finds Text and TEXT); status a code or a class (5xx); after is inclusive,
-// before exclusive. Campaign and free text have their own rules, shared with the store (campaignPattern, freeText).
+// before exclusive; reason, account and retry read the facts of the delivery's flag details (flag-facts.ts); attempt
+// the gateway's attempt number (N or N and later), answer our answer time (a missing one reads as 0 ms). Campaign and free text have their own rules, shared with the store (campaignPattern, freeText).
 //
 // One known difference: the store's free text also searches the raw body (JSON keys, vars, postback values) and a
 // message's full text, which list rows do not hold; on what a row shows (preview, ids, campaign, type, path), the two agree.
 import type { DeliverySummary, MessageSummary } from './domain';
-import { alternativesOf, userPrefixes, type ParsedQuery, type QueryTerm } from './query';
+import { alternativesOf, answerBound, attemptBound, userPrefixes, type ParsedQuery, type QueryTerm } from './query';
 
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 const prefix = (v: string | null, p: string) => v !== null && lower(v).startsWith(p.toLowerCase());
@@ -129,6 +130,21 @@ function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null
       return m ? m.state === t.value : false;
     case 'anomaly':
       return m ? m.anomalies.includes(t.value as MessageSummary['anomalies'][number]) : false;
+    case 'reason':
+      return d.reasons.includes(t.value);
+    case 'account':
+      return d.blockedAccount === t.value;
+    case 'retry':
+      return d.retry === t.value;
+    case 'attempt': {
+      const { n, orLater } = attemptBound(t.value);
+      return d.attempt !== null && (orLater ? d.attempt >= n : d.attempt === n);
+    }
+    case 'answer': {
+      // a delivery without a recorded answer time reads as 0 ms, as its row shows
+      const b = answerBound(t.value);
+      return b !== null && (b.op === '>' ? d.responseMs > b.ms : d.responseMs < b.ms);
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 //    `user:` value and as free text, against user ids stored as the gateway sends them (`5511987650001`).
 import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES } from './domain';
 import { parseIsoTime } from './canonical';
+import { REASON_WORDS, RETRY_SCHEDULES } from './flag-facts';
 
 export type QueryField =
   | 'type'
@@ -31,7 +32,12 @@ export type QueryField =
   | 'status'
   | 'kind'
   | 'path'
-  | 'method';
+  | 'method'
+  | 'reason'
+  | 'account'
+  | 'attempt'
+  | 'retry'
+  | 'answer';
 
 export interface QueryTerm {
   field: QueryField | 'text';
@@ -68,6 +74,15 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
   { name: 'before', description: 'received before a time (same format as after)' },
   { name: 'path', description: 'request path the delivery was sent to' },
   { name: 'method', description: 'HTTP method (POST, PUT, ...)' },
+  {
+    name: 'reason',
+    description: 'why it failed: exception kind (auth, rcs-unsupported, other), error code (503; unknown: none named), prepaid scope (customer, account)',
+    values: REASON_WORDS,
+  },
+  { name: 'account', description: 'account id of an account credit-limit block (unknown: the notice named none)' },
+  { name: 'attempt', description: "the gateway's attempt number of a delivery: 2, or 2+ for the 2nd and later (retries)" },
+  { name: 'retry', description: 'repeats of a callback whose gap from the attempt before did or did not fit the documented schedule', values: RETRY_SCHEDULES },
+  { name: 'answer', description: 'how long we took to answer: >10s (over the gateway\'s limit), <500ms; units ms, s, m' },
 ];
 
 /** The rules of the language as the search box's help shows them, each with an example that can be typed. */
@@ -80,6 +95,7 @@ export const SEARCH_HELP: { example: string; meaning: string }[] = [
   { example: 'campaign:"black friday"', meaning: 'quotes keep spaces in a value' },
   { example: '"Obs: ligar"', meaning: 'word:value is always a field: quote text that has one (URLs and 12:30 need no quotes)' },
   { example: 'after:2h before:2026-11-28', meaning: 'received in a time window (local time unless an offset is given)' },
+  { example: 'reason:503 attempt:2+ answer:>10s', meaning: 'why it failed, retries, slow answers (lists of messages: any of their deliveries)' },
 ];
 
 const FIELD_NAMES = new Set<string>(QUERY_FIELDS.map((f) => f.name));
@@ -103,6 +119,7 @@ const VOCABULARY: Partial<Record<QueryField, readonly string[]>> = {
   state: MESSAGE_STATES,
   anomaly: ANOMALY_NAMES,
   kind: EVENT_KINDS,
+  retry: RETRY_SCHEDULES,
 };
 
 interface Piece {
@@ -414,6 +431,18 @@ function checkValue(field: QueryField, value: string, now: number): { value: str
       return { value: value.toUpperCase() };
     case 'direction':
       return { value: value.toLowerCase() };
+    case 'reason': {
+      const v = value.toLowerCase();
+      return (REASON_WORDS as readonly string[]).includes(v) || /^[1-5]\d\d$/.test(v)
+        ? { value: v }
+        : { error: `reason: "${value}" is none of ${REASON_WORDS.join(', ')} nor an HTTP status code (503)` };
+    }
+    case 'attempt':
+      return /^[1-9]\d{0,3}\+?$/.test(value) ? { value } : { error: `attempt: "${value}" is not an attempt number (2, or 2+ for the 2nd and later)` };
+    case 'answer': {
+      const bound = answerBound(value);
+      return bound === null ? { error: `answer: "${value}" is not a bound on the answer time (>10s, <500ms)` } : { value: value.replace(/\s+/g, '').toLowerCase() };
+    }
     case 'user': {
       // a number keeps only its digits (and a leading + saying the country code is in them)
       const v = value.trim();
@@ -425,6 +454,19 @@ function checkValue(field: QueryField, value: string, now: number): { value: str
 }
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `answer:>10s` → longer than 10,000 ms, `answer:<500ms` → shorter than 500 ms; null when it is neither. */
+export function answerBound(value: string): { op: '>' | '<'; ms: number } | null {
+  const m = /^([<>])(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.replace(/\s+/g, '').toLowerCase());
+  if (!m) return null;
+  const ms = Number(m[2]) * (m[3] === 's' ? 1_000 : m[3] === 'm' ? 60_000 : 1);
+  return Number.isFinite(ms) ? { op: m[1] as '>' | '<', ms: Math.round(ms) } : null;
+}
+
+/** `attempt:3` → exactly the 3rd; `attempt:3+` → the 3rd and later */
+export function attemptBound(value: string): { n: number; orLater: boolean } {
+  return { n: Number.parseInt(value, 10), orLater: value.endsWith('+') };
+}
 
 /**
  * ISO date or date-time (local time unless it carries an offset), epoch milliseconds, a duration ago

@@ -10,6 +10,7 @@ import type { Api, ApiEventBatch, AppStatus, Counts, LiveStatus } from '../../sh
 import { parseDeliveryBody, previewOf } from '../../shared/callback';
 import { eventKeyOf } from '../../shared/callback-fields';
 import { classifyDelivery, priorAttempts, type PriorAttempt } from '../../shared/classify';
+import { flagFacts } from '../../shared/flag-facts';
 import type { DeliveryDetail, DeliverySummary, MessageSummary } from '../../shared/domain';
 import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
 import { parseQuery } from '../../shared/query';
@@ -66,7 +67,8 @@ export class FakeCore {
       id, receivedAt, method: 'POST', path: '/callbacks', outcome: 'stored', responseStatus: 200, responseMs: 1 + (id % 7),
       rejectReason: null, bodySize: bytes.length, reference: cb?.reference ?? null, eventId: cb?.eventId ?? null, type: cb?.type ?? null,
       kind: cb?.kind ?? 'unknown', channel: cb?.channel ?? null, direction: cb?.direction ?? null, userId: cb?.userId ?? null,
-      campaign: cb?.campaignName ?? null, timestamp: cb?.timestamp ?? null, attempt: cls.attempt, flags, preview: previewOf(parse),
+      campaign: cb?.campaignName ?? null, timestamp: cb?.timestamp ?? null, attempt: cls.attempt, flags, ...flagFacts(cls.flags),
+      preview: previewOf(parse),
     };
     const detail: DeliveryDetail = {
       ...summary, query: '', headers: [['host', '127.0.0.1'], ['content-type', 'application/json'], ['user-agent', 'gateway']],

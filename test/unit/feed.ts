@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseDeliveryBody, type ParseResult } from '../../shared/callback';
 import { eventKeyOf } from '../../shared/callback-fields';
 import { classifyDelivery, priorAttempts, type Classification, type PriorAttempt } from '../../shared/classify';
+import { flagFacts } from '../../shared/flag-facts';
 import { buildMessage, type LifecycleDelivery } from '../../shared/lifecycle';
 import type { DeliverySummary, MessageDetail } from '../../shared/domain';
 
@@ -76,6 +77,7 @@ export class Feed {
       timestamp: cb?.timestamp ?? null,
       attempt: classification.attempt,
       flags: classification.flags.map((f) => f.flag),
+      ...flagFacts(classification.flags),
       preview: cb?.text ?? '',
     };
     const f: Fed = { id, receivedAt: at, parse, classification, summary };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternativesOf, completeQuery, formatQuery, formatValue, parseQuery, phonePrefixes, QUERY_FIELDS, resolveField, toggleTerm, userPrefixes, type QueryTerm } from '../../shared/query';
+import { alternativesOf, answerBound, completeQuery, formatQuery, formatValue, parseQuery, phonePrefixes, QUERY_FIELDS, resolveField, toggleTerm, userPrefixes, type QueryTerm } from '../../shared/query';
 import { FLAG_NAMES } from '../../shared/domain';
 
 describe('parseQuery', () => {
@@ -46,7 +46,7 @@ describe('parseQuery', () => {
     expect(closest('stat:read')).toBe('unknown field stat — did you mean state?');
     // nothing close: the fields, and how to search for text that has a colon
     expect(closest('colour:red')).toBe(
-      'unknown field colour (fields: type, kind, user, campaign, flag, state, anomaly, channel, direction, ref, event, status, after, before, path, method); ' +
+      'unknown field colour (fields: type, kind, user, campaign, flag, state, anomaly, channel, direction, ref, event, status, after, before, path, method, reason, account, attempt, retry, answer); ' +
         'to search for text with a colon, quote it: "colour:red"',
     );
     expect(parseQuery('"Obs: ligar"')).toEqual({ terms: [{ field: 'text', value: 'Obs: ligar', negate: false }], errors: [] });
@@ -165,12 +165,57 @@ describe('toggleTerm', () => {
   });
 });
 
+describe('failure reasons, attempts, retries and answer times', () => {
+  const terms = (q: string) => parseQuery(q).terms.map((t) => [t.field, t.value, t.negate]);
+  it('reads reason, account, attempt, retry and answer values in canonical form', () => {
+    expect(terms('reason:AUTH reason:503 reason:Unknown account:Ab12 attempt:2 -attempt:3+ retry:Off-Schedule answer:>10s answer:"< 500 ms"')).toEqual([
+      ['reason', 'auth', false],
+      ['reason', '503', false],
+      ['reason', 'unknown', false],
+      ['account', 'Ab12', false],
+      ['attempt', '2', false],
+      ['attempt', '3+', true],
+      ['retry', 'off-schedule', false],
+      ['answer', '>10s', false],
+      ['answer', '<500ms', false],
+    ]);
+    expect(parseQuery('reason:customer,account').terms[0]!.anyOf!.map((t) => t.value)).toEqual(['customer', 'account']);
+    expect(answerBound('>10s')).toEqual({ op: '>', ms: 10_000 });
+    expect(answerBound('<1.5m')).toEqual({ op: '<', ms: 90_000 });
+    expect(answerBound('>250')).toEqual({ op: '>', ms: 250 });
+  });
+
+  it('refuses values those fields cannot mean, saying what they take', () => {
+    for (const [q, says] of [
+      ['reason:timeout', 'reason: "timeout" is none of auth, rcs-unsupported, other, customer, account, unknown nor an HTTP status code (503)'],
+      ['reason:5033', 'nor an HTTP status code'],
+      ['attempt:0', 'attempt: "0" is not an attempt number'],
+      ['attempt:two', 'attempt: "two" is not an attempt number'],
+      ['answer:10s', 'answer: "10s" is not a bound on the answer time (>10s, <500ms)'],
+      ['answer:>fast', 'is not a bound'],
+      ['retry:late', 'unknown retry "late" (one of: on-schedule, off-schedule)'],
+      ['account:', 'account: needs a value'],
+    ] as const) {
+      const p = parseQuery(q);
+      expect(p.terms, q).toEqual([]);
+      expect(p.errors.join(' '), q).toContain(says);
+    }
+  });
+
+  it('completes the closed vocabularies and round-trips through formatQuery', () => {
+    expect(completeQuery('reason:rc').options.map((o) => o.label)).toEqual(['rcs-unsupported']);
+    expect(completeQuery('retry:').options.map((o) => o.label)).toEqual(['on-schedule', 'off-schedule']);
+    const q = 'reason:503,unknown account:"acc 1" attempt:2+ answer:>10s -retry:on-schedule';
+    expect(parseQuery(formatQuery(parseQuery(q).terms)).terms).toEqual(parseQuery(q).terms);
+  });
+});
+
 describe('QUERY_FIELDS', () => {
   it('lists every field once, with vocabularies for closed sets', () => {
     const names = QUERY_FIELDS.map((f) => f.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names.sort()).toEqual(
-      ['after', 'anomaly', 'before', 'campaign', 'channel', 'direction', 'event', 'flag', 'kind', 'method', 'path', 'ref', 'state', 'status', 'type', 'user'].sort(),
+      ['after', 'anomaly', 'before', 'campaign', 'channel', 'direction', 'event', 'flag', 'kind', 'method', 'path', 'ref', 'state', 'status', 'type', 'user', 'reason', 'account', 'attempt', 'retry', 'answer'].sort(),
     );
     expect(QUERY_FIELDS.find((f) => f.name === 'flag')!.values).toEqual(FLAG_NAMES);
     for (const f of QUERY_FIELDS) expect(f.description.length).toBeGreaterThan(5);

@@ -16,7 +16,7 @@ function delivery(id: number, reference: string): DeliverySummary {
   return {
     id, receivedAt: id, method: 'POST', path: '/callbacks', outcome: 'stored', responseStatus: 200, responseMs: 1,
     rejectReason: null, bodySize: 10, reference, eventId: 'e', type: 'DELIVERED', kind: 'delivered', channel: 'RCS',
-    direction: 'inbound', userId: null, campaign: null, timestamp: id, attempt: 1, flags: [], preview: '',
+    direction: 'inbound', userId: null, campaign: null, timestamp: id, attempt: 1, flags: [], reasons: [], blockedAccount: null, retry: null, preview: '',
   };
 }
 

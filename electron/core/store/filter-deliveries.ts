@@ -1,17 +1,33 @@
 // Each query term as a condition on the deliveries list (alias d), and the index that can drive it (filters.ts).
-import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
+import type { FlagName } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { userPrefixes, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
-import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, prefixRanges, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
+import {
+  ESTIMATE_CAP,
+  FALSE,
+  FTS_IDS,
+  TIME_FIELDS,
+  answerPred,
+  attemptPred,
+  cappedCount,
+  counter,
+  flagBit,
+  flagDetailPred,
+  flagDetailTerm,
+  ftsExpression,
+  needsRepeat,
+  prefixRanges,
+  resolveCampaigns,
+  statusRange,
+  type Driver,
+  type Pred,
+} from './filter-sql';
 import { prefixEnd } from './rows';
 
 /** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
 const EXACT_FACET_MESSAGES = 10_000;
 
-function flagBit(flag: string): number {
-  return 1 << FLAG_NAMES.indexOf(flag as FlagName);
-}
 
 export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
   const v = t.value;
@@ -33,7 +49,15 @@ export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
       return list.length === 0 ? FALSE : { sql: `d.campaign IN (${list.map(() => '?').join(',')})`, params: list };
     }
     case 'flag':
-      return { sql: '(d.flags_mask & ?) != 0', params: [flagBit(v)] };
+      return { sql: '(d.flags_mask & ?) != 0', params: [flagBit(v as FlagName)] };
+    case 'reason':
+    case 'account':
+    case 'retry':
+      return flagDetailPred(flagDetailTerm(t)!);
+    case 'attempt':
+      return attemptPred(v);
+    case 'answer':
+      return answerPred(v);
     case 'channel':
       return { sql: 'd.channel = ?', params: [v] };
     case 'direction':
@@ -70,18 +94,25 @@ export function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Dri
     const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
     return { from, where: pred, order: NEWEST_DELIVERIES, ordered, estimate, exact: estimate < ESTIMATE_CAP };
   };
+  // the deliveries with a flag, newest first; `pred` checks what else the term asks of them (an exact count only without)
+  const flagged = (flag: FlagName, check: Pred | null): Driver => ({
+    from: 'delivery_flags x JOIN deliveries d ON d.id = x.delivery_id',
+    where: check ? { sql: `x.flag = ? AND ${check.sql}`, params: [flag, ...check.params] } : { sql: 'x.flag = ?', params: [flag] },
+    order: 'x.delivery_id DESC',
+    ordered: true,
+    estimate: counter(ctx, counterKey({ flag })),
+    exact: check === null,
+  });
   switch (t.field) {
-    case 'flag': {
-      const n = counter(ctx, counterKey({ flag: t.value as FlagName }));
-      return {
-        from: 'delivery_flags x JOIN deliveries d ON d.id = x.delivery_id',
-        where: { sql: 'x.flag = ?', params: [t.value] },
-        order: 'x.delivery_id DESC',
-        ordered: true,
-        estimate: n,
-        exact: true,
-      };
-    }
+    case 'flag':
+      return flagged(t.value as FlagName, null);
+    case 'reason':
+    case 'account':
+    case 'retry':
+      return flagged(flagDetailTerm(t)!.flag, pred);
+    case 'attempt':
+      // a first attempt is most deliveries: reading them newest first finds a page at once
+      return needsRepeat(t.value) ? flagged('duplicate', pred) : null;
     case 'text': {
       if (pred === FALSE) return null;
       const where = { sql: 'deliveries_fts MATCH ?', params: pred.params };

@@ -4,7 +4,25 @@
 import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { userPrefixes, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
-import { ESTIMATE_CAP, FALSE, FTS_IDS, TIME_FIELDS, cappedCount, counter, ftsExpression, prefixRanges, resolveCampaigns, statusRange, type Driver, type Pred } from './filter-sql';
+import {
+  ESTIMATE_CAP,
+  FALSE,
+  FTS_IDS,
+  TIME_FIELDS,
+  answerPred,
+  attemptPred,
+  cappedCount,
+  counter,
+  flagDetailPred,
+  flagDetailTerm,
+  ftsExpression,
+  needsRepeat,
+  prefixRanges,
+  resolveCampaigns,
+  statusRange,
+  type Driver,
+  type Pred,
+} from './filter-sql';
 import { prefixEnd } from './rows';
 
 /** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
@@ -12,6 +30,22 @@ const EXACT_TEXT_HITS = 20_000;
 
 function facetPred(facet: string): Pred {
   return { sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet = ?)', params: [facet] };
+}
+
+/** one of the message's deliveries (alias d) satisfies `p` */
+function anyOfItsDeliveries(p: Pred): Pred {
+  return { sql: `EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_msg WHERE d.msg_id = m.id AND ${p.sql})`, params: p.params };
+}
+
+/**
+ * Terms on a delivery's flag details and attempt number: the flag facet a message must carry (read first, from the
+ * facet index) and the check of its deliveries. null for attempt:1, which nearly every message has.
+ */
+function flaggedDeliveryTerm(t: QueryTerm): { facet: string; check: Pred } | null {
+  const ft = flagDetailTerm(t);
+  if (ft) return { facet: facetKey('flag', ft.flag), check: anyOfItsDeliveries(flagDetailPred(ft)) };
+  if (t.field === 'attempt' && needsRepeat(t.value)) return { facet: facetKey('flag', 'duplicate'), check: anyOfItsDeliveries(attemptPred(t.value)) };
+  return null;
 }
 
 /** Single-facet terms: the facet a message carries when the term holds for it. */
@@ -36,6 +70,11 @@ function facetOf(t: QueryTerm): string | null {
 export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
   const facet = facetOf(t);
   if (facet) return facetPred(facet);
+  const flagged = flaggedDeliveryTerm(t);
+  if (flagged) {
+    const f = facetPred(flagged.facet);
+    return { sql: `${f.sql} AND ${flagged.check.sql}`, params: [...f.params, ...flagged.check.params] };
+  }
   const v = t.value;
   const anyDelivery = (cond: string, params: unknown[]): Pred => ({
     sql: `EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND ${cond})`,
@@ -69,6 +108,10 @@ export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
       return anyDelivery('d.event_id >= ? AND d.event_id < ?', [v, prefixEnd(v)]);
     case 'path':
       return anyDelivery('d.path >= ? AND d.path < ?', [v, prefixEnd(v)]);
+    case 'attempt':
+      return anyOfItsDeliveries(attemptPred(v));
+    case 'answer':
+      return anyOfItsDeliveries(answerPred(v));
     case 'after':
       return { sql: 'm.last_at >= ?', params: [t.time] };
     case 'before':
@@ -103,8 +146,28 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
     estimate,
     exact: false,
   });
+  const flagged = flaggedDeliveryTerm(t);
+  if (flagged) {
+    return {
+      from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
+      where: { sql: `f.facet = ? AND ${flagged.check.sql}`, params: [flagged.facet, ...flagged.check.params] },
+      order: 'f.last_at DESC, f.msg_id DESC',
+      ordered: true,
+      estimate: counter(ctx, counterKey({ facet: flagged.facet })),
+      exact: false,
+    };
+  }
   const v = t.value;
   switch (t.field) {
+    case 'answer': {
+      // no index holds answer times: one pass over the deliveries finds the few messages with a slow (or fast) one
+      const cond = answerPred(v);
+      // a lower bound (<500ms) holds for most deliveries: reading messages newest first finds a page at once
+      if (cond === FALSE || v.startsWith('<')) return null;
+      const ids = `SELECT d.msg_id FROM deliveries d NOT INDEXED WHERE d.msg_id IS NOT NULL AND ${cond.sql}`;
+      const exact = ctx.stmt(`SELECT count(DISTINCT msg_id) FROM (${ids})`, 'pluck').get(...cond.params) as number;
+      return { ...set(ids, cond.params, exact), exact: true };
+    }
     case 'user':
     case 'ref': {
       const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : 'messages m INDEXED BY messages_ref_nocase';

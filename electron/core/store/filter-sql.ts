@@ -1,7 +1,9 @@
 // The pieces the query compiler builds SQL from, shared by the deliveries and the messages list (filters.ts):
 // predicates, drivers, counters, campaign names and the full-text expression.
 import { facetCounterPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
-import type { QueryTerm } from '../../../shared/query';
+import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
+import { UNNAMED_ACCOUNT } from '../../../shared/flag-facts';
+import { answerBound, attemptBound, type QueryTerm } from '../../../shared/query';
 import { campaignPattern, freeText } from '../../../shared/query-match';
 import type { StoreContext } from './context';
 import { prefixEnd } from './rows';
@@ -114,3 +116,54 @@ export function statusRange(value: string): [number, number] {
 }
 
 export const FTS_IDS = 'SELECT rowid FROM deliveries_fts WHERE deliveries_fts MATCH ?';
+
+export function flagBit(flag: FlagName): number {
+  return 1 << FLAG_NAMES.indexOf(flag);
+}
+
+/**
+ * A term read from a delivery's flag details (reason:, account:, retry:; flag-facts.ts says the same in memory): the
+ * flag it needs, whose index drives the list, and a condition on that flag's detail (`f`, a json_each row of
+ * deliveries.flags).
+ */
+export function flagDetailTerm(t: QueryTerm): { flag: FlagName; cond: string; params: unknown[] } | null {
+  const v = t.value;
+  switch (t.field) {
+    case 'reason':
+      if (v === 'auth' || v === 'rcs-unsupported' || v === 'other') return { flag: 'exception', cond: "f.value ->> '$.kind' = ?", params: [v] };
+      if (v === 'customer' || v === 'account') return { flag: 'prepaid-blocked', cond: "f.value ->> '$.scope' = ?", params: [v] };
+      if (v === 'unknown') return { flag: 'error', cond: "f.value ->> '$.code' IS NULL", params: [] };
+      return { flag: 'error', cond: "f.value ->> '$.code' = ?", params: [Number(v)] };
+    case 'account':
+      return { flag: 'prepaid-blocked', cond: "f.value ->> '$.scope' = 'account' AND coalesce(f.value ->> '$.accountId', ?) = ?", params: [UNNAMED_ACCOUNT, v] };
+    case 'retry':
+      return { flag: 'duplicate', cond: "f.value ->> '$.fitsSchedule' = ?", params: [v === 'on-schedule' ? 1 : 0] };
+    default:
+      return null;
+  }
+}
+
+/** The term as a condition on one delivery (alias d): its flag's bit, then the detail the term reads. */
+export function flagDetailPred(ft: { flag: FlagName; cond: string; params: unknown[] }): Pred {
+  return {
+    sql: `(d.flags_mask & ?) != 0 AND EXISTS (SELECT 1 FROM json_each(d.flags) f WHERE f.value ->> '$.flag' = ? AND ${ft.cond})`,
+    params: [flagBit(ft.flag), ft.flag, ...ft.params],
+  };
+}
+
+/** attempt:N (exactly) or N+ (and later), on a delivery (alias d) */
+export function attemptPred(value: string): Pred {
+  const { n, orLater } = attemptBound(value);
+  return { sql: orLater ? 'd.attempt >= ?' : 'd.attempt = ?', params: [n] };
+}
+
+/** answer:>10s / <500ms, on a delivery (alias d); one without a recorded answer time reads as 0 ms, as its row shows */
+export function answerPred(value: string): Pred {
+  const b = answerBound(value);
+  return b === null ? FALSE : { sql: `coalesce(d.response_ms, 0) ${b.op} ?`, params: [b.ms] };
+}
+
+/** A later attempt than the first is a repeat of its callback: the `duplicate` flag's index holds every one. */
+export function needsRepeat(value: string): boolean {
+  return attemptBound(value).n >= 2;
+}

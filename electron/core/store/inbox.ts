@@ -87,6 +87,9 @@ export function appendToInbox(ctx: StoreContext, batch: IngestInput[]): Delivery
       timestamp: null,
       attempt: null,
       flags: invalid ? ['invalid'] : [],
+      reasons: [],
+      blockedAccount: null,
+      retry: null,
       preview: rejected ? (input.rejectReason ?? '') : '',
     });
   }

@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import { parseDeliveryBody } from '../../../shared/callback';
 import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
+import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
 import { bodyFacts } from './body-facts';
 import { counterKey } from '../../../shared/facet-keys';
@@ -268,6 +269,7 @@ function indexOne(
     timestamp: facts?.timestamp ?? null,
     attempt,
     flags: names,
+    ...flagFacts(flags),
     preview,
   };
 }

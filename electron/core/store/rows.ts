@@ -1,4 +1,5 @@
 // Row shapes as SQLite returns them, and their mapping to the domain types.
+import { flagFacts } from '../../../shared/flag-facts';
 import { FLAG_NAMES, type DeliverySummary, type EventKind, type FlagDetail, type FlagName, type MessageSummary } from '../../../shared/domain';
 
 /** Columns every delivery query selects (alias d). */
@@ -103,6 +104,7 @@ export function toSummary(r: SummaryRow, flagDetails: FlagDetail[] = JSON.parse(
     timestamp: r.event_ts,
     attempt: r.attempt,
     flags: flagNames(flagDetails),
+    ...flagFacts(flagDetails),
     preview: r.preview,
   };
 }

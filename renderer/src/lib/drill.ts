@@ -2,6 +2,7 @@
 // exactly those rows, in the query language the lists already speak (shared/query.ts). A figure no query can
 // express gets no drill (null), so nothing clickable ever lands on a list with another count.
 import { campaignPattern } from '../../../shared/query-match';
+import type { Funnel } from '../../../shared/analytics';
 import { formatValue, parseQuery, type QueryField } from '../../../shared/query';
 
 export interface Drill {
@@ -52,4 +53,57 @@ export function campaignTerm(campaign: string | null, all: readonly (string | nu
 /** received in [from, to): after is inclusive, before exclusive, both exact to the millisecond */
 export function timeTerms(from: number, to: number): string[] {
   return [`after:${new Date(from).toISOString()}`, `before:${new Date(to).toISOString()}`];
+}
+
+/** The funnel's "reached at least this step": a message with a callback of this step or a later one. */
+export function funnelTerm(step: keyof Funnel): string {
+  const later: Record<keyof Funnel, string> = { sent: 'sent,delivered,read,reply', delivered: 'delivered,read,reply', read: 'read,reply', replied: 'reply' };
+  return `kind:${later[step]}`;
+}
+
+/** an exception kind, an error code ('unknown': none named) or a prepaid scope, as the report keys them */
+export const reasonTerm = (key: string): string => `reason:${formatValue(key)}`;
+
+/** account-scope prepaid blocks of one account ('unknown': the notice named none) */
+export const accountTerm = (id: string): string => `account:${formatValue(id)}`;
+
+/** no-RCS messages that got an SMS callback: the report's "fell back" */
+export const FELL_BACK_TERMS = ['reason:rcs-unsupported', 'flag:fallback'];
+
+/**
+ * The Nth delivery of a callback: one per callback delivered at least N times (attempt:2 lists one delivery per
+ * retried callback). Only deliveries of a message carry an attempt number, as only those are in the report.
+ */
+export const attemptTerm = (n: number): string => `attempt:${n}`;
+
+/** deliveries of a message whose answer took longer than the gateway waits (attempt:1+: of a message, as the report counts) */
+export const SLOW_ANSWER_TERMS = ['answer:>10s', 'attempt:1+'];
+
+/** repeats whose gap from the attempt before did not fit the documented schedule */
+export const OFF_SCHEDULE_TERM = 'retry:off-schedule';
+
+/**
+ * Deliveries of the report's attempts figure (events by how many times they were delivered): the Nth attempts are
+ * as many as the callbacks delivered N times or more.
+ */
+export function nthAttempts(attempts: Record<string, number>): { n: number; deliveries: number; exactly: number }[] {
+  const counts = Object.entries(attempts)
+    .map(([a, n]) => [Number(a), n] as const)
+    .filter(([a]) => Number.isInteger(a) && a >= 1)
+    .sort((a, b) => a[0] - b[0]);
+  const max = counts.length === 0 ? 0 : counts[counts.length - 1]![0];
+  const out: { n: number; deliveries: number; exactly: number }[] = [];
+  for (let n = 1; n <= max; n++) {
+    out.push({ n, deliveries: counts.filter(([a]) => a >= n).reduce((s, [, c]) => s + c, 0), exactly: counts.find(([a]) => a === n)?.[1] ?? 0 });
+  }
+  return out;
+}
+
+/**
+ * A top reply's messages: a reply whose words include the value. Free text matches words anywhere in a message's
+ * callbacks, so this finds every message counted and maybe more: the view checks the list's count before opening it.
+ */
+export function replyTerms(value: string): string[] | null {
+  const words = value.trim();
+  return words === '' ? null : ['kind:reply', formatValue(words).startsWith('"') ? formatValue(words) : `"${words}"`];
 }
