@@ -112,7 +112,7 @@ describe('counts during live traffic', () => {
     const box = page.getByLabel('Filter (query)');
     await box.fill(`ref:${b} `);
     await box.press('Enter');
-    await expect.poll(async () => (await sample(page)).tabDeliveries).toBe(0);
+    await expect.poll(async () => (await sample(page)).tabDeliveries, { timeout: 10_000 }).toBe(0);
     const secondTotal = 600;
     const matching = secondTotal / 2;
     const sent = Promise.all([burst(s.serve.receiverUrl, b, matching, 3, 2), burst(s.serve.receiverUrl, uniqueTag(), secondTotal - matching, 3, 2)]);
@@ -122,6 +122,18 @@ describe('counts during live traffic', () => {
     const end = second.at(-1)!;
     expect([end.tabMessages, end.tabDeliveries]).toEqual([matching / 3, matching]);
     expect([end.barMessages, end.barDeliveries]).toEqual([firstMessages + secondTotal / 3, all]);
+  });
+
+  it('writes one message, one callback in the singular in the analytics view', { timeout: 60_000 }, async () => {
+    const { page } = await s.openPage();
+    await page.getByRole('button', { name: 'Settings', exact: true }).waitFor();
+    expect(await postCallback(s.serve.receiverUrl, body(uniqueTag(), 0, 1))).toBe(200);
+    await expect.poll(async () => (await sample(page)).tabDeliveries, { timeout: 10_000 }).toBe(1);
+    await page.getByRole('tab', { name: /^Analytics/ }).click();
+    const view = page.getByTestId('analytics');
+    await expect.poll(() => view.getByTestId('an-funnel').textContent(), { timeout: 10_000 }).toContain('of 1 message');
+    expect(await view.getByTestId('an-funnel').textContent()).not.toContain('of 1 messages');
+    expect(await view.getByTestId('an-retries').textContent()).toContain('of 1 callback was delivered more than once');
   });
 });
 

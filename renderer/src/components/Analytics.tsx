@@ -2,7 +2,7 @@
 // the query as the lists do; every count that a filter can reproduce opens the list of exactly those rows.
 import { useEffect } from 'react';
 import type { Report } from '../../../shared/analytics';
-import { formatTime, num } from '../lib/format';
+import { formatTime, num, plural } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
 import { AnalyticsFailures, AnalyticsFallback, AnalyticsRetries } from './AnalyticsFailures';
 import { AnalyticsCampaigns, AnalyticsFunnel } from './AnalyticsFunnel';
@@ -91,7 +91,7 @@ function Empty({ query, deliveriesTotal }: { query: string; deliveriesTotal: num
       <Icon name="inbox" size={16} />
       {deliveriesTotal ? (
         <p>
-          No messages yet: the {num(deliveriesTotal)} deliveries stored carry no message reference (or are still being indexed).
+          No messages yet: the {plural(deliveriesTotal, 'delivery', 'deliveries')} stored {deliveriesTotal === 1 ? 'carries' : 'carry'} no message reference (or are still being indexed).
         </p>
       ) : (
         <p>No callbacks yet. Once the gateway posts to the callback URL, the figures of its messages appear here as they arrive.</p>

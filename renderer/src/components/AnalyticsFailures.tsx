@@ -1,8 +1,19 @@
 // Why messages did not arrive, whether the SMS fallback did its job, and whether the gateway had to retry.
 import type { Report } from '../../../shared/analytics';
 import { revealHidden } from '../../../shared/visible-text';
-import { deliveriesDrill, messagesDrill, type Drill } from '../lib/drill';
-import { num } from '../lib/format';
+import {
+  accountTerm,
+  attemptTerm,
+  deliveriesDrill,
+  FELL_BACK_TERMS,
+  messagesDrill,
+  nthAttempts,
+  OFF_SCHEDULE_TERM,
+  reasonTerm,
+  SLOW_ANSWER_TERMS,
+  type Drill,
+} from '../lib/drill';
+import { num, plural } from '../lib/format';
 import { useInspectorStore } from '../store/context';
 import { Card, CountRows, Fig, ms, pct, useReportQuery } from './AnalyticsParts';
 
@@ -13,22 +24,12 @@ const GATEWAY_LIMIT_MS = 10_000;
 
 const EXCEPTION_LABEL = { auth: 'auth (401, token)', 'rcs-unsupported': 'no RCS (403/404)', other: 'other' } as const;
 
-/**
- * A breakdown's rows, each with the flag's filter when it is the only reason with a count: then the flag picks
- * exactly its messages. With several reasons no filter tells them apart.
- */
-function byReason(entries: [string, number][], label: (k: string) => string, flagDrill: Drill, flag: string) {
-  const nonzero = entries.filter(([, n]) => n > 0);
-  return nonzero.map(([k, n]) => ({
-    key: k,
-    label: label(k),
-    n,
-    drill: nonzero.length === 1 ? flagDrill : null,
-    why: `No filter tells ${flag} reasons apart: "List all" shows every message with ${flag}`,
-  }));
+/** a breakdown's rows with a count, each opening its messages by the reason: term of its key */
+function byReason(base: string, entries: [string, number][], label: (k: string) => string) {
+  return entries.filter(([, n]) => n > 0).map(([k, n]) => ({ key: k, label: label(k), n, drill: messagesDrill(base, [reasonTerm(k)]) }));
 }
 
-/** every message with a flag, when the figures split them by reasons no filter tells apart */
+/** every message with the flag, whatever its reason */
 function ListAll({ drill, label }: { drill: Drill; label: string }) {
   const store = useInspectorStore();
   return (
@@ -44,15 +45,9 @@ export function AnalyticsFailures({ report }: { report: Report }) {
   const exDrill = messagesDrill(base, ['flag:exception']);
   const errDrill = messagesDrill(base, ['flag:error']);
   const ppDrill = messagesDrill(base, ['flag:prepaid-blocked']);
-  const exceptions = byReason(Object.entries(fl.exception), (k) => EXCEPTION_LABEL[k as keyof typeof EXCEPTION_LABEL] ?? k, exDrill, 'an exception');
-  const errors = byReason(
-    Object.entries(fl.error ?? {}).sort((a, b) => b[1] - a[1]),
-    (k) => (k === 'unknown' ? 'no code' : `HTTP ${k}`),
-    errDrill,
-    'an error',
-  );
+  const exceptions = byReason(base, Object.entries(fl.exception), (k) => EXCEPTION_LABEL[k as keyof typeof EXCEPTION_LABEL] ?? k);
+  const errors = byReason(base, Object.entries(fl.error ?? {}).sort((a, b) => b[1] - a[1]), (k) => (k === 'unknown' ? 'no code' : `HTTP ${k}`));
   const accounts = Object.entries(fl.prepaidBlocked?.accounts ?? {}).sort((a, b) => b[1] - a[1]);
-  const prepaidWhy = 'No filter tells the scope of a prepaid block apart: "List all" shows every message with one';
   return (
     <Card title="Why messages did not arrive" testId="an-failures">
       <h3>
@@ -69,8 +64,8 @@ export function AnalyticsFailures({ report }: { report: Report }) {
       <CountRows
         testId="an-prepaid"
         rows={[
-          { key: 'customer', label: 'customer credit limit', n: fl.prepaidBlocked?.customer ?? 0, drill: null, why: prepaidWhy },
-          { key: 'account', label: 'account credit limit', n: fl.prepaidBlocked?.account ?? 0, drill: null, why: prepaidWhy },
+          { key: 'customer', label: 'customer credit limit', n: fl.prepaidBlocked?.customer ?? 0, drill: messagesDrill(base, [reasonTerm('customer')]) },
+          { key: 'account', label: 'account credit limit', n: fl.prepaidBlocked?.account ?? 0, drill: messagesDrill(base, [reasonTerm('account')]) },
         ].filter((r) => r.n > 0)}
       />
       {accounts.length > 0 ? (
@@ -78,12 +73,12 @@ export function AnalyticsFailures({ report }: { report: Report }) {
           {accounts.slice(0, MAX_ACCOUNTS).map(([id, n]) => (
             <li key={id}>
               <span className="mono">{id === 'unknown' ? 'account not named' : revealHidden(id)}</span>
-              <Fig n={n} drill={null} why="No filter picks blocks by account id" />
+              <Fig n={n} drill={messagesDrill(base, [accountTerm(id)])} testId={`an-account-${id}`} />
             </li>
           ))}
           {accounts.length > MAX_ACCOUNTS ? (
             <li className="dim" title={accounts.slice(MAX_ACCOUNTS).map(([id, n]) => `${id}: ${n}`).join('\n')}>
-              and {num(accounts.length - MAX_ACCOUNTS)} more accounts
+              and {plural(accounts.length - MAX_ACCOUNTS, 'more account')}
             </li>
           ) : null}
         </ul>
@@ -101,24 +96,17 @@ export function AnalyticsFallback({ report }: { report: Report }) {
   const base = useReportQuery();
   const noRcs = report.failures.exception['rcs-unsupported'];
   const { fellBack, fallbackMissing, doubleDelivery } = report.fallback;
-  // with no-RCS the only exception kind, "an exception and an SMS callback" is exactly "fell back"
-  const onlyNoRcs = report.failures.exception.auth === 0 && report.failures.exception.other === 0;
   return (
     <Card title="SMS fallback" testId="an-fallback">
       <p className="an-lead">
-        <strong data-testid="an-fallback-share">{pct(fellBack, noRcs)}</strong> of the {num(noRcs)} messages without RCS fell back to SMS
+        <strong data-testid="an-fallback-share">{pct(fellBack, noRcs)}</strong> of the {plural(noRcs, 'message')} without RCS fell back to SMS
       </p>
       <table className="an-counts">
         <tbody>
           <tr>
             <th scope="row">fell back to SMS</th>
             <td>
-              <Fig
-                n={fellBack}
-                drill={onlyNoRcs ? messagesDrill(base, ['flag:exception', 'flag:fallback']) : null}
-                why="With other exception kinds present no filter picks exactly the no-RCS messages that fell back"
-                testId="an-fellback"
-              />
+              <Fig n={fellBack} drill={messagesDrill(base, FELL_BACK_TERMS)} testId="an-fellback" />
             </td>
           </tr>
           <tr>
@@ -149,7 +137,7 @@ export function AnalyticsRetries({ report }: { report: Report }) {
   return (
     <Card title="Gateway retry health" testId="an-retries">
       <p className="an-lead">
-        <strong data-testid="an-retried-share">{pct(r.eventsRetried, events)}</strong> of {num(events)} callbacks were delivered more than once
+        <strong data-testid="an-retried-share">{pct(r.eventsRetried, events)}</strong> of {plural(events, 'callback')} {events === 1 ? 'was' : 'were'} delivered more than once
       </p>
       <table className="an-counts">
         <tbody>

@@ -5,7 +5,7 @@ import type { CampaignFigures, Funnel, Report } from '../../../shared/analytics'
 import { MESSAGE_STATES, type MessageState } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { campaignTerm, messagesDrill } from '../lib/drill';
-import { num } from '../lib/format';
+import { plural } from '../lib/format';
 import { Card, CsvButton, Fig, pct, useReportQuery } from './AnalyticsParts';
 import { STATE_META } from './Badges';
 
@@ -55,7 +55,7 @@ export function AnalyticsFunnel({ report }: { report: Report }) {
               </div>
               <div className="an-rates dim">
                 {i === 0 ? (
-                  <span>of {num(report.messages)} messages</span>
+                  <span>of {plural(report.messages, 'message')}</span>
                 ) : (
                   <>
                     {i > 1 ? <span title="of the messages sent" data-testid={`an-rate-sent-${s.key}`}>{pct(n, f.sent)} of sent</span> : null}

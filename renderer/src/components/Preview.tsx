@@ -1,7 +1,7 @@
 // What the phone showed (or what the user sent), drawn from plain elements. Nothing from the payload is ever
 // parsed as HTML, only http(s) URLs become links (opened outside the app), images load only on request, and every
 // text shows its hidden characters (bidi overrides, zero-width) as codes.
-import { num } from '../lib/format';
+import { plural } from '../lib/format';
 import { useState, type ReactNode } from 'react';
 import { coordinateValue } from '../../../shared/callback-fields';
 import type { NormalizedCallback } from '../../../shared/domain';
@@ -210,7 +210,7 @@ export function LongText({ text, cut = TEXT_CUT, block = false }: { text: string
   return (
     <>
       {revealHidden(text.slice(0, cut), layout)}
-      <button className="link-btn" onClick={(e) => (e.stopPropagation(), setFull(true))}>… {num(text.length - cut)} more chars</button>
+      <button className="link-btn" onClick={(e) => (e.stopPropagation(), setFull(true))}>… {plural(text.length - cut, 'more char')}</button>
     </>
   );
 }

@@ -7,7 +7,7 @@ import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import type { DeliveryDetail, ForwardAttempt } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
-import { formatDuration, formatTime } from '../lib/format';
+import { formatDuration, formatTime, plural } from '../lib/format';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { StatusCode } from './Badges';
 import { Icon } from './Icons';
@@ -282,7 +282,7 @@ function FragmentRow({ f, open, onToggle }: { f: ForwardAttempt; open: boolean; 
           <td colSpan={7}>
             <div className="fw-cols">
               <div>
-                <strong>Sent</strong> <span className="dim">{f.requestBodySize} bytes</span>
+                <strong>Sent</strong> <span className="dim">{plural(f.requestBodySize, 'byte')}</span>
                 <table className="headers mono"><tbody>{f.requestHeaders.map(([k, v], i) => <tr key={i}><td className="h-name">{revealHidden(k)}</td><td className="h-val">{revealHidden(v)}</td></tr>)}</tbody></table>
               </div>
               <div>
