@@ -75,7 +75,7 @@ describe('notices and capped lists in the browser', () => {
     core.indexing = { pending: 47_210, lagMs: 12_400 };
     // the numbers come with the next frame of indexed rows
     await core.emit(page, []);
-    await expect.poll(() => indexing.textContent()).toBe('indexing · 47,210 behind · 12 s');
+    await expect.poll(() => indexing.textContent()).toBe('47,210 waiting to be indexed · 12 s');
     await screenshot(page, 'indexing-behind');
     core.indexing = { pending: 0, lagMs: 0 };
     await core.emit(page, []);
