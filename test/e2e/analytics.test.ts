@@ -77,7 +77,11 @@ async function expectShown(page: Page, r: Report) {
   const repeats = Object.entries(r.retries.attempts).reduce((s, [a, n]) => s + (Number(a) - 1) * n, 0);
   expect(await fig(view, 'an-repeats')).toBe(repeats);
   if (r.retries.offSchedule !== undefined) expect(await fig(view, 'an-off-schedule')).toBe(r.retries.offSchedule);
-  for (const [a, n] of Object.entries(r.retries.attempts)) expect(await fig(view.getByTestId('an-attempts').locator(`[data-attempts="${a}"]`), 'an-attempt-n')).toBe(n);
+  // the Nth attempts: one per callback delivered N times or more
+  for (const a of Object.keys(r.retries.attempts)) {
+    const atLeast = Object.entries(r.retries.attempts).reduce((s, [b, n]) => s + (Number(b) >= Number(a) ? n : 0), 0);
+    expect(await fig(view.getByTestId('an-attempts').locator(`[data-attempt="${a}"]`), 'an-attempt-n')).toBe(atLeast);
+  }
 
   for (const [key, l] of Object.entries(r.latencyMs)) {
     const card = view.getByTestId(`an-latency-${key}`);
@@ -148,8 +152,10 @@ describe('analytics view', () => {
     const view = analytics(page);
 
     /** clicks a figure and checks the list it lands on: the tab, the query in the box, and the rows */
-    const drill = async (target: Locator, expected: { tab: 'Messages' | 'All deliveries'; query: string; rows: number }, at?: { x: number; y: number }) => {
-      await target.click(at ? { position: at } : undefined);
+    const drill = async (target: Locator, expected: { tab: 'Messages' | 'All deliveries'; query: string; rows: number }, at?: { x: number; y: number }, key?: string) => {
+      expect(expected.rows, expected.query).toBeGreaterThan(0);
+      if (key) await target.press(key);
+      else await target.click(at ? { position: at } : undefined);
       await expect.poll(() => tab(page, expected.tab).getAttribute('aria-selected')).toBe('true');
       expect(await searchBox(page).inputValue()).toBe(expected.query);
       const grid = expected.tab === 'Messages' ? messagesGrid(page) : deliveriesGrid(page);
@@ -162,13 +168,21 @@ describe('analytics view', () => {
     const promo = view.locator(`[data-testid="an-campaign-row"][data-campaign="${t.campaigns.promo}"]`);
     await drill(promo.getByTestId('replied'), { tab: 'Messages', query: `${q} campaign:${t.campaigns.promo} kind:reply`, rows: 3 });
     await drill(promo.getByTestId('messages'), { tab: 'Messages', query: `${q} campaign:${t.campaigns.promo}`, rows: 8 });
-    await drill(view.getByTestId('an-fellback'), { tab: 'Messages', query: `${q} flag:exception flag:fallback`, rows: 1 });
-    await drill(view.getByTestId('an-error-503'), { tab: 'Messages', query: `${q} flag:error`, rows: 1 });
+    await drill(view.getByTestId('an-fellback'), { tab: 'Messages', query: `${q} reason:rcs-unsupported flag:fallback`, rows: 1 });
+    await drill(view.getByTestId('an-error-503'), { tab: 'Messages', query: `${q} reason:503`, rows: r.failures.error['503']! });
+    await drill(view.getByTestId('an-account-778899'), { tab: 'Messages', query: `${q} account:778899`, rows: r.failures.prepaidBlocked.accounts['778899']! });
     await drill(view.getByTestId('an-repeats'), { tab: 'All deliveries', query: `${q} flag:duplicate`, rows: 2 });
-    // a figure no filter reproduces is plain text that says so
-    const sent = view.getByTestId('an-funnel-sent');
-    expect(await sent.evaluate((e) => e.tagName)).toBe('SPAN');
-    expect(await sent.getAttribute('title')).toMatch(/No filter picks them alone/);
+    // "reached at least": every message with a callback of that step or a later one
+    await drill(view.getByTestId('an-funnel-sent'), { tab: 'Messages', query: `${q} kind:sent,delivered,read,reply`, rows: r.funnel.sent });
+    await drill(view.getByTestId('an-funnel-delivered'), { tab: 'Messages', query: `${q} kind:delivered,read,reply`, rows: r.funnel.delivered });
+    // a bar of the attempts: the 3rd deliveries, one per callback delivered three times or more
+    await drill(view.getByTestId('an-attempts').locator('[data-attempt="3"]').getByTestId('an-attempt-n'), { tab: 'All deliveries', query: `${q} attempt:3`, rows: r.retries.attempts['3']! });
+    await drill(view.getByTestId('an-events-retried'), { tab: 'All deliveries', query: `${q} attempt:2`, rows: r.retries.eventsRetried });
+    // a top reply: its words are in no other callback of these messages, so the list holds exactly its count
+    const tapped = r.replies.suggestions.find((v) => v.value === 'Quero a oferta')!;
+    await drill(view.getByTestId('an-top-suggestions').locator('li', { hasText: 'Quero a oferta' }).locator('button'), { tab: 'Messages', query: `${q} kind:reply "Quero a oferta"`, rows: tapped.n });
+    // a histogram bar no filter reproduces says so
+    expect(await view.getByTestId('an-latency-sentToDelivered').getByTestId('an-histogram').getAttribute('title')).toMatch(/no filter picks messages by the time between/);
 
     // the lowest segment of a bar of the chart: the sent echoes received in that bucket
     const ot = r.overTime;
@@ -182,6 +196,41 @@ describe('analytics view', () => {
     const to = new Date(ot.t[idx]! + ot.bucketMs).toISOString();
     const query = `${q} after:${from} before:${to} kind:sent -flag:duplicate`;
     await drill(over, { tab: 'All deliveries', query, rows: ot.byKind.sent[idx]! }, { x, y: box.height - 2 });
+
+    // from the keyboard: arrows pick a bar, Enter lists every delivery of its bucket
+    const keys = view.getByTestId('an-overtime-keys');
+    await keys.focus();
+    for (let i = 0; i <= idx; i++) await keys.press('ArrowRight');
+    const all = Object.values(ot.byKind).reduce((n, k) => n + (k[idx] ?? 0), 0) + (ot.repeats[idx] ?? 0);
+    await drill(keys, { tab: 'All deliveries', query: `${q} after:${from} before:${to}`, rows: all }, undefined, 'Enter');
+  });
+
+  it('reads the chart’s times in the clock chosen in Settings, and says which', async () => {
+    const t = await seed(s);
+    await open();
+    const q = `ref:${t.tag}`;
+    const r = await apiOf(s.serve)('getAnalytics', { query: q });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('dialog', { name: 'Settings' }).getByRole('radio', { name: 'São Paulo', exact: true }).check();
+    await page.getByRole('button', { name: 'Close settings' }).click();
+    await openAnalytics(page, q, 12);
+    const card = analytics(page).getByTestId('an-overtime');
+    expect(await card.getByTestId('an-overtime-zone').textContent()).toBe('São Paulo time');
+    // the legend of the bucket the keyboard reached: its start in São Paulo's wall clock (UTC−3, no DST)
+    await card.getByTestId('an-overtime-keys').focus();
+    await card.getByTestId('an-overtime-keys').press('ArrowRight');
+    const start = new Date(r.overTime.t[0]! - 3 * 3600_000);
+    const hm = `${String(start.getUTCHours()).padStart(2, '0')}:${String(start.getUTCMinutes()).padStart(2, '0')}`;
+    const legend = card.locator('.u-legend .u-series').first();
+    await expect.poll(() => legend.textContent()).toContain(`bucket (São Paulo)`);
+    expect(await legend.textContent()).toContain(hm);
+    await screenshot(page, 'analytics-zone-1440');
+    // the failure, retry and reply figures that now open their lists, at both widths
+    for (const width of [1440, 1024]) {
+      await page.setViewportSize({ width, height: 900 });
+      await analytics(page).getByTestId('an-retries').scrollIntoViewIfNeeded();
+      await screenshot(page, `analytics-drills-${width}`);
+    }
   });
 
   it('says why when the filter does not parse or matches nothing, as the lists do', async () => {

@@ -5,7 +5,7 @@ import type { MessageSummary } from '../../shared/domain';
 import { parseQuery } from '../../shared/query';
 import { messageMatches } from '../../shared/query-match';
 import { toCsv } from '../../renderer/src/lib/csv';
-import { campaignTerm, deliveriesDrill, messagesDrill, timeTerms, withTerms } from '../../renderer/src/lib/drill';
+import { accountTerm, campaignTerm, deliveriesDrill, funnelTerm, messagesDrill, reasonTerm, replyTerms, timeTerms, withTerms } from '../../renderer/src/lib/drill';
 
 const msg = (campaign: string | null) => ({ reference: 'r', userId: null, campaign, lastType: null, anomalies: [], flags: [], channels: [], state: 'sent' }) as unknown as MessageSummary;
 
@@ -35,6 +35,23 @@ describe('drill queries', () => {
     expect(deliveriesDrill('ref:t1 state:failed campaign:x user:55', ['flag:duplicate'])).toEqual({ view: 'deliveries', query: 'ref:t1 state:failed campaign:x user:55 flag:duplicate' });
     // kind:reply is "has a reply" for messages but "is a reply" for deliveries; so for flags, text and times
     for (const q of ['kind:reply', 'flag:error', 'hello', 'after:2h', 'ref:t1 -type:READ']) expect(deliveriesDrill(q, ['flag:duplicate']), q).toBeNull();
+  });
+
+  it('picks the funnel steps reached at least, reasons, accounts and reply words with terms the parser reads back', () => {
+    expect(['sent', 'delivered', 'read', 'replied'].map((s) => funnelTerm(s as 'sent'))).toEqual([
+      'kind:sent,delivered,read,reply',
+      'kind:delivered,read,reply',
+      'kind:read,reply',
+      'kind:reply',
+    ]);
+    for (const term of [reasonTerm('rcs-unsupported'), reasonTerm('503'), accountTerm('acc 1,"x"'), ...replyTerms('Sim, quero: "já"')!, ...replyTerms('-OR')!]) {
+      expect(parseQuery(term).errors, term).toEqual([]);
+      expect(parseQuery(term).terms, term).toHaveLength(1);
+    }
+    expect(parseQuery(accountTerm('acc 1,"x"')).terms[0]).toMatchObject({ field: 'account', value: 'acc 1,"x"' });
+    expect(parseQuery(replyTerms('Sim, quero: "já"')![1]!).terms[0]).toMatchObject({ field: 'text', value: 'Sim, quero: "já"' });
+    expect(parseQuery(replyTerms('-OR')![1]!).terms[0]).toMatchObject({ field: 'text', value: '-OR', negate: false });
+    expect(replyTerms('  ')).toBeNull();
   });
 
   it('writes a time bucket as after (inclusive) and before (exclusive) to the millisecond', () => {

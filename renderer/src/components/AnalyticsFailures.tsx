@@ -123,6 +123,12 @@ export function AnalyticsFallback({ report }: { report: Report }) {
   );
 }
 
+/** 1st, 2nd, 3rd, 4th… */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+}
+
 export function AnalyticsRetries({ report }: { report: Report }) {
   const base = useReportQuery();
   const r = report.retries;
@@ -131,9 +137,10 @@ export function AnalyticsRetries({ report }: { report: Report }) {
     .sort((a, b) => a[0] - b[0]);
   const events = attempts.reduce((s, [, n]) => s + n, 0);
   const repeats = attempts.reduce((s, [a, n]) => s + (a - 1) * n, 0);
-  const most = Math.max(1, ...attempts.map(([, n]) => n));
+  const nth = nthAttempts(r.attempts ?? {});
+  const most = Math.max(1, ...nth.map((a) => a.deliveries));
   const answer = r.answerMs;
-  const notPicked = 'No filter picks events by their number of attempts';
+  const byDelivery = 'Under this filter the deliveries list would judge its terms on each delivery, not on its message';
   return (
     <Card title="Gateway retry health" testId="an-retries">
       <p className="an-lead">
@@ -143,32 +150,34 @@ export function AnalyticsRetries({ report }: { report: Report }) {
         <tbody>
           <tr>
             <th scope="row">callbacks retried</th>
-            <td><Fig n={r.eventsRetried} drill={null} why={notPicked} testId="an-events-retried" /></td>
+            <td>
+              <Fig n={r.eventsRetried} drill={deliveriesDrill(base, [attemptTerm(2)])} why={byDelivery} testId="an-events-retried" />
+            </td>
           </tr>
           <tr>
             <th scope="row" title="deliveries that repeat a callback already received">repeat deliveries</th>
-            <td><Fig n={repeats} drill={deliveriesDrill(base, ['flag:duplicate'])} why="Under this filter the deliveries list would judge its terms on each delivery, not on its message" testId="an-repeats" /></td>
+            <td><Fig n={repeats} drill={deliveriesDrill(base, ['flag:duplicate'])} why={byDelivery} testId="an-repeats" /></td>
           </tr>
           {r.offSchedule !== undefined ? (
             <tr>
               <th scope="row" title="a retry whose gap from the attempt before did not fit the documented schedule (10 s, 30 s, 2 min, …)">off-schedule retries</th>
-              <td><Fig n={r.offSchedule} drill={null} why="No filter picks retries by their gap" testId="an-off-schedule" /></td>
+              <td><Fig n={r.offSchedule} drill={deliveriesDrill(base, [OFF_SCHEDULE_TERM])} why={byDelivery} testId="an-off-schedule" /></td>
             </tr>
           ) : null}
         </tbody>
       </table>
-      <h3>Attempts per callback</h3>
-      {attempts.length === 0 ? (
+      <h3 title="the Nth attempts: one per callback the gateway delivered N times or more">Deliveries by attempt</h3>
+      {nth.length === 0 ? (
         <p className="dim an-none">None.</p>
       ) : (
         <ul className="an-attempts" data-testid="an-attempts">
-          {attempts.map(([a, n]) => (
-            <li key={a} data-attempts={a}>
-              <span className="an-attempt-label">{a}×</span>
+          {nth.map(({ n, deliveries, exactly }) => (
+            <li key={n} data-attempt={n} title={`${ordinal(n)} attempts: one per callback delivered ${n} or more times; ${num(exactly)} delivered exactly ${n === 1 ? 'once' : `${n} times`}`}>
+              <span className="an-attempt-label">{ordinal(n)}</span>
               <span className="an-bar" aria-hidden>
-                <span className="an-bar-fill" style={{ width: `${(100 * n) / most}%` }} />
+                <span className="an-bar-fill" style={{ width: `${(100 * deliveries) / most}%` }} />
               </span>
-              <Fig n={n} drill={null} why={notPicked} testId="an-attempt-n" />
+              <Fig n={deliveries} drill={deliveriesDrill(base, [attemptTerm(n)])} why={byDelivery} testId="an-attempt-n" />
             </li>
           ))}
         </ul>
@@ -185,7 +194,10 @@ export function AnalyticsRetries({ report }: { report: Report }) {
             p50 <strong>{ms(answer.p50)}</strong> · p99 <strong className={answer.p99 !== null && answer.p99 > GATEWAY_LIMIT_MS / 2 ? 'bad-text' : ''}>{ms(answer.p99)}</strong>{' '}
             <span className="dim">against the gateway's 10 s limit</span>
             {answer.overTimeout > 0 ? (
-              <span className="bad-text"> · {num(answer.overTimeout)} over the limit</span>
+              <span className="bad-text">
+                {' · '}
+                <Fig n={answer.overTimeout} drill={deliveriesDrill(base, SLOW_ANSWER_TERMS)} why={byDelivery} testId="an-over-timeout" /> over the limit
+              </span>
             ) : answer.n > 0 ? (
               <span className="good-text"> · none over the limit</span>
             ) : null}

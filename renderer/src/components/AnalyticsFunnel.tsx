@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import type { CampaignFigures, Funnel, Report } from '../../../shared/analytics';
 import { MESSAGE_STATES, type MessageState } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
-import { campaignTerm, messagesDrill } from '../lib/drill';
+import { campaignTerm, funnelTerm, messagesDrill } from '../lib/drill';
 import { plural } from '../lib/format';
 import { Card, CsvButton, Fig, pct, useReportQuery } from './AnalyticsParts';
 import { STATE_META } from './Badges';
@@ -16,9 +16,8 @@ const STEPS: { key: keyof Funnel; label: string }[] = [
   { key: 'replied', label: 'Replied' },
 ];
 
-/** "reached at least": no filter says "delivered, read or replied"; replied is exactly the messages with a reply */
-const STEP_WHY = 'Messages that reached at least this step. No filter picks them alone; the states below split them.';
-const stepTerms = (key: keyof Funnel): string[] | null => (key === 'replied' ? ['kind:reply'] : null);
+/** "reached at least" a step: a message with a callback of that step or a later one (funnelTerm) */
+const STEP_HINT = 'Messages that reached at least this step';
 
 const STATE_LABEL: Record<MessageState, string> = {
   sent: 'pending',
@@ -45,11 +44,10 @@ export function AnalyticsFunnel({ report }: { report: Report }) {
         {STEPS.map((s, i) => {
           const n = f[s.key];
           const prev = i === 0 ? null : f[STEPS[i - 1]!.key];
-          const terms = stepTerms(s.key);
           return (
-            <div className="an-step" key={s.key}>
+            <div className="an-step" key={s.key} title={STEP_HINT}>
               <div className="an-step-label">{s.label}</div>
-              <Fig n={n} drill={terms ? messagesDrill(base, terms) : null} why={STEP_WHY} testId={`an-funnel-${s.key}`} className="big" />
+              <Fig n={n} drill={messagesDrill(base, [funnelTerm(s.key)])} testId={`an-funnel-${s.key}`} className="big" />
               <div className="an-bar" aria-hidden>
                 <div className={`an-bar-fill step-${s.key}`} style={{ width: `${(100 * n) / max}%` }} />
               </div>
@@ -134,7 +132,7 @@ export function AnalyticsCampaigns({ report }: { report: Report }) {
       <td key="messages"><Fig n={total ? report.messages : messagesOf(c)} drill={drill([])} why={why} testId="messages" /></td>,
       ...STEPS.map((s) => (
         <td key={s.key}>
-          <Fig n={c.funnel[s.key]} drill={s.key === 'replied' ? drill(['kind:reply']) : null} why={s.key === 'replied' ? why : STEP_WHY} testId={s.key} />
+          <Fig n={c.funnel[s.key]} drill={drill([funnelTerm(s.key)])} why={why} testId={s.key} />
           {s.key !== 'sent' ? <span className="an-rate dim">{pct(c.funnel[s.key], c.funnel[STEPS[STEPS.findIndex((x) => x.key === s.key) - 1]!.key])}</span> : null}
         </td>
       )),

@@ -1,5 +1,6 @@
 // How long each step took: one histogram per latency on the report's fixed 1-2-5 bounds, with p50/p90/p99 marked.
-// No filter of the lists selects by a duration, so bars are not clickable.
+// No filter of the lists selects by the time between two callbacks or by how late one arrived, so bars are not
+// clickable; their tooltip says so.
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import uPlotLib from 'uplot';
@@ -14,6 +15,11 @@ const LATENCIES: { key: keyof Report['latencyMs']; title: string; what: string; 
   { key: 'readToReply', title: 'Read → first reply', what: 'per message, from READ to the first reply', file: 'latency-read-to-reply.csv' },
   { key: 'callbackDelay', title: 'Callback delay', what: "per delivery: when it arrived here minus the callback's timestamp (how late the gateway tells you)", file: 'latency-callback-delay.csv' },
 ];
+
+const NOT_LISTED = {
+  gap: 'Bars do not open a list: no filter picks messages by the time between two of their callbacks',
+  delay: 'Bars do not open a list: no filter picks deliveries by how late the gateway sent them',
+};
 
 /** short bound labels for a crowded axis: 100ms, 2s, 5m, 1h, 1d */
 function short(v: number): string {
@@ -144,7 +150,9 @@ export function AnalyticsLatency({ report }: { report: Report }) {
             {fig.n === 0 ? (
               <p className="dim an-none">No {l.key === 'callbackDelay' ? 'delivery' : 'message'} has both timestamps.</p>
             ) : fig.histogram ? (
-              <Histogram fig={fig} title={l.title} />
+              <div title={l.key === 'callbackDelay' ? NOT_LISTED.delay : NOT_LISTED.gap} data-testid="an-histogram">
+                <Histogram fig={fig} title={l.title} />
+              </div>
             ) : null}
           </Card>
         );

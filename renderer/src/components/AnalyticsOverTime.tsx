@@ -1,11 +1,13 @@
 // Deliveries over time, stacked by what each callback means, the gateway's repeats on top, and the tunnel's
-// downtime shaded behind. A click on a bar segment opens the deliveries list filtered to that bucket and kind.
-import { useMemo, useRef } from 'react';
+// downtime shaded behind. A click on a bar segment opens the deliveries list filtered to that bucket and kind; from
+// the keyboard, arrows pick a bucket and Enter lists all its deliveries. Times are in the clock chosen in Settings.
+import { useMemo, useRef, type KeyboardEvent } from 'react';
 import type uPlot from 'uplot';
 import uPlotLib from 'uplot';
 import type { Report } from '../../../shared/analytics';
 import type { EventKind } from '../../../shared/domain';
 import { deliveriesDrill, timeTerms } from '../lib/drill';
+import { zoneName, type ClockZone } from '../lib/clock';
 import { formatTime, num } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
 import { axis, Chart, type ChartTheme } from './AnalyticsChart';
@@ -33,10 +35,18 @@ const bucketName = (ms: number) => BUCKET_NAME[ms] ?? `${Math.round(ms / 60_000)
 /** the list terms of one segment: first deliveries of a kind, or the repeats */
 const segmentTerms = (key: SeriesKey | 'all'): string[] => (key === 'all' ? [] : key === 'repeats' ? ['flag:duplicate'] : [`kind:${key}`, '-flag:duplicate']);
 
+/** the axis's dates in the chosen clock: uPlot reads a Date's local fields, so it gets one shifted to that zone */
+function tzDateOf(zone: ClockZone): ((ts: number) => Date) | undefined {
+  if (zone === 'local') return undefined;
+  const tz = zone === 'UTC' ? 'Etc/UTC' : zone;
+  return (ts) => uPlotLib.tzDate(new Date(ts), tz);
+}
+
 export function AnalyticsOverTime({ report }: { report: Report }) {
   const base = useReportQuery();
   const store = useInspectorStore();
   const downtime = useInspector((s) => s.status?.tunnel.downtime ?? null);
+  const zone = useInspector((s) => s.clockZone);
   const ts = report.overTime;
   const bucketMs = ts?.bucketMs ?? 60_000;
   const t = ts?.t ?? [];
@@ -67,21 +77,45 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
     if (drill) store.getState().drill(drill);
   };
 
+  // keyboard: the bucket the arrows have reached, shown by uPlot's own cursor and legend
+  const plot = useRef<uPlot | null>(null);
+  const keyIdx = useRef<number | null>(null);
+  const onKey = (e: KeyboardEvent) => {
+    const u = plot.current;
+    if (!u || t.length === 0) return;
+    const at = keyIdx.current;
+    let idx = at;
+    if (e.key === 'ArrowRight') idx = at === null ? 0 : Math.min(t.length - 1, at + 1);
+    else if (e.key === 'ArrowLeft') idx = at === null ? t.length - 1 : Math.max(0, at - 1);
+    else if (e.key === 'Home') idx = 0;
+    else if (e.key === 'End') idx = t.length - 1;
+    else if (e.key === 'Enter' && at !== null) {
+      e.preventDefault();
+      const drill = deliveriesDrill(base, timeTerms(t[at]!, t[at]! + bucketMs));
+      if (drill) store.getState().drill(drill);
+      return;
+    } else return;
+    e.preventDefault();
+    keyIdx.current = idx;
+    u.setCursor({ left: u.valToPos(t[idx!]! + bucketMs / 2, 'x'), top: u.bbox.height / devicePixelRatio - 2 });
+  };
+
   const options = (theme: ChartTheme, width: number): uPlot.Options => ({
     width,
     height: 240,
     ms: 1,
     legend: { live: true },
     cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+    ...(tzDateOf(zone) ? { tzDate: tzDateOf(zone) } : {}),
     scales: {
       x: { time: true, range: () => [t[0]!, t[t.length - 1]! + bucketMs] },
       y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.08)] },
     },
-    axes: [axis(theme), axis(theme, { label: `deliveries per ${bucketName(bucketMs)}`, size: 56 })],
+    axes: [axis(theme, { label: `received (${zoneName(zone)} time)`, labelSize: 18 }), axis(theme, { label: `deliveries per ${bucketName(bucketMs)}`, size: 56 })],
     series: [
       {
-        label: 'bucket',
-        value: (_u, v) => (v === null || v === undefined ? '—' : `${formatTime(v - bucketMs / 2)} – ${formatTime(v + bucketMs / 2)}`),
+        label: `bucket (${zoneName(zone)})`,
+        value: (_u, v) => (v === null || v === undefined ? '—' : `${formatTime(v - bucketMs / 2, Date.now(), zone)} – ${formatTime(v + bucketMs / 2, Date.now(), zone)}`),
       },
       ...drawn.map(
         (s): uPlot.Series => ({
@@ -115,6 +149,8 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
       ],
       ready: [
         (u) => {
+          plot.current = u;
+          keyIdx.current = null;
           u.over.addEventListener('click', () => {
             const idx = u.cursor.idx;
             const y = u.cursor.top;
@@ -138,8 +174,9 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
       wide
       actions={
         <>
+          <span className="dim an-zone" data-testid="an-overtime-zone" title="Times in the clock chosen in Settings">{zoneName(zone)} time</span>
           {windows.length > 0 ? (
-            <span className="an-downtime-key" data-testid="an-downtime" title={windows.map((w) => `${formatTime(w.from)} – ${w.to ? formatTime(w.to) : 'now'}: ${w.reason}`).join('\n')}>
+            <span className="an-downtime-key" data-testid="an-downtime" title={windows.map((w) => `${formatTime(w.from, Date.now(), zone)} – ${w.to ? formatTime(w.to, Date.now(), zone) : 'now'}: ${w.reason}`).join('\n')}>
               tunnel down ({windows.length})
             </span>
           ) : null}
@@ -150,8 +187,20 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
       {t.length === 0 ? (
         <p className="dim an-none">No deliveries in this report{ts ? '' : ' (this core does not report deliveries over time yet)'}.</p>
       ) : (
-        <div className={canDrill ? 'an-chart-wrap drillable' : 'an-chart-wrap'} title={canDrill ? 'Click a bar to list its deliveries' : undefined}>
-          <Chart options={options} data={data} deps={[windows.length, canDrill, base]} label={`Deliveries per ${bucketName(bucketMs)}, stacked by kind`} testId="an-overtime-chart" />
+        <div
+          className={canDrill ? 'an-chart-wrap drillable' : 'an-chart-wrap'}
+          title={canDrill ? 'Click a bar to list its deliveries (keyboard: ← → pick a bar, Enter lists it)' : undefined}
+          tabIndex={0}
+          role="group"
+          aria-label={`Deliveries per ${bucketName(bucketMs)}, ${zoneName(zone)} time: ← → pick a bar${canDrill ? ', Enter lists its deliveries' : ''}`}
+          onKeyDown={onKey}
+          onBlur={() => {
+            keyIdx.current = null;
+            plot.current?.setCursor({ left: -10, top: -10 });
+          }}
+          data-testid="an-overtime-keys"
+        >
+          <Chart options={options} data={data} deps={[windows.length, canDrill, base, zone]} label={`Deliveries per ${bucketName(bucketMs)}, stacked by kind`} testId="an-overtime-chart" />
         </div>
       )}
       {!canDrill && t.length > 0 ? (

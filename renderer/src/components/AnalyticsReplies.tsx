@@ -1,10 +1,15 @@
 // What users answered: the suggestions they tapped (by button text and by postback value) and what they typed.
-// Values are the users' own words, shown as text. The lists' free text matches words, not a whole value, so no
-// filter picks exactly the messages of one answer: the counts are not clickable.
+// Values are the users' own words, shown as text. A count opens the messages with a reply holding those words;
+// free text matches words anywhere in a message's callbacks (and a short last word as a prefix), so the list may
+// hold more: its count is asked first, and the list opens only when it is exactly the figure's.
+import { useState } from 'react';
 import type { Report, ValueCount } from '../../../shared/analytics';
 import { revealHidden } from '../../../shared/visible-text';
-import { clip } from '../lib/format';
-import { Card, CsvButton, Fig } from './AnalyticsParts';
+import { errorMessage } from '../api/client';
+import { messagesDrill, replyTerms } from '../lib/drill';
+import { clip, num } from '../lib/format';
+import { useApi, useInspectorStore } from '../store/context';
+import { Card, CsvButton, Fig, useReportQuery } from './AnalyticsParts';
 
 const LISTS: { key: keyof Report['replies']; title: string; file: string }[] = [
   { key: 'suggestions', title: 'Suggestions tapped', file: 'replies-suggestions.csv' },
@@ -12,20 +17,58 @@ const LISTS: { key: keyof Report['replies']; title: string; file: string }[] = [
   { key: 'texts', title: 'Typed replies', file: 'replies-texts.csv' },
 ];
 
-const WHY = 'No filter picks the messages of exactly one answer (free text matches words anywhere in a message)';
+const NO_WORDS = 'No filter picks this answer: free text finds words, and it holds none';
+
+/** a count that opens the messages of its answer once the list has said it holds exactly that many */
+function ReplyFig({ item }: { item: ValueCount }) {
+  const base = useReportQuery();
+  const api = useApi();
+  const store = useInspectorStore();
+  const [note, setNote] = useState<string | null>(null);
+  const terms = replyTerms(item.value);
+  if (terms === null || item.n === 0) return <Fig n={item.n} drill={null} why={NO_WORDS} />;
+  const drill = messagesDrill(base, terms);
+  const open = async () => {
+    try {
+      const page = await api.listMessages({ query: drill.query, offset: 0, limit: 1 });
+      if (page.totalIsExact && page.total === item.n) store.getState().drill(drill);
+      else setNote(`${drill.query} lists ${num(page.total)}${page.totalIsExact ? '' : '+'} messages, not ${num(item.n)}: those words are also in other callbacks`);
+    } catch (e) {
+      setNote(errorMessage(e));
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="fig drill"
+        data-query={drill.query}
+        title={`Show these messages: ${drill.query}. Free text matches words anywhere in a message's callbacks, so this opens only when the list holds exactly these ${num(item.n)}.`}
+        onClick={() => void open()}
+      >
+        {num(item.n)}
+      </button>
+      {note ? (
+        <span className="an-top-note dim" role="status">
+          {note}
+        </span>
+      ) : null}
+    </>
+  );
+}
 
 function Top({ items, testId }: { items: ValueCount[]; testId: string }) {
   if (items.length === 0) return <p className="dim an-none">None.</p>;
   const most = Math.max(1, ...items.map((i) => i.n));
   return (
     <ol className="an-top" data-testid={testId}>
-      {items.map((it, i) => (
-        <li key={i}>
+      {items.map((it) => (
+        <li key={it.value}>
           <span className="an-top-value" title={revealHidden(it.value)}>{revealHidden(clip(it.value, 80)) || <span className="dim">(empty)</span>}</span>
           <span className="an-bar" aria-hidden>
             <span className="an-bar-fill" style={{ width: `${(100 * it.n) / most}%` }} />
           </span>
-          <Fig n={it.n} drill={null} why={WHY} />
+          <ReplyFig item={it} />
         </li>
       ))}
     </ol>
