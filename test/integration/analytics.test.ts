@@ -550,6 +550,17 @@ describe('the report of every message', () => {
         // a report now and then: the reply tally it keeps must take in what comes after
         if (i % (37 * 20) === 0) gen.getAnalytics('', now);
       }
+      // a DELIVERED timestamped before the one already indexed: the message's gaps change, not only appear
+      const at = now + 60_000;
+      const cb = (ref: string, type: string, ts: number, eventId: string) => deliveryInput(
+        { reference: ref, campaign_name: 'late', event_id: eventId, user_id: '5511900000001', timestamp: new Date(at + ts).toISOString(), direction: type === 'Text' ? 'outbound' : 'inbound', channel: 'RCS', type, message: type === 'Text' ? { contentType: 'text', text: 'Oi' } : null },
+        at + 20_000,
+      );
+      for (let i = 0; i < 4; i++) {
+        gen.ingest([cb(`late-${i}`, 'Text', 0, 'e1'), cb(`late-${i}`, 'DELIVERED', 9000 + i, 'e1'), cb(`late-${i}`, 'READ', 15_000, 'e1')], at + 20_000);
+        gen.ingest([cb(`late-${i}`, 'DELIVERED', 4000 + i, 'e2')], at + 20_000);
+      }
+      now = at + 20_000;
       const later = now + 24 * 3600_000;
       gen.refreshDue(later);
       const scanned = gen.getAnalytics(everything, later);
@@ -560,8 +571,8 @@ describe('the report of every message', () => {
       // a store written before the summaries existed gets them from what it holds
       gen.close();
       const db = new Database(file);
-      db.exec(`DROP TRIGGER an_message_new; DROP TRIGGER an_message_changed; DROP TRIGGER an_delivery_new; DROP TRIGGER an_delivery_flagged;
-        DROP TRIGGER an_answer_changed; DROP TABLE an_messages; DROP TABLE an_values; DROP TABLE an_series; DROP TABLE an_attempts;
+      db.exec(`DROP TRIGGER an_message_new; DROP TRIGGER an_message_step; DROP TRIGGER an_message_gaps; DROP TRIGGER an_delivery_new;
+        DROP TRIGGER an_delivery_flagged; DROP TRIGGER an_answer_changed; DROP TABLE an_messages; DROP TABLE an_values; DROP TABLE an_series; DROP TABLE an_attempts;
         DROP TABLE an_counts; DROP TABLE an_reasons; PRAGMA user_version = 5`);
       db.close();
       gen = openStore({ file });

@@ -13,6 +13,36 @@ function K(v: string): string {
     ELSE (${v} / ${pow10(`length(${v}) - 3`)}) * ${pow10(`length(${v}) - 3`)} END)`;
 }
 
+/** SQL: a message row's furthest step (0 none, 1 sent, 2 delivered, 3 read, 4 replied), for OLD or NEW */
+function STEP(row: string): string {
+  const at = (m: string) => `${row}.summary ->> '$.${m}At' IS NOT NULL`;
+  return `(CASE WHEN ${at('replied')} THEN 4 WHEN ${at('read')} THEN 3 WHEN ${at('delivered')} THEN 2 WHEN ${at('sent')} THEN 1 ELSE 0 END)`;
+}
+
+/** SQL: an_messages.campaign_key of a message row */
+function CAMPAIGN_KEY(row: string): string {
+  return `iif(${row}.campaign IS NULL, '', 'g' || ${row}.campaign)`;
+}
+
+/**
+ * SQL rows (m, o, nw): each milestone gap (an_values metrics 1-3) of a message before (OLD; null in a trigger on
+ * inserts, which has none) and after (NEW).
+ */
+function GAPS_OF(hasOld: boolean): string {
+  return (
+    [
+      [1, 'sent', 'delivered'],
+      [2, 'delivered', 'read'],
+      [3, 'read', 'replied'],
+    ] as const
+  )
+    .map(([m, a, b]) => {
+      const gap = (row: string) => `(${row}.summary ->> '$.${b}At') - (${row}.summary ->> '$.${a}At')`;
+      return `SELECT ${m} m, ${hasOld ? gap('OLD') : 'NULL'} o, ${gap('NEW')} nw`;
+    })
+    .join(' UNION ALL ');
+}
+
 const MIGRATIONS: string[] = [
   // 1: deliveries, bodies, flags, full text, messages with facets, counters, settings, targets, forwards
   `
@@ -190,37 +220,21 @@ const MIGRATIONS: string[] = [
   -- 'account:<id>', 'duplicate-blocked'
   CREATE TABLE an_reasons (reason TEXT NOT NULL, msg_id INTEGER NOT NULL, PRIMARY KEY (reason, msg_id)) WITHOUT ROWID;
 
-  DROP TRIGGER IF EXISTS an_message_new; DROP TRIGGER IF EXISTS an_message_changed;
+  DROP TRIGGER IF EXISTS an_message_new; DROP TRIGGER IF EXISTS an_message_step; DROP TRIGGER IF EXISTS an_message_gaps;
   DROP TRIGGER IF EXISTS an_delivery_new; DROP TRIGGER IF EXISTS an_delivery_flagged; DROP TRIGGER IF EXISTS an_answer_changed;
   CREATE TRIGGER an_message_new AFTER INSERT ON messages BEGIN
-    INSERT INTO an_messages VALUES (iif(NEW.campaign IS NULL, '', 'g' || NEW.campaign), NEW.state,
-      CASE WHEN NEW.summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN NEW.summary ->> '$.readAt' IS NOT NULL THEN 3
-        WHEN NEW.summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN NEW.summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END, 1)
-      ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 1, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.deliveredAt') - (NEW.summary ->> '$.sentAt') v) WHERE v IS NOT NULL
-      ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 2, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.readAt') - (NEW.summary ->> '$.deliveredAt') v) WHERE v IS NOT NULL
-      ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 3, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.repliedAt') - (NEW.summary ->> '$.readAt') v) WHERE v IS NOT NULL
-      ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_messages VALUES (${CAMPAIGN_KEY('NEW')}, NEW.state, ${STEP('NEW')}, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO an_values SELECT m, ${K('nw')}, nw, 1 FROM (${GAPS_OF(false)}) WHERE nw IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
   END;
-  CREATE TRIGGER an_message_changed AFTER UPDATE OF campaign, state, summary ON messages
-  WHEN OLD.summary IS NOT NEW.summary OR OLD.state IS NOT NEW.state OR OLD.campaign IS NOT NEW.campaign BEGIN
-    UPDATE an_messages SET n = n - 1 WHERE campaign_key = iif(OLD.campaign IS NULL, '', 'g' || OLD.campaign) AND state = OLD.state
-      AND step = CASE WHEN OLD.summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN OLD.summary ->> '$.readAt' IS NOT NULL THEN 3
-        WHEN OLD.summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN OLD.summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END;
-    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 1, ${K('x')}, x FROM (SELECT (OLD.summary ->> '$.deliveredAt') - (OLD.summary ->> '$.sentAt') x));
-    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 2, ${K('x')}, x FROM (SELECT (OLD.summary ->> '$.readAt') - (OLD.summary ->> '$.deliveredAt') x));
-    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 3, ${K('x')}, x FROM (SELECT (OLD.summary ->> '$.repliedAt') - (OLD.summary ->> '$.readAt') x));
-    INSERT INTO an_messages VALUES (iif(NEW.campaign IS NULL, '', 'g' || NEW.campaign), NEW.state,
-      CASE WHEN NEW.summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN NEW.summary ->> '$.readAt' IS NOT NULL THEN 3
-        WHEN NEW.summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN NEW.summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END, 1)
-      ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 1, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.deliveredAt') - (NEW.summary ->> '$.sentAt') v) WHERE v IS NOT NULL
-      ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 2, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.readAt') - (NEW.summary ->> '$.deliveredAt') v) WHERE v IS NOT NULL
-      ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 3, ${K('v')}, v, 1 FROM (SELECT (NEW.summary ->> '$.repliedAt') - (NEW.summary ->> '$.readAt') v) WHERE v IS NOT NULL
+  -- a message is rewritten on every delivery; most rewrites move it to another step or change a gap, not both
+  CREATE TRIGGER an_message_step AFTER UPDATE OF campaign, state, summary ON messages
+  WHEN OLD.state IS NOT NEW.state OR OLD.campaign IS NOT NEW.campaign OR ${STEP('OLD')} != ${STEP('NEW')} BEGIN
+    UPDATE an_messages SET n = n - 1 WHERE campaign_key = ${CAMPAIGN_KEY('OLD')} AND state = OLD.state AND step = ${STEP('OLD')};
+    INSERT INTO an_messages VALUES (${CAMPAIGN_KEY('NEW')}, NEW.state, ${STEP('NEW')}, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER an_message_gaps AFTER UPDATE OF summary ON messages WHEN OLD.summary IS NOT NEW.summary BEGIN
+    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) IN (SELECT m, ${K('o')}, o FROM (${GAPS_OF(true)}) WHERE o IS NOT NULL AND o IS NOT nw);
+    INSERT INTO an_values SELECT m, ${K('nw')}, nw, 1 FROM (${GAPS_OF(true)}) WHERE nw IS NOT NULL AND o IS NOT nw
       ON CONFLICT DO UPDATE SET n = n + 1;
   END;
   CREATE TRIGGER an_delivery_new AFTER INSERT ON deliveries WHEN NEW.msg_id IS NOT NULL BEGIN
@@ -282,6 +296,11 @@ const MIGRATIONS: string[] = [
     SELECT 'account:' || coalesce(f.value ->> '$.accountId', 'unknown'), d.msg_id
     FROM deliveries d, json_each(d.flags) f
     WHERE d.msg_id IS NOT NULL AND d.flags_mask & 16 != 0 AND f.value ->> '$.flag' = 'prepaid-blocked' AND f.value ->> '$.scope' = 'account';
+  `,
+  // 7: deliveries read from a file by `import` (store/import-rows.ts), by id: never taken for gateway traffic. A
+  // side table, so neither the acknowledgement path nor indexing writes a column more.
+  `
+  CREATE TABLE IF NOT EXISTS imported (id INTEGER PRIMARY KEY, source TEXT NOT NULL, imported_at INTEGER NOT NULL);
   `,
 ];
 
