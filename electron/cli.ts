@@ -1,5 +1,5 @@
 // Command line: `serve` (receiver + store + control API + renderer, for machines without a display and for
-// scripts), `export` (NDJSON), `replay` and `recover`. Machine-readable lines go to stdout as JSON; prose goes to stderr.
+// scripts), `export` (NDJSON, CSV, HAR), `import`, `replay` and `recover`. Machine-readable lines go to stdout as JSON; prose goes to stderr.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,7 +7,11 @@ import { createCore } from './core/app-core';
 import { startControlServer } from './core/control-server';
 import { openUiSession } from './core/ui-session';
 import { defaultDataDir } from './core/data-dir';
-import { exportNdjson, OutputClosed } from './core/export';
+import { OutputClosed } from './core/export';
+import { atomicFile, OutputExists } from './core/export-file';
+import { EXPORT_FORMATS, runExport, type ExportFormat } from './core/export-run';
+import { importFile, ImportFileError } from './core/import-file';
+import { storeInUse } from './core/import-guard';
 import { replayCli } from './core/replay';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -33,7 +37,8 @@ import { describeRanges, summarizeRanges, type UnreadableRange } from './core/st
 const USAGE = `Usage:
   npm run cli -- serve [--port N] [--ui-port N] [--data-dir DIR] [--tunnel none|localtunnel]
                        [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES] [--probe-interval MS]
-  npm run cli -- export [--data-dir DIR] --format ndjson [--messages] [--out FILE]
+  npm run cli -- export [--data-dir DIR] --format ndjson|csv|har [--messages] [--filter QUERY] [--out FILE] [--force]
+  npm run cli -- import [--data-dir DIR] FILE
   npm run cli -- report [--data-dir DIR] [--filter QUERY] [--format text|json|md|csv]
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N]
   npm run cli -- recover [--data-dir DIR] --out NEWDIR [--store FILE]
@@ -44,9 +49,17 @@ serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any
           the UI listen (a taken --ui-port falls back to a free one, like --port), then one {"event":"tunnel",...}
           line per tunnel change. SIGINT, SIGTERM or SIGHUP (to serve, or to the npm running it) stops it: in-flight
           deliveries commit and are answered, the store closes, {"event":"stopped"} is printed and the exit status is 0
-export    write every delivery (or, with --messages, every message) as one JSON object per line. Deliveries not
+export    write every delivery (or, with --messages, every message; or those --filter matches) to stdout or
+          --out: ndjson = one JSON object per line, every field, bodies byte-exact; csv = a spreadsheet table
+          (UTF-8 with BOM); har = HAR 1.2 of deliveries for browser dev tools and HTTP Toolkit. --out is written to a
+          temporary file and renamed when complete; an existing file is kept unless --force. Deliveries not
           indexed yet are written as stored, without waiting for indexing. Parts of a damaged store that cannot be
           read are skipped and listed on stderr; the exit status is then 3
+import    add the deliveries of an NDJSON or HAR file (this app's export, or another tool's HAR: its POSTs) to the
+          store, classified as if they had just arrived and marked imported (replay skips them unless asked).
+          Deliveries already stored are not added again. Unreadable lines are reported with their number and
+          skipped. Refused while serve or the app has the store open. Prints {"event":"imported",...}; exit 3
+          when some lines were skipped
 report    campaign analytics of the messages matching --filter (all by default): funnel, states, failure reasons,
           SMS fallback, latencies, gateway retries. json = the documented Report shape; md = Markdown tables for a
           ticket; text = the same for a terminal; csv = the per-campaign table. A filter that does not parse exits 2
@@ -217,22 +230,57 @@ async function exportCmd(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { 'data-dir': { type: 'string' }, format: { type: 'string' }, messages: { type: 'boolean' }, out: { type: 'string' } },
+    options: {
+      'data-dir': { type: 'string' },
+      format: { type: 'string' },
+      messages: { type: 'boolean' },
+      filter: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+    },
   });
-  if (values.format !== 'ndjson') throw new UsageError('--format ndjson is required (the only format so far)');
+  const format = values.format as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+  const kind = values.messages ? 'messages' : 'deliveries';
+  if (format === 'har' && kind === 'messages') throw new UsageError('--format har holds HTTP requests: export deliveries (without --messages)');
   const file = activeStoreFile(values['data-dir']);
+  let out: ReturnType<typeof atomicFile> | null = null;
+  if (values.out !== undefined) {
+    try {
+      out = atomicFile(values.out, { force: values.force });
+    } catch (err) {
+      if (err instanceof OutputExists) throw new UsageError(err.message);
+      throw err;
+    }
+    // an interrupted export leaves no partial file: exiting removes the temporary one (export-file.ts)
+    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.once(sig, () => process.exit(code));
+  }
   // exporting never waits for indexing: deliveries still in the inbox are exported as stored
   const store = openForReading(file);
-  const kind = values.messages ? 'messages' : 'deliveries';
   const skipped: UnreadableRange[] = [];
+  const progress = progressLine(kind);
   let n: number;
   try {
-    n = await exportNdjson(store, values.out ?? process.stdout, kind, { onSkip: (r) => skipped.push(r) });
+    n = await runExport(store, out?.tempPath ?? process.stdout, {
+      format,
+      kind,
+      filter: values.filter ?? '',
+      version: VERSION,
+      onSkip: (r) => skipped.push(r),
+      onProgress: progress.update,
+    });
+    out?.commit();
   } catch (err) {
+    out?.discard();
     // the reader stopped reading (`export | head`): it has what it wanted
     if (err instanceof OutputClosed) process.exit(0);
+    if (err instanceof ApiError && err.code === 'bad-request') {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(2);
+    }
     throw err;
   } finally {
+    progress.end();
     store.close();
   }
   process.stderr.write(`exported ${n} ${kind}\n`);
@@ -244,6 +292,72 @@ async function exportCmd(argv: string[]): Promise<void> {
     );
     process.exitCode = EXIT_PARTIAL_EXPORT;
   }
+}
+
+/**
+ * "exporting… 12000 of 340000 deliveries" on stderr, at most once a second and only once a run has lasted a
+ * second (a short one stays quiet); redrawn in place on a terminal, one line each time otherwise.
+ */
+function progressLine(what: string): { update: (done: number, total: number | null) => void; end: () => void } {
+  const started = Date.now();
+  let last = started;
+  let drawn = false;
+  const tty = process.stderr.isTTY === true;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 1000) return;
+      last = now;
+      drawn = true;
+      const text = `exporting… ${done}${total !== null ? ` of ${total}` : ''} ${what}`;
+      process.stderr.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
+    },
+    end() {
+      if (drawn && tty) process.stderr.write('\n');
+    },
+  };
+}
+
+async function importCmd(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('import takes one FILE (NDJSON or HAR)');
+  const source = path.resolve(positionals[0]!);
+  if (!fs.existsSync(source)) throw new UsageError(`no such file: ${source}`);
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  // a new data folder gets a store; an existing one gets its deliveries added
+  fs.mkdirSync(dataDir, { recursive: true });
+  const storeFile = readStoreFiles(dataDir).active;
+  if (fs.existsSync(storeFile) && storeInUse(storeFile)) {
+    process.stderr.write(
+      `error: ${storeFile} is open in another program (a running serve or the desktop app). ` +
+        `Stop it, run the import, then start it again: importing behind its back would leave its lists and counts out of date.\n`,
+    );
+    process.exit(1);
+  }
+  const store = fs.existsSync(storeFile) ? openExistingStore(dataDir) : openStore({ file: storeFile });
+  let summary;
+  try {
+    summary = await importFile(store, source, {
+      onProblem: (p) => process.stderr.write(`${p.unit} ${p.at}: skipped: ${revealHidden(p.reason)}\n`),
+    });
+  } catch (err) {
+    if (err instanceof ImportFileError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  } finally {
+    store.close();
+  }
+  process.stderr.write(
+    `imported ${summary.added} deliveries from ${source}` +
+      (summary.duplicates > 0 ? `; ${summary.duplicates} were already stored` : '') +
+      (summary.ignored > 0 ? `; ${summary.ignored} HAR entries were not POSTs with a body` : '') +
+      (summary.problems.length > 0 ? `; ${summary.problems.length} ${summary.format === 'har' ? 'entries' : 'lines'} could not be read (above)` : '') +
+      '\n',
+  );
+  line({ event: 'imported', file: source, ...summary, problems: summary.problems.length });
+  if (summary.problems.length > 0) process.exitCode = 3;
 }
 
 async function reportCmd(argv: string[]): Promise<void> {
@@ -372,6 +486,7 @@ async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (cmd === 'serve') return serve(rest);
   if (cmd === 'export') return exportCmd(rest);
+  if (cmd === 'import') return importCmd(rest);
   if (cmd === 'report') return reportCmd(rest);
   if (cmd === 'replay') return replayCmd(rest);
   if (cmd === 'recover') return recoverCmd(rest);

@@ -1,6 +1,7 @@
-// NDJSON export: one JSON object per line, streamed from the store so a million deliveries never sit in memory.
-// A damaged store file is exported as far as it can be read: what it cannot give back is skipped and passed to
-// onSkip (salvage.ts), never the end of the export.
+// Exports, streamed from the store so a million deliveries never sit in memory: NDJSON here (every field, bodies
+// byte-exact), CSV (export-csv.ts) and HAR (export-har.ts) through the same writer. A damaged store file is
+// exported as far as it can be read: what it cannot give back is skipped and passed to onSkip (salvage.ts), never
+// the end of the export.
 import fs from 'node:fs';
 import type { UnreadableRange } from './store/salvage';
 import type { Store } from './store/types';
@@ -22,6 +23,19 @@ export async function exportNdjson(
   kind: 'deliveries' | 'messages',
   opts: ExportOptions = {},
 ): Promise<number> {
+  const rows = kind === 'messages' ? store.iterateMessages(undefined, opts.onSkip) : store.iterateDeliveries(opts.onSkip);
+  return writeChunks(target, ndjsonLines(rows));
+}
+
+export function* ndjsonLines(rows: Iterable<unknown>): IterableIterator<string> {
+  for (const row of rows) yield JSON.stringify(row) + '\n';
+}
+
+/**
+ * Writes each chunk in turn, respecting back-pressure (a slow disk or pipe must not make us buffer the whole
+ * store); returns how many were written. A file target is ended (and flushed) before it resolves.
+ */
+export async function writeChunks(target: string | NodeJS.WritableStream, chunks: Iterable<string>): Promise<number> {
   const out: NodeJS.WritableStream = typeof target === 'string' ? fs.createWriteStream(target) : target;
   // an error on the stream (EPIPE when the reader exits) ends the export; without a listener it would be thrown
   // from the stream's emit and end the process with a stack trace
@@ -40,11 +54,9 @@ export async function exportNdjson(
     }).finally(() => (wake = null));
   let n = 0;
   try {
-    const rows = kind === 'messages' ? store.iterateMessages(undefined, opts.onSkip) : store.iterateDeliveries(opts.onSkip);
-    for (const row of rows) {
+    for (const chunk of chunks) {
       if (failed) break;
-      // respect back-pressure: a slow disk or pipe must not make us buffer the whole store
-      if (!out.write(JSON.stringify(row) + '\n') && !failed) {
+      if (!out.write(chunk) && !failed) {
         let onDrain = () => {};
         await until((done) => out.once('drain', (onDrain = done)));
         out.off('drain', onDrain);

@@ -2,6 +2,7 @@
 // (Markdown) or a spreadsheet (CSV: the per-campaign table). JSON is the report itself.
 import type { CampaignFigures, Percentiles, Report, ValueCount } from '../../shared/analytics';
 import { EVENT_KINDS, MESSAGE_STATES, type MessageState } from '../../shared/domain';
+import { csvCell } from '../../shared/csv';
 
 export const REPORT_FORMATS = ['text', 'json', 'md', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -165,15 +166,10 @@ function textTable(t: Table): string {
 
 /** One row per campaign and a total: funnel counts and every message state. */
 function campaignCsv(r: Report): string {
-  const q = (v: string) => {
-    // a campaign name is the gateway's text: one a spreadsheet would run as a formula is kept as text
-    const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   const head = ['campaign', 'messages', 'sent', 'delivered', 'read', 'replied', ...MESSAGE_STATES.map((s) => `state_${s}`)];
   const row = (name: string, c: Pick<CampaignFigures, 'funnel' | 'states'>) =>
     [name, messagesOf(c.states), c.funnel.sent, c.funnel.delivered, c.funnel.read, c.funnel.replied, ...MESSAGE_STATES.map((s) => c.states[s] ?? 0)]
-      .map((v) => q(String(v)))
+      .map((v) => csvCell(String(v)))
       .join(',');
   return [head.join(','), ...r.byCampaign.map((c) => row(c.campaign ?? '', c)), row('(total)', r)].join('\r\n') + '\r\n';
 }

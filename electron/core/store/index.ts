@@ -15,6 +15,7 @@ import { getAnalytics } from './analytics';
 import { suggestValues } from './suggest';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { countTestCallbacks, deleteTestCallbacks } from './test-callbacks';
+import { importDeliveries, importedAmong } from './import-rows';
 import { StoreWriteError, type Store, type StoreStats } from './types';
 
 export type { Store } from './types';
@@ -99,6 +100,8 @@ export function openStore(opts: OpenStoreOptions): Store {
         throw toStoreWriteError(err);
       }
     },
+    importDeliveries: (rows, source, now = Date.now()) => (refuseIfSealed(), importDeliveries(ctx, rows, source, now)),
+    importedAmong: (ids) => importedAmong(ctx, ids),
     seal() {
       if (sealed || opts.readonly) return;
       sealed = true;

@@ -16,6 +16,7 @@ import type {
 import type { InboxRow } from './rows';
 import type { UnreadableRange } from './salvage';
 import type { SliceOptions } from './ingest';
+import type { ImportResult, ImportRow } from './import-rows';
 
 /** A write the store could not commit (disk full, read-only, locked past the busy timeout). */
 export class StoreWriteError extends Error {
@@ -110,6 +111,13 @@ export interface Store {
    * here), to be indexed by indexPending like any other. Ids may leave gaps, so pendingCount() overstates until then.
    */
   importRaw(rows: InboxRow[]): void;
+  /**
+   * Deliveries read from a file (`import`): appended to the inbox with new ids and marked imported, in one
+   * transaction, skipping those already stored; indexed by indexPending like any other.
+   */
+  importDeliveries(rows: ImportRow[], source: string, now?: number): ImportResult;
+  /** those of `ids` that were imported from a file */
+  importedAmong(ids: readonly number[]): number[];
   /**
    * The file turned out damaged while open: from now on nothing is written to it (writes throw StoreWriteError,
    * response times are dropped, no checkpoint copies the WAL in), and close() leaves file and WAL as they are.

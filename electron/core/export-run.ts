@@ -1,0 +1,78 @@
+// One export as `export` asks for it: which rows (all, or those a filter matches), in which format, with
+// progress as it goes. Writing and back-pressure are export.ts's; the temporary file, export-file.ts's.
+import { ndjsonLines, writeChunks } from './export';
+import { deliveryCsv, messageCsv } from './export-csv';
+import { harDocument } from './export-har';
+import type { UnreadableRange } from './store/salvage';
+import type { ExportedDelivery, ExportedMessage, Store } from './store/types';
+
+export const EXPORT_FORMATS = ['ndjson', 'csv', 'har'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportRequest {
+  format: ExportFormat;
+  kind: 'deliveries' | 'messages';
+  /** the lists' query language; '' = everything. Matches indexed rows only (see README) */
+  filter: string;
+  /** the app's version, for HAR's creator */
+  version: string;
+  onSkip?: (range: UnreadableRange) => void;
+  /** rows written so far and the total when known, every PROGRESS_EVERY rows */
+  onProgress?: (done: number, total: number | null) => void;
+}
+
+const PROGRESS_EVERY = 1000;
+
+/** Writes the export; returns how many deliveries or messages it holds. */
+export async function runExport(store: Store, target: string | NodeJS.WritableStream, req: ExportRequest): Promise<number> {
+  if (req.format === 'har' && req.kind === 'messages') throw new Error('HAR holds HTTP requests: export deliveries (without --messages)');
+  let n = 0;
+  const total = req.filter.trim() === '' ? totalOf(store, req.kind) : null;
+  function* counted<T>(rows: Iterable<T>): IterableIterator<T> {
+    for (const row of rows) {
+      yield row;
+      if (++n % PROGRESS_EVERY === 0) req.onProgress?.(n, total);
+    }
+  }
+  const isImported = (id: number) => store.importedAmong([id]).length > 0;
+  if (req.kind === 'deliveries') {
+    const rows = counted(selectedDeliveries(store, req.filter, req.onSkip));
+    const chunks = req.format === 'csv' ? deliveryCsv(rows, isImported) : req.format === 'har' ? harDocument(rows, req.version, isImported) : ndjsonLines(rows);
+    await writeChunks(target, chunks);
+  } else {
+    const rows = counted(selectedMessages(store, req.filter, req.onSkip));
+    await writeChunks(target, req.format === 'csv' ? messageCsv(rows) : ndjsonLines(rows));
+  }
+  req.onProgress?.(n, total ?? n);
+  return n;
+}
+
+function totalOf(store: Store, kind: 'deliveries' | 'messages'): number {
+  const s = store.stats();
+  return kind === 'deliveries' ? s.deliveriesTotal : s.messagesTotal;
+}
+
+/** The ids are found first (a bad query fails before anything is written), then the store is read in id order. */
+function selectedDeliveries(store: Store, filter: string, onSkip?: (r: UnreadableRange) => void): Iterable<ExportedDelivery> {
+  const all = store.iterateDeliveries(onSkip);
+  if (filter.trim() === '') return all;
+  const ids = new Set(store.listDeliveryIds(filter, 'received'));
+  return (function* () {
+    for (const d of all) if (ids.has(d.id)) yield d;
+  })();
+}
+
+function selectedMessages(store: Store, filter: string, onSkip?: (r: UnreadableRange) => void): Iterable<ExportedMessage> {
+  const all = store.iterateMessages(undefined, onSkip);
+  if (filter.trim() === '') return all;
+  const refs = new Set<string>();
+  const PAGE = 5000;
+  for (let offset = 0; ; offset += PAGE) {
+    const page = store.listMessages({ query: filter, offset, limit: PAGE });
+    for (const m of page.rows) refs.add(m.reference);
+    if (page.rows.length < PAGE) break;
+  }
+  return (function* () {
+    for (const m of all) if (refs.has(m.reference)) yield m;
+  })();
+}

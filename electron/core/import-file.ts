@@ -1,0 +1,232 @@
+// `import`: deliveries from a file back into a store, through the normal ingest path (store/import-rows.ts: the
+// inbox, then indexing, so every one is classified as if it had just arrived, in file order), each marked
+// imported. Files: NDJSON of deliveries as `export` writes it, and HAR (ours restores every field from `_rci`;
+// another tool's gives its POST requests). A line or entry that cannot be read is reported with its number and
+// skipped; the rest is imported. Batches commit one by one: an interrupted import keeps what it committed, and
+// running it again adds only the rest (already-stored deliveries are recognised).
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { ImportRow } from './store/import-rows';
+import type { Store } from './store/types';
+import type { HarDeliveryExtra } from './export-har';
+
+export interface ImportProblem {
+  /** 1-based line (NDJSON) or entry (HAR) number */
+  at: number;
+  unit: 'line' | 'entry';
+  reason: string;
+}
+
+export interface ImportSummary {
+  format: 'ndjson' | 'har';
+  added: number;
+  duplicates: number;
+  /** HAR entries that are not POSTs with a body (another tool's page loads): not callbacks */
+  ignored: number;
+  problems: ImportProblem[];
+}
+
+export class ImportFileError extends Error {}
+
+const BATCH = 500;
+
+export async function importFile(
+  store: Store,
+  file: string,
+  opts: { onProblem?: (p: ImportProblem) => void; onProgress?: (s: ImportSummary) => void } = {},
+): Promise<ImportSummary> {
+  const format = await sniff(file);
+  const summary: ImportSummary = { format, added: 0, duplicates: 0, ignored: 0, problems: [] };
+  const problem = (p: ImportProblem) => {
+    summary.problems.push(p);
+    opts.onProblem?.(p);
+  };
+  let batch: ImportRow[] = [];
+  const flush = () => {
+    if (batch.length === 0) return;
+    const r = store.importDeliveries(batch, fileLabel(file));
+    summary.added += r.added;
+    summary.duplicates += r.duplicates;
+    batch = [];
+    // indexed before the next batch: the next batch's duplicate check looks them up by index
+    while (store.indexPending(2000).length > 0);
+    opts.onProgress?.(summary);
+  };
+  if (format === 'ndjson') {
+    const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+    let n = 0;
+    for await (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      let row: ImportRow;
+      try {
+        row = fromNdjson(JSON.parse(line));
+      } catch (err) {
+        problem({ at: n, unit: 'line', reason: (err as Error).message });
+        continue;
+      }
+      batch.push(row);
+      if (batch.length >= BATCH) flush();
+    }
+  } else {
+    const entries = harEntries(fs.readFileSync(file, 'utf8'));
+    entries.forEach((entry, i) => {
+      let row: ImportRow | null;
+      try {
+        row = fromHarEntry(entry);
+      } catch (err) {
+        problem({ at: i + 1, unit: 'entry', reason: (err as Error).message });
+        return;
+      }
+      if (row === null) summary.ignored++;
+      else batch.push(row);
+      if (batch.length >= BATCH) flush();
+    });
+  }
+  flush();
+  return summary;
+}
+
+function fileLabel(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
+}
+
+/** HAR is one JSON object with `log`; NDJSON starts with an object per line. Decided from the first bytes. */
+async function sniff(file: string): Promise<'ndjson' | 'har'> {
+  let head: string;
+  try {
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(4096);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    fs.closeSync(fd);
+    head = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
+  } catch (err) {
+    throw new ImportFileError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (head.trim() === '') throw new ImportFileError(`${file} is empty`);
+  if (/^\s*\{\s*"log"\s*:/.test(head)) return 'har';
+  if (/^\s*\{/.test(head)) return 'ndjson';
+  throw new ImportFileError(`${file} is neither NDJSON deliveries (one JSON object per line) nor HAR`);
+}
+
+const fail = (reason: string): never => {
+  throw new Error(reason);
+};
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : fail(`${what} is not a string`));
+const headerPairs = (v: unknown): [string, string][] =>
+  Array.isArray(v) && v.every((h) => Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string')
+    ? (v as [string, string][])
+    : fail('request.headers is not a list of [name, value] pairs');
+const time = (v: unknown, what: string): number => {
+  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isFinite(ms) ? ms : fail(`${what} is not a date`);
+};
+
+/** One line of `export --format ndjson` (deliveries; store/types.ts ExportedDelivery). */
+function fromNdjson(v: unknown): ImportRow {
+  if (!isObj(v)) fail('not a JSON object');
+  const o = v as Record<string, unknown>;
+  if (!isObj(o.request)) {
+    if (typeof o.reference === 'string' && 'state' in o) fail('a message, not a delivery: import an export made without --messages');
+    fail('no "request": not a delivery exported by this app');
+  }
+  const r = o.request as Record<string, unknown>;
+  const body = Buffer.from(str(r.bodyBase64, 'request.bodyBase64'), 'base64');
+  const response = isObj(o.response) ? o.response : fail('no "response"');
+  const status = typeof response.status === 'number' ? response.status : fail('response.status is not a number');
+  const outcome = o.outcome === 'rejected' ? 'rejected' : o.outcome === 'stored' ? 'stored' : fail('outcome is neither stored nor rejected');
+  return {
+    input: {
+      request: {
+        method: str(r.method, 'request.method'),
+        path: str(r.path, 'request.path'),
+        query: str(r.query, 'request.query'),
+        headers: headerPairs(r.headers),
+        remoteAddress: typeof r.remoteAddress === 'string' ? r.remoteAddress : '',
+        bodySize: typeof r.bodySize === 'number' ? r.bodySize : body.length,
+        body,
+        receivedAt: time(o.receivedAt, 'receivedAt'),
+      },
+      outcome,
+      responseStatus: status,
+      rejectReason: typeof o.rejectReason === 'string' ? o.rejectReason : null,
+      bodyTruncated: r.bodyTruncated === true,
+    },
+    responseMs: typeof response.ms === 'number' ? response.ms : null,
+  };
+}
+
+function harEntries(text: string): unknown[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new ImportFileError(`the HAR file is not valid JSON (${(err as Error).message}); nothing was imported`);
+  }
+  const log = isObj(doc) && isObj(doc.log) ? doc.log : null;
+  if (!log || !Array.isArray(log.entries)) throw new ImportFileError('the HAR file has no log.entries; nothing was imported');
+  return log.entries;
+}
+
+/** An entry of our HAR (every field from `_rci`), or another tool's POST; null for what is not a callback. */
+function fromHarEntry(e: unknown): ImportRow | null {
+  if (!isObj(e) || !isObj(e.request)) fail('no request');
+  const entry = e as Record<string, unknown>;
+  const req = entry.request as Record<string, unknown>;
+  const method = str(req.method, 'request.method');
+  const ours = isObj(entry._rci) ? (entry._rci as unknown as HarDeliveryExtra) : null;
+  const post = isObj(req.postData) ? req.postData : null;
+  if (!ours && (method.toUpperCase() !== 'POST' || !post)) return null;
+  const headers = Array.isArray(req.headers)
+    ? req.headers.map((h: unknown, i) =>
+        isObj(h) && typeof h.name === 'string' && typeof h.value === 'string' ? ([h.name, h.value] as [string, string]) : fail(`request.headers[${i}] is not {name, value}`),
+      )
+    : fail('request.headers is not a list');
+  let body: Buffer = Buffer.alloc(0);
+  if (post) {
+    const t = typeof post.text === 'string' ? post.text : '';
+    body = post.encoding === 'base64' ? Buffer.from(t, 'base64') : Buffer.from(t, 'utf8');
+  }
+  const receivedAt = time(entry.startedDateTime, 'startedDateTime');
+  const response = isObj(entry.response) ? entry.response : {};
+  const status = typeof response.status === 'number' && response.status > 0 ? response.status : 200;
+  if (ours) {
+    return {
+      input: {
+        request: {
+          method,
+          path: str(ours.path, '_rci.path'),
+          query: str(ours.query, '_rci.query'),
+          headers,
+          remoteAddress: typeof ours.remoteAddress === 'string' ? ours.remoteAddress : '',
+          bodySize: typeof ours.bodySize === 'number' ? ours.bodySize : body.length,
+          body,
+          receivedAt,
+        },
+        outcome: ours.outcome === 'rejected' ? 'rejected' : 'stored',
+        responseStatus: status,
+        rejectReason: typeof ours.rejectReason === 'string' ? ours.rejectReason : null,
+        bodyTruncated: ours.bodyTruncated === true,
+      },
+      responseMs: typeof ours.answerMs === 'number' ? ours.answerMs : null,
+    };
+  }
+  let url: URL;
+  try {
+    url = new URL(str(req.url, 'request.url'));
+  } catch {
+    return fail('request.url is not a URL');
+  }
+  const time_ = typeof entry.time === 'number' && entry.time >= 0 ? entry.time : null;
+  return {
+    input: {
+      request: { method, path: url.pathname, query: url.search.slice(1), headers, remoteAddress: '', bodySize: body.length, body, receivedAt },
+      outcome: 'stored',
+      responseStatus: status,
+      rejectReason: null,
+      bodyTruncated: false,
+    },
+    responseMs: time_,
+  };
+}
