@@ -166,3 +166,42 @@ describe('free text', () => {
     expect(m('"?"')).toBe(false);
   });
 });
+
+describe('reason, account, retry, attempt and answer judged on a delivery row', () => {
+  it('reads the facts its flag details leave on the row', () => {
+    const feed = new Feed();
+    const add = (i: number, type: string, message: unknown, extra: Record<string, unknown> = {}) =>
+      feed.add(T0 + i * 1000, cb({ reference: `r${i}`, event_id: `e${i}`, direction: 'inbound', type, message, ...extra })).summary;
+    const auth = add(1, 'EXCEPTION', 'Request failed with status code 401: invalid token');
+    const err = add(2, 'ERROR', 'Request failed with status code 503: upstream unavailable');
+    const noCode = add(3, 'ERROR', 'upstream unavailable');
+    const account = add(4, 'PREPAID_BLOCKED', 'Limite de créditos da conta atingido acc-9');
+    const customer = add(5, 'PREPAID_BLOCKED', 'Limite de créditos do cliente atingido');
+    // a DELIVERED again 150 ms later: a repeat that fits no slot of the retry schedule; another 10.2 s later: it fits
+    const again = (i: number, ms: number) => feed.add(T0 + i * 1000 + ms, cb({ reference: `r${i}`, event_id: `e${i}`, direction: 'inbound', type: 'DELIVERED', message: null })).summary;
+    const first = add(6, 'DELIVERED', null);
+    const early = again(6, 150);
+    const second = add(7, 'DELIVERED', null);
+    const onTime = again(7, 10_200);
+    const rows = [auth, err, noCode, account, customer, first, early, second, onTime];
+    const picks = (q: string) => rows.filter((d) => deliveryMatches(parseQuery(q), d));
+    expect(picks('reason:auth')).toEqual([auth]);
+    expect(picks('reason:503')).toEqual([err]);
+    expect(picks('reason:unknown')).toEqual([noCode]);
+    expect(picks('reason:account')).toEqual([account]);
+    expect(picks('account:acc-9')).toEqual([account]);
+    expect(picks('account:ACC-9')).toEqual([]);
+    expect(picks('reason:customer,auth')).toEqual([auth, customer]);
+    expect(picks('retry:off-schedule')).toEqual([early]);
+    expect(picks('retry:on-schedule')).toEqual([onTime]);
+    expect(picks('attempt:2')).toEqual([early, onTime]);
+    expect(picks('attempt:2+')).toEqual([early, onTime]);
+    expect(picks('attempt:3+')).toEqual([]);
+    expect(picks('attempt:1')).toHaveLength(7);
+    // answer times: the feed answers in 1 ms
+    expect(picks('answer:>10s')).toEqual([]);
+    expect(picks('answer:<2ms')).toHaveLength(rows.length);
+    // on a message the store decides (any of its deliveries): the summary alone cannot tell
+    expect(messageMatches(parseQuery('reason:503'), feed.message('r2', LATER).summary)).toBeNull();
+  });
+});
