@@ -5,7 +5,7 @@
 // times while callbacks are posted by a few concurrent workers and after.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { postCallback } from '../support/browser';
+import { postCallback, screenshot } from '../support/browser';
 import { samples, uniqueTag } from './seed';
 import { FakeCore } from './fake-core';
 import { useFakeCoreSession, useServeSession } from './session';
@@ -142,6 +142,8 @@ describe('counts while indexing is behind, and in the singular', () => {
 
   it('says how many deliveries wait to be indexed apart from the totals, and writes 1 delivery, 1 message', { timeout: 60_000 }, async () => {
     const core = new FakeCore();
+    // a busy line: two tunnel outages listed beside the public URL
+    core.tunnel = { downtime: [{ from: Date.now() - 600_000, to: Date.now() - 500_000, reason: 'probe failed' }, { from: Date.now() - 60_000, to: Date.now() - 30_000, reason: 'probe failed' }] };
     core.post({ ...base, reference: 'only-one', event_id: 'ev-1' });
     const { page } = await s.openCore(core);
     const totals = page.getByTestId('store-totals');
@@ -157,6 +159,19 @@ describe('counts while indexing is behind, and in the singular', () => {
     expect(await page.getByTestId('deliveries-count').textContent()).toBe('10');
     expect(await page.getByTestId('messages-count').textContent()).toBe('4');
     expect(await page.getByTestId('indexing').textContent()).toBe('40 waiting to be indexed · 2 s');
+    // at 1024 px, beside the public URL, its copy button and the outages, the counts are whole (the store size and version give
+    // way, then the receiver URL)
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await expect.poll(() => page.getByTestId('statusbar-public-url').isVisible()).toBe(true);
+    const clipped = await page.evaluate(() => {
+      const bar = document.querySelector('[data-testid="statusbar"]')!.getBoundingClientRect();
+      return ['store-totals', 'indexing', 'deliveries-today', 'statusbar-copy-public-url', 'downtime-button']
+        .map((id) => [id, document.querySelector(`[data-testid="${id}"]`) as HTMLElement] as const)
+        .filter(([, el]) => { const r = el.getBoundingClientRect(); return r.right > bar.right || r.left < bar.left || el.scrollWidth > el.clientWidth; })
+        .map(([id]) => id);
+    });
+    await screenshot(page, 'counts-waiting-1024');
+    expect(clipped).toEqual([]);
 
     core.indexing = { pending: 1, lagMs: 20 };
     await core.emit(page, [core.post({ ...base, reference: 'burst-0', event_id: 'ev-b9' })]);

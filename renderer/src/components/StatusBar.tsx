@@ -142,6 +142,11 @@ function StoreTotals({ status }: { status: AppStatus }) {
   );
 }
 
+/** shrink factors around the receiver URL's 1: the first are cut to nothing before it is cut at all, the last only
+ * once it is gone */
+const YIELD_FIRST = { flexShrink: 1000 };
+const YIELD_LAST = { flexShrink: 0.001 };
+
 export function StatusBar() {
   const status = useInspector((s) => s.status);
   const conn = useInspector((s) => s.connection);
@@ -160,7 +165,8 @@ export function StatusBar() {
       {status ? (
         <>
           <span className="shrink" title={`Local receiver: ${status.receiverUrl}${status.callbackPath}`}><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
-          <span title="Tunnel">
+          {/* the public URL is cut (after the receiver URL) rather than the counts: Copy beside it has it whole */}
+          <span className="shrink" style={YIELD_LAST} title={status.tunnel.publicUrl ? `Tunnel: ${status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath}` : 'Tunnel'}>
             <Icon name="globe" size={11} /> <TunnelState status={status.tunnel} />
             {status.tunnel.publicUrl ? <span className="mono" data-testid="statusbar-public-url"> {status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath}</span> : null}
           </span>
@@ -170,8 +176,9 @@ export function StatusBar() {
           <StoreTotals status={status} />
           <Waiting indexing={status.indexing} />
           <span data-testid="deliveries-today" title="Deliveries received since midnight, indexed or not">{num(status.deliveriesToday)} received today</span>
-          <span title={status.dataDir}>{formatBytes(status.storeBytes)} stored</span>
-          <span className="dim">v{status.version}</span>
+          {/* on a full line these give way before anything else (then the receiver URL): the counts stay whole */}
+          <span className="shrink" style={YIELD_FIRST} title={`${formatBytes(status.storeBytes)} stored in ${status.dataDir}`}>{formatBytes(status.storeBytes)} stored</span>
+          <span className="shrink dim" style={YIELD_FIRST} title={`version ${status.version}`}>v{status.version}</span>
         </>
       ) : (
         <span className="dim">loading status…</span>
