@@ -78,7 +78,7 @@ const DATA_TABLES = new Set(['deliveries', 'bodies', 'inbox']);
 
 /**
  * Overwrites GARBAGE_BYTES of the file with seeded random bytes, from the first page at or after `from` (default:
- * the page in the middle) whose span hits no interior page of the delivery tables: rows below a broken interior
+ * the page in the middle) whose span hits no schema page and no interior page of the delivery tables: rows below a broken interior
  * page cannot be reached by id at all (see salvage.ts), and this damage is meant to be survivable. `hits`: the
  * span must also hit a leaf of this table. Returns the damaged pages.
  */
@@ -90,6 +90,8 @@ export function damageFile(file: string, opts: { from?: number; hits?: string; s
     for (let q = first; q < first + span; q++) {
       const s = pages.get(q);
       if (s && DATA_TABLES.has(s.table) && s.kind === 'internal') return false;
+      // the schema spans several pages since the analytics summaries (migration 6): without it nothing is readable
+      if (s && (s.table === 'sqlite_schema' || s.table === 'sqlite_master')) return false;
       if (s && s.table === opts.hits && s.kind === 'leaf') hit = true;
     }
     return hit;
