@@ -36,6 +36,7 @@ interface BenchRun {
   ingest?: IngestBenchResult;
   query?: QueryBenchResult;
   ui?: LiveUiResult;
+  uiAnalytics?: LiveUiResult;
   hotref?: HotReferenceResult;
   analytics?: AnalyticsBenchResult;
   errors: { part: string; error: string }[];
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
     }),
   );
   run.ui = await part('ui', () => runLiveUiBench({ rate: 2000, durationSec: quick ? 4 : 10, log }));
+  // the same burst with the Analytics view open: its live refreshes must not make the page janky either
+  run.uiAnalytics = await part('ui', () => runLiveUiBench({ rate: 2000, durationSec: quick ? 4 : 10, view: 'analytics', log }));
   run.analytics = await part('analytics', () =>
     runAnalyticsBench({ resultsDir, messages: Number(values.messages ?? (quick ? 30_000 : 340_000)), repeats: quick ? 3 : 7, log }),
   );
@@ -181,10 +184,10 @@ function report(run: BenchRun): string {
           .join(', '),
     );
   }
-  if (run.ui) {
-    const u = run.ui;
+  for (const u of [run.ui, run.uiAnalytics]) {
+    if (!u) continue;
     out.push(
-      `\nLive UI at ${u.targetRate}/s (achieved ${Math.round(u.load.reqPerSec)}/s, p99 ${u.load.latencyMs.p99} ms): ` +
+      `\nLive UI (${u.view === 'analytics' ? 'Analytics view' : 'lists'}) at ${u.targetRate}/s (achieved ${Math.round(u.load.reqPerSec)}/s, p99 ${u.load.latencyMs.p99} ms): ` +
         `${u.longTasks} long tasks (at ${u.longTaskStartsMs.map((t) => `${t} ms`).join(', ') || '-'} into the burst), longest ${u.longestTaskMs} ms (total ${u.totalLongTaskMs} ms), longest frame gap ${u.longestFrameGapMs} ms, ` +
         `input delay max ${u.inputDelayMs.max} ms over ${u.inputDelayMs.samples} slow key events, key-to-frame max ${u.maxInteractionMs} ms; ` +
         `lists were ${u.indexingAtEnd.pending.toLocaleString('en')} deliveries behind when it ended` +

@@ -9,6 +9,8 @@ import type { LoadResult } from './load-run';
 
 export interface LiveUiResult {
   targetRate: number;
+  /** what was on screen during the burst: the lists, or the Analytics view refreshing live */
+  view: 'lists' | 'analytics';
   load: LoadResult;
   longTasks: number;
   longestTaskMs: number;
@@ -29,7 +31,13 @@ export interface LiveUiResult {
   servePeakRssBytes: number | null;
 }
 
-export async function runLiveUiBench(opts: { rate: number; durationSec: number; log: (s: string) => void }): Promise<LiveUiResult> {
+export async function runLiveUiBench(opts: {
+  rate: number;
+  durationSec: number;
+  view?: LiveUiResult['view'];
+  log: (s: string) => void;
+}): Promise<LiveUiResult> {
+  const view = opts.view ?? 'lists';
   ensureRendererBuild();
   const serve = await startServe();
   const browser = await launchBrowser();
@@ -54,9 +62,10 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
     })()`);
     await page.goto(serve.uiUrl);
     await page.waitForLoadState('networkidle');
+    if (view === 'analytics') await page.getByRole('tab', { name: /^Analytics/ }).click();
     // reset after start-up so only the burst is measured
     await page.evaluate('window.__bench.long.length = 0; window.__bench.events.length = 0; window.__bench.t0 = performance.now();');
-    opts.log(`live UI: ${opts.rate}/s for ${opts.durationSec} s into serve with the inspector open`);
+    opts.log(`live UI: ${opts.rate}/s for ${opts.durationSec} s into serve with the inspector open on ${view === 'lists' ? 'the lists' : 'Analytics'}`);
     const loadDone = runLoadChild({
       url: serve.receiverUrl,
       connections: 20,
@@ -98,6 +107,7 @@ export async function runLiveUiBench(opts: { rate: number; durationSec: number; 
     const delays = m.events.filter((e) => e.name.startsWith('key')).map((e) => e.delay).sort((a, b) => a - b);
     return {
       targetRate: opts.rate,
+      view,
       load,
       longTasks: m.long.length,
       longestTaskMs: Math.round(Math.max(0, ...m.long)),
