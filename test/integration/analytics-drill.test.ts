@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openStore } from '../../electron/core/store';
+import { createContext } from '../../electron/core/store/context';
+import { driverOf, planDeliveries, planMessages, queryTerms } from '../../electron/core/store/filters';
 import type { IngestInput, Store } from '../../electron/core/store/types';
 import type { Funnel, Report } from '../../shared/analytics';
 import type { DeliverySummary, MessageSummary } from '../../shared/domain';
@@ -139,6 +142,27 @@ describe('reason, account, retry, attempt and answer: SQL and memory agree', () 
         .map((m) => m.reference)
         .sort();
       expect(messagesOf(q).map((m) => m.reference).sort(), q).toEqual(expectedRefs);
+    }
+  });
+
+  it('reads them off an index: a flag’s deliveries, a message’s recorded failure reasons, never a scan of the list', () => {
+    const db = new Database(path.join(dir, 'inspector.sqlite'), { readonly: true });
+    try {
+      const ctx = createContext(db);
+      const steps = (plan: ReturnType<typeof planMessages>) => {
+        const where = driverOf(plan);
+        return (db.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM ${plan.from} WHERE ${where.sql}`).all(...where.params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      };
+      for (const q of ['reason:auth', 'reason:503', 'account:unknown', 'retry:off-schedule', 'attempt:3', 'reason:customer,account']) {
+        const d = steps(planDeliveries(ctx, queryTerms(q, NOW)));
+        expect(d, q).toMatch(/SEARCH x USING PRIMARY KEY \(flag=\?\)/);
+        expect(d, q).not.toMatch(/SCAN d\b/);
+        const m = steps(planMessages(ctx, queryTerms(q, NOW)));
+        expect(m, q).toMatch(q.startsWith('reason') || q.startsWith('account') ? /SEARCH r USING PRIMARY KEY \(reason=\?\)/ : /SEARCH f USING PRIMARY KEY \(facet=\?\)/);
+        expect(m, q).not.toMatch(/SCAN m\b/);
+      }
+    } finally {
+      db.close();
     }
   });
 

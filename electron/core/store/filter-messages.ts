@@ -38,11 +38,29 @@ function anyOfItsDeliveries(p: Pred): Pred {
 }
 
 /**
+ * The failure reason a message carries when reason:/account: holds for it, as indexing records each once per message
+ * (an_reasons, store/schema.ts migration 6: 'exception:auth', 'error:503', 'prepaid:customer', 'account:<id>'): one
+ * primary-key probe instead of reading the message's deliveries and their flags.
+ */
+function reasonKey(t: QueryTerm): string | null {
+  const v = t.value;
+  if (t.field === 'account') return `account:${v}`;
+  if (t.field !== 'reason') return null;
+  if (v === 'auth' || v === 'rcs-unsupported' || v === 'other') return `exception:${v}`;
+  if (v === 'customer' || v === 'account') return `prepaid:${v}`;
+  return `error:${v}`;
+}
+
+const REASON_SET = 'SELECT r.msg_id FROM an_reasons r WHERE r.reason = ?';
+
+/**
  * Terms on a delivery's flag details and attempt number: the flag facet a message must carry (read first, from the
  * facet index) and the check of its deliveries. null for attempt:1, which nearly every message has.
  */
 function flaggedDeliveryTerm(t: QueryTerm): { facet: string; check: Pred } | null {
+  const reason = reasonKey(t);
   const ft = flagDetailTerm(t);
+  if (ft && reason) return { facet: facetKey('flag', ft.flag), check: { sql: 'EXISTS (SELECT 1 FROM an_reasons r WHERE r.reason = ? AND r.msg_id = m.id)', params: [reason] } };
   if (ft) return { facet: facetKey('flag', ft.flag), check: anyOfItsDeliveries(flagDetailPred(ft)) };
   if (t.field === 'attempt' && needsRepeat(t.value)) return { facet: facetKey('flag', 'duplicate'), check: anyOfItsDeliveries(attemptPred(t.value)) };
   return null;
@@ -147,6 +165,20 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
     exact: false,
   });
   const flagged = flaggedDeliveryTerm(t);
+  const reason = reasonKey(t);
+  if (flagged && reason) {
+    // counted exactly off the reasons' index; a few are looked up by id, many read newest first through the facet
+    const n = ctx.stmt(`SELECT count(*) FROM (${REASON_SET})`, 'pluck').get(reason) as number;
+    if (n < ESTIMATE_CAP) return { ...set(REASON_SET, [reason], n), exact: true };
+    return {
+      from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
+      where: { sql: `f.facet = ? AND ${flagged.check.sql}`, params: [flagged.facet, ...flagged.check.params] },
+      order: 'f.last_at DESC, f.msg_id DESC',
+      ordered: true,
+      estimate: n,
+      exact: true,
+    };
+  }
   if (flagged) {
     return {
       from: 'message_facets f JOIN messages m ON m.id = f.msg_id',

@@ -18,8 +18,9 @@
 //    text is full-text by words as freeText describes, over message text, ids and the raw body (the raw body is
 //    the one thing the in-memory match cannot see: see shared/query-match.ts).
 //  - reason/account/retry read the delivery's flag details (deliveries.flags), found through the flag's index
-//    (delivery_flags; a message's flag facet); attempt:2 and later through the duplicate flag's, since every later
-//    attempt repeats a callback; answer (our answer time) has no index: on messages one pass over the deliveries.
+//    (delivery_flags; for messages the failure reasons indexing records per message, an_reasons, and a flag facet
+//    for retry); attempt:2 and later through the duplicate flag's, since every later attempt repeats a callback;
+//    answer (our answer time) has no index: on messages one pass over the deliveries.
 //  - an OR group (and a phone number typed as free text: alternativesOf) is its members' predicates joined by OR;
 //    it drives only when every member has an index, as the union of their rows (unordered: read whole and sorted).
 //    A user: number is the index ranges of its stored forms (userPrefixes), so it stays a prefix lookup.
