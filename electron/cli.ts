@@ -8,7 +8,7 @@ import { startControlServer } from './core/control-server';
 import { openUiSession } from './core/ui-session';
 import { defaultDataDir } from './core/data-dir';
 import { OutputClosed } from './core/export';
-import { atomicFile, OutputExists } from './core/export-file';
+import { atomicFile } from './core/export-file';
 import { EXPORT_FORMATS, runExport, type ExportFormat } from './core/export-run';
 import { importFile, ImportFileError } from './core/import-file';
 import { storeInUse } from './core/import-guard';
@@ -40,7 +40,7 @@ const USAGE = `Usage:
   npm run cli -- export [--data-dir DIR] --format ndjson|csv|har [--messages] [--filter QUERY] [--out FILE] [--force]
   npm run cli -- import [--data-dir DIR] FILE
   npm run cli -- report [--data-dir DIR] [--filter QUERY] [--format text|json|md|csv]
-  npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N]
+  npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N] [--include-imported]
   npm run cli -- recover [--data-dir DIR] --out NEWDIR [--store FILE]
 
 serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any free port), expose them through a localtunnel URL,
@@ -64,7 +64,8 @@ report    campaign analytics of the messages matching --filter (all by default):
           SMS fallback, latencies, gateway retries. json = the documented Report shape; md = Markdown tables for a
           ticket; text = the same for a terminal; csv = the per-campaign table. A filter that does not parse exits 2
 replay    re-send stored deliveries (all, or those matching --filter) to --to, optionally as the gateway would
-          (10 s timeout, retries on the documented schedule, sped up by --speed); exits 3 if any delivery did not
+          (10 s timeout, retries on the documented schedule, sped up by --speed). Imported deliveries are left out
+          unless --include-imported; exits 3 if any delivery did not
           get its 200, with each one's reason on stderr
 recover   copy every readable delivery of a damaged store file (the one serve reported, or --store FILE) into a
           new store in NEWDIR, ids kept; prints what could not be read, and one JSON line:
@@ -246,12 +247,10 @@ async function exportCmd(argv: string[]): Promise<void> {
   const file = activeStoreFile(values['data-dir']);
   let out: ReturnType<typeof atomicFile> | null = null;
   if (values.out !== undefined) {
-    try {
-      out = atomicFile(values.out, { force: values.force });
-    } catch (err) {
-      if (err instanceof OutputExists) throw new UsageError(err.message);
-      throw err;
+    if (!values.force && fs.existsSync(values.out)) {
+      throw new UsageError(`${path.resolve(values.out)} already exists; choose another name or add --force to replace it`);
     }
+    out = atomicFile(values.out);
     // an interrupted export leaves no partial file: exiting removes the temporary one (export-file.ts)
     for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.once(sig, () => process.exit(code));
   }
@@ -454,6 +453,7 @@ async function replayCmd(argv: string[]): Promise<void> {
       'as-gateway': { type: 'boolean' },
       speed: { type: 'string' },
       concurrency: { type: 'string' },
+      'include-imported': { type: 'boolean' },
     },
   });
   if (!values.to || !/^https?:\/\//.test(values.to)) throw new UsageError('--to must be an http(s) URL');
@@ -466,6 +466,8 @@ async function replayCmd(argv: string[]): Promise<void> {
       asGateway: values['as-gateway'] ?? false,
       speed: int('speed', values.speed, 1, 1, MAX_REPLAY_SPEED),
       concurrency: int('concurrency', values.concurrency, DEFAULT_REPLAY_CONCURRENCY, 1, MAX_REPLAY_CONCURRENCY),
+      includeImported: values['include-imported'] ?? false,
+      onImportedLeftOut: (n) => process.stderr.write(`${n} imported deliveries matched and are not sent (--include-imported sends them)\n`),
       onProgress: (p: Record<string, unknown>) => line({ event: 'replayProgress', ...p }),
       // the reason may quote the target's answer: shown with its control characters as codes, not sent to the terminal
       onFailure: (f) =>

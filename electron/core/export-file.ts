@@ -4,12 +4,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export class OutputExists extends Error {
-  constructor(readonly file: string) {
-    super(`${file} already exists; choose another name or add --force to replace it`);
-  }
-}
-
 export interface AtomicFile {
   /** where to write meanwhile */
   readonly tempPath: string;
@@ -19,9 +13,8 @@ export interface AtomicFile {
   discard(): void;
 }
 
-export function atomicFile(file: string, opts: { force?: boolean } = {}): AtomicFile {
+export function atomicFile(file: string): AtomicFile {
   const target = path.resolve(file);
-  if (!opts.force && fs.existsSync(target)) throw new OutputExists(target);
   const tempPath = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.partial`);
   let done = false;
   const discard = () => {

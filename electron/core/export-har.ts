@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { ExportedDelivery } from './store/types';
 
-export const HAR_CREATOR = 'RCS Callback Inspector';
+const HAR_CREATOR = 'RCS Callback Inspector';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

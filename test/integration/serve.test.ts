@@ -177,7 +177,7 @@ describe('serve: lifecycle of the process', () => {
     const r = await runCli(['serve', '--port', 'abc']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--port must be a whole number/);
-    const r2 = await runCli(['export', '--format', 'csv', '--data-dir', tempDir()]);
+    const r2 = await runCli(['export', '--format', 'xml', '--data-dir', tempDir()]);
     expect(r2.code).toBe(2);
     const r3 = await runCli(['frobnicate']);
     expect(r3.code).toBe(2);

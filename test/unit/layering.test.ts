@@ -26,6 +26,7 @@ const ERROR_CLASSES: Record<string, string> = {
   StoreWriteError: 'a delivery could not be written, in words a user can act on',
   RecoverError: 'recover cannot start: nothing can be copied from that file into that folder',
   OutputClosed: 'the reader of an export went away: stop quietly',
+  ImportFileError: 'the file given to import cannot be read as a whole (missing, empty, not NDJSON or HAR): nothing imported',
   MissingNativeBindingError: "the desktop app's SQLite binding is not where it must be",
 };
 

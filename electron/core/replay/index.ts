@@ -146,7 +146,10 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
     startBulkReplay: (a) => {
       ensureOpen();
       const target = resolveTarget(a.targetId);
-      const ids = store.listDeliveryIds(a.query, a.order);
+      const { ids, imported } = withoutImported(store, store.listDeliveryIds(a.query, a.order));
+      if (imported > 0) {
+        warn('replay-imported-skipped', `${imported} imported deliveries match and are not sent: they did not come from the gateway. Replay one from its detail to send it.`);
+      }
       const jobId = randomUUID();
       const job = new BulkJob(ctx, {
         jobId,
@@ -254,6 +257,9 @@ export async function replayCli(opts: {
   order?: 'received' | 'timestamp';
   onProgress?: (p: ReplayProgress) => void;
   onFailure?: (f: ReplayFailure) => void;
+  /** send deliveries read from a file (`import`) too; by default they are left out, and their number is told here */
+  includeImported?: boolean;
+  onImportedLeftOut?: (n: number) => void;
   /** aborting it cancels the replay (e.g. on Ctrl-C); the summary is still returned */
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -262,7 +268,9 @@ export async function replayCli(opts: {
   if (!(opts.speed >= 1)) throw new ApiError('bad-request', '--speed must be at least 1');
   const agents = createAgents();
   try {
-    const ids = opts.store.listDeliveryIds(opts.filter, opts.order ?? 'received');
+    const all = opts.store.listDeliveryIds(opts.filter, opts.order ?? 'received');
+    const { ids, imported } = opts.includeImported ? { ids: all, imported: 0 } : withoutImported(opts.store, all);
+    if (imported > 0) opts.onImportedLeftOut?.(imported);
     const job = new BulkJob(
       { store: opts.store, timeoutMs: opts.timeoutMs ?? GATEWAY_TIMEOUT_MS, agents },
       {
@@ -289,4 +297,14 @@ export async function replayCli(opts: {
   } finally {
     agents.destroy();
   }
+}
+
+/**
+ * Deliveries read from a file did not come from the gateway (they may be a colleague's, or another system's): a
+ * bulk replay selected by a filter leaves them out, so a target never gets them as if the gateway had sent them
+ * without the user naming them (one at a time, or `replay --include-imported`).
+ */
+function withoutImported(store: Store, ids: number[]): { ids: number[]; imported: number } {
+  const imported = new Set(store.importedAmong(ids));
+  return imported.size === 0 ? { ids, imported: 0 } : { ids: ids.filter((id) => !imported.has(id)), imported: imported.size };
 }
