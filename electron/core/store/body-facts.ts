@@ -1,5 +1,6 @@
 // What a delivery's body alone says: the columns indexing (ingest.ts phase 2) fills in from it, and what reads
 // show for a delivery that is stored but not indexed yet (phase 1 records the request only).
+import { flagFacts } from '../../../shared/flag-facts';
 import { parseDeliveryBody, previewOf, type ParseResult } from '../../../shared/callback';
 import { eventKeyOf, typeKey } from '../../../shared/callback-fields';
 import { callbackFlags } from '../../../shared/classify';
@@ -59,6 +60,7 @@ export function withBodyFacts(s: DeliverySummary, f: BodyFacts): DeliverySummary
     campaign: f.campaign,
     timestamp: f.timestamp,
     flags: flagNames(f.flags),
+    ...flagFacts(f.flags),
     preview: f.preview,
   };
 }
