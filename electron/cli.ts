@@ -257,7 +257,7 @@ async function exportCmd(argv: string[]): Promise<void> {
   // exporting never waits for indexing: deliveries still in the inbox are exported as stored
   const store = openForReading(file);
   const skipped: UnreadableRange[] = [];
-  const progress = progressLine(kind);
+  const progress = progressLine('exporting', kind);
   let n: number;
   try {
     n = await runExport(store, out?.tempPath ?? process.stdout, {
@@ -294,10 +294,10 @@ async function exportCmd(argv: string[]): Promise<void> {
 }
 
 /**
- * "exporting… 12000 of 340000 deliveries" on stderr, at most once a second and only once a run has lasted a
+ * "exporting… 12000 of 340000 deliveries" (or importing) on stderr, at most once a second and only once a run has lasted a
  * second (a short one stays quiet); redrawn in place on a terminal, one line each time otherwise.
  */
-function progressLine(what: string): { update: (done: number, total: number | null) => void; end: () => void } {
+function progressLine(verb: string, what: string): { update: (done: number, total: number | null) => void; end: () => void } {
   const started = Date.now();
   let last = started;
   let drawn = false;
@@ -308,7 +308,7 @@ function progressLine(what: string): { update: (done: number, total: number | nu
       if (now - last < 1000) return;
       last = now;
       drawn = true;
-      const text = `exporting… ${done}${total !== null ? ` of ${total}` : ''} ${what}`;
+      const text = `${verb}… ${done}${total !== null ? ` of ${total}` : ''} ${what}`;
       process.stderr.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
     },
     end() {
@@ -335,9 +335,11 @@ async function importCmd(argv: string[]): Promise<void> {
   }
   const store = fs.existsSync(storeFile) ? openExistingStore(dataDir) : openStore({ file: storeFile });
   let summary;
+  const progress = progressLine('importing', 'deliveries read');
   try {
     summary = await importFile(store, source, {
       onProblem: (p) => process.stderr.write(`${p.unit} ${p.at}: skipped: ${revealHidden(p.reason)}\n`),
+      onProgress: (s) => progress.update(s.added + s.duplicates, null),
     });
   } catch (err) {
     if (err instanceof ImportFileError) {
@@ -346,6 +348,7 @@ async function importCmd(argv: string[]): Promise<void> {
     }
     throw err;
   } finally {
+    progress.end();
     store.close();
   }
   process.stderr.write(

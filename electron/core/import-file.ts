@@ -55,13 +55,21 @@ export async function importFile(
   if (format === 'ndjson') {
     const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
     let n = 0;
-    for await (const line of lines) {
+    let seenOne = false;
+    for await (const raw of lines) {
       n++;
+      // an editor may have saved it with a byte order mark
+      const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (line.trim() === '') continue;
       let row: ImportRow;
       try {
-        row = fromNdjson(JSON.parse(line));
+        const value: unknown = JSON.parse(line);
+        // a file of messages holds no requests: said once, not once per line
+        if (!seenOne && isMessage(value)) throw new ImportFileError('this is an export of messages (--messages): they hold no deliveries to import; export without --messages');
+        seenOne = true;
+        row = fromNdjson(value);
       } catch (err) {
+        if (err instanceof ImportFileError) throw err;
         problem({ at: n, unit: 'line', reason: (err as Error).message });
         continue;
       }
@@ -123,14 +131,13 @@ const time = (v: unknown, what: string): number => {
   return Number.isFinite(ms) ? ms : fail(`${what} is not a date`);
 };
 
+const isMessage = (v: unknown) => isObj(v) && !('request' in v) && typeof v.reference === 'string' && 'state' in v;
+
 /** One line of `export --format ndjson` (deliveries; store/types.ts ExportedDelivery). */
 function fromNdjson(v: unknown): ImportRow {
   if (!isObj(v)) fail('not a JSON object');
   const o = v as Record<string, unknown>;
-  if (!isObj(o.request)) {
-    if (typeof o.reference === 'string' && 'state' in o) fail('a message, not a delivery: import an export made without --messages');
-    fail('no "request": not a delivery exported by this app');
-  }
+  if (!isObj(o.request)) fail(isMessage(o) ? 'a message, not a delivery' : 'no "request": not a delivery exported by this app');
   const r = o.request as Record<string, unknown>;
   const body = Buffer.from(str(r.bodyBase64, 'request.bodyBase64'), 'base64');
   const response = isObj(o.response) ? o.response : fail('no "response"');

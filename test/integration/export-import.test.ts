@@ -136,6 +136,30 @@ describe('NDJSON', () => {
     expect(exported).toEqual(lines.filter((_, i) => i !== 2 && i !== 6).map(keyOf));
   });
 
+  it('a file that holds no deliveries is refused as a whole with a clear error, and the store keeps what it had', { timeout: 120_000 }, async () => {
+    const target = dir('rci-import-foreign-files-');
+    expect((await cli(['import', '--data-dir', target, ndjsonFile])).code).toBe(0);
+    const files = dir('rci-bad-files-');
+    const messages = path.join(files, 'messages.ndjson');
+    fs.writeFileSync(messages, (await cli(['export', '--data-dir', source, '--format', 'ndjson', '--messages'])).stdout);
+    const har = path.join(dir('rci-bad-har-'), 'cut.har');
+    expect((await cli(['export', '--data-dir', source, '--format', 'har', '--out', har])).code).toBe(0);
+    fs.truncateSync(har, Math.floor(fs.statSync(har).size / 2));
+    const png = path.join(files, 'shot.png');
+    fs.writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    const cases: [string, RegExp][] = [
+      [messages, /^error: this is an export of messages \(--messages\)/],
+      [har, /^error: the HAR file is not valid JSON .*nothing was imported/],
+      [png, /^error: .* is neither NDJSON deliveries .* nor HAR/],
+    ];
+    for (const [file, message] of cases) {
+      const r = await cli(['import', '--data-dir', target, file]);
+      expect(r.code, file).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+    expect((await cli(['export', '--data-dir', target, '--format', 'ndjson'])).stdout).toBe(fs.readFileSync(ndjsonFile, 'utf8'));
+  });
+
   it('refuses to import into a store another program has open, and writes nothing', { timeout: 60_000 }, async () => {
     const target = dir('rci-import-busy-');
     expect((await cli(['import', '--data-dir', target, ndjsonFile])).code).toBe(0);
