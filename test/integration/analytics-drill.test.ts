@@ -177,6 +177,28 @@ describe('reason, account, retry, attempt and answer: SQL and memory agree', () 
   });
 });
 
+describe('retries counted as indexing went', () => {
+  it('a store with no off-schedule retry lists none, and its on-schedule one, without reading every repeat', () => {
+    const small = openStore({ file: path.join(dir, 'small.sqlite') });
+    try {
+      const delivered = (rx: number) =>
+        deliveryInput({ reference: 's1', event_id: 's1-e', user_id: '5511900000001', timestamp: new Date(T).toISOString(), direction: 'inbound', channel: 'RCS', type: 'DELIVERED', message: null }, T + rx);
+      small.ingest([delivered(100), delivered(10_300)], NOW);
+      const total = (view: 'messages' | 'deliveries', q: string) =>
+        view === 'messages' ? small.listMessages({ query: q, offset: 0, limit: 5 }, NOW) : small.listDeliveries({ query: q, offset: 0, limit: 5 });
+      for (const view of ['messages', 'deliveries'] as const) {
+        expect(total(view, 'retry:off-schedule'), view).toMatchObject({ rows: [], total: 0, totalIsExact: true });
+        expect(total(view, 'retry:on-schedule').total, view).toBe(1);
+      }
+      // a later repeat that fits no slot: now there is one
+      small.ingest([delivered(10_500)], NOW);
+      for (const view of ['messages', 'deliveries'] as const) expect(total(view, 'retry:off-schedule').total, view).toBe(1);
+    } finally {
+      small.close();
+    }
+  });
+});
+
 describe('each clickable figure lists exactly what it counts', () => {
   const messagesFigures = (r: Report): [string, number, string[]][] => [
     ...(Object.keys(r.funnel) as (keyof Funnel)[]).map((k): [string, number, string[]] => [`funnel ${k}`, r.funnel[k], [funnelTerm(k)]]),

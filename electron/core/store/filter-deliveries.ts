@@ -19,6 +19,7 @@ import {
   needsRepeat,
   prefixRanges,
   resolveCampaigns,
+  retriesCounted,
   statusRange,
   type Driver,
   type Pred,
@@ -108,8 +109,12 @@ export function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Dri
       return flagged(t.value as FlagName, null);
     case 'reason':
     case 'account':
-    case 'retry':
       return flagged(flagDetailTerm(t)!.flag, pred);
+    case 'retry': {
+      // counted as indexing went: none means no row to read at all
+      const n = retriesCounted(ctx, t.value);
+      return n === 0 ? { ...flagged('duplicate', FALSE), estimate: 0, exact: true } : { ...flagged('duplicate', pred), estimate: n, exact: true };
+    }
     case 'attempt':
       // a first attempt is most deliveries: reading them newest first finds a page at once
       return needsRepeat(t.value) ? flagged('duplicate', pred) : null;

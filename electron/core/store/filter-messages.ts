@@ -19,6 +19,7 @@ import {
   needsRepeat,
   prefixRanges,
   resolveCampaigns,
+  retriesCounted,
   statusRange,
   type Driver,
   type Pred,
@@ -180,13 +181,15 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
     };
   }
   if (flagged) {
+    // no repeat off (or on) the schedule at all: no message to look for
+    const none = t.field === 'retry' && retriesCounted(ctx, t.value) === 0;
     return {
       from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
-      where: { sql: `f.facet = ? AND ${flagged.check.sql}`, params: [flagged.facet, ...flagged.check.params] },
+      where: none ? FALSE : { sql: `f.facet = ? AND ${flagged.check.sql}`, params: [flagged.facet, ...flagged.check.params] },
       order: 'f.last_at DESC, f.msg_id DESC',
       ordered: true,
-      estimate: counter(ctx, counterKey({ facet: flagged.facet })),
-      exact: false,
+      estimate: none ? 0 : counter(ctx, counterKey({ facet: flagged.facet })),
+      exact: none,
     };
   }
   const v = t.value;

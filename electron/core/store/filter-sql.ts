@@ -1,6 +1,6 @@
 // The pieces the query compiler builds SQL from, shared by the deliveries and the messages list (filters.ts):
 // predicates, drivers, counters, campaign names and the full-text expression.
-import { facetCounterPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
+import { counterKey, facetCounterPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
 import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
 import { UNNAMED_ACCOUNT } from '../../../shared/flag-facts';
 import { answerBound, attemptBound, type QueryTerm } from '../../../shared/query';
@@ -161,6 +161,15 @@ export function attemptPred(value: string): Pred {
 export function answerPred(value: string): Pred {
   const b = answerBound(value);
   return b === null ? FALSE : { sql: `coalesce(d.response_ms, 0) ${b.op} ?`, params: [b.ms] };
+}
+
+/**
+ * How many deliveries repeat a callback on / off the retry schedule: every repeat belongs to a message, and indexing
+ * counts the off-schedule ones among a message's deliveries (an_counts, store/schema.ts migration 6).
+ */
+export function retriesCounted(ctx: StoreContext, schedule: string): number {
+  const off = (ctx.stmt(`SELECT n FROM an_counts WHERE key = 'off-schedule'`, 'pluck').get() as number | undefined) ?? 0;
+  return schedule === 'off-schedule' ? off : counter(ctx, counterKey({ flag: 'duplicate' })) - off;
 }
 
 /** A later attempt than the first is a repeat of its callback: the `duplicate` flag's index holds every one. */
