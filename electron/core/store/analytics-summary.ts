@@ -1,5 +1,5 @@
 // The report of every message, read from the summaries indexing keeps (schema migration 6: tables an_*, kept by
-// triggers) instead of from every message and delivery: a few thousand rows on a store of a million deliveries.
+// summary-deltas.ts) instead of from every message and delivery: a few thousand rows on a store of a million deliveries.
 // A filtered report reads the matching rows (analytics.ts); both give the same figures (analytics tests).
 import type { CampaignFigures, LatencyFigures, Report } from '../../../shared/analytics';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';

@@ -1,6 +1,7 @@
 // What every part of the store shares: the connection and a cache of prepared statements (one per SQL text),
 // so neither ingest nor queries ever re-prepare.
 import type Database from 'better-sqlite3';
+import { SummaryDeltas } from './summary-deltas';
 
 export interface StoreContext {
   db: Database.Database;
@@ -47,9 +48,10 @@ export function withShortBusyWait<T>(ctx: StoreContext, fn: () => T, ms = BACKGR
   }
 }
 
-/** Accumulates counter changes during a transaction; written once at the end. */
+/** Accumulates counter changes during a transaction, the analytics summaries' with them; written once at the end. */
 export class CounterDeltas {
   private readonly deltas = new Map<string, number>();
+  readonly summaries = new SummaryDeltas();
   add(key: string, n: number): void {
     this.deltas.set(key, (this.deltas.get(key) ?? 0) + n);
   }
@@ -59,5 +61,6 @@ export class CounterDeltas {
     );
     for (const [key, n] of this.deltas) if (n !== 0) upsert.run(key, n);
     this.deltas.clear();
+    this.summaries.flush(ctx);
   }
 }

@@ -7,6 +7,7 @@ import * as admin from './admin';
 import { createContext } from './context';
 import { toStoreWriteError } from './errors';
 import { NO_TIMES, indexPending, ingestBatch } from './ingest';
+import { setDeliveryAnswerTimes } from './summary-deltas';
 import { ingestRaw, pendingCount } from './inbox';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
@@ -159,7 +160,8 @@ export function openStore(opts: OpenStoreOptions): Store {
     db.pragma('synchronous = NORMAL');
     try {
       db.transaction(() => {
-        const set = ctx.stmt(`UPDATE ${table} SET response_ms = ? WHERE id = ?`);
+        if (table === 'deliveries') return setDeliveryAnswerTimes(ctx, rows);
+        const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
         for (const r of rows) set.run(Math.round(r.ms), r.id);
       }).immediate();
     } catch (err) {

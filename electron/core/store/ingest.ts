@@ -214,6 +214,17 @@ function indexOne(
       preview,
     );
   ctx.stmt('INSERT INTO bodies (id, body) VALUES (?, ?)').run(r.id, r.body);
+  if (msgId !== null) {
+    counters.summaries.deliveryAdded({
+      msgId,
+      receivedAt: r.received_at,
+      kind: facts?.kind ?? 'unknown',
+      eventTs: facts?.timestamp ?? null,
+      responseMs,
+      attempt,
+      flags,
+    });
+  }
 
   const names = flagNames(flags);
   if (names.length > 0) {
@@ -325,6 +336,9 @@ function priorOf(ctx: StoreContext, msgId: number, eventKey: string, canonHash: 
   return { count: last.attempt ?? 1, firstId, last: { id: last.id, receivedAt: last.received_at }, samePayload, ...(samePayload ? { sameBytes } : {}) };
 }
 
+/** the row messageIdFor inserts, as the analytics summaries file it */
+const PLACEHOLDER = { campaign: null, state: 'sent', sentAt: null, deliveredAt: null, readAt: null, repliedAt: null } as const;
+
 function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas): number {
   const found = ctx.stmt('SELECT id FROM messages WHERE reference = ?', 'pluck').get(reference) as number | undefined;
   if (found !== undefined) return found;
@@ -333,5 +347,6 @@ function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, 
     .stmt(`INSERT INTO messages (reference, first_at, last_at, state, summary) VALUES (?, ?, ?, 'sent', '{}')`)
     .run(reference, receivedAt, receivedAt);
   counters.add(counterKey('messages'), 1);
+  counters.summaries.messageAdded(PLACEHOLDER);
   return Number(info.lastInsertRowid);
 }

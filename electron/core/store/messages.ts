@@ -15,6 +15,7 @@ import type { EventKind, FlagDetail, FlagName, MessageDetail, MessageSummary, Ti
 import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
+import type { MessageFacts } from './summary-deltas';
 
 /** Events per page of a message's timeline. */
 const TIMELINE_PAGE = 200;
@@ -91,16 +92,29 @@ export function applyToMessage(
   now: number,
   counters: CounterDeltas,
 ): void {
-  const stored = ctx.stmt('SELECT acc FROM messages WHERE id = ?', 'pluck').get(msgId) as string | null | undefined;
+  const row = ctx.stmt(`SELECT acc, ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as (MessageFacts & { acc: string | null }) | undefined;
   let acc: MessageAcc;
-  if (stored) {
-    acc = JSON.parse(stored) as MessageAcc;
+  if (row?.acc) {
+    acc = JSON.parse(row.acc) as MessageAcc;
     for (const f of facts) foldFact(acc, f);
   } else acc = foldAll(ctx, msgId);
-  writeMessage(ctx, msgId, reference, acc, now, counters);
+  writeMessage(ctx, msgId, reference, acc, now, counters, row);
 }
 
-function writeMessage(ctx: StoreContext, msgId: number, reference: string, acc: MessageAcc, now: number, counters: CounterDeltas): void {
+/** What the analytics summaries file a stored message row by (summary-deltas.ts), read from the row. */
+const FILED_AS = `campaign, state, summary ->> '$.sentAt' AS sentAt, summary ->> '$.deliveredAt' AS deliveredAt,
+  summary ->> '$.readAt' AS readAt, summary ->> '$.repliedAt' AS repliedAt`;
+
+function writeMessage(
+  ctx: StoreContext,
+  msgId: number,
+  reference: string,
+  acc: MessageAcc,
+  now: number,
+  counters: CounterDeltas,
+  /** the row as stored, none when it is gone (the rewrite then changes nothing) */
+  stored: MessageFacts | undefined,
+): void {
   const old = new Set(ctx.stmt('SELECT facet FROM message_facets WHERE msg_id = ?', 'pluck').all(msgId) as string[]);
   ctx.stmt('DELETE FROM message_facets WHERE msg_id = ?').run(msgId);
   if (acc.deliveries === 0) {
@@ -118,6 +132,14 @@ function writeMessage(ctx: StoreContext, msgId: number, reference: string, acc: 
     if (!old.has(f)) counters.add(counterKey({ facet: f }), 1);
   }
   for (const f of old) if (!facets.has(f)) counters.add(counterKey({ facet: f }), -1);
+  if (stored) counters.summaries.messageChanged(stored, {
+    campaign: s.campaign ?? null,
+    state: s.state,
+    sentAt: s.sentAt,
+    deliveredAt: s.deliveredAt,
+    readAt: s.readAt,
+    repliedAt: s.repliedAt,
+  });
   const changesAt = accChangesAt(acc);
   ctx
     .stmt(
@@ -213,20 +235,22 @@ export function exportedMessage(
  * (the indexer calls this when the earliest is due; reads never write). Returns their references.
  */
 export function refreshDueMessages(ctx: StoreContext, now: number): string[] {
-  const due = ctx
-    .stmt('SELECT id, reference, acc FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000')
-    .all(now) as { id: number; reference: string; acc: string | null }[];
-  if (due.length === 0) return [];
-  withShortBusyWait(ctx, () =>
+  const dueSql = 'SELECT id FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 1';
+  if (ctx.stmt(dueSql, 'pluck').get(now) === undefined) return [];
+  // read again inside the transaction: the summaries move from the rows exactly as they are rewritten
+  return withShortBusyWait(ctx, () =>
     ctx.db
       .transaction(() => {
+        const due = ctx
+          .stmt(`SELECT id, reference, acc, ${FILED_AS} FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000`)
+          .all(now) as (MessageFacts & { id: number; reference: string; acc: string | null })[];
         const counters = new CounterDeltas();
-        for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters);
+        for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters, m);
         counters.flush(ctx);
+        return due.map((m) => m.reference);
       })
       .immediate(),
   );
-  return due.map((m) => m.reference);
 }
 
 /** When the next message summary changes by time passing alone, or null. */

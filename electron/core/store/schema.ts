@@ -3,44 +3,15 @@
 import type Database from 'better-sqlite3';
 
 /**
- * SQL for `v` rounded away from zero to 3 significant digits (an_values.k, migration 6): integers from -999 to 999
- * stay as they are; 1234 -> 1240, -1234 -> -1230 (toward zero there, so keys still grow with v).
+ * SQL for integer `v` rounded away from zero to 3 significant digits (an_values.k, migration 6 and
+ * summary-deltas.ts): integers from -999 to 999 stay as they are; 1234 -> 1240, -1234 -> -1230 (toward zero there,
+ * so keys still grow with v).
  */
-function K(v: string): string {
+export function K(v: string): string {
   const pow10 = (digits: string) => `CAST(substr('1000000000000000000', 1, ${digits}) AS INTEGER)`;
   return `(CASE WHEN ${v} BETWEEN -999 AND 999 THEN ${v}
     WHEN ${v} > 0 THEN ((${v} + ${pow10(`length(${v}) - 2`)} - 1) / ${pow10(`length(${v}) - 2`)}) * ${pow10(`length(${v}) - 2`)}
     ELSE (${v} / ${pow10(`length(${v}) - 3`)}) * ${pow10(`length(${v}) - 3`)} END)`;
-}
-
-/** SQL: a message row's furthest step (0 none, 1 sent, 2 delivered, 3 read, 4 replied), for OLD or NEW */
-function STEP(row: string): string {
-  const at = (m: string) => `${row}.summary ->> '$.${m}At' IS NOT NULL`;
-  return `(CASE WHEN ${at('replied')} THEN 4 WHEN ${at('read')} THEN 3 WHEN ${at('delivered')} THEN 2 WHEN ${at('sent')} THEN 1 ELSE 0 END)`;
-}
-
-/** SQL: an_messages.campaign_key of a message row */
-function CAMPAIGN_KEY(row: string): string {
-  return `iif(${row}.campaign IS NULL, '', 'g' || ${row}.campaign)`;
-}
-
-/**
- * SQL rows (m, o, nw): each milestone gap (an_values metrics 1-3) of a message before (OLD; null in a trigger on
- * inserts, which has none) and after (NEW).
- */
-function GAPS_OF(hasOld: boolean): string {
-  return (
-    [
-      [1, 'sent', 'delivered'],
-      [2, 'delivered', 'read'],
-      [3, 'read', 'replied'],
-    ] as const
-  )
-    .map(([m, a, b]) => {
-      const gap = (row: string) => `(${row}.summary ->> '$.${b}At') - (${row}.summary ->> '$.${a}At')`;
-      return `SELECT ${m} m, ${hasOld ? gap('OLD') : 'NULL'} o, ${gap('NEW')} nw`;
-    })
-    .join(' UNION ALL ');
 }
 
 const MIGRATIONS: string[] = [
@@ -195,10 +166,10 @@ const MIGRATIONS: string[] = [
   CREATE INDEX deliveries_event_canon ON deliveries(event_key, canon_hash) WHERE canon_hash IS NOT NULL;
   `,
   // 6: analytics summaries (store/analytics-summary.ts), so the report of every message reads a few thousand rows
-  // instead of every delivery: kept by triggers as indexing writes deliveries and messages (the acknowledgement
-  // path writes neither), filled here from what is stored. Replies are not kept (a trigger on bodies would cost
-  // every delivery): their reader tallies the reply deliveries it has not seen yet. Flag bits: duplicate = 1,
-  // duplicate-blocked | exception | error | prepaid-blocked = 30. Safe to run again over its own tables.
+  // instead of every delivery: kept by the code that writes deliveries and messages (store/summary-deltas.ts, once
+  // per transaction: triggers cost indexing a third more), filled here from what is stored. Replies are not kept:
+  // their reader tallies the reply deliveries it has not seen yet. Flag bits: duplicate = 1, duplicate-blocked |
+  // exception | error | prepaid-blocked = 30. Safe to run again over its own tables.
   `
   DROP TABLE IF EXISTS an_messages; DROP TABLE IF EXISTS an_values; DROP TABLE IF EXISTS an_series;
   DROP TABLE IF EXISTS an_attempts; DROP TABLE IF EXISTS an_counts; DROP TABLE IF EXISTS an_reasons;
@@ -220,52 +191,6 @@ const MIGRATIONS: string[] = [
   -- 'account:<id>', 'duplicate-blocked'
   CREATE TABLE an_reasons (reason TEXT NOT NULL, msg_id INTEGER NOT NULL, PRIMARY KEY (reason, msg_id)) WITHOUT ROWID;
 
-  DROP TRIGGER IF EXISTS an_message_new; DROP TRIGGER IF EXISTS an_message_step; DROP TRIGGER IF EXISTS an_message_gaps;
-  DROP TRIGGER IF EXISTS an_delivery_new; DROP TRIGGER IF EXISTS an_delivery_flagged; DROP TRIGGER IF EXISTS an_answer_changed;
-  CREATE TRIGGER an_message_new AFTER INSERT ON messages BEGIN
-    INSERT INTO an_messages VALUES (${CAMPAIGN_KEY('NEW')}, NEW.state, ${STEP('NEW')}, 1) ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT m, ${K('nw')}, nw, 1 FROM (${GAPS_OF(false)}) WHERE nw IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
-  END;
-  -- a message is rewritten on every delivery; most rewrites move it to another step or change a gap, not both
-  CREATE TRIGGER an_message_step AFTER UPDATE OF campaign, state, summary ON messages
-  WHEN OLD.state IS NOT NEW.state OR OLD.campaign IS NOT NEW.campaign OR ${STEP('OLD')} != ${STEP('NEW')} BEGIN
-    UPDATE an_messages SET n = n - 1 WHERE campaign_key = ${CAMPAIGN_KEY('OLD')} AND state = OLD.state AND step = ${STEP('OLD')};
-    INSERT INTO an_messages VALUES (${CAMPAIGN_KEY('NEW')}, NEW.state, ${STEP('NEW')}, 1) ON CONFLICT DO UPDATE SET n = n + 1;
-  END;
-  CREATE TRIGGER an_message_gaps AFTER UPDATE OF summary ON messages WHEN OLD.summary IS NOT NEW.summary BEGIN
-    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) IN (SELECT m, ${K('o')}, o FROM (${GAPS_OF(true)}) WHERE o IS NOT NULL AND o IS NOT nw);
-    INSERT INTO an_values SELECT m, ${K('nw')}, nw, 1 FROM (${GAPS_OF(true)}) WHERE nw IS NOT NULL AND o IS NOT nw
-      ON CONFLICT DO UPDATE SET n = n + 1;
-  END;
-  CREATE TRIGGER an_delivery_new AFTER INSERT ON deliveries WHEN NEW.msg_id IS NOT NULL BEGIN
-    INSERT INTO an_series VALUES (NEW.received_at / 60000, NEW.kind, NEW.flags_mask & 1 != 0, 1) ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 4, ${K('v')}, v, 1 FROM (SELECT NEW.received_at - NEW.event_ts v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_values SELECT 5, ${K('v')}, v, 1 FROM (SELECT NEW.response_ms v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO an_attempts SELECT NEW.attempt, 1 WHERE NEW.attempt IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
-  END;
-  -- the flags' details are read only for the few deliveries that carry a retry or a failure
-  CREATE TRIGGER an_delivery_flagged AFTER INSERT ON deliveries WHEN NEW.msg_id IS NOT NULL AND NEW.flags_mask & 31 != 0 BEGIN
-    INSERT INTO an_counts SELECT 'off-schedule', 1 WHERE NEW.flags_mask & 1 != 0
-      AND EXISTS (SELECT 1 FROM json_each(NEW.flags) f WHERE f.value ->> '$.flag' = 'duplicate' AND f.value ->> '$.fitsSchedule' = 0)
-      ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT OR IGNORE INTO an_reasons
-      SELECT CASE f.value ->> '$.flag'
-          WHEN 'exception' THEN 'exception:' || (f.value ->> '$.kind')
-          WHEN 'error' THEN 'error:' || coalesce(f.value ->> '$.code', 'unknown')
-          WHEN 'prepaid-blocked' THEN 'prepaid:' || (f.value ->> '$.scope')
-          ELSE 'duplicate-blocked' END, NEW.msg_id
-      FROM json_each(NEW.flags) f
-      WHERE NEW.flags_mask & 30 != 0 AND f.value ->> '$.flag' IN ('exception', 'error', 'prepaid-blocked', 'duplicate-blocked')
-      UNION ALL
-      SELECT 'account:' || coalesce(f.value ->> '$.accountId', 'unknown'), NEW.msg_id
-      FROM json_each(NEW.flags) f
-      WHERE NEW.flags_mask & 16 != 0 AND f.value ->> '$.flag' = 'prepaid-blocked' AND f.value ->> '$.scope' = 'account';
-  END;
-  CREATE TRIGGER an_answer_changed AFTER UPDATE OF response_ms ON deliveries
-  WHEN NEW.msg_id IS NOT NULL AND OLD.response_ms IS NOT NEW.response_ms BEGIN
-    UPDATE an_values SET n = n - 1 WHERE (metric, k, v) = (SELECT 5, ${K('x')}, x FROM (SELECT OLD.response_ms x));
-    INSERT INTO an_values SELECT 5, ${K('v')}, v, 1 FROM (SELECT NEW.response_ms v) WHERE v IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
-  END;
   INSERT INTO an_messages
     SELECT iif(campaign IS NULL, '', 'g' || campaign), state,
       CASE WHEN summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN summary ->> '$.readAt' IS NOT NULL THEN 3

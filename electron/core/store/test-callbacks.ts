@@ -30,7 +30,7 @@ interface Row {
 
 /**
  * Deletes every test message and its deliveries, with everything derived from them (flags, full text, facets,
- * counters, replay attempts; analytics summaries follow by trigger). A message holding any delivery of another
+ * counters, replay attempts, analytics summaries). A message holding any delivery of another
  * campaign is kept whole. One transaction: lists and counts never see half of it.
  */
 export function deleteTestCallbacks(ctx: StoreContext): { messages: number; deliveries: number } {
@@ -98,8 +98,8 @@ const STEP = `CASE WHEN summary ->> '$.repliedAt' IS NOT NULL THEN 4 WHEN summar
   WHEN summary ->> '$.deliveredAt' IS NOT NULL THEN 2 WHEN summary ->> '$.sentAt' IS NOT NULL THEN 1 ELSE 0 END`;
 
 /**
- * Takes a message and its deliveries out of the analytics summaries, the reverse of what their insert triggers
- * (schema.ts, migration 6) added; run before the rows go.
+ * Takes a message and its deliveries out of the analytics summaries, the reverse of what indexing added for them
+ * (summary-deltas.ts); run before the rows go.
  */
 const FORGET = [
   `UPDATE an_messages SET n = n - 1 WHERE (campaign_key, state, step) =
