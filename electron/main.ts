@@ -94,6 +94,7 @@ async function start(): Promise<void> {
     getStatus: async () => c.handlers.getStatus({}),
     dataDir: c.dataDir,
     exportNdjson: (file, kind) => c.exportNdjson(file, kind),
+    exportFile: (file, kind, format) => c.exportFile(file, kind, format),
     writeClipboard: (text) => clipboard.writeText(text),
     openPath: (p) => shell.openPath(p),
     showSaveDialog: (win, options) => (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options)),

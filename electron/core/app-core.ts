@@ -13,7 +13,8 @@ import {
 } from '../../shared/constants';
 import { ApiError } from '../../shared/api-error';
 import { startAnalyticsRunner } from './analytics-runner';
-import { exportNdjson } from './export';
+import { atomicFile } from './export-file';
+import { runExport, type ExportFormat } from './export-run';
 import { openActiveStore } from './active-store';
 import { createIngest } from './ingest-pipeline';
 import { LiveEvents } from './live-events';
@@ -52,6 +53,8 @@ export interface Core {
   store: Store;
   tunnel: TunnelSupervisor;
   exportNdjson(file: string, kind: 'deliveries' | 'messages'): Promise<number>;
+  /** written to a temporary file beside `file` and renamed when complete (export-file.ts) */
+  exportFile(file: string, kind: 'deliveries' | 'messages', format: ExportFormat): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -252,6 +255,25 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...replay.handlers,
   };
 
+  async function exportFile(file: string, kind: 'deliveries' | 'messages', format: ExportFormat): Promise<number> {
+    const skipped: UnreadableRange[] = [];
+    const out = atomicFile(file);
+    let n: number;
+    try {
+      n = await runExport(store, out.tempPath, { format, kind, filter: '', version: opts.version, onSkip: (r) => skipped.push(r) });
+      out.commit();
+    } finally {
+      out.discard();
+    }
+    if (skipped.length > 0) {
+      const s = summarizeRanges(skipped);
+      const message = `Export skipped what the damaged store file cannot give back: ${describeRanges(s.ranges)}.`;
+      log({ event: 'warning', code: 'export-skipped', message });
+      live.emit('warning', { code: 'export-skipped', message, at: Date.now() });
+    }
+    return n;
+  }
+
   let closing: Promise<void> | null = null;
   return {
     handlers,
@@ -260,17 +282,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     dataDir: opts.dataDir,
     store,
     tunnel,
-    exportNdjson: async (file, kind) => {
-      const skipped: UnreadableRange[] = [];
-      const n = await exportNdjson(store, file, kind, { onSkip: (r) => skipped.push(r) });
-      if (skipped.length > 0) {
-        const s = summarizeRanges(skipped);
-        const message = `Export skipped what the damaged store file cannot give back: ${describeRanges(s.ranges)}.`;
-        log({ event: 'warning', code: 'export-skipped', message });
-        live.emit('warning', { code: 'export-skipped', message, at: Date.now() });
-      }
-      return n;
-    },
+    exportNdjson: (file, kind) => exportFile(file, kind, 'ndjson'),
+    exportFile,
     close: () =>
       (closing ??= (async () => {
         // Order matters: stop taking requests, let in-flight ones commit and answer, then close the file.

@@ -1,30 +1,13 @@
-// Exports, streamed from the store so a million deliveries never sit in memory: NDJSON here (every field, bodies
-// byte-exact), CSV (export-csv.ts) and HAR (export-har.ts) through the same writer. A damaged store file is
-// exported as far as it can be read: what it cannot give back is skipped and passed to onSkip (salvage.ts), never
-// the end of the export.
+// The writer behind every export (export-run.ts), streamed so a million deliveries never sit in memory, and the
+// NDJSON lines (every field, bodies byte-exact). A damaged store file is exported as far as it can be read: what
+// it cannot give back is skipped and passed to onSkip (salvage.ts), never the end of the export.
 import fs from 'node:fs';
-import type { UnreadableRange } from './store/salvage';
-import type { Store } from './store/types';
-
-export interface ExportOptions {
-  onSkip?: (range: UnreadableRange) => void;
-}
 
 /** The reader went away (`export | head`): not a failure of the export. */
 export class OutputClosed extends Error {
   constructor(readonly written: number) {
     super('the output was closed before the export ended');
   }
-}
-
-export async function exportNdjson(
-  store: Store,
-  target: string | NodeJS.WritableStream,
-  kind: 'deliveries' | 'messages',
-  opts: ExportOptions = {},
-): Promise<number> {
-  const rows = kind === 'messages' ? store.iterateMessages(undefined, opts.onSkip) : store.iterateDeliveries(opts.onSkip);
-  return writeChunks(target, ndjsonLines(rows));
 }
 
 export function* ndjsonLines(rows: Iterable<unknown>): IterableIterator<string> {

@@ -4,11 +4,14 @@ import type { BrowserWindow, MenuItemConstructorOptions, MessageBoxOptions, Save
 import type { AppStatus } from '../../shared/api';
 
 type ExportKind = 'deliveries' | 'messages';
+/** what the menu offers besides NDJSON: a spreadsheet table, and HAR of deliveries for dev tools */
+type OtherFormat = 'csv' | 'har';
 
 export interface MenuActions {
   copyCallbackUrl(): void | Promise<void>;
   openDataFolder(): void | Promise<void>;
   exportNdjson(kind: ExportKind): void | Promise<void>;
+  exportAs(kind: ExportKind, format: OtherFormat): void | Promise<void>;
 }
 
 export function buildMenuTemplate(
@@ -32,6 +35,9 @@ export function buildMenuTemplate(
       { type: 'separator' },
       { id: 'export-deliveries', label: 'Export Deliveries as NDJSON…', click: run(() => actions.exportNdjson('deliveries')) },
       { id: 'export-messages', label: 'Export Messages as NDJSON…', click: run(() => actions.exportNdjson('messages')) },
+      { id: 'export-deliveries-csv', label: 'Export Deliveries as CSV…', click: run(() => actions.exportAs('deliveries', 'csv')) },
+      { id: 'export-messages-csv', label: 'Export Messages as CSV…', click: run(() => actions.exportAs('messages', 'csv')) },
+      { id: 'export-deliveries-har', label: 'Export Deliveries as HAR…', click: run(() => actions.exportAs('deliveries', 'har')) },
       { type: 'separator' },
       isMac ? { role: 'close' } : { role: 'quit' },
     ],
@@ -49,6 +55,7 @@ export interface MenuActionDeps {
   getStatus(): Promise<AppStatus>;
   dataDir: string;
   exportNdjson(file: string, kind: ExportKind): Promise<number>;
+  exportFile(file: string, kind: ExportKind, format: OtherFormat): Promise<number>;
   writeClipboard(text: string): void;
   openPath(p: string): Promise<string>;
   showSaveDialog(win: BrowserWindow | null, options: SaveDialogOptions): Promise<SaveDialogReturnValue>;
@@ -86,21 +93,25 @@ export function createMenuActions(d: MenuActionDeps): MenuActions {
       const err = await d.openPath(d.dataDir);
       if (err) await info('Could not open the data folder.', `${d.dataDir}: ${err}`, 'error');
     },
-    async exportNdjson(kind) {
-      const stamp = (d.now?.() ?? new Date()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
-      const res = await d.showSaveDialog(d.getWindow(), {
-        title: `Export ${kind} as NDJSON`,
-        defaultPath: `${d.defaultExportDir}/rci-${kind}-${stamp}.ndjson`,
-        filters: [{ name: 'NDJSON', extensions: ['ndjson', 'jsonl'] }],
-        properties: ['createDirectory', 'showOverwriteConfirmation'],
-      });
-      if (res.canceled || !res.filePath) return;
-      try {
-        const n = await d.exportNdjson(res.filePath, kind);
-        await info(`Exported ${n} ${kind}.`, res.filePath);
-      } catch (err) {
-        await info(`Export failed; nothing was lost.`, err instanceof Error ? err.message : String(err), 'error');
-      }
-    },
+    exportNdjson: (kind) => exportTo(kind, { name: 'NDJSON', extensions: ['ndjson', 'jsonl'] }, (file) => d.exportNdjson(file, kind)),
+    exportAs: (kind, format) =>
+      exportTo(kind, format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'HAR', extensions: ['har'] }, (file) => d.exportFile(file, kind, format)),
   };
+
+  async function exportTo(kind: ExportKind, type: { name: string; extensions: string[] }, write: (file: string) => Promise<number>): Promise<void> {
+    const stamp = (d.now?.() ?? new Date()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    const res = await d.showSaveDialog(d.getWindow(), {
+      title: `Export ${kind} as ${type.name}`,
+      defaultPath: `${d.defaultExportDir}/rci-${kind}-${stamp}.${type.extensions[0]}`,
+      filters: [{ name: type.name, extensions: type.extensions }],
+      properties: ['createDirectory', 'showOverwriteConfirmation'],
+    });
+    if (res.canceled || !res.filePath) return;
+    try {
+      const n = await write(res.filePath);
+      await info(`Exported ${n} ${kind}.`, res.filePath);
+    } catch (err) {
+      await info(`Export failed; nothing was lost.`, err instanceof Error ? err.message : String(err), 'error');
+    }
+  }
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../../electron/core/app-core';
 import { openStore } from '../../electron/core/store';
 import { createReplayService, replayCli } from '../../electron/core/replay';
 import type { IngestInput, Store } from '../../electron/core/store/types';
@@ -404,6 +405,27 @@ describe('--out', () => {
     proc.kill('SIGCONT');
     expect(await exited).toEqual({ code: 143, signal: null });
     expect(fs.readdirSync(outDir)).toEqual([]);
+  });
+});
+
+describe('the desktop app', () => {
+  it("File > Export writes what the command line writes, and a failed export leaves no file", { timeout: 60_000 }, async () => {
+    const copy = dir('rci-core-export-');
+    fs.copyFileSync(storeOf(source), storeOf(copy));
+    const outDir = dir('rci-core-out-');
+    const cliHar = (await cli(['export', '--data-dir', copy, '--format', 'har'])).stdout;
+    const core = await createCore({ dataDir: copy, receiverPort: 0, tunnel: { enabled: false }, version: '0.1.0' });
+    try {
+      expect(await core.exportFile(path.join(outDir, 'd.har'), 'deliveries', 'har')).toBe(lines.length);
+      expect(fs.readFileSync(path.join(outDir, 'd.har'), 'utf8')).toBe(cliHar);
+      // the chosen name is a folder that cannot be replaced: the export fails and leaves only what was there
+      fs.mkdirSync(path.join(outDir, 'taken.csv'));
+      fs.writeFileSync(path.join(outDir, 'taken.csv', 'keep'), '');
+      await expect(core.exportFile(path.join(outDir, 'taken.csv'), 'messages', 'csv')).rejects.toThrow();
+      expect(fs.readdirSync(outDir).sort()).toEqual(['d.har', 'taken.csv']);
+    } finally {
+      await core.close();
+    }
   });
 });
 

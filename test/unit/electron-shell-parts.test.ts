@@ -81,7 +81,7 @@ describe('window state', () => {
 });
 
 describe('menu', () => {
-  const noop = { copyCallbackUrl: vi.fn(), openDataFolder: vi.fn(), exportNdjson: vi.fn() };
+  const noop = { copyCallbackUrl: vi.fn(), openDataFolder: vi.fn(), exportNdjson: vi.fn(), exportAs: vi.fn() };
   const flat = (t: Electron.MenuItemConstructorOptions[]): Electron.MenuItemConstructorOptions[] =>
     t.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? flat(i.submenu) : [])]);
 
@@ -97,16 +97,19 @@ describe('menu', () => {
   });
 
   it('menu items call their actions', async () => {
-    const actions = { copyCallbackUrl: vi.fn(), openDataFolder: vi.fn(), exportNdjson: vi.fn() };
+    const actions = { copyCallbackUrl: vi.fn(), openDataFolder: vi.fn(), exportNdjson: vi.fn(), exportAs: vi.fn() };
     const items = flat(buildMenuTemplate(actions, { isDev: false, platform: 'linux', appName: 'RCI' }));
     const click = (id: string) => (items.find((i) => i.id === id)!.click as () => void)();
     click('copy-callback-url');
     click('export-messages');
     click('open-data-folder');
+    click('export-deliveries-har');
+    click('export-messages-csv');
     await new Promise((r) => setTimeout(r, 0));
     expect(actions.copyCallbackUrl).toHaveBeenCalledTimes(1);
     expect(actions.openDataFolder).toHaveBeenCalledTimes(1);
     expect(actions.exportNdjson).toHaveBeenCalledWith('messages');
+    expect(actions.exportAs.mock.calls).toEqual([['deliveries', 'har'], ['messages', 'csv']]);
   });
 
   const status = (publicUrl: string | null): AppStatus =>
@@ -120,6 +123,7 @@ describe('menu', () => {
     getStatus: async () => status('https://abc.loca.lt/'),
     dataDir: '/data',
     exportNdjson: vi.fn(async (_file: string, _kind: string) => 42),
+    exportFile: vi.fn(async (_file: string, _kind: string, _format: string) => 7),
     writeClipboard: vi.fn((_text: string) => {}),
     openPath: vi.fn(async (_p: string) => ''),
     showSaveDialog: vi.fn(async (_w: unknown, _o: Electron.SaveDialogOptions) => ({ canceled: false, filePath: '/out/x.ndjson' })),
@@ -156,6 +160,12 @@ describe('menu', () => {
     const failing = deps({ exportNdjson: vi.fn(async (_f: string, _k: string): Promise<number> => Promise.reject(new Error('EACCES: permission denied'))) });
     await createMenuActions(failing).exportNdjson('messages');
     expect(failing.showMessage.mock.calls[0][1]).toMatchObject({ type: 'error', detail: 'EACCES: permission denied' });
+
+    const har = deps({ showSaveDialog: vi.fn(async (_w: unknown, _o: Electron.SaveDialogOptions) => ({ canceled: false, filePath: '/out/x.har' })) });
+    await createMenuActions(har).exportAs('deliveries', 'har');
+    expect(har.showSaveDialog.mock.calls[0][1]).toMatchObject({ defaultPath: '/docs/rci-deliveries-2025-03-04-05-06-07.har', filters: [{ name: 'HAR', extensions: ['har'] }] });
+    expect(har.exportFile).toHaveBeenCalledWith('/out/x.har', 'deliveries', 'har');
+    expect(har.showMessage.mock.calls[0][1]).toMatchObject({ message: 'Exported 7 deliveries.' });
   });
 
   it('opens the data folder and reports a failure', async () => {
