@@ -8,7 +8,8 @@ import type { ExportedDelivery } from './store/types';
 
 const HAR_CREATOR = 'RCS Callback Inspector';
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading byte order mark in the text (the default strips it, and the body would lose 3 bytes)
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** What `_rci` holds (import-file.ts reads it back). */
 export interface HarDeliveryExtra {

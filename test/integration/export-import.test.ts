@@ -72,6 +72,8 @@ beforeAll(async () => {
     inputs.push(
       deliveryInput({ ...event, reference: 'crafted-1', campaign_name: CRAFTED_CAMPAIGN, message: { contentType: 'text', text: CRAFTED_TEXT } }, last + 1),
       deliveryInput(NOT_UTF8, last + 2),
+      // valid UTF-8 that starts with a byte order mark: text in HAR, and the mark must survive
+      deliveryInput(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ ...event, reference: 'bom-1' }))]), last + 4),
       rejectedInput('{"reference":"huge","pad":"', 5_000_000, last + 3),
     );
     const stored = s.ingest(inputs, NOW);
