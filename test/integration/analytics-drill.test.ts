@@ -102,6 +102,9 @@ describe('reason, account, retry, attempt and answer: SQL and memory agree', () 
     'attempt:2',
     'attempt:3+',
     'answer:>10s',
+    'answer:>1s',
+    'answer:>1.5s',
+    'answer:>500ms',
     'answer:<100ms',
     '-reason:503 flag:error',
     'reason:503 OR retry:off-schedule',
@@ -161,6 +164,40 @@ describe('reason, account, retry, attempt and answer: SQL and memory agree', () 
         expect(m, q).toMatch(q.startsWith('reason') || q.startsWith('account') ? /SEARCH r USING PRIMARY KEY \(reason=\?\)/ : /SEARCH f USING PRIMARY KEY \(facet=\?\)/);
         expect(m, q).not.toMatch(/SCAN m\b/);
       }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('answer: reads the slow answers off their own index, and a bound it cannot read never counts every delivery', () => {
+    const db = new Database(path.join(dir, 'inspector.sqlite'), { readonly: true });
+    try {
+      const ctx = createContext(db);
+      const steps = (plan: ReturnType<typeof planMessages>, total = false) => {
+        const where = total ? { sql: plan.where.map((w) => w.sql).join(' AND ') || '1', params: plan.where.flatMap((w) => w.params) } : driverOf(plan);
+        return (db.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM ${plan.from} WHERE ${where.sql}`).all(...where.params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      };
+      for (const q of ['answer:>10s', 'answer:>1s', 'answer:>2.5s attempt:1+']) {
+        const d = steps(planDeliveries(ctx, queryTerms(q, NOW)));
+        expect(d, q).toMatch(/SEARCH d USING (COVERING )?INDEX deliveries_slow_answer \(response_ms>\?\)/);
+        const m = steps(planMessages(ctx, queryTerms(q, NOW)));
+        expect(m, q).toMatch(/USING INDEX deliveries_slow_answer/);
+        expect(m, q).not.toMatch(/SCAN (d|m)\b/);
+      }
+      // below a second most answers qualify: read newest first with the check per message, never a pass over deliveries
+      // just to plan (the total is then bounded by the scan cap, as for any unindexed term)
+      const seen: string[] = [];
+      const spy = (sql: string) => (seen.push(sql), sql);
+      const counting = { ...ctx, stmt: ((sql: string, mode?: 'pluck' | 'raw') => ctx.stmt(spy(sql), mode as never)) as typeof ctx.stmt };
+      for (const q of ['answer:>500ms', 'answer:<100ms']) {
+        const plan = planMessages(counting, queryTerms(q, NOW));
+        expect(plan.driver, q).toBeNull();
+        expect(plan.exactTotal, q).toBeNull();
+        expect(steps(plan, true), q).toMatch(/SCAN m USING (COVERING )?INDEX messages_last/);
+      }
+      expect(seen.filter((s) => /NOT INDEXED/.test(s))).toEqual([]);
+      const page = store.listMessages({ query: 'answer:>500ms', offset: 0, limit: 5 }, NOW);
+      expect(page.rows.length).toBe(5);
     } finally {
       db.close();
     }

@@ -1,7 +1,7 @@
 // Each query term as a condition on the deliveries list (alias d), and the index that can drive it (filters.ts).
 import type { FlagName } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
-import { userPrefixes, type QueryTerm } from '../../../shared/query';
+import { answerBound, userPrefixes, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
 import {
   ESTIMATE_CAP,
@@ -89,6 +89,21 @@ export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
 
 export const NEWEST_DELIVERIES = 'd.id DESC';
 
+/** The partial index of slow answers (store/schema.ts migration 7) holds every answer time from this on. */
+const SLOW_ANSWER_MS = 1000;
+export const SLOW_ANSWERS = 'deliveries d INDEXED BY deliveries_slow_answer';
+
+/**
+ * answer:>Ns (N >= 1) as a range of the slow answers' index; null for a bound it does not hold (answer:<…, or under a
+ * second), which most deliveries meet or which no index narrows. The literal bound is how SQLite sees that the
+ * partial index holds every row the term wants: it cannot compare a bound parameter with the index's condition.
+ */
+export function slowAnswer(value: string): Pred | null {
+  const b = answerBound(value);
+  if (b === null || b.op !== '>' || b.ms < SLOW_ANSWER_MS) return null;
+  return { sql: `d.response_ms >= ${SLOW_ANSWER_MS} AND d.response_ms > ?`, params: [b.ms] };
+}
+
 export function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | null {
   const indexed = (index: string, ordered: boolean): Driver => {
     const from = `deliveries d INDEXED BY ${index}`;
@@ -144,6 +159,12 @@ export function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Dri
       return pred === FALSE ? null : indexed('deliveries_campaign', pred.params.length === 1);
     case 'event':
       return indexed('deliveries_event', false);
+    case 'answer': {
+      const slow = slowAnswer(t.value);
+      if (slow === null) return null;
+      const estimate = cappedCount(ctx, SLOW_ANSWERS, slow, ESTIMATE_CAP);
+      return { from: SLOW_ANSWERS, where: slow, order: NEWEST_DELIVERIES, ordered: false, estimate, exact: estimate < ESTIMATE_CAP };
+    }
     case 'ref':
       return indexed('deliveries_msg', false);
     case 'after':

@@ -25,6 +25,7 @@ import {
   type Pred,
 } from './filter-sql';
 import { prefixEnd } from './rows';
+import { SLOW_ANSWERS, slowAnswer } from './filter-deliveries';
 
 /** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
 const EXACT_TEXT_HITS = 20_000;
@@ -195,13 +196,14 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
   const v = t.value;
   switch (t.field) {
     case 'answer': {
-      // no index holds answer times: one pass over the deliveries finds the few messages with a slow (or fast) one
-      const cond = answerPred(v);
-      // a lower bound (<500ms) holds for most deliveries: reading messages newest first finds a page at once
-      if (cond === FALSE || v.startsWith('<')) return null;
-      const ids = `SELECT d.msg_id FROM deliveries d NOT INDEXED WHERE d.msg_id IS NOT NULL AND ${cond.sql}`;
-      const exact = ctx.stmt(`SELECT count(DISTINCT msg_id) FROM (${ids})`, 'pluck').get(...cond.params) as number;
-      return { ...set(ids, cond.params, exact), exact: true };
+      // answers of a second and more are indexed: the few messages with one are looked up by id and counted exactly.
+      // Any other bound (<500ms holds for most deliveries), or more slow answers than the cap, reads messages newest
+      // first with the check, the total bounded like any term without an index: a refresh never reads every delivery
+      const slow = slowAnswer(v);
+      if (slow === null || cappedCount(ctx, SLOW_ANSWERS, slow, ESTIMATE_CAP) >= ESTIMATE_CAP) return null;
+      const ids = `SELECT d.msg_id FROM ${SLOW_ANSWERS} WHERE d.msg_id IS NOT NULL AND ${slow.sql}`;
+      const exact = ctx.stmt(`SELECT count(DISTINCT msg_id) FROM (${ids})`, 'pluck').get(...slow.params) as number;
+      return { ...set(ids, slow.params, exact), exact: true };
     }
     case 'user':
     case 'ref': {

@@ -226,6 +226,8 @@ const MIGRATIONS: string[] = [
   // side table, so neither the acknowledgement path nor indexing writes a column more.
   `
   CREATE TABLE IF NOT EXISTS imported (id INTEGER PRIMARY KEY, source TEXT NOT NULL, imported_at INTEGER NOT NULL);
+  -- answer:>Ns (N >= 1) reads the few slow answers here instead of every delivery (filter-deliveries.ts slowAnswer)
+  CREATE INDEX IF NOT EXISTS deliveries_slow_answer ON deliveries(response_ms) WHERE response_ms >= 1000;
   `,
 ];
 
