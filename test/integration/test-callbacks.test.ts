@@ -7,7 +7,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEventBatch } from '../../shared/api';
 import { createCore, type Core } from '../../electron/core/app-core';
-import { loadSamples } from '../support/store-fixtures';
+import Database from 'better-sqlite3';
+import { createContext } from '../../electron/core/store/context';
+import { counterKey } from '../../shared/facet-keys';
+import { ingestRaw } from '../../electron/core/store/inbox';
+import { migrate } from '../../electron/core/store/schema';
+import { deliveryInput, loadSamples } from '../support/store-fixtures';
 
 const samples = loadSamples();
 let dir: string;
@@ -91,5 +96,27 @@ describe('test callbacks', () => {
     await indexed();
     expect(await core.handlers.deleteTestCallbacks({})).toEqual({ messages: 0, deliveries: 0 });
     expect((await core.handlers.listMessages({ query: '', offset: 0, limit: 10 })).rows.map((m) => m.reference)).toEqual([ref]);
+  });
+});
+
+describe('the ids deleted test callbacks leave behind', () => {
+  it('are never taken again, and the acknowledgement path does not read their floor each time', () => {
+    const db = new Database(path.join(dir, 'floor.sqlite'));
+    try {
+      migrate(db);
+      // an earlier session deleted test callbacks up to id 100
+      db.prepare('INSERT INTO counters (key, n) VALUES (?, 100)').run(counterKey('retired-ids'));
+      const ctx = createContext(db);
+      const prepared = ctx.stmt.bind(ctx);
+      const used: string[] = [];
+      ctx.stmt = (sql, mode) => (used.push(sql), prepared(sql, mode));
+      const at = Date.now();
+      expect(ingestRaw(ctx, [deliveryInput({ ...samples.events.read, event_id: 'f-1' }, at)]).map((d) => d.id)).toEqual([101]);
+      used.length = 0;
+      expect(ingestRaw(ctx, [deliveryInput({ ...samples.events.read, event_id: 'f-2' }, at + 1)]).map((d) => d.id)).toEqual([102]);
+      expect(used.filter((sql) => /counters/.test(sql))).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 });

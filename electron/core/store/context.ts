@@ -7,6 +7,12 @@ export interface StoreContext {
   db: Database.Database;
   /** 'pluck' returns the first column only, 'raw' arrays; set once per cached statement, never toggled */
   stmt(sql: string, mode?: 'pluck' | 'raw'): Database.Statement;
+  /**
+   * No new delivery takes an id at or below this: the highest id of a deleted test callback (counter 'retired-ids',
+   * store/test-callbacks.ts). Read once, on the first append, and raised by the deletion, so the acknowledgement path
+   * reads no row for it; undefined until then.
+   */
+  retiredIds?: number;
 }
 
 export function createContext(db: Database.Database): StoreContext {

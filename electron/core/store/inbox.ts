@@ -28,17 +28,20 @@ export function pendingCount(ctx: StoreContext): number {
 const INSERT_INBOX = `INSERT INTO inbox (id, received_at, method, path, query, headers, remote_address, body_size,
   body_truncated, outcome, response_status, reject_reason, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/** The highest id a deleted test callback had (0 when none was deleted). */
+export function retiredIdsFloor(ctx: StoreContext): number {
+  return (ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck').get(counterKey('retired-ids')) as number | undefined) ?? 0;
+}
+
 export function appendToInbox(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
   const insert = ctx.stmt(INSERT_INBOX);
   // inside the write transaction, so no other writer can take the same id; never one of a deleted test callback
-  // (store/test-callbacks.ts), which a page or a log may still name
-  let id = ctx
-    .stmt(
-      `SELECT max(coalesce((SELECT max(id) FROM inbox), 0), coalesce((SELECT max(id) FROM deliveries), 0),
-        coalesce((SELECT n FROM counters WHERE key = ?), 0))`,
-      'pluck',
-    )
-    .get(counterKey('retired-ids')) as number;
+  // (store/test-callbacks.ts), which a page or a log may still name: its floor is kept in memory (context.ts)
+  ctx.retiredIds ??= retiredIdsFloor(ctx);
+  const last = ctx
+    .stmt('SELECT max(coalesce((SELECT max(id) FROM inbox), 0), coalesce((SELECT max(id) FROM deliveries), 0))', 'pluck')
+    .get() as number;
+  let id = Math.max(last, ctx.retiredIds);
   const out: DeliverySummary[] = [];
   for (const input of batch) {
     const req = input.request;

@@ -35,7 +35,7 @@ interface Row {
  */
 export function deleteTestCallbacks(ctx: StoreContext): { messages: number; deliveries: number } {
   try {
-    return ctx.db.transaction(() => {
+    const result = ctx.db.transaction(() => {
       const msgs = ctx
         .stmt('SELECT m.id, m.reference FROM message_facets f JOIN messages m ON m.id = f.msg_id WHERE f.facet = ?')
         .all(testFacet) as { id: number; reference: string }[];
@@ -66,13 +66,17 @@ export function deleteTestCallbacks(ctx: StoreContext): { messages: number; deli
         deliveries += rows.length;
       }
       counters.flush(ctx);
-      if (retired > 0) {
-        ctx
-          .stmt('INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = max(n, excluded.n)')
-          .run(counterKey('retired-ids'), retired);
-      }
-      return { messages, deliveries };
+      const floor =
+        retired > 0
+          ? (ctx
+              .stmt('INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = max(n, excluded.n) RETURNING n', 'pluck')
+              .get(counterKey('retired-ids'), retired) as number)
+          : null;
+      return { messages, deliveries, floor };
     }).immediate();
+    // once committed: the acknowledgement path takes new ids above it without reading the counter (context.ts)
+    if (result.floor !== null) ctx.retiredIds = Math.max(ctx.retiredIds ?? 0, result.floor);
+    return { messages: result.messages, deliveries: result.deliveries };
   } catch (err) {
     throw toStoreWriteError(err);
   }
