@@ -11,7 +11,7 @@ import { OutputClosed } from './core/export';
 import { atomicFile } from './core/export-file';
 import { EXPORT_FORMATS, runExport, type ExportFormat } from './core/export-run';
 import { importFile, ImportFileError } from './core/import-file';
-import { storeInUse } from './core/import-guard';
+import { holdImportLock, ImportRunningError, storeInUse } from './core/import-guard';
 import { replayCli } from './core/replay';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -326,6 +326,12 @@ async function importCmd(argv: string[]): Promise<void> {
   // a new data folder gets a store; an existing one gets its deliveries added
   fs.mkdirSync(dataDir, { recursive: true });
   const storeFile = readStoreFiles(dataDir).active;
+  // held until the process ends: a serve or desktop app started meanwhile refuses to open the store (import-guard.ts)
+  const importLock = holdImportLock(dataDir);
+  if (importLock === null) {
+    process.stderr.write(`error: another import is writing into ${dataDir}: run this one once it has finished.\n`);
+    process.exit(1);
+  }
   if (fs.existsSync(storeFile) && storeInUse(storeFile)) {
     process.stderr.write(
       `error: ${storeFile} is open in another program (a running serve or the desktop app). ` +
@@ -350,6 +356,7 @@ async function importCmd(argv: string[]): Promise<void> {
   } finally {
     progress.end();
     store.close();
+    importLock();
   }
   process.stderr.write(
     `imported ${summary.added} deliveries from ${source}` +
@@ -506,6 +513,10 @@ main().catch((err) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
     process.exit(2);
+  }
+  if (err instanceof ImportRunningError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
   }
   const cannotListen = listenProblem(err);
   if (cannotListen) {

@@ -25,6 +25,7 @@ import type { Store } from './store/types';
 import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
 
 import { storeFileBytes } from './store/active-file';
+import { refuseWhileImporting } from './import-guard';
 export { DB_FILE_NAME } from './store/active-file';
 
 export interface CoreOptions {
@@ -67,6 +68,8 @@ const DEFAULT_SETTINGS: Settings = {
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  // an import running now checked, when it started, that nothing else had the store open (import-guard.ts)
+  refuseWhileImporting(opts.dataDir);
   const log = opts.log ?? (() => {});
   // each frame carries the status bar's numbers: from counters and the indexer's bookkeeping, not from stats(),
   // whose count of today's deliveries reads an index range, too slow for every frame on a busy day

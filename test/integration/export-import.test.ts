@@ -8,6 +8,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../../electron/core/app-core';
+import { holdImportLock } from '../../electron/core/import-guard';
 import { openStore } from '../../electron/core/store';
 import { createReplayService, replayCli } from '../../electron/core/replay';
 import type { IngestInput, Store } from '../../electron/core/store/types';
@@ -161,6 +162,35 @@ describe('NDJSON', () => {
       expect(r.stderr).toMatch(message);
     }
     expect((await cli(['export', '--data-dir', target, '--format', 'ndjson'])).stdout).toBe(fs.readFileSync(ndjsonFile, 'utf8'));
+  });
+
+  it('while an import runs, serve and the app refuse to open the store, in one sentence', { timeout: 90_000 }, async () => {
+    const target = dir('rci-import-held-');
+    expect((await cli(['import', '--data-dir', target, ndjsonFile])).code).toBe(0);
+    // what an import holds from its start to its end (the second import below shows the command takes the same)
+    const release = holdImportLock(target)!;
+    try {
+      await expect(createCore({ dataDir: target, receiverPort: 0, tunnel: { enabled: false }, version: 'test' })).rejects.toThrow(
+        /^an import is writing into the store in .*: start again once it has finished \(or stop it\)/,
+      );
+      const served = await cli(['serve', '--data-dir', target, '--port', '0', '--ui-port', '0', '--tunnel', 'none']);
+      expect(served.code).toBe(1);
+      expect(served.stderr).toMatch(/^error: an import is writing into the store in .*: start again once it has finished \(or stop it\)[^\n]*\n$/);
+      const second = await cli(['import', '--data-dir', target, ndjsonFile]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/^error: another import is writing into .*: run this one once it has finished/);
+    } finally {
+      release();
+    }
+    // the import ended (its lock file stays behind, unlocked): the app starts as usual
+    const core = await createCore({ dataDir: target, receiverPort: 0, tunnel: { enabled: false }, version: 'test' });
+    try {
+      expect(core.store.stats(NOW).deliveriesTotal).toBe(lines.length);
+    } finally {
+      await core.close();
+    }
+    // and an import that ended lets the next one run
+    expect((await cli(['import', '--data-dir', target, ndjsonFile])).code).toBe(0);
   });
 
   it('refuses to import into a store another program has open, and writes nothing', { timeout: 60_000 }, async () => {

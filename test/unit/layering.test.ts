@@ -27,6 +27,7 @@ const ERROR_CLASSES: Record<string, string> = {
   RecoverError: 'recover cannot start: nothing can be copied from that file into that folder',
   OutputClosed: 'the reader of an export went away: stop quietly',
   ImportFileError: 'the file given to import cannot be read as a whole (missing, empty, not NDJSON or HAR): nothing imported',
+  ImportRunningError: 'an import is writing into the store: serve or the desktop app must not open it until it ends',
   MissingNativeBindingError: "the desktop app's SQLite binding is not where it must be",
 };
 
