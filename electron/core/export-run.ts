@@ -65,13 +65,8 @@ function selectedDeliveries(store: Store, filter: string, onSkip?: (r: Unreadabl
 function selectedMessages(store: Store, filter: string, onSkip?: (r: UnreadableRange) => void): Iterable<ExportedMessage> {
   const all = store.iterateMessages(undefined, onSkip);
   if (filter.trim() === '') return all;
-  const refs = new Set<string>();
-  const PAGE = 5000;
-  for (let offset = 0; ; offset += PAGE) {
-    const page = store.listMessages({ query: filter, offset, limit: PAGE });
-    for (const m of page.rows) refs.add(m.reference);
-    if (page.rows.length < PAGE) break;
-  }
+  // one pass over what the query selects: paging the list re-read every earlier page (OFFSET), quadratic in the result
+  const refs = new Set(store.listMessageRefs(filter));
   return (function* () {
     for (const m of all) if (refs.has(m.reference)) yield m;
   })();

@@ -126,6 +126,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     getDelivery: (id) => q.getDelivery(ctx, id),
     getRawRequest: (id) => q.getRawRequest(ctx, id),
     listDeliveryIds: (query, order) => q.listDeliveryIds(ctx, query, order, limits, Date.now()),
+    listMessageRefs: (query) => q.listMessageRefs(ctx, query, Date.now()),
     getCounts: (query, now = Date.now()) => getCounts(ctx, query, limits, now),
     getAnalytics: (query, now = Date.now()) => getAnalytics(ctx, query, now),
     suggestValues: (field, prefix) => suggestValues(ctx, field, prefix),

@@ -110,6 +110,12 @@ export function listDeliveryIds(ctx: StoreContext, query: string, order: 'receiv
   return ctx.stmt(`SELECT d.id FROM ${plan.from} WHERE ${where.sql} ORDER BY ${by}`, 'pluck').all(...where.params) as number[];
 }
 
+export function listMessageRefs(ctx: StoreContext, query: string, now: number): string[] {
+  const plan = planMessages(ctx, queryTerms(query, now));
+  const where = whereOf(plan);
+  return ctx.stmt(`SELECT m.reference FROM ${plan.from} WHERE ${where.sql}`, 'pluck').all(...where.params) as string[];
+}
+
 /** A stored delivery, indexed or still in the inbox (`pending`: the columns indexing derives are empty). */
 function fullRow(ctx: StoreContext, id: number): { row: FullRow; pending: boolean } | undefined {
   const row = ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id = ?`).get(id) as

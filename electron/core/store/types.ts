@@ -142,6 +142,8 @@ export interface Store {
   getRawRequest(id: number): DeliveryRequest | null;
   /** ids of every delivery matching the query, for bulk replay */
   listDeliveryIds(query: string, order: 'received' | 'timestamp'): number[];
+  /** references of every message matching the query, in one pass (an export's selection; no order) */
+  listMessageRefs(query: string): string[];
   getCounts(query: string, now?: number): Counts;
   /** the analytics report of the messages the query matches (exact, uncapped) */
   getAnalytics(query: string, now?: number): Report;
