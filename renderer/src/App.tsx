@@ -46,6 +46,8 @@ export function App() {
     deliveries: useInspector((s) => (s.deliveries.loaded && s.deliveries.totalIsExact ? s.deliveries.total : 0)),
   };
   const countsSampled = useInspector((s) => s.counts?.sampled ?? false);
+  // a query that does not parse has no rows to count: the tabs show no figure rather than the last query's
+  const queryRejected = useInspector((s) => s.queryError !== null && s.query.trim() !== '');
   // with no search the tabs show the store's indexed totals from the same live frame as the status bar: one figure,
   // not a second one refreshed on its own schedule
   const whole: Record<View, number | null> = {
@@ -102,7 +104,7 @@ export function App() {
   const tab = (v: View, label: string, n: number | undefined) => (
     <button role="tab" aria-selected={!analyticsOpen && view === v} className={!analyticsOpen && view === v ? 'on' : ''} onClick={() => (store.getState().openAnalytics(false), store.getState().setView(v))}>
       {label}
-      {whole[v] !== null ? (
+      {queryRejected ? null : whole[v] !== null ? (
         <span className="tab-count" data-testid={`${v}-count`}>{num(whole[v])}</span>
       ) : inexact[v] !== null ? (
         <span className="tab-count" data-testid={`${v}-count`} title="At least this many; counting stops here to stay fast">{formatCount(Math.max(inexact[v]!, n ?? 0), false)}</span>

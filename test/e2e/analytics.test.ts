@@ -247,6 +247,10 @@ describe('analytics view', () => {
     // the lists show the same message for the same query
     await tab(page, 'Messages').click();
     expect(await boxError.textContent()).toBe(message);
+    // and no count: neither the tabs nor the chips keep the figures of the query before
+    await expect.poll(() => page.getByTestId('messages-count').count()).toBe(0);
+    expect(await page.getByTestId('deliveries-count').count()).toBe(0);
+    expect(await page.getByTestId('chip-count').count()).toBe(0);
 
     await tab(page, 'Analytics').click();
     await setQuery(page, `ref:${t.tag}-nothing`);

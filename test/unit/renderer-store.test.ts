@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Api, ApiEventBatch, AppStatus, Counts, LiveStatus } from '../../shared/api';
 import type { DeliverySummary, MessageDetail, MessageSummary } from '../../shared/domain';
+import { ApiError } from '../../shared/api-error';
 import type { ApiClient } from '../../renderer/src/api/client';
 import { createInspectorStore } from '../../renderer/src/store/inspector-store';
 import { PAGE_SIZE } from '../../renderer/src/store/list-window';
@@ -50,6 +51,7 @@ function fakeClient(rows: number) {
     getCounts: async (arg: any) => {
       calls.push({ name: 'getCounts', arg });
       await wait('getCounts');
+      if (failQuery.has(arg.query)) throw new ApiError('bad-request', `bad query: ${arg.query}`);
       return { flags: {}, states: { sent: messages.length }, anomalies: {}, campaigns: [], deliveries: total, messages: messages.length, sampled: false } as Counts;
     },
     listMessages: async (arg: any) => {
@@ -184,15 +186,17 @@ describe('inspector store', () => {
     expect(store.getState().messages.total).toBe(111); // ref-2, ref-20..29, ref-200..299
   });
 
-  it('shows the core’s error for a rejected query and keeps the previous counts', async () => {
+  it('shows the core’s error for a rejected query, and no counts for it (not the previous query’s)', async () => {
     const f = fakeClient(10);
     f.failQuery.add('after:yesterday');
     const store = createInspectorStore(f.client);
     store.getState().start();
     await flush();
+    expect(store.getState().counts?.messages).toBe(10);
     store.getState().setQuery('after:yesterday');
     await flush();
     expect(store.getState().queryError).toContain('bad query: after:yesterday');
+    expect(store.getState().counts).toBeNull();
     store.getState().setQuery('');
     await flush();
     expect(store.getState().queryError).toBeNull();

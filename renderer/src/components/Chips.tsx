@@ -11,7 +11,8 @@ export function Chips() {
   const store = useInspectorStore();
   const query = useInspector((s) => s.query);
   const counts = useInspector((s) => s.counts);
-  // a filtered count that stopped early is a lower bound, and says so
+  // no counts (a query that does not parse): the chips show none rather than 0 or the last query's figures.
+  // A filtered count that stopped early is a lower bound, and says so
   const more = counts?.sampled ? '+' : '';
   const active = useMemo(() => {
     const parsed = parseQuery(query);
@@ -30,10 +31,10 @@ export function Chips() {
         const n = counts?.flags[f] ?? 0;
         const on = active.has(`flag:${f}`);
         return (
-          <button key={f} className={`chip tone-${FLAG_META[f].tone} ${on ? 'on' : ''} ${n === 0 ? 'zero' : ''}`} aria-pressed={on} aria-label={`${FLAG_META[f].label} (${num(n)}${n > 0 ? more : ''})`} data-chip={`flag:${f}`} title={FLAG_META[f].hint} onClick={() => toggle('flag', f)}>
+          <button key={f} className={`chip tone-${FLAG_META[f].tone} ${on ? 'on' : ''} ${n === 0 ? 'zero' : ''}`} aria-pressed={on} aria-label={counts ? `${FLAG_META[f].label} (${num(n)}${n > 0 ? more : ''})` : `${FLAG_META[f].label}`} data-chip={`flag:${f}`} title={FLAG_META[f].hint} onClick={() => toggle('flag', f)}>
             <Icon name={FLAG_META[f].icon} size={11} />
             {FLAG_META[f].label}
-            <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span>
+            {counts ? <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span> : null}
           </button>
         );
       })}
@@ -43,10 +44,10 @@ export function Chips() {
         const on = active.has(`state:${st}`);
         if (n === 0 && !on) return null;
         return (
-          <button key={st} className={`chip tone-${STATE_META[st].tone} ${on ? 'on' : ''}`} aria-pressed={on} aria-label={`${STATE_META[st].label} (${num(n)}${n > 0 ? more : ''})`} data-chip={`state:${st}`} onClick={() => toggle('state', st)}>
+          <button key={st} className={`chip tone-${STATE_META[st].tone} ${on ? 'on' : ''}`} aria-pressed={on} aria-label={counts ? `${STATE_META[st].label} (${num(n)}${n > 0 ? more : ''})` : `${STATE_META[st].label}`} data-chip={`state:${st}`} onClick={() => toggle('state', st)}>
             <Icon name={STATE_META[st].icon} size={11} />
             {STATE_META[st].label}
-            <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span>
+            {counts ? <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span> : null}
           </button>
         );
       })}
@@ -55,10 +56,10 @@ export function Chips() {
         const on = active.has(`anomaly:${a}`);
         if (n === 0 && !on) return null;
         return (
-          <button key={a} className={`chip tone-anomaly ${on ? 'on' : ''}`} aria-pressed={on} aria-label={`${a} (${num(n)}${n > 0 ? more : ''})`} data-chip={`anomaly:${a}`} onClick={() => toggle('anomaly', a)}>
+          <button key={a} className={`chip tone-anomaly ${on ? 'on' : ''}`} aria-pressed={on} aria-label={counts ? `${a} (${num(n)}${n > 0 ? more : ''})` : `${a}`} data-chip={`anomaly:${a}`} onClick={() => toggle('anomaly', a)}>
             <Icon name="anomaly" size={11} />
             {a}
-            <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span>
+            {counts ? <span className="chip-count" data-testid="chip-count">{num(n)}{n > 0 ? more : ''}</span> : null}
           </button>
         );
       })}

@@ -2,6 +2,7 @@
 // as the status bar does, so the two never show different totals). Live count refreshes are spaced by what they
 // cost: a filtered count over a big store can take ~100 ms of the core's time, and during a burst it would otherwise
 // run every throttle period.
+import { ApiError } from '../../../shared/api-error';
 import type { ApiClient } from '../api/client';
 import type { GetState, SetState } from './types';
 
@@ -33,8 +34,10 @@ export function createCountsPacer(set: SetState, get: GetState, client: ApiClien
     try {
       const counts = await client.api.getCounts({ query });
       if (mine === seq) set({ counts });
-    } catch {
-      // the list call reports a bad query; counts just keep their last value
+    } catch (err) {
+      // the list call reports a bad query; its counts are none, not the last query's figures under the new query.
+      // Any other failure (the core briefly away) keeps the last figures.
+      if (mine === seq && err instanceof ApiError && err.code === 'bad-request') set({ counts: null });
     } finally {
       if (mine === seq) busy = false;
       costMs = Date.now() - started;
