@@ -277,6 +277,25 @@ describe('analytics view', () => {
     await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(13);
   });
 
+  it('holds its figures while live updates are paused, says so, and reads them once on resume', async () => {
+    const t = await seed(s);
+    await open();
+    const q = `ref:${t.tag}`;
+    await openAnalytics(page, q, 12);
+    const live = analytics(page).getByTestId('an-live');
+    expect(await live.textContent()).toBe('live');
+    await page.getByRole('button', { name: 'Pause live' }).click();
+    await expect.poll(() => live.textContent()).toBe('paused');
+    const more = campaignTraffic(t.tag).bodies[0]!;
+    await postCallback(s.serve.receiverUrl, { ...more, reference: `${t.tag}-late`, event_id: `${t.tag}-late` });
+    // the arrival reached the view (it now says its figures are out of date) and the figures stayed
+    await expect.poll(() => live.textContent(), { timeout: 20_000 }).toBe('paused · new callbacks not counted');
+    expect(count(await analytics(page).getByTestId('an-messages').textContent())).toBe(12);
+    await page.getByRole('button', { name: 'Resume live' }).click();
+    await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent())).toBe(13);
+    await expect.poll(() => live.textContent()).toBe('live');
+  });
+
   it('exports the campaign table and each chart as CSV, with formula-like cells escaped', async () => {
     const t = await seed(s);
     await open();

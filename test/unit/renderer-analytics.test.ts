@@ -89,6 +89,25 @@ describe('analytics in the store', () => {
     stop();
   });
 
+  it('reads no live refresh while live updates are paused, says it is out of date, and reads it once on resume', async () => {
+    const f = fakeCore();
+    const store = createInspectorStore(f.client);
+    const stop = store.getState().start();
+    await flush();
+    store.getState().openAnalytics(true);
+    await flush();
+    expect(f.asked).toHaveLength(1);
+    store.getState().togglePause();
+    for (let i = 0; i < 10; i++) (f.arrive(3), await vi.advanceTimersByTimeAsync(2000));
+    expect(f.asked).toHaveLength(1);
+    expect(store.getState().analytics.stale).toBe(true);
+    store.getState().togglePause();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(f.asked).toHaveLength(2);
+    expect(store.getState().analytics).toMatchObject({ stale: false, report: { messages: 40 } });
+    stop();
+  });
+
   it('keeps one request in flight: a query typed meanwhile is read once the answer is in, the older answer is not shown', async () => {
     const f = fakeCore();
     f.delays.getAnalytics = 1000;

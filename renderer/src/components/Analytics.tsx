@@ -17,6 +17,7 @@ export function Analytics() {
   const query = useInspector((s) => s.query);
   const a = useInspector((s) => s.analytics);
   const deliveriesTotal = useInspector((s) => s.status?.deliveriesTotal ?? null);
+  const paused = useInspector((s) => s.paused);
 
   // the query changed (search box, chips): read the report of the new one
   useEffect(() => {
@@ -59,8 +60,13 @@ export function Analytics() {
           </span>
         ) : null}
         <span className="spacer" />
-        <span className={`an-live ${a.loading ? 'busy' : ''}`} aria-live="polite">
-          {a.loading ? 'updating…' : 'live'}
+        <span
+          className={`an-live ${a.loading ? 'busy' : paused ? 'paused' : ''}`}
+          aria-live="polite"
+          data-testid="an-live"
+          title={paused ? 'Live updates are paused: these figures are not refreshed until you resume' : undefined}
+        >
+          {a.loading ? 'updating…' : paused ? (a.stale ? 'paused · new callbacks not counted' : 'paused') : 'live'}
         </span>
         <button type="button" className="btn small" onClick={() => store.getState().loadAnalytics()} title="Read the figures again now">
           <Icon name="replay" size={11} /> Refresh

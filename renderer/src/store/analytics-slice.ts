@@ -38,6 +38,8 @@ export interface AnalyticsActions {
   loadAnalytics(): void;
   /** shows the list rows behind a figure: the view and query of a drill */
   drill(d: Drill): void;
+  /** live updates resumed: the figures are read again if callbacks came while paused */
+  resumeAnalytics(): void;
 }
 
 export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsActions> = (set, get, deps) => {
@@ -87,7 +89,10 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
   };
 
   const request = (how: 'now' | 'live') => {
-    if (!get().analyticsOpen) {
+    // "Pause live" holds the figures still as it holds the lists: arrivals only mark them out of date, and resuming
+    // reads them once (resumeAnalytics)
+    if (!get().analyticsOpen || (how === 'live' && get().paused)) {
+      if (how === 'live' && timer) clearTimer();
       patch({ stale: true });
       return;
     }
@@ -136,6 +141,10 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
 
     loadAnalytics() {
       request('now');
+    },
+
+    resumeAnalytics() {
+      if (get().analyticsOpen && get().analytics.stale) request('live');
     },
 
     drill(d) {

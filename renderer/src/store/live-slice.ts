@@ -130,6 +130,7 @@ export const createLiveSlice: SliceCreator<LiveState & LiveActions> = (set, get,
       const paused = !get().paused;
       set({ paused });
       if (!paused && get().atTop) get().showNew();
+      if (!paused) get().resumeAnalytics();
     },
 
     showNew() {
