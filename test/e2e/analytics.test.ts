@@ -225,6 +225,20 @@ describe('analytics view', () => {
     await expect.poll(() => legend.textContent()).toContain(`bucket (São Paulo)`);
     expect(await legend.textContent()).toContain(hm);
     await screenshot(page, 'analytics-zone-1440');
+    // the header's window follows the clock too, and names it; switched while the view is open, it re-reads at once
+    const wall = (ms: number, timeZone: string) => {
+      const f = new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+      return `${f.format(ms)}.${String(ms % 1000).padStart(3, '0')}`;
+    };
+    const win = analytics(page).getByTestId('an-window');
+    expect(await win.textContent()).toContain(wall(r.window.from!, 'America/Sao_Paulo'));
+    expect(await win.getByTestId('an-window-zone').textContent()).toBe('(São Paulo)');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('dialog', { name: 'Settings' }).getByRole('radio', { name: 'UTC', exact: true }).check();
+    await page.getByRole('button', { name: 'Close settings' }).click();
+    await expect.poll(() => win.textContent()).toContain(wall(r.window.from!, 'UTC'));
+    expect(await win.textContent()).toContain(wall(r.window.to!, 'UTC'));
+    expect(await win.getByTestId('an-window-zone').textContent()).toBe('(UTC)');
     // the failure, retry and reply figures that now open their lists, at both widths
     for (const width of [1440, 1024]) {
       await page.setViewportSize({ width, height: 900 });

@@ -2,6 +2,7 @@
 // the query as the lists do; every count that a filter can reproduce opens the list of exactly those rows.
 import { useEffect } from 'react';
 import type { Report } from '../../../shared/analytics';
+import { zoneName } from '../lib/clock';
 import { formatTime, num, plural } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
 import { AnalyticsFailures, AnalyticsFallback, AnalyticsRetries } from './AnalyticsFailures';
@@ -18,6 +19,7 @@ export function Analytics() {
   const a = useInspector((s) => s.analytics);
   const deliveriesTotal = useInspector((s) => s.status?.deliveriesTotal ?? null);
   const paused = useInspector((s) => s.paused);
+  const zone = useInspector((s) => s.clockZone);
 
   // the query changed (search box, chips): read the report of the new one
   useEffect(() => {
@@ -55,8 +57,8 @@ export function Analytics() {
           <span className="dim an-scope">{query ? <> matching <code>{query}</code></> : ' · no filter'}</span>
         </h1>
         {report?.window?.from != null && report.window.to != null ? (
-          <span className="dim an-window" data-testid="an-window">
-            {formatTime(report.window.from)} – {formatTime(report.window.to)}
+          <span className="dim an-window" data-testid="an-window" title="The first and last callback counted, in the clock chosen in Settings">
+            {formatTime(report.window.from, Date.now(), zone)} – {formatTime(report.window.to, Date.now(), zone)} <span data-testid="an-window-zone">({zoneName(zone)})</span>
           </span>
         ) : null}
         <span className="spacer" />

@@ -59,6 +59,8 @@ export function StoreDamagedBanner() {
   const store = useInspectorStore();
   const status = useInspector((s) => s.status);
   const dismissed = useInspector((s) => s.storeDamageDismissed);
+  // subscribed so a change of clock in Settings re-renders the time (formatTime alone reads it only when called)
+  const zone = useInspector((s) => s.clockZone);
   const [copied, setCopied] = useState(false);
   const damaged = status?.damagedStores ?? [];
   if (damaged.length === 0 || dismissed === damagedKey(status)) return null;
@@ -81,7 +83,7 @@ export function StoreDamagedBanner() {
         </span>
         {damaged.map((d) => (
           <div key={d.file} className="url-change mono" title={d.problem}>
-            <code data-testid="damaged-file">{d.file}</code> <span className="dim-on-loud">(found {formatTime(d.detectedAt)}: {d.problem.split('\n')[0]})</span>
+            <code data-testid="damaged-file">{d.file}</code> <span className="dim-on-loud">(found {formatTime(d.detectedAt, Date.now(), zone)}: {d.problem.split('\n')[0]})</span>
           </div>
         ))}
         <div className="url-change mono">
@@ -152,6 +154,8 @@ export function Toasts() {
 
 function ToastItem({ t }: { t: Toast }) {
   const store = useInspectorStore();
+  // subscribed so a change of clock in Settings re-renders the time (formatTime alone reads it only when called)
+  const zone = useInspector((s) => s.clockZone);
   const [hover, setHover] = useState(false);
   useEffect(() => {
     if (hover || t.sticky) return;
@@ -172,7 +176,7 @@ function ToastItem({ t }: { t: Toast }) {
       <span className="toast-msg">
         {revealHidden(t.message)}
         {t.repeats > 1 ? <span className="toast-repeats"> ×{t.repeats}</span> : null}
-        <span className="toast-time mono">{formatTime(t.at)}</span>
+        <span className="toast-time mono">{formatTime(t.at, Date.now(), zone)}</span>
       </span>
       <button className="icon-btn" aria-label="Dismiss" title={t.sticky ? 'Stays until you dismiss it' : undefined} onClick={() => store.getState().dismissToast(t.id)}>
         <Icon name="close" size={12} />

@@ -266,10 +266,12 @@ function ForwardsTable({ forwards }: { forwards: ForwardAttempt[] }) {
 }
 
 function FragmentRow({ f, open, onToggle }: { f: ForwardAttempt; open: boolean; onToggle: () => void }) {
+  // subscribed so a change of clock in Settings re-renders the time (formatTime alone reads it only when called)
+  const zone = useInspector((s) => s.clockZone);
   return (
     <>
       <tr className="forward" data-testid="forward" data-forward-id={f.id} data-status={f.status ?? 'none'} onClick={onToggle} aria-expanded={open}>
-        <td className="mono">{formatTime(f.startedAt)}</td>
+        <td className="mono">{formatTime(f.startedAt, Date.now(), zone)}</td>
         <td data-testid="forward-mode">{MODE_LABEL[f.mode] ?? f.mode}</td>
         <td className="mono">{f.attempt}</td>
         <td className="mono clip" title={revealHidden(f.targetUrl)}>{revealHidden(f.targetUrl)}</td>

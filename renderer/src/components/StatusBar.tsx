@@ -57,16 +57,18 @@ const wholeSeconds = (ms: number) => formatDuration(Math.round(ms / 1000) * 1000
 
 export function DowntimeList({ downtime }: { downtime: TunnelStatus['downtime'] }) {
   const now = useNow(1000);
+  // subscribed so a change of clock in Settings re-renders the time (formatTime alone reads it only when called)
+  const zone = useInspector((s) => s.clockZone);
   if (downtime.length === 0) return <p className="dim">No tunnel outage since the app started.</p>;
   return (
     <ul className="downtime" data-testid="downtime-list">
       {[...downtime].reverse().map((w, i) => (
         <li key={i} data-ongoing={w.to === null}>
           {w.to === null ? (
-            <>Callbacks <strong>cannot arrive</strong> since <span className="mono">{formatTime(w.from, now)}</span> ({wholeSeconds(now - w.from)} so far)</>
+            <>Callbacks <strong>cannot arrive</strong> since <span className="mono">{formatTime(w.from, now, zone)}</span> ({wholeSeconds(now - w.from)} so far)</>
           ) : (
-            <>Callbacks could not arrive between <span className="mono">{formatTime(w.from, now)}</span> and{' '}
-              <span className="mono">{formatTime(w.to, now)}</span> ({wholeSeconds(w.to - w.from)})</>
+            <>Callbacks could not arrive between <span className="mono">{formatTime(w.from, now, zone)}</span> and{' '}
+              <span className="mono">{formatTime(w.to, now, zone)}</span> ({wholeSeconds(w.to - w.from)})</>
           )}
           <span className="dim"> — {w.reason}</span>
         </li>
