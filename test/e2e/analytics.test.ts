@@ -364,12 +364,18 @@ describe('analytics view', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(look).not.toEqual(light);
     await screenshot(page, 'analytics-1440-dark');
+    await analytics(page).getByTestId('an-latency-readToReply').scrollIntoViewIfNeeded();
+    await screenshot(page, 'analytics-latency-1440-dark');
     await page.setViewportSize({ width: 1024, height: 800 });
     await expect.poll(canvasWidth).toBeLessThan(wide - 300);
     await screenshot(page, 'analytics-1024-dark');
+    await analytics(page).getByTestId('an-latency-readToReply').scrollIntoViewIfNeeded();
+    await screenshot(page, 'analytics-latency-1024-dark');
     await page.emulateMedia({ colorScheme: 'light' });
     await expect.poll(look).toEqual(light);
     await screenshot(page, 'analytics-1024-light');
+    await analytics(page).getByTestId('an-latency-readToReply').scrollIntoViewIfNeeded();
+    await screenshot(page, 'analytics-latency-1024-light');
     expect(watch.pageErrors).toEqual([]);
     expect(watch.consoleErrors).toEqual([]);
   });

@@ -1,13 +1,18 @@
 // How long each step took: one histogram per latency on the report's fixed 1-2-5 bounds, with p50/p90/p99 marked.
 // No filter of the lists selects by the time between two callbacks or by how late one arrived, so bars are not
 // clickable; their tooltip says so.
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
 import uPlotLib from 'uplot';
 import type { LatencyFigures, Report } from '../../../shared/analytics';
 import { formatDuration, num } from '../lib/format';
 import { axis, Chart, type ChartTheme } from './AnalyticsChart';
 import { Card, CsvButton, ms } from './AnalyticsParts';
+import { bucketPosition, drawMarks, type Mark } from './latency-marks';
+
+/** the bars' share of their slot, and their widest (CSS px) */
+const BAR_SHARE = 0.9;
+const BAR_MAX_PX = 80;
 
 const LATENCIES: { key: keyof Report['latencyMs']; title: string; what: string; file: string }[] = [
   { key: 'sentToDelivered', title: 'Sent → delivered', what: 'per message, from the sent echo to the first DELIVERED (callback timestamps)', file: 'latency-sent-to-delivered.csv' },
@@ -38,16 +43,6 @@ function bucketLabel(bounds: number[], i: number): string {
   return `${formatDuration(bounds[i - 1]!)} – ${formatDuration(bounds[i]!)}`;
 }
 
-/** where a value sits on the bucket axis (bucket index, fraction inside it on a log scale) */
-function position(bounds: number[], v: number): number {
-  const i = bounds.findIndex((b) => v <= b);
-  if (i < 0) return bounds.length;
-  const lo = i === 0 ? Math.max(1, bounds[0]! / 10) : bounds[i - 1]!;
-  const hi = bounds[i]!;
-  const f = v <= lo ? 0 : Math.log(v / lo) / Math.log(hi / lo);
-  return i - 0.5 + Math.min(1, Math.max(0, f));
-}
-
 function Histogram({ fig, title }: { fig: LatencyFigures; title: string }) {
   const bounds = fig.histogram!.boundsMs;
   const counts = fig.histogram!.counts;
@@ -62,67 +57,58 @@ function Histogram({ fig, title }: { fig: LatencyFigures; title: string }) {
     for (let i = lo; i <= hi; i++) (xs.push(i), ys.push(counts[i] ?? 0));
     return [xs, ys];
   }, [fig]);
-  const marks = (['p50', 'p90', 'p99'] as const).filter((p) => fig[p] !== null).map((p) => ({ p, v: fig[p]!, x: position(bounds, fig[p]!) }));
+  const marks: Mark[] = (['p50', 'p90', 'p99'] as const).filter((p) => fig[p] !== null).map((p) => ({ p, v: fig[p]!, ...bucketPosition(bounds, fig[p]!) }));
+  // the chart is built once and given new data on a live refresh: its hooks read this render's figures
+  const cur = useRef({ lo, hi, bounds, marks });
+  cur.current = { lo, hi, bounds, marks };
 
   const options = (theme: ChartTheme, width: number): uPlot.Options => ({
     width,
     height: 170,
     legend: { live: true },
     cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
-    scales: { x: { time: false, range: () => [lo - 0.5, hi + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.2)] } },
+    scales: { x: { time: false, range: () => [cur.current.lo - 0.5, cur.current.hi + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.2)] } },
     axes: [
       axis(theme, {
         space: 34,
         incrs: [1, 2, 3, 4, 5, 10],
-        values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && i >= lo && i <= hi ? (i >= bounds.length ? `>${short(bounds[bounds.length - 1]!)}` : `≤${short(bounds[i]!)}`) : '')),
+        values: (_u, splits) => {
+          const { lo: l, hi: h, bounds: b } = cur.current;
+          return splits.map((i) => (Number.isInteger(i) && i >= l && i <= h ? (i >= b.length ? `>${short(b[b.length - 1]!)}` : `≤${short(b[i]!)}`) : ''));
+        },
         label: 'duration',
         labelSize: 18,
       }),
       axis(theme, { label: title === 'Callback delay' ? 'deliveries' : 'messages', size: 48 }),
     ],
     series: [
-      { label: 'bucket', value: (_u, v) => (v === null || v === undefined ? '—' : bucketLabel(bounds, v)) },
+      { label: 'bucket', value: (_u, v) => (v === null || v === undefined ? '—' : bucketLabel(cur.current.bounds, v)) },
       {
         label: title === 'Callback delay' ? 'deliveries' : 'messages',
         stroke: theme.info,
         fill: theme.info,
         width: 0,
         points: { show: false },
-        paths: uPlotLib.paths.bars!({ size: [0.9, 80], align: 0 }),
+        paths: uPlotLib.paths.bars!({ size: [BAR_SHARE, BAR_MAX_PX], align: 0 }),
         value: (_u, v) => (v === null || v === undefined ? '—' : num(v)),
       },
     ],
     hooks: {
       draw: [
         (u) => {
-          const ctx = u.ctx;
-          const { top, height: h } = u.bbox;
-          const colors = { p50: theme.good, p90: theme.warn, p99: theme.bad };
-          ctx.save();
-          ctx.font = `${11 * devicePixelRatio}px ${theme.sans}`;
-          ctx.textBaseline = 'top';
-          marks.forEach((m, k) => {
-            const x = u.valToPos(m.x, 'x', true);
-            ctx.strokeStyle = colors[m.p];
-            ctx.fillStyle = colors[m.p];
-            ctx.lineWidth = 1.5 * devicePixelRatio;
-            ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
-            ctx.beginPath();
-            ctx.moveTo(x, top);
-            ctx.lineTo(x, top + h);
-            ctx.stroke();
-            const label = `${m.p} ${short(m.v)}`;
-            const w = ctx.measureText(label).width;
-            // labels stack downwards so close percentiles stay readable; near the right edge they go left of the line
-            const tx = x + 4 * devicePixelRatio + w > u.bbox.left + u.bbox.width ? x - 4 * devicePixelRatio - w : x + 4 * devicePixelRatio;
-            const ty = top + (2 + 14 * k) * devicePixelRatio;
-            // on a plate of the card's colour, so a label over a bar stays readable
-            ctx.fillStyle = theme.panel;
-            ctx.fillRect(tx - 2 * devicePixelRatio, ty - 1 * devicePixelRatio, w + 4 * devicePixelRatio, 13 * devicePixelRatio);
-            ctx.fillStyle = colors[m.p];
-            ctx.fillText(label, tx, ty);
+          const centerX = (i: number) => u.valToPos(i, 'x', true);
+          drawMarks(u.ctx, {
+            marks: cur.current.marks,
+            centerX,
+            // as uPlot's bars size them: a share of the slot, at most BAR_MAX_PX
+            barWidth: Math.min(BAR_SHARE * Math.abs(centerX(1) - centerX(0)), BAR_MAX_PX * devicePixelRatio),
+            bbox: u.bbox,
+            dpr: devicePixelRatio,
+            colors: { p50: theme.good, p90: theme.warn, p99: theme.bad },
+            panel: theme.panel,
+            fontFamily: theme.sans,
+            label: (m) => `${m.p} ${short(m.v)}`,
           });
-          ctx.restore();
         },
       ],
     },
