@@ -291,6 +291,39 @@ describe('analytics view', () => {
     await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(13);
   });
 
+  it('keeps the chart, and the bar picked from the keyboard, through a live refresh; the pick is announced', async () => {
+    const t = await seed(s);
+    await open();
+    const q = `ref:${t.tag}`;
+    const r = await apiOf(s.serve)('getAnalytics', { query: q });
+    await openAnalytics(page, q, 12);
+    const card = analytics(page).getByTestId('an-overtime');
+    const keys = card.getByTestId('an-overtime-keys');
+    await keys.focus();
+    await keys.press('ArrowRight');
+    const ot = r.overTime;
+    const first = Object.values(ot.byKind).reduce((n, k) => n + (k[0] ?? 0), 0) + (ot.repeats[0] ?? 0);
+    const picked = card.getByTestId('an-overtime-picked');
+    await expect.poll(() => picked.textContent()).toContain(`: ${first} deliveries — `);
+    expect(await picked.getAttribute('aria-live')).toBe('polite');
+    const bucket = (await picked.textContent())!.split(': ')[0];
+    const legend = card.locator('.u-legend .u-series').first();
+    const before = await legend.textContent();
+    expect(before).not.toContain('—');
+    const canvas = card.getByTestId('an-overtime-chart').locator('canvas');
+    await canvas.evaluate((c) => c.setAttribute('data-kept', 'yes'));
+
+    const more = campaignTraffic(t.tag).bodies[0]!;
+    await postCallback(s.serve.receiverUrl, { ...more, reference: `${t.tag}-late`, event_id: `${t.tag}-late` });
+    await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent()), { timeout: 20_000 }).toBe(13);
+    // the same canvas, given the new figures: the picked bar, its legend and its announcement stay
+    expect(await canvas.getAttribute('data-kept')).toBe('yes');
+    expect(await legend.textContent()).toBe(before);
+    expect((await picked.textContent())!.split(': ')[0]).toBe(bucket);
+    await keys.press('ArrowRight');
+    if (ot.t.length > 1) await expect.poll(() => picked.textContent()).not.toContain(bucket);
+  });
+
   it('holds its figures while live updates are paused, says so, and reads them once on resume', async () => {
     const t = await seed(s);
     await open();

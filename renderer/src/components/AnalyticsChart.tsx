@@ -1,5 +1,6 @@
 // One uPlot chart in a React tree: built from options and data, rebuilt when the OS switches between light and dark
-// (canvas colours are read from the CSS variables, which the media query changes), resized with its pane.
+// (canvas colours are read from the CSS variables, which the media query changes) or its deps change, given new data
+// in place, resized with its pane.
 // uPlot sets element.style from script, which the app's CSP allows; it loads nothing over the network.
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
@@ -76,7 +77,11 @@ interface Props {
   /** the chart's options for a theme and width (height is fixed by the caller) */
   options: (theme: ChartTheme, width: number) => uPlot.Options;
   data: uPlot.AlignedData;
-  /** a change of any of these rebuilds the chart (options are a new closure on every render) */
+  /**
+   * a change of any of these rebuilds the chart (options are a new closure on every render). New data alone does
+   * not: it is handed to the chart as it is (setData), so a live refresh keeps the hover, the cursor and whatever
+   * the options' hooks hold. Hooks and scale ranges that read figures must therefore read them through a ref.
+   */
   deps: readonly unknown[];
   label: string;
   testId?: string;
@@ -88,12 +93,17 @@ export function Chart({ options, data, deps, label, testId }: Props) {
   const theme = useChartTheme();
   const make = useRef(options);
   make.current = options;
+  const latest = useRef(data);
+  latest.current = data;
+  /** the data the chart now draws */
+  const shown = useRef<uPlot.AlignedData | null>(null);
 
   useEffect(() => {
     const host = el.current;
     if (!host) return;
-    const u = new uPlot(make.current(theme, Math.max(200, host.clientWidth)), data, host);
+    const u = new uPlot(make.current(theme, Math.max(200, host.clientWidth)), latest.current, host);
     plot.current = u;
+    shown.current = latest.current;
     // the pane's width changes with the window and the detail pane; the height is the chart's own
     let frame = 0;
     const ro = new ResizeObserver(() => {
@@ -109,8 +119,16 @@ export function Chart({ options, data, deps, label, testId }: Props) {
       ro.disconnect();
       u.destroy();
       plot.current = null;
+      shown.current = null;
     };
-  }, [theme, data, ...deps]);
+  }, [theme, ...deps]);
+
+  useEffect(() => {
+    const u = plot.current;
+    if (!u || shown.current === data) return;
+    shown.current = data;
+    u.setData(data);
+  }, [data]);
 
   return <div className="an-chart" ref={el} role="img" aria-label={label} data-testid={testId} />;
 }

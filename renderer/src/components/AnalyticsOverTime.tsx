@@ -1,7 +1,7 @@
 // Deliveries over time, stacked by what each callback means, the gateway's repeats on top, and the tunnel's
 // downtime shaded behind. A click on a bar segment opens the deliveries list filtered to that bucket and kind; from
 // the keyboard, arrows pick a bucket and Enter lists all its deliveries. Times are in the clock chosen in Settings.
-import { useMemo, useRef, type KeyboardEvent } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type uPlot from 'uplot';
 import uPlotLib from 'uplot';
 import type { Report } from '../../../shared/analytics';
@@ -63,6 +63,9 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
   }, [report]);
 
   const windows = (downtime ?? []).filter((w) => t.length > 0 && (w.to ?? Date.now()) > t[0]! && w.from < t[t.length - 1]! + bucketMs);
+  // the chart is built once per zone and series and given new data on a live refresh: its hooks read these
+  const cur = useRef({ t, bucketMs, raw, windows });
+  cur.current = { t, bucketMs, raw, windows };
 
   const pick = useRef<(idx: number, y: number) => void>(() => {});
   pick.current = (idx, y) => {
@@ -77,13 +80,25 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
     if (drill) store.getState().drill(drill);
   };
 
-  // keyboard: the bucket the arrows have reached, shown by uPlot's own cursor and legend
+  // keyboard: the bucket the arrows have reached (its start, so a live refresh that adds buckets keeps it), shown by
+  // uPlot's own cursor and legend and announced with its counts
   const plot = useRef<uPlot | null>(null);
-  const keyIdx = useRef<number | null>(null);
+  const [picked, setPicked] = useState<number | null>(null);
+  const keyT = useRef<number | null>(null);
+  keyT.current = picked;
+  /** the cursor goes back to the picked bar after the chart drew new data */
+  const replace = useRef(false);
+  const placeCursor = (u: uPlot) => {
+    const { t: ts, bucketMs: b } = cur.current;
+    const idx = keyT.current === null ? -1 : ts.indexOf(keyT.current);
+    if (idx < 0) return;
+    u.setCursor({ left: u.valToPos(ts[idx]! + b / 2, 'x'), top: u.bbox.height / devicePixelRatio - 2 });
+  };
   const onKey = (e: KeyboardEvent) => {
     const u = plot.current;
     if (!u || t.length === 0) return;
-    const at = keyIdx.current;
+    const found = picked === null ? -1 : t.indexOf(picked);
+    const at = found < 0 ? null : found;
     let idx = at;
     if (e.key === 'ArrowRight') idx = at === null ? 0 : Math.min(t.length - 1, at + 1);
     else if (e.key === 'ArrowLeft') idx = at === null ? t.length - 1 : Math.max(0, at - 1);
@@ -96,9 +111,17 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
       return;
     } else return;
     e.preventDefault();
-    keyIdx.current = idx;
-    u.setCursor({ left: u.valToPos(t[idx!]! + bucketMs / 2, 'x'), top: u.bbox.height / devicePixelRatio - 2 });
+    keyT.current = t[idx!]!;
+    setPicked(t[idx!]!);
+    placeCursor(u);
   };
+  const pickedIdx = picked === null ? -1 : t.indexOf(picked);
+  const announced =
+    pickedIdx < 0
+      ? ''
+      : `${formatTime(picked!, Date.now(), zone)} – ${formatTime(picked! + bucketMs, Date.now(), zone)} (${zoneName(zone)}): ${num(
+          STACK.reduce((n, s) => n + (raw(s.key)[pickedIdx] ?? 0), 0),
+        )} deliveries${shown.length > 0 ? ' — ' : ''}${shown.map((s) => `${s.label} ${num(raw(s.key)[pickedIdx] ?? 0)}`).join(', ')}`;
 
   const options = (theme: ChartTheme, width: number): uPlot.Options => ({
     width,
@@ -108,14 +131,14 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
     cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
     ...(tzDateOf(zone) ? { tzDate: tzDateOf(zone) } : {}),
     scales: {
-      x: { time: true, range: () => [t[0]!, t[t.length - 1]! + bucketMs] },
+      x: { time: true, range: () => [cur.current.t[0]!, cur.current.t[cur.current.t.length - 1]! + cur.current.bucketMs] },
       y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.08)] },
     },
     axes: [axis(theme, { label: `received (${zoneName(zone)} time)`, labelSize: 18 }), axis(theme, { label: `deliveries per ${bucketName(bucketMs)}`, size: 56 })],
     series: [
       {
         label: `bucket (${zoneName(zone)})`,
-        value: (_u, v) => (v === null || v === undefined ? '—' : `${formatTime(v - bucketMs / 2, Date.now(), zone)} – ${formatTime(v + bucketMs / 2, Date.now(), zone)}`),
+        value: (_u, v) => (v === null || v === undefined ? '—' : `${formatTime(v - cur.current.bucketMs / 2, Date.now(), zone)} – ${formatTime(v + cur.current.bucketMs / 2, Date.now(), zone)}`),
       },
       ...drawn.map(
         (s): uPlot.Series => ({
@@ -125,7 +148,7 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
           width: 0,
           points: { show: false },
           paths: uPlotLib.paths.bars!({ size: [0.86, 64], align: 0 }),
-          value: (_u, _v, _si, idx) => (idx === null || idx === undefined ? '—' : num(raw(s.key)[idx] ?? 0)),
+          value: (_u, _v, _si, idx) => (idx === null || idx === undefined ? '—' : num(cur.current.raw(s.key)[idx] ?? 0)),
         }),
       ),
     ],
@@ -137,7 +160,7 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
           ctx.save();
           ctx.fillStyle = theme.badBg;
           ctx.strokeStyle = theme.bad;
-          for (const win of windows) {
+          for (const win of cur.current.windows) {
             const x0 = Math.max(left, u.valToPos(win.from, 'x', true));
             const x1 = Math.min(left + w, u.valToPos(win.to ?? Date.now(), 'x', true));
             if (x1 <= x0) continue;
@@ -147,10 +170,19 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
           ctx.restore();
         },
       ],
+      setData: [() => void (replace.current = true)],
+      draw: [
+        (u) => {
+          if (!replace.current) return;
+          replace.current = false;
+          placeCursor(u);
+        },
+      ],
       ready: [
         (u) => {
           plot.current = u;
-          keyIdx.current = null;
+          // rebuilt (another zone, a new kind of callback): the picked bar stays picked
+          placeCursor(u);
           u.over.addEventListener('click', () => {
             const idx = u.cursor.idx;
             const y = u.cursor.top;
@@ -195,14 +227,24 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
           aria-label={`Deliveries per ${bucketName(bucketMs)}, ${zoneName(zone)} time: ← → pick a bar${canDrill ? ', Enter lists its deliveries' : ''}`}
           onKeyDown={onKey}
           onBlur={() => {
-            keyIdx.current = null;
+            keyT.current = null;
+            setPicked(null);
             plot.current?.setCursor({ left: -10, top: -10 });
           }}
           data-testid="an-overtime-keys"
         >
-          <Chart options={options} data={data} deps={[windows.length, canDrill, base, zone]} label={`Deliveries per ${bucketName(bucketMs)}, stacked by kind`} testId="an-overtime-chart" />
+          <Chart
+            options={options}
+            data={data}
+            deps={[windows.length, zone, bucketMs, drawn.map((s) => s.key).join()]}
+            label={`Deliveries per ${bucketName(bucketMs)}, stacked by kind`}
+            testId="an-overtime-chart"
+          />
         </div>
       )}
+      <p className="visually-hidden" aria-live="polite" data-testid="an-overtime-picked">
+        {announced}
+      </p>
       {!canDrill && t.length > 0 ? (
         <p className="dim an-note">
           Bars open the deliveries list only under a filter of message terms (state, anomaly, ref, user, campaign): other terms mean something
