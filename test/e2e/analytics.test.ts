@@ -11,7 +11,7 @@ import { apiOf } from '../reliability/support/api';
 import { postCallback, screenshot, type PageWatch } from '../support/browser';
 import { campaignTraffic, type Traffic } from './analytics-traffic';
 import { dataRows, deliveriesGrid, messagesGrid } from './lists';
-import { uniqueTag, waitIndexed } from './seed';
+import { samples, uniqueTag, waitIndexed } from './seed';
 import { useServeSession, type ServeSession } from './session';
 
 const count = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));
@@ -203,6 +203,39 @@ describe('analytics view', () => {
     for (let i = 0; i <= idx; i++) await keys.press('ArrowRight');
     const all = Object.values(ot.byKind).reduce((n, k) => n + (k[idx] ?? 0), 0) + (ot.repeats[idx] ?? 0);
     await drill(keys, { tab: 'All deliveries', query: `${q} after:${from} before:${to}`, rows: all }, undefined, 'Enter');
+  });
+
+  it('lists exactly the deliveries a bar counts: none without a message reference', async () => {
+    // one message of a user no other test has, and a callback of the same user that carries no reference
+    const tag = uniqueTag();
+    const user = `55${String(Date.now()).slice(-9)}${String(Math.floor(Math.random() * 100)).padStart(2, '0')}`;
+    const sent = { ...samples.events.outbound_text, user_id: user, reference: `${tag}-one`, event_id: `${tag}-a`, timestamp: new Date().toISOString() };
+    const { reference: _none, ...noRef } = { ...sent, event_id: `${tag}-b` };
+    for (const body of [sent, noRef]) expect(await postCallback(s.serve.receiverUrl, body)).toBe(200);
+    const q = `user:${user}`;
+    await waitIndexed(s.serve, q, 2);
+    await open();
+    const r = await apiOf(s.serve)('getAnalytics', { query: q });
+    const ot = r.overTime;
+    const idx = ot.t.findIndex((_, i) => ot.byKind.sent[i]! > 0);
+    const inBar = Object.values(ot.byKind).reduce((n, k) => n + (k[idx] ?? 0), 0) + (ot.repeats[idx] ?? 0);
+    expect(inBar).toBe(1);
+    await openAnalytics(page, q, 1);
+    const keys = analytics(page).getByTestId('an-overtime-keys');
+    await keys.focus();
+    for (let i = 0; i <= idx; i++) await keys.press('ArrowRight');
+    await keys.press('Enter');
+    await expect.poll(() => tab(page, 'All deliveries').getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => dataRows(deliveriesGrid(page)).count()).toBe(inBar);
+    expect(await searchBox(page).inputValue()).toContain('attempt:1+');
+    // the lowest segment by the mouse: the same one delivery
+    await openAnalytics(page, q, 1);
+    const over = analytics(page).getByTestId('an-overtime-chart').locator('.u-over');
+    const box = (await over.boundingBox())!;
+    const x = ((ot.t[idx]! + ot.bucketMs / 2 - ot.t[0]!) / (ot.t[ot.t.length - 1]! + ot.bucketMs - ot.t[0]!)) * box.width;
+    await over.click({ position: { x, y: box.height - 2 } });
+    await expect.poll(() => tab(page, 'All deliveries').getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => dataRows(deliveriesGrid(page)).count()).toBe(ot.byKind.sent[idx]!);
   });
 
   it('reads the chart’s times in the clock chosen in Settings, and says which', async () => {

@@ -6,6 +6,7 @@ import type uPlot from 'uplot';
 import uPlotLib from 'uplot';
 import type { Report } from '../../../shared/analytics';
 import type { EventKind } from '../../../shared/domain';
+import { parseQuery } from '../../../shared/query';
 import { deliveriesDrill, timeTerms } from '../lib/drill';
 import { zoneName, type ClockZone } from '../lib/clock';
 import { formatTime, num } from '../lib/format';
@@ -31,6 +32,16 @@ const STACK: { key: SeriesKey; label: string; color: (t: ChartTheme) => string }
 
 const BUCKET_NAME: Record<number, string> = { 60_000: 'minute', 300_000: '5 min', 3_600_000: 'hour', 86_400_000: 'day' };
 const bucketName = (ms: number) => BUCKET_NAME[ms] ?? `${Math.round(ms / 60_000)} min`;
+
+/**
+ * The chart counts the deliveries of messages only; the list also has those without a reference (or with an empty
+ * one). Only a delivery of a message has an attempt number (shared/callback-fields.ts eventKeyOf), in the store's
+ * SQL and in memory alike, so `attempt:1+` keeps exactly the deliveries the bar counts. A positive ref: term already
+ * does, so it is not added there.
+ */
+const OF_A_MESSAGE = 'attempt:1+';
+const ofMessages = (base: string, terms: string[]): string[] =>
+  parseQuery(base).terms.some((x) => x.field === 'ref' && !x.negate) ? terms : [...terms, OF_A_MESSAGE];
 
 /** the list terms of one segment: first deliveries of a kind, or the repeats */
 const segmentTerms = (key: SeriesKey | 'all'): string[] => (key === 'all' ? [] : key === 'repeats' ? ['flag:duplicate'] : [`kind:${key}`, '-flag:duplicate']);
@@ -76,7 +87,7 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
       if (v > 0 && y >= cum && y < cum + v) key = s.key;
       cum += v;
     }
-    const drill = deliveriesDrill(base, [...timeTerms(t[idx]!, t[idx]! + bucketMs), ...segmentTerms(key)]);
+    const drill = deliveriesDrill(base, ofMessages(base, [...timeTerms(t[idx]!, t[idx]! + bucketMs), ...segmentTerms(key)]));
     if (drill) store.getState().drill(drill);
   };
 
@@ -106,7 +117,7 @@ export function AnalyticsOverTime({ report }: { report: Report }) {
     else if (e.key === 'End') idx = t.length - 1;
     else if (e.key === 'Enter' && at !== null) {
       e.preventDefault();
-      const drill = deliveriesDrill(base, timeTerms(t[at]!, t[at]! + bucketMs));
+      const drill = deliveriesDrill(base, ofMessages(base, timeTerms(t[at]!, t[at]! + bucketMs)));
       if (drill) store.getState().drill(drill);
       return;
     } else return;
