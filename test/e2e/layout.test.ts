@@ -130,6 +130,53 @@ describe('layout with the detail panel open', () => {
     }, 60_000);
   }
 
+  it('at 1024 px shows the flag badges that fit whole and "+N" for the rest, with every badge in its tooltip', async () => {
+    const { lc } = await seed();
+    const { page } = await s.openPage();
+    await page.setViewportSize({ width: 1024, height: 880 });
+    await filtered(page, `ref:${lc.tag}`);
+    const PREPAID = lc.ref('prepaid_blocked', 0);
+    await messageRow(page, PREPAID).waitFor();
+    const cells = () =>
+      messagesGrid(page).getByTestId('flags').evaluateAll((els) =>
+        els.map((cell) => {
+          const c = cell.getBoundingClientRect();
+          const badges = [...cell.querySelectorAll('[data-flag], [data-anomaly]')].map((b) => {
+            const r = b.getBoundingClientRect();
+            const seen = getComputedStyle(b).visibility !== 'hidden' && r.width > 0;
+            return { text: (b.textContent ?? '').trim(), seen, whole: r.left >= c.left - 0.5 && r.right <= c.right + 0.5 };
+          });
+          const more = cell.querySelector('[data-testid="badges-more"]');
+          const moreSeen = more !== null && getComputedStyle(more).visibility !== 'hidden';
+          return { badges, more: moreSeen ? { text: more!.textContent ?? '', title: more!.getAttribute('title') ?? '', whole: more!.getBoundingClientRect().right <= c.right + 0.5 } : null };
+        }),
+      );
+    for (const detail of [false, true]) {
+      if (detail) {
+        await messageRow(page, PREPAID).click();
+        await page.getByTestId('timeline').waitFor();
+      }
+      const problems: string[] = [];
+      let withMore = 0;
+      for (const cell of await cells()) {
+        const seen = cell.badges.filter((b) => b.seen);
+        for (const b of seen) if (!b.whole) problems.push(`"${b.text}" is cut`);
+        if (cell.more) {
+          withMore++;
+          // the tooltip lists every badge, one a line: those shown and the N left out
+          const listed = cell.more.title.split('\n');
+          if (cell.more.text !== `+${listed.length - seen.length}`) problems.push(`"${cell.more.text}" for ${listed.length - seen.length} left out`);
+          if (!cell.more.whole) problems.push(`"${cell.more.text}" is cut`);
+          for (const b of seen) if (!listed.includes(b.text)) problems.push(`the "+N" tooltip does not list "${b.text}"`);
+        }
+      }
+      expect(problems, detail ? 'detail open' : 'detail closed').toEqual([]);
+      // the prepaid message's two badges do not both fit: the case is really there
+      expect(withMore, detail ? 'detail open' : 'detail closed').toBeGreaterThan(0);
+    }
+    await screenshot(page, 'layout-flags-1024');
+  });
+
   it('shows what was sent and what the user answered inline in the timeline, and opens a delivery from the keyboard', async () => {
     const { lc } = await seed();
     const media = `${uniqueTag()}-media`;

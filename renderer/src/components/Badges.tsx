@@ -1,4 +1,6 @@
-// Flags, states and anomalies as badges: icon + text, colour only reinforces.
+// Flags, states and anomalies as badges: icon + text, colour only reinforces. A row of them in a narrow column shows
+// the badges that fit whole and "+N" for the rest, never a badge cut mid-word.
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { AnomalyName, FlagName, MessageState } from '../../../shared/domain';
 import { explainAnomaly, explainState } from '../../../shared/explain';
 import { Icon, type IconName } from './Icons';
@@ -56,4 +58,75 @@ export function AnomalyBadge({ anomaly }: { anomaly: AnomalyName }) {
 export function StatusCode({ status }: { status: number }) {
   const tone = status >= 200 && status < 300 ? 'good' : status >= 500 ? 'bad' : 'warn';
   return <span className={`code tone-${tone}`}>{status}</span>;
+}
+
+export interface BadgeItem {
+  key: string;
+  /** the words the "+N" tooltip lists for it */
+  label: string;
+  node: ReactNode;
+}
+
+/** the gap between badges (.badge-row's CSS gap) */
+const GAP_PX = 3;
+
+/**
+ * Badges in a cell of fixed width: as many as fit whole, in order, then "+N" whose tooltip lists every badge. A
+ * badge's width does not depend on the cell's, so each is measured once while shown and remembered: the ones left
+ * out take no room (display: none) and the cell's own content is never cut.
+ */
+export function BadgeRow({ items, className, title, testId, role }: { items: BadgeItem[]; className: string; title: string; testId?: string; role?: string }) {
+  const box = useRef<HTMLSpanElement>(null);
+  const widths = useRef(new Map<string, number>());
+  const moreWidth = useRef(24);
+  const sig = items.map((i) => i.key).join('|');
+  // a new set of badges is shown whole first, so each is measured before any is left out
+  const [fit, setFit] = useState({ sig, n: items.length });
+  const shown = fit.sig === sig ? Math.min(fit.n, items.length) : items.length;
+
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const measure = () => {
+      for (const slot of el.querySelectorAll<HTMLElement>(':scope > .badge-slot')) widths.current.set(slot.dataset.key!, slot.offsetWidth);
+      const more = el.querySelector<HTMLElement>(':scope > .badge-more');
+      if (more && more.offsetWidth > 0) moreWidth.current = more.offsetWidth;
+      const ws = items.map((it) => widths.current.get(it.key) ?? 0);
+      const avail = el.clientWidth;
+      const all = ws.reduce((a, w) => a + w, 0) + GAP_PX * Math.max(0, ws.length - 1);
+      let n = ws.length;
+      if (all > avail) {
+        // room for "+N" after the last whole badge
+        let used = 0;
+        n = 0;
+        while (n < ws.length && used + ws[n]! + GAP_PX + moreWidth.current <= avail) used += ws[n++]! + GAP_PX;
+      }
+      setFit((f) => (f.sig === sig && f.n === n ? f : { sig, n }));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [sig]);
+
+  const rest = items.length - shown;
+  return (
+    <span className={`${className} badge-row`} role={role} data-testid={testId} title={title} ref={box}>
+      {items.slice(0, shown).map((it) => (
+        <span key={it.key} className="badge-slot" data-key={it.key}>
+          {it.node}
+        </span>
+      ))}
+      {rest > 0 ? (
+        <span
+          className="badge badge-more"
+          data-testid="badges-more"
+          title={items.map((it) => it.label).join('\n')}
+          aria-label={`and ${rest} more: ${items.slice(shown).map((it) => it.label).join(', ')}`}
+        >
+          +{rest}
+        </span>
+      ) : null}
+    </span>
+  );
 }

@@ -4,7 +4,7 @@ import { FLAG_NAMES } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { clip, formatAgo, formatFullTime, formatRaw, plural } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
-import { AnomalyBadge, FLAG_META, FlagBadge, StateBadge } from './Badges';
+import { AnomalyBadge, BadgeRow, FLAG_META, FlagBadge, StateBadge, type BadgeItem } from './Badges';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 
@@ -45,13 +45,7 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
         <span className="c-counts mono" role="gridcell" title={`${m.deliveryCount}/${m.eventCount}: ${plural(m.deliveryCount, 'delivery', 'deliveries')} for ${plural(m.eventCount, 'event')}`}>
           {m.deliveryCount}/{m.eventCount}
         </span>
-        <span className="c-flags" role="gridcell" data-testid="flags" title={flagsTitle(m, onlyDup)}>
-          {FLAG_NAMES.filter((f) => m.flags.includes(f)).map((f) => (
-            <FlagBadge key={f} flag={f} count={m.flagCounts[f]} />
-          ))}
-          {onlyDup ? <FlagBadge flag="duplicate" count={m.duplicateCount} /> : null}
-          {m.anomalies.map((a) => <AnomalyBadge key={a} anomaly={a} />)}
-        </span>
+        <BadgeRow className="c-flags" role="gridcell" testId="flags" title={flagsTitle(m, onlyDup)} items={flagItems(m, onlyDup)} />
         <span className="c-ref mono" role="gridcell" data-testid="reference" title={revealHidden(m.reference)}>{revealHidden(m.reference)}</span>
       </div>
     );
@@ -92,6 +86,19 @@ function firstSeenTitle(m: MessageSummary): string {
 }
 
 /** the badges' words in the order shown, so a cell too narrow for all of them still tells them on hover */
+/** the flags and anomalies of a row, in the order they are shown */
+function flagItems(m: MessageSummary, onlyDup: boolean): BadgeItem[] {
+  const counted = (label: string, n: number | undefined) => `${label}${n !== undefined && n > 1 ? `×${n}` : ''}`;
+  const items: BadgeItem[] = FLAG_NAMES.filter((f) => m.flags.includes(f)).map((f) => ({
+    key: f,
+    label: counted(FLAG_META[f].label, m.flagCounts[f]),
+    node: <FlagBadge flag={f} count={m.flagCounts[f]} />,
+  }));
+  if (onlyDup) items.push({ key: 'duplicate', label: counted(FLAG_META.duplicate.label, m.duplicateCount), node: <FlagBadge flag="duplicate" count={m.duplicateCount} /> });
+  for (const a of m.anomalies) items.push({ key: `anomaly:${a}`, label: a, node: <AnomalyBadge anomaly={a} /> });
+  return items;
+}
+
 function flagsTitle(m: MessageSummary, onlyDup: boolean): string {
   const words = FLAG_NAMES.filter((f) => m.flags.includes(f)).map((f) => {
     const n = m.flagCounts[f];
