@@ -29,7 +29,7 @@ const INSERT_INBOX = `INSERT INTO inbox (id, received_at, method, path, query, h
   body_truncated, outcome, response_status, reject_reason, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** The highest id a deleted test callback had (0 when none was deleted). */
-export function retiredIdsFloor(ctx: StoreContext): number {
+function retiredIdsFloor(ctx: StoreContext): number {
   return (ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck').get(counterKey('retired-ids')) as number | undefined) ?? 0;
 }
 

@@ -1,7 +1,7 @@
 // The p50/p90/p99 markers of a latency histogram, drawn on uPlot's canvas after the bars. Kept apart from the
 // chart so where a marker and its label land can be checked without a browser.
 
-export type Percentile = 'p50' | 'p90' | 'p99';
+type Percentile = 'p50' | 'p90' | 'p99';
 
 export interface Mark {
   p: Percentile;
