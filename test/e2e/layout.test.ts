@@ -137,8 +137,8 @@ describe('layout with the detail panel open', () => {
     await filtered(page, `ref:${lc.tag}`);
     const PREPAID = lc.ref('prepaid_blocked', 0);
     await messageRow(page, PREPAID).waitFor();
-    const cells = () =>
-      messagesGrid(page).getByTestId('flags').evaluateAll((els) =>
+    const cells = (grid: Locator = messagesGrid(page)) =>
+      grid.getByTestId('flags').evaluateAll((els) =>
         els.map((cell) => {
           const c = cell.getBoundingClientRect();
           const badges = [...cell.querySelectorAll('[data-flag], [data-anomaly]')].map((b) => {
@@ -151,14 +151,10 @@ describe('layout with the detail panel open', () => {
           return { badges, more: moreSeen ? { text: more!.textContent ?? '', title: more!.getAttribute('title') ?? '', whole: more!.getBoundingClientRect().right <= c.right + 0.5 } : null };
         }),
       );
-    for (const detail of [false, true]) {
-      if (detail) {
-        await messageRow(page, PREPAID).click();
-        await page.getByTestId('timeline').waitFor();
-      }
+    const problemsOf = (list: Awaited<ReturnType<typeof cells>>) => {
       const problems: string[] = [];
       let withMore = 0;
-      for (const cell of await cells()) {
+      for (const cell of list) {
         const seen = cell.badges.filter((b) => b.seen);
         for (const b of seen) if (!b.whole) problems.push(`"${b.text}" is cut`);
         if (cell.more) {
@@ -170,11 +166,29 @@ describe('layout with the detail panel open', () => {
           for (const b of seen) if (!listed.includes(b.text)) problems.push(`the "+N" tooltip does not list "${b.text}"`);
         }
       }
+      return { problems, withMore };
+    };
+    for (const detail of [false, true]) {
+      if (detail) {
+        await messageRow(page, PREPAID).click();
+        await page.getByTestId('timeline').waitFor();
+      }
+      const { problems, withMore } = problemsOf(await cells());
       expect(problems, detail ? 'detail open' : 'detail closed').toEqual([]);
       // the prepaid message's two badges do not both fit: the case is really there
       expect(withMore, detail ? 'detail open' : 'detail closed').toBeGreaterThan(0);
     }
     await screenshot(page, 'layout-flags-1024');
+
+    // the deliveries list follows the same rule, with a delivery's detail open beside it (its narrowest case)
+    await page.getByRole('tab', { name: /^All deliveries/ }).click();
+    const grid = deliveriesGrid(page);
+    await dataRows(grid).first().waitFor();
+    const firstId = Number(((await dataRows(grid).first().getByRole('gridcell').first().textContent()) ?? '').replace(/\D/g, ''));
+    await deliveryRow(page, firstId).click();
+    await expect.poll(async () => (await cells(grid)).some((c) => c.badges.length > 0), { timeout: 10_000 }).toBe(true);
+    expect(problemsOf(await cells(grid)).problems, 'deliveries, detail open').toEqual([]);
+    await screenshot(page, 'layout-delivery-flags-1024');
   });
 
   it('shows what was sent and what the user answered inline in the timeline, and opens a delivery from the keyboard', async () => {

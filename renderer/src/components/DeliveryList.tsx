@@ -4,7 +4,7 @@ import { revealHidden } from '../../../shared/visible-text';
 import { zoneName } from '../lib/clock';
 import { clip, formatBytes, formatFullTime, formatRaw, formatTime, ordinal } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
-import { FLAG_META, FlagBadge, StatusCode } from './Badges';
+import { BadgeRow, FLAG_META, FlagBadge, StatusCode } from './Badges';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 
@@ -45,7 +45,13 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
         <span className="c-attempt" role="gridcell" title={d.attempt ? `${ordinal(d.attempt)} attempt of this event${d.attempt > 1 ? ' (the gateway retried)' : ''}` : undefined}>
           {d.attempt ? ordinal(d.attempt) : ''}
         </span>
-        <span className="c-flags" role="gridcell" title={d.flags.map((f) => FLAG_META[f].label).join(' ')}>{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</span>
+        <BadgeRow
+          className="c-flags"
+          role="gridcell"
+          testId="flags"
+          title={d.flags.map((f) => FLAG_META[f].label).join(' ')}
+          items={d.flags.map((f) => ({ key: f, label: FLAG_META[f].label, node: <FlagBadge flag={f} /> }))}
+        />
         <span className="c-preview" role="gridcell" data-testid="body-preview" title={revealHidden(clip(d.rejectReason ?? d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>
         <span className="c-size dim" role="gridcell">{formatBytes(d.bodySize)}</span>
       </div>
