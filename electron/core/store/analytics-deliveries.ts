@@ -4,7 +4,7 @@
 import type { Report, TimeSeries } from '../../../shared/analytics';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import { EVENT_KINDS, FLAG_NAMES, type EventKind, type FlagDetail } from '../../../shared/domain';
-import { bucketFor, Distribution, latencyOf, percentilesOf } from './analytics-figures';
+import { Distribution, latencyOf, percentilesOf, seriesOver } from './analytics-figures';
 import type { Scope } from './analytics-scope';
 import type { StoreContext } from './context';
 
@@ -71,21 +71,12 @@ export function deliveryFigures(ctx: StoreContext, s: Scope): DeliveryFigures {
   };
 }
 
-/** Per-minute counts into buckets of the width the window calls for, from the first to the last, gaps as zeros. */
+/** Per-minute counts (one slot per event kind, then repeats) into the window's buckets. */
 function series(perMinute: Map<number, number[]>, from: number | null, to: number | null): TimeSeries {
-  const byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, [] as number[]])) as Record<EventKind, number[]>;
-  if (from === null || to === null) return { bucketMs: 60_000, t: [], byKind, repeats: [] };
-  const bucketMs = bucketFor(from, to);
-  const first = Math.floor(from / bucketMs);
-  const n = Math.floor(to / bucketMs) - first + 1;
-  const t = Array.from({ length: n }, (_, i) => (first + i) * bucketMs);
-  for (const k of EVENT_KINDS) byKind[k] = new Array<number>(n).fill(0);
-  const repeats = new Array<number>(n).fill(0);
+  const out = seriesOver(from, to);
   for (const [minute, slots] of perMinute) {
-    // every bucket width is a whole number of minutes, aligned to the epoch like them
-    const i = Math.floor((minute * 60_000) / bucketMs) - first;
-    EVENT_KINDS.forEach((k, j) => (byKind[k][i] += slots[j]));
-    repeats[i] += slots[SLOTS - 1];
+    EVENT_KINDS.forEach((k, j) => out.add(minute, k, slots[j]!));
+    out.add(minute, 'repeat', slots[SLOTS - 1]!);
   }
-  return { bucketMs, t, byKind, repeats };
+  return out.series;
 }

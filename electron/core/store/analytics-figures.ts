@@ -1,7 +1,8 @@
 // Pure arithmetic of the analytics report: exact nearest-rank percentiles and fixed-bound histograms of a set of
 // durations, and the bucket width of a time series. Durations arrive as (value, how many) pairs, so SQLite can
 // group equal values and hand over a few thousand pairs instead of a million numbers.
-import { HISTOGRAM_BOUNDS_MS, SERIES_BUCKETS_MS, type Histogram, type LatencyFigures, type Percentiles } from '../../../shared/analytics';
+import { HISTOGRAM_BOUNDS_MS, SERIES_BUCKETS_MS, type Histogram, type LatencyFigures, type Percentiles, type TimeSeries } from '../../../shared/analytics';
+import { EVENT_KINDS, type EventKind } from '../../../shared/domain';
 
 /** How many buckets a series may hold before the next wider bucket is taken. */
 const MAX_BUCKETS = 200;
@@ -62,9 +63,30 @@ export function latencyOf(sorted: readonly (readonly [number, number])[]): Laten
 }
 
 /** The narrowest bucket that keeps the window within MAX_BUCKETS (the widest when none does). */
-export function bucketFor(from: number, to: number): number {
+function bucketFor(from: number, to: number): number {
   for (const b of SERIES_BUCKETS_MS) {
     if (Math.floor(to / b) - Math.floor(from / b) + 1 <= MAX_BUCKETS) return b;
   }
   return SERIES_BUCKETS_MS[SERIES_BUCKETS_MS.length - 1];
+}
+
+/**
+ * The deliveries-over-time series of a window, zeroed: buckets of the width the window calls for, from the first
+ * delivery's bucket to the last's (gaps are zeros). `add` puts a count received in a given minute into its bucket:
+ * every bucket width is a whole number of minutes, aligned to the epoch like them.
+ */
+export function seriesOver(from: number | null, to: number | null): { series: TimeSeries; add(minute: number, kind: EventKind | 'repeat', n: number): void } {
+  const byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, [] as number[]])) as Record<EventKind, number[]>;
+  if (from === null || to === null) return { series: { bucketMs: 60_000, t: [], byKind, repeats: [] }, add: () => {} };
+  const bucketMs = bucketFor(from, to);
+  const first = Math.floor(from / bucketMs);
+  const n = Math.floor(to / bucketMs) - first + 1;
+  const t = Array.from({ length: n }, (_, i) => (first + i) * bucketMs);
+  for (const k of EVENT_KINDS) byKind[k] = new Array<number>(n).fill(0);
+  const repeats = new Array<number>(n).fill(0);
+  const add = (minute: number, kind: EventKind | 'repeat', c: number) => {
+    const i = Math.floor((minute * 60_000) / bucketMs) - first;
+    (kind === 'repeat' ? repeats : (byKind[kind] ?? byKind.unknown))[i] += c;
+  };
+  return { series: { bucketMs, t, byKind, repeats }, add };
 }

@@ -3,9 +3,9 @@
 // A filtered report reads the matching rows (analytics.ts); both give the same figures (analytics tests).
 import type { CampaignFigures, LatencyFigures, Report } from '../../../shared/analytics';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
-import { EVENT_KINDS, type EventKind, type MessageState } from '../../../shared/domain';
+import type { EventKind, MessageState } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
-import { bucketFor, histogramOf, latencyOf, percentileRanks } from './analytics-figures';
+import { histogramOf, latencyOf, percentileRanks, seriesOver } from './analytics-figures';
 import { byCampaignOrder, funnelOf, inStateOrder, type Counts } from './analytics-messages';
 import { allReplies } from './analytics-replies';
 import type { Scope } from './analytics-scope';
@@ -113,27 +113,16 @@ function series(ctx: StoreContext, report: Report): void {
   const from = ctx.stmt('SELECT min(received_at) FROM deliveries WHERE msg_id IS NOT NULL', 'pluck').get() as number | null;
   const to = ctx.stmt('SELECT max(received_at) FROM deliveries WHERE msg_id IS NOT NULL', 'pluck').get() as number | null;
   report.window = { from, to };
-  const byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, [] as number[]])) as Record<EventKind, number[]>;
-  if (from === null || to === null) {
-    report.overTime = { bucketMs: 60_000, t: [], byKind, repeats: [] };
-    return;
+  const out = seriesOver(from, to);
+  if (from !== null) {
+    // summed per bucket in SQL (a bucket is a whole number of minutes): one row per bucket, kind and repeat
+    const perBucket = out.series.bucketMs / 60_000;
+    const rows = ctx
+      .stmt(`SELECT minute / ${perBucket} b, kind, rep, sum(n) FROM an_series WHERE n > 0 GROUP BY 1, 2, 3`, 'raw')
+      .all() as [number, EventKind, number, number][];
+    for (const [b, kind, rep, c] of rows) out.add(b * perBucket, rep ? 'repeat' : kind, c);
   }
-  const bucketMs = bucketFor(from, to);
-  const first = Math.floor(from / bucketMs);
-  const n = Math.floor(to / bucketMs) - first + 1;
-  const t = Array.from({ length: n }, (_, i) => (first + i) * bucketMs);
-  for (const k of EVENT_KINDS) byKind[k] = new Array<number>(n).fill(0);
-  const repeats = new Array<number>(n).fill(0);
-  const perMinute = bucketMs / 60_000;
-  const rows = ctx
-    .stmt(`SELECT minute / ${perMinute} b, kind, rep, sum(n) FROM an_series WHERE n > 0 GROUP BY 1, 2, 3`, 'raw')
-    .all() as [number, EventKind, number, number][];
-  for (const [b, kind, rep, c] of rows) {
-    const i = b - first;
-    if (rep) repeats[i] += c;
-    else (byKind[kind] ?? byKind.unknown)[i] += c;
-  }
-  report.overTime = { bucketMs, t, byKind, repeats };
+  report.overTime = out.series;
 }
 
 /**
