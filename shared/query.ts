@@ -377,11 +377,14 @@ export function alternativesOf(t: QueryTerm): QueryTerm[] | null {
 
 // ---- unknown fields ----
 
+/** what an error repeats of the user's input: enough to recognise it, never the whole 2,000-character query back */
+const clipped = (s: string) => (s.length > 40 ? `${s.slice(0, 39)}…` : s);
+
 function unknownField(name: string, raw: string): string {
   const closest = closestField(name);
   return closest
-    ? `unknown field ${name} — did you mean ${closest}?`
-    : `unknown field ${name} (fields: ${QUERY_FIELDS.map((f) => f.name).join(', ')}); to search for text with a colon, quote it: "${raw}"`;
+    ? `unknown field ${clipped(name)} — did you mean ${closest}?`
+    : `unknown field ${clipped(name)} (fields: ${QUERY_FIELDS.map((f) => f.name).join(', ')}); to search for text with a colon, quote it: "${clipped(raw)}"`;
 }
 
 /** The field a mistyped name most likely meant (its own name or an alias within 2 edits, or one it starts), else null. */

@@ -50,6 +50,10 @@ describe('parseQuery', () => {
         'to search for text with a colon, quote it: "colour:red"',
     );
     expect(parseQuery('"Obs: ligar"')).toEqual({ terms: [{ field: 'text', value: 'Obs: ligar', negate: false }], errors: [] });
+    // a pasted wall of text is not echoed back whole: the error stays a line, not 2,000 characters
+    const [wall] = parseQuery(`${'x'.repeat(900)}:${'y'.repeat(900)}`).errors;
+    expect(wall!.length).toBeLessThan(400);
+    expect(wall).toContain(`unknown field ${'x'.repeat(39)}…`);
   });
 
   it('URLs and clock times are free text, not fields', () => {
