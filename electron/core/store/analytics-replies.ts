@@ -20,12 +20,19 @@ interface Tally {
   t: Map<string, Set<number>>;
 }
 
+/**
+ * A value is kept (and counted) by its first VALUE_CHARS characters: the tally of every message lives as long as the
+ * worker, and a sender of megabyte-long replies must not make it hold megabytes per reply. Longer ones end in "…".
+ */
+const VALUE_CHARS = 200;
+const clip = (expr: string) => `iif(length(${expr}) > ${VALUE_CHARS}, substr(${expr}, 1, ${VALUE_CHARS - 1}) || '…', ${expr})`;
+
 // bodies are BLOBs, which SQLite's JSON functions would take for JSONB: read as text
 const VALUES = `SELECT id, msg_id,
     CASE WHEN type_lc = 'suggestionresponse'
-      THEN coalesce(j ->> '$.message.suggestionResponse.text', j ->> '$.message.suggestionResponse.postbackData') END,
-    CASE WHEN type_lc = 'suggestionresponse' THEN j ->> '$.message.suggestionResponse.postbackData' END,
-    CASE WHEN type_lc = 'text' THEN CASE json_type(j, '$.message') WHEN 'text' THEN j ->> '$.message' ELSE j ->> '$.message.text' END END
+      THEN ${clip(`coalesce(j ->> '$.message.suggestionResponse.text', j ->> '$.message.suggestionResponse.postbackData')`)} END,
+    CASE WHEN type_lc = 'suggestionresponse' THEN ${clip(`(j ->> '$.message.suggestionResponse.postbackData')`)} END,
+    CASE WHEN type_lc = 'text' THEN ${clip(`CASE json_type(j, '$.message') WHEN 'text' THEN j ->> '$.message' ELSE j ->> '$.message.text' END`)} END
   FROM (SELECT d.id, d.msg_id, d.type_lc, (SELECT CAST(b.body AS TEXT) FROM bodies b WHERE b.id = d.id) j`;
 const FIRST_REPLIES = `d.kind = 'reply' AND d.msg_id IS NOT NULL AND d.flags_mask & ${DUPLICATE} = 0 AND d.type_lc IN ('suggestionresponse', 'text')`;
 
