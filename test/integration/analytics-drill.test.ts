@@ -28,6 +28,7 @@ import {
   withTerms,
 } from '../../renderer/src/lib/drill';
 import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
+import { allDeliveries, allMessages } from '../support/list-all';
 
 const T = Date.UTC(2026, 0, 5, 12, 0, 0);
 const NOW = T + 24 * 3600_000;
@@ -69,16 +70,8 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function all<T>(list: (offset: number) => { rows: T[] }): T[] {
-  const out: T[] = [];
-  for (let offset = 0; ; offset += 1000) {
-    const rows = list(offset).rows;
-    out.push(...rows);
-    if (rows.length < 1000) return out;
-  }
-}
-const deliveriesOf = (q: string) => all((offset) => store.listDeliveries({ query: q, offset, limit: 1000 }));
-const messagesOf = (q: string) => all((offset) => store.listMessages({ query: q, offset, limit: 1000 }, NOW));
+const deliveriesOf = (q: string) => allDeliveries(store, q);
+const messagesOf = (q: string) => allMessages(store, q, NOW);
 const totalOf = (view: 'messages' | 'deliveries', q: string) => {
   const page = view === 'messages' ? store.listMessages({ query: q, offset: 0, limit: 50 }, NOW) : store.listDeliveries({ query: q, offset: 0, limit: 50 });
   expect(page.totalIsExact, q).toBe(true);

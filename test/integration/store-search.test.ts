@@ -14,6 +14,7 @@ import type { DeliverySummary, MessageSummary } from '../../shared/domain';
 import { parseQuery } from '../../shared/query';
 import { deliveryMatches, messageMatches } from '../../shared/query-match';
 import { deliveryInput, fillStore, generateDeliveries, sampleLifecycleInputs } from '../support/store-fixtures';
+import { allDeliveries, allMessages } from '../support/list-all';
 
 const NOW = Date.parse('2025-11-28T23:00:00Z');
 const T = Date.parse('2025-11-28T15:00:00Z');
@@ -60,16 +61,8 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function all<T>(list: (offset: number) => { rows: T[] }): T[] {
-  const out: T[] = [];
-  for (let offset = 0; ; offset += 500) {
-    const rows = list(offset).rows;
-    out.push(...rows);
-    if (rows.length < 500) return out;
-  }
-}
-const deliveriesOf = (q: string) => all((offset) => store.listDeliveries({ query: q, offset, limit: 500 }));
-const messagesOf = (q: string) => all((offset) => store.listMessages({ query: q, offset, limit: 500 }, NOW));
+const deliveriesOf = (q: string) => allDeliveries(store, q);
+const messagesOf = (q: string) => allMessages(store, q, NOW);
 
 describe('search that forgives, in SQL and in memory alike', () => {
   const queries = [
