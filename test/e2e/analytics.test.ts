@@ -372,7 +372,7 @@ describe('analytics view', () => {
     await expect.poll(() => live.textContent(), { timeout: 20_000 }).toBe('paused · new callbacks not counted');
     expect(count(await analytics(page).getByTestId('an-messages').textContent())).toBe(12);
     await page.getByRole('button', { name: 'Resume live' }).click();
-    await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent())).toBe(13);
+    await expect.poll(async () => count(await analytics(page).getByTestId('an-messages').textContent()), { timeout: 20_000 }).toBe(13);
     await expect.poll(() => live.textContent()).toBe('live');
   });
 

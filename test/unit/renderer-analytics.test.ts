@@ -108,6 +108,26 @@ describe('analytics in the store', () => {
     stop();
   });
 
+  it('stays out of date when callbacks arrive, paused, while a report is on its way, and reads them on resume', async () => {
+    const f = fakeCore();
+    f.delays.getAnalytics = 3000;
+    const store = createInspectorStore(f.client);
+    const stop = store.getState().start();
+    await flush();
+    store.getState().openAnalytics(true);
+    await vi.advanceTimersByTimeAsync(500);
+    // paused while the first report is being read; a callback arrives before it answers
+    store.getState().togglePause();
+    f.arrive(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    // the answer counted what the core knew when asked: the arrival is still not in it
+    expect(store.getState().analytics).toMatchObject({ stale: true, report: { messages: 10 } });
+    store.getState().togglePause();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(store.getState().analytics).toMatchObject({ stale: false, report: { messages: 11 } });
+    stop();
+  });
+
   it('keeps one request in flight: a query typed meanwhile is read once the answer is in, the older answer is not shown', async () => {
     const f = fakeCore();
     f.delays.getAnalytics = 1000;

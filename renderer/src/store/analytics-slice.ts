@@ -52,6 +52,8 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
   let timer: ReturnType<typeof setTimeout> | null = null;
   let costMs = 0;
   let lastAt = 0;
+  /** arrivals held back by "Pause live": an answer asked before the last of them does not make the view current */
+  let held = 0;
 
   const patch = (p: Partial<AnalyticsView>) => set({ analytics: { ...get().analytics, ...p } });
   const clearTimer = () => {
@@ -65,17 +67,18 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
     const query = get().query;
     asked = query;
     const started = Date.now();
+    const heldAtAsk = held;
     patch({ loading: true });
     try {
       const report = await client.api.getAnalytics({ query });
       // an answer for a query the user already replaced is dropped: the next request is queued behind this one
-      if (get().query === query) patch({ report, query, error: null, stale: false });
+      if (get().query === query) patch({ report, query, error: null, stale: held !== heldAtAsk });
     } catch (err) {
       if (get().query === query) {
         const message = errorMessage(err);
         // a query the core rejects is the user's to fix: shown under the search box, as the lists do
         if (err instanceof ApiError && err.code === 'bad-request') set({ queryError: message });
-        patch({ report: null, query, error: message, stale: false });
+        patch({ report: null, query, error: message, stale: held !== heldAtAsk });
       }
     } finally {
       busy = false;
@@ -93,6 +96,7 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
     // reads them once (resumeAnalytics)
     if (!get().analyticsOpen || (how === 'live' && get().paused)) {
       if (how === 'live' && timer) clearTimer();
+      held++;
       patch({ stale: true });
       return;
     }
@@ -144,7 +148,8 @@ export const createAnalyticsSlice: SliceCreator<AnalyticsState & AnalyticsAction
     },
 
     resumeAnalytics() {
-      if (get().analyticsOpen && get().analytics.stale) request('live');
+      // the user asked for current figures: read at once, not after the live spacing
+      if (get().analyticsOpen && get().analytics.stale) request('now');
     },
 
     drill(d) {
