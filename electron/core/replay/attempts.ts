@@ -1,9 +1,10 @@
 // Sending one stored delivery to a target, once or "as the gateway would": anything but a complete 200 within
-// the timeout is retried on the documented schedule (divided by a speed-up factor), and every attempt is stored.
+// the timeout is retried on the documented schedule (gateway-retry.ts, shared with the simulator), and every
+// attempt is stored.
 import { ApiError } from '../../../shared/api-error';
-import { RETRY_SCHEDULE_MS } from '../../../shared/constants';
 import type { ForwardAttempt } from '../../../shared/domain';
 import type { Store } from '../store/types';
+import { MAX_ATTEMPTS_AS_GATEWAY, retryAsGateway } from './gateway-retry';
 import { send, type createAgents } from './http-send';
 import { buildRequest, unsendableReason, type HeaderPair } from './request';
 
@@ -32,8 +33,6 @@ export interface DeliverOptions {
   timeoutMs?: number;
 }
 
-const MAX_ATTEMPTS_AS_GATEWAY = 1 + RETRY_SCHEDULE_MS.length;
-
 export const attemptSucceeded = (a: ForwardAttempt): boolean => a.status === 200 && a.error === null;
 
 const EXCERPT_IN_REASON = 200;
@@ -51,19 +50,18 @@ export function failureReason(attempts: ForwardAttempt[]): string {
 }
 
 /** Attempts in order; the last one tells whether the delivery finally got its 200. */
-export async function deliver(ctx: SendContext, o: DeliverOptions): Promise<ForwardAttempt[]> {
-  const attempts: ForwardAttempt[] = [];
-  const max = o.asGateway ? MAX_ATTEMPTS_AS_GATEWAY : 1;
-  for (let i = 0; i < max; i++) {
-    if (i > 0 && !(await sleep(RETRY_SCHEDULE_MS[i - 1]! / o.speed, o.signal))) break;
-    if (o.signal?.aborted) break;
-    const run = () => attemptOnce(ctx, o, (o.firstAttempt ?? 1) + i);
-    const a = await (o.slot ? o.slot(run) : run());
-    if (!a) break;
-    attempts.push(a);
-    if (attemptSucceeded(a) || a.requestHeaders.length === 0) break; // success, or nothing can be sent
-  }
-  return attempts;
+export function deliver(ctx: SendContext, o: DeliverOptions): Promise<ForwardAttempt[]> {
+  const once = (attempt: number) => {
+    const run = () => attemptOnce(ctx, o, (o.firstAttempt ?? 1) + attempt - 1);
+    return o.slot ? o.slot(run) : run();
+  };
+  return retryAsGateway(once, {
+    speed: o.speed,
+    signal: o.signal,
+    maxAttempts: o.asGateway ? MAX_ATTEMPTS_AS_GATEWAY : 1,
+    // success, or nothing can be sent
+    done: (a) => attemptSucceeded(a) || a.requestHeaders.length === 0,
+  });
 }
 
 /** null when cancelled before anything went out. */
@@ -84,21 +82,6 @@ export async function attemptOnce(ctx: SendContext, o: DeliverOptions, attempt: 
   const stored = ctx.store.insertForward(record);
   ctx.onAttempt?.(stored);
   return stored;
-}
-
-/** false when aborted before the time was up. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(v);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** A counting semaphore: at most n functions run at once, the rest wait in order. */
