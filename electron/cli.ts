@@ -13,6 +13,7 @@ import { EXPORT_FORMATS, runExport, type ExportFormat } from './core/export-run'
 import { importFile, ImportFileError } from './core/import-file';
 import { holdImportLock, ImportRunningError, storeInUse } from './core/import-guard';
 import { replayCli } from './core/replay';
+import { SIMULATE_HELP, SIMULATE_USAGE, simulateCmd } from './cli-simulate';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PROBE_INTERVAL_MS,
@@ -42,6 +43,7 @@ const USAGE = `Usage:
   npm run cli -- report [--data-dir DIR] [--filter QUERY] [--format text|json|md|csv]
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N] [--include-imported]
   npm run cli -- recover [--data-dir DIR] --out NEWDIR [--store FILE]
+${SIMULATE_USAGE}
 
 serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any free port), expose them through a localtunnel URL,
           and serve the inspector UI on 127.0.0.1:--ui-port (default ${DEFAULT_UI_PORT}). Prints one JSON line when ready:
@@ -70,6 +72,7 @@ replay    re-send stored deliveries (all, or those matching --filter) to --to, o
 recover   copy every readable delivery of a damaged store file (the one serve reported, or --store FILE) into a
           new store in NEWDIR, ids kept; prints what could not be read, and one JSON line:
           {"event":"recovered","deliveries":N,"unreadable":[...],...}. Exit 0 when something was recovered
+${SIMULATE_HELP}
 Data dir default: ${defaultDataDir()}`;
 
 class UsageError extends Error {}
@@ -502,6 +505,7 @@ async function main(): Promise<void> {
   if (cmd === 'report') return reportCmd(rest);
   if (cmd === 'replay') return replayCmd(rest);
   if (cmd === 'recover') return recoverCmd(rest);
+  if (cmd === 'simulate') return simulateCmd(rest, (m) => new UsageError(m));
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE + '\n');
     return;
