@@ -37,8 +37,8 @@ import { describeRanges, summarizeRanges, type UnreadableRange } from './core/st
 
 const USAGE = `Usage:
   npm run cli -- serve [--port N] [--ui-port N] [--data-dir DIR] [--tunnel none|localtunnel]
-                       [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES] [--probe-interval MS]
-  npm run cli -- export [--data-dir DIR] --format ndjson|csv|har [--messages] [--filter QUERY] [--out FILE] [--force]
+                       [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES] [--probe-interval MS] [--mask]
+  npm run cli -- export [--data-dir DIR] --format ndjson|csv|har [--messages] [--filter QUERY] [--out FILE] [--force] [--mask]
   npm run cli -- import [--data-dir DIR] FILE
   npm run cli -- report [--data-dir DIR] [--filter QUERY] [--format text|json|md|csv]
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N] [--include-imported]
@@ -50,13 +50,16 @@ serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any
           {"event":"ready","receiverUrl":...,"publicUrl":...|null,"uiUrl":...,"pid":N} as soon as the receiver and
           the UI listen (a taken --ui-port falls back to a free one, like --port), then one {"event":"tunnel",...}
           line per tunnel change. SIGINT, SIGTERM or SIGHUP (to serve, or to the npm running it) stops it: in-flight
-          deliveries commit and are answered, the store closes, {"event":"stopped"} is printed and the exit status is 0
+          deliveries commit and are answered, the store closes, {"event":"stopped"} is printed and the exit status is 0.
+          --mask starts with "mask personal data" on (kept until switched off in Settings)
 export    write every delivery (or, with --messages, every message; or those --filter matches) to stdout or
           --out: ndjson = one JSON object per line, every field, bodies byte-exact; csv = a spreadsheet table
           (UTF-8 with BOM); har = HAR 1.2 of deliveries for browser dev tools and HTTP Toolkit. --out is written to a
           temporary file and renamed when complete; an existing file is kept unless --force. Deliveries not
           indexed yet are written as stored, without waiting for indexing. Parts of a damaged store that cannot be
-          read are skipped and listed on stderr; the exit status is then 3
+          read are skipped and listed on stderr; the exit status is then 3. --mask hides personal data as the UI's
+          masked view does (phone numbers as 55 11 9••••-••21, what customers wrote, names and vars as •••); bodies
+          are then rewritten, so a masked NDJSON export is no longer byte-exact
 import    add the deliveries of an NDJSON or HAR file (this app's export, or another tool's HAR: its POSTs) to the
           store, classified as if they had just arrived and marked imported (replay skips them unless asked).
           Deliveries already stored are not added again. Unreadable lines are reported with their number and
@@ -102,6 +105,7 @@ async function serve(argv: string[]): Promise<void> {
       subdomain: { type: 'string' },
       'max-body': { type: 'string' },
       'probe-interval': { type: 'string' },
+      mask: { type: 'boolean' },
     },
   });
   const tunnelMode = values.tunnel ?? 'localtunnel';
@@ -131,6 +135,7 @@ async function serve(argv: string[]): Promise<void> {
       ...(values.subdomain !== undefined ? { subdomain: values.subdomain } : {}),
     },
     tunnelProbeIntervalMs: int('probe-interval', values['probe-interval'], DEFAULT_PROBE_INTERVAL_MS, 1000, 3_600_000),
+    maskPersonalData: values.mask === true,
     version: VERSION,
     log: (entry) => {
       if (ready || entry.event !== 'tunnel') line(entry);
@@ -241,6 +246,7 @@ async function exportCmd(argv: string[]): Promise<void> {
       filter: { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean' },
+      mask: { type: 'boolean' },
     },
   });
   const format = values.format as ExportFormat;
@@ -268,6 +274,7 @@ async function exportCmd(argv: string[]): Promise<void> {
       kind,
       filter: values.filter ?? '',
       version: VERSION,
+      mask: values.mask === true,
       onSkip: (r) => skipped.push(r),
       onProgress: progress.update,
     });

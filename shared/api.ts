@@ -64,6 +64,8 @@ export const apiArgs = {
     notifications: z.boolean().optional(),
     proxyMode: z.boolean().optional(),
     forwardLive: z.boolean().optional(),
+    /** the masked view: phone numbers, reply texts and names hidden on screen (shared/mask.ts) */
+    maskPersonalData: z.boolean().optional(),
   }),
   reconnectTunnel: z.object({}),
   // replay and forward (issue: replay)
@@ -100,7 +102,7 @@ export const apiArgs = {
     times: z.number().int().min(1).max(100).default(5),
   }),
   listForwards: z.object({ deliveryId: z.number().int().min(1) }),
-  copyAsCurl: z.object({ deliveryId: z.number().int().min(1), targetUrl: z.string().max(2000).optional() }),
+  copyAsCurl: z.object({ deliveryId: z.number().int().min(1), targetUrl: z.string().max(2000).optional(), mask: z.boolean().optional() }),
 } as const;
 
 export type ApiCallName = keyof typeof apiArgs;
@@ -135,6 +137,8 @@ export interface Settings {
   notifications: boolean;
   proxyMode: boolean;
   forwardLive: boolean;
+  /** show personal data masked (a view: the store keeps the real values); absent means off */
+  maskPersonalData?: boolean;
 }
 
 export interface AppStatus {

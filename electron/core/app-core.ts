@@ -36,6 +36,8 @@ export interface CoreOptions {
   maxBodyBytes?: number;
   /** overrides the persisted tunnel settings for this run (not saved) */
   tunnel?: { enabled?: boolean; host?: string; subdomain?: string | null };
+  /** start with personal data masked (`serve --mask`); saved, so it stays on until switched off in Settings */
+  maskPersonalData?: boolean;
   /** how often the tunnel is probed through its public URL (default 30 s) */
   tunnelProbeIntervalMs?: number;
   version: string;
@@ -64,6 +66,7 @@ const DEFAULT_SETTINGS: Settings = {
   notifications: false,
   proxyMode: false,
   forwardLive: false,
+  maskPersonalData: false,
 };
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
@@ -123,6 +126,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...saved,
     tunnel: { ...DEFAULT_SETTINGS.tunnel, ...(saved.tunnel ?? {}) },
   };
+  if (opts.maskPersonalData && !settings.maskPersonalData) {
+    settings = { ...settings, maskPersonalData: true };
+    store.setSetting('settings', settings);
+  }
   // Run-only overrides (CLI flags) are applied on top and never written back.
   const effectiveTunnel = () => ({ ...settings.tunnel, ...stripUndefined(opts.tunnel ?? {}) });
 
@@ -244,7 +251,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       }
       settings = {
         ...settings,
-        ...stripUndefined({ notifications: a.notifications, proxyMode: a.proxyMode, forwardLive: a.forwardLive }),
+        ...stripUndefined({ notifications: a.notifications, proxyMode: a.proxyMode, forwardLive: a.forwardLive, maskPersonalData: a.maskPersonalData }),
         tunnel: { ...settings.tunnel, ...stripUndefined(a.tunnel ?? {}) },
       };
       store.setSetting('settings', settings);
@@ -263,7 +270,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const out = atomicFile(file);
     let n: number;
     try {
-      n = await runExport(store, out.tempPath, { format, kind, filter: '', version: opts.version, onSkip: (r) => skipped.push(r) });
+      // with masking on, the File menu's exports are masked too: what is on screen is what leaves the app
+      n = await runExport(store, out.tempPath, { format, kind, filter: '', version: opts.version, mask: settings.maskPersonalData, onSkip: (r) => skipped.push(r) });
       out.commit();
     } finally {
       out.discard();

@@ -3,6 +3,7 @@
 import { ndjsonLines, writeChunks } from './export';
 import { deliveryCsv, messageCsv } from './export-csv';
 import { harDocument } from './export-har';
+import { maskedRows, maskExportedDelivery, maskExportedMessage } from './export-mask';
 import type { UnreadableRange } from './store/salvage';
 import type { ExportedDelivery, ExportedMessage, Store } from './store/types';
 
@@ -16,6 +17,8 @@ export interface ExportRequest {
   filter: string;
   /** the app's version, for HAR's creator */
   version: string;
+  /** personal data masked as on screen (export-mask.ts); NDJSON bodies are then rewritten, not byte-exact */
+  mask?: boolean;
   onSkip?: (range: UnreadableRange) => void;
   /** rows written so far and the total when known, every PROGRESS_EVERY rows */
   onProgress?: (done: number, total: number | null) => void;
@@ -36,11 +39,13 @@ export async function runExport(store: Store, target: string | NodeJS.WritableSt
   }
   const isImported = (id: number) => store.importedAmong([id]).length > 0;
   if (req.kind === 'deliveries') {
-    const rows = counted(selectedDeliveries(store, req.filter, req.onSkip));
+    const selected = selectedDeliveries(store, req.filter, req.onSkip);
+    const rows = counted(req.mask ? maskedRows(selected, maskExportedDelivery) : selected);
     const chunks = req.format === 'csv' ? deliveryCsv(rows, isImported) : req.format === 'har' ? harDocument(rows, req.version, isImported) : ndjsonLines(rows);
     await writeChunks(target, chunks);
   } else {
-    const rows = counted(selectedMessages(store, req.filter, req.onSkip));
+    const selected = selectedMessages(store, req.filter, req.onSkip);
+    const rows = counted(req.mask ? maskedRows(selected, maskExportedMessage) : selected);
     await writeChunks(target, req.format === 'csv' ? messageCsv(rows) : ndjsonLines(rows));
   }
   req.onProgress?.(n, total ?? n);

@@ -1,5 +1,6 @@
 // "Copy as cURL": a command a user can paste into a POSIX shell (bash, zsh, sh) that sends the same bytes.
 import type { DeliveryRequest } from '../../../shared/domain';
+import { maskBodyText } from '../../../shared/mask';
 import { buildRequest, type HeaderPair } from './request';
 
 /** Single-quoted: every byte is literal except the quote itself. */
@@ -11,7 +12,8 @@ function shellQuote(s: string): string {
  * Without a target the command reproduces the original request to the URL the sender used (from its Host
  * and X-Forwarded-Proto headers); with one, it is what a replay to that target sends.
  */
-export function curlCommand(raw: DeliveryRequest, target: { url: string; headers: HeaderPair[] } | null): string {
+export function curlCommand(raw: DeliveryRequest, target: { url: string; headers: HeaderPair[] } | null, opts: { mask?: boolean } = {}): string {
+  if (opts.mask) return MASKED_NOTE + curlCommand(maskedRequest(raw), target);
   const t = target ?? { url: originalUrl(raw), headers: [] };
   const req = buildRequest(raw, t);
   // curl derives Host from the URL and Content-Length from the body, and manages its own connection; anything else
@@ -37,6 +39,16 @@ export function curlCommand(raw: DeliveryRequest, target: { url: string; headers
       ? `printf '%s' ${shellQuote(text)}`
       : `printf '%s' ${shellQuote(Buffer.from(req.body).toString('base64'))} | base64 -d`;
   return `${feed} | ${parts.join(' \\\n  ')}`;
+}
+
+// a masked copy sends other bytes than were received: the command says so where it is pasted
+const MASKED_NOTE = '# personal data masked (shared/mask.ts): this body is not the one received\n';
+
+/** the body as the masked view shows it; bytes that are not text cannot be masked in part, so none are kept */
+function maskedRequest(raw: DeliveryRequest): DeliveryRequest {
+  const text = utf8OrNull(raw.body);
+  const body = new TextEncoder().encode(text === null ? '' : maskBodyText(text));
+  return { ...raw, body, bodySize: body.length };
 }
 
 function utf8OrNull(bytes: Uint8Array): string | null {

@@ -195,7 +195,7 @@ export function createReplayService(deps: ReplayServiceDeps): ReplayService {
       } else {
         target = store.listTargets().find((t) => t.isDefault) ?? null;
       }
-      return curlCommand(raw, target);
+      return curlCommand(raw, target, { mask: a.mask });
     },
   };
 
