@@ -158,6 +158,11 @@ export interface DeliverySummary {
   reasons: string[];
   blockedAccount: string | null;
   retry: 'on-schedule' | 'off-schedule' | null;
+  /**
+   * a repeat: what we answered the attempt before it (status, time; null when not recorded), read from that attempt
+   * when the row is read (shared/retry-ladder.ts judges why the gateway retried); absent where not read
+   */
+  previousAnswer?: { status: number; ms: number | null } | null;
   /** short human text: message text, exception text or reject reason */
   preview: string;
 }

@@ -4,13 +4,15 @@
 // also makes a phone number typed as free text find its user). user, ref and event match a prefix ignoring case (a
 // phone number any of its stored forms: userPrefixes); type a
 // case-insensitive equality (type:text finds Text and TEXT); status a code or a class (5xx); after is inclusive,
-// before exclusive; reason, account and retry read the facts of the delivery's flag details (flag-facts.ts); attempt
+// before exclusive; reason, account and retry read the facts of the delivery's flag details (flag-facts.ts), retry:after-200
+// what we answered the attempt before (retry-ladder.ts); attempt
 // the gateway's attempt number (N or N and later), answer our answer time (a missing one reads as 0 ms). Campaign and free text have their own rules, shared with the store (campaignPattern, freeText).
 //
 // One known difference: the store's free text also searches the raw body (JSON keys, vars, postback values) and a
 // message's full text, which list rows do not hold; on what a row shows (preview, ids, campaign, type, path), the two agree.
 import type { DeliverySummary, MessageSummary } from './domain';
 import { alternativesOf, answerBound, attemptBound, userPrefixes, type ParsedQuery, type QueryTerm } from './query';
+import { retriedAfter200 } from './retry-ladder';
 
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 const prefix = (v: string | null, p: string) => v !== null && lower(v).startsWith(p.toLowerCase());
@@ -135,7 +137,7 @@ function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null
     case 'account':
       return d.blockedAccount === t.value;
     case 'retry':
-      return d.retry === t.value;
+      return t.value === 'after-200' ? retriedAfter200(d.previousAnswer) : d.retry === t.value;
     case 'attempt': {
       const { n, orLater } = attemptBound(t.value);
       return d.attempt !== null && (orLater ? d.attempt >= n : d.attempt === n);

@@ -14,7 +14,7 @@
 //    `user:` value and as free text, against user ids stored as the gateway sends them (`5511987650001`).
 import { ANOMALY_NAMES, EVENT_KINDS, FLAG_NAMES, KNOWN_TYPES, MESSAGE_STATES } from './domain';
 import { parseIsoTime } from './canonical';
-import { REASON_WORDS, RETRY_SCHEDULES } from './flag-facts';
+import { REASON_WORDS, RETRY_TERMS } from './flag-facts';
 
 export type QueryField =
   | 'type'
@@ -81,7 +81,11 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
   },
   { name: 'account', description: 'account id of an account credit-limit block (unknown: the notice named none)' },
   { name: 'attempt', description: "the gateway's attempt number of a delivery: 2, or 2+ for the 2nd and later (retries)" },
-  { name: 'retry', description: 'repeats of a callback whose gap from the attempt before did or did not fit the documented schedule', values: RETRY_SCHEDULES },
+  {
+    name: 'retry',
+    description: 'repeats of a callback: gap from the attempt before on or off the documented schedule; after-200: retried although we answered the attempt before 200 within 10 s',
+    values: RETRY_TERMS,
+  },
   { name: 'answer', description: 'how long we took to answer: >10s (over the gateway\'s limit), <500ms; units ms, s, m' },
 ];
 
@@ -119,7 +123,7 @@ const VOCABULARY: Partial<Record<QueryField, readonly string[]>> = {
   state: MESSAGE_STATES,
   anomaly: ANOMALY_NAMES,
   kind: EVENT_KINDS,
-  retry: RETRY_SCHEDULES,
+  retry: RETRY_TERMS,
 };
 
 interface Piece {

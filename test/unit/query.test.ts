@@ -197,7 +197,7 @@ describe('failure reasons, attempts, retries and answer times', () => {
       ['attempt:two', 'attempt: "two" is not an attempt number'],
       ['answer:10s', 'answer: "10s" is not a bound on the answer time (>10s, <500ms)'],
       ['answer:>fast', 'is not a bound'],
-      ['retry:late', 'unknown retry "late" (one of: on-schedule, off-schedule)'],
+      ['retry:late', 'unknown retry "late" (one of: on-schedule, off-schedule, after-200)'],
       ['account:', 'account: needs a value'],
     ] as const) {
       const p = parseQuery(q);
@@ -208,7 +208,7 @@ describe('failure reasons, attempts, retries and answer times', () => {
 
   it('completes the closed vocabularies and round-trips through formatQuery', () => {
     expect(completeQuery('reason:rc').options.map((o) => o.label)).toEqual(['rcs-unsupported']);
-    expect(completeQuery('retry:').options.map((o) => o.label)).toEqual(['on-schedule', 'off-schedule']);
+    expect(completeQuery('retry:').options.map((o) => o.label)).toEqual(['on-schedule', 'off-schedule', 'after-200']);
     const q = 'reason:503,unknown account:"acc 1" attempt:2+ answer:>10s -retry:on-schedule';
     expect(parseQuery(formatQuery(parseQuery(q).terms)).terms).toEqual(parseQuery(q).terms);
   });

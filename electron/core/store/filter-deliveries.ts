@@ -128,6 +128,8 @@ export function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Dri
     case 'retry': {
       // counted as indexing went: none means no row to read at all
       const n = retriesCounted(ctx, t.value);
+      // judged when read: the repeats are an upper bound
+      if (t.value === 'after-200' && n > 0) return flagged('duplicate', pred);
       return n === 0 ? { ...flagged('duplicate', FALSE), estimate: 0, exact: true } : { ...flagged('duplicate', pred), estimate: n, exact: true };
     }
     case 'attempt':

@@ -3,6 +3,7 @@
 import { counterKey, facetCounterPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
 import { FLAG_NAMES, type FlagName } from '../../../shared/domain';
 import { UNNAMED_ACCOUNT } from '../../../shared/flag-facts';
+import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import { answerBound, attemptBound, type QueryTerm } from '../../../shared/query';
 import { campaignPattern, freeText } from '../../../shared/query-match';
 import type { StoreContext } from './context';
@@ -137,11 +138,20 @@ export function flagDetailTerm(t: QueryTerm): { flag: FlagName; cond: string; pa
     case 'account':
       return { flag: 'prepaid-blocked', cond: "f.value ->> '$.scope' = 'account' AND coalesce(f.value ->> '$.accountId', ?) = ?", params: [UNNAMED_ACCOUNT, v] };
     case 'retry':
+      if (v === 'after-200') return { flag: 'duplicate', cond: ANSWERED_BEFORE_200_IN_TIME, params: [GATEWAY_TIMEOUT_MS] };
       return { flag: 'duplicate', cond: "f.value ->> '$.fitsSchedule' = ?", params: [v === 'on-schedule' ? 1 : 0] };
     default:
       return null;
   }
 }
+
+/**
+ * retry:after-200 on a repeat's duplicate detail (`f`): we answered the attempt before it 200 within the gateway's
+ * limit, its time recorded (shared/retry-ladder.ts retriedAfter200 says the same of a row's previousAnswer). Read
+ * from that attempt when asked, not stored: its answer time is written up to a second after it went out.
+ */
+const ANSWERED_BEFORE_200_IN_TIME =
+  "EXISTS (SELECT 1 FROM deliveries p WHERE p.id = f.value ->> '$.previous' AND p.response_status = 200 AND p.response_ms < ?)";
 
 /** The term as a condition on one delivery (alias d): its flag's bit, then the detail the term reads. */
 export function flagDetailPred(ft: { flag: FlagName; cond: string; params: unknown[] }): Pred {
@@ -164,10 +174,12 @@ export function answerPred(value: string): Pred {
 }
 
 /**
- * How many deliveries repeat a callback on / off the retry schedule: every repeat belongs to a message, and indexing
+ * How many deliveries repeat a callback on / off the retry schedule (after-200: at most how many): every repeat belongs to a message, and indexing
  * counts the off-schedule ones among a message's deliveries (an_counts, store/schema.ts migration 6).
  */
 export function retriesCounted(ctx: StoreContext, schedule: string): number {
+  // retries after a 200 are judged when read: every repeat may be one
+  if (schedule === 'after-200') return counter(ctx, counterKey({ flag: 'duplicate' }));
   const off = (ctx.stmt(`SELECT n FROM an_counts WHERE key = 'off-schedule'`, 'pluck').get() as number | undefined) ?? 0;
   return schedule === 'off-schedule' ? off : counter(ctx, counterKey({ flag: 'duplicate' })) - off;
 }

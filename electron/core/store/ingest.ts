@@ -167,6 +167,8 @@ function indexOne(
   let attempt: number | null = null;
   let canonHash: string | null = null;
   let flags: FlagDetail[] = [];
+  // a repeat's live row says what we answered the attempt before (lists read it again: rows.ts PREVIOUS_ANSWER)
+  let previousAnswer: DeliverySummary['previousAnswer'];
   if (parse && facts) {
     if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, r.received_at, counters);
     // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
@@ -176,6 +178,11 @@ function indexOne(
     const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior });
     attempt = c.attempt;
     flags = c.flags;
+    if (prior) {
+      previousAnswer = (ctx.stmt('SELECT response_status AS status, response_ms AS ms FROM deliveries WHERE id = ?').get(prior.last.id) as
+        | { status: number; ms: number | null }
+        | undefined) ?? null;
+    }
   }
   // a refused delivery has no body fields: its reason is its preview
   const preview = facts ? facts.preview : (r.reject_reason ?? '');
@@ -281,6 +288,7 @@ function indexOne(
     attempt,
     flags: names,
     ...flagFacts(flags),
+    ...(previousAnswer !== undefined ? { previousAnswer } : {}),
     preview,
   };
 }

@@ -14,7 +14,7 @@ import {
 import type { EventKind, FlagDetail, FlagName, MessageDetail, MessageSummary, TimelineEvent } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
-import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
+import { PREVIOUS_ANSWER, SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
 import type { MessageFacts } from './summary-deltas';
 
 /** Events per page of a message's timeline. */
@@ -175,9 +175,9 @@ function timelinePage(ctx: StoreContext, msgId: number, offset: number, limit: n
        FROM deliveries WHERE msg_id = ? GROUP BY event_key ORDER BY at, rx, first_id LIMIT ? OFFSET ?`,
     )
     .all(msgId, limit, offset) as { event_key: string; n: number; first_id: number }[];
-  const head = ctx.stmt(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id LIMIT ?`);
+  const head = ctx.stmt(`SELECT ${SUMMARY_COLUMNS}, ${PREVIOUS_ANSWER} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id LIMIT ?`);
   const tail = ctx.stmt(
-    `SELECT * FROM (SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id DESC LIMIT ?)
+    `SELECT * FROM (SELECT ${SUMMARY_COLUMNS}, ${PREVIOUS_ANSWER} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id DESC LIMIT ?)
      ORDER BY id`,
   );
   return events.map((e) => {

@@ -14,6 +14,7 @@ import { listForwards } from './admin';
 import {
   FULL_COLUMNS,
   INBOX_AS_FULL_COLUMNS,
+  PREVIOUS_ANSWER,
   SUMMARY_COLUMNS,
   toMessageSummary,
   toSummary,
@@ -75,7 +76,7 @@ export function listDeliveries(ctx: StoreContext, args: ListArgs, limits: QueryL
   const plan = planDeliveries(ctx, queryTerms(args.query, now));
   const where = whereOf(plan);
   const rows = ctx
-    .stmt(`SELECT ${SUMMARY_COLUMNS} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
+    .stmt(`SELECT ${SUMMARY_COLUMNS}, ${PREVIOUS_ANSWER} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
     .all(...where.params, args.limit, args.offset) as SummaryRow[];
   return { rows: rows.map((r) => toSummary(r)), ...total(ctx, plan, limits, { offset: args.offset, limit: args.limit, rows: rows.length }), offset: args.offset };
 }
@@ -118,7 +119,7 @@ export function listMessageRefs(ctx: StoreContext, query: string, now: number): 
 
 /** A stored delivery, indexed or still in the inbox (`pending`: the columns indexing derives are empty). */
 function fullRow(ctx: StoreContext, id: number): { row: FullRow; pending: boolean } | undefined {
-  const row = ctx.stmt(`SELECT ${FULL_COLUMNS} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id = ?`).get(id) as
+  const row = ctx.stmt(`SELECT ${FULL_COLUMNS}, ${PREVIOUS_ANSWER} FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id = ?`).get(id) as
     | FullRow
     | undefined;
   if (row) return { row, pending: false };

@@ -7,6 +7,14 @@ export const SUMMARY_COLUMNS = `d.id, d.received_at, d.method, d.path, d.outcome
   d.reject_reason, d.body_size, d.reference, d.event_id, d.type, d.kind, d.channel, d.direction, d.user_id,
   d.campaign, d.event_ts, d.attempt, d.flags, d.preview, d.msg_id`;
 
+/**
+ * What we answered the attempt before a repeat (the one its duplicate detail names), as JSON [status, ms]; NULL for
+ * a first attempt. Selected by the reads that show retries (lists, timeline, detail), beside SUMMARY_COLUMNS: read
+ * when asked because an answer's time is written up to a second after it went out (retry-ladder.ts).
+ */
+export const PREVIOUS_ANSWER = `CASE WHEN d.flags_mask & ${1 << FLAG_NAMES.indexOf('duplicate')} THEN (SELECT json_array(p.response_status, p.response_ms)
+  FROM json_each(d.flags) f JOIN deliveries p ON p.id = f.value ->> '$.previous' WHERE f.value ->> '$.flag' = 'duplicate') END AS prev_answer`;
+
 export interface SummaryRow {
   id: number;
   received_at: number;
@@ -30,6 +38,8 @@ export interface SummaryRow {
   flags: string;
   preview: string;
   msg_id: number | null;
+  /** PREVIOUS_ANSWER, where selected */
+  prev_answer?: string | null;
 }
 
 export interface FullRow extends SummaryRow {
@@ -105,8 +115,15 @@ export function toSummary(r: SummaryRow, flagDetails: FlagDetail[] = JSON.parse(
     attempt: r.attempt,
     flags: flagNames(flagDetails),
     ...flagFacts(flagDetails),
+    ...(r.prev_answer !== undefined ? { previousAnswer: previousAnswerOf(r.prev_answer) } : {}),
     preview: r.preview,
   };
+}
+
+function previousAnswerOf(json: string | null): DeliverySummary['previousAnswer'] {
+  if (json === null) return null;
+  const [status, ms] = JSON.parse(json) as [number, number | null];
+  return { status, ms };
 }
 
 export function headerValue(headers: [string, string][], name: string): string | undefined {
