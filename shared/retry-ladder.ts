@@ -91,7 +91,8 @@ export interface LadderStep {
 /** What we answered, once a rule is taken into account: a closed or held connection answered nothing. */
 export function effectiveAnswer(a: AttemptAnswer): { status: number | null; ms: number | null; rule: string | null; action: AnswerRule['action'] | null } {
   const r = a.answeredBy ?? null;
-  if (r === null) return { status: a.status, ms: a.ms, rule: null, action: null };
+  // status 0: nothing was answered (the sender hung up first, or a rule closed or held the connection)
+  if (r === null) return { status: a.status === 0 ? null : a.status, ms: a.ms, rule: null, action: null };
   const none = r.action === 'close' || r.action === 'hang';
   return { status: none ? null : (r.status ?? a.status), ms: a.ms, rule: r.rule, action: r.action };
 }
@@ -187,6 +188,7 @@ export function describeAnswer(a: AttemptAnswer): string {
   const time = a.ms === null ? '' : ` in ${formatDuration(a.ms)}`;
   if (e.action === 'close') return `closed the connection without an answer by ${ruleName(e.rule!)}`;
   if (e.action === 'hang') return `held the connection unanswered by ${ruleName(e.rule!)}${time ? ` (${formatDuration(a.ms!)})` : ''}`;
+  if (e.status === null) return `gave no answer${time ? ` (${formatDuration(a.ms!)})` : ''}`;
   return `answered ${e.status}${time}${e.rule ? ` by ${ruleName(e.rule)}` : ''}`;
 }
 
@@ -194,8 +196,8 @@ export function describeAnswer(a: AttemptAnswer): string {
 export function causeLabel(c: RetryCause): string {
   switch (c.kind) {
     case 'non-200': {
-      const what = c.status === null ? (c.action === 'hang' ? 'no answer' : 'closed connection') : `non-200 (${c.status})`;
-      return `our ${what}${c.rule ? ` (${ruleName(c.rule)})` : ''}`;
+      const what = c.status === null ? (c.action === 'close' ? 'connection closed by us' : 'no answer from us') : `our non-200 (${c.status})`;
+      return `${what}${c.rule ? ` (${ruleName(c.rule)})` : ''}`;
     }
     case 'slow':
       return `our slow answer${c.rule ? ` (${ruleName(c.rule)})` : ''}`;
@@ -212,9 +214,11 @@ export function explainCause(c: RetryCause, verdict?: GapVerdict): string {
     case 'non-200': {
       const by = c.rule ? ` by ${ruleName(c.rule)}` : '';
       if (c.status === null)
-        return c.action === 'hang'
-          ? `Retried because we never answered the attempt before: ${ruleName(c.rule!)} held the connection until the gateway gave up.`
-          : `Retried because ${ruleName(c.rule!)} closed the connection of the attempt before without an answer.`;
+        return c.action === 'close'
+          ? `Retried because ${ruleName(c.rule!)} closed the connection of the attempt before without an answer.`
+          : c.action === 'hang'
+            ? `Retried because we never answered the attempt before: ${ruleName(c.rule!)} held the connection until the gateway gave up.`
+            : 'Retried because the attempt before got no answer from us (the connection ended first).';
       return `Retried because we answered the attempt before with ${c.status}${by}${c.reason ? ` (${c.reason})` : ''}: the gateway retries on anything but 200.`;
     }
     case 'slow':

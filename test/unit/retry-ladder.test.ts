@@ -121,3 +121,13 @@ describe('a message in one sentence', () => {
     expect(describeMessageRetries(0, [])).toBe("this message's callbacks were never retried");
   });
 });
+
+describe('an attempt we never answered', () => {
+  it('status 0 without a rule reads as no answer, not as a status', () => {
+    const c = retryCause({ status: 0, ms: 10_000 });
+    expect(c).toMatchObject({ kind: 'non-200', status: null });
+    expect(causeLabel(c)).toBe('no answer from us');
+    expect(describeAnswer({ status: 0, ms: null })).toBe('gave no answer');
+    expect(explainCause(c)).toMatch(/got no answer from us/);
+  });
+});
