@@ -14,6 +14,7 @@ import { importFile, ImportFileError } from './core/import-file';
 import { holdImportLock, ImportRunningError, storeInUse } from './core/import-guard';
 import { replayCli } from './core/replay';
 import { SIMULATE_HELP, SIMULATE_USAGE, simulateCmd } from './cli-simulate';
+import { conformCmd } from './cli-conform';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PROBE_INTERVAL_MS,
@@ -44,6 +45,7 @@ const USAGE = `Usage:
   npm run cli -- replay [--data-dir DIR] --to URL [--filter QUERY] [--as-gateway] [--speed N] [--concurrency N] [--include-imported]
   npm run cli -- recover [--data-dir DIR] --out NEWDIR [--store FILE]
 ${SIMULATE_USAGE}
+  npm run cli -- conform --to URL [--report text|md|json] [--seed S] [--header "Name: value"]...
 
 serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any free port), expose them through a localtunnel URL,
           and serve the inspector UI on 127.0.0.1:--ui-port (default ${DEFAULT_UI_PORT}). Prints one JSON line when ready:
@@ -75,6 +77,11 @@ replay    re-send stored deliveries (all, or those matching --filter) to --to, o
 recover   copy every readable delivery of a damaged store file (the one serve reported, or --store FILE) into a
           new store in NEWDIR, ids kept; prints what could not be read, and one JSON line:
           {"event":"recovered","deliveries":N,"unreadable":[...],...}. Exit 0 when something was recovered
+conform   test your endpoint against the gateway's documented requirements (200 within 10 s, duplicates handled):
+          a fixed battery of simulated callbacks (lifecycle, exact and key-reordered retries, out-of-order, SMS
+          fallback, every documented type, unknown fields, large bodies, a burst of 20 at a time), one request
+          each, measured; prints a pass/fail table with each failure's reason. Exit 0 when every MUST passed, 3 when
+          one failed, 1 when the endpoint cannot be reached
 ${SIMULATE_HELP}
 Data dir default: ${defaultDataDir()}`;
 
@@ -513,6 +520,7 @@ async function main(): Promise<void> {
   if (cmd === 'replay') return replayCmd(rest);
   if (cmd === 'recover') return recoverCmd(rest);
   if (cmd === 'simulate') return simulateCmd(rest, (m) => new UsageError(m));
+  if (cmd === 'conform') return conformCmd(rest, (m) => new UsageError(m));
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE + '\n');
     return;

@@ -24,4 +24,6 @@ export const API_CALL_NAME_LIST = [
   'checkIdempotency',
   'listForwards',
   'copyAsCurl',
+  'conform',
+  'listConformRuns',
 ] as const;

@@ -103,6 +103,10 @@ export const apiArgs = {
   }),
   listForwards: z.object({ deliveryId: z.number().int().min(1) }),
   copyAsCurl: z.object({ deliveryId: z.number().int().min(1), targetUrl: z.string().max(2000).optional(), mask: z.boolean().optional() }),
+  /** the conformance battery (electron/core/conform) against a replay target (the default one unless named); saved */
+  conform: z.object({ targetId: z.number().int().optional(), seed: z.number().int().min(0).max(2_147_483_647).optional() }),
+  /** earlier conformance runs, newest first */
+  listConformRuns: z.object({}),
 } as const;
 
 export type ApiCallName = keyof typeof apiArgs;
@@ -213,6 +217,53 @@ export interface IdempotencyReport {
   checks: { requirement: string; ok: boolean; detail: string }[];
 }
 
+/** One check of the conformance battery: pass, fail (a MUST of the gateway's documentation not met) or warn. */
+export interface ConformCheck {
+  id: string;
+  title: string;
+  /** what was sent, in one sentence */
+  what: string;
+  /** the gateway's requirement the check judges */
+  requirement: string;
+  verdict: 'pass' | 'fail' | 'warn';
+  /** why, in one sentence: the first failing answer ("answered 500 to an exact retry of …"), or what passed */
+  reason: string;
+  probes: number;
+  ok200: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** up to 10 failing probes: what was sent and what came back */
+  failures: { label: string; status: number | null; durationMs: number; error: string | null }[];
+}
+
+/** A conformance run: the battery's checks and the measurements over every probe. Fields may be added, never renamed. */
+export interface ConformReport {
+  /** the store's run number (0 for a run that was not saved) */
+  id: number;
+  targetUrl: string;
+  seed: number;
+  startedAt: number;
+  durationMs: number;
+  /** every check passed or warned: no MUST failed */
+  ok: boolean;
+  checks: ConformCheck[];
+  summary: {
+    probes: number;
+    ok200: number;
+    /** ok200 / probes */
+    rate200: number;
+    latencyMs: { p50: number | null; p99: number | null; max: number | null };
+    /** the gateway's limit per attempt */
+    limitMs: number;
+    /** probes with no complete answer within the limit */
+    timeouts: number;
+    /** answers other than 200, by status */
+    non200: Record<string, number>;
+    /** probes that got no HTTP answer at all (reset, refused) */
+    connectionErrors: number;
+  };
+}
+
 export interface ApiResults {
   getStatus: AppStatus;
   listMessages: Page<MessageSummary>;
@@ -236,6 +287,8 @@ export interface ApiResults {
   checkIdempotency: IdempotencyReport;
   listForwards: ForwardAttempt[];
   copyAsCurl: string;
+  conform: ConformReport;
+  listConformRuns: ConformReport[];
 }
 
 /** The API as the renderer sees it: one named async function per call. */

@@ -20,6 +20,7 @@ import { createIngest } from './ingest-pipeline';
 import { LiveEvents } from './live-events';
 import { startReceiver, type Receiver } from './receiver';
 import { createReplayService } from './replay';
+import { createConformService } from './conform/service';
 import { describeRanges, summarizeRanges, type UnreadableRange } from './store/salvage';
 import type { Store } from './store/types';
 import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
@@ -195,6 +196,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getSettings: () => settings,
   });
 
+  const conform = createConformService({ store: () => store });
+
   const status = (): AppStatus => {
     const s = store.stats();
     return {
@@ -263,6 +266,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return tunnel.status();
     },
     ...replay.handlers,
+    ...conform.handlers,
   };
 
   async function exportFile(file: string, kind: 'deliveries' | 'messages', format: ExportFormat): Promise<number> {
@@ -301,6 +305,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         await tunnel.stop().catch(() => {});
         await Promise.all([receiver.close(), ingest.committer.drain()]);
         await active.closeCommitter();
+        conform.close();
         await replay?.close();
         await analytics.close();
         live.close();
