@@ -24,6 +24,8 @@ export const API_CALL_NAME_LIST = [
   'checkIdempotency',
   'listForwards',
   'copyAsCurl',
+  'getRules',
+  'setRules',
   'conform',
   'listConformRuns',
 ] as const;

@@ -7,6 +7,7 @@ import type { ApiErrorCode } from './api-error';
 import { API_CALL_NAME_LIST } from './api-names';
 import { DEFAULT_REPLAY_CONCURRENCY, MAX_REPLAY_CONCURRENCY, MAX_REPLAY_SPEED } from './constants';
 import { subdomainProblem } from './tunnel-subdomain';
+import { parseResponseRules, type ResponseRules, type ResponseRulesInput } from './response-rules';
 import type {
   DeliveryDetail,
   DeliverySummary,
@@ -102,6 +103,18 @@ export const apiArgs = {
     times: z.number().int().min(1).max(100).default(5),
   }),
   listForwards: z.object({ deliveryId: z.number().int().min(1) }),
+  /** the response rules (shared/response-rules.ts), as saved */
+  getRules: z.object({}),
+  /**
+   * replaces every rule at once; the next delivery is answered by the new ones. A refusal names the rule and the
+   * field ("rule 2 'fail first 2': action.status must be 100–599") and changes nothing
+   */
+  setRules: z.custom<ResponseRulesInput>().transform((input, ctx): ResponseRules => {
+    const parsed = parseResponseRules(input);
+    if (parsed.ok) return parsed.rules;
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  }),
   copyAsCurl: z.object({ deliveryId: z.number().int().min(1), targetUrl: z.string().max(2000).optional(), mask: z.boolean().optional() }),
   /** the conformance battery (electron/core/conform) against a replay target (the default one unless named); saved */
   conform: z.object({ targetId: z.number().int().optional(), seed: z.number().int().min(0).max(2_147_483_647).optional() }),
@@ -168,10 +181,12 @@ export interface AppStatus {
   damagedStores: DamagedStore[];
   /** messages made by the first-run screen's test button and not deleted yet (absent: none) */
   testCallbacks?: number;
+  /** response rules that answer deliveries now (the status bar's badge; 0 or absent: the usual 200) */
+  rulesActive?: number;
 }
 
 /** What changes with every delivery: sent with each live `deliveries` frame, read from counters the core keeps. */
-export type LiveStatus = Pick<AppStatus, 'deliveriesTotal' | 'deliveriesToday' | 'messagesTotal' | 'indexing' | 'storeBytes' | 'testCallbacks'>;
+export type LiveStatus = Pick<AppStatus, 'deliveriesTotal' | 'deliveriesToday' | 'messagesTotal' | 'indexing' | 'storeBytes' | 'testCallbacks' | 'rulesActive'>;
 
 /** A store file found damaged. It is never written again; what it still holds can be copied out with `recover`. */
 export interface DamagedStore {
@@ -287,6 +302,8 @@ export interface ApiResults {
   checkIdempotency: IdempotencyReport;
   listForwards: ForwardAttempt[];
   copyAsCurl: string;
+  getRules: ResponseRules;
+  setRules: ResponseRules;
   conform: ConformReport;
   listConformRuns: ConformReport[];
 }

@@ -131,6 +131,17 @@ export interface DeliveryRequest {
 
 type DeliveryOutcome = 'stored' | 'rejected';
 
+/** The answer a response rule gave a delivery instead of the usual 200 (shared/response-rules.ts). */
+export interface AnsweredBy {
+  /** the rule's name */
+  rule: string;
+  action: 'status' | 'delay' | 'close' | 'hang';
+  /** the status answered; null when nothing was (the connection was closed, or held until the sender gave up) */
+  status: number | null;
+  /** how long the answer was held back (delay only) */
+  delayMs: number | null;
+}
+
 /** One row of the flat deliveries list. */
 export interface DeliverySummary {
   id: number;
@@ -179,6 +190,8 @@ export interface DeliveryDetail extends DeliverySummary {
   callback: NormalizedCallback | null;
   flagDetails: FlagDetail[];
   forwards: ForwardAttempt[];
+  /** the response rule that answered it, and how (null: no rule did; the usual answer went out) */
+  answeredBy: AnsweredBy | null;
 }
 
 /** A row of the messages list: everything sharing one reference. */
@@ -217,7 +230,10 @@ export interface TimelineEvent {
   direction: string | null;
   timestamp: number | null;
   /** the deliveries of this event, attempt order; a heavily retried event lists its first and latest only */
-  deliveries: DeliverySummary[];
+  deliveries: (DeliverySummary & {
+    /** the response rule that answered it (null: none did) */
+    answeredBy?: AnsweredBy | null;
+  })[];
   /** how many deliveries the event has (more than `deliveries` holds when capped) */
   deliveryTotal: number;
   flagDetails: FlagDetail[];

@@ -19,6 +19,9 @@ import { openActiveStore } from './active-store';
 import { createIngest } from './ingest-pipeline';
 import { LiveEvents } from './live-events';
 import { startReceiver, type Receiver } from './receiver';
+import { ResponseRulesEngine } from './response-rules';
+import { RuleAnswerLog } from './response-rules-log';
+import { NO_RULES, parseResponseRules, type ResponseRules } from '../../shared/response-rules';
 import { createReplayService } from './replay';
 import { createConformService } from './conform/service';
 import { describeRanges, summarizeRanges, type UnreadableRange } from './store/salvage';
@@ -39,6 +42,8 @@ export interface CoreOptions {
   tunnel?: { enabled?: boolean; host?: string; subdomain?: string | null };
   /** start with personal data masked (`serve --mask`); saved, so it stays on until switched off in Settings */
   maskPersonalData?: boolean;
+  /** response rules for this run (`serve --rules FILE`, validated): used instead of the saved ones, never saved */
+  responseRules?: ResponseRules;
   /** how often the tunnel is probed through its public URL (default 30 s) */
   tunnelProbeIntervalMs?: number;
   version: string;
@@ -84,6 +89,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     indexing: () => indexingOf(active.ingest.indexer.unindexed, active.ingest.indexer.lagMs()),
     storeBytes: () => storeFileBytes(active.file()),
     countToday: (now) => active.store.stats(now).deliveriesToday,
+    rulesActive: () => rules.activeCount,
   });
   let replay: ReturnType<typeof createReplayService> | null = null;
   // `store` and `ingest` always lead to the current store file: a damaged one is replaced, even while running
@@ -134,12 +140,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Run-only overrides (CLI flags) are applied on top and never written back.
   const effectiveTunnel = () => ({ ...settings.tunnel, ...stripUndefined(opts.tunnel ?? {}) });
 
+  // Response rules answer after the commit; which rule answered goes to its side table in batches. Attempt counts
+  // of events first met in this run start from the store (response-rules.ts).
+  const rules = new ResponseRulesEngine({ priorAttempts: (key) => active.store.eventAttempts(key) });
+  rules.set(opts.responseRules ?? savedRules(store));
+  const ruleLog = new RuleAnswerLog((rows) => active.store.setRuleAnswers(rows));
+
   const probeToken = randomBytes(16).toString('hex');
   const receiverOpts = {
     committer: ingest,
     host: opts.receiverHost ?? '127.0.0.1',
     maxBodyBytes,
     probeToken,
+    rules: rules.hook((row) => ruleLog.record(row)),
     proxy: (id: number, budgetMs: number) =>
       settings.proxyMode && replay ? replay.proxyAnswer(id, budgetMs) : Promise.resolve(null),
     onWarning: (code: string, message: string) => {
@@ -215,6 +228,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       storeFile: active.file(),
       damagedStores: active.damaged(),
       testCallbacks: store.testCallbacks(),
+      rulesActive: rules.activeCount,
     };
   };
 
@@ -265,6 +279,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       tunnel.reconnect();
       return tunnel.status();
     },
+    getRules: () => rules.get(),
+    setRules: (a) => {
+      // saved first: rules that could not be saved are not applied either
+      store.setSetting(RULES_SETTING, a);
+      rules.set(a);
+      return a;
+    },
     ...replay.handlers,
     ...conform.handlers,
   };
@@ -304,6 +325,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         // Order matters: stop taking requests, let in-flight ones commit and answer, then close the file.
         await tunnel.stop().catch(() => {});
         await Promise.all([receiver.close(), ingest.committer.drain()]);
+        ruleLog.close();
         await active.closeCommitter();
         conform.close();
         await replay?.close();
@@ -329,6 +351,16 @@ function testCallback(now = new Date()) {
     message: { contentType: 'text', text: 'Test callback sent from RCS Callback Inspector' },
     vars: { source: 'rcs-callback-inspector' },
   };
+}
+
+const RULES_SETTING = 'responseRules';
+
+/** The saved response rules; ones this version refuses (written by another) are not applied, and say so nowhere else. */
+function savedRules(store: Store): ResponseRules {
+  const saved = readSetting<unknown>(store, RULES_SETTING);
+  if (saved === undefined) return NO_RULES;
+  const parsed = parseResponseRules(saved);
+  return parsed.ok ? parsed.rules : NO_RULES;
 }
 
 /** A setting from a store that may be damaged in places: unreadable counts as unset (the check reports the damage). */

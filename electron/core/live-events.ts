@@ -22,6 +22,8 @@ export interface LiveSources {
   indexedCounts(): { deliveries: number; messages: number };
   /** messages the test button made (a counter) */
   testCallbacks?(): number;
+  /** response rules answering deliveries now (the rules badge) */
+  rulesActive?(): number;
   /** deliveries stored and not indexed yet, and the age of the oldest: the indexer's own bookkeeping */
   indexing(): AppStatus['indexing'];
   /** bytes the store file new deliveries go to takes, WAL included (two stat calls) */
@@ -134,6 +136,7 @@ export class LiveEvents {
       indexing,
       storeBytes: this.src.storeBytes(),
       testCallbacks: this.src.testCallbacks?.() ?? 0,
+      ...(this.src.rulesActive ? { rulesActive: this.src.rulesActive() } : {}),
     };
   }
 

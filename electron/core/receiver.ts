@@ -14,6 +14,7 @@ import { StoreWriteError, type IngestInput } from './store/types';
 import { readBody, type ReadResult } from './receiver-body';
 import { RECEIVER_REFUSED_KEEP_BYTES } from '../../shared/constants';
 import { upgradeRefusal, rawAnswer, requestHead, pairs, forwardedFor, safeAnswer } from './receiver-http';
+import type { RuleDecision, RulesHook } from './response-rules';
 
 
 export interface ReceiverOptions {
@@ -34,6 +35,11 @@ export interface ReceiverOptions {
    * retries exercise it). Resolves null to answer as usual. Given the time left within the gateway's 10 s.
    */
   proxy?: (deliveryId: number, budgetMs: number) => Promise<number | null>;
+  /**
+   * Response rules (response-rules.ts), for stored deliveries only: asked before the commit, so the row records the
+   * answer the rule gives; the answer goes out after the commit, as always. A rule's answer replaces proxy mode's.
+   */
+  rules?: RulesHook;
 }
 
 /** Proxy mode answers within this budget, safely under the gateway's 10 s limit. */
@@ -62,6 +68,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const idleWaiters: (() => void)[] = [];
   /** sockets whose request body is being read: a parse error mid-body is that request's answer */
   const bodyParseErrors = new WeakMap<object, (err: NodeJS.ErrnoException) => boolean>();
+  /** answers a rule holds back (delay, hang), each with what lets it go now: close() does not wait for them */
+  const held = new Set<() => void>();
 
   const server = http.createServer(
     {
@@ -250,6 +258,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       if (read.kind !== 'ok') pace.markClosing(req.socket);
     }
     let input: IngestInput;
+    let ruled: RuleDecision | null = null;
     if (read.kind === 'ok') {
       input = {
         request: base(read.body, read.body.length),
@@ -258,6 +267,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         rejectReason: null,
         bodyTruncated: false,
       };
+      ruled = opts.rules?.decide(input.request) ?? null;
+      if (ruled) input.responseStatus = ruled.status;
     } else {
       input = {
         request: base(read.head, read.size),
@@ -278,6 +289,12 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       stored = await opts.committer.submit(input);
       const { summary } = stored;
       const id = summary.id;
+      if (ruled) {
+        opts.rules!.answered(id, ruled);
+        answerByRule(res, ruled, id);
+        res.once('finish', () => stored.answered(performance.now() - started));
+        return;
+      }
       let status =
         input.outcome === 'stored' && summary.flags.includes('invalid') ? (opts.invalidStatus ?? 200) : input.responseStatus;
       if (input.outcome === 'stored' && opts.proxy) {
@@ -301,9 +318,50 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
 
   /** A JSON answer; one that keeps the connection says for how long (clients that heed it close first, no race). */
   function answer(res: http.ServerResponse, status: number, body: unknown, close: boolean, extra: Record<string, string> = {}) {
-    const keep: Record<string, string> =
-      !close && res.socket && !pace.isTunnel(res.socket) ? { 'Keep-Alive': `timeout=${Math.floor(limits.idleMs / 1000)}` } : {};
-    safeAnswer(res, status, body, 'application/json', close, { ...keep, ...extra });
+    safeAnswer(res, status, body, 'application/json', close, { ...keepAlive(res, close), ...extra });
+  }
+
+  function keepAlive(res: http.ServerResponse, close: boolean): Record<string, string> {
+    return !close && res.socket && !pace.isTunnel(res.socket) ? { 'Keep-Alive': `timeout=${Math.floor(limits.idleMs / 1000)}` } : {};
+  }
+
+  /** What a response rule says, for a delivery already committed. */
+  function answerByRule(res: http.ServerResponse, d: RuleDecision, id: number): void {
+    const a = d.action;
+    const socket = res.socket;
+    if (a.kind === 'close') {
+      // no answer at all, as an endpoint that crashed mid-request
+      if (socket) pace.markClosing(socket);
+      socket?.destroy();
+      return;
+    }
+    if (a.kind === 'hang') return hold(res, () => socket?.destroy());
+    const send = () => {
+      const headers = { ...(a.headers ?? {}) };
+      const typeKey = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+      const type = typeKey ? headers[typeKey]! : a.body !== undefined ? 'text/plain; charset=utf-8' : 'application/json';
+      if (typeKey) delete headers[typeKey];
+      const body = a.body ?? { received: true, id, rule: d.rule.name };
+      safeAnswer(res, a.status, body, type, false, { ...keepAlive(res, false), ...headers });
+    };
+    if (a.kind === 'delay' && a.ms > 0) hold(res, send, a.ms);
+    else send();
+  }
+
+  /** Holds an answer back until `ms` passed (never, without), the sender hangs up, or the receiver closes. */
+  function hold(res: http.ServerResponse, release: () => void, ms?: number): void {
+    let timer: NodeJS.Timeout | undefined;
+    const forget = () => {
+      held.delete(now);
+      clearTimeout(timer);
+    };
+    const now = () => {
+      forget();
+      release();
+    };
+    held.add(now);
+    if (ms !== undefined) timer = setTimeout(now, ms);
+    res.once('close', forget);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -335,6 +393,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       new Promise<void>((resolve) => {
         entrance.close();
         server.close();
+        // held answers go now (a delay's), or their connection is closed (a hang's): nobody waits up to 10 min
+        for (const release of [...held]) release();
         // idle keep-alive sockets (including the tunnel's pre-opened ones) would hold close() open forever
         server.closeIdleConnections();
         // requests handed over by the tunnel entrance are not the server's own: wait for every answer, either port

@@ -73,7 +73,7 @@ export class FakeCore {
     const detail: DeliveryDetail = {
       ...summary, query: '', headers: [['host', '127.0.0.1'], ['content-type', 'application/json'], ['user-agent', 'gateway']],
       remoteAddress: '127.0.0.1', bodyBase64: Buffer.from(bytes).toString('base64'), bodyText: text, bodyTruncated: false,
-      callback: cb, flagDetails: cls.flags, forwards: [],
+      callback: cb, flagDetails: cls.flags, forwards: [], answeredBy: null,
     };
     const stored = { summary, callback: cb!, flags: cls.flags, detail };
     this.rows.push(stored);

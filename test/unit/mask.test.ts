@@ -182,7 +182,7 @@ describe('rows and details', () => {
     const d: DeliveryDetail = {
       ...summaryOf(samples.events.inbound_text),
       query: '', headers: [['content-type', 'application/json']], remoteAddress: '127.0.0.1', bodyBase64: Buffer.from(body).toString('base64'),
-      bodyText: body, bodyTruncated: false, callback: parse.callback, flagDetails: [],
+      bodyText: body, bodyTruncated: false, callback: parse.callback, flagDetails: [], answeredBy: null,
       forwards: [{ id: 1, deliveryId: 1, targetUrl: 'http://127.0.0.1:9/x', mode: 'replay', startedAt: 0, attempt: 1, requestHeaders: [], requestBodySize: 1, status: 500, responseHeaders: [], responseExcerpt: `{"echo":${JSON.stringify(samples.events.inbound_text.message)}}`, durationMs: 1, error: null }],
     };
     const shown = JSON.stringify(maskDeliveryDetail(d));

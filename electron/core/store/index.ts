@@ -17,6 +17,7 @@ import { suggestValues } from './suggest';
 import { SCHEMA_VERSION, migrate } from './schema';
 import { countTestCallbacks, deleteTestCallbacks } from './test-callbacks';
 import { importDeliveries, importedAmong } from './import-rows';
+import { eventAttempts, setRuleAnswers } from './rule-answers';
 import { StoreWriteError, type Store, type StoreStats } from './types';
 
 export type { Store } from './types';
@@ -119,6 +120,19 @@ export function openStore(opts: OpenStoreOptions): Store {
     // page holding bodies.
     setResponseTimes: (rows) => writeResponseTimes('deliveries', rows),
     parkResponseTimes: (rows) => writeResponseTimes('inbox', rows),
+    setRuleAnswers(rows) {
+      if (rows.length === 0 || sealed || opts.readonly) return;
+      // metadata like answer times: no fsync of its own, the next delivery commit makes it durable
+      db.pragma('synchronous = NORMAL');
+      try {
+        db.transaction(() => setRuleAnswers(ctx, rows)).immediate();
+      } catch (err) {
+        throw toStoreWriteError(err);
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
+    },
+    eventAttempts: (eventKey) => eventAttempts(ctx, eventKey),
     listMessages: (args, now = Date.now()) => q.listMessages(ctx, args, limits, now),
     getMessage: (reference, now = Date.now(), page) => messageDetail(ctx, reference, now, page?.offset, page?.limit),
     getMessageSummaries: (refs, now = Date.now()) => q.getMessageSummaries(ctx, refs, now),

@@ -16,6 +16,7 @@ import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { PREVIOUS_ANSWER, SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
 import type { MessageFacts } from './summary-deltas';
+import { answeredByMany } from './rule-answers';
 
 /** Events per page of a message's timeline. */
 const TIMELINE_PAGE = 200;
@@ -187,6 +188,7 @@ function timelinePage(ctx: StoreContext, msgId: number, offset: number, limit: n
       rows = [...rows, ...last];
     }
     const flagSets = rows.map((r) => JSON.parse(r.flags) as FlagDetail[]);
+    const answers = answeredByMany(ctx, rows.map((r) => r.id));
     const first = rows[0]!;
     return {
       key: e.event_key,
@@ -196,7 +198,7 @@ function timelinePage(ctx: StoreContext, msgId: number, offset: number, limit: n
       channel: first.channel,
       direction: first.direction,
       timestamp: rows.find((r) => r.event_ts !== null)?.event_ts ?? null,
-      deliveries: rows.map((r, i) => toSummary(r, flagSets[i])),
+      deliveries: rows.map((r, i) => ({ ...toSummary(r, flagSets[i]), answeredBy: answers.get(r.id) ?? null })),
       deliveryTotal: e.n,
       flagDetails: uniqueFlags(flagSets.flat()),
     };

@@ -11,6 +11,7 @@ import type { StoreContext } from './context';
 import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
 import { exportedMessage } from './messages';
 import { listForwards } from './admin';
+import { answeredBy } from './rule-answers';
 import {
   FULL_COLUMNS,
   INBOX_AS_FULL_COLUMNS,
@@ -153,6 +154,7 @@ export function getDelivery(ctx: StoreContext, id: number): DeliveryDetail | nul
     callback: parse?.callback ?? null,
     flagDetails,
     forwards: listForwards(ctx, id),
+    answeredBy: answeredBy(ctx, id),
   };
 }
 

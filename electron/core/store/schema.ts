@@ -229,6 +229,13 @@ const MIGRATIONS: string[] = [
   -- answer:>Ns (N >= 1) reads the few slow answers here instead of every delivery (filter-deliveries.ts slowAnswer)
   CREATE INDEX IF NOT EXISTS deliveries_slow_answer ON deliveries(response_ms) WHERE response_ms >= 1000;
   `,
+  // 8: the answer a response rule gave a delivery (store/rule-answers.ts; shared/response-rules.ts), by delivery id:
+  // action 'status' | 'delay' | 'close' | 'hang', status null when nothing was answered. A side table, written in
+  // batches after the answer, so neither the acknowledgement path nor indexing writes a column more.
+  `
+  CREATE TABLE IF NOT EXISTS rule_answers (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, action TEXT NOT NULL, status INTEGER,
+    delay_ms INTEGER);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -133,6 +133,10 @@ export interface Store {
   setResponseTimes(rows: { id: number; ms: number }[]): void;
   /** answer times of deliveries still in the inbox (when stopping before they are indexed) */
   parkResponseTimes(rows: { id: number; ms: number }[]): void;
+  /** which response rule answered which delivery (store/rule-answers.ts): metadata, written best effort */
+  setRuleAnswers(rows: { id: number; rule: string; action: 'status' | 'delay' | 'close' | 'hang'; status: number | null; delayMs: number | null }[]): void;
+  /** deliveries indexed for an event key: where a response rule's attempt count starts for an event */
+  eventAttempts(eventKey: string): number;
   listMessages(args: ListArgs, now?: number): Page<MessageSummary>;
   /** summary and anomalies, and one page of the timeline (events from `page.offset`, default the first 200) */
   getMessage(reference: string, now?: number, page?: { offset: number; limit: number }): MessageDetail | null;
