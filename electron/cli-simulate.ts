@@ -71,7 +71,7 @@ export async function simulateCmd(argv: string[], usageError: (message: string) 
     return;
   }
 
-  const { deliveries, truth } = generateCampaign({ messages, seed, mix, campaign: values.campaign, startMs: Date.now(), spreadMs });
+  const { deliveries, truth } = generateCampaign({ messages, seed, mix, campaign: values.campaign, startMs: Date.now(), spreadMs, speed });
   const span = deliveries.length > 0 ? deliveries[deliveries.length - 1]!.atMs / speed : 0;
   process.stderr.write(`simulate: ${messages} messages, ${deliveries.length} callbacks to ${url.href} over about ${seconds(span)} (seed ${seed}, speed ${speed})\n`);
 

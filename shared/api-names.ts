@@ -12,6 +12,7 @@ export const API_CALL_NAME_LIST = [
   'suggestValues',
   'sendTestCallback',
   'deleteTestCallbacks',
+  'simulate',
   'getSettings',
   'updateSettings',
   'reconnectTunnel',

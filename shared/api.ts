@@ -45,6 +45,12 @@ export const apiArgs = {
   sendTestCallback: z.object({ via: z.enum(['public', 'local']).default('local') }),
   /** deletes what sendTestCallback stored, so lists, counts and analytics hold the gateway's traffic only */
   deleteTestCallbacks: z.object({}),
+  /** a small simulated campaign sent into this inspector's own receiver (electron/core/simulate); answers at once */
+  simulate: z.object({
+    messages: z.number().int().min(1).max(5000).default(50),
+    speed: z.number().min(1).max(MAX_REPLAY_SPEED).default(60),
+    seed: z.number().int().min(0).max(2_147_483_647).optional(),
+  }),
   getSettings: z.object({}),
   updateSettings: z.object({
     tunnel: z
@@ -290,6 +296,7 @@ export interface ApiResults {
   suggestValues: string[];
   sendTestCallback: { deliveryId: number | null; status: number; url: string };
   deleteTestCallbacks: { messages: number; deliveries: number };
+  simulate: { messages: number; deliveries: number; seed: number; url: string };
   getSettings: Settings;
   updateSettings: Settings;
   reconnectTunnel: TunnelStatus;

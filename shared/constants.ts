@@ -55,3 +55,6 @@ export const STORE_REFUSED_BODY_MAX_BYTES = 64 * 1024;
 export const TEST_CALLBACK_CAMPAIGN = 'rci_test_callback';
 /** A test callback's reference is this and a fresh UUID: each is a message of its own. */
 export const TEST_CALLBACK_REFERENCE_PREFIX = 'test-';
+
+/** Every callback the gateway simulator sends carries this header (value "1"): stored with the delivery, shown as a badge. */
+export const SIMULATED_HEADER = 'X-RCI-Simulated';

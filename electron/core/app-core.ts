@@ -23,6 +23,7 @@ import { ResponseRulesEngine } from './response-rules';
 import { RuleAnswerLog } from './response-rules-log';
 import { NO_RULES, parseResponseRules, type ResponseRules } from '../../shared/response-rules';
 import { createReplayService } from './replay';
+import { createLocalSimulator } from './simulate/local';
 import { createConformService } from './conform/service';
 import { describeRanges, summarizeRanges, type UnreadableRange } from './store/salvage';
 import type { Store } from './store/types';
@@ -208,6 +209,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     emit: (event, data) => live.emit(event, data),
     getSettings: () => settings,
   });
+  const simulator = createLocalSimulator({
+    receiverUrl: () => receiver.url,
+    notify: (code, message) => live.emit('warning', { code, message, at: Date.now() }),
+  });
 
   const conform = createConformService({ store: () => store });
 
@@ -260,6 +265,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       live.recount();
       return gone;
     },
+    simulate: (a) => simulator.start(a),
     getSettings: () => settings,
     updateSettings: (a) => {
       if (a.tunnel) {
@@ -323,6 +329,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     close: () =>
       (closing ??= (async () => {
         // Order matters: stop taking requests, let in-flight ones commit and answer, then close the file.
+        await simulator.close();
         await tunnel.stop().catch(() => {});
         await Promise.all([receiver.close(), ingest.committer.drain()]);
         ruleLog.close();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../electron/core/app-core';
+import { dispatch } from '../../electron/core/api-dispatch';
 import { generateCampaign, SIMULATED_HEADER, type SimMix } from '../../electron/core/simulate/generate';
 import { sendCampaign } from '../../electron/core/simulate/send';
 import { FALLBACK_GRACE_MS, RETRY_SCHEDULE_MS } from '../../shared/constants';
@@ -90,7 +91,7 @@ describe('simulator sending as the gateway', () => {
       await core.close();
       fs.rmSync(dir, { recursive: true, force: true });
     });
-    const { deliveries, truth } = generateCampaign({ messages: 300, seed: 21, startMs: Date.now() });
+    const { deliveries, truth } = generateCampaign({ messages: 300, seed: 21, startMs: Date.now(), speed: 5000 });
     const { progress } = await sendCampaign({ to: `${core.receiverUrl}/callbacks`, deliveries, speed: 5000, concurrency: 8 });
     expect(progress).toMatchObject({ done: deliveries.length, ok: deliveries.length, retries: 0 });
     const until = Date.now() + 20_000;
@@ -104,5 +105,26 @@ describe('simulator sending as the gateway', () => {
     expect(wrong).toEqual([]);
     const first = core.store.getDelivery(1)!;
     expect(first.headers.find(([k]) => k.toLowerCase() === SIMULATED_HEADER.toLowerCase())?.[1]).toBe('1');
+  });
+
+  it("the control API's simulate call answers at once, fills the store, says when it is done, and runs one campaign at a time", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-sim-api-'));
+    const core: Core = await createCore({ dataDir: dir, receiverPort: 0, tunnel: { enabled: false }, version: 'test' });
+    closers.push(async () => {
+      await core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const notices: string[] = [];
+    core.subscribe((batch) => batch.forEach((e) => e.event === 'warning' && notices.push(e.data.code)));
+    const started = (await dispatch(core.handlers, 'simulate', { messages: 20, speed: 2000, seed: 3 })) as { messages: number; deliveries: number; url: string };
+    expect(started).toMatchObject({ messages: 20, seed: 3, url: `${core.receiverUrl}/callbacks` });
+    await expect(dispatch(core.handlers, 'simulate', {})).rejects.toThrow(/already being sent/);
+    await expect(dispatch(core.handlers, 'simulate', { messages: 0 })).rejects.toThrow(/messages/);
+    const until = Date.now() + 20_000;
+    while (!notices.includes('simulate-done') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(notices).toContain('simulate-done');
+    expect(core.store.stats().deliveriesTotal).toBe(started.deliveries);
+    // the run is over: another may start
+    await dispatch(core.handlers, 'simulate', { messages: 1, speed: 2000 });
   });
 });

@@ -5,6 +5,7 @@
 // Two promises the sender and the truth rely on: within a message, event timestamps strictly increase (also at
 // one-second precision, for messages whose timestamps carry no milliseconds) and arrival times follow them, so
 // a receiver that gets a message's callbacks in order sees no anomaly the truth does not list.
+import { SIMULATED_HEADER } from '../../../shared/constants';
 import type { AnomalyName, FlagName, MessageState } from '../../../shared/domain';
 import { ANOMALY_NAMES, FLAG_NAMES } from '../../../shared/domain';
 import {
@@ -88,7 +89,7 @@ export type Outcome = keyof SimMix;
 export const OUTCOMES = Object.keys(DEFAULT_MIX) as Outcome[];
 
 /** The header every simulated delivery carries, so the inspector (and the user's endpoint) can tell it apart. */
-export const SIMULATED_HEADER = 'X-RCI-Simulated';
+export { SIMULATED_HEADER };
 
 export interface CampaignOptions {
   messages: number;
@@ -100,6 +101,11 @@ export interface CampaignOptions {
   startMs?: number;
   /** the window over which messages are sent (default 100 ms per message, the pace of a campaign dispatch) */
   spreadMs?: number;
+  /**
+   * how many times faster than real time the campaign will be sent (default 1): event timestamps are compressed
+   * alike, so a callback is never stamped later than it arrives
+   */
+  speed?: number;
 }
 
 const DEFAULT_START_MS = Date.UTC(2025, 10, 28, 12, 0, 0);
@@ -122,6 +128,8 @@ export function generateCampaign(o: CampaignOptions): { deliveries: SimDelivery[
   const mix = resolveMix(o.mix);
   const rand = seededRandom(o.seed);
   const startMs = o.startMs ?? DEFAULT_START_MS;
+  const speed = o.speed ?? 1;
+  if (!(speed > 0)) throw new Error('speed must be above 0');
   const spacing = o.messages > 0 && o.spreadMs !== undefined ? Math.max(0, o.spreadMs) / o.messages : DEFAULT_SPACING_MS;
   const all: { d: SimDelivery; seq: number }[] = [];
   const truth: SimTruth[] = [];
@@ -130,7 +138,7 @@ export function generateCampaign(o: CampaignOptions): { deliveries: SimDelivery[
   for (let i = 0; i < o.messages; i++) {
     const outcome = drawOutcome(rand, mix);
     const t0 = Math.round(i * spacing + rand() * spacing);
-    const m = new MessageBuilder(rand, startMs, t0, o.campaign ?? pick(rand, CAMPAIGN_NAMES));
+    const m = new MessageBuilder(rand, startMs, speed, t0, o.campaign ?? pick(rand, CAMPAIGN_NAMES));
     const t = lifecycle(m, outcome, previous);
     if (t.content) previous = t.content;
     for (const d of m.deliveries) all.push({ d, seq: all.length });
@@ -281,7 +289,7 @@ class MessageBuilder {
   private readonly style: TimestampStyle;
   private readonly sessionField: 'null' | 'absent';
   private readonly varsMissing: boolean;
-  /** event time (offset from start) and its effective value at the message's timestamp precision */
+  /** event time (offset from start, before the speed-up) and the last stamp's value at the message's precision */
   private lastEventAt: number;
   private lastEffective = -Infinity;
   private lastArrival = -Infinity;
@@ -289,6 +297,7 @@ class MessageBuilder {
   constructor(
     readonly rand: Rand,
     private readonly startMs: number,
+    private readonly speed: number,
     t0: number,
     private readonly campaign: string,
   ) {
@@ -328,11 +337,17 @@ class MessageBuilder {
   event(afterMs: number, f: EventFields, o: { eventId?: string; session?: string } = {}): void {
     const rand = this.rand;
     let at = this.lastEventAt + afterMs;
-    // at one-second precision two events must still fall in different seconds, or their order would be lost
-    if (this.style === 'seconds' && Math.floor(at / 1000) * 1000 <= this.lastEffective) at = (Math.floor(this.lastEffective / 1000) + 1) * 1000 + between(rand, 0, 999);
+    let stamp = Math.round(this.startMs + at / this.speed);
+    // Two events must never share a stamp, or their order would be lost: at one-second precision they fall in
+    // different seconds; sped up, in different milliseconds.
+    if (this.style === 'seconds' && Math.floor(stamp / 1000) * 1000 <= this.lastEffective) {
+      stamp = (Math.floor(this.lastEffective / 1000) + 1) * 1000 + between(rand, 0, 999);
+    } else if (this.style !== 'seconds' && stamp <= this.lastEffective) stamp = this.lastEffective + 1;
+    at = Math.max(at, (stamp - this.startMs) * this.speed);
     this.lastEventAt = at;
-    this.lastEffective = this.style === 'seconds' ? Math.floor(at / 1000) * 1000 : at;
-    const arrival = Math.max(at + between(rand, 120, 900), this.lastArrival + 20);
+    this.lastEffective = this.style === 'seconds' ? Math.floor(stamp / 1000) * 1000 : stamp;
+    // a network moment in real time, whatever the speed-up
+    const arrival = Math.max(at + between(rand, 120, 900) * this.speed, this.lastArrival + 20);
     this.lastArrival = arrival;
 
     const eventId = o.eventId ?? this.eventId;
@@ -346,7 +361,7 @@ class MessageBuilder {
     if (o.session) body.session_id = o.session;
     else if (this.sessionField === 'null') body.session_id = null;
     body.user_id = this.userId;
-    body.timestamp = this.timestamp(this.startMs + at);
+    body.timestamp = this.timestamp(stamp);
     body.channel = f.channel;
     body.type = type;
     body.message = f.message;
