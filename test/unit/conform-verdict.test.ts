@@ -22,6 +22,7 @@ describe('conformance verdicts', () => {
     const c = judgeCheck(retries, [ok(3), ok(1200), ok(8)]);
     expect(c.verdict).toBe('pass');
     expect(c.reason).toBe('all 3 answered 200, slowest 1.2 s');
+    expect(judgeCheck(retries, [ok(3), ok(640), ok(8)]).reason).toBe('all 3 answered 200, slowest 640 ms');
     expect(c.ok200).toBe(3);
   });
 
@@ -58,7 +59,7 @@ describe('conformance verdicts', () => {
     const empty = judgeCheck({ ...retries, probes: [], note: 'the campaign held no SMS fallback' }, []);
     expect(empty).toMatchObject({ verdict: 'warn', reason: 'not run: the campaign held no SMS fallback' });
     const partial = judgeCheck({ ...plan(['a TEXT reply callback']), note: 'not in this campaign: LOCATION reply' }, [ok()]);
-    expect(partial).toMatchObject({ verdict: 'warn', reason: 'answered 200, slowest 0.0 s; not in this campaign: LOCATION reply' });
+    expect(partial).toMatchObject({ verdict: 'warn', reason: 'answered 200, slowest 5 ms; not in this campaign: LOCATION reply' });
   });
 
   it('summarizes the 200 rate, nearest-rank percentiles, timeouts and non-200 answers', () => {

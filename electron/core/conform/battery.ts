@@ -90,7 +90,7 @@ export function planBattery(campaign: Campaign): CheckPlan[] {
     title: 'Normal lifecycle',
     what: 'one message from its sent echo through DELIVERED and READ to the reply, in order, one at a time',
     requirement: R200,
-    probes: lifeAny.map((p) => probe(p, `${describe(p)} (lifecycle)`)),
+    probes: lifeAny.map((p) => probe(p, `${describe(p)}, in the lifecycle`)),
     concurrency: 1,
   });
 
@@ -120,7 +120,7 @@ export function planBattery(campaign: Campaign): CheckPlan[] {
     title: 'Out-of-order arrival',
     what: 'one message\'s callbacks in reverse order: READ before DELIVERED before the sent echo',
     requirement: R200,
-    probes: [...ooo].reverse().map((p) => probe(p, `${describe(p)} (out of order)`)),
+    probes: [...ooo].reverse().map((p) => probe(p, `${describe(p)}, arriving out of order`)),
     concurrency: 1,
   });
 
@@ -130,7 +130,7 @@ export function planBattery(campaign: Campaign): CheckPlan[] {
     title: 'SMS fallback',
     what: 'a message whose device has no RCS: the 403/404 exception, then its SMS callbacks',
     requirement: R200,
-    probes: fb.map((p) => probe(p, `${describe(p)} (SMS fallback)`)),
+    probes: fb.map((p) => probe(p, `${describe(p)}, in the SMS fallback`)),
     concurrency: 1,
     ...(fb.length ? {} : { note: 'the campaign held no SMS fallback' }),
   });
@@ -198,7 +198,7 @@ export function planBattery(campaign: Campaign): CheckPlan[] {
     title: 'Burst',
     what: `${burst.length} callbacks of a campaign, ${BURST_CONCURRENCY} at a time (the documentation names no limit; ${BURST_CONCURRENCY} is our assumption)`,
     requirement: R200,
-    probes: burst.map((p) => probe(p, `${describe(p)} (burst)`)),
+    probes: burst.map((p) => probe(p, `${describe(p)}, in the burst`)),
     concurrency: BURST_CONCURRENCY,
   });
   return plans;

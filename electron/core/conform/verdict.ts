@@ -16,6 +16,7 @@ export interface ProbeResult {
 const MAX_FAILURES_LISTED = 10;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : seconds(ms));
 
 /** A probe's problem as a MUST sees it, or null. Order: no answer, then the status, then the time. */
 function probeProblem(label: string, r: ProbeResult, limitMs = GATEWAY_TIMEOUT_MS): string | null {
@@ -72,7 +73,7 @@ export function judgeCheck(plan: CheckPlan, results: ProbeResult[], limitMs = GA
     return { ...head, ...figures, verdict: 'warn', reason: changed[0]! + more(changed.length, 'retries answered differently') };
   }
   const slowest = Math.max(...durations);
-  const passed = `${results.length === 1 ? 'answered' : `all ${results.length} answered`} 200, slowest ${seconds(slowest)}`;
+  const passed = `${results.length === 1 ? 'answered' : `all ${results.length} answered`} 200, slowest ${duration(slowest)}`;
   if (plan.note) return { ...head, ...figures, verdict: 'warn', reason: `${passed}; ${plan.note}` };
   return { ...head, ...figures, verdict: 'pass', reason: passed };
 }

@@ -10,6 +10,7 @@ import { Icon } from './Icons';
 import { InspectorLinkSection } from './InspectorLink';
 import { CopyCallbackUrl, DowntimeList, TunnelState } from './StatusBar';
 import { TargetsEditor } from './TargetsEditor';
+import { ConformPanel } from './ConformPanel';
 import { useEscapeToClose } from '../lib/use-escape';
 
 export function SettingsPanel({ onClose }: { onClose: () => void }) {
@@ -63,6 +64,15 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
           <h3>Replay targets</h3>
           <p className="dim">Your own webhook endpoints. Replays go to the default one unless you pick another.</p>
           <TargetsEditor />
+        </section>
+        <section aria-label="Test my endpoint">
+          <h3>Test my endpoint</h3>
+          <p className="dim">
+            Sends a fixed battery of about 150 simulated callbacks to a target (a lifecycle, exact and key-reordered retries,
+            out-of-order arrival, SMS fallback, every documented type, unknown fields, large bodies, a burst of 20 at once) and
+            judges the answers against the gateway's requirements: HTTP 200 within 10 s, duplicates handled.
+          </p>
+          <ConformPanel />
         </section>
       </aside>
     </div>
