@@ -2,6 +2,7 @@
 // Logic lives in electron/shell/*; this file only connects Electron's objects to it.
 import path from 'node:path';
 import { app, clipboard, dialog, ipcMain, Menu, Notification, protocol, screen, session, shell, type BrowserWindow } from 'electron';
+import { maskPhonesInText } from '../shared/mask';
 import { createCore, type Core } from './core/app-core';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './shell/app-protocol';
 import { forwardEvents, registerApiHandlers } from './shell/ipc';
@@ -79,10 +80,16 @@ async function start(): Promise<void> {
 
   registerApiHandlers(ipcMain, c.handlers, { isTrustedUrl: (url) => isAppUrl(url, src), log });
 
+  // a notification is read with the setting it was enabled under: masked, its phone numbers are too
+  let maskAlerts = false;
   const notifier = createAlertNotifier({
-    isEnabled: async () => Notification.isSupported() && (await c.handlers.getSettings({})).notifications,
+    isEnabled: async () => {
+      const s = await c.handlers.getSettings({});
+      maskAlerts = s.maskPersonalData === true;
+      return Notification.isSupported() && s.notifications;
+    },
     show: ({ title, body }) => {
-      const n = new Notification({ title, body });
+      const n = new Notification({ title, body: maskAlerts ? maskPhonesInText(body) : body });
       n.on('click', focusWindow);
       n.show();
     },

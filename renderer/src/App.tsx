@@ -18,6 +18,7 @@ import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
 import { revealHidden } from '../../shared/visible-text';
+import { useMaskView } from './lib/mask-view';
 
 const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
@@ -58,6 +59,9 @@ export function App() {
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null);
 
   useEffect(() => store.getState().start(), [store]);
+  useEffect(() => void store.getState().loadMask(), [store]);
+  // rows wait for the mask setting: drawn before it, a masked view would first flash the real numbers
+  const maskKnown = useInspector((s) => s.masked !== null);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -153,12 +157,12 @@ export function App() {
       <TestCallbackNotice />
       <Chips />
       {bulk && !bulk.error && dialog !== 'bulk' ? <BulkProgress bulk={bulk} compact /> : null}
-      {analyticsOpen ? <Analytics /> : null}
+      {analyticsOpen && maskKnown ? <Analytics /> : null}
       <main className={`main ${hasDetail ? 'with-detail' : ''}`} hidden={analyticsOpen}>
         <section className="list-pane">
-          {showFirstRun ? <FirstRun /> : view === 'messages' ? <MessageList scrollToIndex={scrollTo} /> : <DeliveryList scrollToIndex={scrollTo} />}
+          {!maskKnown ? null : showFirstRun ? <FirstRun /> : view === 'messages' ? <MessageList scrollToIndex={scrollTo} /> : <DeliveryList scrollToIndex={scrollTo} />}
         </section>
-        {hasDetail ? <DetailPane /> : null}
+        {hasDetail && maskKnown ? <DetailPane /> : null}
       </main>
       {error ? (
         <div className="error-toast" role="alert">
@@ -180,15 +184,16 @@ function DetailPane() {
   const delivery = useInspector((s) => s.deliveryDetail);
   const deliveryId = useInspector((s) => s.selectedDeliveryId);
   const loading = useInspector((s) => s.detailLoading);
+  const shown = useMaskView();
   return (
     <aside className="detail-pane" aria-label="Detail">
       <button className="icon-btn close-detail" title="Close (Esc)" aria-label="Close detail" onClick={() => store.getState().closeDetail()}>
         <Icon name="close" size={14} />
       </button>
       {deliveryId !== null ? (
-        delivery ? <DeliveryDetail key={delivery.id} d={delivery} /> : <p className="dim pad">{loading ? 'Loading delivery…' : 'Delivery not found.'}</p>
+        delivery ? <DeliveryDetail key={delivery.id} d={shown.delivery(delivery)} /> : <p className="dim pad">{loading ? 'Loading delivery…' : 'Delivery not found.'}</p>
       ) : message ? (
-        <Timeline detail={message} />
+        <Timeline detail={shown.message(message)} />
       ) : (
         <p className="dim pad">{loading ? 'Loading timeline…' : 'Message not found.'}</p>
       )}

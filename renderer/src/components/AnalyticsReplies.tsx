@@ -8,6 +8,7 @@ import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
 import { messagesDrill, replyTerms } from '../lib/drill';
 import { clip, num } from '../lib/format';
+import { MASK, useMasked } from '../lib/mask-view';
 import { useApi, useInspectorStore } from '../store/context';
 import { Card, CsvButton, Fig, useReportQuery } from './AnalyticsParts';
 
@@ -18,6 +19,8 @@ const LISTS: { key: keyof Report['replies']; title: string; file: string }[] = [
 ];
 
 const NO_WORDS = 'No filter picks this answer: free text finds words, and it holds none';
+// a drill writes the answer's words into the search box, in plain sight
+const MASKED = 'Personal data is masked: opening these would show the answer in the search box';
 
 /** a count that opens the messages of its answer once the list has said it holds exactly that many */
 function ReplyFig({ item }: { item: ValueCount }) {
@@ -25,6 +28,8 @@ function ReplyFig({ item }: { item: ValueCount }) {
   const api = useApi();
   const store = useInspectorStore();
   const [note, setNote] = useState<string | null>(null);
+  const masked = useMasked();
+  if (masked) return <Fig n={item.n} drill={null} why={MASKED} />;
   const terms = replyTerms(item.value);
   if (terms === null || item.n === 0) return <Fig n={item.n} drill={null} why={NO_WORDS} />;
   const drill = messagesDrill(base, terms);
@@ -60,11 +65,16 @@ function ReplyFig({ item }: { item: ValueCount }) {
 function Top({ items, testId }: { items: ValueCount[]; testId: string }) {
   if (items.length === 0) return <p className="dim an-none">None.</p>;
   const most = Math.max(1, ...items.map((i) => i.n));
+  const masked = useMasked();
   return (
     <ol className="an-top" data-testid={testId}>
       {items.map((it) => (
         <li key={it.value}>
-          <span className="an-top-value" title={revealHidden(it.value)}>{revealHidden(clip(it.value, 80)) || <span className="dim">(empty)</span>}</span>
+          {masked ? (
+            <span className="an-top-value">{MASK}</span>
+          ) : (
+            <span className="an-top-value" title={revealHidden(it.value)}>{revealHidden(clip(it.value, 80)) || <span className="dim">(empty)</span>}</span>
+          )}
           <span className="an-bar" aria-hidden>
             <span className="an-bar-fill" style={{ width: `${(100 * it.n) / most}%` }} />
           </span>
@@ -77,6 +87,7 @@ function Top({ items, testId }: { items: ValueCount[]; testId: string }) {
 
 export function AnalyticsReplies({ report }: { report: Report }) {
   const replies = report.replies;
+  const masked = useMasked();
   if (!replies) return null;
   return (
     <>
@@ -85,7 +96,7 @@ export function AnalyticsReplies({ report }: { report: Report }) {
           key={l.key}
           title={l.title}
           testId={`an-replies-${l.key}`}
-          actions={<CsvButton name={l.file} rows={() => [['value', 'messages'], ...(replies[l.key] ?? []).map((v) => [v.value, v.n])]} />}
+          actions={<CsvButton name={l.file} rows={() => [['value', 'messages'], ...(replies[l.key] ?? []).map((v) => [masked ? MASK : v.value, v.n])]} />}
         >
           <Top items={replies[l.key] ?? []} testId={`an-top-${l.key}`} />
         </Card>

@@ -38,7 +38,7 @@ export function DeliveryDetail({ d }: { d: Detail }) {
 
   const copyCurl = async () => {
     try {
-      const curl = await api.copyAsCurl({ deliveryId: d.id });
+      const curl = await api.copyAsCurl({ deliveryId: d.id, mask: store.getState().masked !== false });
       if (await copyText(curl)) flash('cURL command copied');
       else store.getState().reportError('The clipboard is not available here.');
     } catch (err) {

@@ -3,6 +3,7 @@ import type { DeliverySummary } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { zoneName } from '../lib/clock';
 import { clip, formatBytes, formatFullTime, formatRaw, formatTime, ordinal } from '../lib/format';
+import { useMaskView } from '../lib/mask-view';
 import { useInspector, useInspectorStore } from '../store/context';
 import { BadgeRow, FLAG_META, FlagBadge, StatusCode } from './Badges';
 import { useNow } from './useNow';
@@ -15,8 +16,10 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
   const query = useInspector((s) => s.query);
   const now = useNow(30000);
   const zone = useInspector((s) => s.clockZone);
+  const shown = useMaskView();
 
-  const renderRow = (d: DeliverySummary | undefined, index: number) => {
+  const renderRow = (row: DeliverySummary | undefined, index: number) => {
+    const d = row && shown.deliveryRow(row);
     if (!d) return <div className="vrow placeholder" aria-hidden>{index + 1}</div>;
     const cls = ['vrow', 'drow'];
     if (String(d.id) === cursorKey) cls.push('cursor');
@@ -41,7 +44,7 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
         </span>
         <span className="c-type" role="gridcell" title={revealHidden(type)}>{revealHidden(type)}</span>
         <span className="c-channel" role="gridcell">{revealHidden(d.channel ?? '—')}</span>
-        <span className="c-user mono" role="gridcell" title={revealHidden(d.userId ?? '')}>{revealHidden(d.userId ?? '—')}</span>
+        <span className={`c-user mono ${shown.phoneClass}`} role="gridcell" title={revealHidden(d.userId ?? '')}>{revealHidden(d.userId ?? '—')}</span>
         <span className="c-attempt" role="gridcell" title={d.attempt ? `${ordinal(d.attempt)} attempt of this event${d.attempt > 1 ? ' (the gateway retried)' : ''}` : undefined}>
           {d.attempt ? ordinal(d.attempt) : ''}
         </span>

@@ -3,6 +3,7 @@ import type { MessageSummary } from '../../../shared/domain';
 import { FLAG_NAMES } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { clip, formatAgo, formatFullTime, formatRaw, plural } from '../lib/format';
+import { useMaskView } from '../lib/mask-view';
 import { useInspector, useInspectorStore } from '../store/context';
 import { AnomalyBadge, BadgeRow, FLAG_META, FlagBadge, StateBadge, type BadgeItem } from './Badges';
 import { useNow } from './useNow';
@@ -16,8 +17,10 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
   const now = useNow(5000);
   // tooltips carry zoned times: a new zone re-renders the rows
   useInspector((s) => s.clockZone);
+  const shown = useMaskView();
 
-  const renderRow = (m: MessageSummary | undefined, index: number) => {
+  const renderRow = (row: MessageSummary | undefined, index: number) => {
+    const m = row && shown.messageRow(row);
     if (!m) return <div className="vrow placeholder" aria-hidden>{index + 1}</div>;
     const cls = ['vrow', 'mrow'];
     if (m.reference === cursorKey) cls.push('cursor');
@@ -33,7 +36,7 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
         onClick={() => store.getState().selectMessage(m.reference)}
       >
         <span className="c-state" role="gridcell" data-testid="state"><StateBadge state={m.state} /></span>
-        <span className="c-user mono" role="gridcell" data-testid="user" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
+        <span className={`c-user mono ${shown.phoneClass}`} role="gridcell" data-testid="user" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
         <span className="c-campaign" role="gridcell" data-testid="campaign" title={revealHidden(m.campaign ?? '')}>{revealHidden(clip(m.campaign, 60)) || '—'}</span>
         <span className="c-last" role="gridcell" title={revealHidden(`${m.lastType ?? m.lastKind}${path ? ` ${path}` : ''} — the last event, received ${formatFullTime(m.lastReceivedAt)}`)}>
           {revealHidden(m.lastType ?? m.lastKind)}

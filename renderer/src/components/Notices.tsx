@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { TEST_CALLBACK_CAMPAIGN, TEST_CALLBACK_REFERENCE_PREFIX } from '../../../shared/constants';
 import { copyText } from '../lib/clipboard';
 import { formatTime } from '../lib/format';
+import { useMaskView } from '../lib/mask-view';
 import { revealHidden } from '../../../shared/visible-text';
 import { damagedKey, type Toast } from '../store/notices-slice';
 import { errorMessage } from '../api/client';
@@ -156,6 +157,7 @@ function ToastItem({ t }: { t: Toast }) {
   const store = useInspectorStore();
   // subscribed so a change of clock in Settings re-renders the time (formatTime alone reads it only when called)
   const zone = useInspector((s) => s.clockZone);
+  const shown = useMaskView();
   const [hover, setHover] = useState(false);
   useEffect(() => {
     if (hover || t.sticky) return;
@@ -174,7 +176,7 @@ function ToastItem({ t }: { t: Toast }) {
     >
       <Icon name={t.tone === 'good' ? 'check' : 'exception'} size={14} />
       <span className="toast-msg">
-        {revealHidden(t.message)}
+        {revealHidden(shown.text(t.message))}
         {t.repeats > 1 ? <span className="toast-repeats"> ×{t.repeats}</span> : null}
         <span className="toast-time mono">{formatTime(t.at, Date.now(), zone)}</span>
       </span>

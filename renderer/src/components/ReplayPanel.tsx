@@ -8,6 +8,7 @@ import type { DeliveryDetail, ForwardAttempt } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
 import { formatDuration, formatTime, plural } from '../lib/format';
+import { useMasked } from '../lib/mask-view';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { StatusCode } from './Badges';
 import { Icon } from './Icons';
@@ -53,6 +54,8 @@ export function ReplayPanel({ d }: { d: DeliveryDetail }) {
   const api = useApi();
   const store = useInspectorStore();
   const targets = useInspector((s) => s.targets);
+  // the editor holds the real body (what is sent): not drawn while masking is on
+  const masked = useMasked();
   const [targetId, setTargetId] = useState<number | null>(null);
   const [asGateway, setAsGateway] = useState(false);
   const [speed, setSpeed] = useState(60);
@@ -160,7 +163,9 @@ export function ReplayPanel({ d }: { d: DeliveryDetail }) {
           times each way
         </label>
       </div>
-      {editing ? <EditAndReplay d={d} busy={busy === 'replay'} onSend={(body, headers) => void replay(body, headers)} onCancel={() => setEditing(false)} /> : null}
+      {editing && masked ? (
+        <p className="dim" data-testid="edit-masked">Editing shows the body as received: switch off “Mask personal data” in Settings to edit it.</p>
+      ) : editing ? <EditAndReplay d={d} busy={busy === 'replay'} onSend={(body, headers) => void replay(body, headers)} onCancel={() => setEditing(false)} /> : null}
       {result ? <p className={result.ok ? 'good-text' : 'bad-text'} role={result.ok ? 'status' : 'alert'} data-testid="replay-result">{revealHidden(result.text)}</p> : null}
       {report ? <IdempotencyView report={report} /> : null}
       <ForwardsTable forwards={d.forwards} />

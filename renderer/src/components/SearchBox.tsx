@@ -3,9 +3,10 @@
 // open fields. The query's error, the completion list and the help share one popover under the box, stacked, so the
 // list never covers the error that says why nothing matches.
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { completeQuery, formatValue, QUERY_FIELDS, SEARCH_HELP } from '../../../shared/query';
+import { completeQuery, formatValue, QUERY_FIELDS, resolveField, SEARCH_HELP } from '../../../shared/query';
 import { revealHidden } from '../../../shared/visible-text';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
+import { useMaskView } from '../lib/mask-view';
 import { Icon } from './Icons';
 
 interface Suggestion {
@@ -33,6 +34,8 @@ export interface SearchBoxHandle {
 export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, ref) {
   const store = useInspectorStore();
   const api = useApi();
+  // offered phone numbers are shown masked; picking one still puts the real number in the box, as search needs it
+  const shown = useMaskView();
   const query = useInspector((s) => s.query);
   const queryError = useInspector((s) => s.queryError);
   const [text, setText] = useState(query);
@@ -81,7 +84,7 @@ export const SearchBox = forwardRef<SearchBoxHandle>(function SearchBox(_props, 
       .suggestValues({ field, prefix: c.prefix })
       .then((values) => {
         if (seq !== suggestSeq.current) return;
-        setList({ from: c.from, to: c.to, value: true, items: values.slice(0, 20).map((v) => ({ insert: formatValue(v), label: v, hint: field })) });
+        setList({ from: c.from, to: c.to, value: true, items: values.slice(0, 20).map((v) => ({ insert: formatValue(v), label: resolveField(field) === 'user' ? shown.phone(v) : v, hint: field })) });
         setActive(0);
       })
       .catch(() => {});

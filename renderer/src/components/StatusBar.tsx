@@ -7,6 +7,7 @@ import { copyText } from '../lib/clipboard';
 import { useInspector, useInspectorStore } from '../store/context';
 import { indexedTotals } from '../store/live-slice';
 import { Icon } from './Icons';
+import { MaskBadge } from './MaskSetting';
 import { useNow } from './useNow';
 
 const TUNNEL_TONE: Record<TunnelStatus['state'], string> = {
@@ -164,6 +165,7 @@ export function StatusBar() {
             ? 'connecting…'
             : `disconnected — retrying${conn.nextTryAt ? ` in ${Math.max(0, Math.round((conn.nextTryAt - now) / 1000))} s` : ''}`}
       </span>
+      <MaskBadge />
       {status ? (
         <>
           <span className="shrink" title={`Local receiver: ${status.receiverUrl}${status.callbackPath}`}><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>

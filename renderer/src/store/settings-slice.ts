@@ -13,6 +13,11 @@ export interface SettingsState {
   dialog: 'settings' | 'bulk' | null;
   /** the zone every time is shown in (a view preference kept in this browser, see lib/clock.ts) */
   clockZone: ClockZone;
+  /**
+   * Personal data shown masked (the core's setting maskPersonalData, lib/mask-view.ts). null until the core said:
+   * nothing personal is drawn before then, so a window opened on a screen share never flashes a real number.
+   */
+  masked: boolean | null;
 }
 
 export interface SettingsActions {
@@ -26,6 +31,10 @@ export interface SettingsActions {
   /** throws the core's message when it refuses (bad host, taken subdomain) */
   updateSettings(patch: ApiInput<'updateSettings'>): Promise<Settings>;
   reconnectTunnel(): Promise<void>;
+  /** reads the mask setting once at start, quietly: a core without settings (a test's fake) shows data unmasked */
+  loadMask(): Promise<void>;
+  /** throws the core's message when it refuses */
+  setMasked(on: boolean): Promise<void>;
 }
 
 export const createSettingsSlice: SliceCreator<SettingsState & SettingsActions> = (set, get, { client }) => {
@@ -35,6 +44,7 @@ export const createSettingsSlice: SliceCreator<SettingsState & SettingsActions> 
     settings: null,
     dialog: null,
     clockZone: clockZone(),
+    masked: null,
 
     openDialog(dialog) {
       set({ dialog });
@@ -62,15 +72,35 @@ export const createSettingsSlice: SliceCreator<SettingsState & SettingsActions> 
     },
     async loadSettings() {
       try {
-        set({ settings: await client.api.getSettings({}) });
+        const settings = await client.api.getSettings({});
+        set({ settings, masked: settings.maskPersonalData === true });
       } catch (err) {
         fail(err);
       }
     },
     async updateSettings(patch) {
       const settings = await client.api.updateSettings(patch);
-      set({ settings });
+      set({ settings, masked: settings.maskPersonalData === true });
       return settings;
+    },
+    async loadMask() {
+      try {
+        const settings = await client.api.getSettings({});
+        set({ settings, masked: settings.maskPersonalData === true });
+      } catch {
+        if (get().masked === null) set({ masked: false });
+      }
+    },
+    async setMasked(on) {
+      // at once: the switch is for the moment a screen share starts, not after a round trip
+      const before = get().masked;
+      set({ masked: on });
+      try {
+        await get().updateSettings({ maskPersonalData: on });
+      } catch (err) {
+        set({ masked: before });
+        throw err;
+      }
     },
     async reconnectTunnel() {
       try {
