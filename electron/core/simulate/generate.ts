@@ -69,7 +69,7 @@ export interface SimMix {
   duplicateBlocked: number;
 }
 
-export const DEFAULT_MIX: SimMix = {
+const DEFAULT_MIX: SimMix = {
   sent: 0.04,
   delivered: 0.22,
   read: 0.28,

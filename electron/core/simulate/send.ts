@@ -11,7 +11,7 @@ import { createAgents, send } from '../replay/http-send';
 import { parseTargetUrl, type HeaderPair } from '../replay/request';
 import type { SimDelivery } from './generate';
 
-export interface SimAttempt {
+interface SimAttempt {
   /** 1 = first */
   attempt: number;
   /** what the endpoint answered; null when it did not (timeout, refused, reset) */
@@ -56,7 +56,7 @@ export interface SendCampaignOptions {
   onProgress?: (p: SimProgress) => void;
 }
 
-export const succeeded = (a: SimAttempt): boolean => a.status === 200 && a.error === null;
+const succeeded = (a: SimAttempt): boolean => a.status === 200 && a.error === null;
 
 /** Every delivery's attempts, in the order of `deliveries`; resolves when every ladder is over or on abort. */
 export async function sendCampaign(o: SendCampaignOptions): Promise<{ results: SimResult[]; progress: SimProgress; cancelled: boolean }> {

@@ -1,6 +1,7 @@
 // Flags, states and anomalies as badges: icon + text, colour only reinforces. A row of them in a narrow column shows
 // the badges that fit whole and "+N" for the rest, never a badge cut mid-word.
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { SIMULATED_HEADER } from '../../../shared/constants';
 import type { AnomalyName, FlagName, MessageState } from '../../../shared/domain';
 import { explainAnomaly, explainState } from '../../../shared/explain';
 import { Icon, type IconName } from './Icons';
@@ -51,6 +52,18 @@ export function AnomalyBadge({ anomaly }: { anomaly: AnomalyName }) {
     <span className="badge tone-anomaly" title={explainAnomaly(anomaly)} data-anomaly={anomaly}>
       <Icon name="anomaly" size={11} />
       {anomaly}
+    </span>
+  );
+}
+
+/** A delivery the gateway simulator sent (its header says so), not the gateway. */
+export function SimulatedBadge({ headers }: { headers: [string, string][] }) {
+  const simulated = headers.some(([k, v]) => k.toLowerCase() === SIMULATED_HEADER.toLowerCase() && v.trim() === '1');
+  if (!simulated) return null;
+  return (
+    <span className="badge tone-info" title={`Sent by the inspector's gateway simulator (${SIMULATED_HEADER} header), not by the gateway`} data-testid="simulated-badge">
+      <Icon name="replay" size={11} />
+      simulated
     </span>
   );
 }

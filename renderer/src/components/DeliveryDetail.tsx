@@ -7,7 +7,7 @@ import { errorMessage } from '../api/client';
 import { copyText } from '../lib/clipboard';
 import { formatBytes, formatFullTime, formatRaw, num } from '../lib/format';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
-import { FlagBadge, StatusCode } from './Badges';
+import { FlagBadge, StatusCode, SimulatedBadge } from './Badges';
 import { Icon } from './Icons';
 import { JsonTree } from './JsonTree';
 import { LongText, Preview } from './Preview';
@@ -59,6 +59,7 @@ export function DeliveryDetail({ d }: { d: Detail }) {
           <strong>{revealHidden(d.type ?? (d.outcome === 'rejected' ? 'rejected' : d.kind))}</strong>
           {d.channel ? <span className={`channel ch-${d.channel.toLowerCase()}`}>{revealHidden(d.channel)}</span> : null}
           {d.attempt ? <span className="dim">attempt {d.attempt}</span> : null}
+          <SimulatedBadge headers={d.headers} />
           <span className="spacer" />
           <button className="btn small" onClick={() => void copyCurl()}><Icon name="copy" size={12} /> Copy as cURL</button>
           <button className="btn small" onClick={() => setTab('replay')}><Icon name="replay" size={12} /> Replay…</button>

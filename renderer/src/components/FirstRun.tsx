@@ -4,6 +4,7 @@ import { errorMessage } from '../api/client';
 import { copyText } from '../lib/clipboard';
 import { useApi, useInspector } from '../store/context';
 import { Icon } from './Icons';
+import { SimulateCampaign } from './SimulateCampaign';
 import { TunnelState } from './StatusBar';
 
 export function FirstRun() {
@@ -64,6 +65,11 @@ export function FirstRun() {
             <Icon name="bolt" size={12} /> {busy ? 'Sending…' : 'Send a test callback'}
           </button>
           {result ? <p className={result.ok ? 'good-text' : 'bad-text'} role="status">{result.text}</p> : null}
+        </li>
+        <li>
+          <strong>No gateway yet?</strong> See the inspector at work on 50 realistic simulated messages (deliveries, reads,
+          replies, no-RCS fallbacks, errors, blocks), sent to the local receiver:
+          <SimulateCampaign />
         </li>
       </ol>
       <p className="dim">Every delivery is written to disk before it is answered with 200. Tunnel: <TunnelState status={status.tunnel} /></p>

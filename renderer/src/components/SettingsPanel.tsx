@@ -10,6 +10,7 @@ import { Icon } from './Icons';
 import { InspectorLinkSection } from './InspectorLink';
 import { CopyCallbackUrl, DowntimeList, TunnelState } from './StatusBar';
 import { TargetsEditor } from './TargetsEditor';
+import { SimulateCampaign } from './SimulateCampaign';
 import { ConformPanel } from './ConformPanel';
 import { useEscapeToClose } from '../lib/use-escape';
 
@@ -60,6 +61,14 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         )}
         <ClockSetting />
         <InspectorLinkSection />
+        <section>
+          <h3>Simulated traffic</h3>
+          <p className="dim">
+            50 generated messages sent to this inspector's own receiver the way the gateway sends callbacks, marked
+            "simulated". To test your endpoint instead: <code>npm run cli -- simulate --to URL</code>.
+          </p>
+          <SimulateCampaign />
+        </section>
         <section>
           <h3>Replay targets</h3>
           <p className="dim">Your own webhook endpoints. Replays go to the default one unless you pick another.</p>
