@@ -259,7 +259,7 @@ function personalStrings(cb: NormalizedCallback | null): string[] {
 }
 
 /** text from elsewhere (an endpoint's answer) that may echo the callback: its personal strings and phones masked */
-export function maskEcho(text: string, personal: readonly string[]): string {
+function maskEcho(text: string, personal: readonly string[]): string {
   let out = text;
   for (const p of personal) if (out.includes(p)) out = out.split(p).join(MASK);
   // a JSON echo escapes what JSON.stringify escapes: look for that spelling too
