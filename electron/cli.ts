@@ -31,6 +31,7 @@ import { formatReport, REPORT_FORMATS, type ReportFormat } from './core/report-f
 import { listenProblem, onPortOrFree } from './serve-ports';
 import { onStopRequest } from './serve-stop';
 import { tunnelNotes } from './serve-tunnel-notes';
+import { loadRulesFile, RulesFileError } from './cli-rules';
 import { openStore } from './core/store';
 import { readStoreFiles, recordRecovery, unrecovered } from './core/store/active-file';
 import { recoverStore, RecoverError } from './core/store/recover';
@@ -39,6 +40,7 @@ import { describeRanges, summarizeRanges, type UnreadableRange } from './core/st
 const USAGE = `Usage:
   npm run cli -- serve [--port N] [--ui-port N] [--data-dir DIR] [--tunnel none|localtunnel]
                        [--tunnel-host URL] [--subdomain NAME] [--max-body BYTES] [--probe-interval MS] [--mask]
+                       [--rules FILE]
   npm run cli -- export [--data-dir DIR] --format ndjson|csv|har [--messages] [--filter QUERY] [--out FILE] [--force] [--mask]
   npm run cli -- import [--data-dir DIR] FILE
   npm run cli -- report [--data-dir DIR] [--filter QUERY] [--format text|json|md|csv]
@@ -53,7 +55,9 @@ serve     receive callbacks on --port (default ${DEFAULT_RECEIVER_PORT}; 0 = any
           the UI listen (a taken --ui-port falls back to a free one, like --port), then one {"event":"tunnel",...}
           line per tunnel change. SIGINT, SIGTERM or SIGHUP (to serve, or to the npm running it) stops it: in-flight
           deliveries commit and are answered, the store closes, {"event":"stopped"} is printed and the exit status is 0.
-          --mask starts with "mask personal data" on (kept until switched off in Settings)
+          --mask starts with "mask personal data" on (kept until switched off in Settings).
+          --rules FILE: response rules (JSON, see README) answer deliveries for this run instead of the saved ones;
+          an invalid file exits 2 naming the rule and the field
 export    write every delivery (or, with --messages, every message; or those --filter matches) to stdout or
           --out: ndjson = one JSON object per line, every field, bodies byte-exact; csv = a spreadsheet table
           (UTF-8 with BOM); har = HAR 1.2 of deliveries for browser dev tools and HTTP Toolkit. --out is written to a
@@ -113,6 +117,7 @@ async function serve(argv: string[]): Promise<void> {
       'max-body': { type: 'string' },
       'probe-interval': { type: 'string' },
       mask: { type: 'boolean' },
+      rules: { type: 'string' },
     },
   });
   const tunnelMode = values.tunnel ?? 'localtunnel';
@@ -123,6 +128,7 @@ async function serve(argv: string[]): Promise<void> {
   const subdomainRefused = values.subdomain === undefined ? null : subdomainProblem(values.subdomain);
   if (subdomainRefused) throw new UsageError(`--subdomain: ${subdomainRefused}`);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const responseRules = values.rules === undefined ? undefined : loadRulesFile(values.rules);
   // a stop asked for while starting (a signal, npm gone) is carried out as soon as there is something to close
   let stopAsked: string | null = null;
   let stopNow = (why: string) => void (stopAsked = why);
@@ -142,6 +148,7 @@ async function serve(argv: string[]): Promise<void> {
       ...(values.subdomain !== undefined ? { subdomain: values.subdomain } : {}),
     },
     tunnelProbeIntervalMs: int('probe-interval', values['probe-interval'], DEFAULT_PROBE_INTERVAL_MS, 1000, 3_600_000),
+    responseRules,
     maskPersonalData: values.mask === true,
     version: VERSION,
     log: (entry) => {
@@ -531,6 +538,10 @@ async function main(): Promise<void> {
 main().catch((err) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (err instanceof RulesFileError) {
+    process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
   }
   if (err instanceof ImportRunningError) {

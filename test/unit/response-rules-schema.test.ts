@@ -1,5 +1,7 @@
 // The response-rules schema: what the editor, the control API and `serve --rules` accept, and how a refusal names
 // the rule (number and name) and the field, so a user can find it in a file of twenty rules.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { activeRuleCount, parseResponseRules, RULE_DELAY_MAX_MS } from '../../shared/response-rules';
 
@@ -76,5 +78,13 @@ describe('response rules schema', () => {
     expect(
       problem({ rules: [{ id: 'a', name: 'one', action: { kind: 'close' } }, { id: 'a', name: 'two', action: { kind: 'close' } }] }),
     ).toBe(`rule 2 'two': id "a" is used by rule 1 too`);
+  });
+
+  it("accepts the README's example as written", () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Response rules'));
+    const example = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    const r = parseResponseRules(JSON.parse(example));
+    expect(r.ok ? r.rules.rules.map((x) => x.action.kind) : r.message).toEqual(['status', 'delay', 'close', 'hang']);
   });
 });
