@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConformReport } from '../../shared/api';
 import { createCore } from '../../electron/core/app-core';
+import { conformCampaign } from '../../electron/core/conform/campaign';
+import { runConformance } from '../../electron/core/conform/run';
 import { answers, startTarget, type ReceivedRequest, type TargetServer } from '../support/targets';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -117,6 +119,18 @@ describe('conform', () => {
     const badFormat = await cli(['--to', 'http://127.0.0.1:1/', '--report', 'xml']);
     expect(badFormat.code).toBe(2);
     expect(badFormat.stderr).toContain('--report must be one of text, md, json');
+  });
+
+  it('stops after the lifecycle when the endpoint answers none of it, instead of waiting minutes to say the same', { timeout: 60_000 }, async () => {
+    const silent = await endpoint(answers.slow(60_000));
+    const report = await runConformance({ url: silent.url, seed: 7, campaign: conformCampaign(7), waitMs: 300 });
+    expect(report.ok).toBe(false);
+    expect(check(report, 'lifecycle').reason).toMatch(/^no answer within the timeout \(300 ms\) on \S+ of reference [\w-]+, in the lifecycle \(4 of 4 probes failed\)$/);
+    expect(check(report, 'burst')).toMatchObject({ verdict: 'fail', reason: "not run: the endpoint answered none of the lifecycle's 4 requests within 0.3 s", probes: 0 });
+    expect(report.checks).toHaveLength(9);
+    // only the lifecycle's requests were sent
+    expect(silent.received).toHaveLength(4);
+    expect(report.summary.timeouts).toBe(4);
   });
 
   it('runs from the control API against a saved target, keeps each run and lists them newest first', { timeout: 90_000 }, async () => {

@@ -72,10 +72,21 @@ export async function runConformance(o: ConformOptions): Promise<ConformReport> 
     const unreachable = lifecycle.length > 0 && lifecycle.every((r) => r.status === null && r.error !== null && !isTimeoutError(r.error));
     if (unreachable) throw new ConformUnreachable(`cannot reach ${url.href}: ${lifecycle[0]!.error}`);
     judged(first!, lifecycle);
-    // order only matters inside a check (each sends its probes in turn), so the middle checks run side by side
-    const middle = await Promise.all(rest.map(runPlan));
-    rest.forEach((plan, i) => judged(plan, middle[i]!));
-    judged(burst, await runPlan(burst));
+    const silent = lifecycle.length > 0 && lifecycle.every((r) => r.status === null && isTimeoutError(r.error));
+    if (silent) {
+      // an endpoint that answered none of them would only make the rest wait minutes to say the same
+      const why = `not run: the endpoint answered none of the lifecycle's ${lifecycle.length} requests within ${waitMs / 1000} s`;
+      for (const plan of [...rest, burst]) {
+        const c: ConformReport['checks'][number] = { ...judgeCheck({ ...plan, probes: [] }, []), verdict: 'fail', reason: why };
+        checks.push(c);
+        o.onCheck?.(c);
+      }
+    } else {
+      // order only matters inside a check (each sends its probes in turn), so the middle checks run side by side
+      const middle = await Promise.all(rest.map(runPlan));
+      rest.forEach((plan, i) => judged(plan, middle[i]!));
+      judged(burst, await runPlan(burst));
+    }
     return {
       id: 0,
       targetUrl: url.href,
