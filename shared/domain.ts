@@ -176,6 +176,10 @@ export interface DeliverySummary {
   previousAnswer?: { status: number; ms: number | null } | null;
   /** short human text: message text, exception text or reject reason */
   preview: string;
+  /** the user pinned it (absent: not pinned; shared/marks.ts) */
+  pinned?: true;
+  /** the user's note on it (absent: none) */
+  note?: string;
 }
 
 export interface DeliveryDetail extends DeliverySummary {
@@ -197,6 +201,10 @@ export interface DeliveryDetail extends DeliverySummary {
 /** A row of the messages list: everything sharing one reference. */
 export interface MessageSummary {
   reference: string;
+  /** the user pinned it (absent: not pinned; shared/marks.ts) */
+  pinned?: true;
+  /** the user's note on it (absent: none) */
+  note?: string;
   state: MessageState;
   userId: string | null;
   campaign: string | null;

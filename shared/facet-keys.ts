@@ -51,6 +51,8 @@ export type Counter =
   | 'longest-span'
   /** the highest id of a deleted delivery (a deleted test callback): new deliveries are numbered above it */
   | 'retired-ids'
+  /** transactions that deleted deliveries: what keeps a tally of rows (analytics-replies.ts) starts over when it moves */
+  | 'deletions'
   /** deliveries carrying a flag */
   | { flag: FlagName }
   /** messages carrying a facet (a facetKey) */
@@ -76,7 +78,7 @@ export function facetCounterPrefix(field?: FacetField): string {
 
 /** What a counter key counts; null for a key this version does not know. A flag name is not checked. */
 export function parseCounter(key: string): Counter | null {
-  if (key === 'deliveries' || key === 'messages') return key;
+  if (key === 'deliveries' || key === 'messages' || key === 'deletions') return key;
   if (key === LONGEST_SPAN) return 'longest-span';
   if (key === RETIRED_IDS) return 'retired-ids';
   if (key.startsWith(FLAG_COUNTERS)) return { flag: key.slice(FLAG_COUNTERS.length) as FlagName };

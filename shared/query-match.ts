@@ -13,6 +13,7 @@
 import type { DeliverySummary, MessageSummary } from './domain';
 import { alternativesOf, answerBound, attemptBound, userPrefixes, type ParsedQuery, type QueryTerm } from './query';
 import { retriedAfter200 } from './retry-ladder';
+import { noteHolds } from './marks';
 
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 const prefix = (v: string | null, p: string) => v !== null && lower(v).startsWith(p.toLowerCase());
@@ -147,6 +148,9 @@ function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null
       const b = answerBound(t.value);
       return b !== null && (b.op === '>' ? d.responseMs > b.ms : d.responseMs < b.ms);
     }
+    case 'pinned':
+    case 'note':
+      return markMatches(t, d);
   }
 }
 
@@ -217,7 +221,15 @@ function messageTerm(t: QueryTerm, m: MessageSummary): boolean | null {
       return t.time !== undefined && m.lastReceivedAt >= t.time;
     case 'before':
       return t.time !== undefined && m.firstReceivedAt < t.time;
+    case 'pinned':
+    case 'note':
+      return markMatches(t, m);
     default:
       return null;
   }
+}
+
+/** pinned:yes|no and note:text judge the row's own mark (a message's, not its deliveries'). */
+function markMatches(t: QueryTerm, row: { pinned?: true; note?: string }): boolean {
+  return t.field === 'pinned' ? (row.pinned === true) === (t.value === 'yes') : noteHolds(row.note, t.value);
 }

@@ -37,7 +37,9 @@ export type QueryField =
   | 'account'
   | 'attempt'
   | 'retry'
-  | 'answer';
+  | 'answer'
+  | 'pinned'
+  | 'note';
 
 export interface QueryTerm {
   field: QueryField | 'text';
@@ -87,6 +89,8 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
     values: RETRY_TERMS,
   },
   { name: 'answer', description: 'how long we took to answer: >10s (over the gateway\'s limit), <500ms; units ms, s, m' },
+  { name: 'pinned', description: 'pinned by you (yes) or not (no); on messages the message\'s own pin', values: ['yes', 'no'] },
+  { name: 'note', description: 'your note holds this text (any case)' },
 ];
 
 /** The rules of the language as the search box's help shows them, each with an example that can be typed. */
@@ -124,6 +128,7 @@ const VOCABULARY: Partial<Record<QueryField, readonly string[]>> = {
   anomaly: ANOMALY_NAMES,
   kind: EVENT_KINDS,
   retry: RETRY_TERMS,
+  pinned: ['yes', 'no'],
 };
 
 interface Piece {

@@ -54,6 +54,12 @@ beforeAll(() => {
   for (const inputs of Object.values(sampleLifecycleInputs())) store.ingest(inputs, NOW);
   fillStore(store, generateDeliveries({ messages: 150, seed: 5, startAt: Date.parse('2025-11-28T13:00:00Z') }), 97, NOW);
   store.ingest(phoneDeliveries(), NOW);
+  // pins and notes (store/marks.ts): pinned: and note: judge a row's own mark
+  for (const id of [3, 10, 50]) store.setMark('delivery', id, { pinned: true });
+  store.setMark('delivery', 10, { note: 'Cliente pediu para LIGAR amanhã' });
+  store.setMark('delivery', 20, { note: 'ligar de novo' });
+  store.setMark('message', 'ph-a', { pinned: true });
+  store.setMark('message', 'ph-b', { note: 'Ligar depois das 18h' });
 });
 
 afterAll(() => {
@@ -90,6 +96,13 @@ describe('search that forgives, in SQL and in memory alike', () => {
     'channel:SMS OR user:(11) 98765-0001',
     'campaign:boleto,natal',
     'after:2025-11-28T15:00:00Z OR before:2025-11-28T13:05:00Z',
+    'pinned:yes',
+    'pinned:no',
+    '-pinned:yes type:READ',
+    'note:ligar',
+    'note:"LIGAR am"',
+    'pinned:yes OR note:ligar',
+    'pinned:yes,no user:5511987650001',
   ];
 
   it('lists the deliveries and messages the in-memory match finds, for every query', () => {

@@ -2,11 +2,11 @@
 // read from the bodies of reply deliveries. A retried reply is one answer: only the first delivery of each event
 // counts, and a value counts once per message. A filtered report reads the replies of the matching messages; the
 // report of every message keeps a tally per connection and reads only the reply deliveries it has not seen yet
-// (delivery ids only grow, and a reply's message and flags never change once indexed).
+// (delivery ids only grow, and a reply's message and flags never change once indexed; a deletion starts it over).
 import type Database from 'better-sqlite3';
 import type { Report, ValueCount } from '../../../shared/analytics';
 import { FLAG_NAMES } from '../../../shared/domain';
-import { facetKey } from '../../../shared/facet-keys';
+import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { rawRows, type Scope } from './analytics-scope';
 import type { StoreContext } from './context';
 
@@ -79,12 +79,13 @@ export function replyFigures(ctx: StoreContext, s: Scope): Report['replies'] {
   return topOf(tally);
 }
 
-const tallies = new WeakMap<Database.Database, { lastId: number; tally: Tally }>();
+const tallies = new WeakMap<Database.Database, { lastId: number; deletions: number; tally: Tally }>();
 
-/** The replies of every message: the connection's tally, brought up to date. */
+/** The replies of every message: the connection's tally, brought up to date (read again after a deletion). */
 export function allReplies(ctx: StoreContext): Report['replies'] {
+  const deletions = (ctx.stmt('SELECT n FROM counters WHERE key = ?', 'pluck').get(counterKey('deletions')) as number | undefined) ?? 0;
   let kept = tallies.get(ctx.db);
-  if (!kept) tallies.set(ctx.db, (kept = { lastId: 0, tally: emptyTally() }));
+  if (!kept || kept.deletions !== deletions) tallies.set(ctx.db, (kept = { lastId: 0, deletions, tally: emptyTally() }));
   const rows = ctx
     .stmt(`${VALUES} FROM deliveries d INDEXED BY deliveries_kind WHERE d.id > ? AND ${FIRST_REPLIES}) WHERE json_valid(j)`, 'raw')
     .all(kept.lastId) as Row[];

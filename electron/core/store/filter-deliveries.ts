@@ -25,6 +25,7 @@ import {
   type Pred,
 } from './filter-sql';
 import { prefixEnd } from './rows';
+import { markDriver, markPred } from './marks';
 
 /** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
 const EXACT_FACET_MESSAGES = 10_000;
@@ -78,6 +79,9 @@ export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
       return { sql: 'd.received_at >= ?', params: [t.time] };
     case 'before':
       return { sql: 'd.received_at < ?', params: [t.time] };
+    case 'pinned':
+    case 'note':
+      return markPred('d', t.field, v);
     case 'state':
     case 'anomaly':
       return {
@@ -169,6 +173,9 @@ export function deliveryDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Dri
     }
     case 'ref':
       return indexed('deliveries_msg', false);
+    case 'pinned':
+    case 'note':
+      return markDriver(ctx, 'd', t.field, t.value, NEWEST_DELIVERIES);
     case 'after':
     case 'before': {
       // a time window is a range of the received_at index, read newest first (received time, then id)

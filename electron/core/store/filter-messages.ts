@@ -26,6 +26,7 @@ import {
 } from './filter-sql';
 import { prefixEnd } from './rows';
 import { SLOW_ANSWERS, slowAnswer } from './filter-deliveries';
+import { markDriver, markPred } from './marks';
 
 /** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
 const EXACT_TEXT_HITS = 20_000;
@@ -138,6 +139,9 @@ export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
       // no message lasts longer than the longest one stored (span:max), so its last activity is bounded too: that
       // turns "first delivery before" into a range of the last-activity index instead of a scan of everything newer
       return { sql: 'm.first_at < ? AND m.last_at < ?', params: [t.time, t.time! + counter(ctx, counterKey('longest-span')) + 1] };
+    case 'pinned':
+    case 'note':
+      return markPred('m', t.field, v);
     default:
       return FALSE; // unreachable: every other field has a facet
   }
@@ -247,6 +251,9 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
       }
       return set(`SELECT msg_id FROM message_facets WHERE facet IN (${facets.map(() => '?').join(',')})`, facets, estimate);
     }
+    case 'pinned':
+    case 'note':
+      return markDriver(ctx, 'm', t.field, v, NEWEST_MESSAGES);
     default:
       return null;
   }

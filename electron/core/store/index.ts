@@ -18,6 +18,8 @@ import { SCHEMA_VERSION, migrate } from './schema';
 import { countTestCallbacks, deleteTestCallbacks } from './test-callbacks';
 import { importDeliveries, importedAmong } from './import-rows';
 import { eventAttempts, setRuleAnswers } from './rule-answers';
+import { getMark, setMark } from './marks';
+import { deletionStore } from './delete-scope';
 import { StoreWriteError, type Store, type StoreStats } from './types';
 
 export type { Store } from './types';
@@ -51,7 +53,14 @@ export function openStore(opts: OpenStoreOptions): Store {
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}`);
     if (opts.readonly) checkReadableSchema(db);
-    else db.pragma('journal_mode = WAL');
+    else {
+      // a new store gives deleted rows' pages back in small steps (store/delete-scope.ts reclaim); only possible
+      // before its first table
+      if ((db.pragma('user_version', { simple: true }) as number) === 0 && db.prepare("SELECT count(*) FROM sqlite_master").pluck().get() === 0) {
+        db.pragma('auto_vacuum = INCREMENTAL');
+      }
+      db.pragma('journal_mode = WAL');
+    }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = OFF');
     // reads of a large store stay in memory; the OS page cache does the rest
@@ -152,6 +161,9 @@ export function openStore(opts: OpenStoreOptions): Store {
     },
     testCallbacks: () => countTestCallbacks(ctx),
     deleteTestCallbacks: () => (refuseIfSealed(), deleteTestCallbacks(ctx)),
+    getMark: (kind, key) => getMark(ctx, kind, key),
+    setMark: (kind, key, change, now = Date.now()) => (refuseIfSealed(), setMark(ctx, kind, key, change, now)),
+    deletion: deletionStore(ctx, limits, refuseIfSealed),
     iterateDeliveries: (onSkip) => q.iterateDeliveries(ctx, onSkip),
     iterateMessages: (now = Date.now(), onSkip) => q.iterateMessages(ctx, now, onSkip),
     getSetting: <T>(key: string) => admin.getSetting<T>(ctx, key),

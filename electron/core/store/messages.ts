@@ -102,8 +102,20 @@ export function applyToMessage(
   writeMessage(ctx, msgId, reference, acc, now, counters, row);
 }
 
+/**
+ * A message folded again from the deliveries it has left (store/delete-rows.ts), written as a row the summaries do
+ * not count yet: the caller took the old one out of them. Returns what they file it by, or null when no delivery is
+ * left (its facets are gone then; the row is the caller's to delete).
+ */
+export function refoldMessage(ctx: StoreContext, msgId: number, reference: string, now: number, counters: CounterDeltas): MessageFacts | null {
+  const acc = foldAll(ctx, msgId);
+  writeMessage(ctx, msgId, reference, acc, now, counters, undefined);
+  if (acc.deliveries === 0) return null;
+  return ctx.stmt(`SELECT ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as MessageFacts;
+}
+
 /** What the analytics summaries file a stored message row by (summary-deltas.ts), read from the row. */
-const FILED_AS = `campaign, state, summary ->> '$.sentAt' AS sentAt, summary ->> '$.deliveredAt' AS deliveredAt,
+export const FILED_AS = `campaign, state, summary ->> '$.sentAt' AS sentAt, summary ->> '$.deliveredAt' AS deliveredAt,
   summary ->> '$.readAt' AS readAt, summary ->> '$.repliedAt' AS repliedAt`;
 
 function writeMessage(

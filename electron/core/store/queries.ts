@@ -11,6 +11,7 @@ import type { StoreContext } from './context';
 import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
 import { exportedMessage } from './messages';
 import { listForwards } from './admin';
+import { MESSAGE_MARK_COLUMNS } from './marks';
 import { answeredBy } from './rule-answers';
 import {
   FULL_COLUMNS,
@@ -86,7 +87,7 @@ export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLim
   const plan = planMessages(ctx, queryTerms(args.query, now));
   const where = whereOf(plan);
   const rows = ctx
-    .stmt(`SELECT m.id, m.summary, m.due_at FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
+    .stmt(`SELECT m.id, m.summary, m.due_at, ${MESSAGE_MARK_COLUMNS} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
     .all(...where.params, args.limit, args.offset) as MessageRow[];
   return {
     rows: rows.map((r) => toMessageSummary(r, now)),
@@ -96,7 +97,7 @@ export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLim
 }
 
 export function getMessageSummaries(ctx: StoreContext, references: string[], now: number): MessageSummary[] {
-  const get = ctx.stmt('SELECT id, summary, due_at FROM messages WHERE reference = ?');
+  const get = ctx.stmt(`SELECT m.id, m.summary, m.due_at, ${MESSAGE_MARK_COLUMNS} FROM messages m WHERE m.reference = ?`);
   const out: MessageSummary[] = [];
   for (const ref of new Set(references)) {
     const r = get.get(ref) as MessageRow | undefined;

@@ -1,11 +1,12 @@
 // Row shapes as SQLite returns them, and their mapping to the domain types.
 import { flagFacts } from '../../../shared/flag-facts';
+import { DELIVERY_MARK_COLUMNS, markFields } from './marks';
 import { FLAG_NAMES, type DeliverySummary, type EventKind, type FlagDetail, type FlagName, type MessageSummary } from '../../../shared/domain';
 
 /** Columns every delivery query selects (alias d). */
 export const SUMMARY_COLUMNS = `d.id, d.received_at, d.method, d.path, d.outcome, d.response_status, d.response_ms,
   d.reject_reason, d.body_size, d.reference, d.event_id, d.type, d.kind, d.channel, d.direction, d.user_id,
-  d.campaign, d.event_ts, d.attempt, d.flags, d.preview, d.msg_id`;
+  d.campaign, d.event_ts, d.attempt, d.flags, d.preview, d.msg_id, ${DELIVERY_MARK_COLUMNS}`;
 
 /**
  * What we answered the attempt before a repeat (the one its duplicate detail names), as JSON [status, ms]; NULL for
@@ -40,6 +41,9 @@ export interface SummaryRow {
   msg_id: number | null;
   /** PREVIOUS_ANSWER, where selected */
   prev_answer?: string | null;
+  /** the delivery's mark (store/marks.ts); absent in inbox rows */
+  mark_pinned?: number | null;
+  mark_note?: string | null;
 }
 
 export interface FullRow extends SummaryRow {
@@ -117,6 +121,7 @@ export function toSummary(r: SummaryRow, flagDetails: FlagDetail[] = JSON.parse(
     ...flagFacts(flagDetails),
     ...(r.prev_answer !== undefined ? { previousAnswer: previousAnswerOf(r.prev_answer) } : {}),
     preview: r.preview,
+    ...markFields(r),
   };
 }
 
@@ -135,6 +140,9 @@ export interface MessageRow {
   id: number;
   summary: string;
   due_at: number | null;
+  /** the message's mark (MESSAGE_MARK_COLUMNS) */
+  mark_pinned?: number | null;
+  mark_note?: string | null;
 }
 
 /** A message row as stored; if its fallback grace ran out since it was built, say so (rebuilt on the next write). */
@@ -143,7 +151,7 @@ export function toMessageSummary(r: MessageRow, now: number): MessageSummary {
   if (r.due_at !== null && r.due_at <= now && !s.anomalies.includes('fallback-missing')) {
     s.anomalies = [...s.anomalies, 'fallback-missing'];
   }
-  return s;
+  return { ...s, ...markFields(r) };
 }
 
 /** Smallest string greater than every string starting with `prefix` (for index range scans). */

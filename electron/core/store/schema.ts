@@ -236,6 +236,14 @@ const MIGRATIONS: string[] = [
   CREATE TABLE IF NOT EXISTS rule_answers (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, action TEXT NOT NULL, status INTEGER,
     delay_ms INTEGER);
   `,
+  // 9: pins and notes (store/marks.ts): kind 'd' (key: delivery id, an integer) or 'm' (key: message reference). A
+  // side table: a mark never rewrites a delivery or message row. Pinned rows are found through their own index
+  // (pinned:yes, pruning).
+  `
+  CREATE TABLE IF NOT EXISTS marks (kind TEXT NOT NULL, key NOT NULL, pinned INTEGER NOT NULL, note TEXT,
+    updated_at INTEGER NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS marks_pinned ON marks(kind, key) WHERE pinned = 1;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -78,22 +78,38 @@ export class SummaryDeltas {
     }
   }
 
+  /** A message row deleted (store/delete-rows.ts; its failure reasons are the caller's to delete). */
+  messageRemoved(m: MessageFacts): void {
+    this.message(m, -1);
+    for (const [i, g] of gapsOf(m).entries()) if (g !== null) this.value(i + 1, g, -1);
+  }
+
+  /** A delivery of a message deleted: the reverse of deliveryAdded, failure reasons aside. */
+  deliveryRemoved(d: DeliveryFacts): void {
+    this.delivery(d, -1);
+  }
+
   /** A delivery of a message inserted. */
   deliveryAdded(d: DeliveryFacts): void {
+    this.delivery(d, 1);
+  }
+
+  private delivery(d: DeliveryFacts, n: 1 | -1): void {
     const rep = d.flags.some((f) => f.flag === 'duplicate') ? 1 : 0;
     const minute = Math.trunc(d.receivedAt / 60000);
     const sk = `${minute}\u0000${d.kind}\u0000${rep}`;
     const s = this.series.get(sk);
-    if (s) s.n++;
-    else this.series.set(sk, { minute, kind: d.kind, rep, n: 1 });
-    if (nonNull(d.eventTs)) this.value(CALLBACK_DELAY, d.receivedAt - d.eventTs, 1);
-    if (nonNull(d.responseMs)) this.value(ANSWER_MS, d.responseMs, 1);
-    if (nonNull(d.attempt)) this.attempts.set(d.attempt, (this.attempts.get(d.attempt) ?? 0) + 1);
+    if (s) s.n += n;
+    else this.series.set(sk, { minute, kind: d.kind, rep, n });
+    if (nonNull(d.eventTs)) this.value(CALLBACK_DELAY, d.receivedAt - d.eventTs, n);
+    if (nonNull(d.responseMs)) this.value(ANSWER_MS, d.responseMs, n);
+    if (nonNull(d.attempt)) this.attempts.set(d.attempt, (this.attempts.get(d.attempt) ?? 0) + n);
     for (const f of d.flags) {
       if (f.flag === 'duplicate') {
-        if (f.fitsSchedule === false) this.offSchedule++;
+        if (f.fitsSchedule === false) this.offSchedule += n;
         continue;
       }
+      if (n < 0) continue;
       let reason: string | null = null;
       if (f.flag === 'exception') reason = `exception:${f.kind}`;
       else if (f.flag === 'error') reason = `error:${f.code ?? 'unknown'}`;
@@ -128,11 +144,11 @@ export class SummaryDeltas {
     }
     if (this.series.size > 0) {
       const series = ctx.stmt('INSERT INTO an_series VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
-      for (const s of this.series.values()) series.run(s.minute, s.kind, s.rep, s.n);
+      for (const s of this.series.values()) if (s.n !== 0) series.run(s.minute, s.kind, s.rep, s.n);
     }
     if (this.attempts.size > 0) {
       const attempt = ctx.stmt('INSERT INTO an_attempts VALUES (?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
-      for (const [a, n] of this.attempts) attempt.run(a, n);
+      for (const [a, n] of this.attempts) if (n !== 0) attempt.run(a, n);
     }
     if (this.offSchedule !== 0) {
       ctx.stmt(`INSERT INTO an_counts VALUES ('off-schedule', ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`).run(this.offSchedule);

@@ -17,6 +17,9 @@ import type { InboxRow } from './rows';
 import type { UnreadableRange } from './salvage';
 import type { SliceOptions } from './ingest';
 import type { ImportResult, ImportRow } from './import-rows';
+import type { MarkKind } from '../../../shared/marks';
+import type { Mark } from './marks';
+import type { DeletionStore } from './delete-scope';
 
 /** A write the store could not commit (disk full, read-only, locked past the busy timeout). */
 export class StoreWriteError extends Error {
@@ -159,6 +162,12 @@ export interface Store {
   testCallbacks(): number;
   /** deletes them, with everything derived from them (store/test-callbacks.ts) */
   deleteTestCallbacks(): { messages: number; deliveries: number };
+  /** a delivery's (key: id) or message's (key: reference) pin and note (store/marks.ts) */
+  getMark(kind: MarkKind, key: string | number): Mark;
+  /** sets the pin and/or note (undefined: unchanged; null or '': note removed); not-found when nothing has that key */
+  setMark(kind: MarkKind, key: string | number, change: { pinned?: boolean; note?: string | null }, now?: number): Mark;
+  /** deleting in slices and giving the space back (store/delete-scope.ts; run by electron/core/retention.ts) */
+  readonly deletion: DeletionStore;
   /** every delivery in id order; id ranges a damaged file cannot give back are skipped and passed to onSkip */
   iterateDeliveries(onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedDelivery>;
   iterateMessages(now?: number, onSkip?: (range: UnreadableRange) => void): IterableIterator<ExportedMessage>;
