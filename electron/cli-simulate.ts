@@ -25,7 +25,8 @@ export const SIMULATE_HELP = `simulate  send a generated campaign's callbacks to
 
 const DEFAULT_MESSAGES = 100;
 const DEFAULT_CONCURRENCY = 10;
-const MAX_MESSAGES = 1_000_000;
+// the whole campaign is generated up front: a bound that keeps it to some hundred megabytes
+const MAX_MESSAGES = 100_000;
 
 export async function simulateCmd(argv: string[], usageError: (message: string) => Error): Promise<void> {
   const { values } = parseArgs({
