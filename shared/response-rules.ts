@@ -104,7 +104,6 @@ export type ResponseRules = Omit<z.output<typeof ruleSet>, 'rules'> & { rules: R
 export type ResponseRule = z.output<typeof rule> & { id: string };
 export type RuleAction = ResponseRule['action'];
 export type RuleActionKind = RuleAction['kind'];
-export type RuleMatch = ResponseRule['match'];
 
 export const NO_RULES: ResponseRules = { enabled: true, seed: 0, rules: [] };
 

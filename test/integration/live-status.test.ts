@@ -51,6 +51,7 @@ describe('live frames and the status agree', () => {
         indexing: status.indexing,
         storeBytes: frame.status.storeBytes,
         testCallbacks: status.testCallbacks,
+        rulesActive: status.rulesActive,
       });
       expect([frame.status.deliveriesTotal, frame.status.messagesTotal]).toEqual([total, from + n]);
       expect(frame.status.storeBytes).toBeGreaterThan(0);
