@@ -37,8 +37,13 @@ function traffic(tag: string) {
   });
   // a tapped button whose label is the customer's words, and an exception that stays readable
   bodies.push({ ...ev.suggestion_response, reference: `${tag}-cust-0`, user_id: phones[0], event_id: `${tag}-tap`, timestamp: at(20), message: { contentType: 'suggestionResponse', suggestionResponse: { type: 'REPLY', text: 'Cancelar assinatura Genivaldo', postbackData: 'cancel_9931_genivaldo' } } });
+  // what customers sent besides words: a photo and where they are
+  bodies.push(
+    { ...ev.inbound_image, reference: `${tag}-cust-2`, user_id: phones[2], event_id: `${tag}-img`, timestamp: at(21) },
+    { ...ev.inbound_location, reference: `${tag}-cust-2`, user_id: phones[2], event_id: `${tag}-loc`, timestamp: at(22) },
+  );
   const allPhones = [...phones, '11981234567', ...bodies.map((b) => String(b.user_id))];
-  const secretTexts = [...replies, ...names, 'Cancelar assinatura', 'cancel_9931', 'Qual o prazo de entrega', 'Campinas', 'Maria', 'Lucas', 'Paulo', 'A-10293', 'PX-7301'];
+  const secretTexts = [...replies, ...names, 'Cancelar assinatura', 'cancel_9931', 'Qual o prazo de entrega', 'Campinas', 'Maria', 'Lucas', 'Paulo', 'A-10293', 'PX-7301', 'comprovante', '-23.561414', '-46.655881'];
   return { bodies, phones: [...new Set(allPhones)], secretTexts };
 }
 
@@ -153,6 +158,14 @@ describe('mask personal data', () => {
     await dataRows(deliveriesGrid(page)).first().waitFor();
     await expectNoLeaks(page, secrets, 'deliveries list');
     await shots(page, 'deliveries');
+    for (const type of ['LOCATION', 'IMAGE']) {
+      await dataRows(deliveriesGrid(page)).filter({ hasText: type }).first().click();
+      await page.getByTestId('preview').waitFor();
+      await expect.poll(() => page.getByTestId('preview').textContent()).toContain('hidden: personal data is masked');
+      await expectNoLeaks(page, secrets, `${type} preview`);
+    }
+    await shots(page, 'location');
+    await page.getByRole('button', { name: 'Close detail' }).click();
 
     // Analytics, with its top replies
     await tab(page, 'Analytics').click();

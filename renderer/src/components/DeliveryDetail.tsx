@@ -5,6 +5,7 @@ import { explainFlag } from '../../../shared/explain';
 import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
 import { copyText } from '../lib/clipboard';
+import { useMasked } from '../lib/mask-view';
 import { formatBytes, formatFullTime, formatRaw, num } from '../lib/format';
 import { useApi, useInspector, useInspectorStore } from '../store/context';
 import { FlagBadge, StatusCode, SimulatedBadge } from './Badges';
@@ -110,6 +111,7 @@ export function DeliveryDetail({ d }: { d: Detail }) {
 
 function RawRequest({ d, onCopied }: { d: Detail; onCopied: (t: string) => void }) {
   const [all, setAll] = useState(false);
+  const masked = useMasked();
   // the bytes as they are, but a bidi override or invisible character is shown as its code here too; Copy body
   // copies the original
   const body = useMemo(() => revealHidden(all ? d.bodyText : d.bodyText.slice(0, RAW_CUT), 'block'), [all, d.bodyText]);
@@ -124,7 +126,7 @@ function RawRequest({ d, onCopied }: { d: Detail; onCopied: (t: string) => void 
         </tbody>
       </table>
       <div className="raw-tools">
-        <span className="dim">{formatBytes(d.bodySize)}{d.bodyTruncated ? ' — body truncated in storage' : ''}</span>
+        <span className="dim">{formatBytes(d.bodySize)}{d.bodyTruncated ? ' — body truncated in storage' : ''}{masked ? ' received — shown masked, not as sent' : ''}</span>
         <button className="btn small" onClick={() => void copyText(d.bodyText).then(() => onCopied('Body copied'))}><Icon name="copy" size={12} /> Copy body</button>
       </div>
       <pre className="raw-body mono" data-testid="raw-body">{body}</pre>

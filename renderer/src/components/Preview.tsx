@@ -7,6 +7,7 @@ import { coordinateValue } from '../../../shared/callback-fields';
 import type { NormalizedCallback } from '../../../shared/domain';
 import { revealHidden } from '../../../shared/visible-text';
 import { copyText } from '../lib/clipboard';
+import { MASK } from '../lib/mask-view';
 import { openExternal, safeHttpUrl } from '../lib/safe-url';
 import { Icon } from './Icons';
 
@@ -86,6 +87,7 @@ function Content({ o, inbound }: { o: Obj; inbound: boolean }) {
     const lat = coordinateValue(l.latitude);
     const lon = coordinateValue(l.longitude);
     const ok = lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+    if (l.latitude === MASK) return <div className={bubbleCls}><Icon name="pin" size={14} /> location hidden: personal data is masked</div>;
     return (
       <div className={bubbleCls}>
         <Icon name="pin" size={14} /> <span className="mono">{revealHidden(`${str(l.latitude)}, ${str(l.longitude)}`)}</span>
@@ -144,6 +146,7 @@ function Suggestions({ list }: { list: unknown[] }) {
 function Media({ url, kind }: { url: string | null; kind: string }) {
   const [load, setLoad] = useState(false);
   if (!url) return null;
+  if (url === MASK) return <div className="media dim" data-testid="media"><Icon name="image" size={16} /> link hidden: personal data is masked</div>;
   const safe = safeHttpUrl(url);
   if (!safe) return <div className="media blocked mono" data-testid="media"><Icon name="blocked" size={12} /> not an http(s) URL: <LongText text={url} cut={200} /></div>;
   if (kind === 'image' && load) return <img className="media-img" src={safe} alt="remote content" referrerPolicy="no-referrer" />;
