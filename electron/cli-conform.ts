@@ -5,7 +5,7 @@ import { ApiError } from '../shared/api-error';
 import { revealHidden } from '../shared/visible-text';
 import { conformCampaign } from './core/conform/campaign';
 import { CONFORM_FORMATS, formatConform, type ConformFormat } from './core/conform/format';
-import { ConformUnreachable, runConformance } from './core/conform/run';
+import { runConformance } from './core/conform/run';
 import { parseTargetUrl, validateOverrides, type HeaderPair } from './core/replay/request';
 
 /** A MUST of the gateway's documentation failed (the same status as a replay whose target failed). */
@@ -55,7 +55,7 @@ export async function conformCmd(argv: string[], usage: (message: string) => Err
       onCheck: (c) => process.stderr.write(`  ${c.verdict.padEnd(4)}  ${c.title}: ${revealHidden(c.reason)}\n`),
     });
   } catch (err) {
-    if (err instanceof ConformUnreachable) {
+    if (err instanceof ApiError && err.code === 'unavailable') {
       process.stderr.write(`error: ${err.message}\n`);
       process.exitCode = 1;
       return;

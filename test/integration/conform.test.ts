@@ -149,6 +149,10 @@ describe('conform', () => {
       const runs = await core.handlers.listConformRuns({});
       expect(runs.map((x) => [x.id, x.seed, x.targetUrl])).toEqual([[2, 4, ok.url], [1, 3, ok.url]]);
       await expect(core.handlers.conform({ targetId: 999 })).rejects.toThrow('target 999 does not exist');
+      // a target nobody listens at: one sentence, and no run is kept
+      const gone = await core.handlers.saveTarget({ url: 'http://127.0.0.1:1/callbacks', headers: [], isDefault: false });
+      await expect(core.handlers.conform({ targetId: gone.id })).rejects.toThrow(/^cannot reach http:\/\/127\.0\.0\.1:1\/callbacks: connection refused/);
+      expect(await core.handlers.listConformRuns({})).toHaveLength(2);
     } finally {
       await core.close();
       fs.rmSync(dir, { recursive: true, force: true });

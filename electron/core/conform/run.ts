@@ -3,6 +3,7 @@
 // endpoint nobody answers at is reported in one sentence instead of as nine failed checks; the burst goes last and
 // alone, so its concurrency is the battery's only load.
 import type { ConformReport } from '../../../shared/api';
+import { ApiError } from '../../../shared/api-error';
 import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import { createAgents, isTimeoutError, send } from '../replay/http-send';
 import { parseTargetUrl, type HeaderPair } from '../replay/request';
@@ -16,8 +17,6 @@ const PROBE_WAIT_MS = 15_000;
 
 /** Headers that belong to the connection or the body: set here, not copied from the simulated delivery. */
 const OWN_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive']);
-
-export class ConformUnreachable extends Error {}
 
 export interface ConformOptions {
   url: string;
@@ -70,7 +69,8 @@ export async function runConformance(o: ConformOptions): Promise<ConformReport> 
     const burst = rest.pop()!;
     const lifecycle = await runPlan(first!);
     const unreachable = lifecycle.length > 0 && lifecycle.every((r) => r.status === null && r.error !== null && !isTimeoutError(r.error));
-    if (unreachable) throw new ConformUnreachable(`cannot reach ${url.href}: ${lifecycle[0]!.error}`);
+    // 'unavailable': the same code a call gets when what it needs is not there; the message is the one sentence shown
+    if (unreachable) throw new ApiError('unavailable', `cannot reach ${url.href}: ${lifecycle[0]!.error}`);
     judged(first!, lifecycle);
     const silent = lifecycle.length > 0 && lifecycle.every((r) => r.status === null && isTimeoutError(r.error));
     if (silent) {
