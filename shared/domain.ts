@@ -194,6 +194,8 @@ export interface DeliveryDetail extends DeliverySummary {
   callback: NormalizedCallback | null;
   flagDetails: FlagDetail[];
   forwards: ForwardAttempt[];
+  /** the attempts of its event, in arrival order (the first and latest when there are many), for the retry ladder */
+  attempts?: DeliverySummary[];
   /** the response rule that answered it, and how (null: no rule did; the usual answer went out) */
   answeredBy: AnsweredBy | null;
 }

@@ -106,6 +106,10 @@ export function retryCause(previous: AttemptAnswer): RetryCause {
   return { kind: 'after-200', ms: a.ms };
 }
 
+/** A badge's tooltip: what "retry after 200" means for the user. */
+export const RETRY_AFTER_200_HINT =
+  "Retry after 200: we answered the attempt before with 200 within the gateway's 10 s, yet the gateway sent it again. The answer was lost or too slow end to end (the tunnel or the network); your endpoint must treat such repeats as duplicates. Search: retry:after-200";
+
 /** `retry:after-200`: a repeat whose previous attempt we answered 200 within the gateway's limit. */
 export function retriedAfter200(previous: AttemptAnswer | null | undefined): boolean {
   return previous != null && retryCause(previous).kind === 'after-200';
@@ -173,7 +177,9 @@ export function buildLadder(attempts: readonly LadderAttempt[], outages: readonl
       gatewayAttempt += k;
       expectedGapMs = expectedRetryGap(gatewayAttempt);
     }
-    steps.push({ ...base, gatewayAttempt, retry: { gapMs, expectedGapMs, verdict, lost, cause: retryCause(prev.answer) } });
+    // the store's reading of the attempt before (its time unrecorded reads as unknown) with the rule the list shows
+    const before = a.previousAnswer ? { ...prev.answer, ...a.previousAnswer, answeredBy: prev.answer.answeredBy ?? null } : prev.answer;
+    steps.push({ ...base, gatewayAttempt, retry: { gapMs, expectedGapMs, verdict, lost, cause: retryCause(before) } });
   });
   return steps;
 }
@@ -225,7 +231,7 @@ export function explainCause(c: RetryCause, verdict?: GapVerdict): string {
       return `Retried because we answered the attempt before with 200 but took ${formatDuration(c.ms)}${c.rule ? ` (${ruleName(c.rule)})` : ''}: at or past the gateway's ${GATEWAY_TIMEOUT_MS / 1000} s limit it counts as failed.`;
     case 'after-200':
       return verdict === 'early'
-        ? `Sent again although we answered the attempt before with 200 in ${formatDuration(c.ms)}, and sooner than any retry is due: the gateway repeated it without waiting for a timeout, or our answer was lost at once (tunnel or network).`
+        ? `Sent again although we answered the attempt before with 200 in ${formatDuration(c.ms)}, sooner than any retry is due: the gateway repeated it, or our answer was lost at once (tunnel or network).`
         : `Retry after 200: we answered the attempt before with 200 in ${formatDuration(c.ms)}, within the gateway's ${GATEWAY_TIMEOUT_MS / 1000} s, yet it retried, so our answer was lost or too slow end to end (the tunnel or the network). Your endpoint must treat such repeats as duplicates.`;
     case 'unknown':
       return 'We answered the attempt before with 200; how long that took was not recorded, so whether it reached the gateway in time is unknown.';
@@ -243,13 +249,13 @@ export function explainGap(r: LadderRetry, gatewayAttempt: number): string {
   }
   switch (r.verdict) {
     case 'on-schedule':
-      return `${gap} after the previous attempt: on schedule (documented ${expected}, up to 10 s more when the attempt timed out).`;
+      return `${gap} after the previous attempt: on schedule (the documented ${expected} retry gap, up to 10 s more when the attempt timed out).`;
     case 'early':
       return r.gapMs < 1000
-        ? `${gap} after the previous attempt: off schedule, far sooner than the documented ${expected} (the same event sent twice, not a retry).`
-        : `${gap} after the previous attempt: off schedule, sooner than the documented ${expected}.`;
+        ? `${gap} after the previous attempt: off schedule, far sooner than the documented ${expected} retry gap (the same event sent twice, not a retry).`
+        : `${gap} after the previous attempt: off schedule, sooner than the documented ${expected} retry gap.`;
     default:
-      return `${gap} after the previous attempt: off schedule, later than the documented ${expected}, and no number of lost attempts explains it.`;
+      return `${gap} after the previous attempt: off schedule, later than the documented ${expected} retry gap, and no number of lost attempts explains it.`;
   }
 }
 

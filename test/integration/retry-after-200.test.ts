@@ -106,6 +106,12 @@ describe('retry:after-200', () => {
     expect(rows.fast[0]!.previousAnswer).toBeUndefined();
   });
 
+  it("gives a delivery's detail the attempts of its event, for its retry ladder", () => {
+    const d = store.getDelivery(rows.mixed[1]!.id)!;
+    expect(ids(d.attempts!)).toEqual(ids(rows.mixed));
+    expect(d.attempts!.map((a) => a.previousAnswer)).toEqual([null, { status: 200, ms: 35 }, { status: 200, ms: 11_000 }]);
+  });
+
   it('is offered by the query language and refused misspelt', () => {
     expect(parseQuery('retry:After-200').terms[0]).toMatchObject({ field: 'retry', value: 'after-200' });
     expect(parseQuery('retry:after200').errors[0]).toMatch(/unknown retry "after200" \(one of: on-schedule, off-schedule, after-200\)/);

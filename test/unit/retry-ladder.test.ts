@@ -60,7 +60,7 @@ describe('the ladder', () => {
     expect(steps.map((s) => s.retry?.verdict ?? null)).toEqual([null, 'on-schedule', 'on-schedule']);
     expect(steps[1]!.retry).toMatchObject({ gapMs: 21_000, expectedGapMs: 10_000, cause: { kind: 'slow', ms: 11_500 } });
     expect(steps[2]!.retry).toMatchObject({ expectedGapMs: 30_000, cause: { kind: 'after-200', ms: 40 } });
-    expect(explainGap(steps[1]!.retry!, 2)).toMatch(/^21 s after the previous attempt: on schedule \(documented 10 s/);
+    expect(explainGap(steps[1]!.retry!, 2)).toMatch(/^21 s after the previous attempt: on schedule \(the documented 10 s retry gap/);
     expect(explainCause(steps[2]!.retry!.cause, 'on-schedule')).toMatch(/^Retry after 200: we answered the attempt before with 200 in 40 ms/);
   });
 
@@ -103,6 +103,15 @@ describe('the ladder', () => {
     expect(explainGap(late[1]!.retry!, 2)).toMatch(/no number of lost attempts explains it/);
     const many = Array.from({ length: 12 }, (_, i) => at(i + 1, i * 1_000));
     expect(buildLadder(many)[11]!.retry!.verdict).toBe('beyond-schedule');
+  });
+
+  it("takes the store's reading of the attempt before over the listed row, which shows an unrecorded time as 0 ms", () => {
+    const steps = buildLadder([at(1, 0, ok(0)), { ...at(2, 10_000), previousAnswer: { status: 200, ms: null } }]);
+    expect(steps[1]!.retry!.cause).toEqual({ kind: 'unknown' });
+    // the rule comes from the listed row, which carries it
+    const ruled: AttemptAnswer = { status: 503, ms: 3, answeredBy: { rule: 'fail first 2', action: 'status', status: 503, delayMs: null } };
+    const withRule = buildLadder([at(1, 0, ruled), { ...at(2, 10_000), previousAnswer: { status: 503, ms: 3 } }]);
+    expect(withRule[1]!.retry!.cause).toMatchObject({ kind: 'non-200', status: 503, rule: 'fail first 2' });
   });
 
   it('after omitted attempts only the cause is known, from what the store read of the attempt before', () => {

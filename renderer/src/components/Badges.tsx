@@ -4,6 +4,7 @@ import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { SIMULATED_HEADER } from '../../../shared/constants';
 import type { AnomalyName, FlagName, MessageState } from '../../../shared/domain';
 import { explainAnomaly, explainState } from '../../../shared/explain';
+import { RETRY_AFTER_200_HINT } from '../../../shared/retry-ladder';
 import { Icon, type IconName } from './Icons';
 
 export const FLAG_META: Record<FlagName, { label: string; icon: IconName; tone: string; hint: string }> = {
@@ -33,6 +34,16 @@ export function FlagBadge({ flag, count }: { flag: FlagName; count?: number }) {
       <Icon name={m.icon} size={11} />
       {m.label}
       {count !== undefined && count > 1 ? <span className="badge-count">×{count}</span> : null}
+    </span>
+  );
+}
+
+/** A repeat the gateway sent although we had answered the attempt before 200 in time (derived, not a stored flag). */
+export function RetryAfter200Badge() {
+  return (
+    <span className="badge tone-warn" title={RETRY_AFTER_200_HINT} data-flag="retry-after-200" data-testid="retry-after-200">
+      <Icon name="replay" size={11} />
+      retry after 200
     </span>
   );
 }

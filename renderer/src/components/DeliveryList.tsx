@@ -5,7 +5,8 @@ import { zoneName } from '../lib/clock';
 import { clip, formatBytes, formatFullTime, formatRaw, formatTime, ordinal } from '../lib/format';
 import { useMaskView } from '../lib/mask-view';
 import { useInspector, useInspectorStore } from '../store/context';
-import { BadgeRow, FLAG_META, FlagBadge, StatusCode } from './Badges';
+import { BadgeRow, FLAG_META, FlagBadge, RetryAfter200Badge, StatusCode } from './Badges';
+import { retriedAfter200 } from '../../../shared/retry-ladder';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 
@@ -52,8 +53,12 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
           className="c-flags"
           role="gridcell"
           testId="flags"
-          title={d.flags.map((f) => FLAG_META[f].label).join(' ')}
-          items={d.flags.map((f) => ({ key: f, label: FLAG_META[f].label, node: <FlagBadge flag={f} /> }))}
+          title={[...(retriedAfter200(d.previousAnswer) ? ['retry after 200'] : []), ...d.flags.map((f) => FLAG_META[f].label)].join(' ')}
+          items={[
+            // first: the one fact a repeat's duplicate badge does not already say
+            ...(retriedAfter200(d.previousAnswer) ? [{ key: 'retry-after-200', label: 'retry after 200', node: <RetryAfter200Badge /> }] : []),
+            ...d.flags.map((f) => ({ key: f, label: FLAG_META[f].label, node: <FlagBadge flag={f} /> })),
+          ]}
         />
         <span className="c-preview" role="gridcell" data-testid="body-preview" title={revealHidden(clip(d.rejectReason ?? d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>
         <span className="c-size dim" role="gridcell">{formatBytes(d.bodySize)}</span>

@@ -1,16 +1,16 @@
 // A message's lifecycle: events in timestamp order, grouped by event_id, each with its delivery attempts.
 // A message can have thousands of events: they come a page at a time ("Show more").
-import { Fragment } from 'react';
-import { RETRY_SCHEDULE_MS } from '../../../shared/constants';
-import type { DeliverySummary, FlagDetail, MessageDetail, TimelineEvent } from '../../../shared/domain';
-import { describeRetryGap, explainAnomaly, explainFlag, explainState, formatDuration } from '../../../shared/explain';
+import type { FlagDetail, MessageDetail, TimelineEvent } from '../../../shared/domain';
+import { explainAnomaly, explainFlag, explainState, formatDuration } from '../../../shared/explain';
+import { describeMessageRetries } from '../../../shared/retry-ladder';
 import { revealHidden } from '../../../shared/visible-text';
 import { copyText } from '../lib/clipboard';
 import { offsetLabel, zoneName } from '../lib/clock';
-import { formatDateTime, formatFullTime, formatRaw, formatTime, plural } from '../lib/format';
+import { formatDateTime, formatFullTime, formatRaw, plural } from '../lib/format';
 import { useInspector, useInspectorStore } from '../store/context';
-import { AnomalyBadge, FlagBadge, StateBadge, StatusCode } from './Badges';
+import { AnomalyBadge, FlagBadge, StateBadge } from './Badges';
 import { Icon, type IconName } from './Icons';
+import { causesOf, RetryLadder } from './RetryLadder';
 
 const KIND_ICON: Record<string, IconName> = {
   sent: 'sent',
@@ -61,6 +61,12 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
           <dd data-testid="delivery-count">
             {plural(m.deliveryCount, 'delivery', 'deliveries')} for {plural(m.eventCount, 'event')}{m.duplicateCount ? `, ${plural(m.duplicateCount, 'duplicate')}` : ''}
           </dd>
+          {m.duplicateCount > 0 ? (
+            <>
+              <dt>Retries</dt>
+              <dd data-testid="message-retries">{describeMessageRetries(m.duplicateCount, causesOf(detail.events))}</dd>
+            </>
+          ) : null}
           <dt>Times</dt>
           <dd data-testid="clock-zone" title="Change the zone in Settings; hover a time for the raw ISO timestamp">
             {zoneName(zone)} ({offsetLabel(m.firstReceivedAt, zone)})
@@ -117,90 +123,9 @@ function EventCard({ ev }: { ev: TimelineEvent }) {
       {notes.map((f, i) => (
         <p key={i} className={`explain flag-${f.flag}`}><FlagBadge flag={f.flag} /> {revealHidden(explainFlag(f))}</p>
       ))}
-      <table className="attempts">
-        <tbody>
-          {ev.deliveries.map((d, i) => {
-            const prev = i > 0 ? ev.deliveries[i - 1]! : null;
-            // a heavily retried event lists its first and latest attempts; say how many lie between
-            const skipped = prev && d.attempt !== null && prev.attempt !== null ? d.attempt - prev.attempt - 1 : 0;
-            return (
-              <Fragment key={d.id}>
-                {skipped > 0 ? (
-                  <tr className="attempt-gap" data-testid="attempts-omitted">
-                    <td colSpan={6} className="dim">
-                      … {skipped.toLocaleString()} more {skipped === 1 ? 'attempt' : 'attempts'} ({ev.deliveryTotal.toLocaleString()} in all; list them in the Deliveries tab)
-                    </td>
-                  </tr>
-                ) : null}
-                <AttemptRow d={d} prev={skipped > 0 ? null : prev} index={i} />
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
+      <RetryLadder deliveries={ev.deliveries} total={ev.deliveryTotal} />
     </div>
   );
-}
-
-function AttemptRow({ d, prev, index }: { d: DeliverySummary; prev: DeliverySummary | null; index: number }) {
-  const store = useInspectorStore();
-  const selected = useInspector((s) => s.selectedDeliveryId === d.id);
-  const attempt = d.attempt ?? index + 1;
-  let gap: { text: string; fits: boolean | null } | null = null;
-  if (prev) {
-    const gapMs = d.receivedAt - prev.receivedAt;
-    const expected = RETRY_SCHEDULE_MS[attempt - 2] ?? null;
-    const text = describeRetryGap(gapMs, expected, attempt);
-    gap = { text, fits: /fits the documented/.test(text) ? true : expected === null ? null : false };
-  }
-  const open = () => store.getState().selectDelivery(d.id);
-  return (
-    <tr
-      className={`attempt ${selected ? 'selected' : ''}`}
-      data-delivery-id={d.id}
-      data-attempt-row
-      tabIndex={0}
-      onClick={open}
-      onKeyDown={(e) => {
-        const handled = attemptKey(e.key, e.currentTarget, open);
-        // the window's list keys (arrows, Enter) must not also move the list underneath
-        if (handled) {
-          e.preventDefault();
-          e.stopPropagation();
-        }
-      }}
-      title="Open this delivery (Enter)"
-    >
-      <td className="mono att-n">attempt {attempt}</td>
-      <td className="mono dim" data-testid="attempt-time" title={`received ${formatFullTime(d.receivedAt)} (${formatRaw(d.receivedAt)})`}>{formatTime(d.receivedAt)}</td>
-      <td className="att-answer">
-        answered <StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>
-      </td>
-      <td className="att-gap">
-        {gap ? (
-          <span className={`gap ${gap.fits === true ? 'fits' : gap.fits === false ? 'off' : ''}`} data-testid="retry-gap">
-            <Icon name={gap.fits ? 'check' : 'exception'} size={11} /> {gap.text}
-          </span>
-        ) : null}
-      </td>
-      <td className="att-flags">{d.flags.map((f) => <FlagBadge key={f} flag={f} />)}</td>
-      <td className="mono dim">#{d.id}</td>
-    </tr>
-  );
-}
-
-/** Enter or Space opens the attempt; arrows, Home and End move between the timeline's attempts */
-function attemptKey(key: string, row: HTMLElement, open: () => void): boolean {
-  if (key === 'Enter' || key === ' ') {
-    open();
-    return true;
-  }
-  const rows = [...(row.closest('[data-testid=timeline]')?.querySelectorAll<HTMLElement>('[data-attempt-row]') ?? [])];
-  const at = rows.indexOf(row);
-  const to = key === 'ArrowDown' ? at + 1 : key === 'ArrowUp' ? at - 1 : key === 'Home' ? 0 : key === 'End' ? rows.length - 1 : null;
-  if (to === null) return false;
-  rows[Math.max(0, Math.min(rows.length - 1, to))]?.focus();
-  return true;
 }
 
 const CONTENT_LABEL: Record<string, string> = {
