@@ -3,6 +3,7 @@ import { formatCount, num } from './lib/format';
 import { Analytics } from './components/Analytics';
 import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
 import { SettingsPanel } from './components/SettingsPanel';
+import { RulesEditor } from './components/RulesEditor';
 import { StoreDamagedBanner, TestCallbackNotice, Toasts, UrlChangedBanner } from './components/Notices';
 import { useEffect, useRef, useState } from 'react';
 import type { View } from './store/list-window';
@@ -174,6 +175,7 @@ export function App() {
       <StatusBar />
       {dialog === 'settings' ? <SettingsPanel onClose={closeDialog} /> : null}
       {dialog === 'bulk' ? <BulkReplayDialog onClose={closeDialog} /> : null}
+      {dialog === 'rules' ? <RulesEditor onClose={closeDialog} /> : null}
     </div>
   );
 }

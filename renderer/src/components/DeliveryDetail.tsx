@@ -13,6 +13,7 @@ import { Icon } from './Icons';
 import { JsonTree } from './JsonTree';
 import { LongText, Preview } from './Preview';
 import { ReplayPanel } from './ReplayPanel';
+import { RuleAnswer } from './RuleAnswer';
 
 type Tab = 'preview' | 'json' | 'request' | 'replay';
 const RAW_CUT = 100_000;
@@ -74,7 +75,7 @@ export function DeliveryDetail({ d }: { d: Detail }) {
               <dd className="mono" data-testid="event-timestamp" title={`the gateway's timestamp ${formatRaw(d.timestamp)}; the Raw request tab has it exactly as sent`}>{formatFullTime(d.timestamp)}</dd>
             </>
           ) : null}
-          <dt>Answered</dt><dd><StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span>{d.rejectReason ? <span className="bad-text"> — {revealHidden(d.rejectReason)}</span> : null}</dd>
+          <dt>Answered</dt><dd><StatusCode status={d.responseStatus} /> in <span className="mono">{d.responseMs} ms</span><RuleAnswer by={d.answeredBy} />{d.rejectReason ? <span className="bad-text"> — {revealHidden(d.rejectReason)}</span> : null}</dd>
           <dt>Request</dt><dd className="mono">{revealHidden(`${d.method} ${d.path}${d.query ? `?${d.query}` : ''}`)} · {formatBytes(d.bodySize)} from {d.remoteAddress}</dd>
           {d.reference ? (<><dt>Reference</dt><dd className="mono">{revealHidden(d.reference)}</dd></>) : null}
           {d.eventId ? (<><dt>event_id</dt><dd className="mono">{revealHidden(d.eventId)}</dd></>) : null}

@@ -8,6 +8,7 @@ import { useInspector, useInspectorStore } from '../store/context';
 import { ClockSetting } from './ClockSetting';
 import { Icon } from './Icons';
 import { InspectorLinkSection } from './InspectorLink';
+import { RulesSection } from './RulesBadge';
 import { MaskSetting } from './MaskSetting';
 import { CopyCallbackUrl, DowntimeList, TunnelState } from './StatusBar';
 import { TargetsEditor } from './TargetsEditor';
@@ -60,6 +61,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         ) : (
           <p className="dim pad">Loading settings…</p>
         )}
+        <RulesSection />
         <ClockSetting />
         <MaskSetting />
         <InspectorLinkSection />

@@ -8,6 +8,7 @@ import { useInspector, useInspectorStore } from '../store/context';
 import { indexedTotals } from '../store/live-slice';
 import { Icon } from './Icons';
 import { MaskBadge } from './MaskSetting';
+import { RulesBadge } from './RulesBadge';
 import { useNow } from './useNow';
 
 const TUNNEL_TONE: Record<TunnelStatus['state'], string> = {
@@ -166,6 +167,7 @@ export function StatusBar() {
             : `disconnected — retrying${conn.nextTryAt ? ` in ${Math.max(0, Math.round((conn.nextTryAt - now) / 1000))} s` : ''}`}
       </span>
       <MaskBadge />
+      <RulesBadge />
       {status ? (
         <>
           <span className="shrink" title={`Local receiver: ${status.receiverUrl}${status.callbackPath}`}><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>

@@ -9,8 +9,8 @@ export interface SettingsState {
   /** null until loaded */
   targets: Target[] | null;
   settings: Settings | null;
-  /** which overlay is open: settings (with targets) or the bulk replay dialog */
-  dialog: 'settings' | 'bulk' | null;
+  /** which overlay is open: settings (with targets), the bulk replay dialog or the response rules editor */
+  dialog: 'settings' | 'bulk' | 'rules' | null;
   /** the zone every time is shown in (a view preference kept in this browser, see lib/clock.ts) */
   clockZone: ClockZone;
   /**
