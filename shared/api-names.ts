@@ -29,4 +29,10 @@ export const API_CALL_NAME_LIST = [
   'setRules',
   'conform',
   'listConformRuns',
+  'getMark',
+  'setMark',
+  'previewDelete',
+  'deleteData',
+  'getRetention',
+  'setRetention',
 ] as const;

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Report } from './analytics';
 import type { ApiErrorCode } from './api-error';
 import { API_CALL_NAME_LIST } from './api-names';
+import { NOTE_MAX_CHARS } from './marks';
+import type { RetentionPolicy } from './retention';
 import { DEFAULT_REPLAY_CONCURRENCY, MAX_REPLAY_CONCURRENCY, MAX_REPLAY_SPEED } from './constants';
 import { subdomainProblem } from './tunnel-subdomain';
 import { parseResponseRules, type ResponseRules, type ResponseRulesInput } from './response-rules';
@@ -24,6 +26,16 @@ const limit = z.number().int().min(1).max(500).default(100);
 const offset = z.number().int().min(0).default(0);
 /** the query language of shared/query.ts: `type:EXCEPTION flag:duplicate -channel:SMS "free text"` */
 const query = z.string().max(2000).default('');
+const markKind = z.enum(['delivery', 'message']);
+/** a delivery's id or a message's reference */
+const markKey = z.union([z.number().int().min(1), z.string().min(1).max(500)]);
+/** what a deletion takes: a selection of either list, what a query matches in either, or everything */
+const deleteScope = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('deliveries'), ids: z.array(z.number().int().min(1)).min(1).max(1_000_000) }),
+  z.object({ kind: z.literal('messages'), references: z.array(z.string().max(500)).min(1).max(1_000_000) }),
+  z.object({ kind: z.literal('filter'), list: z.enum(['deliveries', 'messages']), query }),
+  z.object({ kind: z.literal('all') }),
+]);
 
 export const apiArgs = {
   getStatus: z.object({}),
@@ -126,6 +138,17 @@ export const apiArgs = {
   conform: z.object({ targetId: z.number().int().optional(), seed: z.number().int().min(0).max(2_147_483_647).optional() }),
   /** earlier conformance runs, newest first */
   listConformRuns: z.object({}),
+  // pins, notes, deletion and retention (issue 16; electron/core/retention-api.ts)
+  getMark: z.object({ kind: markKind, key: markKey }),
+  /** pinned and/or note (absent: unchanged; note null or '': removed) */
+  setMark: z.object({ kind: markKind, key: markKey, pinned: z.boolean().optional(), note: z.string().max(NOTE_MAX_CHARS).nullable().optional() }),
+  /** what deleteData would take: the confirmation's count */
+  previewDelete: z.object({ scope: deleteScope, includePinned: z.boolean().default(false) }),
+  /** deletes in the background, in small slices; answers when done. clearPins (with scope all): pins go first */
+  deleteData: z.object({ scope: deleteScope, includePinned: z.boolean().default(false), clearPins: z.boolean().default(false) }),
+  getRetention: z.object({}),
+  /** keep at most maxDays days and/or maxGb GiB of deliveries (null: no limit); pinned ones are always kept */
+  setRetention: z.object({ maxDays: z.number().min(1).max(36_500).nullable(), maxGb: z.number().min(0.01).max(100_000).nullable() }),
 } as const;
 
 export type ApiCallName = keyof typeof apiArgs;
@@ -313,6 +336,25 @@ export interface ApiResults {
   setRules: ResponseRules;
   conform: ConformReport;
   listConformRuns: ConformReport[];
+  getMark: Mark;
+  setMark: Mark;
+  previewDelete: DeletePreview;
+  deleteData: DeletePreview & { slices: number };
+  getRetention: RetentionPolicy;
+  setRetention: RetentionPolicy;
+}
+
+/** A delivery's or message's pin and note. */
+export interface Mark {
+  pinned: boolean;
+  note: string | null;
+}
+
+/** What a deletion takes: deliveries, the messages they belong to, and the pinned ones it keeps. */
+export interface DeletePreview {
+  deliveries: number;
+  messages: number;
+  pinned: number;
 }
 
 /** The API as the renderer sees it: one named async function per call. */

@@ -25,6 +25,7 @@ import { NO_RULES, parseResponseRules, type ResponseRules } from '../../shared/r
 import { createReplayService } from './replay';
 import { createLocalSimulator } from './simulate/local';
 import { createConformService } from './conform/service';
+import { createDataService } from './retention-api';
 import { describeRanges, summarizeRanges, type UnreadableRange } from './store/salvage';
 import type { Store } from './store/types';
 import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
@@ -215,6 +216,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
 
   const conform = createConformService({ store: () => store });
+  // pins, notes, deleting and retention's pruning: deletions run in small slices behind the acknowledgements
+  const data = createDataService({ store: () => active.store, onChanged: () => live.recount(), log });
 
   const status = (): AppStatus => {
     const s = store.stats();
@@ -293,6 +296,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return a;
     },
     ...replay.handlers,
+    ...data.handlers,
     ...conform.handlers,
   };
 
@@ -336,6 +340,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         await active.closeCommitter();
         conform.close();
         await replay?.close();
+        await data.close();
         await analytics.close();
         live.close();
         await active.close();

@@ -9,7 +9,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const DELIVERY_COLUMNS = [
   'id', 'received_at', 'reference', 'event_id', 'type', 'kind', 'channel', 'direction', 'user_id', 'campaign',
   'event_timestamp', 'flags', 'attempt', 'outcome', 'answer_status', 'answer_ms', 'reject_reason', 'method', 'path',
-  'body_size', 'text', 'imported',
+  'body_size', 'text', 'imported', 'pinned', 'note',
 ];
 
 export function* deliveryCsv(rows: Iterable<ExportedDelivery>, isImported: (id: number) => boolean): IterableIterator<string> {
@@ -39,6 +39,8 @@ export function* deliveryCsv(rows: Iterable<ExportedDelivery>, isImported: (id: 
       d.request.bodySize,
       cb?.text,
       isImported(d.id) ? 'yes' : '',
+      d.pinned ? 'yes' : '',
+      d.note,
     ]);
   }
 }
@@ -46,7 +48,7 @@ export function* deliveryCsv(rows: Iterable<ExportedDelivery>, isImported: (id: 
 const MESSAGE_COLUMNS = [
   'reference', 'state', 'user_id', 'campaign', 'first_received_at', 'last_received_at', 'sent_at', 'delivered_at',
   'read_at', 'replied_at', 'failed_at', 'last_type', 'deliveries', 'events', 'duplicates', 'flags', 'anomalies',
-  'channels',
+  'channels', 'pinned', 'note',
 ];
 
 export function* messageCsv(rows: Iterable<ExportedMessage>): IterableIterator<string> {
@@ -71,6 +73,8 @@ export function* messageCsv(rows: Iterable<ExportedMessage>): IterableIterator<s
       m.flags.join(' '),
       m.anomalies.join(' '),
       m.channels.join(' '),
+      m.pinned ? 'yes' : '',
+      m.note,
     ]);
   }
 }

@@ -11,7 +11,7 @@ import type { StoreContext } from './context';
 import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
 import { eventAttempts, exportedMessage } from './messages';
 import { listForwards } from './admin';
-import { MESSAGE_MARK_COLUMNS } from './marks';
+import { MESSAGE_MARK_COLUMNS, markFields } from './marks';
 import { answeredBy } from './rule-answers';
 import {
   FULL_COLUMNS,
@@ -247,13 +247,14 @@ function exported(r: FullRow, pending: boolean): ExportedDelivery {
     eventKey: facts ? facts.eventKey : r.event_key,
     attempt: r.attempt,
     flags: facts ? facts.flags : (JSON.parse(r.flags) as FlagDetail[]),
+    ...markFields(r),
   };
 }
 
 /** Every message, oldest first, with its anomaly explanations (from its fold, see messages.ts); unreadable ones reported. */
 export function* iterateMessages(ctx: StoreContext, now: number, onSkip: (r: UnreadableRange) => void = () => {}): IterableIterator<ExportedMessage> {
-  type Row = { id: number; reference: string; acc: string | null };
-  const stmt = ctx.stmt(`SELECT id, reference, acc FROM messages WHERE id >= ? ORDER BY id LIMIT ?`);
+  type Row = { id: number; reference: string; acc: string | null; mark_pinned: number | null; mark_note: string | null };
+  const stmt = ctx.stmt(`SELECT m.id, m.reference, m.acc, ${MESSAGE_MARK_COLUMNS} FROM messages m WHERE m.id >= ? ORDER BY m.id LIMIT ?`);
   let from = 1;
   for (;;) {
     const { rows, done } = readPastDamage(
@@ -273,7 +274,7 @@ export function* iterateMessages(ctx: StoreContext, now: number, onSkip: (r: Unr
         onSkip({ table: 'messages', from: r.id, to: r.id, error: err instanceof Error ? err.message : String(err) });
         continue;
       }
-      if (m) yield m;
+      if (m) yield { ...m, ...markFields(r) };
     }
     if (done || rows.length === 0) return;
     from = rows[rows.length - 1]!.id + 1;

@@ -79,6 +79,9 @@ export interface ExportedDelivery {
   eventKey: string | null;
   attempt: number | null;
   flags: FlagDetail[];
+  /** the user's pin and note (store/marks.ts): absent when none, so unmarked lines are as before */
+  pinned?: true;
+  note?: string;
 }
 
 /** One line of `export --format ndjson --messages`. */
