@@ -88,6 +88,7 @@ describe('response rules', () => {
     await attempts.first().click();
     const detail = page.getByTestId('delivery-detail');
     await expect.poll(() => detail.getByTestId('rule-answer').textContent()).toContain("by rule 'fail first 2'");
+    await shots('delivery');
     expect(watch.pageErrors).toEqual([]);
   });
 
