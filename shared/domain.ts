@@ -195,7 +195,7 @@ export interface DeliveryDetail extends DeliverySummary {
   flagDetails: FlagDetail[];
   forwards: ForwardAttempt[];
   /** the attempts of its event, in arrival order (the first and latest when there are many), for the retry ladder */
-  attempts?: DeliverySummary[];
+  attempts?: TimelineEvent['deliveries'];
   /** the response rule that answered it, and how (null: no rule did; the usual answer went out) */
   answeredBy: AnsweredBy | null;
 }

@@ -110,6 +110,11 @@ describe('retry:after-200', () => {
     const d = store.getDelivery(rows.mixed[1]!.id)!;
     expect(ids(d.attempts!)).toEqual(ids(rows.mixed));
     expect(d.attempts!.map((a) => a.previousAnswer)).toEqual([null, { status: 200, ms: 35 }, { status: 200, ms: 11_000 }]);
+    // with the response rule that answered an attempt, so the ladder can name it
+    store.setRuleAnswers([{ id: rows.failed[0]!.id, rule: 'fail first 1', action: 'status', status: 503, delayMs: null }]);
+    const failed = store.getDelivery(rows.failed[1]!.id)!;
+    expect(failed.attempts!.map((a) => a.answeredBy?.rule ?? null)).toEqual(['fail first 1', null]);
+    expect(failed.previousAnswer).toEqual({ status: 503, ms: 4 });
   });
 
   it('is offered by the query language and refused misspelt', () => {

@@ -11,7 +11,7 @@ import {
   type LifecycleFact,
   type MessageAcc,
 } from '../../../shared/message-acc';
-import type { DeliverySummary, EventKind, FlagDetail, FlagName, MessageDetail, MessageSummary, TimelineEvent } from '../../../shared/domain';
+import type { EventKind, FlagDetail, FlagName, MessageDetail, MessageSummary, TimelineEvent } from '../../../shared/domain';
 import { counterKey, facetKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { PREVIOUS_ANSWER, SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
@@ -218,7 +218,7 @@ function timelinePage(ctx: StoreContext, msgId: number, offset: number, limit: n
 }
 
 /** One event's attempts in arrival order, the first and latest when there are many (a delivery's retry ladder). */
-export function eventAttempts(ctx: StoreContext, msgId: number, eventKey: string): DeliverySummary[] {
+export function attemptsOfEvent(ctx: StoreContext, msgId: number, eventKey: string): TimelineEvent['deliveries'] {
   const head = ctx.stmt(`SELECT ${SUMMARY_COLUMNS}, ${PREVIOUS_ANSWER} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id LIMIT ?`);
   const tail = ctx.stmt(
     `SELECT * FROM (SELECT ${SUMMARY_COLUMNS}, ${PREVIOUS_ANSWER} FROM deliveries d WHERE d.msg_id = ? AND d.event_key = ? AND d.id > ?
@@ -226,7 +226,8 @@ export function eventAttempts(ctx: StoreContext, msgId: number, eventKey: string
   );
   const rows = head.all(msgId, eventKey, EVENT_DELIVERIES_HEAD) as SummaryRow[];
   if (rows.length === EVENT_DELIVERIES_HEAD) rows.push(...(tail.all(msgId, eventKey, rows[rows.length - 1]!.id, EVENT_DELIVERIES_TAIL) as SummaryRow[]));
-  return rows.map((r) => toSummary(r));
+  const answers = answeredByMany(ctx, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...toSummary(r), answeredBy: answers.get(r.id) ?? null }));
 }
 
 /** A message's detail: its summary and anomalies from the fold, and one page of its timeline. */

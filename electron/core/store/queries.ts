@@ -9,7 +9,7 @@ import type {
 } from '../../../shared/domain';
 import type { StoreContext } from './context';
 import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
-import { eventAttempts, exportedMessage } from './messages';
+import { attemptsOfEvent, exportedMessage } from './messages';
 import { listForwards } from './admin';
 import { MESSAGE_MARK_COLUMNS, markFields } from './marks';
 import { answeredBy } from './rule-answers';
@@ -155,7 +155,7 @@ export function getDelivery(ctx: StoreContext, id: number): DeliveryDetail | nul
     callback: parse?.callback ?? null,
     flagDetails,
     forwards: listForwards(ctx, id),
-    ...(!found.pending && r.msg_id !== null && r.event_key !== null ? { attempts: eventAttempts(ctx, r.msg_id, r.event_key) } : {}),
+    ...(!found.pending && r.msg_id !== null && r.event_key !== null ? { attempts: attemptsOfEvent(ctx, r.msg_id, r.event_key) } : {}),
     answeredBy: answeredBy(ctx, id),
   };
 }

@@ -13,6 +13,9 @@ import { Icon } from './Icons';
 import { JsonTree } from './JsonTree';
 import { LongText, Preview } from './Preview';
 import { ReplayPanel } from './ReplayPanel';
+import { RetryAfter200Badge } from './Badges';
+import { RetryLadder } from './RetryLadder';
+import { RETRY_AFTER_200_HINT, retriedAfter200 } from '../../../shared/retry-ladder';
 import { RuleAnswer } from './RuleAnswer';
 
 type Tab = 'preview' | 'json' | 'request' | 'replay';
@@ -85,7 +88,14 @@ export function DeliveryDetail({ d }: { d: Detail }) {
             {d.flagDetails.map((f, i) => (
               <li key={i}><FlagBadge flag={f.flag} /> <LongText text={explainFlag(f)} cut={600} /></li>
             ))}
+            {retriedAfter200(d.previousAnswer) ? <li><RetryAfter200Badge /> {RETRY_AFTER_200_HINT.replace(/^Retry after 200: | Search: .*$/g, '')}</li> : null}
           </ul>
+        ) : null}
+        {d.attempts && d.attempts.length > 1 ? (
+          <section className="ladder-section" aria-label="Attempts of this event">
+            <h4 className="ladder-title">Attempts of this event</h4>
+            <RetryLadder deliveries={d.attempts} total={Math.max(d.attempts.length, d.attempts[d.attempts.length - 1]!.attempt ?? 0)} />
+          </section>
         ) : null}
       </div>
       <div className="tabs" role="tablist">

@@ -53,7 +53,7 @@ export function RetryLadder({ deliveries, total }: { deliveries: DeliverySummary
         <col className="ladder-n" />
         <col className="ladder-time" />
         <col />
-        <col />
+        <col className="ladder-flags" />
         <col className="ladder-id" />
       </colgroup>
       <tbody>
