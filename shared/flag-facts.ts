@@ -6,7 +6,7 @@ import type { FlagDetail } from './domain';
 
 /** `reason:` words besides an error's 3-digit code: exception kinds, prepaid scopes, and an error naming no code */
 export const REASON_WORDS = ['auth', 'rcs-unsupported', 'other', 'customer', 'account', 'unknown'] as const;
-export const RETRY_SCHEDULES = ['on-schedule', 'off-schedule'] as const;
+const RETRY_SCHEDULES = ['on-schedule', 'off-schedule'] as const;
 /** what `retry:` reads: the schedule, or a retry after we answered 200 in time (judged from the answer before: retry-ladder.ts) */
 export const RETRY_TERMS = [...RETRY_SCHEDULES, 'after-200'] as const;
 /** the account a block names when its notice names none (the report's key too) */

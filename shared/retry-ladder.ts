@@ -89,7 +89,7 @@ export interface LadderStep {
 }
 
 /** What we answered, once a rule is taken into account: a closed or held connection answered nothing. */
-export function effectiveAnswer(a: AttemptAnswer): { status: number | null; ms: number | null; rule: string | null; action: AnswerRule['action'] | null } {
+function effectiveAnswer(a: AttemptAnswer): { status: number | null; ms: number | null; rule: string | null; action: AnswerRule['action'] | null } {
   const r = a.answeredBy ?? null;
   // status 0: nothing was answered (the sender hung up first, or a rule closed or held the connection)
   if (r === null) return { status: a.status === 0 ? null : a.status, ms: a.ms, rule: null, action: null };
@@ -272,7 +272,7 @@ export function explainLost(l: LostAttempts): string {
 }
 
 /** Repeats of a message's callbacks by cause, most common first: "2 retry after 200, 1 our non-200 (413)". */
-export function tallyCauses(causes: readonly RetryCause[]): { label: string; n: number }[] {
+function tallyCauses(causes: readonly RetryCause[]): { label: string; n: number }[] {
   const by = new Map<string, number>();
   for (const c of causes) by.set(causeLabel(c), (by.get(causeLabel(c)) ?? 0) + 1);
   return [...by].map(([label, n]) => ({ label, n })).sort((a, b) => b.n - a.n || a.label.localeCompare(b.label));
