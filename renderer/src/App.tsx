@@ -20,7 +20,6 @@ import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
 import { revealHidden } from '../../shared/visible-text';
 import { useMaskView } from './lib/mask-view';
-import { useMaskView } from './lib/mask-view';
 
 const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
@@ -61,10 +60,13 @@ export function App() {
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null);
 
   useEffect(() => store.getState().start(), [store]);
-  useEffect(() => void store.getState().loadMask(), [store]);
-  // rows wait for the mask setting: drawn before it, a masked view would first flash the real numbers
-  const maskKnown = useInspector((s) => s.masked !== null);
-  useEffect(() => void store.getState().loadMask(), [store]);
+  useEffect(() => {
+    void store.getState().loadMask();
+    // another window may have switched masking: a window brought forward reads it again
+    const reread = () => void store.getState().loadMask();
+    window.addEventListener('focus', reread);
+    return () => window.removeEventListener('focus', reread);
+  }, [store]);
   // rows wait for the mask setting: drawn before it, a masked view would first flash the real numbers
   const maskKnown = useInspector((s) => s.masked !== null);
 

@@ -1,11 +1,12 @@
 // "Mask personal data" in a real Chromium against `serve`: once switched on, no customer phone number, reply text or
 // name is left anywhere the page shows or would show (text, titles, labels) in the lists, a timeline, a delivery's
 // preview, JSON and raw body, search results and Analytics; the status bar says masking is on; the cURL copy and a
-// masked CLI export hold none either. `serve --mask` starts masked. Screenshots go to /tmp/shots-mask/.
+// masked CLI export hold none either. `serve --mask` starts masked; a window follows a switch made elsewhere. Screenshots go to /tmp/shots-mask/.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { apiOf } from '../reliability/support/api';
 import { postCallback } from '../support/browser';
 import { runCli, startServe } from '../support/serve';
 import { dataRows, deliveriesGrid, messageRow, messagesGrid } from './lists';
@@ -209,6 +210,11 @@ describe('mask personal data', () => {
       await dataRows(messagesGrid(page)).first().waitFor();
       await page.getByTestId('mask-badge').waitFor();
       await expectNoLeaks(page, t, 'serve --mask');
+      // switched off elsewhere (another window): this one follows once brought forward
+      await apiOf(masked)('updateSettings', { maskPersonalData: false });
+      await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+      await expect.poll(() => page.getByTestId('mask-badge').count()).toBe(0);
+      await expect.poll(async () => leaksIn(await pageTexts(page), t).length).toBeGreaterThan(0);
     } finally {
       await masked.stop();
     }
