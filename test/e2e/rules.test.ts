@@ -157,11 +157,22 @@ describe('response rules', () => {
     await hang.getByRole('button', { name: "Move Rule 2 'hang' up" }).focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => editor().getByTestId('rule').first().getAttribute('aria-label')).toBe("Rule 1 'hang'");
+    // at the top "up" is disabled: the keyboard is handed to "down" rather than dropped
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? null);
+    await expect.poll(focused).toBe("Move Rule 1 'hang' down");
     await editor().getByRole('checkbox', { name: "Rule 1 'hang' enabled" }).focus();
     await page.keyboard.press('Space');
+    // a rule deleted from the keyboard hands the focus to its neighbour
+    await editor().getByRole('button', { name: '+ Close the connection' }).focus();
+    await page.keyboard.press('Enter');
+    await editor().getByRole('button', { name: "Delete Rule 3 'close the connection'" }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => editor().getByTestId('rule').count()).toBe(2);
+    await expect.poll(focused).toBe('Rule 2 name');
     await editor().getByRole('button', { name: 'Save rules' }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await api()('getRules', {})).rules.map((r) => `${r.name}:${r.enabled}`)).toEqual(['hang:false', 'fail first 2:true']);
+    await expect.poll(() => editor().getByRole('status').textContent()).toContain('Saved');
+    expect((await api()('getRules', {})).rules.map((r) => `${r.name}:${r.enabled}`)).toEqual(['hang:false', 'fail first 2:true']);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
     expect(watch.pageErrors).toEqual([]);

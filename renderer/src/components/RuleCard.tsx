@@ -97,8 +97,8 @@ export function RuleCard({ rule: r, index, count, open, problems, onChange, onTo
           onChange={(e) => onChange({ name: e.target.value }, 'name')}
         />
         <span className="rule-actions">
-          <button type="button" className="btn small ghost" aria-label={`Move ${label} up`} title="Move up (earlier rules answer first)" disabled={index === 0} onClick={() => onMove(-1)}>↑</button>
-          <button type="button" className="btn small ghost" aria-label={`Move ${label} down`} title="Move down" disabled={index === count - 1} onClick={() => onMove(1)}>↓</button>
+          <button type="button" className="btn small ghost" aria-label={`Move ${label} up`} title="Move up (earlier rules answer first)" data-move="up" disabled={index === 0} onClick={() => onMove(-1)}>↑</button>
+          <button type="button" className="btn small ghost" aria-label={`Move ${label} down`} title="Move down" data-move="down" disabled={index === count - 1} onClick={() => onMove(1)}>↓</button>
           <button type="button" className="btn small" aria-expanded={open} aria-controls={`${id}-body`} aria-label={`${open ? 'Fold' : 'Edit'} ${label}`} onClick={onToggleOpen}>{open ? 'Fold' : 'Edit'}</button>
           <button type="button" className="btn small ghost" aria-label={`Duplicate ${label}`} onClick={onDuplicate}>Duplicate</button>
           <button type="button" className="btn small ghost danger" aria-label={`Delete ${label}`} onClick={onDelete}>Delete</button>

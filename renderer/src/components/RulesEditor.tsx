@@ -25,12 +25,19 @@ export function RulesEditor({ onClose }: { onClose: () => void }) {
   const [result, setResult] = useState<Result>(null);
   const [busy, setBusy] = useState(false);
   const dialog = useRef<HTMLElement>(null);
+  /** where the keyboard goes once the list is drawn again: a deleted or moved rule's button is gone or disabled */
+  const [focusNext, setFocusNext] = useState<string | null>(null);
   const dirty = draft !== null && saved !== null && draftDiffers(draft, saved);
 
   useEffect(() => {
     if (saved && draft === null) setDraft(rulesToDraft(saved));
   }, [saved, draft]);
   useEffect(() => dialog.current?.focus(), []);
+  useEffect(() => {
+    if (focusNext === null) return;
+    (dialog.current?.querySelector<HTMLElement>(focusNext) ?? dialog.current?.querySelector<HTMLElement>('.rule-add button'))?.focus();
+    setFocusNext(null);
+  }, [focusNext]);
 
   const close = () => {
     if (dirty && !window.confirm('Close without saving? Your changes to the rules are lost.')) return;
@@ -126,13 +133,22 @@ export function RulesEditor({ onClose }: { onClose: () => void }) {
                     problems={problems.get(r.id) ?? []}
                     onChange={(patch, field) => change(r.id, patch, field)}
                     onToggleOpen={() => setOpen((o) => (o.has(r.id) ? new Set([...o].filter((x) => x !== r.id)) : new Set(o).add(r.id)))}
-                    onMove={(by) => setRules(moveRule(draft.rules, i, by))}
+                    onMove={(by) => {
+                      setRules(moveRule(draft.rules, i, by));
+                      // at the top or the bottom the button pressed is disabled: the keyboard goes to the other one
+                      const to = i + by;
+                      if (to === 0 || to === draft.rules.length - 1) setFocusNext(`[data-rule-id="${CSS.escape(r.id)}"] [data-move="${to === 0 ? 'down' : 'up'}"]`);
+                    }}
                     onDuplicate={() => {
                       const rules = duplicateRule(draft.rules, i);
                       setRules(rules);
                       setOpen((o) => new Set(o).add(rules[i + 1]!.id));
                     }}
-                    onDelete={() => setRules(draft.rules.filter((x) => x.id !== r.id))}
+                    onDelete={() => {
+                      const next = draft.rules[i + 1] ?? draft.rules[i - 1];
+                      setRules(draft.rules.filter((x) => x.id !== r.id));
+                      setFocusNext(next ? `[data-rule-id="${CSS.escape(next.id)}"] .rule-name` : '.rule-add button');
+                    }}
                   />
                 ))}
               </ol>

@@ -112,7 +112,7 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function draftToRule(d: RuleDraft): RuleInput {
+function draftToRule(d: RuleDraft): RuleInput {
   const match = defined(
     Object.fromEntries(MATCH_FIELDS.map((f) => [f, f === 'attempt' ? attemptInput(d.match.attempt) : d.match[f].trim() || undefined])),
   );
