@@ -57,7 +57,10 @@ describe('response rules', () => {
 
     // reachable from Settings
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page.getByTestId('settings').getByRole('button', { name: 'Edit response rules…' }).click();
+    const edit = page.getByTestId('settings').getByRole('button', { name: 'Edit response rules…' });
+    await edit.scrollIntoViewIfNeeded();
+    await shots('settings');
+    await edit.click();
     await editor().getByRole('button', { name: '+ Fail the first 2 attempts with 503' }).click();
     const rule = editor().getByRole('listitem', { name: "Rule 1 'fail first 2'" });
     await expect.poll(() => rule.getByLabel('Status', { exact: true }).inputValue()).toBe('503');
