@@ -7,7 +7,7 @@ import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
 import { answerBound, attemptBound, type QueryTerm } from '../../../shared/query';
 import { campaignPattern, freeText } from '../../../shared/query-match';
 import type { StoreContext } from './context';
-import { prefixEnd } from './rows';
+import { PREVIOUS_ATTEMPT, prefixEnd } from './rows';
 
 export interface Pred {
   sql: string;
@@ -122,12 +122,15 @@ export function flagBit(flag: FlagName): number {
   return 1 << FLAG_NAMES.indexOf(flag);
 }
 
+/** `cond` reads one flag detail (`f`); with `onDelivery`, the delivery itself (`d`) */
+type FlagDetailTerm = { flag: FlagName; cond: string; params: unknown[]; onDelivery?: true };
+
 /**
  * A term read from a delivery's flag details (reason:, account:, retry:; flag-facts.ts says the same in memory): the
  * flag it needs, whose index drives the list, and a condition on that flag's detail (`f`, a json_each row of
  * deliveries.flags).
  */
-export function flagDetailTerm(t: QueryTerm): { flag: FlagName; cond: string; params: unknown[] } | null {
+export function flagDetailTerm(t: QueryTerm): FlagDetailTerm | null {
   const v = t.value;
   switch (t.field) {
     case 'reason':
@@ -138,7 +141,7 @@ export function flagDetailTerm(t: QueryTerm): { flag: FlagName; cond: string; pa
     case 'account':
       return { flag: 'prepaid-blocked', cond: "f.value ->> '$.scope' = 'account' AND coalesce(f.value ->> '$.accountId', ?) = ?", params: [UNNAMED_ACCOUNT, v] };
     case 'retry':
-      if (v === 'after-200') return { flag: 'duplicate', cond: ANSWERED_BEFORE_200_IN_TIME, params: [GATEWAY_TIMEOUT_MS] };
+      if (v === 'after-200') return { flag: 'duplicate', cond: ANSWERED_BEFORE_200_IN_TIME, params: [GATEWAY_TIMEOUT_MS], onDelivery: true };
       return { flag: 'duplicate', cond: "f.value ->> '$.fitsSchedule' = ?", params: [v === 'on-schedule' ? 1 : 0] };
     default:
       return null;
@@ -146,15 +149,15 @@ export function flagDetailTerm(t: QueryTerm): { flag: FlagName; cond: string; pa
 }
 
 /**
- * retry:after-200 on a repeat's duplicate detail (`f`): we answered the attempt before it 200 within the gateway's
- * limit, its time recorded (shared/retry-ladder.ts retriedAfter200 says the same of a row's previousAnswer). Read
- * from that attempt when asked, not stored: its answer time is written up to a second after it went out.
+ * retry:after-200 on a repeat (`d`): we answered the attempt before it 200 within the gateway's limit, its time
+ * recorded (shared/retry-ladder.ts retriedAfter200 says the same of a row's previousAnswer). Read from that attempt
+ * when asked, not stored: its answer time is written up to a second after it went out.
  */
-const ANSWERED_BEFORE_200_IN_TIME =
-  "EXISTS (SELECT 1 FROM deliveries p WHERE p.id = f.value ->> '$.previous' AND p.response_status = 200 AND p.response_ms < ?)";
+const ANSWERED_BEFORE_200_IN_TIME = `(SELECT p.response_status = 200 AND p.response_ms < ? ${PREVIOUS_ATTEMPT}) = 1`;
 
 /** The term as a condition on one delivery (alias d): its flag's bit, then the detail the term reads. */
-export function flagDetailPred(ft: { flag: FlagName; cond: string; params: unknown[] }): Pred {
+export function flagDetailPred(ft: FlagDetailTerm): Pred {
+  if (ft.onDelivery) return { sql: `(d.flags_mask & ?) != 0 AND ${ft.cond}`, params: [flagBit(ft.flag), ...ft.params] };
   return {
     sql: `(d.flags_mask & ?) != 0 AND EXISTS (SELECT 1 FROM json_each(d.flags) f WHERE f.value ->> '$.flag' = ? AND ${ft.cond})`,
     params: [flagBit(ft.flag), ft.flag, ...ft.params],

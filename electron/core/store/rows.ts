@@ -9,12 +9,19 @@ export const SUMMARY_COLUMNS = `d.id, d.received_at, d.method, d.path, d.outcome
   d.campaign, d.event_ts, d.attempt, d.flags, d.preview, d.msg_id, ${DELIVERY_MARK_COLUMNS}`;
 
 /**
- * What we answered the attempt before a repeat (the one its duplicate detail names), as JSON [status, ms]; NULL for
- * a first attempt. Selected by the reads that show retries (lists, timeline, detail), beside SUMMARY_COLUMNS: read
- * when asked because an answer's time is written up to a second after it went out (retry-ladder.ts).
+ * The attempt before a repeat (alias p, of a delivery d): the latest earlier delivery of the same event still stored
+ * (the one its duplicate detail names as `previous`, unless that was deleted), one probe of the message's index.
  */
-export const PREVIOUS_ANSWER = `CASE WHEN d.flags_mask & ${1 << FLAG_NAMES.indexOf('duplicate')} THEN (SELECT json_array(p.response_status, p.response_ms)
-  FROM json_each(d.flags) f JOIN deliveries p ON p.id = f.value ->> '$.previous' WHERE f.value ->> '$.flag' = 'duplicate') END AS prev_answer`;
+export const PREVIOUS_ATTEMPT = `FROM deliveries p INDEXED BY deliveries_msg
+  WHERE p.msg_id = d.msg_id AND p.event_key = d.event_key AND p.id < d.id ORDER BY p.id DESC LIMIT 1`;
+
+/**
+ * What we answered the attempt before a repeat, as JSON [status, ms]; NULL for a first attempt. Selected by the reads
+ * that show retries (lists, timeline, detail), beside SUMMARY_COLUMNS: read when asked because an answer's time is
+ * written up to a second after it went out (retry-ladder.ts).
+ */
+export const PREVIOUS_ANSWER = `CASE WHEN d.flags_mask & ${1 << FLAG_NAMES.indexOf('duplicate')}
+  THEN (SELECT json_array(p.response_status, p.response_ms) ${PREVIOUS_ATTEMPT}) END AS prev_answer`;
 
 export interface SummaryRow {
   id: number;
