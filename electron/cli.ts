@@ -166,6 +166,7 @@ async function serve(argv: string[]): Promise<void> {
   const control = await onPortOrFree(int('ui-port', values['ui-port'], DEFAULT_UI_PORT), (port) => startControlServer({
     handlers: core.handlers,
     subscribe: core.subscribe,
+    files: core.files,
     // kept in the data folder: the printed link (and a bookmark of it) works across restarts until rotated
     session: openUiSession(dataDir),
     dataDir,
@@ -318,18 +319,20 @@ async function exportCmd(argv: string[]): Promise<void> {
 }
 
 /**
- * "exporting… 12000 of 340000 deliveries" (or importing) on stderr, at most once a second and only once a run has lasted a
- * second (a short one stays quiet); redrawn in place on a terminal, one line each time otherwise.
+ * "exporting… 12000 of 340000 deliveries" (or importing) on stderr, never stdout: on a terminal redrawn in place at
+ * most once a second, otherwise one line every 10 s (RCI_PROGRESS_EVERY_MS); a short run stays quiet.
  */
 function progressLine(verb: string, what: string): { update: (done: number, total: number | null) => void; end: () => void } {
   const started = Date.now();
   let last = started;
   let drawn = false;
   const tty = process.stderr.isTTY === true;
+  // a log file or CI output gets a line now and then, not one a second
+  const everyMs = tty ? 1000 : Number(process.env.RCI_PROGRESS_EVERY_MS ?? 10_000);
   return {
     update(done, total) {
       const now = Date.now();
-      if (now - last < 1000) return;
+      if (now - last < everyMs) return;
       last = now;
       drawn = true;
       const text = `${verb}… ${done}${total !== null ? ` of ${total}` : ''} ${what}`;
@@ -365,11 +368,11 @@ async function importCmd(argv: string[]): Promise<void> {
   }
   const store = fs.existsSync(storeFile) ? openExistingStore(dataDir) : openStore({ file: storeFile });
   let summary;
-  const progress = progressLine('importing', 'deliveries read');
+  const progress = progressLine('importing', 'lines read');
   try {
     summary = await importFile(store, source, {
       onProblem: (p) => process.stderr.write(`${p.unit} ${p.at}: skipped: ${revealHidden(p.reason)}\n`),
-      onProgress: (s) => progress.update(s.added + s.duplicates, null),
+      onProgress: (s) => progress.update(s.read, null),
     });
   } catch (err) {
     if (err instanceof ImportFileError) {

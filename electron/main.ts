@@ -74,6 +74,19 @@ async function start(): Promise<void> {
     receiverPort: runOptions.receiverPort,
     tunnel: runOptions.tunnel,
     log,
+    // the UI's Export… and Import… ask here where to write and what to read; the jobs themselves run in the core
+    fileDialogs: {
+      save: async (o) => {
+        const opts = { title: o.title, defaultPath: path.join(app.getPath('documents'), o.defaultName), filters: [{ name: o.extension.toUpperCase(), extensions: [o.extension] }], properties: ['createDirectory', 'showOverwriteConfirmation'] as ('createDirectory' | 'showOverwriteConfirmation')[] };
+        const r = mainWindow ? await dialog.showSaveDialog(mainWindow, opts) : await dialog.showSaveDialog(opts);
+        return r.canceled || !r.filePath ? null : r.filePath;
+      },
+      open: async (o) => {
+        const opts = { title: o.title, filters: [{ name: 'NDJSON or HAR', extensions: o.extensions }], properties: ['openFile'] as 'openFile'[] };
+        const r = mainWindow ? await dialog.showOpenDialog(mainWindow, opts) : await dialog.showOpenDialog(opts);
+        return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0]!;
+      },
+    },
   });
   core = c;
   installCleanShutdown(app, () => c.close(), { log });

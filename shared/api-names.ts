@@ -35,4 +35,8 @@ export const API_CALL_NAME_LIST = [
   'deleteData',
   'getRetention',
   'setRetention',
+  'startExport',
+  'startImport',
+  'cancelJob',
+  'listJobs',
 ] as const;

@@ -7,6 +7,7 @@ import type { ApiErrorCode } from './api-error';
 import { API_CALL_NAME_LIST } from './api-names';
 import { NOTE_MAX_CHARS } from './marks';
 import type { RetentionPolicy } from './retention';
+import type { JobInfo } from './jobs';
 import { DEFAULT_REPLAY_CONCURRENCY, MAX_REPLAY_CONCURRENCY, MAX_REPLAY_SPEED } from './constants';
 import { subdomainProblem } from './tunnel-subdomain';
 import { parseResponseRules, type ResponseRules, type ResponseRulesInput } from './response-rules';
@@ -149,6 +150,21 @@ export const apiArgs = {
   getRetention: z.object({}),
   /** keep at most maxDays days and/or maxGb GiB of deliveries (null: no limit); pinned ones are always kept */
   setRetention: z.object({ maxDays: z.number().min(1).max(36_500).nullable(), maxGb: z.number().min(0.01).max(100_000).nullable() }),
+  // export and import jobs from the UI (electron/core/jobs; shared/jobs.ts): progress as live `job` events
+  /** the current filter or the selection; the desktop app asks where to save (null: the dialog was closed) */
+  startExport: z.object({
+    format: z.enum(['ndjson', 'csv', 'har']),
+    kind: z.enum(['deliveries', 'messages']),
+    scope: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('filter'), query }),
+      z.object({ kind: z.literal('selection'), ids: z.array(z.number().int().min(1)).max(100_000).optional(), references: z.array(z.string().max(500)).max(100_000).optional() }),
+    ]),
+  }),
+  /** desktop app: imports the file its open dialog picks (null: closed). `serve` takes an upload instead */
+  startImport: z.object({}),
+  cancelJob: z.object({ jobId: z.string().max(100) }),
+  /** the running or last job of each kind */
+  listJobs: z.object({}),
 } as const;
 
 export type ApiCallName = keyof typeof apiArgs;
@@ -342,6 +358,10 @@ export interface ApiResults {
   deleteData: DeletePreview & { slices: number };
   getRetention: RetentionPolicy;
   setRetention: RetentionPolicy;
+  startExport: JobInfo | null;
+  startImport: JobInfo | null;
+  cancelJob: { ok: boolean };
+  listJobs: JobInfo[];
 }
 
 /** A delivery's or message's pin and note. */
@@ -396,6 +416,8 @@ export interface ApiEvents {
     cancelled: boolean;
   };
   forward: { deliveryId: number; attempt: ForwardAttempt };
+  /** an export or import job started, progressed (at most every 200 ms) or ended */
+  job: JobInfo;
 }
 export type ApiEventName = keyof ApiEvents;
 /** One frame on the event channel: a batch of events in order. */

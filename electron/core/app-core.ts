@@ -26,6 +26,7 @@ import { createReplayService } from './replay';
 import { createLocalSimulator } from './simulate/local';
 import { createConformService } from './conform/service';
 import { createDataService } from './retention-api';
+import { createJobService, type FileDialogs, type JobFiles } from './jobs';
 import { describeRanges, summarizeRanges, type UnreadableRange } from './store/salvage';
 import type { Store } from './store/types';
 import { checkTunnelSettings, createTunnelSupervisor, type TunnelSupervisor } from './tunnel/supervisor';
@@ -54,6 +55,8 @@ export interface CoreOptions {
   /** how long start waits for the store file's quick integrity check before opening it anyway (default 2000 ms) */
   startCheckBudgetMs?: number;
   log?: (entry: Record<string, unknown>) => void;
+  /** the desktop app's save and open dialogs for the UI's export and import (`serve` downloads and uploads) */
+  fileDialogs?: FileDialogs;
 }
 
 export interface Core {
@@ -63,6 +66,8 @@ export interface Core {
   dataDir: string;
   store: Store;
   tunnel: TunnelSupervisor;
+  /** export downloads and import uploads of `serve`'s control server (jobs/index.ts) */
+  files: JobFiles;
   exportNdjson(file: string, kind: 'deliveries' | 'messages'): Promise<number>;
   /** written to a temporary file beside `file` and renamed when complete (export-file.ts) */
   exportFile(file: string, kind: 'deliveries' | 'messages', format: ExportFormat): Promise<number>;
@@ -176,6 +181,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     // the receiver's tunnel entrance: the tunnel's pre-opened connections are never closed for being idle there
     localPort: receiver.tunnelPort,
     localHost: '127.0.0.1',
+    // each tunnel socket is served by the receiver itself: no second local connection per socket (client.ts)
+    accept: (socket) => receiver.acceptTunnel(socket),
     enabled: t.enabled,
     host: t.host,
     subdomain: t.subdomain,
@@ -218,6 +225,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const conform = createConformService({ store: () => store });
   // pins, notes, deleting and retention's pruning: deletions run in small slices behind the acknowledgements
   const data = createDataService({ store: () => active.store, onChanged: () => live.recount(), log });
+  // the UI's export and import jobs; an import's batches go through this app's own indexer (jobs/import-job.ts)
+  const jobs = createJobService({
+    store: () => active.store,
+    dataDir: opts.dataDir,
+    version: opts.version,
+    masked: () => settings.maskPersonalData === true,
+    emit: (info) => live.emit('job', info),
+    commitBatch: async (rows, source) => {
+      const r = active.store.importDeliveries(rows, source);
+      if (r.stored.length > 0) active.ingest.indexer.committed(r.stored);
+      await active.ingest.indexer.indexed();
+      return r;
+    },
+    onImportEnded: () => live.recount(),
+    dialogs: opts.fileDialogs,
+  });
 
   const status = (): AppStatus => {
     const s = store.stats();
@@ -298,6 +321,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...replay.handlers,
     ...data.handlers,
     ...conform.handlers,
+    ...jobs.handlers,
   };
 
   async function exportFile(file: string, kind: 'deliveries' | 'messages', format: ExportFormat): Promise<number> {
@@ -328,11 +352,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     dataDir: opts.dataDir,
     store,
     tunnel,
+    files: jobs.files,
     exportNdjson: (file, kind) => exportFile(file, kind, 'ndjson'),
     exportFile,
     close: () =>
       (closing ??= (async () => {
         // Order matters: stop taking requests, let in-flight ones commit and answer, then close the file.
+        await jobs.close();
         await simulator.close();
         await tunnel.stop().catch(() => {});
         await Promise.all([receiver.close(), ingest.committer.drain()]);

@@ -14,6 +14,8 @@ import { dispatch, toErrorBody } from './api-dispatch';
 import { uiContentSecurityPolicy } from './ui-policy';
 import { openLinkPage, OPEN_LINK_CSS } from './ui-link-page';
 import { fixedUiSession, type UiSession } from './ui-session';
+import type { JobFiles } from './jobs';
+import { MAX_IMPORT_UPLOAD_BYTES } from '../../shared/jobs';
 
 export interface ControlServerOptions {
   handlers: ApiHandlers;
@@ -29,6 +31,10 @@ export interface ControlServerOptions {
   dataDir?: string;
   /** the link was rotated from the settings: the old one is dead, this is the one to print */
   onRotate?: (uiUrl: string) => void;
+  /** the UI's export downloads and import uploads (jobs/index.ts); absent: those routes answer 404 */
+  files?: JobFiles;
+  /** uploads above this many bytes are refused (default MAX_IMPORT_UPLOAD_BYTES) */
+  maxUploadBytes?: number;
 }
 
 export interface ControlServer {
@@ -96,6 +102,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     const { pathname, query } = splitTarget(req.url);
     if (pathname.startsWith('/api/call/')) return call(req, res, pathname.slice('/api/call/'.length));
     if (pathname === '/api/session' || pathname === '/api/session/rotate') return sessionCall(req, res, pathname);
+    if (pathname === '/api/upload/import') return upload(req, res, query);
+    if (pathname.startsWith('/api/download/')) return download(req, res, decode(pathname.slice('/api/download/'.length)), query);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
     if (pathname === '/__rci/open-link.css') return asset(res, OPEN_LINK_CSS, TYPES['.css']!);
     serveStatic(req, res, pathname, query);
@@ -119,6 +127,90 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const result = await dispatch(opts.handlers, decode(name), arg);
       json(res, 200, result ?? null);
     } catch (err) {
+      const { status, body } = toErrorBody(err);
+      json(res, status, body);
+    }
+  }
+
+  /**
+   * A finished export, once: the link's key is good for one fetch (the file is deleted after it), and the caller
+   * must hold the token or the cookie like any call, so a leaked link alone gives nothing.
+   */
+  function download(req: http.IncomingMessage, res: http.ServerResponse, jobId: string, query: URLSearchParams): void {
+    if (req.method !== 'GET') return json(res, 405, { error: { code: 'bad-request', message: 'use GET' } });
+    if (!authorized(req, null)) return refused(res);
+    const taken = opts.files?.takeDownload(jobId, query.get('key') ?? '');
+    if (!taken) return json(res, 404, { error: { code: 'not-found', message: 'no such download: it was fetched already, replaced by a newer export, or never existed' } });
+    let size: number;
+    try {
+      size = fs.statSync(taken.file).size;
+    } catch {
+      taken.done();
+      return json(res, 404, { error: { code: 'not-found', message: 'the exported file is gone' } });
+    }
+    const ext = path.extname(taken.fileName);
+    res.writeHead(200, {
+      'Content-Type': ext === '.csv' ? 'text/csv; charset=utf-8' : ext === '.har' ? 'application/json' : 'application/x-ndjson',
+      'Content-Length': size,
+      'Content-Disposition': `attachment; filename="${taken.fileName.replace(/[^\w.-]/g, '_')}"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    const stream = fs.createReadStream(taken.file);
+    stream.pipe(res);
+    stream.on('error', () => res.destroy());
+    res.on('close', () => {
+      stream.destroy();
+      taken.done();
+    });
+  }
+
+  /**
+   * A file to import, streamed to the data folder as it arrives (never held in memory), refused above the cap
+   * before or while it is read; once complete, the import job starts and its first state is the answer.
+   */
+  async function upload(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): Promise<void> {
+    if (req.method !== 'POST') return json(res, 405, { error: { code: 'bad-request', message: 'use POST' } });
+    if (!authorized(req, null)) return refused(res);
+    if (!opts.files) return json(res, 404, { error: { code: 'not-found', message: 'uploads are not taken here' } });
+    const cap = opts.maxUploadBytes ?? MAX_IMPORT_UPLOAD_BYTES;
+    const tooLarge = { error: { code: 'bad-request', message: `the file is larger than ${Math.round(cap / 1024 / 1024)} MiB, the most the inspector takes in an upload: import it with the command line (import FILE)` } };
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > cap) {
+      res.setHeader('Connection', 'close');
+      return json(res, 413, tooLarge);
+    }
+    const fileName = (query.get('name') ?? 'upload').slice(0, 200) || 'upload';
+    const file = opts.files.uploadPath();
+    const out = fs.createWriteStream(file);
+    let size = 0;
+    const ok = await new Promise<boolean>((resolve) => {
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > cap) {
+          req.unpipe(out);
+          req.pause();
+          resolve(false);
+        }
+      });
+      req.on('aborted', () => resolve(false));
+      req.on('error', () => resolve(false));
+      out.on('error', () => resolve(false));
+      out.on('finish', () => resolve(size <= cap));
+      req.pipe(out);
+    });
+    if (!ok) {
+      out.destroy();
+      fs.rmSync(file, { force: true });
+      if (req.destroyed) return;
+      // the rest of the body is not read: the connection closes once the answer is out
+      res.setHeader('Connection', 'close');
+      return json(res, size > cap ? 413 : 400, size > cap ? tooLarge : { error: { code: 'bad-request', message: 'the upload did not complete' } });
+    }
+    try {
+      json(res, 200, opts.files.importUpload(file, fileName));
+    } catch (err) {
+      fs.rmSync(file, { force: true });
       const { status, body } = toErrorBody(err);
       json(res, status, body);
     }

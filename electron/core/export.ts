@@ -47,6 +47,14 @@ export async function writeChunks(target: string | NodeJS.WritableStream, chunks
       n++;
     }
     if (!failed && typeof target === 'string') await until((done) => (out as fs.WriteStream).end(done));
+  } catch (err) {
+    // a row source that gave up (a cancelled export) leaves no open file behind; waiting for the close also waits
+    // for an open still under way, which would otherwise create the file after the caller removed it
+    if (typeof target === 'string') {
+      const file = out as fs.WriteStream;
+      if (!file.closed) await new Promise<void>((resolve) => (file.once('close', () => resolve()), file.destroy()));
+    }
+    throw err;
   } finally {
     // after an error the listener stays: a later write error must not end the process with a stack trace either
     if (typeof target !== 'string' && !failed) out.off('error', onError);

@@ -6,7 +6,7 @@
 // running it again adds only the rest (already-stored deliveries are recognised).
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { ImportRow } from './store/import-rows';
+import type { ImportResult, ImportRow } from './store/import-rows';
 import type { Store } from './store/types';
 import type { HarDeliveryExtra } from './export-har';
 
@@ -24,40 +24,76 @@ export interface ImportSummary {
   /** HAR entries that are not POSTs with a body (another tool's page loads): not callbacks */
   ignored: number;
   problems: ImportProblem[];
+  /** lines (NDJSON) or entries (HAR) read so far */
+  read: number;
+  /** everything read up to this line or entry is committed (an import cancelled half-way keeps exactly that) */
+  committedThrough: number;
+  /** bytes of the file read so far (NDJSON; a HAR file is read whole first) */
+  bytesRead: number;
+  cancelled?: boolean;
+}
+
+export interface ImportOptions {
+  onProblem?: (p: ImportProblem) => void;
+  onProgress?: (s: ImportSummary) => void;
+  /** stops between lines: the batch being read is dropped, every committed one stays */
+  signal?: AbortSignal;
+  /**
+   * stores one batch, indexed before it resolves (the next batch's duplicate check looks them up by index). The
+   * default indexes in place; a running app hands the batch to its own indexer (jobs/import-job.ts)
+   */
+  commitBatch?: (rows: ImportRow[], source: string) => ImportResult | Promise<ImportResult>;
+  /** the name recorded as the deliveries' source (default: the file's name) */
+  label?: string;
+  /** rows per transaction (default 500); a running app takes fewer, so no acknowledgement waits long behind one */
+  batchSize?: number;
 }
 
 export class ImportFileError extends Error {}
 
 const BATCH = 500;
 
-export async function importFile(
-  store: Store,
-  file: string,
-  opts: { onProblem?: (p: ImportProblem) => void; onProgress?: (s: ImportSummary) => void } = {},
-): Promise<ImportSummary> {
+export async function importFile(store: Store, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
   const format = await sniff(file);
-  const summary: ImportSummary = { format, added: 0, duplicates: 0, ignored: 0, problems: [] };
+  const summary: ImportSummary = { format, added: 0, duplicates: 0, ignored: 0, problems: [], read: 0, committedThrough: 0, bytesRead: 0 };
   const problem = (p: ImportProblem) => {
     summary.problems.push(p);
     opts.onProblem?.(p);
   };
+  const commit =
+    opts.commitBatch ??
+    ((rows: ImportRow[], source: string) => {
+      const r = store.importDeliveries(rows, source);
+      while (store.indexPending(2000).length > 0);
+      return r;
+    });
+  const source = opts.label ?? fileLabel(file);
   let batch: ImportRow[] = [];
-  const flush = () => {
-    if (batch.length === 0) return;
-    const r = store.importDeliveries(batch, fileLabel(file));
-    summary.added += r.added;
-    summary.duplicates += r.duplicates;
-    batch = [];
-    // indexed before the next batch: the next batch's duplicate check looks them up by index
-    while (store.indexPending(2000).length > 0);
+  const flush = async () => {
+    if (batch.length > 0) {
+      const r = await commit(batch, source);
+      summary.added += r.added;
+      summary.duplicates += r.duplicates;
+      batch = [];
+    }
+    summary.committedThrough = summary.read;
     opts.onProgress?.(summary);
   };
+  const stopped = () => {
+    if (!opts.signal?.aborted) return false;
+    summary.cancelled = true;
+    return true;
+  };
   if (format === 'ndjson') {
-    const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+    const input = fs.createReadStream(file);
+    const lines = readline.createInterface({ input, crlfDelay: Infinity });
     let n = 0;
     let seenOne = false;
     for await (const raw of lines) {
+      if (stopped()) break;
       n++;
+      summary.read = n;
+      summary.bytesRead = input.bytesRead;
       // an editor may have saved it with a byte order mark
       const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (line.trim() === '') continue;
@@ -74,24 +110,34 @@ export async function importFile(
         continue;
       }
       batch.push(row);
-      if (batch.length >= BATCH) flush();
+      if (batch.length >= (opts.batchSize ?? BATCH)) await flush();
     }
+    lines.close();
+    input.destroy();
   } else {
     const entries = harEntries(fs.readFileSync(file, 'utf8'));
-    entries.forEach((entry, i) => {
+    for (let i = 0; i < entries.length; i++) {
+      if (stopped()) break;
+      summary.read = i + 1;
       let row: ImportRow | null;
       try {
-        row = fromHarEntry(entry);
+        row = fromHarEntry(entries[i]);
       } catch (err) {
         problem({ at: i + 1, unit: 'entry', reason: (err as Error).message });
-        return;
+        continue;
       }
       if (row === null) summary.ignored++;
       else batch.push(row);
-      if (batch.length >= BATCH) flush();
-    });
+      if (batch.length >= (opts.batchSize ?? BATCH)) await flush();
+    }
   }
-  flush();
+  if (summary.cancelled) {
+    // the lines read since the last commit are dropped whole: the import stops at a batch's edge
+    summary.read = summary.committedThrough;
+    summary.problems = summary.problems.filter((p) => p.at <= summary.committedThrough);
+    return summary;
+  }
+  await flush();
   return summary;
 }
 

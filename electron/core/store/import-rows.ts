@@ -4,6 +4,7 @@
 //   added again, so importing the same file twice, or an export back into its own store, adds nothing;
 // - each one is recorded in `imported` (migration 7) in the same transaction, so it is never taken for gateway
 //   traffic: replay refuses it (replay/index.ts) unless asked for.
+import type { DeliverySummary } from '../../../shared/domain';
 import type { StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { appendToInbox } from './inbox';
@@ -19,6 +20,8 @@ export interface ImportResult {
   added: number;
   /** rows already in the store (or earlier in the same import) */
   duplicates: number;
+  /** the added rows as phase 1 stored them: what a running app's indexer is told of, as of received ones */
+  stored: DeliverySummary[];
 }
 
 /** ONE transaction: all rows of the batch or none. */
@@ -39,7 +42,7 @@ export function importDeliveries(ctx: StoreContext, rows: ImportRow[], source: s
   try {
     return ctx.db
       .transaction(() => {
-        const result: ImportResult = { added: 0, duplicates: 0 };
+        const result: ImportResult = { added: 0, duplicates: 0, stored: [] };
         for (const row of rows) {
           const r = row.input.request;
           const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
@@ -51,6 +54,7 @@ export function importDeliveries(ctx: StoreContext, rows: ImportRow[], source: s
           const [stored] = appendToInbox(ctx, [{ ...row.input, request: { ...r, body } }]);
           if (row.responseMs !== null) setAnswerMs.run(Math.round(row.responseMs), stored!.id);
           mark.run(stored!.id, source, now);
+          result.stored.push(stored!);
           result.added++;
         }
         return result;
