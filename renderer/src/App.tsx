@@ -18,6 +18,8 @@ import { MessageList } from './components/MessageList';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
+import { MarkBar } from './components/MarkBar';
+import { DeleteMatchingButton } from './components/DeleteDialog';
 import { revealHidden } from '../../shared/visible-text';
 import { useMaskView } from './lib/mask-view';
 
@@ -155,6 +157,7 @@ export function App() {
         <button className="btn" onClick={() => store.getState().openDialog('bulk')} title="Replay every delivery matching the filter to one of your endpoints">
           <Icon name="replay" size={12} /> Replay filtered…
         </button>
+        <DeleteMatchingButton />
         <button className="icon-btn toolbar-icon" aria-label="Settings" title="Settings: tunnel, forwarding, replay targets" onClick={() => store.getState().openDialog('settings')}>
           <Icon name="settings" size={16} />
         </button>
@@ -199,9 +202,17 @@ function DetailPane() {
         <Icon name="close" size={14} />
       </button>
       {deliveryId !== null ? (
-        delivery ? <DeliveryDetail key={delivery.id} d={shown.delivery(delivery)} /> : <p className="dim pad">{loading ? 'Loading delivery…' : 'Delivery not found.'}</p>
+        delivery ? (
+          <>
+            <MarkBar target={{ kind: 'delivery', id: delivery.id }} />
+            <DeliveryDetail key={delivery.id} d={shown.delivery(delivery)} />
+          </>
+        ) : <p className="dim pad">{loading ? 'Loading delivery…' : 'Delivery not found.'}</p>
       ) : message ? (
-        <Timeline detail={shown.message(message)} />
+        <>
+          <MarkBar target={{ kind: 'message', reference: message.summary.reference }} />
+          <Timeline detail={shown.message(message)} />
+        </>
       ) : (
         <p className="dim pad">{loading ? 'Loading timeline…' : 'Message not found.'}</p>
       )}

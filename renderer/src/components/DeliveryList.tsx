@@ -9,6 +9,7 @@ import { BadgeRow, FLAG_META, FlagBadge, RetryAfter200Badge, StatusCode } from '
 import { retriedAfter200 } from '../../../shared/retry-ladder';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
+import { PinMark } from './MarkBar';
 
 export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number; seq: number } | null }) {
   const store = useInspectorStore();
@@ -38,7 +39,7 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
           store.getState().selectDelivery(d.id);
         }}
       >
-        <span className="c-id mono" role="gridcell" data-testid="delivery-id">#{d.id}</span>
+        <span className="c-id mono" role="gridcell" data-testid="delivery-id">#{d.id}<PinMark pinned={row.pinned} note={row.note} /></span>
         <span className="c-time mono" role="gridcell" data-testid="received" title={`${formatFullTime(d.receivedAt)} (${formatRaw(d.receivedAt)})`}>{formatTime(d.receivedAt, now)}</span>
         <span className="c-status" role="gridcell" title={`${d.responseStatus} ${d.responseMs} ms: what this inspector answered, and how fast`}>
           <StatusCode status={d.responseStatus} /> <span className="dim">{d.responseMs} ms</span>

@@ -8,6 +8,7 @@ import { useInspector, useInspectorStore } from '../store/context';
 import { AnomalyBadge, BadgeRow, FLAG_META, FlagBadge, StateBadge, type BadgeItem } from './Badges';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
+import { PinMark } from './MarkBar';
 
 export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number; seq: number } | null }) {
   const store = useInspectorStore();
@@ -35,7 +36,7 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
         data-reference={m.reference}
         onClick={() => store.getState().selectMessage(m.reference)}
       >
-        <span className="c-state" role="gridcell" data-testid="state"><StateBadge state={m.state} /></span>
+        <span className="c-state" role="gridcell" data-testid="state"><StateBadge state={m.state} /><PinMark pinned={row.pinned} note={row.note} /></span>
         <span className={`c-user mono ${shown.phoneClass}`} role="gridcell" data-testid="user" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
         <span className="c-campaign" role="gridcell" data-testid="campaign" title={revealHidden(m.campaign ?? '')}>{revealHidden(clip(m.campaign, 60)) || '—'}</span>
         <span className="c-last" role="gridcell" title={revealHidden(`${m.lastType ?? m.lastKind}${path ? ` ${path}` : ''} — the last event, received ${formatFullTime(m.lastReceivedAt)}`)}>

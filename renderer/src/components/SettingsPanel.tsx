@@ -8,6 +8,7 @@ import { useInspector, useInspectorStore } from '../store/context';
 import { ClockSetting } from './ClockSetting';
 import { Icon } from './Icons';
 import { InspectorLinkSection } from './InspectorLink';
+import { DataSettings } from './DataSettings';
 import { RulesSection } from './RulesBadge';
 import { MaskSetting } from './MaskSetting';
 import { CopyCallbackUrl, DowntimeList, TunnelState } from './StatusBar';
@@ -65,6 +66,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         <ClockSetting />
         <MaskSetting />
         <InspectorLinkSection />
+        <DataSettings />
         <section>
           <h3>Simulated traffic</h3>
           <p className="dim">

@@ -1,0 +1,87 @@
+// Pins, notes and deleting in a real Chromium against a real `serve`: pin a message and write a note on it from its
+// detail, see the pin in the list and find it with pinned:yes and note:, then delete what a search matches after the
+// dialog's count, the pinned message kept. Screenshots at 1440 and 1024 px in /tmp/shots-pins.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { apiOf } from '../reliability/support/api';
+import { dataRows, messageRow, messagesGrid } from './lists';
+import { postLifecycles } from './seed';
+import { useServeSession } from './session';
+
+const SHOTS = '/tmp/shots-pins';
+
+describe('pins, notes and deleting', () => {
+  const s = useServeSession({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+
+  it('pins a message, notes it, finds it, and keeps it when deleting what the search matches', async () => {
+    const lc = await postLifecycles(s.serve);
+    const api = apiOf(s.serve);
+    const messages = (await api('listMessages', { query: `ref:${lc.tag}`, offset: 0, limit: 100 })).rows.map((m) => m.reference);
+    expect(messages.length).toBeGreaterThan(3);
+    const keep = lc.ref('happy_path_with_click');
+
+    const { page, watch } = await s.openPage();
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const search = page.getByLabel('Filter (query)');
+    await search.fill(`ref:${lc.tag} `);
+    await search.press('Enter');
+    await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(messages.length);
+    await messageRow(page, keep).click();
+
+    const bar = page.getByTestId('mark-bar');
+    await bar.getByTestId('pin-toggle').click();
+    await expect.poll(() => bar.getByTestId('pin-toggle').getAttribute('aria-pressed')).toBe('true');
+    await bar.getByTestId('note-edit').click();
+    const note = 'Customer says the offer never arrived, call back Monday';
+    await bar.getByTestId('note-input').fill(note);
+    expect(await bar.textContent()).toContain(`${note.length} / 2,000`);
+    await bar.getByTestId('note-save').click();
+    await expect.poll(() => bar.getByTestId('note-text').textContent()).toBe(note);
+    // the list marks the pinned row
+    await expect.poll(() => messageRow(page, keep).getByTestId('pin-mark').getAttribute('aria-label')).toBe('Pinned, with a note');
+    await page.screenshot({ path: path.join(SHOTS, 'pinned-note-1440.png') });
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: path.join(SHOTS, 'pinned-note-1024.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // the search language finds it by pin and by note
+    await page.keyboard.press('Escape');
+    await search.fill(`ref:${lc.tag} pinned:yes note:"call back" `);
+    await search.press('Enter');
+    await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(1);
+    expect(await dataRows(messagesGrid(page)).first().getAttribute('data-reference')).toBe(keep);
+
+    // delete every message of the tag: the dialog counts first, the pinned one is kept
+    await search.fill(`ref:${lc.tag} `);
+    await search.press('Enter');
+    await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(messages.length);
+    await page.getByTestId('delete-matching').click();
+    const dialog = page.getByTestId('delete-dialog');
+    const kept = (await api('getMessage', { reference: keep }))!.summary.deliveryCount;
+    const total = (await api('listDeliveries', { query: `ref:${lc.tag}`, offset: 0, limit: 1 })).total;
+    await expect.poll(() => dialog.getByTestId('delete-count').textContent()).toBe(
+      `${total - kept} deliveries of ${messages.length - 1} messages will be deleted; ${kept} are kept because pinned (or of a pinned message). This cannot be undone.`,
+    );
+    expect(await dialog.getByTestId('delete-confirm').textContent()).toBe(`Delete ${total - kept} deliveries`);
+    await page.screenshot({ path: path.join(SHOTS, 'delete-dialog-1440.png') });
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.screenshot({ path: path.join(SHOTS, 'delete-dialog-1024.png') });
+    await dialog.getByTestId('delete-confirm').click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(1);
+    expect(await dataRows(messagesGrid(page)).first().getAttribute('data-reference')).toBe(keep);
+    expect((await api('listDeliveries', { query: `ref:${lc.tag}`, offset: 0, limit: 1 })).total).toBe(kept);
+    await page.screenshot({ path: path.join(SHOTS, 'after-delete-1024.png') });
+    // Settings → Stored data: retention and Clear all
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const data = page.getByTestId('data-settings');
+    await data.scrollIntoViewIfNeeded();
+    await data.getByLabel('Keep at most days').fill('30');
+    await data.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await api('getRetention', {})).maxDays).toBe(30);
+    await page.screenshot({ path: path.join(SHOTS, 'settings-data-1024.png') });
+    expect(watch.pageErrors).toEqual([]);
+    expect(watch.consoleErrors).toEqual([]);
+  });
+});
