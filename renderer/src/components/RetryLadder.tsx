@@ -53,7 +53,7 @@ export function RetryLadder({ deliveries, total }: { deliveries: DeliverySummary
         <col className="ladder-n" />
         <col className="ladder-time" />
         <col />
-        <col className="ladder-flags" />
+        <col />
         <col className="ladder-id" />
       </colgroup>
       <tbody>
@@ -91,6 +91,9 @@ function AttemptRow({ d, step }: { d: DeliverySummary; step: LadderStep }) {
   const selected = useInspector((s) => s.selectedDeliveryId === d.id);
   const r = step.retry;
   const open = () => store.getState().selectDelivery(d.id);
+  // every attempt after the first repeats the event: the ladder itself says so, its other flags it does not
+  const flags = d.flags.filter((f) => f !== 'duplicate');
+  const badges = flags.length > 0 || r?.cause.kind === 'after-200';
   const fits = r?.verdict === 'on-schedule' ? 'fits' : r?.verdict === null || r?.verdict === 'beyond-schedule' ? '' : 'off';
   return (
     <>
@@ -114,11 +117,14 @@ function AttemptRow({ d, step }: { d: DeliverySummary; step: LadderStep }) {
           attempt {step.attempt}
         </td>
         <td className="mono dim" data-testid="attempt-time" title={`received ${formatFullTime(d.receivedAt)} (${formatRaw(d.receivedAt)})`}>{formatTime(d.receivedAt)}</td>
-        <td className="att-answer" data-testid="attempt-answer">{describeAnswer(step.answer)}</td>
-        <td className="att-flags">
-          {r?.cause.kind === 'after-200' ? <RetryAfter200Badge /> : null}
-          {d.flags.map((f) => <FlagBadge key={f} flag={f} />)}
-        </td>
+        {/* without badges the answer takes their column too (a rule's answer is long in a narrow pane) */}
+        <td className="att-answer" data-testid="attempt-answer" colSpan={badges ? 1 : 2}>{describeAnswer(step.answer)}</td>
+        {badges ? (
+          <td className="att-flags">
+            {r?.cause.kind === 'after-200' ? <RetryAfter200Badge /> : null}
+            {flags.map((f) => <FlagBadge key={f} flag={f} />)}
+          </td>
+        ) : null}
         <td className="mono dim att-id">#{d.id}</td>
       </tr>
       {r ? (
