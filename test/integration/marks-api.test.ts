@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../electron/core/app-core';
 import { dispatch } from '../../electron/core/api-dispatch';
 import { NOTE_MAX_CHARS } from '../../shared/marks';
+import { MASK } from '../../shared/mask';
+import { maskExportedDelivery, maskExportedMessage } from '../../electron/core/export-mask';
 
 let dir: string;
 let core: Core;
@@ -82,6 +84,11 @@ describe('pins and notes through the API', () => {
     const lines = fs.readFileSync(ndjson, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; note?: string; pinned?: boolean });
     expect(lines.find((l) => l.id === a)).toMatchObject({ pinned: true, note });
     expect('note' in lines.find((l) => l.id === b)!).toBe(false);
+    // a masked export says a note is there, never what it says (it may quote the customer)
+    const [exported] = [...core.store.iterateDeliveries()].filter((d) => d.id === a);
+    expect(maskExportedDelivery(exported!).note).toBe(MASK);
+    const [message] = [...core.store.iterateMessages()].filter((m) => m.reference === 'msg-b');
+    expect(maskExportedMessage(message!).note).toBe(MASK);
 
     const csv = path.join(dir, 'd.csv');
     await core.exportFile(csv, 'deliveries', 'csv');
