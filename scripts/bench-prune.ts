@@ -45,11 +45,13 @@ async function main() {
   const idle = await load();
   log(`idle: p50 ${idle.latencyMs.p50} ms, p99 ${idle.latencyMs.p99} ms, max ${idle.latencyMs.max} ms (${idle.requests} requests)`);
 
-  const old = core.store.deletion.receivedBefore(Date.now() - 30 * DAY, Number.MAX_SAFE_INTEGER).length;
+  // retention takes its cutoff when it starts, a little later: everything before this one goes
+  const cutoff = Date.now() - 30 * DAY;
+  const old = core.store.deletion.receivedBefore(cutoff, Number.MAX_SAFE_INTEGER).length;
   const pruneStarted = performance.now();
   const pruned = new Promise<void>((resolve) => {
     const poll = setInterval(() => {
-      if (core.store.deletion.receivedBefore(Date.now() - 30 * DAY, 1).length === 0) (clearInterval(poll), resolve());
+      if (core.store.deletion.receivedBefore(cutoff, 1).length === 0) (clearInterval(poll), resolve());
     }, 500);
   });
   await core.handlers.setRetention({ maxDays: 30, maxGb: null });

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only ingest,query,ui,hotref,analytics] [--messages N] [--connections N] [--duration S] [--rounds N]`
+// `npm run bench [-- --quick] [--only ingest,query,ui,hotref,analytics,tunnel] [--messages N] [--connections N] [--duration S] [--rounds N]`
 // Prints figures and compares them with the targets; never fails on a timing. Saves the run as
 // bench-results/<timestamp>.json. The parts live in test/bench/ (typechecked with the rest of the tests).
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { hotReferenceReport, runHotReferenceBench, type HotReferenceResult } fro
 import { runIngestBench, type IngestBenchResult } from '../test/bench/ingest';
 import { runLiveUiBench, type LiveUiResult } from '../test/bench/live-ui';
 import { runQueryBench, type QueryBenchResult } from '../test/bench/query';
+import { runTunnelBench, tunnelReport, type TunnelBenchResult } from '../test/bench/tunnel';
 import { ROOT } from '../test/support/serve';
 
 const { values } = parseArgs({
@@ -39,6 +40,7 @@ interface BenchRun {
   uiAnalytics?: LiveUiResult;
   hotref?: HotReferenceResult;
   analytics?: AnalyticsBenchResult;
+  tunnel?: TunnelBenchResult;
   errors: { part: string; error: string }[];
 }
 
@@ -93,6 +95,16 @@ async function main(): Promise<void> {
   run.uiAnalytics = await part('ui', () => runLiveUiBench({ rate: 2000, durationSec: quick ? 4 : 10, view: 'analytics', log }));
   run.analytics = await part('analytics', () =>
     runAnalyticsBench({ resultsDir, messages: Number(values.messages ?? (quick ? 30_000 : 340_000)), repeats: quick ? 3 : 7, log }),
+  );
+  // not in the default set: it is the same load through a tunnel server, run on request (`--only tunnel`)
+  run.tunnel = await part('tunnel', () =>
+    runTunnelBench({
+      durationSec: Number(values.duration ?? (quick ? 2 : 4)),
+      warmupSec: 1,
+      rounds: Math.max(1, Math.floor(Number(values.rounds ?? (quick ? 1 : 3))) || 1),
+      concurrency: values.connections ? [Number(values.connections)] : [10, 50],
+      log,
+    }),
   );
   run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, serveSec: quick ? 4 : 10, log }));
 
@@ -196,6 +208,7 @@ function report(run: BenchRun): string {
   }
   if (run.hotref) out.push('\n' + hotReferenceReport(run.hotref));
   if (run.analytics) out.push(analyticsReport(run.analytics, table, mark));
+  if (run.tunnel) out.push(tunnelReport(run.tunnel, table, mark));
   for (const e of run.errors) out.push(`\n${e.part}: FAILED (${e.error.split('\n')[0]})`);
   return out.join('\n');
 }

@@ -50,6 +50,8 @@ export interface Receiver {
   readonly port: number;
   /** the tunnel client's way in (127.0.0.1): the same receiver, but its idle connections are never closed */
   readonly tunnelPort: number;
+  /** the tunnel's own way in: a connected tunnel socket served right here, like the entrance's (never idle-closed) */
+  acceptTunnel(socket: net.Socket): void;
   server: http.Server;
   setProbeToken(token: string): void;
   /** stop accepting, let in-flight requests finish (their commits complete), then close */
@@ -385,6 +387,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     url: `http://${shownHost}:${port}`,
     port,
     tunnelPort: (entrance.address() as AddressInfo).port,
+    acceptTunnel: (socket) => pace.acceptTunnel(socket),
     server,
     setProbeToken(token) {
       probeToken = token;

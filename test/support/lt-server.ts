@@ -33,6 +33,16 @@ interface LtTunnelInfo {
   sockets: number;
   /** tunnel sockets the client closed (its FIN came first): e.g. because the app behind it closed the connection */
   clientClosed: number;
+  /** tunnel sockets accepted since registration (the client's first ones plus every reconnect) */
+  accepted: number;
+  /** tunnel sockets this server closed itself (the agent keeps one free socket and destroys the others) */
+  serverClosed: number;
+  /** public requests relayed, and how many of them went out on a socket that had carried a request before */
+  relayed: number;
+  reused: number;
+  /** summed over relayed requests: ms waiting for a tunnel socket, and ms from getting one to the answer's head */
+  waitMs: number;
+  serviceMs: number;
 }
 
 export interface LtServer {
@@ -80,6 +90,14 @@ interface Tunnel {
   agent: http.Agent;
   grace: NodeJS.Timeout | null;
   clientClosed: number;
+  accepted: number;
+  serverClosed: number;
+  relayed: number;
+  reused: number;
+  waitMs: number;
+  serviceMs: number;
+  /** sockets that carried a request */
+  used: WeakSet<net.Socket>;
 }
 
 export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServer> {
@@ -131,6 +149,13 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
       agent: null as unknown as http.Agent,
       grace: null,
       clientClosed: 0,
+      accepted: 0,
+      serverClosed: 0,
+      relayed: 0,
+      reused: 0,
+      waitMs: 0,
+      serviceMs: 0,
+      used: new WeakSet(),
     };
     class TunnelAgent extends http.Agent {
       override createConnection(
@@ -151,7 +176,14 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     t.server.on('connection', (s) => {
       if (t.sockets.size >= maxConn || tunnels.get(id) !== t) return void s.destroy();
       t.sockets.add(s);
+      t.accepted++;
       if (t.grace) clearTimeout(t.grace);
+      // the agent destroys a freed socket when it already keeps one: count the closes that come from our side
+      const destroy = s.destroy.bind(s);
+      s.destroy = (err?: Error) => {
+        if (!s.destroyed && !s.readableEnded) t.serverClosed++;
+        return destroy(err);
+      };
       s.setNoDelay(true);
       s.on('data', (d: Buffer) => {
         // the agent sets _httpMessage while a request is in flight on this socket and clears it when freed
@@ -192,10 +224,21 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
 
   function relay(t: Tunnel, req: http.IncomingMessage, res: http.ServerResponse, path: string, host: string) {
     const headers = { ...req.headers, host, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http' };
+    t.relayed++;
+    const asked = performance.now();
+    let got = asked;
     const out = http.request({ agent: t.agent, method: req.method, path, headers }, (up) => {
+      t.serviceMs += performance.now() - got;
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
       up.on('error', () => res.destroy());
+    });
+    out.once('socket', (sock) => {
+      const s = sock as net.Socket;
+      got = performance.now();
+      t.waitMs += got - asked;
+      if (t.used.has(s)) t.reused++;
+      else t.used.add(s);
     });
     out.on('error', (e) => {
       relayErrors.push(`${req.method} ${path}: ${e.message}`);
@@ -323,7 +366,19 @@ export async function startLtServer(opts: LtServerOptions = {}): Promise<LtServe
     relayErrors,
     refuseSubdomains: false,
     hangHandshake: false,
-    tunnels: () => [...tunnels.values()].map((t) => ({ id: t.id, port: t.port, sockets: t.sockets.size, clientClosed: t.clientClosed })),
+    tunnels: () =>
+      [...tunnels.values()].map((t) => ({
+        id: t.id,
+        port: t.port,
+        sockets: t.sockets.size,
+        clientClosed: t.clientClosed,
+        accepted: t.accepted,
+        serverClosed: t.serverClosed,
+        relayed: t.relayed,
+        reused: t.reused,
+        waitMs: t.waitMs,
+        serviceMs: t.serviceMs,
+      })),
     tunnel: (id) => api.tunnels().find((t) => t.id === id),
     dropAllSockets() {
       for (const t of tunnels.values()) for (const s of t.sockets) s.destroy();

@@ -1,7 +1,9 @@
-// The localtunnel client's socket pool (lib/TunnelCluster.js: keeps max_conn_count raw TCP sockets to the tunnel
-// server and pipes each one to a fresh connection to our receiver), fed with a registration we did ourselves
-// (see handshake.ts). Only `_init` is replaced; everything after registration is the library's own code.
-import type { Socket } from 'node:net';
+// The tunnel's socket pools, both fed with a registration we did ourselves (see handshake.ts):
+// - openTunnelSockets (below): ours, handing each tunnel socket straight to the receiver's HTTP server; what the app uses.
+// - openGrantedTunnel: the localtunnel library's (lib/TunnelCluster.js: keeps max_conn_count raw TCP sockets to the
+//   tunnel server and pipes each one to a fresh connection to a local port), for a server reached only by its port.
+//   Only `_init` is replaced; everything after registration is the library's own code.
+import net, { type Socket } from 'node:net';
 import HeaderHostTransformer from '@n8n/localtunnel/lib/HeaderHostTransformer';
 import Tunnel from '@n8n/localtunnel/lib/Tunnel';
 import type { TunnelGrant } from './handshake';
@@ -71,4 +73,88 @@ export function openGrantedTunnel(
   });
   client.tunnelCluster?.on('open', (s: Socket) => onSocket(s));
   return client;
+}
+
+export interface TunnelSocketPool {
+  /** stop reopening and destroy every tunnel socket */
+  close(): void;
+}
+
+/**
+ * Our own socket pool for a granted tunnel: keeps max_conn_count raw TCP sockets to the tunnel server and hands
+ * each one, as it connects, straight to `accept` (the receiver's HTTP server serves requests on it). Unlike the
+ * library's pool there is no second connection to a local port per tunnel socket, and a socket carries request
+ * after request (keep-alive) for as long as the tunnel server keeps it; the tunnel server closes the ones it does
+ * not want to keep idle (localtunnel/server keeps one free socket), and each one closed is reopened at once.
+ * Measured through a localtunnel-protocol server: the library's second hop, with Nagle on its sockets, costs a
+ * delayed ACK (~40 ms) whenever a request crosses it in two segments on a connection past its first exchange.
+ * Like the library, a refused connection is reported through `onError` and not retried: the supervisor decides.
+ */
+export function openTunnelSockets(
+  grant: TunnelGrant,
+  opts: { host: string; accept: (s: Socket) => void },
+  onError: (err: Error) => void,
+  onSocket: (s: Socket) => void,
+): TunnelSocketPool {
+  const remoteHost = grant.ip || new URL(opts.host).hostname;
+  const remotePort = grant.port;
+  const count = Math.max(1, grant.max_conn_count ?? 1);
+  const open = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const later = (ms: number) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      connect();
+    }, ms);
+    timers.add(t);
+  };
+
+  function connect(): void {
+    if (closed) return;
+    const s = net.connect({ host: remoteHost, port: remotePort, noDelay: true, keepAlive: true });
+    open.add(s);
+    let connected = false;
+    let carried = false;
+    let replaced = false;
+    const replace = () => {
+      if (replaced || closed || !connected) return;
+      replaced = true;
+      // a socket that carried requests was closed by the server's pool (or after a last answer): replace it now;
+      // one closed unused (server refusing extra sockets, or dropping us) is retried a little later, not in a loop
+      if (carried) connect();
+      else later(250);
+    };
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (!connected && err.code === 'ECONNREFUSED') {
+        onError(new Error(`connection refused: ${remoteHost}:${remotePort} (check your firewall settings)`));
+      } else if (!connected) onError(err);
+      s.destroy();
+    });
+    s.once('data', () => (carried = true));
+    s.once('connect', () => {
+      connected = true;
+      if (closed) return void s.destroy();
+      onSocket(s);
+      opts.accept(s);
+    });
+    // the server's FIN already says this socket carries nothing more: its replacement need not wait for the close
+    s.once('end', replace);
+    s.once('close', () => {
+      open.delete(s);
+      replace();
+    });
+  }
+
+  for (let i = 0; i < count; i++) connect();
+  return {
+    close() {
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+  };
 }

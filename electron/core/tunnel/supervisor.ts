@@ -1,8 +1,8 @@
 // Keeps a localtunnel URL up for hours and tells the truth about it.
 //
-// One "attempt" = register with the tunnel server (handshake.ts, with a deadline), open the library's socket pool
-// (client.ts), then prove the public URL reaches our receiver with a probe (probe.ts). Only a passing probe makes the
-// state `online`. While online, the probe repeats; N failures in a row (or one failure right after the client
+// One "attempt" = register with the tunnel server (handshake.ts, with a deadline), open the socket pool (client.ts:
+// ours when `accept` is given, the library's otherwise), then prove the public URL reaches our receiver with a probe
+// (probe.ts). Only a passing probe makes the state `online`. While online, the probe repeats; N failures in a row (or one failure right after the client
 // reported a socket error) tear the tunnel down and a new attempt starts after a capped exponential backoff.
 // The library alone cannot be trusted to notice anything: it never emits 'close' on its own, never re-registers
 // after the server forgot the tunnel, and silently stops reopening sockets after a refused connection.
@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { TunnelState, TunnelStatus } from '../../../shared/api';
 import { DEFAULT_PROBE_INTERVAL_MS } from '../../../shared/constants';
-import { openGrantedTunnel, type LtClient } from './client';
+import { openGrantedTunnel, openTunnelSockets, type TunnelSocketPool } from './client';
 import { HandshakeError, normalizeTunnelHost, requestTunnel, validateSubdomain, type TunnelGrant } from './handshake';
 import { probeOnce } from './probe';
 
@@ -20,6 +20,11 @@ export interface TunnelOptions {
   localPort: number;
   /** where the library connects for each public request; default 127.0.0.1 */
   localHost?: string;
+  /**
+   * Serve tunnel sockets in this process instead: each one is handed here as it connects (the receiver's HTTP
+   * server takes it, client.ts openTunnelSockets) and localPort/localHost are not used.
+   */
+  accept?: (s: Socket) => void;
   enabled: boolean;
   /** e.g. https://localtunnel.me or http://127.0.0.1:PORT (a trailing slash is fine) */
   host: string;
@@ -108,7 +113,7 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
   private started = false;
   /** bumped by every teardown; async work from an older generation is ignored */
   private gen = 0;
-  private client: LtClient | null = null;
+  private client: TunnelSocketPool | null = null;
   private grant: TunnelGrant | null = null;
   private readonly sockets = new Set<Socket>();
   private abort: AbortController | null = null;
@@ -251,12 +256,15 @@ class Supervisor extends EventEmitter implements TunnelSupervisor {
       );
       this.cause = `the requested subdomain "${sub}" was not granted`;
     }
-    this.client = openGrantedTunnel(
-      grant,
-      { host, localPort: this.opts.localPort, localHost: this.localHost },
-      (err) => this.onClientError(g, err),
-      (s) => this.onSocket(g, s),
-    );
+    const accept = this.opts.accept;
+    this.client = accept
+      ? openTunnelSockets(grant, { host, accept }, (err) => this.onClientError(g, err), (s) => this.onSocket(g, s))
+      : openGrantedTunnel(
+          grant,
+          { host, localPort: this.opts.localPort, localHost: this.localHost },
+          (err) => this.onClientError(g, err),
+          (s) => this.onSocket(g, s),
+        );
 
     this.after(g, this.handshakeTimeoutMs, () => {
       if (this.sockets.size === 0 && this.st.state !== 'online') {

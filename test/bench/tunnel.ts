@@ -1,0 +1,264 @@
+// Tunnel benchmark: the same load (autocannon, own process, ~1 KB callbacks) through one localtunnel-protocol server
+// on 127.0.0.1 (test/support/lt-server.ts: the real server's relaying, maxFreeSockets 1 included) to
+//   (a) the stock @n8n/localtunnel client in front of a bare node:http server answering 200 (own process), and
+//   (b) `serve` with its tunnel (real store, real commit before every 200).
+// Both stay registered for the whole run; each round loads (a) and (b) back to back at every concurrency, in
+// alternating order, so a ratio compares runs seconds apart on a machine whose speed drifts. Besides the load's
+// figures, the server counts per tunnel the sockets it accepted (reconnects) and how many relayed requests reused
+// a socket that had carried one before.
+// As a child process: node --import tsx test/bench/tunnel.ts bare-child <tunnel host>  → prints {"event":"ready","url":...}
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startLtServer, type LtServer } from '../support/lt-server';
+import { startServe, type ServeHandle } from '../support/serve';
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+import { ROOT } from '../support/serve';
+import { peakRssOf, runLoadChild } from './children';
+import type { LoadResult } from './load-run';
+
+type Side = 'stock client + bare' | 'serve';
+
+interface TunnelRow {
+  side: Side;
+  connections: number;
+  load: LoadResult;
+  /** tunnel sockets the server accepted during this load (each one a connect by the client) */
+  socketsAccepted: number;
+  relayed: number;
+  /** relayed requests that went out on a socket that had already carried one (keep-alive reuse) */
+  reused: number;
+  /** mean per relayed request at the tunnel server: waiting for a free tunnel socket, then until the answer's head */
+  meanWaitMs: number;
+  meanServiceMs: number;
+  /** CPU time (user + system) of the process behind the tunnel (the client and the server it fronts), per request */
+  cpuMsPerRequest: number | null;
+}
+
+interface TunnelRound {
+  rows: TunnelRow[];
+  /** per concurrency: serve's req/s over the stock client's */
+  ratios: Record<number, number>;
+}
+
+export interface TunnelBenchResult {
+  durationSec: number;
+  warmupSec: number;
+  concurrency: number[];
+  rounds: TunnelRound[];
+  /** per concurrency: median over rounds of each round's own ratio */
+  ratios: Record<number, number>;
+  /** per side and concurrency: the round with the median req/s */
+  rows: TunnelRow[];
+  peakRssBytes: { bare: number | null; serve: number | null };
+}
+
+export async function runTunnelBench(opts: {
+  durationSec: number;
+  warmupSec: number;
+  rounds: number;
+  concurrency: number[];
+  log: (s: string) => void;
+}): Promise<TunnelBenchResult> {
+  const lt = await startLtServer();
+  let bare: Awaited<ReturnType<typeof startBareChild>> | null = null;
+  let serve: ServeHandle | null = null;
+  try {
+    bare = await startBareChild(lt.url);
+    serve = await startServe(['--tunnel', 'localtunnel', '--tunnel-host', lt.url]);
+    if (!serve.publicUrl) throw new Error(`serve's tunnel did not come online: ${serve.stderr()}`);
+    const urls: Record<Side, string> = { 'stock client + bare': bare.url, serve: serve.publicUrl };
+    const rounds: TunnelRound[] = [];
+    for (let i = 0; i < opts.rounds; i++) {
+      const rows: TunnelRow[] = [];
+      const ratios: Record<number, number> = {};
+      for (const connections of opts.concurrency) {
+        const order: Side[] = (i + connections) % 2 ? ['serve', 'stock client + bare'] : ['stock client + bare', 'serve'];
+        const got: Partial<Record<Side, TunnelRow>> = {};
+        for (const side of order) {
+          const row = await measure(lt, side, urls[side], side === 'serve' ? serve.proc.pid : bare.proc.pid, connections, opts);
+          got[side] = row;
+          rows.push(row);
+          opts.log(
+            `  round ${i + 1} ${String(connections).padStart(2)} senders  ${side.padEnd(20)} ${Math.round(row.load.reqPerSec).toString().padStart(5)} req/s` +
+              `  p50 ${row.load.latencyMs.p50} ms  p99 ${row.load.latencyMs.p99} ms  non-200 ${nonOk(row.load)}` +
+              `  sockets accepted ${row.socketsAccepted} for ${row.relayed} requests, ${row.reused} on a reused socket;` +
+              ` mean wait for a socket ${row.meanWaitMs} ms, then ${row.meanServiceMs} ms to the answer; CPU ${row.cpuMsPerRequest} ms/request`,
+          );
+        }
+        ratios[connections] = round(got.serve!.load.reqPerSec / got['stock client + bare']!.load.reqPerSec);
+      }
+      opts.log(`  round ${i + 1}: serve/stock ${opts.concurrency.map((c) => `${ratios[c]} at ${c}`).join(', ')}`);
+      rounds.push({ rows, ratios });
+    }
+    const ratios: Record<number, number> = {};
+    const rows: TunnelRow[] = [];
+    for (const c of opts.concurrency) {
+      ratios[c] = median(rounds.map((r) => r.ratios[c]!));
+      for (const side of ['stock client + bare', 'serve'] as Side[]) {
+        rows.push(medianBy(rounds.flatMap((r) => r.rows.filter((x) => x.side === side && x.connections === c)), (x) => x.load.reqPerSec));
+      }
+    }
+    return {
+      durationSec: opts.durationSec,
+      warmupSec: opts.warmupSec,
+      concurrency: opts.concurrency,
+      rounds,
+      ratios,
+      rows,
+      peakRssBytes: { bare: peakRssOf(bare.proc.pid), serve: peakRssOf(serve.proc.pid) },
+    };
+  } finally {
+    await serve?.stop();
+    await bare?.stop();
+    await lt.close();
+  }
+}
+
+async function measure(
+  lt: LtServer,
+  side: Side,
+  url: string,
+  pid: number | undefined,
+  connections: number,
+  opts: { durationSec: number; warmupSec: number },
+): Promise<TunnelRow> {
+  const id = url.split('/t/')[1]!;
+  const before = lt.tunnel(id);
+  if (!before) throw new Error(`the tunnel of ${side} is gone`);
+  const cpuBefore = cpuMsOf(pid);
+  const load = await runLoadChild({ url, connections, durationSec: opts.durationSec, warmupSec: opts.warmupSec, seed: 1 });
+  const cpuAfter = cpuMsOf(pid);
+  const after = lt.tunnel(id)!;
+  return {
+    side,
+    connections,
+    load,
+    socketsAccepted: after.accepted - before.accepted,
+    relayed: after.relayed - before.relayed,
+    reused: after.reused - before.reused,
+    meanWaitMs: round((after.waitMs - before.waitMs) / Math.max(1, after.relayed - before.relayed)),
+    meanServiceMs: round((after.serviceMs - before.serviceMs) / Math.max(1, after.relayed - before.relayed)),
+    cpuMsPerRequest:
+      cpuBefore !== null && cpuAfter !== null ? round((cpuAfter - cpuBefore) / Math.max(1, after.relayed - before.relayed)) : null,
+  };
+}
+
+export function tunnelReport(t: TunnelBenchResult, table: (head: string[], rows: (string | number)[][]) => string, mark: (ok: boolean | null) => string): string {
+  const out = [
+    `\nTunnel: ${t.durationSec} s after ${t.warmupSec} s warm-up per load, ${t.rounds.length} round${t.rounds.length === 1 ? '' : 's'}, one localtunnel-protocol server on 127.0.0.1 (median round per side shown)`,
+    table(
+      ['side', 'senders', 'req/s', 'p50 ms', 'p99 ms', 'non-200', 'socket connects per 100 req', 'reused', 'wait ms', 'answer ms', 'CPU ms/req'],
+      t.rows.map((r) => [
+        r.side,
+        r.connections,
+        Math.round(r.load.reqPerSec),
+        r.load.latencyMs.p50,
+        r.load.latencyMs.p99,
+        nonOk(r.load),
+        r.relayed ? round((100 * r.socketsAccepted) / r.relayed) : '-',
+        r.relayed ? `${Math.round((100 * r.reused) / r.relayed)} %` : '-',
+        r.meanWaitMs,
+        r.meanServiceMs,
+        r.cpuMsPerRequest ?? '-',
+      ]),
+    ),
+    table(
+      ['round', ...t.concurrency.flatMap((c) => [`serve/stock at ${c}`, `serve p99 at ${c}`])],
+      t.rounds.map((r, k) => [
+        k + 1,
+        ...t.concurrency.flatMap((c) => [r.ratios[c]!, r.rows.find((x) => x.side === 'serve' && x.connections === c)?.load.latencyMs.p99 ?? '-']),
+      ]),
+    ),
+  ];
+  const p99 = medianOf(t.rounds.map((r) => r.rows.find((x) => x.side === 'serve' && x.connections === 50)?.load.latencyMs.p99).filter((x): x is number => x !== undefined));
+  out.push(
+    t.concurrency.map((c) => `serve/stock at ${c} = ${t.ratios[c]} (target >= 0.9: ${mark(t.ratios[c]! >= 0.9)})`).join(', ') +
+      (p99 !== null ? `, serve p99 at 50 (median round) = ${p99} ms (target <= 250: ${mark(p99 <= 250)})` : ''),
+  );
+  return out.join('\n');
+}
+
+/** user + system CPU time of a process in ms (Linux /proc), null elsewhere */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux)
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function nonOk(l: LoadResult): number {
+  return Object.entries(l.statuses).filter(([k]) => k !== '200').reduce((n, [, v]) => n + v, 0) + l.errors + l.timeouts;
+}
+
+function medianOf(xs: number[]): number | null {
+  return xs.length ? median(xs) : null;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : round((s[m - 1]! + s[m]!) / 2);
+}
+
+function medianBy<T>(xs: T[], key: (x: T) => number): T {
+  return [...xs].sort((p, q) => key(p) - key(q))[(xs.length - 1) >> 1]!;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function startBareChild(tunnelHost: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', __filename, 'bare-child', tunnelHost], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => (void stop(), reject(new Error(`the stock tunnel client did not start: ${err}`))), 30_000);
+    readline.createInterface({ input: proc.stdout! }).on('line', (text) => {
+      try {
+        const l = JSON.parse(text) as { event?: string; url?: string };
+        if (l.event === 'ready') (clearTimeout(t), resolve({ url: l.url!, proc, stop }));
+      } catch {
+        // not ours
+      }
+    });
+    void exited.then(() => reject(new Error(`the stock tunnel client exited: ${err}`)));
+  });
+}
+
+/** (a): a bare node:http server answering 200, reached through the stock client exactly as its README shows. */
+async function bareChild(tunnelHost: string): Promise<void> {
+  const server = http.createServer((req, res) => {
+    let size = 0;
+    req.on('data', (c: Buffer) => (size += c.length));
+    req.on('end', () => {
+      const text = `{"received":true,"bytes":${size}}`;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { default: localtunnel } = await import('@n8n/localtunnel');
+  const tunnel = await localtunnel({ port: (server.address() as AddressInfo).port, host: tunnelHost, local_host: '127.0.0.1' });
+  tunnel.on('error', (e: Error) => process.stderr.write(`tunnel error: ${e.message}\n`));
+  process.stdout.write(JSON.stringify({ event: 'ready', url: tunnel.url }) + '\n');
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+if (require.main === module && process.argv[2] === 'bare-child') {
+  bareChild(process.argv[3]!).catch((err) => {
+    process.stderr.write(String(err instanceof Error ? err.stack : err) + '\n');
+    process.exit(1);
+  });
+}
