@@ -3,6 +3,7 @@ import { formatCount, num } from './lib/format';
 import { Analytics } from './components/Analytics';
 import { BulkProgress, BulkReplayDialog } from './components/BulkReplay';
 import { SettingsPanel } from './components/SettingsPanel';
+import { DataButtons } from './components/ExportDialog';
 import { RulesEditor } from './components/RulesEditor';
 import { StoreDamagedBanner, TestCallbackNotice, Toasts, UrlChangedBanner } from './components/Notices';
 import { useEffect, useRef, useState } from 'react';
@@ -154,6 +155,7 @@ export function App() {
         <button className={`btn ${paused ? 'warn' : ''}`} onClick={() => store.getState().togglePause()} aria-pressed={paused} title="Stop rows from moving while you read">
           <Icon name={paused ? 'play' : 'pause'} size={12} /> {paused ? 'Resume live' : 'Pause live'}
         </button>
+        <DataButtons />
         <button className="btn" onClick={() => store.getState().openDialog('bulk')} title="Replay every delivery matching the filter to one of your endpoints">
           <Icon name="replay" size={12} /> Replay filtered…
         </button>

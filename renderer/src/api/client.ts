@@ -1,6 +1,7 @@
 // The one seam between the UI and the core. Two transports implement it (Electron bridge, HTTP+WS for `serve`);
 // stores take a client so tests can hand them a fake.
 import type { Api, ApiEventBatch } from '../../../shared/api';
+import type { JobInfo } from '../../../shared/jobs';
 
 type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 
@@ -21,6 +22,8 @@ export interface ApiClient {
     current(): Promise<string>;
     rotate(): Promise<string>;
   };
+  /** `serve` only: sends a file to import (a streaming POST); answers with the import job it started */
+  uploadImport?(file: File): Promise<JobInfo>;
 }
 
 export function errorMessage(err: unknown): string {

@@ -5,6 +5,7 @@ import type { Api, ApiEventBatch } from '../../../shared/api';
 import { API_CALL_NAME_LIST as API_CALL_NAMES } from '../../../shared/api-names';
 import { ApiError, type ApiErrorCode } from '../../../shared/api-error';
 import type { ApiClient, ConnectionInfo } from './client';
+import type { JobInfo } from '../../../shared/jobs';
 
 /**
  * Removes ?token= from the address bar once the page has loaded (the server already traded it for the cookie), so it
@@ -127,6 +128,23 @@ export function createHttpClient(opts: HttpClientOptions): ApiClient {
 
   return {
     api: api as unknown as Api,
+    async uploadImport(file) {
+      let res: Response;
+      try {
+        // the File is streamed by the browser, never read into the page's memory
+        res = await doFetch(`${opts.origin}/api/upload/import?name=${encodeURIComponent(file.name)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/octet-stream', ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}) },
+          body: file,
+          credentials: 'same-origin',
+        });
+      } catch (err) {
+        throw new ApiError('unavailable', `Cannot reach the inspector (upload): ${(err as Error).message}`);
+      }
+      const body = (await res.json().catch(() => null)) as { error?: { code?: ApiErrorCode; message?: string } } | null;
+      if (!res.ok) throw new ApiError(body?.error?.code ?? CODE_OF_STATUS[res.status] ?? 'internal', body?.error?.message ?? `upload failed: HTTP ${res.status}`);
+      return body as unknown as JobInfo;
+    },
     link: {
       current: async () => ((await post('/api/session', 'session', {})) as { uiUrl: string }).uiUrl,
       rotate: async () => {

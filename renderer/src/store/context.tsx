@@ -33,3 +33,8 @@ export function useUiLink() {
 export function useApi() {
   return useCtx().client.api;
 }
+
+/** the transport itself, for what is not a contract call (uploads, live events of a hook's own) */
+export function useApiClient() {
+  return useCtx().client;
+}

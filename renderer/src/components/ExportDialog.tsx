@@ -1,0 +1,162 @@
+// Export… from the toolbar: the current filter or the open message/delivery, as CSV, NDJSON or HAR, masked when
+// masking is on. The job runs in the core; its progress shows here and in the toolbar, and the dialog can be
+// closed meanwhile. In `serve` the finished file arrives as a browser download; the desktop app asked where to save.
+import { useState } from 'react';
+import type { JobInfo } from '../../../shared/jobs';
+import { errorMessage } from '../api/client';
+import { num } from '../lib/format';
+import { useEscapeToClose } from '../lib/use-escape';
+import { useApiClient, useInspector } from '../store/context';
+import { useJobs } from '../store/use-jobs';
+import { Icon } from './Icons';
+import { ImportDialog } from './ImportDialog';
+
+type Format = 'csv' | 'ndjson' | 'har';
+
+export function ExportDialog({ onClose }: { onClose: () => void }) {
+  const client = useApiClient();
+  const jobs = useJobs(client);
+  const view = useInspector((s) => s.view);
+  const query = useInspector((s) => s.query);
+  const selectedRef = useInspector((s) => s.selectedRef);
+  const selectedDeliveryId = useInspector((s) => s.selectedDeliveryId);
+  const masked = useInspector((s) => s.masked === true);
+  const [format, setFormat] = useState<Format>('csv');
+  const [kind, setKind] = useState<'deliveries' | 'messages'>(view);
+  const hasSelection = selectedRef !== null || selectedDeliveryId !== null;
+  const [scope, setScope] = useState<'filter' | 'selection'>('filter');
+  const [error, setError] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  useEscapeToClose(onClose);
+  const job = jobs.jobs.export ?? null;
+  const running = job?.state === 'running';
+  const effectiveKind = format === 'har' ? 'deliveries' : kind;
+
+  const start = async () => {
+    setError(null);
+    setStarting(true);
+    try {
+      const sel =
+        selectedDeliveryId !== null && (effectiveKind === 'deliveries' || selectedRef === null)
+          ? { kind: 'selection' as const, ids: [selectedDeliveryId] }
+          : { kind: 'selection' as const, references: [selectedRef!] };
+      const info = await client.api.startExport({ format, kind: effectiveKind, scope: scope === 'selection' && hasSelection ? sel : { kind: 'filter', query } });
+      if (info) {
+        jobs.claim(info.id);
+        jobs.put(info);
+      }
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  return (
+    <div className="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="modal" role="dialog" aria-label="Export" data-testid="export-dialog">
+        <header className="drawer-head">
+          <h2><Icon name="list" size={16} /> Export</h2>
+          <button className="icon-btn" aria-label="Close" onClick={onClose}><Icon name="close" size={14} /></button>
+        </header>
+        <form className="form-grid" onSubmit={(e) => (e.preventDefault(), void start())}>
+          <label>
+            <span>Format</span>
+            <select value={format} onChange={(e) => setFormat(e.target.value as Format)} aria-label="Export format">
+              <option value="csv">CSV (spreadsheet)</option>
+              <option value="ndjson">NDJSON (every field, re-importable)</option>
+              <option value="har">HAR 1.2 (browser dev tools, HTTP Toolkit)</option>
+            </select>
+          </label>
+          <label>
+            <span>Rows</span>
+            <select value={effectiveKind} disabled={format === 'har'} onChange={(e) => setKind(e.target.value as 'deliveries' | 'messages')} aria-label="Export rows">
+              <option value="deliveries">deliveries</option>
+              <option value="messages">messages</option>
+            </select>
+          </label>
+          <fieldset className="export-scope">
+            <label className="check">
+              <input type="radio" name="scope" checked={scope === 'filter' || !hasSelection} onChange={() => setScope('filter')} />{' '}
+              {query.trim() ? <>What the filter matches: <code className="mono">{query}</code></> : 'Everything stored (no filter)'}
+            </label>
+            <label className="check" title={hasSelection ? undefined : 'Open a message or a delivery to export only it'}>
+              <input type="radio" name="scope" disabled={!hasSelection} checked={scope === 'selection' && hasSelection} onChange={() => setScope('selection')} />{' '}
+              {selectedDeliveryId !== null ? `The open delivery #${selectedDeliveryId}` : selectedRef !== null ? 'The open message' : 'The open message or delivery (none open)'}
+            </label>
+          </fieldset>
+          {masked ? <p className="dim" data-testid="export-masked">Masking is on: phone numbers, names and what customers wrote are masked in the file (NDJSON bodies are rewritten).</p> : null}
+          {error ? <p className="bad-text" role="alert">{error}</p> : null}
+          <div className="form-actions">
+            <button type="submit" className="btn primary" disabled={running || starting} data-testid="export-start">
+              {client.uploadImport ? 'Export and download' : 'Export…'}
+            </button>
+            <button type="button" className="btn" onClick={onClose}>Close</button>
+          </div>
+        </form>
+        {job ? <JobProgress job={job} /> : null}
+        {job && jobs.downloaded.includes(job.id) ? <p className="dim" data-testid="export-downloaded">Handed to the browser's downloads as <span className="mono">{job.export?.fileName}</span>.</p> : null}
+      </div>
+    </div>
+  );
+}
+
+/** A job's bar, Cancel while it runs, and how it ended. */
+export function JobProgress({ job, compact = false }: { job: JobInfo; compact?: boolean }) {
+  const client = useApiClient();
+  const running = job.state === 'running';
+  const total = job.total;
+  const bytes = job.import?.bytesTotal ? Math.min(1, job.import.bytesRead / job.import.bytesTotal) : null;
+  const frac = !running ? 1 : total ? job.done / total : bytes;
+  const unit = job.kind === 'export' ? 'rows written' : job.import?.format === 'har' ? 'entries read' : 'lines read';
+  return (
+    <div className={`job-progress ${compact ? 'compact' : ''}`} data-testid={`${job.kind}-progress`} data-state={job.state}>
+      <div className="bulk-line">
+        <span className="job-title">{job.title}</span>
+        <span className="spacer" />
+        <span className="mono" data-testid={`${job.kind}-done`}>
+          {num(job.done)}
+          {total !== null ? ` of ${num(total)}` : ''} {unit}
+        </span>
+        {running ? (
+          <button className="btn small warn" onClick={() => void client.api.cancelJob({ jobId: job.id })} data-testid={`${job.kind}-cancel`}>Cancel</button>
+        ) : null}
+      </div>
+      {running || !compact ? (
+        <div className="bar" role="progressbar" aria-label={`${job.kind} progress`} aria-valuemin={0} aria-valuemax={total ?? undefined} aria-valuenow={job.done}>
+          <div className={`bar-fill ${frac === null ? 'indeterminate' : ''} ${job.state === 'failed' || job.state === 'cancelled' ? 'some-failed' : ''}`} style={{ width: `${Math.round((frac ?? 0.3) * 100)}%` }} />
+        </div>
+      ) : null}
+      {!running && !compact ? (
+        <p className={job.state === 'done' ? 'good-text' : 'bad-text'} data-testid={`${job.kind}-result`} role="status">
+          {job.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Export… and Import… in the toolbar; while a job runs its progress shows beside them. */
+export function DataButtons() {
+  const client = useApiClient();
+  const jobs = useJobs(client);
+  const [open, setOpen] = useState<'export' | 'import' | null>(null);
+  const running = (['export', 'import'] as const).map((k) => jobs.jobs[k]).filter((j): j is JobInfo => j?.state === 'running');
+  return (
+    <>
+      {running.map((j) => (
+        <button key={j.id} className="btn small job-chip" onClick={() => setOpen(j.kind)} title={j.title} data-testid={`${j.kind}-chip`}>
+          {j.kind === 'export' ? 'Exporting' : 'Importing'} {j.total ? `${Math.round((j.done / j.total) * 100)}%` : num(j.done)}
+        </button>
+      ))}
+      <button className="btn data-btn" onClick={() => setOpen('export')} title="Export the filtered list or the open item as CSV, NDJSON or HAR" aria-label="Export…" data-testid="open-export">
+        <Icon name="list" size={12} /> <span className="data-btn-label">Export…</span>
+      </button>
+      <button className="btn data-btn" onClick={() => setOpen('import')} title="Import deliveries from an NDJSON or HAR file" aria-label="Import…" data-testid="open-import">
+        <Icon name="inbox" size={12} /> <span className="data-btn-label">Import…</span>
+      </button>
+      {open === 'export' ? <ExportDialog onClose={() => setOpen(null)} /> : null}
+      {open === 'import' ? <ImportDialog onClose={() => setOpen(null)} /> : null}
+    </>
+  );
+}
