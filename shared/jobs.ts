@@ -1,7 +1,7 @@
 // Export and import jobs started from the UI (electron/core/jobs): what the core reports about one while it runs
 // (live `job` events) and once it has ended. One job of each kind runs at a time.
 export type JobKind = 'export' | 'import';
-export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface ImportProblemInfo {
   /** 1-based line (NDJSON) or entry (HAR) number */

@@ -9,13 +9,10 @@ import readline from 'node:readline';
 import type { ImportResult, ImportRow } from './store/import-rows';
 import type { Store } from './store/types';
 import type { HarDeliveryExtra } from './export-har';
+import type { ImportProblemInfo } from '../../shared/jobs';
 
-export interface ImportProblem {
-  /** 1-based line (NDJSON) or entry (HAR) number */
-  at: number;
-  unit: 'line' | 'entry';
-  reason: string;
-}
+/** a line (NDJSON) or entry (HAR) that could not be read, by its 1-based number */
+type ImportProblem = ImportProblemInfo;
 
 export interface ImportSummary {
   format: 'ndjson' | 'har';

@@ -9,8 +9,12 @@ import { createCore, type Core } from '../../electron/core/app-core';
 import { dispatch } from '../../electron/core/api-dispatch';
 import { startControlServer, type ControlServer } from '../../electron/core/control-server';
 import type { JobInfo } from '../../shared/jobs';
+import { importFile } from '../../electron/core/import-file';
+import { holdImportLock } from '../../electron/core/import-guard';
+import { openStore } from '../../electron/core/store';
 import { fillStore, generateDeliveries } from '../support/store-fixtures';
-import { tempDir } from '../support/serve';
+import { runCli, tempDir } from '../support/serve';
+import { DB_FILE_NAME } from '../../electron/core/app-core';
 
 const TOKEN = 'jobs-test-token-0123456789abcdef';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -155,5 +159,79 @@ describe('import jobs', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/larger than/);
     expect(filesIn(path.join(r.dir, 'uploads'))).toEqual([]);
     expect(r.jobs).toEqual([]);
+  });
+
+  it('an import refused by a command-line import holding the lock says so and adds nothing', async () => {
+    const { text } = await exportedNdjson();
+    const r = await start();
+    const cliImport = holdImportLock(r.dir)!;
+    try {
+      const job = (await (await upload(r, text, 'a.ndjson')).json()) as JobInfo;
+      const end = await ended(r, job.id);
+      expect(end.state).toBe('failed');
+      expect(end.message).toMatch(/another import is writing into this data folder/);
+    } finally {
+      cliImport();
+    }
+    expect((await r.core.handlers.getStatus({})).deliveriesTotal).toBe(0);
+  });
+
+  it('a cancelled import keeps exactly the batches it committed, and importing again adds the rest', async () => {
+    const { text, n } = await exportedNdjson();
+    const dir = tempDir('rci-jobs-cancel-');
+    const file = path.join(dir, 'in.ndjson');
+    fs.writeFileSync(file, text);
+    const store = openStore({ file: path.join(dir, 'store.sqlite') });
+    try {
+      const abort = new AbortController();
+      let batches = 0;
+      const first = await importFile(store, file, {
+        batchSize: 50,
+        signal: abort.signal,
+        commitBatch: (rows, source) => {
+          const res = store.importDeliveries(rows, source);
+          while (store.indexPending(2000).length > 0);
+          if (++batches === 2) abort.abort();
+          return res;
+        },
+      });
+      expect(first.cancelled).toBe(true);
+      expect(first.added).toBe(100);
+      expect(first.committedThrough).toBe(100);
+      expect(store.stats().deliveriesTotal).toBe(100);
+      const second = await importFile(store, file);
+      expect(second).toMatchObject({ added: n - 100, duplicates: 100 });
+      expect(store.stats().deliveriesTotal).toBe(n);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the command line', () => {
+  it('prints export and import progress on stderr only, every RCI_PROGRESS_EVERY_MS when stderr is not a terminal', async () => {
+    const dir = tempDir('rci-jobs-cli-');
+    try {
+      const store = openStore({ file: path.join(dir, DB_FILE_NAME) });
+      const n = fillStore(store, generateDeliveries({ messages: 700, seed: 8 }));
+      store.close();
+      expect(n).toBeGreaterThan(2000);
+      const out = await runCli(['export', '--data-dir', dir, '--format', 'ndjson'], { RCI_PROGRESS_EVERY_MS: '0' });
+      expect(out.code).toBe(0);
+      const lines = out.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(n);
+      for (const l of lines) expect(l.startsWith('{')).toBe(true);
+      expect(out.stderr).toMatch(new RegExp(`exporting… 2000 of ${n} deliveries\n`));
+      const file = path.join(dir, 'all.ndjson');
+      fs.writeFileSync(file, out.stdout);
+      const into = path.join(dir, 'other');
+      const imp = await runCli(['import', '--data-dir', into, file], { RCI_PROGRESS_EVERY_MS: '0' });
+      expect(imp.code).toBe(0);
+      expect(imp.stderr).toMatch(/importing… 500 lines read\n/);
+      expect(imp.stdout.trim().split('\n')).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

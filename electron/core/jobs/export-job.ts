@@ -13,7 +13,7 @@ import { runExport, type ExportFormat } from '../export-run';
 import type { Store } from '../store/types';
 import type { JobRegistry } from './registry';
 
-export type ExportScope = { kind: 'filter'; query: string } | { kind: 'selection'; ids?: number[]; references?: string[] };
+type ExportScope = { kind: 'filter'; query: string } | { kind: 'selection'; ids?: number[]; references?: string[] };
 
 export interface ExportJobArgs {
   format: ExportFormat;

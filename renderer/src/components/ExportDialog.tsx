@@ -13,7 +13,7 @@ import { ImportDialog } from './ImportDialog';
 
 type Format = 'csv' | 'ndjson' | 'har';
 
-export function ExportDialog({ onClose }: { onClose: () => void }) {
+function ExportDialog({ onClose }: { onClose: () => void }) {
   const client = useApiClient();
   const jobs = useJobs(client);
   const view = useInspector((s) => s.view);
