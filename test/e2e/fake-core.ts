@@ -165,6 +165,7 @@ export class FakeCore {
       copyAsCurl: async ({ deliveryId }) => `curl -X POST http://127.0.0.1:3000/webhooks/rcs --data-binary @delivery-${deliveryId}.json`,
       sendTestCallback: async () => ({ deliveryId: null, status: 200, url: 'http://127.0.0.1:4730/callbacks' }),
       getMark: async () => ({ pinned: false, note: null }),
+      listJobs: async () => [],
     };
     return impl as Api;
   }
