@@ -12,6 +12,7 @@ import { createCore } from '../electron/core/app-core';
 import { openStore } from '../electron/core/store';
 import { fillStore, generateDeliveries } from '../test/support/store-fixtures';
 import { runLoadChild } from '../test/bench/children';
+import { createDeletionQueue, type SliceReport } from '../electron/core/retention';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } } });
 const N = Number(values.deliveries ?? 100_000);
@@ -45,29 +46,33 @@ async function main() {
   const idle = await load();
   log(`idle: p50 ${idle.latencyMs.p50} ms, p99 ${idle.latencyMs.p99} ms, max ${idle.latencyMs.max} ms (${idle.requests} requests)`);
 
-  // retention takes its cutoff when it starts, a little later: everything before this one goes
+  // retention's own queue, watched slice by slice (the core runs the same one when the setting changes)
+  const slices: SliceReport[] = [];
+  const queue = createDeletionQueue({ store: () => core.store, onSlice: (r) => slices.push(r) });
   const cutoff = Date.now() - 30 * DAY;
   const old = core.store.deletion.receivedBefore(cutoff, Number.MAX_SAFE_INTEGER).length;
   const pruneStarted = performance.now();
-  const pruned = new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      if (core.store.deletion.receivedBefore(cutoff, 1).length === 0) (clearInterval(poll), resolve());
-    }, 500);
-  });
-  await core.handlers.setRetention({ maxDays: 30, maxGb: null });
+  let pruneSec = 0;
+  const pruned = queue.prune({ maxDays: 30, maxGb: null }).then((r) => ((pruneSec = (performance.now() - pruneStarted) / 1000), r));
   const during = await load();
   log(`while pruning: p50 ${during.latencyMs.p50} ms, p99 ${during.latencyMs.p99} ms, max ${during.latencyMs.max} ms (${during.requests} requests)`);
-  await pruned;
-  const pruneSec = (performance.now() - pruneStarted) / 1000;
-  log(`pruned ${old} deliveries older than 30 days in ${pruneSec.toFixed(1)} s (${((pruneSec * 1000) / old).toFixed(2)} ms each, pauses included)`);
+  const r = await pruned;
+  log(`pruned ${r.deliveries} of ${old} deliveries older than 30 days in ${pruneSec.toFixed(1)} s (${((pruneSec * 1000) / r.deliveries).toFixed(2)} ms each, pauses and page reclaiming included)`);
+  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+  const sliceMs = slices.map((x) => x.ms);
+  const sliceStats = { slices: slices.length, maxRows: Math.max(...slices.map((x) => x.rows)), ms: { p50: q(sliceMs, 0.5), p99: q(sliceMs, 0.99), max: Math.max(...sliceMs) } };
+  log(`slices: ${sliceStats.slices}, at most ${sliceStats.maxRows} rows, ${sliceStats.ms.p50.toFixed(1)} ms p50, ${sliceStats.ms.p99.toFixed(1)} ms p99, ${sliceStats.ms.max.toFixed(1)} ms max`);
+  await queue.close();
   await core.close();
   const after = size();
   const result = {
     deliveries: n,
     pruned: old,
+
     ackMs: { idle: idle.latencyMs, whilePruning: during.latencyMs },
     non200: { idle: idle.errors + idle.timeouts, whilePruning: during.errors + during.timeouts },
     pruneSec,
+    sliceStats,
     store: { before, after },
   };
   log(`store file ${(before.bytes / 1e6).toFixed(1)} MB -> ${(after.bytes / 1e6).toFixed(1)} MB (free pages ${before.freePages} -> ${after.freePages})`);

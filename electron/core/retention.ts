@@ -9,7 +9,9 @@ import type { RetentionPolicy } from '../../shared/retention';
 /** the most deliveries one transaction deletes (each reads its body to take it out of the full-text index) */
 export const MAX_SLICE_ROWS = 100;
 /** a slice aims at this long; slower ones make the next smaller */
-const SLICE_BUDGET_MS = 5;
+const SLICE_BUDGET_MS = 3;
+/** the pause after a slice, in slice lengths: deleting takes at most a third of the loop */
+const PAUSE_PER_SLICE = 2;
 const MIN_SLICE_ROWS = 5;
 /** pages given back per step (512 KB of 4 KB pages) */
 const RECLAIM_PAGES = 128;
@@ -80,8 +82,7 @@ export function createDeletionQueue(o: DeletionQueueOptions) {
         o.onChanged?.();
         since = Date.now();
       }
-      // at most half of the loop: the pause is as long as the slice took
-      await sleep(Math.max(1, Math.round(ms)));
+      await sleep(Math.max(1, Math.round(ms * PAUSE_PER_SLICE)));
     }
     if (out.deliveries > 0) o.onChanged?.();
     return out;
@@ -107,7 +108,7 @@ export function createDeletionQueue(o: DeletionQueueOptions) {
         await sleep(100);
         continue;
       }
-      await sleep(Math.max(1, Math.round(performance.now() - started)));
+      await sleep(Math.max(1, Math.round((performance.now() - started) * PAUSE_PER_SLICE)));
     }
   }
 
