@@ -113,6 +113,29 @@ describe('export jobs', () => {
   });
 });
 
+describe('masked exports', () => {
+  it('with masking on, the exported file holds no customer phone number', async () => {
+    const r = await start();
+    fillStore(r.core.store, generateDeliveries({ messages: 60, seed: 9 }));
+    const csvOf = async () => {
+      const job = (await dispatch(r.core.handlers, 'startExport', { format: 'csv', kind: 'deliveries', scope: { kind: 'filter', query: '' } })) as JobInfo;
+      const done = await ended(r, job.id);
+      return { done, text: await (await fetch(url(r, done.export!.downloadUrl!), { headers: auth })).text() };
+    };
+    const plain = await csvOf();
+    const header = plain.text.replace(/^\uFEFF/, '').split('\r\n')[0]!.split(',');
+    const col = header.indexOf('user_id');
+    const phones = new Set(plain.text.split('\r\n').slice(1).map((l) => l.split(',')[col]).filter((v): v is string => !!v && /^\d{10,}$/.test(v)));
+    expect(phones.size).toBeGreaterThan(0);
+    expect(plain.done.export!.masked).toBe(false);
+    await dispatch(r.core.handlers, 'updateSettings', { maskPersonalData: true });
+    const masked = await csvOf();
+    expect(masked.done.export!.masked).toBe(true);
+    expect(masked.done.message).toMatch(/\(masked\)/);
+    for (const p of phones) expect(masked.text).not.toContain(p);
+  });
+});
+
 describe('import jobs', () => {
   async function exportedNdjson(): Promise<{ text: string; n: number }> {
     const src = await start();
