@@ -27,7 +27,7 @@ HeaderHostTransformer.prototype._transform = function (
   cb(null, Buffer.from(text, 'latin1'));
 };
 
-export type LtClient = Tunnel;
+type LtClient = Tunnel;
 
 class GrantedTunnel extends Tunnel {
   constructor(
