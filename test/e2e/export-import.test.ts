@@ -31,9 +31,13 @@ for (const width of [1440, 1024]) {
       expect(matching.total).toBeGreaterThan(0);
 
       const { page, watch } = await session.openPage();
+      // the toolbar holds these two buttons without pushing Settings off screen
+      const gear = await page.getByRole('button', { name: 'Settings' }).boundingBox();
+      expect(gear!.x + gear!.width).toBeLessThanOrEqual(width);
       await page.getByRole('tab', { name: /All deliveries/ }).click();
       await search(page, query);
-      await page.getByTestId('open-export').click();
+      const narrow = width <= 1280;
+      await page.getByTestId(narrow ? 'open-data' : 'open-export').click();
       const dialog = page.getByTestId('export-dialog');
       await dialog.getByLabel('Export format').selectOption('csv');
       await dialog.getByLabel('Export rows').selectOption('deliveries');
@@ -63,7 +67,12 @@ for (const width of [1440, 1024]) {
         });
       const file = path.join(session.serve.dataDir, '..', `import-${width}.ndjson`);
       fs.writeFileSync(file, [line(1), '{"receivedAt": broken', line(2)].join('\n') + '\n');
-      await page.getByTestId('open-import').click();
+      if (narrow) {
+        await page.getByTestId('open-data').click();
+        await page.getByTestId('switch-import').click();
+      } else {
+        await page.getByTestId('open-import').click();
+      }
       const imp = page.getByTestId('import-dialog');
       await imp.getByTestId('import-file').setInputFiles(file);
       await expect.poll(() => imp.getByTestId('import-added').textContent(), { timeout: 20_000 }).toBe('2');

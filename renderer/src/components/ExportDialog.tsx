@@ -13,7 +13,7 @@ import { ImportDialog } from './ImportDialog';
 
 type Format = 'csv' | 'ndjson' | 'har';
 
-function ExportDialog({ onClose }: { onClose: () => void }) {
+function ExportDialog({ onClose, onSwitch }: { onClose: () => void; onSwitch: () => void }) {
   const client = useApiClient();
   const jobs = useJobs(client);
   const view = useInspector((s) => s.view);
@@ -57,6 +57,8 @@ function ExportDialog({ onClose }: { onClose: () => void }) {
       <div className="modal" role="dialog" aria-label="Export" data-testid="export-dialog">
         <header className="drawer-head">
           <h2><Icon name="list" size={16} /> Export</h2>
+          <span className="spacer" />
+          <button className="btn small ghost" onClick={onSwitch} data-testid="switch-import">Import instead…</button>
           <button className="icon-btn" aria-label="Close" onClick={onClose}><Icon name="close" size={14} /></button>
         </header>
         <form className="form-grid" onSubmit={(e) => (e.preventDefault(), void start())}>
@@ -149,14 +151,18 @@ export function DataButtons() {
           {j.kind === 'export' ? 'Exporting' : 'Importing'} {j.total ? `${Math.round((j.done / j.total) * 100)}%` : num(j.done)}
         </button>
       ))}
-      <button className="btn data-btn" onClick={() => setOpen('export')} title="Export the filtered list or the open item as CSV, NDJSON or HAR" aria-label="Export…" data-testid="open-export">
-        <Icon name="list" size={12} /> <span className="data-btn-label">Export…</span>
+      <button className="btn data-wide" onClick={() => setOpen('export')} title="Export the filtered list or the open item as CSV, NDJSON or HAR" data-testid="open-export">
+        <Icon name="list" size={12} /> Export…
       </button>
-      <button className="btn data-btn" onClick={() => setOpen('import')} title="Import deliveries from an NDJSON or HAR file" aria-label="Import…" data-testid="open-import">
-        <Icon name="inbox" size={12} /> <span className="data-btn-label">Import…</span>
+      <button className="btn data-wide" onClick={() => setOpen('import')} title="Import deliveries from an NDJSON or HAR file" data-testid="open-import">
+        <Icon name="inbox" size={12} /> Import…
       </button>
-      {open === 'export' ? <ExportDialog onClose={() => setOpen(null)} /> : null}
-      {open === 'import' ? <ImportDialog onClose={() => setOpen(null)} /> : null}
+      {/* a full toolbar (narrow windows) has one button for both: the dialog switches between them */}
+      <button className="btn data-narrow" onClick={() => setOpen('export')} title="Export or import (CSV, NDJSON, HAR)" aria-label="Export or import…" data-testid="open-data">
+        <Icon name="list" size={12} />
+      </button>
+      {open === 'export' ? <ExportDialog onClose={() => setOpen(null)} onSwitch={() => setOpen('import')} /> : null}
+      {open === 'import' ? <ImportDialog onClose={() => setOpen(null)} onSwitch={() => setOpen('export')} /> : null}
     </>
   );
 }

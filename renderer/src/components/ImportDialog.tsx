@@ -13,7 +13,7 @@ import { useJobs } from '../store/use-jobs';
 import { JobProgress } from './ExportDialog';
 import { Icon } from './Icons';
 
-export function ImportDialog({ onClose }: { onClose: () => void }) {
+export function ImportDialog({ onClose, onSwitch }: { onClose: () => void; onSwitch: () => void }) {
   const client = useApiClient();
   const jobs = useJobs(client);
   const [error, setError] = useState<string | null>(null);
@@ -59,6 +59,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       <div className="modal" role="dialog" aria-label="Import" data-testid="import-dialog">
         <header className="drawer-head">
           <h2><Icon name="inbox" size={16} /> Import deliveries</h2>
+          <span className="spacer" />
+          <button className="btn small ghost" onClick={onSwitch} data-testid="switch-export">Export instead…</button>
           <button className="icon-btn" aria-label="Close" onClick={onClose}><Icon name="close" size={14} /></button>
         </header>
         <p className="dim">
