@@ -325,7 +325,9 @@ class MessageBuilder {
 
   /** An exception's, error's or block's text: a string as documented, now and then wrapped in an object. */
   notice(text: string): unknown {
-    return this.rand() < 0.12 ? { code: Number(/\d{3}/.exec(text)?.[0] ?? 0) || undefined, message: text } : text;
+    if (this.rand() >= 0.12) return text;
+    const code = /status code (\d{3})/.exec(text)?.[1];
+    return code ? { code: Number(code), message: text } : { message: text };
   }
 
   /** The spec lists some texts with a final period and the samples without: both are seen. */
