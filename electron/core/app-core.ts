@@ -183,8 +183,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     localHost: '127.0.0.1',
     // each tunnel socket is served by the receiver itself: no second local connection per socket (client.ts)
     accept: (socket) => receiver.acceptTunnel(socket),
-    // each tunnel socket is served by the receiver itself: no second local connection per socket (client.ts)
-    accept: (socket) => receiver.acceptTunnel(socket),
     enabled: t.enabled,
     host: t.host,
     subdomain: t.subdomain,
