@@ -113,6 +113,27 @@ describe('export jobs', () => {
   });
 });
 
+describe('exporting the selection', () => {
+  it('writes only the open delivery, or the open message (its deliveries, or itself as a message)', async () => {
+    const r = await start();
+    fillStore(r.core.store, generateDeliveries({ messages: 40, seed: 10 }));
+    const page = await r.core.handlers.listDeliveries({ query: '', offset: 0, limit: 50 });
+    const one = page.rows.find((d) => d.reference !== null)!;
+    const run = async (arg: unknown) => {
+      const job = (await dispatch(r.core.handlers, 'startExport', arg)) as JobInfo;
+      const done = await ended(r, job.id);
+      return (await (await fetch(url(r, done.export!.downloadUrl!), { headers: auth })).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const byId = await run({ format: 'ndjson', kind: 'deliveries', scope: { kind: 'selection', ids: [one.id] } });
+    expect(byId.map((d) => d.id)).toEqual([one.id]);
+    const ofMessage = await run({ format: 'ndjson', kind: 'deliveries', scope: { kind: 'selection', references: [one.reference] } });
+    const expected = (await r.core.handlers.listDeliveries({ query: '', offset: 0, limit: 500 })).rows.filter((d) => d.reference === one.reference);
+    expect(ofMessage.map((d) => d.id).sort()).toEqual(expected.map((d) => d.id).sort());
+    const message = await run({ format: 'ndjson', kind: 'messages', scope: { kind: 'selection', references: [one.reference] } });
+    expect(message.map((m) => m.reference)).toEqual([one.reference]);
+  });
+});
+
 describe('masked exports', () => {
   it('with masking on, the exported file holds no customer phone number', async () => {
     const r = await start();
