@@ -28,6 +28,7 @@ const ERROR_CLASSES: Record<string, string> = {
   OutputClosed: 'the reader of an export went away: stop quietly',
   ImportFileError: 'the file given to import cannot be read as a whole (missing, empty, not NDJSON or HAR): nothing imported',
   ImportRunningError: 'an import is writing into the store: serve or the desktop app must not open it until it ends',
+  RulesFileError: 'the file given to serve --rules cannot be used (missing, not JSON, or a rule the schema refuses): serve does not start',
   MissingNativeBindingError: "the desktop app's SQLite binding is not where it must be",
 };
 
