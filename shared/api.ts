@@ -126,7 +126,7 @@ export const apiArgs = {
   getRules: z.object({}),
   /**
    * replaces every rule at once; the next delivery is answered by the new ones. A refusal names the rule and the
-   * field ("rule 2 'fail first 2': action.status must be 100–599") and changes nothing
+   * field ("rule 2 'fail first 2': action.status must be 200–599") and changes nothing
    */
   setRules: z.custom<ResponseRulesInput>().transform((input, ctx): ResponseRules => {
     const parsed = parseResponseRules(input);

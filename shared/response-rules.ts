@@ -17,8 +17,9 @@ const need = (message: string) => (iss: { input?: unknown }) => (iss.input === u
 const status = z
   .number({ error: need('must be a number') })
   .int('must be a whole number')
-  .min(100, 'must be 100–599')
-  .max(599, 'must be 100–599');
+  // a 1xx is not a final answer: Node would send it and then the usual 200 after it
+  .min(200, 'must be 200–599')
+  .max(599, 'must be 200–599');
 const text = (max: number) => z.string({ error: need('must be a string') }).min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const attemptNumber = z.number({ error: need('must be a number') }).int('must be a whole number').min(1, 'must be 1 or more').max(1000, 'must be at most 1000');
 
@@ -29,7 +30,13 @@ const headers = z
       .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name (letters, digits, - and the like)')
       .max(200, 'must be at most 200 characters')
       .refine((n) => !RESERVED_HEADERS.includes(n.toLowerCase()), { message: `must not be one of ${RESERVED_HEADERS.join(', ')}: the receiver sets those` }),
-    z.string({ error: need('must be a string') }).max(4000, 'must be at most 4000 characters').regex(/^[^\r\n\0]*$/, 'must not contain line breaks'),
+    z
+      .string({ error: need('must be a string') })
+      .max(4000, 'must be at most 4000 characters')
+      .regex(/^[^\r\n\0]*$/, 'must not contain line breaks')
+      // what Node's http.validateHeaderValue accepts (line breaks are refused above, with their own words): a value
+      // it refuses would throw while answering, after the delivery is stored
+      .regex(/^[\t\x20-\x7e\x80-\xff\r\n\0]*$/, 'must hold only Latin-1 characters (no control characters)'),
   )
   .refine((h) => Object.keys(h).length <= 50, { message: 'must be at most 50 headers' });
 

@@ -94,7 +94,8 @@ function effectiveAnswer(a: AttemptAnswer): { status: number | null; ms: number 
   // status 0: nothing was answered (the sender hung up first, or a rule closed or held the connection)
   if (r === null) return { status: a.status === 0 ? null : a.status, ms: a.ms, rule: null, action: null };
   const none = r.action === 'close' || r.action === 'hang';
-  return { status: none ? null : (r.status ?? a.status), ms: a.ms, rule: r.rule, action: r.action };
+  // a delay's answer the sender gave up on: the rule's status is null, the delivery's 0
+  return { status: none ? null : (r.status ?? (a.status === 0 ? null : a.status)), ms: a.ms, rule: r.rule, action: r.action };
 }
 
 /** Why the gateway sent another attempt after one we answered so. */

@@ -224,7 +224,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const conform = createConformService({ store: () => store });
   // pins, notes, deleting and retention's pruning: deletions run in small slices behind the acknowledgements
-  const data = createDataService({ store: () => active.store, onChanged: () => live.recount(), log });
+  // a deletion also ends the rules' attempt counts of what it deleted (they start again from the store)
+  const data = createDataService({ store: () => active.store, onChanged: () => (live.recount(), rules.forget()), log });
   // the UI's export and import jobs; an import's batches go through this app's own indexer (jobs/import-job.ts)
   const jobs = createJobService({
     store: () => active.store,

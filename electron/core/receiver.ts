@@ -6,7 +6,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
+import { GATEWAY_TIMEOUT_MS, PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
 import type { DeliveryRequest } from '../../shared/domain';
 import type { DeliverySink, Stored } from './ingest-pipeline';
 import { DEFAULT_PACE, paceConnections, type PaceLimits } from './request-pace';
@@ -40,7 +40,16 @@ export interface ReceiverOptions {
    * answer the rule gives; the answer goes out after the commit, as always. A rule's answer replaces proxy mode's.
    */
   rules?: RulesHook;
+  /**
+   * How long a rule may hold an answer (hang, or a delay past it) on a tunnel socket before that socket is closed.
+   * Default: the gateway's 10 s and a margin. The tunnel server never hangs up its side when the sender gives up,
+   * so a held tunnel socket would stay held for good, and ten of them shut every delivery out.
+   */
+  tunnelHoldCapMs?: number;
 }
+
+/** past the gateway's timeout: the gateway has given up by then, so nobody is left to answer */
+const TUNNEL_HOLD_MARGIN_MS = 2_000;
 
 /** Proxy mode answers within this budget, safely under the gateway's 10 s limit. */
 const PROXY_BUDGET_MS = 9_000;
@@ -293,7 +302,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       const id = summary.id;
       if (ruled) {
         opts.rules!.answered(id, ruled);
-        answerByRule(res, ruled, id);
+        answerByRule(res, ruled, id, () => opts.rules!.unanswered(id, ruled!));
         res.once('finish', () => stored.answered(performance.now() - started));
         return;
       }
@@ -327,43 +336,69 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     return !close && res.socket && !pace.isTunnel(res.socket) ? { 'Keep-Alive': `timeout=${Math.floor(limits.idleMs / 1000)}` } : {};
   }
 
-  /** What a response rule says, for a delivery already committed. */
-  function answerByRule(res: http.ServerResponse, d: RuleDecision, id: number): void {
+  /**
+   * What a response rule says, for a delivery already committed. Never throws: whatever goes wrong now, the
+   * delivery is stored, so it must not be answered "not stored". `unanswered` records that nothing went out.
+   */
+  function answerByRule(res: http.ServerResponse, d: RuleDecision, id: number, unanswered: () => void): void {
     const a = d.action;
     const socket = res.socket;
-    if (a.kind === 'close') {
-      // no answer at all, as an endpoint that crashed mid-request
+    // no answer at all, as an endpoint that crashed mid-request
+    const drop = () => {
       if (socket) pace.markClosing(socket);
       socket?.destroy();
-      return;
-    }
-    if (a.kind === 'hang') return hold(res, () => socket?.destroy());
-    const send = () => {
-      const headers = { ...(a.headers ?? {}) };
-      const typeKey = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
-      const type = typeKey ? headers[typeKey]! : a.body !== undefined ? 'text/plain; charset=utf-8' : 'application/json';
-      if (typeKey) delete headers[typeKey];
-      const body = a.body ?? { received: true, id, rule: d.rule.name };
-      safeAnswer(res, a.status, body, type, false, { ...keepAlive(res, false), ...headers });
     };
-    if (a.kind === 'delay' && a.ms > 0) hold(res, send, a.ms);
-    else send();
+    if (a.kind === 'close') return drop();
+    const cap = socket && pace.isTunnel(socket) ? (opts.tunnelHoldCapMs ?? GATEWAY_TIMEOUT_MS + TUNNEL_HOLD_MARGIN_MS) : undefined;
+    if (a.kind === 'hang') return hold(res, drop, cap);
+    const send = () => {
+      try {
+        const headers = { ...(a.headers ?? {}) };
+        const typeKey = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+        const type = typeKey ? headers[typeKey]! : a.body !== undefined ? 'text/plain; charset=utf-8' : 'application/json';
+        if (typeKey) delete headers[typeKey];
+        const body = a.body ?? { received: true, id, rule: d.rule.name };
+        safeAnswer(res, a.status, body, type, false, { ...keepAlive(res, false), ...headers });
+      } catch (err) {
+        // Node refused the answer (a header value it cannot send, from rules saved before values were checked)
+        opts.onWarning?.('rule-answer-failed', `Rule '${d.rule.name}' could not answer delivery ${id} (${String(err)}): the connection was closed.`);
+        unanswered();
+        drop();
+      }
+    };
+    if (a.kind !== 'delay' || a.ms === 0) return send();
+    if (cap !== undefined && a.ms > cap) {
+      // the gateway has long given up: the answer would go to nobody, and the tunnel socket is needed back
+      return hold(res, () => {
+        unanswered();
+        drop();
+      }, cap, unanswered);
+    }
+    hold(res, send, a.ms, unanswered);
   }
 
-  /** Holds an answer back until `ms` passed (never, without), the sender hangs up, or the receiver closes. */
-  function hold(res: http.ServerResponse, release: () => void, ms?: number): void {
+  /**
+   * Holds an answer back until `ms` passed (never, without), the sender hangs up (`gaveUp`), or the receiver
+   * closes.
+   */
+  function hold(res: http.ServerResponse, release: () => void, ms?: number, gaveUp?: () => void): void {
     let timer: NodeJS.Timeout | undefined;
     const forget = () => {
       held.delete(now);
       clearTimeout(timer);
+      res.off('close', closed);
     };
     const now = () => {
       forget();
       release();
     };
+    const closed = () => {
+      forget();
+      gaveUp?.();
+    };
     held.add(now);
     if (ms !== undefined) timer = setTimeout(now, ms);
-    res.once('close', forget);
+    res.once('close', closed);
   }
 
   await new Promise<void>((resolve, reject) => {

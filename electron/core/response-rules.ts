@@ -30,6 +30,8 @@ export interface RuleDecision {
 export interface RulesHook {
   decide(req: DeliveryRequest): RuleDecision | null;
   answered(id: number, decision: RuleDecision): void;
+  /** the rule's answer never went out (the sender gave up first, or it could not be sent): nothing was answered */
+  unanswered(id: number, decision: RuleDecision): void;
 }
 
 export interface RuleAnswerRow {
@@ -38,6 +40,8 @@ export interface RuleAnswerRow {
   action: RuleAction['kind'];
   status: number | null;
   delayMs: number | null;
+  /** the delivery itself is to say nothing was answered (status 0), as for a sender that hung up */
+  noAnswer?: true;
 }
 
 export class ResponseRulesEngine {
@@ -62,6 +66,14 @@ export class ResponseRulesEngine {
     this.needsBody =
       this.needsAttempt ||
       this.live.some((r) => ['type', 'reference', 'userId', 'campaign', 'channel'].some((k) => r.match[k as keyof typeof r.match] !== undefined));
+    this.attempts.clear();
+  }
+
+  /**
+   * Deliveries were deleted: counts that included them would go on past what the store holds (a "first 2" rule
+   * answering 200 to an event cleared a moment ago). Each event is read from the store again when next met.
+   */
+  forget(): void {
     this.attempts.clear();
   }
 
@@ -107,6 +119,8 @@ export class ResponseRulesEngine {
           status: d.action.kind === 'status' || d.action.kind === 'delay' ? d.action.status : null,
           delayMs: d.action.kind === 'delay' ? d.action.ms : null,
         }),
+      unanswered: (id, d) =>
+        record({ id, rule: d.rule.name, action: d.action.kind, status: null, delayMs: d.action.kind === 'delay' ? d.action.ms : null, noAnswer: true }),
     };
   }
 

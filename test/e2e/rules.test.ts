@@ -129,9 +129,9 @@ describe('response rules', () => {
     await editor().getByRole('button', { name: 'Save rules' }).click();
 
     const alert = editor().getByRole('alert');
-    await expect.poll(() => alert.textContent()).toContain("rule 1 'fail first 2': action.status must be 100–599");
+    await expect.poll(() => alert.textContent()).toContain("rule 1 'fail first 2': action.status must be 200–599");
     await expect.poll(() => status.getAttribute('aria-invalid')).toBe('true');
-    await expect.poll(() => rule.getByTestId('rule-problem').textContent()).toBe('action.status must be 100–599');
+    await expect.poll(() => rule.getByTestId('rule-problem').textContent()).toBe('action.status must be 200–599');
     await shots('refused');
 
     const kept = await api()('getRules', {});

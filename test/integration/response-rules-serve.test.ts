@@ -38,7 +38,7 @@ describe('serve --rules', () => {
     });
     const r = await runCli(['serve', '--data-dir', tempDir(), '--port', '0', '--ui-port', '0', '--tunnel', 'none', '--rules', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`error: --rules ${file}: rule 2 'fail first 2': action.status must be 100–599`);
+    expect(r.stderr.trim()).toBe(`error: --rules ${file}: rule 2 'fail first 2': action.status must be 200–599`);
     expect(r.stdout).not.toContain('"ready"');
   });
 

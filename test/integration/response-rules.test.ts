@@ -12,6 +12,7 @@ import { openStore } from '../../electron/core/store';
 import { PROBE_HEADER, PROBE_PATH } from '../../shared/constants';
 import type { DeliveryDetail } from '../../shared/domain';
 import type { ResponseRulesInput } from '../../shared/response-rules';
+import { causeLabel, describeAnswer, retryCause } from '../../shared/retry-ladder';
 import { loadSamples, tempDir } from '../support/serve';
 import { allDeliveries } from '../support/list-all';
 
@@ -131,6 +132,19 @@ describe('response rules', () => {
     ]);
   });
 
+  it('"first N attempts" counts afresh once the event\'s deliveries are deleted (Clear all)', async () => {
+    const c = await start();
+    await setRules(c, { rules: [{ name: 'fail first 2', action: { kind: 'status', status: 503 }, firstAttempts: 2 }] });
+    const got: (number | null)[] = [];
+    for (let i = 0; i < 3; i++) got.push((await post(c.receiverUrl, delivered)).status);
+    await until(() => deliveries(c), (d) => d.length === 3, 'three deliveries');
+    await dispatch(c.handlers, 'deleteData', { scope: { kind: 'all' } });
+    await until(() => deliveries(c), (d) => d.length === 0, 'everything deleted');
+    // the same event again: the store holds none of it, so this is its first attempt
+    for (let i = 0; i < 3; i++) got.push((await post(c.receiverUrl, delivered)).status);
+    expect(got).toEqual([503, 503, 200, 503, 503, 200]);
+  });
+
   it('counts attempts of events stored before a restart, and matches on attempt numbers', async () => {
     const dir = tempDir();
     let c = await start(dir);
@@ -168,6 +182,21 @@ describe('response rules', () => {
     const [d] = await until(() => deliveries(c), (x) => x.length === 1 && x[0]!.answeredBy !== null && x[0]!.responseMs > 0, 'the delayed delivery');
     expect(d!.answeredBy).toEqual({ rule: 'slow', action: 'delay', status: 202, delayMs: 400 });
     expect(d!.responseMs).toBeGreaterThanOrEqual(400);
+  });
+
+  it('a delayed answer the sender gave up on is recorded as no answer (status 0), not as the rule\'s status', async () => {
+    const c = await start();
+    await setRules(c, { rules: [{ name: 'past timeout', action: { kind: 'delay', ms: 5000, status: 200 } }] });
+    // the sender stops waiting long before the delay is over
+    expect((await post(c.receiverUrl, delivered, 300)).status).toBeNull();
+    const [d] = await until(() => deliveries(c), (x) => x.length === 1 && x[0]!.answeredBy?.status === null, 'the delivery recorded as unanswered');
+    expect(d!.answeredBy).toEqual({ rule: 'past timeout', action: 'delay', status: null, delayMs: 5000 });
+    expect(d!.responseStatus).toBe(0);
+    expect(deliveries(c, 'status:200')).toEqual([]);
+    // the retry ladder says why the gateway retried: nothing came back from us
+    const cause = retryCause({ status: d!.responseStatus, ms: d!.responseMs, answeredBy: d!.answeredBy });
+    expect(causeLabel(cause)).toBe("no answer from us (rule 'past timeout')");
+    expect(describeAnswer({ status: d!.responseStatus, ms: d!.responseMs, answeredBy: d!.answeredBy })).toMatch(/^gave no answer/);
   });
 
   it('"all off" and disabled rules leave the usual 200; rules are kept across restarts and apply to the next delivery', async () => {
@@ -213,6 +242,40 @@ describe('response rules at the receiver', () => {
       const tooBig = await fetch(`${receiver.url}/callbacks`, { method: 'POST', body: 'x'.repeat(5000) });
       expect(tooBig.status).toBe(413);
       expect((await post(receiver.url, delivered)).status).toBe(500);
+    } finally {
+      await receiver.close();
+      await ingest.close();
+      store.close();
+    }
+  });
+
+  it('an answer Node cannot send (a header outside Latin-1, from rules saved before values were checked) is never "not stored": the connection closes, the delivery is stored as unanswered', async () => {
+    const store = openStore({ file: `${tempDir()}/s.sqlite` });
+    const ingest = createIngest(store);
+    const engine = new ResponseRulesEngine({ priorAttempts: () => 0 });
+    // set directly: the schema refuses this value now
+    const bad = { id: 'a', name: 'fail', enabled: true, match: {}, action: { kind: 'status' as const, status: 503, headers: { 'X-Why': 'fail → retry' } } };
+    engine.set({ enabled: true, seed: 0, rules: [bad] });
+    const warnings: string[] = [];
+    const receiver = await startReceiver({
+      committer: ingest,
+      port: 0,
+      maxBodyBytes: 100_000,
+      rules: engine.hook((row) => store.setRuleAnswers([row])),
+      onWarning: (code) => warnings.push(code),
+    });
+    try {
+      for (const body of [delivered, read]) {
+        const r = await post(receiver.url, body);
+        expect(r.status).toBeNull();
+        expect(r.text).not.toContain('not stored');
+      }
+      await until(() => store.getDelivery(2)?.answeredBy?.status, (s) => s === null, 'the second delivery recorded as unanswered');
+      for (const id of [1, 2]) {
+        const d = store.getDelivery(id)!;
+        expect([d.responseStatus, d.answeredBy]).toEqual([0, { rule: 'fail', action: 'status', status: null, delayMs: null }]);
+      }
+      expect(warnings).toEqual(['rule-answer-failed', 'rule-answer-failed']);
     } finally {
       await receiver.close();
       await ingest.close();

@@ -41,7 +41,18 @@ describe('response rules schema', () => {
 
   it('names the rule by number and name, and the field, for a bad status', () => {
     const msg = problem({ rules: [{ name: 'ok', action: { kind: 'status', status: 200 } }, { ...failFirst2, action: { kind: 'status', status: 700 } }] });
-    expect(msg).toBe("rule 2 'fail first 2': action.status must be 100–599");
+    expect(msg).toBe("rule 2 'fail first 2': action.status must be 200–599");
+  });
+
+  it('refuses a 1xx status (not a final answer) and a header value Node cannot send (outside Latin-1)', () => {
+    expect(problem({ rules: [{ name: 'early', action: { kind: 'status', status: 103 } }] })).toBe("rule 1 'early': action.status must be 200–599");
+    expect(problem({ rules: [{ name: 'slow', action: { kind: 'delay', ms: 5, status: 100 } }] })).toBe("rule 1 'slow': action.status must be 200–599");
+    expect(problem({ rules: [{ name: 'x', action: { kind: 'status', status: 503, headers: { 'X-Why': 'fail → retry' } } }] })).toBe(
+      "rule 1 'x': action.headers.X-Why must hold only Latin-1 characters (no control characters)",
+    );
+    expect(problem({ rules: [{ name: 'x', action: { kind: 'status', status: 503, headers: { 'X-Why': 'a\u0001b' } } }] })).toContain('action.headers.X-Why');
+    // what Node sends as given: tabs, printable ASCII and Latin-1 (é)
+    expect(parseResponseRules({ rules: [{ name: 'x', action: { kind: 'status', status: 503, headers: { 'X-Why': 'caf\u00e9\tok' } } }] }).ok).toBe(true);
   });
 
   it('refuses unknown fields, negative or too long delays, bad kinds, percent and header problems', () => {

@@ -13,9 +13,18 @@ interface Row {
   delay_ms: number | null;
 }
 
-export function setRuleAnswers(ctx: StoreContext, rows: { id: number; rule: string; action: AnsweredBy['action']; status: number | null; delayMs: number | null }[]): void {
+export function setRuleAnswers(
+  ctx: StoreContext,
+  rows: { id: number; rule: string; action: AnsweredBy['action']; status: number | null; delayMs: number | null; noAnswer?: boolean }[],
+): void {
   const put = ctx.stmt('INSERT OR REPLACE INTO rule_answers (id, rule, action, status, delay_ms) VALUES (?, ?, ?, ?, ?)');
-  for (const r of rows) put.run(r.id, r.rule, r.action, r.status, r.delayMs);
+  // the row was committed with the answer the rule was to give; it never went out, so the lists' status (and
+  // `status:200`, the retry ladder) say nothing was answered. The delivery is in one of the two tables.
+  const none = [ctx.stmt('UPDATE deliveries SET response_status = 0 WHERE id = ?'), ctx.stmt('UPDATE inbox SET response_status = 0 WHERE id = ?')];
+  for (const r of rows) {
+    put.run(r.id, r.rule, r.action, r.status, r.delayMs);
+    if (r.noAnswer) for (const u of none) u.run(r.id);
+  }
 }
 
 const toAnsweredBy = (r: Row): AnsweredBy => ({ rule: r.rule, action: r.action, status: r.status, delayMs: r.delay_ms });

@@ -140,7 +140,7 @@ export interface Store {
   /** answer times of deliveries still in the inbox (when stopping before they are indexed) */
   parkResponseTimes(rows: { id: number; ms: number }[]): void;
   /** which response rule answered which delivery (store/rule-answers.ts): metadata, written best effort */
-  setRuleAnswers(rows: { id: number; rule: string; action: 'status' | 'delay' | 'close' | 'hang'; status: number | null; delayMs: number | null }[]): void;
+  setRuleAnswers(rows: { id: number; rule: string; action: 'status' | 'delay' | 'close' | 'hang'; status: number | null; delayMs: number | null; noAnswer?: boolean }[]): void;
   /** deliveries indexed for an event key: where a response rule's attempt count starts for an event */
   eventAttempts(eventKey: string): number;
   listMessages(args: ListArgs, now?: number): Page<MessageSummary>;

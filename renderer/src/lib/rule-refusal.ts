@@ -1,5 +1,5 @@
 // The core's refusal of a rule set names the rule (its number, from 1) and the field: "rule 2 'fail first 2':
-// action.status must be 100–599". Read back here so the editor shows each part next to the rule and field it names;
+// action.status must be 200–599". Read back here so the editor shows each part next to the rule and field it names;
 // the whole message is shown as well, word for word.
 import { MATCH_FIELDS } from './rules-draft';
 
@@ -19,7 +19,7 @@ export type RuleField =
 
 export interface RuleProblem {
   field: RuleField;
-  /** the core's words after the rule's label ("action.status must be 100–599") */
+  /** the core's words after the rule's label ("action.status must be 200–599") */
   text: string;
 }
 
