@@ -72,6 +72,10 @@ describe('the editor draft', () => {
     expect(describeRule(presetRule(RULE_PRESETS.find((p) => p.key === 'slow-12s')!, []))).toBe('waits 12 s, then 200');
     expect(ruleAnswerText({ rule: 'fail first 2', action: 'status', status: 503, delayMs: null })).toBe("by rule 'fail first 2'");
     expect(ruleAnswerText({ rule: 'slow', action: 'delay', status: 200, delayMs: 12_000 })).toBe("by rule 'slow' (held back 12 s)");
+    // the sender gave up before the delayed answer went out: nothing was answered
+    expect(ruleAnswerText({ rule: 'slow', action: 'delay', status: null, delayMs: 12_000 })).toBe(
+      "by rule 'slow' (held back 12 s): the sender gave up before the answer went out",
+    );
   });
 });
 

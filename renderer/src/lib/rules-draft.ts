@@ -204,8 +204,11 @@ export const MATCH_LABELS: Record<MatchField, string> = {
 export function ruleAnswerText(a: AnsweredBy): string {
   const by = `by rule '${a.rule}'`;
   switch (a.action) {
-    case 'delay':
-      return a.delayMs === null ? `${by} (held back)` : `${by} (held back ${durationText(a.delayMs)})`;
+    case 'delay': {
+      const held = a.delayMs === null ? `${by} (held back)` : `${by} (held back ${durationText(a.delayMs)})`;
+      // a delay's status is null only when its answer never went out
+      return a.status === null ? `${held}: the sender gave up before the answer went out` : held;
+    }
     case 'close':
       return `${by}: the connection was closed, no answer`;
     case 'hang':
