@@ -60,25 +60,31 @@ export function classifyDelivery(input: { receivedAt: number; parse: ParseResult
   const eventKey = cb ? eventKeyOf(cb) : null;
   const attempt = eventKey === null ? null : (prior?.count ?? 0) + 1;
 
-  if (eventKey !== null && prior) {
-    const gapMs = receivedAt - prior.last.receivedAt;
-    const expectedGapMs = expectedRetryGap(prior.count + 1);
-    flags.push({
-      flag: 'duplicate',
-      kind: prior.samePayload ? 'exact' : 'semantic',
-      ...(prior.samePayload && prior.sameBytes !== undefined ? { sameBytes: prior.sameBytes } : {}),
-      of: prior.firstId,
-      previous: prior.last.id,
-      attempt: prior.count + 1,
-      gapMs,
-      expectedGapMs,
-      fitsSchedule: retryFitsSchedule(gapMs, expectedGapMs),
-    });
-  }
+  if (eventKey !== null && prior) flags.push(duplicateFlag(receivedAt, prior));
 
   if (cb) flags.push(...callbackFlags(cb));
   if (parse.problems.length > 0) flags.push({ flag: 'invalid', problems: [...parse.problems] });
   return { eventKey, attempt, flags };
+}
+
+/**
+ * What makes a delivery a repeat of its callback, from the earlier deliveries of the same event. Also used when
+ * some of those are deleted (store/delete-rows.ts): the ones left are judged again against what remains.
+ */
+export function duplicateFlag(receivedAt: number, prior: PriorAttempts): Extract<FlagDetail, { flag: 'duplicate' }> {
+  const gapMs = receivedAt - prior.last.receivedAt;
+  const expectedGapMs = expectedRetryGap(prior.count + 1);
+  return {
+    flag: 'duplicate',
+    kind: prior.samePayload ? 'exact' : 'semantic',
+    ...(prior.samePayload && prior.sameBytes !== undefined ? { sameBytes: prior.sameBytes } : {}),
+    of: prior.firstId,
+    previous: prior.last.id,
+    attempt: prior.count + 1,
+    gapMs,
+    expectedGapMs,
+    fitsSchedule: retryFitsSchedule(gapMs, expectedGapMs),
+  };
 }
 
 /** Flags that depend on the callback alone (everything but `duplicate` and `invalid`). */

@@ -12,6 +12,7 @@ import type { IngestInput, Store } from '../../electron/core/store/types';
 import { createDeletionQueue, MAX_SLICE_ROWS, type SliceReport } from '../../electron/core/retention';
 import { deliveryInput, fillStore, generateDeliveries } from '../support/store-fixtures';
 import { allDeliveries, allMessages } from '../support/list-all';
+import type { DeliverySummary, FlagDetail } from '../../shared/domain';
 
 const T = Date.parse('2025-11-20T12:00:00Z');
 const NOW = Date.parse('2025-11-29T12:00:00Z');
@@ -34,8 +35,12 @@ function storeOf(name: string, inputs: IngestInput[]): Store {
   return s;
 }
 
-/** what a user sees of a store: both lists, the chips' counts, the status bar's totals and the analytics */
-function view(s: Store) {
+/**
+ * what a user sees of a store: both lists, the chips' counts, the status bar's totals and the analytics, and the
+ * detail of each repeat (which attempt, of what, how long after the one before). `inputOf` names a delivery by the
+ * generated input it came from, so two stores with other ids compare.
+ */
+function view(s: Store, inputOf: (id: number) => number = (id) => id - 1) {
   const everything = 'after:2000-01-01';
   const summed = s.getAnalytics('', NOW);
   // the summaries kept by writes equal the figures read from the rows themselves
@@ -52,9 +57,14 @@ function view(s: Store) {
   expect(counts).toEqual(s.getCounts(everything, NOW));
   const stats = s.stats(NOW);
   return {
-    messages: allMessages(s, '', NOW).map(({ reference, state, flags, anomalies, deliveryCount, eventCount, sentAt, deliveredAt, readAt, repliedAt }) =>
-      ({ reference, state, flags, anomalies, deliveryCount, eventCount, sentAt, deliveredAt, readAt, repliedAt })),
-    deliveries: allDeliveries(s, '').map((d) => `${d.receivedAt}|${d.eventId}|${d.type}|${d.flags.join(',')}`),
+    messages: allMessages(s, '', NOW).map(({ reference, state, flags, anomalies, deliveryCount, eventCount, duplicateCount, sentAt, deliveredAt, readAt, repliedAt }) =>
+      ({ reference, state, flags, anomalies, deliveryCount, eventCount, duplicateCount, sentAt, deliveredAt, readAt, repliedAt })),
+    deliveries: allDeliveries(s, '').map((d) => `${d.receivedAt}|${d.eventId}|${d.type}|${d.flags.join(',')}|${d.attempt}`),
+    repeats: allDeliveries(s, 'flag:duplicate').map((d) => {
+      const { of, previous, ...rest } = s.getDelivery(d.id)!.flagDetails.find((f) => f.flag === 'duplicate') as DuplicateDetail;
+      return { input: inputOf(d.id), of: inputOf(of), previous: inputOf(previous), ...rest };
+    }),
+    retriesChip: allDeliveries(s, 'retry:off-schedule').length,
     counts: { ...counts, campaigns: [...counts.campaigns].sort((a, b) => a.campaign.localeCompare(b.campaign)) },
     totals: [stats.deliveriesTotal, stats.messagesTotal],
     analytics: { ...summed, replies: undefined },
@@ -66,6 +76,27 @@ const keptOf = (s: Store, inputs: IngestInput[]) => {
   const ids = new Set(allDeliveries(s, '').map((d) => d.id));
   return inputs.filter((_, i) => ids.has(i + 1));
 };
+
+/** A store filled with only what `s` kept of `inputs` must look the same as `s`, repeats' details included. */
+function expectSameAsNeverStored(s: Store, inputs: IngestInput[]): void {
+  const kept = [...allDeliveries(s, '').map((d) => d.id)].sort((a, b) => a - b).map((id) => id - 1);
+  const truth = storeOf('truth', kept.map((i) => inputs[i]!));
+  const got = view(s);
+  const want = view(truth, (id) => kept[id - 1]!);
+  for (const k of Object.keys(want) as (keyof typeof want)[]) expect(got[k], k).toEqual(want[k]);
+}
+
+type DuplicateDetail = Extract<FlagDetail, { flag: 'duplicate' }>;
+
+/** the deliveries of events the gateway sent more than once, by event, in receipt order */
+function retriedEvents(s: Store): DeliverySummary[][] {
+  const byEvent = new Map<string, DeliverySummary[]>();
+  for (const d of [...allDeliveries(s, '')].reverse()) {
+    const k = `${d.reference}|${d.eventId}|${d.type}|${d.channel}`;
+    byEvent.set(k, [...(byEvent.get(k) ?? []), d]);
+  }
+  return [...byEvent.values()].filter((l) => l.length > 1 && l.slice(1).every((d) => d.flags.includes('duplicate')));
+}
 
 const generated = () => [...generateDeliveries({ messages: 400, seed: 7, startAt: T, spacingMs: 20 * 60_000 })];
 
@@ -124,6 +155,30 @@ describe('deleting', () => {
     // no new delivery takes a deleted one's id
     const [next] = s.ingest([deliveryInput({ reference: 'after-delete', event_id: 'x', type: 'DELIVERED', timestamp: new Date(NOW).toISOString() }, NOW)], NOW);
     expect(next!.id).toBeGreaterThan(Math.max(...ids));
+  });
+
+  it('the first attempts of retried callbacks: the next attempt is the first, the ones after it repeat it', async () => {
+    const all = generated();
+    const s = storeOf('all', all);
+    const retried = retriedEvents(s);
+    expect(retried.filter((l) => l.length > 2).length).toBeGreaterThan(5);
+    const firsts = retried.map((l) => l[0]!.id);
+    await createDeletionQueue({ store: () => s }).delete({ kind: 'deliveries', ids: firsts }, { keepPinned: true });
+    // an event retried once is a single delivery now, nothing repeats it
+    const once = retried.find((l) => l.length === 2)![1]!;
+    expect(s.getDelivery(once.id)).toMatchObject({ attempt: 1, flags: expect.not.arrayContaining(['duplicate']) });
+    expectSameAsNeverStored(s, all);
+  });
+
+  it('middle attempts of retried callbacks: a later attempt repeats the one before what was deleted', async () => {
+    const all = generated();
+    const s = storeOf('all', all);
+    const retried = retriedEvents(s).filter((l) => l.length > 2);
+    expect(retried.length).toBeGreaterThan(5);
+    await createDeletionQueue({ store: () => s }).delete({ kind: 'deliveries', ids: retried.map((l) => l[1]!.id) }, { keepPinned: true });
+    const [first, , third] = retried[0]!;
+    expect(s.getDelivery(third!.id)!.flagDetails.find((f) => f.flag === 'duplicate')).toMatchObject({ attempt: 2, of: first!.id, previous: first!.id });
+    expectSameAsNeverStored(s, all);
   });
 
   it('Clear all keeps pinned messages and deliveries unless pins are cleared too; the file gives its space back', async () => {
@@ -220,6 +275,19 @@ describe('retention', () => {
     expect(r.deliveries).toBe(old.length - old.filter((d) => d.reference === oldRef || d.id === pinnedId).length);
     expect(recent).toBe(recentBefore);
     view(s);
+  });
+
+  it('a cutoff between the attempts of a retried callback leaves the later ones as if the earlier had never come', async () => {
+    const all = generated();
+    const s = storeOf('all', all);
+    // cut between the first and second attempt of an event retried three times or more
+    const [first, second] = retriedEvents(s).find((l) => l.length > 2)!;
+    const cutoff = first!.receivedAt + 1;
+    expect(second!.receivedAt).toBeGreaterThan(cutoff);
+    const r = await createDeletionQueue({ store: () => s }).prune({ maxDays: 1, maxGb: null }, cutoff + DAY);
+    expect(r.deliveries).toBeGreaterThan(0);
+    expect(s.getDelivery(second!.id)).toMatchObject({ attempt: 1, flags: expect.not.arrayContaining(['duplicate']) });
+    expectSameAsNeverStored(s, all);
   });
 
   it('prunes the oldest until the rows fit the size limit', async () => {

@@ -3,6 +3,7 @@
 // path every deletion takes: the test callback's button (test-callbacks.ts), a selection, a filter, Clear all and
 // retention (delete-job.ts), so lists, counts and analytics agree after each.
 import { parseDeliveryBody } from '../../../shared/callback';
+import { duplicateFlag, priorAttempts, type PriorAttempt } from '../../../shared/classify';
 import type { FlagDetail, FlagName } from '../../../shared/domain';
 import { counterKey } from '../../../shared/facet-keys';
 import type { CounterDeltas, StoreContext } from './context';
@@ -11,7 +12,7 @@ import { bodyFacts } from './body-facts';
 import { forgetMarksOf, PINNED_DELIVERY } from './marks';
 import { FILED_AS, refoldMessage } from './messages';
 import type { MessageFacts } from './summary-deltas';
-import { headerValue } from './rows';
+import { flagMask, headerValue } from './rows';
 
 interface Row {
   id: number;
@@ -87,7 +88,7 @@ export function removeDeliveries(
     }
     counters.add(counterKey('deliveries'), -rows.length);
     if (reference === undefined) continue;
-    renumberAttempts(ctx, msgId, new Set(rows.map((r) => r.event_key)));
+    judgeAttemptsAgain(ctx, msgId, rows, counters);
     const facts = refoldMessage(ctx, msgId, reference, now, counters);
     if (facts === null) {
       ctx.stmt('DELETE FROM messages WHERE id = ?').run(msgId);
@@ -129,19 +130,55 @@ export function afterRetiring(ctx: StoreContext, floor: number | null): void {
 }
 
 /**
- * The attempts of a callback left after some of its deliveries went are numbered 1, 2, ... again, as they would have
- * been had the others never come: the message's fold counts an event by its first attempt, and the summaries count
- * events by their attempt numbers (an_attempts).
+ * The attempts of a callback left after some of its deliveries went are judged again as they would have been had
+ * the others never come: numbered 1, 2, ... (the message's fold counts an event by its first attempt, the summaries
+ * count events by their attempt numbers), the first no repeat, each later one a repeat of what is left before it
+ * (the `duplicate` flag's detail: of, previous, gap, schedule; the classifier's own rule). Runs before the message is
+ * folded again and its summaries added back: both read these rows. Attempts before the first deleted one keep what
+ * they were.
  */
-function renumberAttempts(ctx: StoreContext, msgId: number, eventKeys: Set<string | null>): void {
-  const left = ctx.stmt('SELECT id, attempt FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id', 'raw');
-  const set = ctx.stmt('UPDATE deliveries SET attempt = ? WHERE id = ?');
-  for (const key of eventKeys) {
-    if (key === null) continue;
-    (left.all(msgId, key) as [number, number | null][]).forEach(([id, attempt], i) => {
-      if (attempt !== null && attempt !== i + 1) set.run(i + 1, id);
-    });
+function judgeAttemptsAgain(ctx: StoreContext, msgId: number, deleted: readonly Row[], counters: CounterDeltas): void {
+  const firstGone = new Map<string, number>();
+  for (const r of deleted) {
+    if (r.event_key !== null && !(r.id >= (firstGone.get(r.event_key) ?? Infinity))) firstGone.set(r.event_key, r.id);
   }
+  const left = ctx.stmt(`SELECT d.id, d.received_at, d.attempt, d.canon_hash, d.flags, b.body FROM deliveries d
+    LEFT JOIN bodies b ON b.id = d.id WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id`);
+  const set = ctx.stmt('UPDATE deliveries SET attempt = ?, flags = ?, flags_mask = ? WHERE id = ?');
+  for (const [key, gone] of firstGone) {
+    const earlier: PriorAttempt[] = [];
+    // all read first: the rows are written while walking them
+    for (const r of left.all(msgId, key) as AttemptRow[]) {
+      const body = r.body ?? undefined;
+      if (r.id > gone && r.attempt !== null) {
+        const prior = priorAttempts(earlier, r.canon_hash, body);
+        const repeat = prior ? duplicateFlag(r.received_at, prior) : null;
+        const old = JSON.parse(r.flags) as FlagDetail[];
+        const wasRepeat = old.some((f) => f.flag === 'duplicate');
+        // as classifyDelivery lists them: the repeat first
+        const flags = [...(repeat ? [repeat] : []), ...old.filter((f) => f.flag !== 'duplicate')];
+        const json = JSON.stringify(flags);
+        if (json !== r.flags || r.attempt !== earlier.length + 1) set.run(earlier.length + 1, json, flagMask(flags), r.id);
+        if (wasRepeat && !repeat) {
+          ctx.stmt("DELETE FROM delivery_flags WHERE flag = 'duplicate' AND delivery_id = ?").run(r.id);
+          counters.add(counterKey({ flag: 'duplicate' }), -1);
+        } else if (!wasRepeat && repeat) {
+          ctx.stmt("INSERT INTO delivery_flags (flag, delivery_id) VALUES ('duplicate', ?)").run(r.id);
+          counters.add(counterKey({ flag: 'duplicate' }), 1);
+        }
+      }
+      earlier.push({ id: r.id, receivedAt: r.received_at, canonicalJson: r.canon_hash, body });
+    }
+  }
+}
+
+interface AttemptRow {
+  id: number;
+  received_at: number;
+  attempt: number | null;
+  canon_hash: string | null;
+  flags: string;
+  body: Buffer | null;
 }
 
 function hasSummaries(ctx: StoreContext): boolean {
