@@ -148,8 +148,8 @@ export const apiArgs = {
   /** deletes in the background, in small slices; answers when done. clearPins (with scope all): pins go first */
   deleteData: z.object({ scope: deleteScope, includePinned: z.boolean().default(false), clearPins: z.boolean().default(false) }),
   getRetention: z.object({}),
-  /** keep at most maxDays days and/or maxGb GiB of deliveries (null: no limit); pinned ones are always kept */
-  setRetention: z.object({ maxDays: z.number().min(1).max(36_500).nullable(), maxGb: z.number().min(0.01).max(100_000).nullable() }),
+  /** keep at most maxDays days and/or maxGb GiB of deliveries (null: no limit; left out: as it was); pinned ones are always kept */
+  setRetention: z.object({ maxDays: z.number().min(1).max(36_500).nullable().optional(), maxGb: z.number().min(0.01).max(100_000).nullable().optional() }),
   // export and import jobs from the UI (electron/core/jobs; shared/jobs.ts): progress as live `job` events
   /** the current filter or the selection; the desktop app asks where to save (null: the dialog was closed) */
   startExport: z.object({

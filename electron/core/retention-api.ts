@@ -32,9 +32,12 @@ export function createDataService(o: {
     deleteData: (a) => queue.delete(a.scope, { keepPinned: !a.includePinned, clearPins: a.scope.kind === 'all' && a.clearPins }),
     getRetention: () => policy(),
     setRetention: (a) => {
-      o.store().setSetting(RETENTION_SETTING, a);
+      // a limit left out stays as it was: setting the days alone must not turn the size limit off
+      const was = policy();
+      const next: RetentionPolicy = { maxDays: a.maxDays === undefined ? was.maxDays : a.maxDays, maxGb: a.maxGb === undefined ? was.maxGb : a.maxGb };
+      o.store().setSetting(RETENTION_SETTING, next);
       retention.kick();
-      return a;
+      return next;
     },
   };
   return {

@@ -10,6 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { IngestInput, Store } from '../../electron/core/store/types';
 import { createDeletionQueue, MAX_SLICE_ROWS, type SliceReport } from '../../electron/core/retention';
+import { createDataService } from '../../electron/core/retention-api';
+import { dispatch } from '../../electron/core/api-dispatch';
+import type { ApiHandlers } from '../../shared/api';
 import { deliveryInput, fillStore, generateDeliveries } from '../support/store-fixtures';
 import { allDeliveries, allMessages } from '../support/list-all';
 import type { DeliverySummary, FlagDetail } from '../../shared/domain';
@@ -304,5 +307,22 @@ describe('retention', () => {
     expect(ids.has(oldest.id)).toBe(false);
     expect(ids.has(newest.id)).toBe(true);
     view(s);
+  });
+
+  it('is set through the API by days or by size alone; null turns one off, one left out stays as it was', async () => {
+    const s = storeOf('empty', []);
+    const service = createDataService({ store: () => s, onChanged: () => {} });
+    const call = (name: string, arg: unknown) => dispatch(service.handlers as ApiHandlers, name, arg);
+    try {
+      expect(await call('setRetention', { maxDays: 30 })).toEqual({ maxDays: 30, maxGb: null });
+      expect(await call('setRetention', { maxGb: 2 })).toEqual({ maxDays: 30, maxGb: 2 });
+      expect(await call('getRetention', {})).toEqual({ maxDays: 30, maxGb: 2 });
+      expect(await call('setRetention', { maxDays: null })).toEqual({ maxDays: null, maxGb: 2 });
+      expect(await call('getRetention', {})).toEqual({ maxDays: null, maxGb: 2 });
+      await expect(call('setRetention', { maxGb: 0 })).rejects.toThrow(/maxGb/);
+      expect(await call('getRetention', {})).toEqual({ maxDays: null, maxGb: 2 });
+    } finally {
+      await service.close();
+    }
   });
 });
