@@ -51,7 +51,8 @@ export class ImportFileError extends Error {}
 const BATCH = 500;
 
 export async function importFile(store: Store, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
-  const format = await sniff(file);
+  // errors name the file as its user knows it: an upload's path in the data folder means nothing to them
+  const format = await sniff(file, opts.label ?? fileLabel(file));
   const summary: ImportSummary = { format, added: 0, duplicates: 0, ignored: 0, problems: [], read: 0, committedThrough: 0, bytesRead: 0 };
   const problem = (p: ImportProblem) => {
     summary.problems.push(p);
@@ -142,8 +143,11 @@ function fileLabel(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
 }
 
+/** a CSV export of this app (export-csv.ts): its header row, after the byte order mark */
+const CSV_EXPORT = /^(id,received_at,|reference,state,)/;
+
 /** HAR is one JSON object with `log`; NDJSON starts with an object per line. Decided from the first bytes. */
-async function sniff(file: string): Promise<'ndjson' | 'har'> {
+async function sniff(file: string, name: string): Promise<'ndjson' | 'har'> {
   let head: string;
   try {
     const fd = fs.openSync(file, 'r');
@@ -152,12 +156,16 @@ async function sniff(file: string): Promise<'ndjson' | 'har'> {
     fs.closeSync(fd);
     head = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
   } catch (err) {
-    throw new ImportFileError(`cannot read ${file}: ${(err as Error).message}`);
+    // Node's message repeats the path: only its code (ENOENT, EACCES) is kept
+    throw new ImportFileError(`cannot read ${name}${(err as NodeJS.ErrnoException).code ? ` (${(err as NodeJS.ErrnoException).code})` : ''}`);
   }
-  if (head.trim() === '') throw new ImportFileError(`${file} is empty`);
+  if (head.trim() === '') throw new ImportFileError(`${name} is empty`);
   if (/^\s*\{\s*"log"\s*:/.test(head)) return 'har';
   if (/^\s*\{/.test(head)) return 'ndjson';
-  throw new ImportFileError(`${file} is neither NDJSON deliveries (one JSON object per line) nor HAR`);
+  if (CSV_EXPORT.test(head) || /\.csv$/i.test(name)) {
+    throw new ImportFileError(`${name} is a CSV export: CSV exports are for spreadsheets and can't be imported; export as NDJSON (or HAR) to bring deliveries back`);
+  }
+  throw new ImportFileError(`${name} is neither NDJSON deliveries (one JSON object per line) nor HAR`);
 }
 
 const fail = (reason: string): never => {

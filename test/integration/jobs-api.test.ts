@@ -196,6 +196,22 @@ describe('import jobs', () => {
     expect(filesIn(path.join(r.dir, 'uploads'))).toEqual([]);
   });
 
+  it('a CSV export uploaded for import fails naming the file the user chose, never the upload\'s path, and says what to export instead', async () => {
+    const r = await start();
+    const cases: [string, string][] = [
+      ['export.csv', '\uFEFFid,received_at,reference,event_id,type\r\n1,2025-11-28T10:00:00Z,a,b,READ\r\n'],
+      ['notes.txt', 'hello\n'],
+    ];
+    for (const [name, body] of cases) {
+      const job = (await (await upload(r, body, name)).json()) as JobInfo;
+      const end = await ended(r, job.id);
+      expect(end.state).toBe('failed');
+      expect(end.message).toContain(name);
+      expect(end.message).not.toMatch(/uploads|\.upload\b|\//);
+      if (name.endsWith('.csv')) expect(end.message).toMatch(/CSV exports are for spreadsheets and can't be imported; export as NDJSON \(or HAR\) to bring deliveries back/);
+    }
+  });
+
   it('refuses an upload over the size cap and keeps nothing of it', async () => {
     const r = await start({ maxUploadBytes: 1000 });
     const res = await upload(r, 'x'.repeat(5000), 'big.ndjson');

@@ -92,7 +92,8 @@ async function run(d: ImportJobDeps, job: ReturnType<JobRegistry['start']>, file
       job.end({ state: 'done', done: s.read, total: s.read, import: result, message: `Imported ${imp().fileName}: ${counts}.` });
     }
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    // a system error quotes the path it failed on: an upload's is the data folder's business, not the user's
+    const why = (err instanceof Error ? err.message : String(err)).split(file).join(imp().fileName);
     const kept = imp().added > 0 ? ` The ${imp().added.toLocaleString('en-US')} deliveries committed before stay.` : ' Nothing was imported.';
     job.end({ state: 'failed', message: err instanceof ImportFileError ? `Import failed: ${why}.` : `Import failed: ${why}.${kept}` });
   } finally {
