@@ -37,9 +37,18 @@ for (const width of [1440, 1024]) {
       await page.getByRole('tab', { name: /All deliveries/ }).click();
       await search(page, query);
       const narrow = width <= 1280;
-      await page.getByTestId(narrow ? 'open-data' : 'open-export').click();
+      if (narrow) {
+        // the folded button says what it holds, and its menu offers Export and Import each in one click
+        expect(await page.getByTestId('open-data').innerText()).toMatch(/Data/);
+        await page.getByTestId('open-data').click();
+        await page.getByTestId('menu-export').click();
+      } else {
+        await page.getByTestId('open-export').click();
+      }
       const dialog = page.getByTestId('export-dialog');
       await dialog.getByLabel('Export format').selectOption('csv');
+      // the dialog says which formats come back in, before the user picks one that does not
+      expect(await dialog.getByTestId('export-reimport').innerText()).toMatch(/cannot be imported back.*NDJSON or HAR/);
       await dialog.getByLabel('Export rows').selectOption('deliveries');
       await page.screenshot({ path: path.join(SHOTS, `export-dialog-${width}.png`) });
       const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByTestId('export-start').click()]);
@@ -69,7 +78,7 @@ for (const width of [1440, 1024]) {
       fs.writeFileSync(file, [line(1), '{"receivedAt": broken', line(2)].join('\n') + '\n');
       if (narrow) {
         await page.getByTestId('open-data').click();
-        await page.getByTestId('switch-import').click();
+        await page.getByTestId('menu-import').click();
       } else {
         await page.getByTestId('open-import').click();
       }
@@ -82,6 +91,22 @@ for (const width of [1440, 1024]) {
       await page.screenshot({ path: path.join(SHOTS, `import-done-${width}.png`) });
       expect((await api('listDeliveries', { query: `ref:${ref}`, offset: 0, limit: 10 })).total).toBe(2);
       fs.rmSync(file, { force: true });
+
+      // the CSV just exported, brought to Import: the failure names the user's file and says what to do, with no
+      // path of the server's and no full bar beside it
+      const csvFile = path.join(session.serve.dataDir, '..', 'export.csv');
+      fs.writeFileSync(csvFile, csv);
+      await imp.getByTestId('import-file').setInputFiles(csvFile);
+      await expect.poll(() => imp.getByTestId('import-progress').getAttribute('data-state'), { timeout: 20_000 }).toBe('failed');
+      const failure = await imp.getByTestId('import-progress').getByRole('status').innerText();
+      expect(failure).toMatch(/export\.csv/);
+      expect(failure).toMatch(/CSV exports are for spreadsheets and can't be imported; export as NDJSON \(or HAR\) to bring deliveries back/);
+      expect(failure).not.toMatch(/uploads|\.upload\b|\/tmp/);
+      expect(await imp.getByRole('progressbar').count()).toBe(0);
+      // nor counts of nothing, as if a file had been read
+      expect(await imp.getByTestId('import-added').count()).toBe(0);
+      await page.screenshot({ path: path.join(SHOTS, `import-csv-${width}.png`) });
+      fs.rmSync(csvFile, { force: true });
       expect(watch.pageErrors).toEqual([]);
     });
   });

@@ -1,7 +1,7 @@
 // Export… from the toolbar: the current filter or the open message/delivery, as CSV, NDJSON or HAR, masked when
 // masking is on. The job runs in the core; its progress shows here and in the toolbar, and the dialog can be
 // closed meanwhile. In `serve` the finished file arrives as a browser download; the desktop app asked where to save.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { JobInfo } from '../../../shared/jobs';
 import { errorMessage } from '../api/client';
 import { num } from '../lib/format';
@@ -87,6 +87,11 @@ function ExportDialog({ onClose, onSwitch }: { onClose: () => void; onSwitch: ()
               {selectedDeliveryId !== null ? `The open delivery #${selectedDeliveryId}` : selectedRef !== null ? 'The open message' : 'The open message or delivery (none open)'}
             </label>
           </fieldset>
+          <p className="dim" data-testid="export-reimport">
+            {format === 'csv'
+              ? 'CSV is for spreadsheets: it cannot be imported back. To bring deliveries back later (here or on another machine), export NDJSON or HAR.'
+              : `${format === 'ndjson' ? 'NDJSON' : 'HAR'} can be imported back with Import… (NDJSON and HAR re-import; CSV does not).`}
+          </p>
           {masked ? <p className="dim" data-testid="export-masked">Masking is on: phone numbers, names and what customers wrote are masked in the file (NDJSON bodies are rewritten).</p> : null}
           {error ? <p className="bad-text" role="alert">{error}</p> : null}
           <div className="form-actions">
@@ -110,21 +115,25 @@ export function JobProgress({ job, compact = false }: { job: JobInfo; compact?: 
   const total = job.total;
   const bytes = job.import?.bytesTotal ? Math.min(1, job.import.bytesRead / job.import.bytesTotal) : null;
   const frac = !running ? 1 : total ? job.done / total : bytes;
+  // a full bar reads as "done": a failed job shows none, only what it read and why it stopped
+  const failed = job.state === 'failed';
   const unit = job.kind === 'export' ? 'rows written' : job.import?.format === 'har' ? 'entries read' : 'lines read';
   return (
     <div className={`job-progress ${compact ? 'compact' : ''}`} data-testid={`${job.kind}-progress`} data-state={job.state}>
       <div className="bulk-line">
         <span className="job-title">{job.title}</span>
         <span className="spacer" />
-        <span className="mono" data-testid={`${job.kind}-done`}>
-          {num(job.done)}
-          {total !== null ? ` of ${num(total)}` : ''} {unit}
-        </span>
+        {failed && job.done === 0 ? null : (
+          <span className="mono" data-testid={`${job.kind}-done`}>
+            {num(job.done)}
+            {total !== null ? ` of ${num(total)}` : ''} {unit}
+          </span>
+        )}
         {running ? (
           <button className="btn small warn" onClick={() => void client.api.cancelJob({ jobId: job.id })} data-testid={`${job.kind}-cancel`}>Cancel</button>
         ) : null}
       </div>
-      {running || !compact ? (
+      {running || (!compact && !failed) ? (
         <div className="bar" role="progressbar" aria-label={`${job.kind} progress`} aria-valuemin={0} aria-valuemax={total ?? undefined} aria-valuenow={job.done}>
           <div className={`bar-fill ${frac === null ? 'indeterminate' : ''} ${job.state === 'failed' || job.state === 'cancelled' ? 'some-failed' : ''}`} style={{ width: `${Math.round((frac ?? 0.3) * 100)}%` }} />
         </div>
@@ -143,6 +152,7 @@ export function DataButtons() {
   const client = useApiClient();
   const jobs = useJobs(client);
   const [open, setOpen] = useState<'export' | 'import' | null>(null);
+  const [menu, setMenu] = useState(false);
   const running = (['export', 'import'] as const).map((k) => jobs.jobs[k]).filter((j): j is JobInfo => j?.state === 'running');
   return (
     <>
@@ -157,12 +167,45 @@ export function DataButtons() {
       <button className="btn data-wide" onClick={() => setOpen('import')} title="Import deliveries from an NDJSON or HAR file" data-testid="open-import">
         <Icon name="inbox" size={12} /> Import…
       </button>
-      {/* a full toolbar (narrow windows) has one button for both: the dialog switches between them */}
-      <button className="btn data-narrow" onClick={() => setOpen('export')} title="Export or import (CSV, NDJSON, HAR)" aria-label="Export or import…" data-testid="open-data">
-        <Icon name="list" size={12} />
-      </button>
+      {/* a full toolbar (narrow windows) has one short labelled button for both, whose menu offers each in a click */}
+      <span className="data-narrow data-menu-anchor">
+        <button
+          className="btn"
+          onClick={() => setMenu((m) => !m)}
+          title="Export (CSV, NDJSON, HAR) or import (NDJSON, HAR)"
+          aria-haspopup="menu"
+          aria-expanded={menu}
+          data-testid="open-data"
+        >
+          <Icon name="list" size={12} /> Data…
+        </button>
+        {menu ? <DataMenu onPick={(k) => (setMenu(false), setOpen(k))} onClose={() => setMenu(false)} /> : null}
+      </span>
       {open === 'export' ? <ExportDialog onClose={() => setOpen(null)} onSwitch={() => setOpen('import')} /> : null}
       {open === 'import' ? <ImportDialog onClose={() => setOpen(null)} onSwitch={() => setOpen('export')} /> : null}
     </>
+  );
+}
+
+function DataMenu({ onPick, onClose }: { onPick: (k: 'export' | 'import') => void; onClose: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEscapeToClose(onClose);
+  useEffect(() => {
+    // a press anywhere else closes it, as a menu does
+    const away = (e: MouseEvent) => {
+      if (ref.current && !ref.current.parentElement?.contains(e.target as Node)) onClose();
+    };
+    window.addEventListener('mousedown', away);
+    return () => window.removeEventListener('mousedown', away);
+  }, [onClose]);
+  return (
+    <div className="data-menu" role="menu" ref={ref} data-testid="data-menu">
+      <button role="menuitem" className="btn ghost" onClick={() => onPick('export')} data-testid="menu-export">
+        <Icon name="list" size={12} /> Export…
+      </button>
+      <button role="menuitem" className="btn ghost" onClick={() => onPick('import')} data-testid="menu-import">
+        <Icon name="inbox" size={12} /> Import…
+      </button>
+    </div>
   );
 }

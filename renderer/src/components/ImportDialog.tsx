@@ -65,7 +65,8 @@ export function ImportDialog({ onClose, onSwitch }: { onClose: () => void; onSwi
         </header>
         <p className="dim">
           An NDJSON or HAR export of this app, or another tool's HAR (its POST requests). Each delivery is classified as if it had just arrived and
-          marked imported (never replayed by accident); one already stored is not added again; an unreadable line is skipped and named.
+          marked imported (never replayed by accident); one already stored is not added again; an unreadable line is skipped and named. CSV
+          exports are for spreadsheets and cannot be imported.
         </p>
         <div className="form-actions">
           {client.uploadImport ? (
@@ -92,7 +93,7 @@ export function ImportDialog({ onClose, onSwitch }: { onClose: () => void; onSwi
         {uploading ? <p className="dim" role="status">Uploading {uploading}…</p> : null}
         {error ? <p className="bad-text" role="alert">{error}</p> : null}
         {job ? <JobProgress job={job} /> : null}
-        {job?.import && job.state !== 'running' ? (
+        {job?.import && job.state !== 'running' && !(job.state === 'failed' && job.import.added === 0 && job.import.problemCount === 0) ? (
           <dl className="import-result" data-testid="import-result">
             <dt>Added</dt>
             <dd data-testid="import-added">{num(job.import.added)}</dd>
