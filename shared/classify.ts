@@ -53,14 +53,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** prior = what is known of the earlier stored deliveries with the same event key (null: none). */
-export function classifyDelivery(input: { receivedAt: number; parse: ParseResult; prior: PriorAttempts | null }): Classification {
-  const { receivedAt, parse, prior } = input;
+export function classifyDelivery(input: { receivedAt: number; parse: ParseResult; prior: PriorAttempts | null; speed?: number }): Classification {
+  const { receivedAt, parse, prior, speed = 1 } = input;
   const cb = parse.callback;
   const flags: FlagDetail[] = [];
   const eventKey = cb ? eventKeyOf(cb) : null;
   const attempt = eventKey === null ? null : (prior?.count ?? 0) + 1;
 
-  if (eventKey !== null && prior) flags.push(duplicateFlag(receivedAt, prior));
+  if (eventKey !== null && prior) flags.push(duplicateFlag(receivedAt, prior, speed));
 
   if (cb) flags.push(...callbackFlags(cb));
   if (parse.problems.length > 0) flags.push({ flag: 'invalid', problems: [...parse.problems] });
@@ -71,7 +71,7 @@ export function classifyDelivery(input: { receivedAt: number; parse: ParseResult
  * What makes a delivery a repeat of its callback, from the earlier deliveries of the same event. Also used when
  * some of those are deleted (store/delete-rows.ts): the ones left are judged again against what remains.
  */
-export function duplicateFlag(receivedAt: number, prior: PriorAttempts): Extract<FlagDetail, { flag: 'duplicate' }> {
+export function duplicateFlag(receivedAt: number, prior: PriorAttempts, speed = 1): Extract<FlagDetail, { flag: 'duplicate' }> {
   const gapMs = receivedAt - prior.last.receivedAt;
   const expectedGapMs = expectedRetryGap(prior.count + 1);
   return {
@@ -83,7 +83,9 @@ export function duplicateFlag(receivedAt: number, prior: PriorAttempts): Extract
     attempt: prior.count + 1,
     gapMs,
     expectedGapMs,
-    fitsSchedule: retryFitsSchedule(gapMs, expectedGapMs),
+    // a simulated retry comes `speed` times sooner: judged against the schedule scaled by it
+    ...(speed !== 1 ? { speed } : {}),
+    fitsSchedule: retryFitsSchedule(gapMs, expectedGapMs, speed),
   };
 }
 
@@ -144,14 +146,21 @@ export function expectedRetryGap(attempt: number): number | null {
  * tunnel latency and the gateway's own scheduler: 2 s or 10 % of the gap, whichever is larger (an hour-long gap
  * is not kept to the second).
  */
-export function retryWindow(expectedGapMs: number): { minMs: number; maxMs: number } {
+export function retryWindow(expectedGapMs: number, speed = 1): { minMs: number; maxMs: number } {
   const slack = Math.max(2_000, expectedGapMs * 0.1);
-  return { minMs: expectedGapMs - slack, maxMs: expectedGapMs + GATEWAY_TIMEOUT_MS + slack };
+  if (speed === 1) return { minMs: expectedGapMs - slack, maxMs: expectedGapMs + GATEWAY_TIMEOUT_MS + slack };
+  // the simulator (X-RCI-Simulated-Speed) divides the documented gap by its speed-up, but its 10 s timeout and the
+  // machine's own delays (a busy event loop, the network) stay real time
+  return { minMs: (expectedGapMs - slack) / speed, maxMs: (expectedGapMs + slack) / speed + GATEWAY_TIMEOUT_MS + SIMULATED_DELAY_MS };
 }
 
-export function retryFitsSchedule(gapMs: number, expectedGapMs: number | null): boolean {
+/** Real-time delay allowed on top of a simulated retry's scaled gap (a scaled 2 s slack is a few ms at 60×). */
+const SIMULATED_DELAY_MS = 1_000;
+
+/** `speed`: a simulated delivery's speed-up, the gap then being real time between two simulated arrivals. */
+export function retryFitsSchedule(gapMs: number, expectedGapMs: number | null, speed = 1): boolean {
   if (expectedGapMs === null) return false;
-  const { minMs, maxMs } = retryWindow(expectedGapMs);
+  const { minMs, maxMs } = retryWindow(expectedGapMs, speed);
   return gapMs >= minMs && gapMs <= maxMs;
 }
 

@@ -58,3 +58,23 @@ export const TEST_CALLBACK_REFERENCE_PREFIX = 'test-';
 
 /** Every callback the gateway simulator sends carries this header (value "1"): stored with the delivery, shown as a badge. */
 export const SIMULATED_HEADER = 'X-RCI-Simulated';
+/**
+ * Beside SIMULATED_HEADER, how many times faster than real time the simulator sent (e.g. "60"): its retries come
+ * that much sooner than the documented gaps, so the retry ladder and the duplicate flag scale the schedule by it.
+ */
+export const SIMULATED_SPEED_HEADER = 'X-RCI-Simulated-Speed';
+
+/** The speed-up a simulated delivery's headers state (1 when absent, unreadable or not simulated). */
+export function simulatedSpeedOf(headers: readonly (readonly [string, string])[]): number {
+  let simulated = false;
+  let speed = 1;
+  for (const [k, v] of headers) {
+    const name = k.toLowerCase();
+    if (name === SIMULATED_HEADER.toLowerCase()) simulated = v.trim() === '1';
+    else if (name === SIMULATED_SPEED_HEADER.toLowerCase()) {
+      const n = Number(v.trim());
+      if (Number.isFinite(n) && n > 0) speed = n;
+    }
+  }
+  return simulated ? speed : 1;
+}

@@ -78,6 +78,8 @@ export type FlagDetail =
       gapMs: number;
       /** documented retry gap for this attempt, null past the 10th retry */
       expectedGapMs: number | null;
+      /** judged against the schedule sped up this many times (a simulated delivery: X-RCI-Simulated-Speed); absent: real time */
+      speed?: number;
       fitsSchedule: boolean;
     }
   | { flag: 'duplicate-blocked'; status: string; source: 'status' | 'type' }
@@ -169,6 +171,8 @@ export interface DeliverySummary {
   reasons: string[];
   blockedAccount: string | null;
   retry: 'on-schedule' | 'off-schedule' | null;
+  /** a simulated repeat: the speed-up its retry gap was judged at (flag-facts.ts); absent: real time */
+  simSpeed?: number;
   /**
    * a repeat: what we answered the attempt before it (status, time; null when not recorded), read from that attempt
    * when the row is read (shared/retry-ladder.ts judges why the gateway retried); absent where not read

@@ -43,7 +43,7 @@ export function explainFlag(detail: FlagDetail): string {
               ? `Attempt ${detail.attempt}: same JSON, different bytes — the payload of delivery #${detail.of} was delivered again, formatted differently (key order, spacing or escapes)`
               : // stored before the bytes were compared: equal JSON is all that is known
                 `Attempt ${detail.attempt}: the same JSON as delivery #${detail.of} was delivered again`;
-      return `${what}, ${describeRetryGap(detail.gapMs, detail.expectedGapMs, detail.attempt)}`;
+      return `${what}, ${describeRetryGap(detail.gapMs, detail.expectedGapMs, detail.attempt, detail.speed)}`;
     }
     case 'duplicate-blocked':
       return detail.source === 'status'
@@ -120,22 +120,23 @@ export function formatDuration(ms: number): string {
 }
 
 /** How a retry gap compares with the documented schedule. `attempt` (optional) enables the missed-attempt hint. */
-export function describeRetryGap(gapMs: number, expectedGapMs: number | null, attempt?: number): string {
-  const gap = formatDuration(gapMs);
+export function describeRetryGap(gapMs: number, expectedGapMs: number | null, attempt?: number, speed = 1): string {
+  const gap = formatDuration(gapMs) + (speed !== 1 ? ` (simulated at ${speed.toLocaleString('en-US')}× speed)` : '');
   if (expectedGapMs === null) {
     return `${gap} after the previous attempt; the gateway documents only 10 retries, so this is beyond its schedule.`;
   }
   const expected = formatDuration(expectedGapMs);
-  const { minMs, maxMs } = retryWindow(expectedGapMs);
+  const { minMs, maxMs } = retryWindow(expectedGapMs, speed);
   if (gapMs >= minMs && gapMs <= maxMs) {
     return `${gap} after the previous attempt, which fits the documented ${expected} retry gap.`;
   }
   if (gapMs < minMs) {
     return gapMs < 1000
-      ? `${gap} after the previous attempt, far sooner than the documented ${expected} retry gap: the gateway sent the same event twice, not as a retry.`
+      ? // not "not a retry": whether it was one depends on what we answered the attempt before (the ladder says)
+        `${gap} after the previous attempt, far sooner than the documented ${expected} retry gap: a retry after a non-200 answer from us, or the same event sent twice.`
       : `${gap} after the previous attempt, sooner than the documented ${expected} retry gap.`;
   }
-  const missed = attempt === undefined ? null : missedAttemptsFor(gapMs, attempt);
+  const missed = attempt === undefined ? null : missedAttemptsFor(gapMs * speed, attempt);
   if (missed !== null) {
     return `${gap} after the previous attempt, longer than the documented ${expected} retry gap; it matches the schedule if ${missed} attempt${missed === 1 ? '' : 's'} in between never reached this receiver.`;
   }

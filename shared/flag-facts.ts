@@ -19,19 +19,25 @@ export interface FlagFacts {
   blockedAccount: string | null;
   /** a repeat of a callback: whether its gap from the attempt before fit the documented retry schedule */
   retry: (typeof RETRY_SCHEDULES)[number] | null;
+  /** a simulated repeat's speed-up (absent: real time) */
+  simSpeed?: number;
 }
 
 export function flagFacts(details: readonly FlagDetail[]): FlagFacts {
   const reasons: string[] = [];
   let blockedAccount: string | null = null;
   let retry: FlagFacts['retry'] = null;
+  let simSpeed: number | undefined;
   for (const f of details) {
     if (f.flag === 'exception') reasons.push(f.kind);
     else if (f.flag === 'error') reasons.push(f.code === null ? 'unknown' : String(f.code));
     else if (f.flag === 'prepaid-blocked' && f.scope !== 'unknown') {
       reasons.push(f.scope);
       if (f.scope === 'account') blockedAccount = f.accountId ?? UNNAMED_ACCOUNT;
-    } else if (f.flag === 'duplicate') retry = f.fitsSchedule ? 'on-schedule' : 'off-schedule';
+    } else if (f.flag === 'duplicate') {
+      retry = f.fitsSchedule ? 'on-schedule' : 'off-schedule';
+      if (f.speed !== undefined) simSpeed = f.speed;
+    }
   }
-  return { reasons, blockedAccount, retry };
+  return { reasons, blockedAccount, retry, ...(simSpeed !== undefined ? { simSpeed } : {}) };
 }

@@ -35,6 +35,8 @@ export interface LadderAttempt {
   answer: AttemptAnswer;
   /** what we answered the attempt before, read by the store: used when that attempt is not in the list */
   previousAnswer?: AttemptAnswer | null;
+  /** a simulated attempt sent this many times faster than real time (its gap is judged scaled); absent: 1 */
+  speed?: number;
 }
 
 /** A recorded tunnel outage (AppStatus tunnel.downtime); `to` null while it lasts. */
@@ -70,6 +72,8 @@ export interface LadderRetry {
   expectedGapMs: number | null;
   /** late with `lost`: off schedule for the next slot, on schedule once the lost attempts are counted */
   verdict: GapVerdict | null;
+  /** the simulator's speed-up the gap was judged at (1: real time); the documented gaps stay unscaled */
+  speed: number;
   /** attempts that must have been sent in between and never reached us; null when none or when nothing fits */
   lost: LostAttempts | null;
   cause: RetryCause;
@@ -117,18 +121,18 @@ export function retriedAfter200(previous: AttemptAnswer | null | undefined): boo
 }
 
 /** How the gap before gateway attempt `gatewayAttempt` compares with the schedule. */
-function verdictOf(gapMs: number, expectedGapMs: number | null): GapVerdict {
+function verdictOf(gapMs: number, expectedGapMs: number | null, speed: number): GapVerdict {
   if (expectedGapMs === null) return 'beyond-schedule';
-  const { minMs, maxMs } = retryWindow(expectedGapMs);
+  const { minMs, maxMs } = retryWindow(expectedGapMs, speed);
   return gapMs < minMs ? 'early' : gapMs > maxMs ? 'late' : 'on-schedule';
 }
 
 /** When each of `count` lost attempts after gateway attempt `afterAttempt` (received at `from`) was due. */
-function dueTimes(from: number, afterAttempt: number, count: number): number[] {
+function dueTimes(from: number, afterAttempt: number, count: number, speed: number): number[] {
   const out: number[] = [];
   let t = from;
   for (let i = 1; i <= count; i++) {
-    t += expectedRetryGap(afterAttempt + i) ?? 0;
+    t += (expectedRetryGap(afterAttempt + i) ?? 0) / speed;
     out.push(t);
   }
   return out;
@@ -161,18 +165,20 @@ export function buildLadder(attempts: readonly LadderAttempt[], outages: readonl
     if (!prev || omittedBefore > 0) {
       // the attempt before is not listed: no gap to judge, but the store read what we answered it
       const previous = attempt > 1 ? (a.previousAnswer ?? null) : null;
-      const retry = previous ? { gapMs: null, expectedGapMs: null, verdict: null, lost: null, cause: retryCause(previous) } : null;
+      const retry = previous ? { gapMs: null, expectedGapMs: null, verdict: null, speed: a.speed ?? 1, lost: null, cause: retryCause(previous) } : null;
       steps.push({ ...base, gatewayAttempt: attempt + lostSoFar, retry });
       return;
     }
     const gapMs = a.receivedAt - prev.receivedAt;
+    // a simulated retry comes `speed` times sooner: judged against the schedule scaled by it
+    const speed = a.speed ?? 1;
     let gatewayAttempt = prev.gatewayAttempt + 1;
     let expectedGapMs = expectedRetryGap(gatewayAttempt);
-    const verdict = verdictOf(gapMs, expectedGapMs);
+    const verdict = verdictOf(gapMs, expectedGapMs, speed);
     let lost: LostAttempts | null = null;
-    const k = verdict === 'late' ? missedAttemptsFor(gapMs, gatewayAttempt) : null;
+    const k = verdict === 'late' ? missedAttemptsFor(gapMs * speed, gatewayAttempt) : null;
     if (k !== null) {
-      const dueAt = dueTimes(prev.receivedAt, prev.gatewayAttempt, k);
+      const dueAt = dueTimes(prev.receivedAt, prev.gatewayAttempt, k, speed);
       lost = { count: k, dueAt, downtime: coverage(dueAt, outages, now) };
       lostSoFar += k;
       gatewayAttempt += k;
@@ -180,7 +186,7 @@ export function buildLadder(attempts: readonly LadderAttempt[], outages: readonl
     }
     // the store's reading of the attempt before (its time unrecorded reads as unknown) with the rule the list shows
     const before = a.previousAnswer ? { ...prev.answer, ...a.previousAnswer, answeredBy: prev.answer.answeredBy ?? null } : prev.answer;
-    steps.push({ ...base, gatewayAttempt, retry: { gapMs, expectedGapMs, verdict, lost, cause: retryCause(before) } });
+    steps.push({ ...base, gatewayAttempt, retry: { gapMs, expectedGapMs, verdict, speed, lost, cause: retryCause(before) } });
   });
   return steps;
 }
@@ -239,24 +245,34 @@ export function explainCause(c: RetryCause, verdict?: GapVerdict): string {
   }
 }
 
+/** "simulated at 60× speed" */
+export function speedNote(speed: number): string {
+  return `simulated at ${speed.toLocaleString('en-US')}× speed`;
+}
+
 /** The gap against the schedule, in a sentence. */
 export function explainGap(r: LadderRetry, gatewayAttempt: number): string {
   if (r.gapMs === null) return 'The attempt before is not listed here, so its gap is not shown.';
   const gap = formatDuration(r.gapMs);
-  if (r.verdict === 'beyond-schedule') return `${gap} after the previous attempt: beyond the gateway's schedule, which documents only 10 retries.`;
-  const expected = formatDuration(r.expectedGapMs ?? 0);
+  const sim = r.speed !== 1 ? `, ${speedNote(r.speed)}` : '';
+  if (r.verdict === 'beyond-schedule') return `${gap} after the previous attempt${sim}: beyond the gateway's schedule, which documents only 10 retries.`;
+  // scaled: "the documented 10 s retry gap (167 ms simulated at 60× speed)"
+  const expected = formatDuration(r.expectedGapMs ?? 0) + (r.speed !== 1 ? ` retry gap (${formatDuration(Math.round((r.expectedGapMs ?? 0) / r.speed))} ${speedNote(r.speed)})` : ' retry gap');
+  // a repeat after our non-200 (or no answer) is a retry whatever its gap: the gateway retries on anything but 200
+  const retriedOnOurAnswer = r.cause.kind === 'non-200' || r.cause.kind === 'slow';
   if (r.lost) {
-    return `${gap} after the previous attempt: off schedule for the next slot, but it fits the documented schedule if ${r.lost.count} attempt${r.lost.count === 1 ? '' : 's'} in between never reached us (this one is the gateway's attempt ${gatewayAttempt}).`;
+    return `${gap} after the previous attempt${sim}: off schedule for the next slot, but it fits the documented schedule if ${r.lost.count} attempt${r.lost.count === 1 ? '' : 's'} in between never reached us (this one is the gateway's attempt ${gatewayAttempt}).`;
   }
   switch (r.verdict) {
     case 'on-schedule':
-      return `${gap} after the previous attempt: on schedule (the documented ${expected} retry gap, up to 10 s more when the attempt timed out).`;
+      return `${gap} after the previous attempt: on schedule (the documented ${expected}, up to 10 s more when the attempt timed out).`;
     case 'early':
-      return r.gapMs < 1000
-        ? `${gap} after the previous attempt: off schedule, far sooner than the documented ${expected} retry gap (the same event sent twice, not a retry).`
-        : `${gap} after the previous attempt: off schedule, sooner than the documented ${expected} retry gap.`;
+      if (retriedOnOurAnswer) return `${gap} after the previous attempt: a retry, sooner than the documented ${expected}.`;
+      return r.gapMs * r.speed < 1000
+        ? `${gap} after the previous attempt: off schedule, far sooner than the documented ${expected} (the same event sent twice, not a retry).`
+        : `${gap} after the previous attempt: off schedule, sooner than the documented ${expected}.`;
     default:
-      return `${gap} after the previous attempt: off schedule, later than the documented ${expected} retry gap, and no number of lost attempts explains it.`;
+      return `${gap} after the previous attempt: off schedule, later than the documented ${expected}, and no number of lost attempts explains it.`;
   }
 }
 

@@ -29,7 +29,13 @@ export function createLocalSimulator(deps: { receiverUrl: () => string; notify: 
         ({ progress, cancelled }) => {
           if (cancelled) return;
           const failed = progress.failed > 0 ? `; ${progress.failed} were not answered 200 (see their answers in the list)` : '';
-          deps.notify('simulate-done', `Simulated campaign sent: ${o.messages} messages, ${progress.done} callbacks (seed ${seed})${failed}. Its deliveries are marked "simulated".`);
+          // a rule failing attempts makes the simulator retry as the gateway would: more deliveries than callbacks
+          const n = (k: number) => k.toLocaleString('en-US');
+          const retries = progress.retries > 0 ? `, ${n(progress.attempts)} deliveries (${n(progress.retries)} ${progress.retries === 1 ? 'retry' : 'retries'} after our non-200 or missing answers)` : '';
+          deps.notify(
+            'simulate-done',
+            `Simulated campaign sent: ${n(o.messages)} messages, ${n(progress.done)} callbacks${retries} (seed ${seed})${failed}. Its deliveries are marked "simulated".`,
+          );
         },
         (err: unknown) => deps.notify('simulate-failed', `The simulated campaign stopped: ${err instanceof Error ? err.message : String(err)}`),
       );

@@ -4,7 +4,7 @@
 // A message's callbacks go out in the order generated: the next one of a reference waits for the first attempt of
 // the one before it (a retry may still come after later callbacks, as it would from the gateway).
 import { setMaxListeners } from 'node:events';
-import { GATEWAY_TIMEOUT_MS } from '../../../shared/constants';
+import { GATEWAY_TIMEOUT_MS, SIMULATED_HEADER, SIMULATED_SPEED_HEADER } from '../../../shared/constants';
 import { limiter } from '../replay/attempts';
 import { MAX_ATTEMPTS_AS_GATEWAY, retryAsGateway } from '../replay/gateway-retry';
 import { createAgents, send } from '../replay/http-send';
@@ -76,7 +76,9 @@ export async function sendCampaign(o: SendCampaignOptions): Promise<{ results: S
   const attemptOnce = async (d: SimDelivery, attempt: number): Promise<SimAttempt | null> => {
     if (signal.aborted) return null;
     const body = Buffer.from(d.body, 'utf8');
-    const headers: HeaderPair[] = [['Host', url.host], ...Object.entries(d.headers), ['Content-Length', String(body.length)], ['Connection', 'close']];
+    // a simulated callback says its speed-up, so whoever receives it can judge its retry gaps against the schedule
+    const speed: HeaderPair[] = SIMULATED_HEADER in d.headers ? [[SIMULATED_SPEED_HEADER, String(o.speed)]] : [];
+    const headers: HeaderPair[] = [['Host', url.host], ...Object.entries(d.headers), ...speed, ['Content-Length', String(body.length)], ['Connection', 'close']];
     const startedMs = sinceStart();
     const r = await send({ url, method: 'POST', headers, body }, { timeoutMs, signal, agents });
     progress.attempts++;

@@ -152,8 +152,10 @@ function judgeAttemptsAgain(ctx: StoreContext, msgId: number, deleted: readonly 
       const body = r.body ?? undefined;
       if (r.id > gone && r.attempt !== null) {
         const prior = priorAttempts(earlier, r.canon_hash, body);
-        const repeat = prior ? duplicateFlag(r.received_at, prior) : null;
         const old = JSON.parse(r.flags) as FlagDetail[];
+        // a simulated repeat keeps the speed-up it was judged at
+        const speed = old.find((f): f is Extract<FlagDetail, { flag: 'duplicate' }> => f.flag === 'duplicate')?.speed ?? 1;
+        const repeat = prior ? duplicateFlag(r.received_at, prior, speed) : null;
         const wasRepeat = old.some((f) => f.flag === 'duplicate');
         // as classifyDelivery lists them: the repeat first
         const flags = [...(repeat ? [repeat] : []), ...old.filter((f) => f.flag !== 'duplicate')];

@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import { parseDeliveryBody } from '../../../shared/callback';
 import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
+import { simulatedSpeedOf } from '../../../shared/constants';
 import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
 import { bodyFacts } from './body-facts';
@@ -159,7 +160,8 @@ function indexOne(
 ): DeliverySummary {
   const rejected = r.outcome === 'rejected';
   const responseMs = responseTimes.get(r.id) ?? r.response_ms;
-  const parse = rejected ? null : parseDeliveryBody(r.body, headerValue(JSON.parse(r.headers) as [string, string][], 'content-type'));
+  const headers = JSON.parse(r.headers) as [string, string][];
+  const parse = rejected ? null : parseDeliveryBody(r.body, headerValue(headers, 'content-type'));
   const cb = parse?.callback ?? null;
   const facts = parse ? bodyFacts(parse) : null;
 
@@ -175,7 +177,7 @@ function indexOne(
     // a message are ever compared.
     canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
     const prior = facts.eventKey !== null && msgId !== null ? priorOf(ctx, msgId, facts.eventKey, canonHash, r.body) : null;
-    const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior });
+    const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior, speed: simulatedSpeedOf(headers) });
     attempt = c.attempt;
     flags = c.flags;
     if (prior) {

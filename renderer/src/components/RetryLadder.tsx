@@ -33,7 +33,7 @@ export function causesOf(events: { deliveries: DeliverySummary[] }[]): RetryCaus
 
 function ladderOf(deliveries: DeliverySummary[], outages: { from: number; to: number | null }[]): LadderStep[] {
   return buildLadder(
-    deliveries.map((d) => ({ id: d.id, attempt: d.attempt, receivedAt: d.receivedAt, answer: answerOf(d), previousAnswer: d.previousAnswer })),
+    deliveries.map((d) => ({ id: d.id, attempt: d.attempt, receivedAt: d.receivedAt, answer: answerOf(d), previousAnswer: d.previousAnswer, speed: d.simSpeed })),
     outages,
   );
 }

@@ -25,6 +25,9 @@ const MAX_TOASTS = 4;
  */
 const STICKY_WARNINGS: ReadonlySet<string> = new Set(['browser-user-agent']);
 
+/** Notices the core sends on the warning channel that report a success: shown with the check, not the warning sign. */
+const GOOD_NOTICES: ReadonlySet<string> = new Set(['simulate-done']);
+
 /** the newest `max` toasts, sticky ones kept before any other */
 function keepNewest(toasts: Toast[], max: number): Toast[] {
   const sticky = toasts.filter((t) => t.sticky).slice(-max);
@@ -59,7 +62,7 @@ export function damagedKey(status: AppStatus | null): string {
 export const createNoticesSlice: SliceCreator<NoticesState & NoticesActions> = (set, get, deps) => {
   let toastSeq = 0;
   deps.on('urlChanged', (change) => set({ urlChanged: change }));
-  deps.on('warning', (w) => get().pushToast({ tone: 'warn', message: w.message, code: w.code, sticky: STICKY_WARNINGS.has(w.code) }));
+  deps.on('warning', (w) => get().pushToast({ tone: GOOD_NOTICES.has(w.code) ? 'good' : 'warn', message: w.message, code: w.code, sticky: STICKY_WARNINGS.has(w.code) }));
 
   return {
     error: null,
