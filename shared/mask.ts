@@ -9,7 +9,9 @@
 // - every value of `vars` (nome, pedido, boleto…); the keys stay;
 // - fields the spec does not list (a phone or a name could be anywhere in them).
 // Gateway notices (EXCEPTION/ERROR/PREPAID_BLOCKED texts, `status`) are the gateway's words: only phone numbers in
-// them are masked. Deny by default: an unknown key inside a message is masked, not kept.
+// them are masked. So are a tapped suggestion's label and postback (suggestionResponse): the customer picked them from
+// the business's own suggestions, so they are its words, not the customer's, and the top-replies cards stay readable;
+// what a customer typed (TEXT) stays hidden. Deny by default: an unknown key inside a message is masked, not kept.
 import type {
   DeliveryDetail,
   DeliverySummary,
@@ -34,6 +36,8 @@ const NOTICE_TYPES = new Set(['exception', 'error', 'prepaid_blocked', 'prepaidb
 const STRUCTURE_KEYS = new Set(['contentType', 'type', 'mimeType', 'fileSizeBytes', 'height', 'orientation', 'cardWidth', 'thumbnailImageAlignment']);
 /** outbound media links are the sender's templates: their host and path stay, their query (tracking ids) goes */
 const MEDIA_URL_KEYS = new Set(['url', 'fileUrl', 'thumbnailUrl', 'imageUrl']);
+/** inside `message.suggestionResponse`: the business's suggestion the customer tapped (its label, postback, kind) */
+const SUGGESTION_KEYS = new Set(['text', 'postbackData', 'postback', 'type']);
 /** top-level fields the spec lists whose values are ids and the sender's words, not the customer's */
 const PUBLIC_FIELDS = new Set(['reference', 'campaign_name', 'event_id', 'direction', 'session_id', 'timestamp', 'channel', 'type']);
 
@@ -101,13 +105,29 @@ function maskLink(url: string): string {
   return m[2] ? `${m[1]}?${MASK}` : m[1]!;
 }
 
+/** a tapped suggestion (`message.suggestionResponse`): its known keys keep their words, phone numbers masked */
+function maskSuggestion(v: unknown): unknown {
+  if (!isObj(v)) return maskContent(v, false, null, 1);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = SUGGESTION_KEYS.has(k) && typeof x === 'string' ? maskSuggestionText(x) : maskContent(x, false, k, 2);
+  return out;
+}
+
+/**
+ * A suggestion's label or postback with its phone numbers masked, also one glued into an identifier
+ * ("callback_5511987650021"), which text's number finder leaves alone: a run of 8+ digits is masked as a number.
+ */
+export function maskSuggestionText(text: string): string {
+  return maskPhonesInText(text).replace(/(?<!\d)\d{8,15}(?!\d)/g, (m) => maskPhone(m));
+}
+
 /** everything inside a callback's `message` object but its structure; outbound media links keep host and path */
 function maskContent(v: unknown, outbound: boolean, key: string | null, depth: number): unknown {
   if (depth > 64) return MASK;
   if (Array.isArray(v)) return v.map((x) => maskContent(x, outbound, key, depth + 1));
   if (isObj(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = maskContent(x, outbound, k, depth + 1);
+    for (const [k, x] of Object.entries(v)) out[k] = depth === 0 && k === 'suggestionResponse' && !outbound ? maskSuggestion(x) : maskContent(x, outbound, k, depth + 1);
     return out;
   }
   if (v === null || typeof v === 'boolean') return v;
@@ -186,15 +206,21 @@ export function maskCallback(cb: NormalizedCallback): NormalizedCallback {
     message: maskMessageValue(cb.message, notice, cb.direction === 'outbound'),
     vars: cb.vars === null ? null : (maskLeaves(cb.vars) as Record<string, unknown>),
     status: cb.status === null ? null : maskPhonesInText(cb.status),
-    text: maskKindText(cb.text, cb.kind),
+    text: maskKindText(cb.text, cb.kind, cb.type),
     extra: maskLeaves(cb.extra) as Record<string, unknown>,
   };
 }
 
-/** a callback's searchable text or a row's preview: the gateway's notices keep their words, content is hidden */
-function maskKindText(text: string, kind: EventKind): string {
+/** a callback's searchable text or a row's preview: the gateway's notices and a tapped suggestion keep their words, content is hidden */
+function maskKindText(text: string, kind: EventKind, type: string | null): string {
   if (!text) return text;
+  if (isSuggestionTap(kind, type)) return maskSuggestionText(text);
   return NOTICE_KINDS.has(kind) ? maskPhonesInText(text) : MASK;
+}
+
+/** a customer's tap on one of the business's suggestions (its text is the suggestion's label and postback) */
+export function isSuggestionTap(kind: EventKind, type: string | null): boolean {
+  return kind === 'reply' && type !== null && type.toLowerCase() === 'suggestionresponse';
 }
 
 export function maskFlagDetail(f: FlagDetail): FlagDetail {
@@ -215,7 +241,7 @@ export function maskFlagDetail(f: FlagDetail): FlagDetail {
 export function maskDeliverySummary<T extends DeliverySummary>(d: T): T {
   // a body that is no callback at all previews its parse problem, which can quote the body
   const problem = d.reference === null && d.type === null && PROBLEM_PREVIEW.test(d.preview);
-  const preview = problem ? maskQuoting(d.preview) : maskKindText(d.preview, d.kind);
+  const preview = problem ? maskQuoting(d.preview) : maskKindText(d.preview, d.kind, d.type);
   return { ...d, userId: maskUser(d.userId), preview, rejectReason: d.rejectReason === null ? null : maskQuoting(d.rejectReason) };
 }
 
@@ -250,7 +276,8 @@ function personalStrings(cb: NormalizedCallback | null): string[] {
     else if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
     else if (isObj(v)) for (const [k, x] of Object.entries(v)) if (!STRUCTURE_KEYS.has(k)) walk(x, depth + 1);
   };
-  if (!NOTICE_KINDS.has(cb.kind)) walk(cb.message, 0);
+  // a tapped suggestion's words are shown: an echo of them is not hidden either
+  if (!NOTICE_KINDS.has(cb.kind) && !isSuggestionTap(cb.kind, cb.type)) walk(cb.message, 0);
   walk(cb.vars, 0);
   walk(cb.extra, 0);
   if (cb.userId) found.add(cb.userId);

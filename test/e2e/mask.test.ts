@@ -36,15 +36,16 @@ function traffic(tag: string) {
       { ...ev.inbound_text, ...base, event_id: `${reference}-e2`, timestamp: at(i * 4 + 3), message: { contentType: 'text', text: replies[i] } },
     );
   });
-  // a tapped button whose label is the customer's words, and an exception that stays readable
-  bodies.push({ ...ev.suggestion_response, reference: `${tag}-cust-0`, user_id: phones[0], event_id: `${tag}-tap`, timestamp: at(20), message: { contentType: 'suggestionResponse', suggestionResponse: { type: 'REPLY', text: 'Cancelar assinatura Genivaldo', postbackData: 'cancel_9931_genivaldo' } } });
+  // a tapped suggestion: its label and postback are the business's own words (shown), but a phone number the
+  // business put in the postback is still masked
+  bodies.push({ ...ev.suggestion_response, reference: `${tag}-cust-0`, user_id: phones[0], event_id: `${tag}-tap`, timestamp: at(20), message: { contentType: 'suggestionResponse', suggestionResponse: { type: 'REPLY', text: 'Cancelar assinatura', postbackData: 'cancel_9931_ligar_5511945670088' } } });
   // what customers sent besides words: a photo and where they are
   bodies.push(
     { ...ev.inbound_image, reference: `${tag}-cust-2`, user_id: phones[2], event_id: `${tag}-img`, timestamp: at(21) },
     { ...ev.inbound_location, reference: `${tag}-cust-2`, user_id: phones[2], event_id: `${tag}-loc`, timestamp: at(22) },
   );
-  const allPhones = [...phones, '11981234567', ...bodies.map((b) => String(b.user_id))];
-  const secretTexts = [...replies, ...names, 'Cancelar assinatura', 'cancel_9931', 'Qual o prazo de entrega', 'Campinas', 'Maria', 'Lucas', 'Paulo', 'A-10293', 'PX-7301', 'comprovante', '-23.561414', '-46.655881'];
+  const allPhones = [...phones, '11981234567', '5511945670088', ...bodies.map((b) => String(b.user_id))];
+  const secretTexts = [...replies, ...names, 'Qual o prazo de entrega', 'Campinas', 'Maria', 'Lucas', 'Paulo', 'A-10293', 'PX-7301', 'comprovante', '-23.561414', '-46.655881'];
   return { bodies, phones: [...new Set(allPhones)], secretTexts };
 }
 
@@ -130,6 +131,8 @@ describe('mask personal data', () => {
     // a timeline, then a reply delivery in each of its tabs
     await messageRow(page, `${secrets.tag}-cust-0`).click();
     await page.getByTestId('timeline').waitFor();
+    // why a note cannot be added is said on screen, not only in a tooltip
+    await expect.poll(() => page.getByTestId('mark-bar').first().innerText()).toContain('notes are hidden while personal data is masked');
     await expect.poll(() => page.getByTestId('event-content').count()).toBeGreaterThan(0);
     await expectNoLeaks(page, secrets, 'timeline');
     await shots(page, 'timeline');
@@ -172,6 +175,9 @@ describe('mask personal data', () => {
     await tab(page, 'Analytics').click();
     await page.getByTestId('an-top-texts').waitFor();
     await expect.poll(() => page.getByTestId('an-top-texts').textContent()).toContain('•••');
+    // the tapped suggestion and its postback are the business's words: readable, the phone in the postback masked
+    await expect.poll(() => page.getByTestId('an-top-suggestions').textContent()).toContain('Cancelar assinatura');
+    expect(await page.getByTestId('an-top-postbacks').textContent()).toContain('cancel_9931_ligar_55 11 9••••-••88');
     await expectNoLeaks(page, secrets, 'analytics');
     await page.getByTestId('an-top-texts').scrollIntoViewIfNeeded();
     await shots(page, 'analytics');

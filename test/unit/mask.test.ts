@@ -33,6 +33,12 @@ function personalOf(body: Record<string, unknown>): string[] {
   const notice = ['EXCEPTION', 'ERROR', 'PREPAID_BLOCKED'].includes(String(body.type));
   for (const [k, v] of Object.entries(body)) {
     if (PUBLIC.has(k) || (k === 'message' && notice)) continue;
+    if (k === 'message' && v && typeof v === 'object' && 'suggestionResponse' in v) {
+      // a tapped suggestion's label and postback are the business's words (checked on their own below)
+      const { suggestionResponse: _tap, ...rest } = v as Record<string, unknown>;
+      walk(rest, k);
+      continue;
+    }
     if (k === 'message' && body.direction === 'outbound' && v && typeof v === 'object') {
       // the sender's media links stay (host and path): only their texts are personal
       const texts: string[] = [];
@@ -111,6 +117,27 @@ describe('maskCallbackJson on every sample body', () => {
       suggestions: [{ type: 'reply', title: MASK, value: MASK }, { type: 'openUrl', title: MASK }, { type: 'call', title: MASK }],
     });
     expect(maskCallbackJson(samples.events.duplicate_blocked)).toMatchObject({ status: 'bloqueado por duplicidade' });
+  });
+
+  it("shows a tapped suggestion's label and postback, the business's own words, with any phone number in them masked; typed replies stay hidden", () => {
+    const tap = {
+      ...samples.events.suggestion_response,
+      message: { contentType: 'suggestionResponse', suggestionResponse: { type: 'REPLY', text: 'Quero a oferta', postbackData: 'call_me_5511987650021', extra: 'x' } },
+    };
+    const json = maskCallbackJson(tap) as { message: { suggestionResponse: Record<string, unknown> } };
+    expect(json.message.suggestionResponse).toEqual({ type: 'REPLY', text: 'Quero a oferta', postbackData: 'call_me_55 11 9••••-••21', extra: MASK });
+    const parse = parseDeliveryBody(new TextEncoder().encode(JSON.stringify(tap)), 'application/json');
+    const cb = maskCallback(parse.callback!);
+    expect(cb.text).toContain('Quero a oferta');
+    expect(cb.text).not.toContain('987650021');
+    const row = maskDeliverySummary(summaryOf(tap));
+    expect(row.preview).toContain('Quero a oferta');
+    expect(row.preview).not.toContain('987650021');
+    // the raw body, exports and cURL copies say the same as the lists
+    expect(maskBodyText(JSON.stringify(tap))).toContain('"text":"Quero a oferta"');
+    // what the customer typed is still theirs
+    expect(maskDeliverySummary(summaryOf(samples.events.inbound_text)).preview).toBe(MASK);
+    expect((maskCallbackJson(samples.events.inbound_text) as { message: Record<string, unknown> }).message).not.toMatchObject({ text: expect.stringMatching(/[a-z]/) });
   });
 
   it('hides the customer location and the files they sent', () => {

@@ -1,5 +1,6 @@
 // What users answered: the suggestions they tapped (by button text and by postback value) and what they typed.
-// Values are the users' own words, shown as text. A count opens the messages with a reply holding those words;
+// Typed texts are the users' own words (hidden while masking); tapped suggestions and postbacks are the business's
+// own labels, shown masked or not (only a phone number in them is masked, as shared/mask.ts does everywhere). A count opens the messages with a reply holding those words;
 // free text matches words anywhere in a message's callbacks (and a short last word as a prefix), so the list may
 // hold more: its count is asked first, and the list opens only when it is exactly the figure's.
 import { useState } from 'react';
@@ -8,28 +9,35 @@ import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
 import { messagesDrill, replyTerms } from '../lib/drill';
 import { clip, num } from '../lib/format';
+import { maskSuggestionText } from '../../../shared/mask';
 import { MASK, useMasked } from '../lib/mask-view';
 import { useApi, useInspectorStore } from '../store/context';
 import { Card, CsvButton, Fig, useReportQuery } from './AnalyticsParts';
 
-const LISTS: { key: keyof Report['replies']; title: string; file: string }[] = [
-  { key: 'suggestions', title: 'Suggestions tapped', file: 'replies-suggestions.csv' },
-  { key: 'postbacks', title: 'Postback values', file: 'replies-postbacks.csv' },
-  { key: 'texts', title: 'Typed replies', file: 'replies-texts.csv' },
+const LISTS: { key: keyof Report['replies']; title: string; file: string; personal: boolean }[] = [
+  { key: 'suggestions', title: 'Suggestions tapped', file: 'replies-suggestions.csv', personal: false },
+  { key: 'postbacks', title: 'Postback values', file: 'replies-postbacks.csv', personal: false },
+  { key: 'texts', title: 'Typed replies', file: 'replies-texts.csv', personal: true },
 ];
+
+/** a value as the screen shows it: a typed reply hidden while masking, a suggestion's label with its phone numbers masked */
+function useShown(personal: boolean): (v: string) => string {
+  const masked = useMasked();
+  return (v) => (!masked ? v : personal ? MASK : maskSuggestionText(v));
+}
 
 const NO_WORDS = 'No filter picks this answer: free text finds words, and it holds none';
 // a drill writes the answer's words into the search box, in plain sight
 const MASKED = 'Personal data is masked: opening these would show the answer in the search box';
 
 /** a count that opens the messages of its answer once the list has said it holds exactly that many */
-function ReplyFig({ item }: { item: ValueCount }) {
+function ReplyFig({ item, personal }: { item: ValueCount; personal: boolean }) {
   const base = useReportQuery();
   const api = useApi();
   const store = useInspectorStore();
   const [note, setNote] = useState<string | null>(null);
-  const masked = useMasked();
-  if (masked) return <Fig n={item.n} drill={null} why={MASKED} />;
+  const shown = useShown(personal);
+  if (shown(item.value) !== item.value) return <Fig n={item.n} drill={null} why={MASKED} />;
   const terms = replyTerms(item.value);
   if (terms === null || item.n === 0) return <Fig n={item.n} drill={null} why={NO_WORDS} />;
   const drill = messagesDrill(base, terms);
@@ -62,23 +70,23 @@ function ReplyFig({ item }: { item: ValueCount }) {
   );
 }
 
-function Top({ items, testId }: { items: ValueCount[]; testId: string }) {
+function Top({ items, testId, personal }: { items: ValueCount[]; testId: string; personal: boolean }) {
+  const shown = useShown(personal);
   if (items.length === 0) return <p className="dim an-none">None.</p>;
   const most = Math.max(1, ...items.map((i) => i.n));
-  const masked = useMasked();
   return (
     <ol className="an-top" data-testid={testId}>
       {items.map((it) => (
         <li key={it.value}>
-          {masked ? (
+          {shown(it.value) === MASK ? (
             <span className="an-top-value">{MASK}</span>
           ) : (
-            <span className="an-top-value" title={revealHidden(it.value)}>{revealHidden(clip(it.value, 80)) || <span className="dim">(empty)</span>}</span>
+            <span className="an-top-value" title={revealHidden(shown(it.value))}>{revealHidden(clip(shown(it.value), 80)) || <span className="dim">(empty)</span>}</span>
           )}
           <span className="an-bar" aria-hidden>
             <span className="an-bar-fill" style={{ width: `${(100 * it.n) / most}%` }} />
           </span>
-          <ReplyFig item={it} />
+          <ReplyFig item={it} personal={personal} />
         </li>
       ))}
     </ol>
@@ -87,7 +95,8 @@ function Top({ items, testId }: { items: ValueCount[]; testId: string }) {
 
 export function AnalyticsReplies({ report }: { report: Report }) {
   const replies = report.replies;
-  const masked = useMasked();
+  const shownPersonal = useShown(true);
+  const shownLabel = useShown(false);
   if (!replies) return null;
   return (
     <>
@@ -96,9 +105,9 @@ export function AnalyticsReplies({ report }: { report: Report }) {
           key={l.key}
           title={l.title}
           testId={`an-replies-${l.key}`}
-          actions={<CsvButton name={l.file} rows={() => [['value', 'messages'], ...(replies[l.key] ?? []).map((v) => [masked ? MASK : v.value, v.n])]} />}
+          actions={<CsvButton name={l.file} rows={() => [['value', 'messages'], ...(replies[l.key] ?? []).map((v) => [(l.personal ? shownPersonal : shownLabel)(v.value), v.n])]} />}
         >
-          <Top items={replies[l.key] ?? []} testId={`an-top-${l.key}`} />
+          <Top items={replies[l.key] ?? []} testId={`an-top-${l.key}`} personal={l.personal} />
         </Card>
       ))}
     </>

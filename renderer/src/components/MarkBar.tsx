@@ -94,6 +94,8 @@ export function MarkBar({ target }: { target: Target }) {
             {mark?.note ? 'Edit note' : 'Add note'}
           </button>
         ) : null}
+        {/* a disabled button's tooltip is easy to miss: why it is off is said beside it */}
+        {masked && draft === null ? <span className="dim small" data-testid="note-masked">notes are hidden while personal data is masked</span> : null}
         <button className="btn small" onClick={() => setDeleting(true)} data-testid="delete-one" title={`Delete this ${noun}${target.kind === 'message' ? ' and its deliveries' : ''}`}>
           <TrashIcon size={12} /> Delete
         </button>
