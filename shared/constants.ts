@@ -64,6 +64,11 @@ export const SIMULATED_HEADER = 'X-RCI-Simulated';
  */
 export const SIMULATED_SPEED_HEADER = 'X-RCI-Simulated-Speed';
 
+/** Whether headers carry the simulator's mark (SIMULATED_HEADER: "1"). */
+export function isSimulated(headers: readonly (readonly [string, string])[]): boolean {
+  return headers.some(([k, v]) => k.toLowerCase() === SIMULATED_HEADER.toLowerCase() && v.trim() === '1');
+}
+
 /** The speed-up a simulated delivery's headers state (1 when absent, unreadable or not simulated). */
 export function simulatedSpeedOf(headers: readonly (readonly [string, string])[]): number {
   let simulated = false;

@@ -173,6 +173,8 @@ export interface DeliverySummary {
   retry: 'on-schedule' | 'off-schedule' | null;
   /** a simulated repeat: the speed-up its retry gap was judged at (flag-facts.ts); absent: real time */
   simSpeed?: number;
+  /** the gateway simulator sent it (its X-RCI-Simulated header); absent: not simulated */
+  simulated?: true;
   /**
    * a repeat: what we answered the attempt before it (status, time; null when not recorded), read from that attempt
    * when the row is read (shared/retry-ladder.ts judges why the gateway retried); absent where not read

@@ -1,7 +1,7 @@
 // Simulated retries are judged at the simulator's speed-up: it says it in X-RCI-Simulated-Speed, the store keeps it
 // on the repeat's duplicate detail, so the list's `retry:` search, the analytics' off-schedule count and the ladder
 // agree that a "fail first 2" rule's retries came on the documented schedule. The notice at the end of a run counts
-// the retries apart from the callbacks.
+// the retries apart from the callbacks. Lists mark simulated rows (migration 10), which carry no headers.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../electron/core/app-core';
 import { dispatch } from '../../electron/core/api-dispatch';
@@ -62,6 +62,12 @@ describe('simulated retries at 60× speed', () => {
     expect(report.retries.offSchedule).toBe(0);
 
     const last = (await dispatch(c.handlers, 'getDelivery', { id: rows.find((r) => r.attempt === 3)!.id })) as DeliveryDetail;
+    // every simulated row is marked in the list (the lists read no headers); a gateway delivery is not
+    expect(rows.every((r) => r.simulated === true)).toBe(true);
+    await fetch(`${c.receiverUrl}/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deliveries[0]!.body.replace(/"event_id":"[^"]+"/, '"event_id":"from-gateway"') });
+    const after = await until(() => list(c, ''), (r) => r.length === rows.length + 1, 'the gateway delivery indexed');
+    expect(after[0]!.simulated).toBeUndefined();
+
     const ladder = buildLadder(last.attempts!.map((a) => ({ id: a.id, attempt: a.attempt, receivedAt: a.receivedAt, answer: { status: a.responseStatus, ms: a.responseMs }, speed: a.simSpeed })));
     for (const s of ladder.slice(1)) {
       expect(s.retry!.verdict).toBe('on-schedule');

@@ -103,8 +103,10 @@ export function removeDeliveries(
   forgetMarksOf(ctx, gone, refsGone);
   const dropImported = ctx.stmt('DELETE FROM imported WHERE id = ?');
   const dropRuleAnswer = ctx.stmt('DELETE FROM rule_answers WHERE id = ?');
+  const dropSimulated = ctx.stmt('DELETE FROM simulated WHERE id = ?');
   for (const id of gone) {
     dropImported.run(id);
+    dropSimulated.run(id);
     dropRuleAnswer.run(id);
     if (id > out.maxId) out.maxId = id;
   }

@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { parseDeliveryBody } from '../../../shared/callback';
 import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
-import { simulatedSpeedOf } from '../../../shared/constants';
+import { isSimulated, simulatedSpeedOf } from '../../../shared/constants';
 import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
 import { bodyFacts } from './body-facts';
@@ -223,6 +223,8 @@ function indexOne(
       preview,
     );
   ctx.stmt('INSERT INTO bodies (id, body) VALUES (?, ?)').run(r.id, r.body);
+  const simulated = isSimulated(headers);
+  if (simulated) ctx.stmt('INSERT OR IGNORE INTO simulated (id) VALUES (?)').run(r.id);
   if (msgId !== null) {
     counters.summaries.deliveryAdded({
       msgId,
@@ -292,6 +294,7 @@ function indexOne(
     ...flagFacts(flags),
     ...(previousAnswer !== undefined ? { previousAnswer } : {}),
     preview,
+    ...(simulated ? { simulated: true as const } : {}),
   };
 }
 

@@ -6,7 +6,8 @@ import { FLAG_NAMES, type DeliverySummary, type EventKind, type FlagDetail, type
 /** Columns every delivery query selects (alias d). */
 export const SUMMARY_COLUMNS = `d.id, d.received_at, d.method, d.path, d.outcome, d.response_status, d.response_ms,
   d.reject_reason, d.body_size, d.reference, d.event_id, d.type, d.kind, d.channel, d.direction, d.user_id,
-  d.campaign, d.event_ts, d.attempt, d.flags, d.preview, d.msg_id, ${DELIVERY_MARK_COLUMNS}`;
+  d.campaign, d.event_ts, d.attempt, d.flags, d.preview, d.msg_id, ${DELIVERY_MARK_COLUMNS},
+  (SELECT 1 FROM simulated s WHERE s.id = +d.id) AS sim`;
 
 /**
  * The attempt before a repeat (alias p, of a delivery d): the latest earlier delivery of the same event still stored
@@ -51,6 +52,8 @@ export interface SummaryRow {
   /** the delivery's mark (store/marks.ts); absent in inbox rows */
   mark_pinned?: number | null;
   mark_note?: string | null;
+  /** 1: the gateway simulator sent it (migration 10); absent in inbox rows */
+  sim?: number | null;
 }
 
 export interface FullRow extends SummaryRow {
@@ -129,6 +132,7 @@ export function toSummary(r: SummaryRow, flagDetails: FlagDetail[] = JSON.parse(
     ...(r.prev_answer !== undefined ? { previousAnswer: previousAnswerOf(r.prev_answer) } : {}),
     preview: r.preview,
     ...markFields(r),
+    ...(r.sim === 1 ? { simulated: true as const } : {}),
   };
 }
 

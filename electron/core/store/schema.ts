@@ -244,6 +244,11 @@ const MIGRATIONS: string[] = [
     updated_at INTEGER NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS marks_pinned ON marks(kind, key) WHERE pinned = 1;
   `,
+  // 10: deliveries the gateway simulator sent (its X-RCI-Simulated header), by id, written when indexed: the lists
+  // mark them without reading headers. A side table, so indexing gateway traffic writes nothing more.
+  `
+  CREATE TABLE IF NOT EXISTS simulated (id INTEGER PRIMARY KEY);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@ import { retriedAfter200 } from '../../../shared/retry-ladder';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 import { PinMark } from './MarkBar';
+import { SimMark } from './SimMark';
 
 export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number; seq: number } | null }) {
   const store = useInspectorStore();
@@ -59,6 +60,7 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
             // first: the one fact a repeat's duplicate badge does not already say
             ...(retriedAfter200(d.previousAnswer) ? [{ key: 'retry-after-200', label: 'retry after 200', node: <RetryAfter200Badge /> }] : []),
             ...d.flags.map((f) => ({ key: f, label: FLAG_META[f].label, node: <FlagBadge flag={f} /> })),
+            ...(d.simulated ? [{ key: 'sim', label: 'sim', node: <SimMark /> }] : []),
           ]}
         />
         <span className="c-preview" role="gridcell" data-testid="body-preview" title={revealHidden(clip(d.rejectReason ?? d.preview, 500))}>{revealHidden(clip(d.rejectReason ?? d.preview, 160))}</span>

@@ -11,6 +11,7 @@ import { useInspector, useInspectorStore } from '../store/context';
 import { AnomalyBadge, FlagBadge, StateBadge } from './Badges';
 import { Icon, type IconName } from './Icons';
 import { causesOf, RetryLadder } from './RetryLadder';
+import { SimMark } from './SimMark';
 
 const KIND_ICON: Record<string, IconName> = {
   sent: 'sent',
@@ -44,6 +45,7 @@ export function Timeline({ detail }: { detail: MessageDetail }) {
           <button className="icon-btn" title="Copy reference" aria-label="Copy reference" onClick={() => void copyText(m.reference)}>
             <Icon name="copy" size={12} />
           </button>
+          {detail.events.some((e) => e.deliveries.some((d) => d.simulated)) ? <SimMark /> : null}
         </div>
         <div className="detail-sub">
           <span>{explainState(m.state)}</span>
