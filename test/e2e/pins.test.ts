@@ -51,6 +51,15 @@ describe('pins, notes and deleting', () => {
     await search.press('Enter');
     await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(1);
     expect(await dataRows(messagesGrid(page)).first().getAttribute('data-reference')).toBe(keep);
+    // the same search in All deliveries finds no delivery (the pin and note are the message's): the empty list says
+    // where they are, and its button brings the search back to Messages
+    await page.getByRole('tab', { name: /^All deliveries/ }).click();
+    const hint = page.getByTestId('mark-search-hint');
+    await expect.poll(() => hint.textContent()).toContain("Pins and notes are on what you pinned: a message's pin is found in Messages");
+    await page.screenshot({ path: path.join(SHOTS, 'pinned-search-deliveries-1440.png') });
+    await hint.getByTestId('mark-search-messages').click();
+    await expect.poll(() => page.getByRole('tab', { name: /^Messages/ }).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => dataRows(messagesGrid(page)).count()).toBe(1);
 
     // delete every message of the tag: the dialog counts first, the pinned one is kept
     await search.fill(`ref:${lc.tag} `);

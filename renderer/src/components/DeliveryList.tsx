@@ -10,6 +10,7 @@ import { retriedAfter200 } from '../../../shared/retry-ladder';
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 import { PinMark } from './MarkBar';
+import { MarkSearchHint } from './MarkSearchHint';
 import { SimMark } from './SimMark';
 
 export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number; seq: number } | null }) {
@@ -76,7 +77,7 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
       className="deliveries"
       scrollToIndex={scrollToIndex}
       renderRow={renderRow}
-      empty={query ? <>No delivery matches <code>{query}</code>.</> : <>No deliveries yet.</>}
+      empty={query ? <>No delivery matches <code>{query}</code>.<MarkSearchHint query={query} /></> : <>No deliveries yet.</>}
       header={
         <div className="vrow drow head" role="row">
           <span role="columnheader" className="c-id" title="Delivery id: one HTTP request as received">ID</span>
