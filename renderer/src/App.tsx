@@ -152,12 +152,12 @@ export function App() {
             {num(pendingNew)} new
           </button>
         ) : null}
-        <button className={`btn ${paused ? 'warn' : ''}`} onClick={() => store.getState().togglePause()} aria-pressed={paused} title="Stop rows from moving while you read">
-          <Icon name={paused ? 'play' : 'pause'} size={12} /> {paused ? 'Resume live' : 'Pause live'}
+        <button className={`btn ${paused ? 'warn' : ''}`} onClick={() => store.getState().togglePause()} aria-pressed={paused} title="Stop rows from moving while you read" aria-label={paused ? 'Resume live' : 'Pause live'}>
+          <Icon name={paused ? 'play' : 'pause'} size={12} /> {paused ? 'Resume' : 'Pause'}<span className="wide-words"> live</span>
         </button>
         <DataButtons />
-        <button className="btn" onClick={() => store.getState().openDialog('bulk')} title="Replay every delivery matching the filter to one of your endpoints">
-          <Icon name="replay" size={12} /> Replay filtered…
+        <button className="btn" onClick={() => store.getState().openDialog('bulk')} title="Replay every delivery matching the filter to one of your endpoints" aria-label="Replay filtered…">
+          <Icon name="replay" size={12} /> Replay<span className="wide-words"> filtered</span>…
         </button>
         <DeleteMatchingButton />
         <button className="icon-btn toolbar-icon" aria-label="Settings" title="Settings: tunnel, forwarding, replay targets" onClick={() => store.getState().openDialog('settings')}>

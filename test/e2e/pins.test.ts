@@ -5,11 +5,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiOf } from '../reliability/support/api';
-import { dataRows, messageRow, messagesGrid } from './lists';
+import type { Locator, Page } from 'playwright-core';
+import { dataRows, deliveryRow, messageRow, messagesGrid } from './lists';
 import { postLifecycles } from './seed';
 import { useServeSession } from './session';
 
 const SHOTS = '/tmp/shots-pins';
+
+/** the row's pin drawn whole inside its own cell and inside the window */
+async function expectPinSeen(page: Page, row: Locator, where: string) {
+  const mark = row.getByTestId('pin-mark');
+  await mark.waitFor();
+  const box = await mark.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const c = el.closest('[role=gridcell]')!.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, inCell: r.left >= c.left - 0.5 && r.right <= c.right + 0.5 && r.width > 0 };
+  });
+  const vw = page.viewportSize()!.width;
+  expect(box.inCell, `${where}: the pin inside its cell`).toBe(true);
+  expect(box.width, `${where}: the pin has a size`).toBeGreaterThan(6);
+  expect(box.left >= 0 && box.right <= vw, `${where}: the pin on screen`).toBe(true);
+}
 
 describe('pins, notes and deleting', () => {
   const s = useServeSession({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
@@ -40,10 +56,38 @@ describe('pins, notes and deleting', () => {
     await expect.poll(() => bar.getByTestId('note-text').textContent()).toBe(note);
     // the list marks the pinned row
     await expect.poll(() => messageRow(page, keep).getByTestId('pin-mark').getAttribute('aria-label')).toBe('Pinned, with a note');
-    await page.screenshot({ path: path.join(SHOTS, 'pinned-note-1440.png') });
-    await page.setViewportSize({ width: 1024, height: 768 });
-    await page.screenshot({ path: path.join(SHOTS, 'pinned-note-1024.png') });
-    await page.setViewportSize({ width: 1440, height: 900 });
+    // the pin is seen at both widths, with the detail open beside the list: whole inside its own cell and on screen,
+    // and the state beside it is not cut for it
+    const keptDelivery = (await api('listDeliveries', { query: `ref:${keep}`, offset: 0, limit: 1 })).rows[0]!.id;
+    await api('setMark', { kind: 'delivery', key: keptDelivery, pinned: true });
+    // a "fell back" message, the longest state, pinned too for a moment
+    const fellBack = lc.ref('rcs_unsupported_sms_fallback');
+    await messageRow(page, fellBack).click();
+    await bar.getByTestId('pin-toggle').click();
+    await expect.poll(() => messageRow(page, fellBack).getByTestId('pin-mark').count()).toBe(1);
+    for (const width of [1440, 1024]) {
+      await page.setViewportSize({ width, height: width === 1440 ? 900 : 768 });
+      for (const ref of [keep, fellBack]) {
+        await expectPinSeen(page, messageRow(page, ref), `messages at ${width}`);
+        const state = await messageRow(page, ref).getByTestId('state').evaluate((el) => el.scrollWidth <= el.clientWidth);
+        expect(state, `the state beside the pin is whole at ${width}`).toBe(true);
+      }
+      await page.screenshot({ path: path.join(SHOTS, `pinned-note-${width}.png`) });
+    }
+    await bar.getByTestId('pin-toggle').click();
+    await expect.poll(() => messageRow(page, fellBack).getByTestId('pin-mark').count()).toBe(0);
+    await messageRow(page, keep).click();
+    await search.fill(`ref:${keep} `);
+    await search.press('Enter');
+    await page.getByRole('tab', { name: /^All deliveries/ }).click();
+    const pinnedDelivery = deliveryRow(page, keptDelivery);
+    await pinnedDelivery.click();
+    for (const width of [1024, 1440]) {
+      await page.setViewportSize({ width, height: width === 1440 ? 900 : 768 });
+      await expectPinSeen(page, pinnedDelivery, `deliveries at ${width}`);
+      await page.screenshot({ path: path.join(SHOTS, `pinned-delivery-${width}.png`) });
+    }
+    await page.getByRole('tab', { name: /^Messages/ }).click();
 
     // the search language finds it by pin and by note
     await page.keyboard.press('Escape');

@@ -1,5 +1,6 @@
 // Flags, states and anomalies as badges: icon + text, colour only reinforces. A row of them in a narrow column shows
-// the badges that fit whole and "+N" for the rest, never a badge cut mid-word.
+// the badges that fit whole and "+N" for the rest; the first badge is always shown, its words shortened with … when
+// not even it fits beside "+N" (a bare "+3" says nothing).
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { SIMULATED_HEADER } from '../../../shared/constants';
 import type { AnomalyName, FlagName, MessageState } from '../../../shared/domain';
@@ -32,7 +33,7 @@ export function FlagBadge({ flag, count }: { flag: FlagName; count?: number }) {
   return (
     <span className={`badge tone-${m.tone}`} title={m.hint} data-flag={flag}>
       <Icon name={m.icon} size={11} />
-      {m.label}
+      <span className="badge-label">{m.label}</span>
       {count !== undefined && count > 1 ? <span className="badge-count">×{count}</span> : null}
     </span>
   );
@@ -62,7 +63,7 @@ export function AnomalyBadge({ anomaly }: { anomaly: AnomalyName }) {
   return (
     <span className="badge tone-anomaly" title={explainAnomaly(anomaly)} data-anomaly={anomaly}>
       <Icon name="anomaly" size={11} />
-      {anomaly}
+      <span className="badge-label">{anomaly}</span>
     </span>
   );
 }
@@ -95,7 +96,8 @@ export interface BadgeItem {
 const GAP_PX = 3;
 
 /**
- * Badges in a cell of fixed width: as many as fit whole, in order, then "+N" whose tooltip lists every badge. A
+ * Badges in a cell of fixed width: as many as fit whole, in order, then "+N" whose tooltip lists every badge (at
+ * least the first, its words shortened with … when even it does not fit). A
  * badge's width does not depend on the cell's, so each is measured once while shown and remembered: the ones left
  * out take no room (display: none) and the cell's own content is never cut.
  */
@@ -103,29 +105,39 @@ export function BadgeRow({ items, className, title, testId, role }: { items: Bad
   const box = useRef<HTMLSpanElement>(null);
   const widths = useRef(new Map<string, number>());
   const moreWidth = useRef(24);
-  const sig = items.map((i) => i.key).join('|');
+  // a badge's words change its width (duplicate → duplicate×2 as repeats arrive): it is measured again then
+  const measureKey = (it: BadgeItem) => `${it.key}\u0000${it.label}`;
+  const sig = items.map(measureKey).join('|');
   // a new set of badges is shown whole first, so each is measured before any is left out
-  const [fit, setFit] = useState({ sig, n: items.length });
+  const [fit, setFit] = useState({ sig, n: items.length, squeeze: false });
   const shown = fit.sig === sig ? Math.min(fit.n, items.length) : items.length;
+  // the first badge is shown even when it does not fit whole (beside "+N", or alone): it gives way, "+N" does not
+  const squeezed = fit.sig === sig && fit.squeeze;
 
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
     const measure = () => {
-      for (const slot of el.querySelectorAll<HTMLElement>(':scope > .badge-slot')) widths.current.set(slot.dataset.key!, slot.offsetWidth);
+      // a shortened badge's width is not its own: keep the one measured while it was whole
+      for (const slot of el.querySelectorAll<HTMLElement>(':scope > .badge-slot:not(.squeezed)')) widths.current.set(slot.dataset.measure!, slot.offsetWidth);
       const more = el.querySelector<HTMLElement>(':scope > .badge-more');
       if (more && more.offsetWidth > 0) moreWidth.current = more.offsetWidth;
-      const ws = items.map((it) => widths.current.get(it.key) ?? 0);
+      const ws = items.map((it) => widths.current.get(measureKey(it)) ?? 0);
       const avail = el.clientWidth;
       const all = ws.reduce((a, w) => a + w, 0) + GAP_PX * Math.max(0, ws.length - 1);
       let n = ws.length;
+      let squeeze = false;
       if (all > avail) {
         // room for "+N" after the last whole badge
         let used = 0;
         n = 0;
         while (n < ws.length && used + ws[n]! + GAP_PX + moreWidth.current <= avail) used += ws[n++]! + GAP_PX;
+        if (n === 0) {
+          n = 1;
+          squeeze = true;
+        }
       }
-      setFit((f) => (f.sig === sig && f.n === n ? f : { sig, n }));
+      setFit((f) => (f.sig === sig && f.n === n && f.squeeze === squeeze ? f : { sig, n, squeeze }));
     };
     measure();
     const ro = new ResizeObserver(measure);
@@ -137,7 +149,7 @@ export function BadgeRow({ items, className, title, testId, role }: { items: Bad
   return (
     <span className={`${className} badge-row`} role={role} data-testid={testId} title={title} ref={box}>
       {items.slice(0, shown).map((it) => (
-        <span key={it.key} className="badge-slot" data-key={it.key}>
+        <span key={it.key} className={`badge-slot${squeezed ? ' squeezed' : ''}`} data-key={it.key} data-measure={measureKey(it)}>
           {it.node}
         </span>
       ))}

@@ -90,8 +90,8 @@ export function DeleteMatchingButton() {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button className="btn" onClick={() => setOpen(true)} title="Delete every delivery the search matches (pinned ones are kept)" data-testid="delete-matching">
-        Delete matching…
+      <button className="btn" onClick={() => setOpen(true)} title="Delete every delivery the search matches (pinned ones are kept)" data-testid="delete-matching" aria-label="Delete matching…">
+        Delete<span className="wide-words"> matching</span>…
       </button>
       {open ? (
         <DeleteDialog

@@ -41,7 +41,8 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
           store.getState().selectDelivery(d.id);
         }}
       >
-        <span className="c-id mono" role="gridcell" data-testid="delivery-id">#{d.id}<PinMark pinned={row.pinned} note={row.note} /></span>
+        <span className="c-mark" role="gridcell"><PinMark pinned={row.pinned} note={row.note} /></span>
+        <span className="c-id mono" role="gridcell" data-testid="delivery-id">#{d.id}</span>
         <span className="c-time mono" role="gridcell" data-testid="received" title={`${formatFullTime(d.receivedAt)} (${formatRaw(d.receivedAt)})`}>{formatTime(d.receivedAt, now)}</span>
         <span className="c-status" role="gridcell" title={`${d.responseStatus} ${d.responseMs} ms: what this inspector answered, and how fast`}>
           <StatusCode status={d.responseStatus} /> <span className="dim">{d.responseMs} ms</span>
@@ -80,6 +81,7 @@ export function DeliveryList({ scrollToIndex }: { scrollToIndex: { index: number
       empty={query ? <>No delivery matches <code>{query}</code>.<MarkSearchHint query={query} /></> : <>No deliveries yet.</>}
       header={
         <div className="vrow drow head" role="row">
+          <span role="columnheader" className="c-mark" aria-label="Pinned or noted" title="Pinned or noted" />
           <span role="columnheader" className="c-id" title="Delivery id: one HTTP request as received">ID</span>
           <span role="columnheader" className="c-time">Received<small className="zone" data-testid="zone">{zoneName(zone)}</small></span>
           <span role="columnheader" className="c-status">Answered</span>

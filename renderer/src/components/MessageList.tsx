@@ -36,7 +36,8 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
         data-reference={m.reference}
         onClick={() => store.getState().selectMessage(m.reference)}
       >
-        <span className="c-state" role="gridcell" data-testid="state"><StateBadge state={m.state} /><PinMark pinned={row.pinned} note={row.note} /></span>
+        <span className="c-mark" role="gridcell"><PinMark pinned={row.pinned} note={row.note} /></span>
+        <span className="c-state" role="gridcell" data-testid="state"><StateBadge state={m.state} /></span>
         <span className={`c-user mono ${shown.phoneClass}`} role="gridcell" data-testid="user" title={revealHidden(m.userId ?? '')}>{revealHidden(m.userId ?? '—')}</span>
         <span className="c-campaign" role="gridcell" data-testid="campaign" title={revealHidden(m.campaign ?? '')}>{revealHidden(clip(m.campaign, 60)) || '—'}</span>
         <span className="c-last" role="gridcell" title={revealHidden(`${m.lastType ?? m.lastKind}${path ? ` ${path}` : ''} — the last event, received ${formatFullTime(m.lastReceivedAt)}`)}>
@@ -65,6 +66,7 @@ export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number;
       empty={query ? <>No message matches <code>{query}</code>.</> : <>No messages yet.</>}
       header={
         <div className="vrow mrow head" role="row">
+          <span role="columnheader" className="c-mark" aria-label="Pinned or noted" title="Pinned or noted" />
           <span role="columnheader" className="c-state">State</span>
           <span role="columnheader" className="c-user">User</span>
           <span role="columnheader" className="c-campaign">Campaign</span>

@@ -170,21 +170,27 @@ export function StatusBar() {
       <RulesBadge />
       {status ? (
         <>
-          <span className="shrink" title={`Local receiver: ${status.receiverUrl}${status.callbackPath}`}><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
-          {/* the public URL is cut (after the receiver URL) rather than the counts: Copy beside it has it whole */}
-          <span className="shrink" style={YIELD_LAST} title={status.tunnel.publicUrl ? `Tunnel: ${status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath}` : 'Tunnel'}>
+          <span className="shrink" data-testid="statusbar-receiver" title={`Local receiver: ${status.receiverUrl}${status.callbackPath}`}><Icon name="plug" size={11} /> <span className="mono">{status.receiverUrl}{status.callbackPath}</span></span>
+          {/* the tunnel's state is never cut; its public URL is (after the receiver URL) rather than the counts: Copy
+              beside it has it whole */}
+          <span title="Tunnel" data-testid="statusbar-tunnel">
             <Icon name="globe" size={11} /> <TunnelState status={status.tunnel} />
-            {status.tunnel.publicUrl ? <span className="mono" data-testid="statusbar-public-url"> {status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath}</span> : null}
           </span>
+          {status.tunnel.publicUrl ? (
+            <span className="shrink mono" style={YIELD_LAST} data-testid="statusbar-public-url" title={`Tunnel: ${status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath}`}>
+              {status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath}
+            </span>
+          ) : null}
           {status.tunnel.publicUrl ? <CopyCallbackUrl publicUrl={status.tunnel.publicUrl} path={status.callbackPath} testId="statusbar-copy-public-url" compact /> : null}
           <Downtime downtime={status.tunnel.downtime} />
           <span className="spacer" />
           <StoreTotals status={status} />
           <Waiting indexing={status.indexing} />
           <span data-testid="deliveries-today" title="Deliveries received since midnight, indexed or not">{num(status.deliveriesToday)} received today</span>
-          {/* on a full line these give way before anything else (then the receiver URL): the counts stay whole */}
-          <span className="shrink" style={YIELD_FIRST} title={`${formatBytes(status.storeBytes)} stored in ${status.dataDir}`}>{formatBytes(status.storeBytes)} stored</span>
-          <span className="shrink dim" style={YIELD_FIRST} title={`version ${status.version}`}>v{status.version}</span>
+          {/* the least needed: left out of a narrow window (Settings → Stored data tells the size), and on a full wide
+              line they give way before anything else (then the receiver URL), so the counts stay whole */}
+          <span className="shrink sb-extra" style={YIELD_FIRST} title={`${formatBytes(status.storeBytes)} stored in ${status.dataDir}`}>{formatBytes(status.storeBytes)} stored</span>
+          <span className="shrink dim sb-extra" style={YIELD_FIRST} title={`version ${status.version}`}>v{status.version}</span>
         </>
       ) : (
         <span className="dim">loading status…</span>
