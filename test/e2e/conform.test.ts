@@ -24,6 +24,48 @@ async function shot(page: Page, name: string) {
 describe('Test my endpoint', () => {
   const s = useServeSession({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
 
+  it("warns when the target is this inspector's own receiver: its probes are stored here, and response rules answer them", async () => {
+    const api = apiOf(s.serve);
+    const status = await api('getStatus', {});
+    const own = await api('saveTarget', { url: status.receiverUrl.replace(/\/$/, '') + status.callbackPath, headers: [], isDefault: true });
+    const other = await startTarget(answers.ok());
+    servers.push(other);
+    await api('saveTarget', { url: other.url, headers: [], isDefault: false });
+    // a rule answering the receiver, as one made in the Rules editor before opening Settings
+    await api('setRules', { rules: [{ name: 'fail first 2', match: { attempt: { max: 2 } }, action: { kind: 'status', status: 503 } }] });
+    const { page, watch } = await s.openPage();
+    const openPanel = async () => {
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const panel = page.getByTestId('conform-panel');
+      await panel.scrollIntoViewIfNeeded();
+      return panel;
+    };
+    try {
+      let panel = await openPanel();
+      // the blurb says what the Burst row will show
+      expect(await page.getByTestId('settings').textContent()).toContain('a burst of 100 requests, 20 at a time');
+      expect(await panel.getByLabel('Endpoint to test').inputValue()).toBe(String(own.id));
+      await expect.poll(() => panel.getByTestId('conform-rules-warning').textContent({ timeout: 1000 }).catch(() => null)).toBe(
+        " 1 response rule is answering this inspector's receiver: the battery will see its answers.",
+      );
+      expect(await panel.getByTestId('conform-own').textContent()).toContain('stored here, as campaign rci_conformance');
+      await shot(page, 'conform-own-rules-1440');
+      // another endpoint: neither note
+      await panel.getByLabel('Endpoint to test').selectOption({ label: other.url });
+      expect(await panel.getByTestId('conform-own').count()).toBe(0);
+
+      // no rule answering: where the probes go is still said, the warning is not
+      await api('setRules', { rules: [] });
+      await page.reload();
+      panel = await openPanel();
+      await expect.poll(() => panel.getByTestId('conform-own').textContent({ timeout: 1000 }).catch(() => null)).toContain('campaign rci_conformance');
+      expect(await panel.getByTestId('conform-rules-warning').count()).toBe(0);
+    } finally {
+      await api('setRules', { rules: [] });
+    }
+    expect(watch.pageErrors).toEqual([]);
+  });
+
   it('runs the battery against a target, shows each check with its reason, and keeps the runs to compare', { timeout: 120_000 }, async () => {
     const good = await startTarget(answers.ok());
     const seen = new Set<string>();

@@ -2,14 +2,38 @@
 // reason of each failure, and the earlier runs (kept by the core) to compare with. A run takes seconds, longer
 // when the endpoint is slow (each request waits up to 15 s), so the button says how long it has been running.
 import { useEffect, useState } from 'react';
-import type { ConformCheck, ConformReport } from '../../../shared/api';
+import type { AppStatus, ConformCheck, ConformReport } from '../../../shared/api';
 import { revealHidden } from '../../../shared/visible-text';
 import { errorMessage } from '../api/client';
-import { formatDateTime } from '../lib/format';
+import { formatDateTime, plural } from '../lib/format';
 import { useApi, useInspector } from '../store/context';
 import { useNow } from './useNow';
 
 const VERDICT = { pass: { text: 'PASS', tone: 'tone-good' }, fail: { text: 'FAIL', tone: 'tone-bad' }, warn: { text: 'WARN', tone: 'tone-warn' } } as const;
+
+/** the battery's campaign name (electron/core/conform/campaign.ts): where its probes are stored when sent to us */
+const CONFORM_CAMPAIGN = 'rci_conformance';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const sameEndpoint = (a: string, b: string) => {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    const host = (u: URL) => (LOOPBACK.has(u.hostname) ? 'loopback' : u.hostname);
+    const path = (u: URL) => u.pathname.replace(/\/+$/, '') || '/';
+    return x.protocol === y.protocol && host(x) === host(y) && x.port === y.port && path(x) === path(y);
+  } catch {
+    return false;
+  }
+};
+
+/** a target that is this inspector's own receiver, locally or through its tunnel */
+export function isOwnReceiver(url: string, status: AppStatus | null): boolean {
+  if (!status) return false;
+  const own = [status.receiverUrl.replace(/\/$/, '') + status.callbackPath];
+  if (status.tunnel.publicUrl) own.push(status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath);
+  return own.some((o) => sameEndpoint(url, o));
+}
 
 const ms = (v: number | null) => (v === null ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v} ms`);
 
@@ -28,6 +52,9 @@ export function ConformPanel() {
   }, [api]);
 
   const chosen = targets.find((t) => t.id === targetId) ?? targets.find((t) => t.isDefault) ?? targets[0] ?? null;
+  const status = useInspector((s) => s.status);
+  const own = chosen !== null && isOwnReceiver(chosen.url, status);
+  const rules = status?.rulesActive ?? 0;
   const run = async () => {
     if (!chosen) return;
     setError(null);
@@ -63,6 +90,16 @@ export function ConformPanel() {
           </button>
         </div>
       )}
+      {own ? (
+        <p className="conform-own" data-testid="conform-own">
+          This is this inspector's own receiver: the battery's probes are stored here, as campaign <code>{CONFORM_CAMPAIGN}</code>.
+          {rules > 0 ? (
+            <strong className="warn-text" role="alert" data-testid="conform-rules-warning">
+              {' '}{plural(rules, 'response rule')} {rules === 1 ? 'is' : 'are'} answering this inspector's receiver: the battery will see {rules === 1 ? 'its' : 'their'} answers.
+            </strong>
+          ) : null}
+        </p>
+      ) : null}
       {error ? <p className="bad-text" role="alert" data-testid="conform-error">{revealHidden(error)}</p> : null}
       {report ? <ReportView report={report} /> : null}
       {runs && runs.length > 0 ? <RunList runs={runs} shown={report?.id ?? null} onShow={setShown} /> : null}

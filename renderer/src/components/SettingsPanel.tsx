@@ -84,7 +84,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
           <h3>Test my endpoint</h3>
           <p className="dim">
             Sends a fixed battery of about 150 simulated callbacks to a target (a lifecycle, exact and key-reordered retries,
-            out-of-order arrival, SMS fallback, every documented type, unknown fields, large bodies, a burst of 20 at once) and
+            out-of-order arrival, SMS fallback, every documented type, unknown fields, large bodies, a burst of 100 requests, 20 at a time) and
             judges the answers against the gateway's requirements: HTTP 200 within 10 s, duplicates handled.
           </p>
           <ConformPanel />
