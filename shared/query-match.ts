@@ -151,6 +151,8 @@ function deliveryTerm(t: QueryTerm, d: DeliverySummary, m: MessageSummary | null
     case 'pinned':
     case 'note':
       return markMatches(t, d);
+    case 'source':
+      return d.simulated === true;
   }
 }
 

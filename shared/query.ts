@@ -39,7 +39,8 @@ export type QueryField =
   | 'retry'
   | 'answer'
   | 'pinned'
-  | 'note';
+  | 'note'
+  | 'source';
 
 export interface QueryTerm {
   field: QueryField | 'text';
@@ -91,6 +92,7 @@ export const QUERY_FIELDS: { name: QueryField; description: string; values?: rea
   { name: 'answer', description: 'how long we took to answer: >10s (over the gateway\'s limit), <500ms; units ms, s, m' },
   { name: 'pinned', description: 'pinned by you (yes) or not (no); on messages the message\'s own pin', values: ['yes', 'no'] },
   { name: 'note', description: 'your note holds this text (any case)' },
+  { name: 'source', description: "simulated: sent by the inspector's gateway simulator; on messages, one with such a delivery", values: ['simulated'] },
 ];
 
 /** The rules of the language as the search box's help shows them, each with an example that can be typed. */
@@ -129,6 +131,7 @@ const VOCABULARY: Partial<Record<QueryField, readonly string[]>> = {
   kind: EVENT_KINDS,
   retry: RETRY_TERMS,
   pinned: ['yes', 'no'],
+  source: ['simulated'],
 };
 
 interface Piece {

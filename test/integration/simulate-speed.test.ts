@@ -10,6 +10,8 @@ import { sendCampaign } from '../../electron/core/simulate/send';
 import type { Report } from '../../shared/analytics';
 import { SIMULATED_SPEED_HEADER } from '../../shared/constants';
 import type { DeliveryDetail, DeliverySummary } from '../../shared/domain';
+import { parseQuery } from '../../shared/query';
+import { deliveryMatches } from '../../shared/query-match';
 import { buildLadder, explainGap } from '../../shared/retry-ladder';
 import { tempDir } from '../support/serve';
 
@@ -67,6 +69,13 @@ describe('simulated retries at 60× speed', () => {
     await fetch(`${c.receiverUrl}/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deliveries[0]!.body.replace(/"event_id":"[^"]+"/, '"event_id":"from-gateway"') });
     const after = await until(() => list(c, ''), (r) => r.length === rows.length + 1, 'the gateway delivery indexed');
     expect(after[0]!.simulated).toBeUndefined();
+    // searchable, the same in the store and in memory (live rows)
+    expect((await list(c, 'source:simulated')).map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    expect((await list(c, '-source:simulated')).map((r) => r.id)).toEqual([after[0]!.id]);
+    const parsed = parseQuery('source:simulated');
+    expect(after.map((r) => deliveryMatches(parsed, r))).toEqual(after.map((r) => r.simulated === true));
+    const messages = ((await dispatch(c.handlers, 'listMessages', { query: 'source:simulated', offset: 0, limit: 50 })) as { rows: unknown[] }).rows;
+    expect(messages).toHaveLength(2);
 
     const ladder = buildLadder(last.attempts!.map((a) => ({ id: a.id, attempt: a.attempt, receivedAt: a.receivedAt, answer: { status: a.responseStatus, ms: a.responseMs }, speed: a.simSpeed })));
     for (const s of ladder.slice(1)) {

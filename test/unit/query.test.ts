@@ -46,7 +46,7 @@ describe('parseQuery', () => {
     expect(closest('stat:read')).toBe('unknown field stat — did you mean state?');
     // nothing close: the fields, and how to search for text that has a colon
     expect(closest('colour:red')).toBe(
-      'unknown field colour (fields: type, kind, user, campaign, flag, state, anomaly, channel, direction, ref, event, status, after, before, path, method, reason, account, attempt, retry, answer, pinned, note); ' +
+      'unknown field colour (fields: type, kind, user, campaign, flag, state, anomaly, channel, direction, ref, event, status, after, before, path, method, reason, account, attempt, retry, answer, pinned, note, source); ' +
         'to search for text with a colon, quote it: "colour:red"',
     );
     expect(parseQuery('"Obs: ligar"')).toEqual({ terms: [{ field: 'text', value: 'Obs: ligar', negate: false }], errors: [] });
@@ -228,7 +228,7 @@ describe('QUERY_FIELDS', () => {
     const names = QUERY_FIELDS.map((f) => f.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names.sort()).toEqual(
-      ['after', 'anomaly', 'before', 'campaign', 'channel', 'direction', 'event', 'flag', 'kind', 'method', 'path', 'ref', 'state', 'status', 'type', 'user', 'reason', 'account', 'attempt', 'retry', 'answer', 'pinned', 'note'].sort(),
+      ['after', 'anomaly', 'before', 'campaign', 'channel', 'direction', 'event', 'flag', 'kind', 'method', 'path', 'ref', 'state', 'status', 'type', 'user', 'reason', 'account', 'attempt', 'retry', 'answer', 'pinned', 'note', 'source'].sort(),
     );
     expect(QUERY_FIELDS.find((f) => f.name === 'flag')!.values).toEqual(FLAG_NAMES);
     for (const f of QUERY_FIELDS) expect(f.description.length).toBeGreaterThan(5);

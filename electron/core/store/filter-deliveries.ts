@@ -82,6 +82,9 @@ export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'pinned':
     case 'note':
       return markPred('d', t.field, v);
+    case 'source':
+      // the one value: deliveries the simulator sent (migration 10)
+      return { sql: 'EXISTS (SELECT 1 FROM simulated s WHERE s.id = d.id)', params: [] };
     case 'state':
     case 'anomaly':
       return {

@@ -131,6 +131,8 @@ export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
       return anyDelivery('d.path >= ? AND d.path < ?', [v, prefixEnd(v)]);
     case 'attempt':
       return anyOfItsDeliveries(attemptPred(v));
+    case 'source':
+      return anyDelivery('d.id IN (SELECT id FROM simulated)', []);
     case 'answer':
       return anyOfItsDeliveries(answerPred(v));
     case 'after':
