@@ -134,6 +134,10 @@ describe('layout with the detail panel open', () => {
 
   it('at 1024 px shows the flag badges that fit whole and "+N" for the rest, with every badge in its tooltip', async () => {
     const { lc } = await seed();
+    // a fell-back message whose first badge is long ("duplicate×12"): it does not fit beside "+2", yet it is shown
+    const repeated = lc.bodies.rcs_unsupported_sms_fallback![0]!;
+    for (let i = 0; i < 11; i++) expect(await postCallback(s.serve.receiverUrl, repeated)).toBe(200);
+    await waitIndexed(s.serve, `ref:${lc.tag}`, Object.values(lc.bodies).flat().length + 1 + 11);
     const { page } = await s.openPage();
     await page.setViewportSize({ width: 1024, height: 880 });
     await filtered(page, `ref:${lc.tag}`);
