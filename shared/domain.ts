@@ -213,6 +213,8 @@ export interface MessageSummary {
   pinned?: true;
   /** the user's note on it (absent: none) */
   note?: string;
+  /** the gateway simulator sent a delivery of it (absent: none; read with the row, like the mark) */
+  simulated?: true;
   state: MessageState;
   userId: string | null;
   campaign: string | null;

@@ -9,7 +9,7 @@ import { generateCampaign, type SimMix } from '../../electron/core/simulate/gene
 import { sendCampaign } from '../../electron/core/simulate/send';
 import type { Report } from '../../shared/analytics';
 import { SIMULATED_SPEED_HEADER } from '../../shared/constants';
-import type { DeliveryDetail, DeliverySummary } from '../../shared/domain';
+import type { DeliveryDetail, DeliverySummary, MessageSummary } from '../../shared/domain';
 import { parseQuery } from '../../shared/query';
 import { deliveryMatches } from '../../shared/query-match';
 import { buildLadder, explainGap } from '../../shared/retry-ladder';
@@ -76,6 +76,15 @@ describe('simulated retries at 60× speed', () => {
     expect(after.map((r) => deliveryMatches(parsed, r))).toEqual(after.map((r) => r.simulated === true));
     const messages = ((await dispatch(c.handlers, 'listMessages', { query: 'source:simulated', offset: 0, limit: 50 })) as { rows: unknown[] }).rows;
     expect(messages).toHaveLength(2);
+
+    // the message list marks a message with a simulated delivery; a gateway-only message is not marked
+    await fetch(`${c.receiverUrl}/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deliveries[0]!.body.split(deliveries[0]!.reference).join('gateway-only-ref') });
+    const all = await until(
+      async () => ((await dispatch(c.handlers, 'listMessages', { query: '', offset: 0, limit: 50 })) as { rows: MessageSummary[] }).rows,
+      (r) => r.length === 3,
+      'the gateway message indexed',
+    );
+    expect(all.map((m) => [m.reference === 'gateway-only-ref', m.simulated ?? false])).toEqual(all.map((m) => (m.reference === 'gateway-only-ref' ? [true, false] : [false, true])));
 
     const ladder = buildLadder(last.attempts!.map((a) => ({ id: a.id, attempt: a.attempt, receivedAt: a.receivedAt, answer: { status: a.responseStatus, ms: a.responseMs }, speed: a.simSpeed })));
     for (const s of ladder.slice(1)) {

@@ -19,6 +19,7 @@ import {
   PREVIOUS_ANSWER,
   SUMMARY_COLUMNS,
   toMessageSummary,
+  MESSAGE_SIM_COLUMN,
   toSummary,
   type FullRow,
   type MessageRow,
@@ -87,7 +88,7 @@ export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLim
   const plan = planMessages(ctx, queryTerms(args.query, now));
   const where = whereOf(plan);
   const rows = ctx
-    .stmt(`SELECT m.id, m.summary, m.due_at, ${MESSAGE_MARK_COLUMNS} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
+    .stmt(`SELECT m.id, m.summary, m.due_at, ${MESSAGE_MARK_COLUMNS}, ${MESSAGE_SIM_COLUMN} FROM ${plan.from} WHERE ${where.sql} ORDER BY ${plan.order} LIMIT ? OFFSET ?`)
     .all(...where.params, args.limit, args.offset) as MessageRow[];
   return {
     rows: rows.map((r) => toMessageSummary(r, now)),
@@ -97,7 +98,7 @@ export function listMessages(ctx: StoreContext, args: ListArgs, limits: QueryLim
 }
 
 export function getMessageSummaries(ctx: StoreContext, references: string[], now: number): MessageSummary[] {
-  const get = ctx.stmt(`SELECT m.id, m.summary, m.due_at, ${MESSAGE_MARK_COLUMNS} FROM messages m WHERE m.reference = ?`);
+  const get = ctx.stmt(`SELECT m.id, m.summary, m.due_at, ${MESSAGE_MARK_COLUMNS}, ${MESSAGE_SIM_COLUMN} FROM messages m WHERE m.reference = ?`);
   const out: MessageSummary[] = [];
   for (const ref of new Set(references)) {
     const r = get.get(ref) as MessageRow | undefined;

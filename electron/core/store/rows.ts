@@ -154,7 +154,16 @@ export interface MessageRow {
   /** the message's mark (MESSAGE_MARK_COLUMNS) */
   mark_pinned?: number | null;
   mark_note?: string | null;
+  /** MESSAGE_SIM_COLUMN, where selected */
+  sim?: number | null;
 }
+
+/**
+ * 1 when the simulator sent a delivery of message m (migration 10). A store that never saw simulated traffic answers
+ * from the first clause alone (evaluated once per statement), so its message lists read nothing more.
+ */
+export const MESSAGE_SIM_COLUMN = `CASE WHEN EXISTS (SELECT 1 FROM simulated) THEN EXISTS (SELECT 1 FROM deliveries sd INDEXED BY deliveries_msg
+  WHERE sd.msg_id = m.id AND EXISTS (SELECT 1 FROM simulated s WHERE s.id = sd.id)) ELSE 0 END AS sim`;
 
 /** A message row as stored; if its fallback grace ran out since it was built, say so (rebuilt on the next write). */
 export function toMessageSummary(r: MessageRow, now: number): MessageSummary {
@@ -162,7 +171,7 @@ export function toMessageSummary(r: MessageRow, now: number): MessageSummary {
   if (r.due_at !== null && r.due_at <= now && !s.anomalies.includes('fallback-missing')) {
     s.anomalies = [...s.anomalies, 'fallback-missing'];
   }
-  return { ...s, ...markFields(r) };
+  return { ...s, ...markFields(r), ...(r.sim === 1 ? { simulated: true as const } : {}) };
 }
 
 /** Smallest string greater than every string starting with `prefix` (for index range scans). */

@@ -9,6 +9,7 @@ import { AnomalyBadge, BadgeRow, FLAG_META, FlagBadge, StateBadge, type BadgeIte
 import { useNow } from './useNow';
 import { VirtualList } from './VirtualList';
 import { PinMark } from './MarkBar';
+import { SimMark } from './SimMark';
 
 export function MessageList({ scrollToIndex }: { scrollToIndex: { index: number; seq: number } | null }) {
   const store = useInspectorStore();
@@ -102,6 +103,7 @@ function flagItems(m: MessageSummary, onlyDup: boolean): BadgeItem[] {
   }));
   if (onlyDup) items.push({ key: 'duplicate', label: counted(FLAG_META.duplicate.label, m.duplicateCount), node: <FlagBadge flag="duplicate" count={m.duplicateCount} /> });
   for (const a of m.anomalies) items.push({ key: `anomaly:${a}`, label: a, node: <AnomalyBadge anomaly={a} /> });
+  if (m.simulated) items.push({ key: 'sim', label: 'sim', node: <SimMark /> });
   return items;
 }
 
