@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiOf } from '../reliability/support/api';
-import { dataRows, deliveriesGrid } from './lists';
+import { dataRows, deliveriesGrid, messagesGrid } from './lists';
 import { useServeSession } from './session';
 
 const SHOTS = '/tmp/shots-u1';
@@ -55,5 +55,14 @@ describe('simulated retries in the ladder', () => {
     await timeline.waitFor();
     await timeline.getByTestId('sim-mark').first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'timeline-1024.png') });
+    // and the message list's rows (wide enough for every badge of a row)
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.getByRole('tab', { name: /^Messages/ }).click();
+    const messages = dataRows(messagesGrid(page));
+    await messages.first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'messages-1440.png') });
+    expect(await messages.count()).toBe(3);
+    // shown where the row's badges fit (a row with many flags keeps the rest behind "+N")
+    await messages.first().getByTestId('sim-mark').waitFor();
   });
 });
