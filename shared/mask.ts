@@ -219,7 +219,7 @@ function maskKindText(text: string, kind: EventKind, type: string | null): strin
 }
 
 /** a customer's tap on one of the business's suggestions (its text is the suggestion's label and postback) */
-export function isSuggestionTap(kind: EventKind, type: string | null): boolean {
+function isSuggestionTap(kind: EventKind, type: string | null): boolean {
   return kind === 'reply' && type !== null && type.toLowerCase() === 'suggestionresponse';
 }
 

@@ -246,7 +246,7 @@ export function explainCause(c: RetryCause, verdict?: GapVerdict): string {
 }
 
 /** "simulated at 60× speed" */
-export function speedNote(speed: number): string {
+function speedNote(speed: number): string {
   return `simulated at ${speed.toLocaleString('en-US')}× speed`;
 }
 

@@ -28,7 +28,7 @@ const sameEndpoint = (a: string, b: string) => {
 };
 
 /** a target that is this inspector's own receiver, locally or through its tunnel */
-export function isOwnReceiver(url: string, status: AppStatus | null): boolean {
+function isOwnReceiver(url: string, status: AppStatus | null): boolean {
   if (!status) return false;
   const own = [status.receiverUrl.replace(/\/$/, '') + status.callbackPath];
   if (status.tunnel.publicUrl) own.push(status.tunnel.publicUrl.replace(/\/$/, '') + status.callbackPath);

@@ -5,7 +5,7 @@
 import { useInspectorStore } from '../store/context';
 
 /** a pinned:/note: term (negated too) outside quotes */
-export function hasMarkTerm(query: string): boolean {
+function hasMarkTerm(query: string): boolean {
   return /(?:^|\s)-?(?:pinned|note):/i.test(query.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
 }
 

@@ -3,7 +3,7 @@
 import { SIMULATED_HEADER } from '../../../shared/constants';
 import { Icon } from './Icons';
 
-export const SIM_HINT = `Sent by the inspector's gateway simulator (${SIMULATED_HEADER} header), not by the gateway`;
+const SIM_HINT = `Sent by the inspector's gateway simulator (${SIMULATED_HEADER} header), not by the gateway`;
 
 export function SimMark() {
   return (
