@@ -8,11 +8,25 @@ import type { RetentionPolicy } from '../../shared/retention';
 
 /** the most deliveries one transaction deletes (each reads its body to take it out of the full-text index) */
 export const MAX_SLICE_ROWS = 100;
-/** a slice aims at this long; slower ones make the next smaller */
-const SLICE_BUDGET_MS = 3;
-/** the pause after a slice, in slice lengths: deleting takes at most a third of the loop */
+/** How a deletion shares the loop: a slice aims at budgetMs (slower ones make the next smaller), then pauses. */
+interface Pace {
+  budgetMs: number;
+  /** the pause after a slice, in slice lengths */
+  pausePerSlice: number;
+  minRows: number;
+  maxRows: number;
+  startRows: number;
+}
+/** what the user asked for, waiting on it: bigger slices, at most a third of the loop */
+const USER_PACE: Pace = { budgetMs: 3, pausePerSlice: 2, minRows: 5, maxRows: MAX_SLICE_ROWS, startRows: MAX_SLICE_ROWS / 4 };
+/**
+ * Retention is never urgent: slices of a delivery or two (about a millisecond, shorter than the acknowledgement's
+ * own commit, so one arriving meanwhile waits no longer than it would behind another request), a sixth of the loop.
+ */
+export const PRUNE_MAX_SLICE_ROWS = 2;
+const BACKGROUND_PACE: Pace = { budgetMs: 1.5, pausePerSlice: 5, minRows: 1, maxRows: PRUNE_MAX_SLICE_ROWS, startRows: PRUNE_MAX_SLICE_ROWS };
+/** the pause after a reclaiming step, in step lengths */
 const PAUSE_PER_SLICE = 2;
-const MIN_SLICE_ROWS = 5;
 /** pages given back per step (512 KB of 4 KB pages) */
 const RECLAIM_PAGES = 128;
 /** a store of auto_vacuum NONE is rebuilt as incremental when what it holds is at most this (a VACUUM of ~100 ms) */
@@ -54,9 +68,9 @@ export function createDeletionQueue(o: DeletionQueueOptions) {
     return run;
   };
 
-  async function deleteIds(ids: readonly number[], keepPinned: boolean): Promise<DeleteResult> {
+  async function deleteIds(ids: readonly number[], keepPinned: boolean, pace: Pace): Promise<DeleteResult> {
     const out: DeleteResult = { deliveries: 0, messages: 0, pinned: 0, slices: 0 };
-    let size = MAX_SLICE_ROWS / 4;
+    let size = pace.startRows;
     let since = Date.now();
     for (let i = 0; i < ids.length && !closed; ) {
       const part = ids.slice(i, i + Math.round(size));
@@ -77,12 +91,12 @@ export function createDeletionQueue(o: DeletionQueueOptions) {
       out.pinned += removed.pinned;
       out.slices++;
       o.onSlice?.({ rows: part.length, deleted: removed.deliveries, ms });
-      size = Math.min(MAX_SLICE_ROWS, Math.max(MIN_SLICE_ROWS, (size * SLICE_BUDGET_MS) / Math.max(ms, 0.5)));
+      size = Math.min(pace.maxRows, Math.max(pace.minRows, (size * pace.budgetMs) / Math.max(ms, 0.25)));
       if (Date.now() - since > 1000) {
         o.onChanged?.();
         since = Date.now();
       }
-      await sleep(Math.max(1, Math.round(ms * PAUSE_PER_SLICE)));
+      await sleep(Math.max(1, Math.round(ms * pace.pausePerSlice)));
     }
     if (out.deliveries > 0) o.onChanged?.();
     return out;
@@ -119,7 +133,7 @@ export function createDeletionQueue(o: DeletionQueueOptions) {
     delete: (scope: DeleteScope, opts: { keepPinned: boolean; clearPins?: boolean }): Promise<DeleteResult> =>
       queued(async () => {
         if (opts.clearPins) o.store().deletion.clearPins();
-        const result = await deleteIds(o.store().deletion.idsOf(scope), opts.keepPinned && !opts.clearPins);
+        const result = await deleteIds(o.store().deletion.idsOf(scope), opts.keepPinned && !opts.clearPins, USER_PACE);
         if (result.deliveries > 0) await reclaim(scope.kind === 'all');
         return result;
       }),
@@ -130,7 +144,7 @@ export function createDeletionQueue(o: DeletionQueueOptions) {
         const d = () => o.store().deletion;
         const batch = async (ids: number[]) => {
           if (ids.length === 0) return 0;
-          const r = await deleteIds(ids, true);
+          const r = await deleteIds(ids, true, BACKGROUND_PACE);
           deliveries += r.deliveries;
           return r.deliveries;
         };

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { IngestInput, Store } from '../../electron/core/store/types';
-import { createDeletionQueue, MAX_SLICE_ROWS, type SliceReport } from '../../electron/core/retention';
+import { createDeletionQueue, MAX_SLICE_ROWS, PRUNE_MAX_SLICE_ROWS, type SliceReport } from '../../electron/core/retention';
 import { createDataService } from '../../electron/core/retention-api';
 import { dispatch } from '../../electron/core/api-dispatch';
 import type { ApiHandlers } from '../../shared/api';
@@ -278,6 +278,25 @@ describe('retention', () => {
     expect(r.deliveries).toBe(old.length - old.filter((d) => d.reference === oldRef || d.id === pinnedId).length);
     expect(recent).toBe(recentBefore);
     view(s);
+  });
+
+  it('prunes in transactions of a delivery or two, the loop turning between them (retention is never urgent)', async () => {
+    const s = storeOf('all', [...generateDeliveries({ messages: 100, seed: 5, startAt: NOW - 8 * DAY, spacingMs: 2 * 60 * 60_000 })]);
+    const slices: (SliceReport & { tick: number })[] = [];
+    let tick = 0;
+    let stop = false;
+    const spin = () => {
+      if (stop) return;
+      tick++;
+      setImmediate(spin);
+    };
+    spin();
+    const r = await createDeletionQueue({ store: () => s, onSlice: (x) => slices.push({ ...x, tick }) }).prune({ maxDays: 3, maxGb: null }, NOW);
+    stop = true;
+    expect(r.deliveries).toBeGreaterThan(100);
+    expect(slices.reduce((n, x) => n + x.deleted, 0)).toBe(r.deliveries);
+    for (const sl of slices) expect(sl.rows).toBeLessThanOrEqual(PRUNE_MAX_SLICE_ROWS);
+    for (let i = 1; i < slices.length; i++) expect(slices[i]!.tick, `slice ${i}`).toBeGreaterThan(slices[i - 1]!.tick);
   });
 
   it('a cutoff between the attempts of a retried callback leaves the later ones as if the earlier had never come', async () => {
