@@ -15,8 +15,11 @@ const T0 = Date.parse('2025-11-28T12:00:00Z');
 const PHONE = '5511987650021';
 const REPLY = 'Meu CPF é 123.456.789-00, me liga no (11) 98765-0021';
 const NAME = 'Anastácia Pereira';
-/** what must not leave a masked export, in any spelling the formats use */
-const SECRETS = [PHONE, '987650021', '98765-0021', 'Anastácia', 'Pereira', 'Meu CPF', 'Qual o prazo', 'Campinas', 'Quero a oferta', 'cta_quero_oferta', 'comprovante.jpg', '-23.561414', '99990001', '99990002', 'A-10293'];
+/**
+ * what must not leave a masked export, in any spelling the formats use. A tapped suggestion's label and postback
+ * ("Quero a oferta", "cta_quero_oferta") are the business's own text and stay readable (shared/mask.ts).
+ */
+const SECRETS = [PHONE, '987650021', '98765-0021', 'Anastácia', 'Pereira', 'Meu CPF', 'Qual o prazo', 'Campinas', 'comprovante.jpg', '-23.561414', '99990001', '99990002', 'A-10293'];
 
 let dir: string;
 let store: Store;
