@@ -1,24 +1,16 @@
 // Realistic callback bodies for load: the sample events with a fresh reference and event_id each time, padded
 // with the kind of template variables campaigns carry so the mean body is about 1 KB. Unique ids matter: the
 // same body repeated would make every request a duplicate of the first, which is not what a gateway sends.
+import { seededRandom as prng } from '../../electron/core/simulate/content';
 import { loadSamples } from '../support/serve';
+
+// one seeded generator for the simulator, the benches and the tests
+export { prng };
 
 export interface CallbackBody {
   reference: string;
   eventId: string;
   body: string;
-}
-
-/** Deterministic xorshift-style PRNG (mulberry32): same seed, same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PAD_VARS: Record<string, string> = {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IngestInput } from '../../electron/core/store/types';
+import { seededRandom } from '../../electron/core/simulate/content';
 
 const SAMPLES_FILE = path.resolve(__dirname, '..', 'fixtures', 'callbacks.json');
 
@@ -87,17 +88,6 @@ export interface GeneratorOptions {
   startAt?: number;
   /** gap between the starts of two messages */
   spacingMs?: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CAMPAIGNS = [
@@ -219,7 +209,7 @@ function uuid(rand: () => number): string {
  * ~15 minutes of its start, so memory stays proportional to the messages in flight, not the total.
  */
 export function* generateDeliveries(opts: GeneratorOptions): Generator<IngestInput> {
-  const rand = mulberry32(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1);
   const start = opts.startAt ?? Date.UTC(2025, 10, 28, 9, 0, 0);
   const spacing = opts.spacingMs ?? 250;
   const heap = new Heap();
