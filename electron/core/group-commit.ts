@@ -2,6 +2,11 @@
 // and each one's promise settles only after that transaction committed. This is what lets the receiver answer
 // 200 strictly after the row is on disk without paying one fsync per request.
 //
+// With a store that can sync its log off the loop (store/wal-sync.ts), a transaction commits without its fsync and
+// its deliveries settle once a sync started after the commit has finished. One sync runs at a time: batches
+// committed meanwhile wait for the next one, which covers them all. The event loop goes on reading requests and
+// indexing while the disk works, instead of sitting inside COMMIT.
+//
 // The acknowledged transaction is only phase 1 of ingest (store.ingestRaw: the request as received, appended to
 // the inbox). Indexing (phase 2) is the Indexer's (indexer.ts), told of each commit through onCommitted.
 import type { DeliverySummary } from '../../shared/domain';
@@ -32,8 +37,12 @@ export class GroupCommitter {
   private closed = false;
   private readonly maxBatch: number;
 
+  /** committed without their fsync, waiting for the next sync */
+  private unsynced: { batch: Pending[]; summaries: DeliverySummary[] }[] = [];
+  private syncing = false;
+
   constructor(
-    private readonly store: Pick<Store, 'ingestRaw'>,
+    private readonly store: Pick<Store, 'ingestRaw'> & Partial<Pick<Store, 'syncLog' | 'canSyncLog'>>,
     private readonly opts: GroupCommitOptions = {},
   ) {
     this.maxBatch = opts.maxBatch ?? 1000;
@@ -51,7 +60,7 @@ export class GroupCommitter {
 
   /** Waits until every submitted delivery has been committed or refused. */
   drain(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (this.idle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -73,31 +82,65 @@ export class GroupCommitter {
     setImmediate(() => this.flush());
   }
 
+  private idle(): boolean {
+    return this.queue.length === 0 && !this.scheduled && !this.syncing && this.unsynced.length === 0;
+  }
+
   private flush(): void {
     this.scheduled = false;
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length > 0) {
+      const deferSync = this.store.canSyncLog === true;
       let summaries: DeliverySummary[] | null = null;
       try {
-        summaries = this.store.ingestRaw(batch.map((p) => p.input));
+        summaries = this.store.ingestRaw(
+          batch.map((p) => p.input),
+          deferSync ? { sync: false } : undefined,
+        );
       } catch (err) {
         const e = err instanceof StoreWriteError ? err : new StoreWriteError(describe(err), err);
         for (const p of batch) p.reject(e);
       }
-      if (summaries) {
-        batch.forEach((p, i) => p.resolve(summaries![i]!));
-        try {
-          this.opts.onCommitted?.(summaries);
-        } catch {
-          // a listener's failure must never turn a committed delivery into an error answer
-        }
-      }
+      if (summaries && deferSync) {
+        this.unsynced.push({ batch, summaries });
+        this.startSync();
+      } else if (summaries) this.settle(batch, summaries, null);
     }
     if (this.queue.length > 0) this.schedule();
-    else {
-      const waiters = this.idleWaiters.splice(0);
-      for (const w of waiters) w();
+    else this.wakeIfIdle();
+  }
+
+  private startSync(): void {
+    if (this.syncing || this.unsynced.length === 0) return;
+    this.syncing = true;
+    const group = this.unsynced.splice(0);
+    const done = (err: unknown) => {
+      this.syncing = false;
+      const e = err === null ? null : err instanceof StoreWriteError ? err : new StoreWriteError(describe(err), err);
+      for (const g of group) this.settle(g.batch, g.summaries, e);
+      this.startSync();
+      this.wakeIfIdle();
+    };
+    this.store.syncLog!().then(() => done(null), done);
+  }
+
+  /**
+   * Answers a committed batch: each delivery gets its row, or, when its fsync failed, the error (a 503: not known to
+   * be on disk, so the gateway retries). The rows are in the store either way, so listeners hear of them.
+   */
+  private settle(batch: Pending[], summaries: DeliverySummary[], err: StoreWriteError | null): void {
+    batch.forEach((p, i) => (err ? p.reject(err) : p.resolve(summaries[i]!)));
+    try {
+      this.opts.onCommitted?.(summaries);
+    } catch {
+      // a listener's failure must never turn a committed delivery into an error answer
     }
+  }
+
+  private wakeIfIdle(): void {
+    if (!this.idle()) return;
+    const waiters = this.idleWaiters.splice(0);
+    for (const w of waiters) w();
   }
 }
 

@@ -103,3 +103,91 @@ describe('group commit', () => {
     expect(order).toEqual(['submit', 'submit', 'committed 2', 'ack', 'ack']);
   });
 });
+
+describe('group commit with the log synced off the event loop', () => {
+  /** a store whose commits skip their fsync; each syncLog() waits until the test lets it finish (or fail) */
+  function lazyStore() {
+    const { store, batches } = fakeStore();
+    const syncs: { resolve: () => void; reject: (e: Error) => void; committedBefore: number }[] = [];
+    const commits: ({ sync?: boolean } | undefined)[] = [];
+    const inner = store.ingestRaw.bind(store);
+    Object.assign(store, {
+      canSyncLog: true,
+      ingestRaw: (b: IngestInput[], o?: { sync?: boolean }) => (commits.push(o), inner(b)),
+      syncLog: () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject, committedBefore: batches.length })),
+    });
+    return { store, batches, syncs, commits };
+  }
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('acknowledges nothing until a sync started after the commit has finished', async () => {
+    const { store, syncs, commits } = lazyStore();
+    const c = new GroupCommitter(store);
+    const acked: string[] = [];
+    const p = Promise.all([c.submit(input('/a')), c.submit(input('/b'))].map((x) => x.then((r) => acked.push(r.path))));
+    await turn();
+    await turn();
+    expect(commits).toEqual([{ sync: false }]);
+    expect(syncs).toHaveLength(1);
+    expect(syncs[0]!.committedBefore).toBe(1);
+    expect(acked).toEqual([]);
+    syncs[0]!.resolve();
+    await p;
+    expect(acked).toEqual(['/a', '/b']);
+  });
+
+  it('runs one sync at a time: batches committed during it share the next one', async () => {
+    const { store, batches, syncs } = lazyStore();
+    const c = new GroupCommitter(store);
+    const first = c.submit(input('/a'));
+    await turn();
+    await turn();
+    const later = [c.submit(input('/b')), c.submit(input('/c'))];
+    await turn();
+    await turn();
+    const last = c.submit(input('/d'));
+    await turn();
+    await turn();
+    // three transactions, but only the first sync is running
+    expect(batches.map((b) => b.length)).toEqual([1, 2, 1]);
+    expect(syncs).toHaveLength(1);
+    syncs[0]!.resolve();
+    await first;
+    await turn();
+    expect(syncs).toHaveLength(2);
+    expect(syncs[1]!.committedBefore).toBe(3);
+    syncs[1]!.resolve();
+    await expect(Promise.all([...later, last])).resolves.toHaveLength(3);
+  });
+
+  it('answers a failed sync as not stored (the gateway retries), tells listeners of the rows, and goes on', async () => {
+    const { store, syncs } = lazyStore();
+    const committed: number[] = [];
+    const c = new GroupCommitter(store, { onCommitted: (rows) => committed.push(rows.length) });
+    const p = c.submit(input('/a'));
+    await turn();
+    await turn();
+    syncs[0]!.reject(new Error('EIO: i/o error, fdatasync'));
+    await expect(p).rejects.toBeInstanceOf(StoreWriteError);
+    expect(committed).toEqual([1]);
+    const next = c.submit(input('/b'));
+    await turn();
+    await turn();
+    syncs[1]!.resolve();
+    await expect(next).resolves.toMatchObject({ path: '/b' });
+  });
+
+  it('drain() and close() wait for the sync in flight', async () => {
+    const { store, syncs } = lazyStore();
+    const c = new GroupCommitter(store);
+    const p = c.submit(input('/a'));
+    let closed = false;
+    const closing = c.close().then(() => (closed = true));
+    await turn();
+    await turn();
+    expect(closed).toBe(false);
+    syncs[0]!.resolve();
+    await closing;
+    await expect(p).resolves.toMatchObject({ path: '/a' });
+  });
+});

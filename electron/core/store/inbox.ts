@@ -10,12 +10,20 @@ import { toStoreWriteError } from './errors';
 import { headerValue } from './rows';
 import type { IngestInput } from './types';
 
-/** Phase 1: ONE durable transaction; returns summaries with what the request alone tells (no body fields). */
-export function ingestRaw(ctx: StoreContext, batch: IngestInput[]): DeliverySummary[] {
+/**
+ * Phase 1: ONE transaction; returns summaries with what the request alone tells (no body fields). Durable when it
+ * returns, unless `sync` is false: then it commits without the fsync and the caller makes it durable off the loop
+ * (wal-sync.ts) before it answers.
+ */
+export function ingestRaw(ctx: StoreContext, batch: IngestInput[], sync = true): DeliverySummary[] {
+  // prepared once: db.pragma() prepares its statement on every call, twice per batch on the answer's path
+  if (!sync) ctx.stmt('PRAGMA synchronous = NORMAL').run();
   try {
     return ctx.db.transaction(() => appendToInbox(ctx, batch)).immediate();
   } catch (err) {
     throw toStoreWriteError(err);
+  } finally {
+    if (!sync) ctx.stmt('PRAGMA synchronous = FULL').run();
   }
 }
 

@@ -9,6 +9,7 @@ import { toStoreWriteError } from './errors';
 import { NO_TIMES, indexPending, ingestBatch } from './ingest';
 import { setDeliveryAnswerTimes } from './summary-deltas';
 import { ingestRaw, pendingCount } from './inbox';
+import { walSyncFor } from './wal-sync';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
 import { getCounts } from './counts';
@@ -77,6 +78,8 @@ export function openStore(opts: OpenStoreOptions): Store {
     throw opts.readonly ? err : toStoreWriteError(err);
   }
   const ctx = createContext(db);
+  // a file store in WAL mode can be made durable off the loop (wal-sync.ts); others commit with their fsync
+  const walSync = !opts.readonly && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal' ? walSyncFor(opts.file) : null;
   const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000, scanCap: opts.scanCap ?? 10_000 };
   let closed = false;
   /** found damaged while open: see seal() */
@@ -88,7 +91,9 @@ export function openStore(opts: OpenStoreOptions): Store {
   const store: Store = {
     file: opts.file,
     ingest: (batch, now = Date.now()) => (refuseIfSealed(), batch.length === 0 ? [] : ingestBatch(ctx, batch, now)),
-    ingestRaw: (batch) => (refuseIfSealed(), batch.length === 0 ? [] : ingestRaw(ctx, batch)),
+    ingestRaw: (batch, o) => (refuseIfSealed(), batch.length === 0 ? [] : ingestRaw(ctx, batch, o?.sync ?? true)),
+    syncLog: () => (walSync ? walSync.sync() : Promise.resolve()),
+    canSyncLog: walSync !== null,
     indexSlice: (o) => (refuseIfSealed(), indexPending(ctx, o)),
     indexPending: (maxRows, now = Date.now(), budgetMs = Infinity) =>
       (refuseIfSealed(), indexPending(ctx, { maxRows, budgetMs, tailMsPerRow: 0.1, responseMs: NO_TIMES, now }).summaries),
@@ -176,6 +181,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     close() {
       if (closed) return;
       closed = true;
+      walSync?.close();
       if (opts.readonly) return db.close();
       if (sealed) return closeLeavingFileAsIs();
       db.close();

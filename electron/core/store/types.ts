@@ -94,10 +94,17 @@ export interface Store {
   /** Both phases in ONE transaction, all or nothing; throws StoreWriteError. Classifies each delivery against what is stored. */
   ingest(batch: IngestInput[], now?: number): DeliverySummary[];
   /**
-   * Phase 1 of ingest, the acknowledgement path: ONE durable transaction storing the requests with what a parse
-   * of each body alone tells (flags without `duplicate`, attempt null), marked pending; throws StoreWriteError.
+   * Phase 1 of ingest, the acknowledgement path: ONE transaction (durable when it returns, unless `sync` is false)
+   * storing the requests with what a parse of each body alone tells (flags without `duplicate`, attempt null),
+   * marked pending; throws StoreWriteError.
    */
-  ingestRaw(batch: IngestInput[]): DeliverySummary[];
+  ingestRaw(batch: IngestInput[], opts?: { sync?: boolean }): DeliverySummary[];
+  /**
+   * With `ingestRaw(batch, { sync: false })`: resolves once every batch committed before the call is on disk, the
+   * fsync running off the event loop; rejects with StoreWriteError. Only where `canSyncLog` (a WAL file store).
+   */
+  syncLog(): Promise<void>;
+  readonly canSyncLog: boolean;
   /**
    * Phase 2: classifies and indexes up to maxRows pending deliveries, oldest first, in one transaction (flags,
    * full text, counters, messages); returns their final summaries, [] when nothing is pending. With budgetMs it
