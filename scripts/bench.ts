@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only ingest,query,ui,hotref,analytics,tunnel] [--messages N] [--connections N] [--duration S] [--rounds N]`
+// `npm run bench [-- --quick] [--only ingest,query,ui,hotref,analytics,tunnel,index] [--messages N] [--connections N] [--duration S] [--rounds N]`
 // Prints figures and compares them with the targets; never fails on a timing. Saves the run as
 // bench-results/<timestamp>.json. The parts live in test/bench/ (typechecked with the rest of the tests).
 import fs from 'node:fs';
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { analyticsReport, runAnalyticsBench, type AnalyticsBenchResult } from '../test/bench/analytics';
 import { hotReferenceReport, runHotReferenceBench, type HotReferenceResult } from '../test/bench/hot-reference';
 import { runIngestBench, type IngestBenchResult } from '../test/bench/ingest';
+import { indexReport, runIndexBench, type IndexBenchResult } from '../test/bench/index';
 import { runLiveUiBench, type LiveUiResult } from '../test/bench/live-ui';
 import { runQueryBench, type QueryBenchResult } from '../test/bench/query';
 import { runTunnelBench, tunnelReport, type TunnelBenchResult } from '../test/bench/tunnel';
@@ -41,6 +42,7 @@ interface BenchRun {
   hotref?: HotReferenceResult;
   analytics?: AnalyticsBenchResult;
   tunnel?: TunnelBenchResult;
+  index?: IndexBenchResult;
   errors: { part: string; error: string }[];
 }
 
@@ -106,6 +108,8 @@ async function main(): Promise<void> {
       log,
     }),
   );
+  // not in the default set: indexing in process, on a fresh store (`--only index`)
+  run.index = await part('index', () => runIndexBench({ deliveries: quick ? 5_000 : 20_000, runs: quick ? 1 : 3, log }));
   run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, serveSec: quick ? 4 : 10, log }));
 
   const file = path.join(resultsDir, `${run.startedAt.replace(/[:.]/g, '-')}.json`);
@@ -209,6 +213,7 @@ function report(run: BenchRun): string {
   if (run.hotref) out.push('\n' + hotReferenceReport(run.hotref));
   if (run.analytics) out.push(analyticsReport(run.analytics, table, mark));
   if (run.tunnel) out.push(tunnelReport(run.tunnel, table, mark));
+  if (run.index) out.push(indexReport(run.index, mark));
   for (const e of run.errors) out.push(`\n${e.part}: FAILED (${e.error.split('\n')[0]})`);
   return out.join('\n');
 }

@@ -1,0 +1,147 @@
+// Indexing micro-benchmark (phase 2: inbox row -> deliveries, bodies, flags, full text, counters, messages), in
+// process, on a fresh temp store. Two mixes:
+// - store: the query bench store's lifecycle mix (store-fixtures' generator: echo, DELIVERED, READ, replies,
+//   retries, failures, broken bodies; ~3 deliveries a message). The first half is stored and indexed untimed, so
+//   the timed half finds earlier deliveries of its messages (repeats, folds into existing messages).
+// - burst: what the live UI bench sends (callback-bodies.ts: ~1 KB bodies, a new message each).
+// The timed part is the indexer's: rows acknowledged into the inbox, then indexed in slices of a few ms with the
+// indexer's cost model for the stop rule. Prints µs per delivery (median of the runs) and its split into the row
+// loop and the tail (message folds, counters, commit).
+// Run alone: `node --import tsx test/bench/index.ts [deliveries] [runs]` (prints JSON), or `npm run bench -- --only index`.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStore } from '../../electron/core/store';
+import type { IngestInput } from '../../electron/core/store/types';
+import { CostModel } from '../../electron/core/indexer-pacing';
+import { startCheckpointer, type Checkpointer } from '../../electron/core/store/checkpointer';
+import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
+import { callbackBodyFactory } from './callback-bodies';
+
+export interface IndexMixResult {
+  mix: 'store' | 'burst';
+  deliveries: number;
+  /** per run: µs per delivery, whole slices */
+  runsUs: number[];
+  medianUs: number;
+  /** median run's split: µs per delivery in the row loop, and after it (folds, counters, commit) */
+  loopUs: number;
+  tailUs: number;
+  slices: number;
+}
+
+export interface IndexBenchResult {
+  sliceMs: number;
+  mixes: IndexMixResult[];
+}
+
+const NOW = Date.UTC(2025, 10, 28, 12, 0, 0);
+
+function storeMix(n: number): { before: IngestInput[]; timed: IngestInput[] } {
+  // ~2.96 deliveries a message; 2n so the timed half has n
+  const all = [...generateDeliveries({ messages: Math.ceil((2 * n) / 2.9), seed: 20251128 })].slice(0, 2 * n);
+  return { before: all.slice(0, all.length - n), timed: all.slice(all.length - n) };
+}
+
+function burstMix(n: number): { before: IngestInput[]; timed: IngestInput[] } {
+  const next = callbackBodyFactory({ seed: 3 });
+  const make = (i: number) => deliveryInput(next().body, NOW - 60_000 + i, { raw: true });
+  return { before: Array.from({ length: n }, (_, i) => make(i)), timed: Array.from({ length: n }, (_, i) => make(n + i)) };
+}
+
+async function oneRun(data: { before: IngestInput[]; timed: IngestInput[] }, sliceMs: number): Promise<{ us: number; loopUs: number; tailUs: number; slices: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-index-bench-'));
+  const file = path.join(dir, 'inspector.sqlite');
+  const store = openStore({ file });
+  let checkpointer: Checkpointer | null = null;
+  try {
+    for (let i = 0; i < data.before.length; i += 1000) store.ingest(data.before.slice(i, i + 1000), NOW);
+    for (let i = 0; i < data.timed.length; i += 200) store.ingestRaw(data.timed.slice(i, i + 200));
+    // as serve runs: WAL checkpoints on a worker thread, not inside an indexing commit (active-store.ts)
+    await new Promise<void>((resolve, reject) => {
+      checkpointer = startCheckpointer({ file, onReady: () => (store.setCheckpointsInBackground(true), resolve()), onFailed: reject });
+    });
+    const cost = new CostModel();
+    let total = 0;
+    let loop = 0;
+    let rows = 0;
+    let slices = 0;
+    for (;;) {
+      const t0 = performance.now();
+      const r = store.indexSlice({ maxRows: 500, budgetMs: sliceMs, tailMsPerRow: cost.tailMs, responseMs: new Map(), now: NOW });
+      const ms = performance.now() - t0;
+      if (r.summaries.length === 0) break;
+      cost.observe(r.summaries.length, ms, r.loopMs);
+      total += ms;
+      loop += r.loopMs;
+      rows += r.summaries.length;
+      slices++;
+    }
+    if (rows !== data.timed.length) throw new Error(`indexed ${rows} of ${data.timed.length}`);
+    return { us: (total * 1000) / rows, loopUs: (loop * 1000) / rows, tailUs: ((total - loop) * 1000) / rows, slices };
+  } finally {
+    await (checkpointer as Checkpointer | null)?.close();
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+export async function runIndexBench(opts: {
+  deliveries: number;
+  runs: number;
+  sliceMs?: number;
+  /** only this mix (profiling) */
+  only?: IndexMixResult['mix'];
+  log: (s: string) => void;
+}): Promise<IndexBenchResult> {
+  const sliceMs = opts.sliceMs ?? 6;
+  const mixes: IndexMixResult[] = [];
+  for (const [mix, make] of [
+    ['store', storeMix],
+    ['burst', burstMix],
+  ] as const) {
+    if (opts.only && opts.only !== mix) continue;
+    const data = make(opts.deliveries);
+    const runs: Awaited<ReturnType<typeof oneRun>>[] = [];
+    for (let k = 0; k < opts.runs; k++) runs.push(await oneRun(data, sliceMs));
+    runs.sort((a, b) => a.us - b.us);
+    const mid = runs[Math.floor(runs.length / 2)]!;
+    const r: IndexMixResult = {
+      mix,
+      deliveries: data.timed.length,
+      runsUs: runs.map((x) => round(x.us)),
+      medianUs: round(mid.us),
+      loopUs: round(mid.loopUs),
+      tailUs: round(mid.tailUs),
+      slices: mid.slices,
+    };
+    opts.log(`index (${mix} mix): ${r.medianUs} µs/delivery (loop ${r.loopUs} + tail ${r.tailUs}), runs ${r.runsUs.join(', ')}`);
+    mixes.push(r);
+  }
+  return { sliceMs, mixes };
+}
+
+export function indexReport(r: IndexBenchResult, mark: (ok: boolean | null) => string): string {
+  return (
+    `\nIndexing (in process, slices of ${r.sliceMs} ms, after as many deliveries indexed untimed):\n` +
+    r.mixes
+      .map(
+        (m) =>
+          `  ${m.mix} mix, ${m.deliveries.toLocaleString('en')} deliveries: ${m.medianUs} µs per delivery (row loop ${m.loopUs}, tail ${m.tailUs}; ` +
+          `runs ${m.runsUs.join(', ')}; ${m.slices} slices)` +
+          (m.mix === 'store' ? ` (target <= 100: ${mark(m.medianUs <= 100)})` : ''),
+      )
+      .join('\n')
+  );
+}
+
+if (require.main === module) {
+  void runIndexBench({
+    deliveries: Number(process.argv[2] ?? 20_000),
+    runs: Number(process.argv[3] ?? 3),
+    only: process.argv[4] as IndexMixResult['mix'] | undefined,
+    log: (s) => process.stderr.write(s + '\n'),
+  }).then((r) => process.stdout.write(JSON.stringify(r) + '\n'));
+}
