@@ -2,7 +2,7 @@
 // full text and message summaries, off the acknowledgement path. This module decides when and how much:
 //
 // - A small backlog (the normal case: a few deliveries) is indexed on the very next turn, so lists lag by
-//   milliseconds. During a burst that outruns indexing, it is held to a share of the loop that grows as lists fall
+//   milliseconds; while deliveries stream in, it is gathered for GATHER_MS first, so slices are not paid per turn. During a burst that outruns indexing, it is held to a share of the loop that grows as lists fall
 //   behind (burstIndexDelayMs); a steady rate it can follow is followed. Acknowledgements never wait for it.
 // - One cost model: what a row costs in all (for the share) and after the slice's row loop (message folds and the
 //   commit, which the store's slice leaves room for when it decides to stop).
@@ -72,8 +72,18 @@ export interface IndexerOptions {
   closeIndexBudgetMs?: number;
 }
 
-/** A backlog this small is indexed on the next turn even in a burst: it costs about one slice. */
+/** A backlog this small is indexed in one slice even in a burst: it costs about one slice. */
 const SMALL_BACKLOG = 64;
+/**
+ * While deliveries stream in, a small backlog waits until its oldest row is this old before a slice takes it: a
+ * slice's fixed cost (its transaction, the full-text segment its commit writes, the messages it folds) is then
+ * shared by the rows of this window instead of the one or two of a single turn. Behind a tunnel, which lets ten
+ * requests through at a time, each turn commits only a few, and indexing them one turn at a time cost several
+ * times what the rows themselves do. Lists show a delivery this much later, which nobody sees.
+ */
+const GATHER_MS = 30;
+/** ...from this arrival rate on (per ms; 100/s): a lone delivery is indexed on the next turn */
+const STREAM_PER_MS = 0.1;
 /**
  * Deliveries submitted within this long make the receiver count as busy. Long enough to outlast one slice: a
  * slice blocks the loop, so no submission can be seen during it, and a short window read "quiet" right after one.
@@ -187,7 +197,9 @@ export class Indexer {
 
   private schedule(delayMs = 0): void {
     if (this.timer !== null || this.closed) return;
-    if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
+    if (delayMs === 0 && this.backlog <= SMALL_BACKLOG && this.busy() && (this.keepUpShare(), this.arrivalPerMs >= STREAM_PER_MS)) {
+      delayMs = Math.max(0, GATHER_MS - this.lagMs());
+    } else if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
       // Deliveries keep arriving: the loop is the ack path's first, whose answers the gateway times out on and
       // retries. A steady rate indexing can follow with part of the loop is indexed as it comes; a flood it cannot
       // follow gets a share that grows with the lag, so lists cannot stay minutes behind.

@@ -85,6 +85,26 @@ describe('indexer', () => {
     expect(ix.lagMs()).toBe(0);
   });
 
+  it('gathers a stream of small commits into one slice per short window, so lists stay a moment behind at most', () => {
+    const clock = new FakeClock();
+    // a tunnel's pace: 2 deliveries committed every 2 ms (1,000/s), each slice 1 ms of fixed cost
+    const { port, log, commit } = fakePort(clock, { sliceMs: 1, rowMs: 0.05 });
+    const ix = new Indexer(port, { clock });
+    let maxLag = 0;
+    while (clock.t < 2000) {
+      ix.noteArrival();
+      ix.committed(commit(2));
+      clock.advance(2);
+      if (clock.t > 300) maxLag = Math.max(maxLag, ix.lagMs());
+    }
+    const later = log.slices.filter((_, i) => i > 20).length;
+    // one slice per turn would be ~1,000; gathered, one or two per ~30 ms of arrivals
+    expect(later).toBeLessThan(200);
+    expect(maxLag).toBeLessThan(100);
+    clock.advance(100);
+    expect(ix.unindexed).toBe(0);
+  });
+
   it('holds indexing to its share of a flooded loop even when every slice takes far longer than planned', () => {
     const clock = new FakeClock();
     // each slice costs 20 ms whatever it was asked (a commit dearer than its rows suggest), rows 1 ms each
