@@ -1,6 +1,7 @@
 // What every part of the store shares: the connection and a cache of prepared statements (one per SQL text),
 // so neither ingest nor queries ever re-prepare.
 import type Database from 'better-sqlite3';
+import { counterKey } from '../../../shared/facet-keys';
 import { SummaryDeltas } from './summary-deltas';
 
 export interface StoreContext {
@@ -44,22 +45,28 @@ const BACKGROUND_BUSY_MS = 50;
  * acknowledgement path, whose wait ends in the 503 the gateway retries on.
  */
 export function withShortBusyWait<T>(ctx: StoreContext, fn: () => T, ms = BACKGROUND_BUSY_MS): T {
-  const previous = ctx.db.pragma('busy_timeout', { simple: true }) as number;
+  // cached statements: db.pragma() prepares its statement on every call, three times a slice
+  const previous = ctx.stmt('PRAGMA busy_timeout', 'pluck').get() as number;
   if (previous <= ms) return fn();
-  ctx.db.pragma(`busy_timeout = ${ms}`);
+  ctx.stmt(`PRAGMA busy_timeout = ${ms}`).run();
   try {
     return fn();
   } finally {
-    ctx.db.pragma(`busy_timeout = ${previous}`);
+    ctx.stmt(`PRAGMA busy_timeout = ${previous}`).run();
   }
 }
 
 /** Accumulates counter changes during a transaction, the analytics summaries' with them; written once at the end. */
 export class CounterDeltas {
   private readonly deltas = new Map<string, number>();
+  /** the longest first-to-last span of a message written meanwhile (counter 'longest-span' keeps the maximum) */
+  private longestSpan = -1;
   readonly summaries = new SummaryDeltas();
   add(key: string, n: number): void {
     this.deltas.set(key, (this.deltas.get(key) ?? 0) + n);
+  }
+  span(ms: number): void {
+    if (ms > this.longestSpan) this.longestSpan = ms;
   }
   flush(ctx: StoreContext): void {
     const upsert = ctx.stmt(
@@ -67,6 +74,13 @@ export class CounterDeltas {
     );
     for (const [key, n] of this.deltas) if (n !== 0) upsert.run(key, n);
     this.deltas.clear();
+    if (this.longestSpan >= 0) {
+      // `before:` filters rely on no message lasting longer (filters.ts): a maximum, never lowered
+      ctx
+        .stmt('INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = excluded.n WHERE excluded.n > n')
+        .run(counterKey('longest-span'), this.longestSpan);
+      this.longestSpan = -1;
+    }
     this.summaries.flush(ctx);
   }
 }

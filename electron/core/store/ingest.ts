@@ -66,7 +66,8 @@ export const NO_TIMES: ReadonlyMap<number, number> = new Map();
 export function indexPending(ctx: StoreContext, o: SliceOptions, durable = false): { summaries: DeliverySummary[]; loopMs: number } {
   const limit = Math.max(1, Math.floor(o.maxRows));
   if (ctx.stmt('SELECT id FROM inbox LIMIT 1', 'pluck').get() === undefined) return { summaries: [], loopMs: 0 };
-  if (!durable) ctx.db.pragma('synchronous = NORMAL');
+  // cached statements: db.pragma() prepares its statement on every call
+  if (!durable) ctx.stmt('PRAGMA synchronous = NORMAL').run();
   const started = performance.now();
   try {
     const slice = withShortBusyWait(ctx, () =>
@@ -78,7 +79,7 @@ export function indexPending(ctx: StoreContext, o: SliceOptions, durable = false
   } catch (err) {
     throw toStoreWriteError(err);
   } finally {
-    if (!durable) ctx.db.pragma('synchronous = FULL');
+    if (!durable) ctx.stmt('PRAGMA synchronous = FULL').run();
   }
 }
 
@@ -118,7 +119,7 @@ function indexSlice(
 ): { out: DeliverySummary[]; loopEndedAt: number } {
   const read = ctx.stmt(`SELECT * FROM inbox WHERE id > ? ORDER BY id LIMIT ?`);
   const counters = new CounterDeltas();
-  const touched = new Map<number, Touched>();
+  const touched = new Map<string, Touched>();
   const out: DeliverySummary[] = [];
   let after = 0;
   reading: while (out.length < limit) {
@@ -132,7 +133,7 @@ function indexSlice(
   }
   const loopEndedAt = performance.now();
   if (out.length === 0) return { out, loopEndedAt };
-  for (const [msgId, t] of touched) applyToMessage(ctx, msgId, t.reference, t.facts, now, counters);
+  for (const [reference, t] of touched) if (t.facts.length > 0) applyToMessage(ctx, t.msgId, reference, t.facts, now, counters, t.created ? PLACEHOLDER : undefined);
   counters.add(counterKey('deliveries'), out.length);
   counters.flush(ctx);
   ctx.stmt('DELETE FROM inbox WHERE id <= ?').run(after);
@@ -144,9 +145,11 @@ const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, method, path, 
   kind, channel, direction, user_id, campaign, event_ts, event_key, attempt, canon_hash, flags_mask, flags, preview)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-/** The messages a slice touched, with what each new delivery adds to them (folded in at the slice's end). */
+/** The messages a slice touched, by reference, with what each new delivery adds to them (folded in at the slice's end). */
 interface Touched {
-  reference: string;
+  msgId: number;
+  /** inserted by this slice (messageIdFor): nothing to read back */
+  created: boolean;
   facts: LifecycleFact[];
 }
 
@@ -155,7 +158,7 @@ function indexOne(
   ctx: StoreContext,
   r: InboxRow,
   counters: CounterDeltas,
-  touched: Map<number, Touched>,
+  touched: Map<string, Touched>,
   responseTimes: ReadonlyMap<number, number>,
 ): DeliverySummary {
   const rejected = r.outcome === 'rejected';
@@ -172,7 +175,7 @@ function indexOne(
   // a repeat's live row says what we answered the attempt before (lists read it again: rows.ts PREVIOUS_ANSWER)
   let previousAnswer: DeliverySummary['previousAnswer'];
   if (parse && facts) {
-    if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, r.received_at, counters);
+    if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, r.received_at, counters, touched);
     // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
     // a message are ever compared.
     canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
@@ -180,11 +183,7 @@ function indexOne(
     const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior, speed: simulatedSpeedOf(headers) });
     attempt = c.attempt;
     flags = c.flags;
-    if (prior) {
-      previousAnswer = (ctx.stmt('SELECT response_status AS status, response_ms AS ms FROM deliveries WHERE id = ?').get(prior.last.id) as
-        | { status: number; ms: number | null }
-        | undefined) ?? null;
-    }
+    if (prior) previousAnswer = prior.lastAnswer;
   }
   // a refused delivery has no body fields: its reason is its preview
   const preview = facts ? facts.preview : (r.reject_reason ?? '');
@@ -266,9 +265,7 @@ function indexOne(
       },
       flags,
     );
-    const t = touched.get(msgId);
-    if (t) t.facts.push(fact);
-    else touched.set(msgId, { reference: cb.reference!, facts: [fact] });
+    touched.get(cb.reference!)!.facts.push(fact);
   }
   return {
     id: r.id,
@@ -329,10 +326,16 @@ export function ftsValues(
  * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
  * id; one with the same payload hash), and for an exact duplicate whether one had the very same bytes. The latest carries the attempt count: attempts are numbered in id order.
  */
-function priorOf(ctx: StoreContext, msgId: number, eventKey: string, canonHash: string | null, body: Uint8Array): PriorAttempts | null {
+function priorOf(
+  ctx: StoreContext,
+  msgId: number,
+  eventKey: string,
+  canonHash: string | null,
+  body: Uint8Array,
+): (PriorAttempts & { lastAnswer: { status: number; ms: number | null } }) | null {
   const last = ctx
-    .stmt('SELECT id, received_at, attempt FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id DESC LIMIT 1')
-    .get(msgId, eventKey) as { id: number; received_at: number; attempt: number | null } | undefined;
+    .stmt('SELECT id, received_at, attempt, response_status, response_ms FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id DESC LIMIT 1')
+    .get(msgId, eventKey) as { id: number; received_at: number; attempt: number | null; response_status: number; response_ms: number | null } | undefined;
   if (!last) return null;
   const firstId = ctx
     .stmt('SELECT id FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id LIMIT 1', 'pluck')
@@ -346,20 +349,34 @@ function priorOf(ctx: StoreContext, msgId: number, eventKey: string, canonHash: 
     ctx
       .stmt('SELECT 1 FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.event_key = ? AND d.canon_hash = ? AND b.body = ? LIMIT 1', 'pluck')
       .get(eventKey, canonHash, body) !== undefined;
-  return { count: last.attempt ?? 1, firstId, last: { id: last.id, receivedAt: last.received_at }, samePayload, ...(samePayload ? { sameBytes } : {}) };
+  return {
+    count: last.attempt ?? 1,
+    firstId,
+    last: { id: last.id, receivedAt: last.received_at },
+    samePayload,
+    ...(samePayload ? { sameBytes } : {}),
+    lastAnswer: { status: last.response_status, ms: last.response_ms },
+  };
 }
 
 /** the row messageIdFor inserts, as the analytics summaries file it */
 const PLACEHOLDER = { campaign: null, state: 'sent', sentAt: null, deliveredAt: null, readAt: null, repliedAt: null } as const;
 
-function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas): number {
+function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas, touched: Map<string, Touched>): number {
+  const seen = touched.get(reference);
+  if (seen) return seen.msgId;
   const found = ctx.stmt('SELECT id FROM messages WHERE reference = ?', 'pluck').get(reference) as number | undefined;
-  if (found !== undefined) return found;
+  if (found !== undefined) {
+    touched.set(reference, { msgId: found, created: false, facts: [] });
+    return found;
+  }
   // a placeholder until the slice's rebuild fills it in (same transaction, never visible half-made)
   const info = ctx
     .stmt(`INSERT INTO messages (reference, first_at, last_at, state, summary) VALUES (?, ?, ?, 'sent', '{}')`)
     .run(reference, receivedAt, receivedAt);
   counters.add(counterKey('messages'), 1);
   counters.summaries.messageAdded(PLACEHOLDER);
-  return Number(info.lastInsertRowid);
+  const id = Number(info.lastInsertRowid);
+  touched.set(reference, { msgId: id, created: true, facts: [] });
+  return id;
 }

@@ -83,7 +83,9 @@ function accOf(ctx: StoreContext, msgId: number, stored: string | null): Message
 /**
  * Folds new deliveries into their message and rewrites its row and facets; counter changes go to `counters`.
  * `facts` are in id order and already inserted into `deliveries` (same transaction). A row without an
- * accumulator (new, or from an earlier version) is folded from all its deliveries' columns instead.
+ * accumulator (from an earlier version) is folded from all its deliveries' columns instead. `created`: the row is
+ * the placeholder this transaction inserted (ingest.ts messageIdFor), so `facts` are all its deliveries and the
+ * row says nothing yet (`placeholder` is what the summaries filed it as): neither is read back.
  */
 export function applyToMessage(
   ctx: StoreContext,
@@ -92,14 +94,22 @@ export function applyToMessage(
   facts: readonly LifecycleFact[],
   now: number,
   counters: CounterDeltas,
+  created?: MessageFacts,
 ): void {
-  const row = ctx.stmt(`SELECT acc, ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as (MessageFacts & { acc: string | null }) | undefined;
   let acc: MessageAcc;
-  if (row?.acc) {
-    acc = JSON.parse(row.acc) as MessageAcc;
+  let row: (MessageFacts & { acc: string | null }) | undefined;
+  if (created) {
+    acc = emptyAcc();
     for (const f of facts) foldFact(acc, f);
-  } else acc = foldAll(ctx, msgId);
-  writeMessage(ctx, msgId, reference, acc, now, counters, row);
+    row = { ...created, acc: null };
+  } else {
+    row = ctx.stmt(`SELECT acc, ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as (MessageFacts & { acc: string | null }) | undefined;
+    if (row?.acc) {
+      acc = JSON.parse(row.acc) as MessageAcc;
+      for (const f of facts) foldFact(acc, f);
+    } else acc = foldAll(ctx, msgId);
+  }
+  writeMessage(ctx, msgId, reference, acc, now, counters, row, created !== undefined);
 }
 
 /**
@@ -127,11 +137,17 @@ function writeMessage(
   counters: CounterDeltas,
   /** the row as stored, none when it is gone (the rewrite then changes nothing) */
   stored: MessageFacts | undefined,
+  /** the row was inserted by this transaction and has no facets yet */
+  created = false,
 ): void {
-  const old = new Set(ctx.stmt('SELECT facet FROM message_facets WHERE msg_id = ?', 'pluck').all(msgId) as string[]);
-  ctx.stmt('DELETE FROM message_facets WHERE msg_id = ?').run(msgId);
+  // facet -> last_at as stored (rows of one message agree on last_at, unless an earlier version left them apart)
+  const old = new Map<string, number>();
+  if (!created) {
+    for (const [f, at] of ctx.stmt('SELECT facet, last_at FROM message_facets WHERE msg_id = ?', 'raw').all(msgId) as [string, number][]) old.set(f, at);
+  }
   if (acc.deliveries === 0) {
-    for (const f of old) counters.add(counterKey({ facet: f }), -1);
+    if (old.size > 0) ctx.stmt('DELETE FROM message_facets WHERE msg_id = ?').run(msgId);
+    for (const f of old.keys()) counters.add(counterKey({ facet: f }), -1);
     return;
   }
   const s = accSummary(reference, acc, now);
@@ -139,12 +155,21 @@ function writeMessage(
   for (const f of s.flags) facets.add(facetKey('flag', f));
   for (const a of s.anomalies) facets.add(facetKey('anomaly', a));
   for (const f of acc.facets) facets.add(f);
+  // only what changed is written: facets gone, facets new, and the kept ones moved to the new last activity
+  let stale = false;
+  for (const [f, at] of old) {
+    if (!facets.has(f)) {
+      ctx.stmt('DELETE FROM message_facets WHERE msg_id = ? AND facet = ?').run(msgId, f);
+      counters.add(counterKey({ facet: f }), -1);
+    } else if (at !== s.lastReceivedAt) stale = true;
+  }
+  if (stale) ctx.stmt('UPDATE message_facets SET last_at = ? WHERE msg_id = ? AND last_at != ?').run(s.lastReceivedAt, msgId, s.lastReceivedAt);
   const insert = ctx.stmt('INSERT INTO message_facets (facet, last_at, msg_id) VALUES (?, ?, ?)');
   for (const f of facets) {
+    if (old.has(f)) continue;
     insert.run(f, s.lastReceivedAt, msgId);
-    if (!old.has(f)) counters.add(counterKey({ facet: f }), 1);
+    counters.add(counterKey({ facet: f }), 1);
   }
-  for (const f of old) if (!facets.has(f)) counters.add(counterKey({ facet: f }), -1);
   if (stored) counters.summaries.messageChanged(stored, {
     campaign: s.campaign ?? null,
     state: s.state,
@@ -170,10 +195,7 @@ function writeMessage(
       JSON.stringify(acc),
       msgId,
     );
-  // the longest first-to-last span so far: `before:` filters rely on no message lasting longer (filters.ts)
-  ctx
-    .stmt('INSERT INTO counters (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = excluded.n WHERE excluded.n > n')
-    .run(counterKey('longest-span'), s.lastReceivedAt - s.firstReceivedAt);
+  counters.span(s.lastReceivedAt - s.firstReceivedAt);
 }
 
 /**
