@@ -12,10 +12,17 @@ export function canonicalJson(value: unknown): string {
     // JSON.stringify(undefined) is undefined: only reachable for values that did not come from JSON.parse.
     return JSON.stringify(value) ?? 'null';
   }
-  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
+  // loops and concatenation, no intermediate arrays: this runs over every delivery's body when it is indexed
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return out + ']';
+  }
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson(obj[k])).join(',') + '}';
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) out += (i === 0 ? '' : ',') + JSON.stringify(keys[i]) + ':' + canonicalJson(obj[keys[i]!]);
+  return out + '}';
 }
 
 const ISO_RE =
