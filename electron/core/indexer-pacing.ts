@@ -4,6 +4,23 @@
 /** Beyond this need indexing cannot follow without starving the receiver: a flood, left to the lag rule. */
 export const MAX_KEEP_UP_SHARE = 0.7;
 
+/** A slice while following a steady rate grows to this many times the busy slice as lists fall behind. */
+const LAGGING_SLICE_FACTOR = 5;
+/** Lists this far behind start growing the slices; at LAGGING_SLICE_LAG_MS they have their full length. */
+const CURRENT_LAG_MS = 200;
+const LAGGING_SLICE_LAG_MS = 1000;
+
+/**
+ * How long a slice aims to be while following a steady rate: twice the busy slice while lists are current, growing
+ * to LAGGING_SLICE_FACTOR times it as they fall a second behind. Each commit costs a fixed part (hundreds of pages
+ * written: every index the slice touched), so longer slices index more deliveries with the same share of the loop;
+ * an acknowledgement then waits behind a longer slice, which is why they grow only while lists are behind.
+ */
+export function keepUpSliceMs(busySliceMs: number, lagMs: number): number {
+  const behind = Math.min(1, Math.max(0, lagMs - CURRENT_LAG_MS) / (LAGGING_SLICE_LAG_MS - CURRENT_LAG_MS));
+  return busySliceMs * (2 + (LAGGING_SLICE_FACTOR - 2) * behind);
+}
+
 /** What indexing costs, learnt from the slices: one model for the pacing and for the store's stop rule. */
 export class CostModel {
   /** ms per row for a whole slice, fixed overhead included */

@@ -14,7 +14,7 @@
 // deterministically.
 import type { DeliverySummary } from '../../shared/domain';
 import { realClock, type Clock } from './clock';
-import { CostModel, MAX_KEEP_UP_SHARE, burstIndexDelayMs } from './indexer-pacing';
+import { CostModel, MAX_KEEP_UP_SHARE, burstIndexDelayMs, keepUpSliceMs } from './indexer-pacing';
 
 import { AnswerTimes } from './answer-times';
 
@@ -231,10 +231,11 @@ export class Indexer {
     this.timer = null;
     if (this.closed) return;
     // busy: short slices, so an acknowledgement never waits long behind one; longer (each row's share of the
-    // slice's fixed cost shrinks) while following a steady rate, which needs the throughput
+    // slice's fixed cost shrinks) while following a steady rate, which needs the throughput, and longer still
+    // while the lists fall behind it
     const busySliceMs = this.opts.busySliceMs ?? 3;
     const targetMs = this.busy()
-      ? this.keepUpShare() <= MAX_KEEP_UP_SHARE ? busySliceMs * 2 : busySliceMs
+      ? this.keepUpShare() <= MAX_KEEP_UP_SHARE ? keepUpSliceMs(busySliceMs, this.lagMs()) : busySliceMs
       : (this.opts.idleSliceMs ?? 20);
     if (!this.slice(SLICE_MAX_ROWS, targetMs)) return this.schedule(RETRY_MS);
     if (this.backlog > 0) this.schedule();

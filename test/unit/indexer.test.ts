@@ -139,6 +139,26 @@ describe('indexer', () => {
     expect(ix.unindexed).toBeLessThan(200);
   });
 
+  it('catches up with a steady rate sooner by committing longer slices while lists are behind, short ones once current', () => {
+    const clock = new FakeClock();
+    // each commit costs 3 ms whatever it holds (the pages of every index it touched), a row 0.1 ms
+    // 3,000 left behind by the run before (long overdue), and 1,000/s arriving
+    const { port, log, commit } = fakePort(clock, { sliceMs: 3, rowMs: 0.1, pending: 3000 });
+    const ix = new Indexer(port, { clock });
+    let caughtUpAt: number | null = null;
+    while (clock.t < 20_000) {
+      ix.noteArrival();
+      ix.committed(commit(1));
+      clock.advance(1);
+      if (caughtUpAt === null && ix.lagMs() < 100) caughtUpAt = clock.t;
+    }
+    // with 6 ms slices throughout it took 3.1 s (2.0 s so); current again, slices are short: acknowledgements wait little
+    expect(caughtUpAt).not.toBeNull();
+    expect(caughtUpAt!).toBeLessThan(2_600);
+    expect(Math.max(...log.slices.map((r) => r.budgetMs))).toBeGreaterThan(12);
+    expect(log.slices[log.slices.length - 1]!.budgetMs).toBe(6);
+  });
+
   it('gives the lag of the oldest committed delivery, and counts rows an earlier run left as long overdue', () => {
     const clock = new FakeClock();
     let refuse = true;
