@@ -179,7 +179,10 @@ function indexOne(
     // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
     // a message are ever compared.
     canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
-    const prior = facts.eventKey !== null && msgId !== null ? priorOf(ctx, msgId, facts.eventKey, canonHash, r.body) : null;
+    // a message this very row created has no earlier delivery to look up
+    const t = msgId !== null ? touched.get(facts.reference!) : undefined;
+    const fresh = t !== undefined && t.created && t.facts.length === 0;
+    const prior = facts.eventKey !== null && msgId !== null && !fresh ? priorOf(ctx, msgId, facts.eventKey, canonHash, r.body) : null;
     const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior, speed: simulatedSpeedOf(headers) });
     attempt = c.attempt;
     flags = c.flags;
