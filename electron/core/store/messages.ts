@@ -97,19 +97,21 @@ export function applyToMessage(
   created?: MessageFacts,
 ): void {
   let acc: MessageAcc;
-  let row: (MessageFacts & { acc: string | null }) | undefined;
+  let row: (MessageFacts & { acc: string | null; user_id: string | null }) | undefined;
   if (created) {
     acc = emptyAcc();
     for (const f of facts) foldFact(acc, f);
-    row = { ...created, acc: null };
+    row = { ...created, acc: null, user_id: null };
   } else {
-    row = ctx.stmt(`SELECT acc, ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as (MessageFacts & { acc: string | null }) | undefined;
+    row = ctx.stmt(`SELECT acc, user_id, ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as
+      | (MessageFacts & { acc: string | null; user_id: string | null })
+      | undefined;
     if (row?.acc) {
       acc = JSON.parse(row.acc) as MessageAcc;
       for (const f of facts) foldFact(acc, f);
     } else acc = foldAll(ctx, msgId);
   }
-  writeMessage(ctx, msgId, reference, acc, now, counters, row, created !== undefined);
+  writeMessage(ctx, msgId, reference, acc, now, counters, row, created !== undefined, row ? row.user_id : undefined);
 }
 
 /**
@@ -139,6 +141,8 @@ function writeMessage(
   stored: MessageFacts | undefined,
   /** the row was inserted by this transaction and has no facets yet */
   created = false,
+  /** the row's user_id as stored, when known: an unchanged one is not written (that would rewrite its index entry) */
+  storedUserId?: string | null,
 ): void {
   // facet -> last_at as stored (rows of one message agree on last_at, unless an earlier version left them apart)
   const old = new Map<string, number>();
@@ -179,22 +183,19 @@ function writeMessage(
     repliedAt: s.repliedAt,
   });
   const changesAt = accChangesAt(acc);
-  ctx
-    .stmt(
-      `UPDATE messages SET first_at = ?, last_at = ?, user_id = ?, campaign = ?, state = ?, summary = ?, due_at = ?,
-       acc = ? WHERE id = ?`,
-    )
-    .run(
-      s.firstReceivedAt,
-      s.lastReceivedAt,
-      s.userId,
-      s.campaign,
-      s.state,
-      JSON.stringify(s),
-      changesAt !== null && changesAt > now ? changesAt : null,
-      JSON.stringify(acc),
-      msgId,
-    );
+  const dueAt = changesAt !== null && changesAt > now ? changesAt : null;
+  if (storedUserId !== undefined && storedUserId === s.userId) {
+    ctx
+      .stmt(`UPDATE messages SET first_at = ?, last_at = ?, campaign = ?, state = ?, summary = ?, due_at = ?, acc = ? WHERE id = ?`)
+      .run(s.firstReceivedAt, s.lastReceivedAt, s.campaign, s.state, JSON.stringify(s), dueAt, JSON.stringify(acc), msgId);
+  } else {
+    ctx
+      .stmt(
+        `UPDATE messages SET first_at = ?, last_at = ?, user_id = ?, campaign = ?, state = ?, summary = ?, due_at = ?,
+         acc = ? WHERE id = ?`,
+      )
+      .run(s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, JSON.stringify(acc), msgId);
+  }
   counters.span(s.lastReceivedAt - s.firstReceivedAt);
 }
 
