@@ -119,7 +119,7 @@ function indexSlice(
 ): { out: DeliverySummary[]; loopEndedAt: number } {
   const read = ctx.stmt(`SELECT * FROM inbox WHERE id > ? ORDER BY id LIMIT ?`);
   const counters = new CounterDeltas();
-  const touched = new Map<string, Touched>();
+  const touched: TouchedMessages = Object.assign(new Map<string, Touched>(), { nextId: null });
   const out: DeliverySummary[] = [];
   let after = 0;
   reading: while (out.length < limit) {
@@ -148,17 +148,20 @@ const INSERT_DELIVERY = `INSERT INTO deliveries (id, received_at, method, path, 
 /** The messages a slice touched, by reference, with what each new delivery adds to them (folded in at the slice's end). */
 interface Touched {
   msgId: number;
-  /** inserted by this slice (messageIdFor): nothing to read back */
+  /** new: its row is written at the slice's end, whole (messageIdFor) */
   created: boolean;
   facts: LifecycleFact[];
 }
+
+/** ... and the id the next new message takes (read once a slice; null until then) */
+type TouchedMessages = Map<string, Touched> & { nextId: number | null };
 
 /** Moves one inbox row into deliveries and bodies with everything derived from it; returns its summary. */
 function indexOne(
   ctx: StoreContext,
   r: InboxRow,
   counters: CounterDeltas,
-  touched: Map<string, Touched>,
+  touched: TouchedMessages,
   responseTimes: ReadonlyMap<number, number>,
 ): DeliverySummary {
   const rejected = r.outcome === 'rejected';
@@ -175,7 +178,7 @@ function indexOne(
   // a repeat's live row says what we answered the attempt before (lists read it again: rows.ts PREVIOUS_ANSWER)
   let previousAnswer: DeliverySummary['previousAnswer'];
   if (parse && facts) {
-    if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, r.received_at, counters, touched);
+    if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, counters, touched);
     // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
     // a message are ever compared.
     canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
@@ -362,10 +365,15 @@ function priorOf(
   };
 }
 
-/** the row messageIdFor inserts, as the analytics summaries file it */
+/** a new message as the analytics summaries file it until the slice's end writes it (it moves like any other then) */
 const PLACEHOLDER = { campaign: null, state: 'sent', sentAt: null, deliveredAt: null, readAt: null, repliedAt: null } as const;
 
-function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, counters: CounterDeltas, touched: Map<string, Touched>): number {
+/**
+ * The id of the message a reference belongs to. A new one gets the id SQLite would give its row (the next after the
+ * highest: messages has no AUTOINCREMENT) and its row is inserted at the slice's end, folded (messages.ts
+ * applyToMessage): one write instead of a placeholder rewritten the same transaction, never visible half-made.
+ */
+function messageIdFor(ctx: StoreContext, reference: string, counters: CounterDeltas, touched: TouchedMessages): number {
   const seen = touched.get(reference);
   if (seen) return seen.msgId;
   const found = ctx.stmt('SELECT id FROM messages WHERE reference = ?', 'pluck').get(reference) as number | undefined;
@@ -373,13 +381,10 @@ function messageIdFor(ctx: StoreContext, reference: string, receivedAt: number, 
     touched.set(reference, { msgId: found, created: false, facts: [] });
     return found;
   }
-  // a placeholder until the slice's rebuild fills it in (same transaction, never visible half-made)
-  const info = ctx
-    .stmt(`INSERT INTO messages (reference, first_at, last_at, state, summary) VALUES (?, ?, ?, 'sent', '{}')`)
-    .run(reference, receivedAt, receivedAt);
+  touched.nextId ??= ctx.stmt('SELECT coalesce(max(id), 0) + 1 FROM messages', 'pluck').get() as number;
+  const id = touched.nextId++;
   counters.add(counterKey('messages'), 1);
   counters.summaries.messageAdded(PLACEHOLDER);
-  const id = Number(info.lastInsertRowid);
   touched.set(reference, { msgId: id, created: true, facts: [] });
   return id;
 }

@@ -83,9 +83,9 @@ function accOf(ctx: StoreContext, msgId: number, stored: string | null): Message
 /**
  * Folds new deliveries into their message and rewrites its row and facets; counter changes go to `counters`.
  * `facts` are in id order and already inserted into `deliveries` (same transaction). A row without an
- * accumulator (from an earlier version) is folded from all its deliveries' columns instead. `created`: the row is
- * the placeholder this transaction inserted (ingest.ts messageIdFor), so `facts` are all its deliveries and the
- * row says nothing yet (`placeholder` is what the summaries filed it as): neither is read back.
+ * accumulator (from an earlier version) is folded from all its deliveries' columns instead. `created`: a new
+ * message (ingest.ts messageIdFor) whose row is inserted here, `facts` being all its deliveries; what the summaries
+ * filed it as meanwhile.
  */
 export function applyToMessage(
   ctx: StoreContext,
@@ -139,7 +139,7 @@ function writeMessage(
   counters: CounterDeltas,
   /** the row as stored, none when it is gone (the rewrite then changes nothing) */
   stored: MessageFacts | undefined,
-  /** the row was inserted by this transaction and has no facets yet */
+  /** a new message: its row is inserted here (ingest.ts messageIdFor gave it its id), it has no facets yet */
   created = false,
   /** the row's user_id as stored, when known: an unchanged one is not written (that would rewrite its index entry) */
   storedUserId?: string | null,
@@ -184,7 +184,14 @@ function writeMessage(
   });
   const changesAt = accChangesAt(acc);
   const dueAt = changesAt !== null && changesAt > now ? changesAt : null;
-  if (storedUserId !== undefined && storedUserId === s.userId) {
+  if (created) {
+    ctx
+      .stmt(
+        `INSERT INTO messages (id, reference, first_at, last_at, user_id, campaign, state, summary, due_at, acc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(msgId, reference, s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, JSON.stringify(acc));
+  } else if (storedUserId !== undefined && storedUserId === s.userId) {
     ctx
       .stmt(`UPDATE messages SET first_at = ?, last_at = ?, campaign = ?, state = ?, summary = ?, due_at = ?, acc = ? WHERE id = ?`)
       .run(s.firstReceivedAt, s.lastReceivedAt, s.campaign, s.state, JSON.stringify(s), dueAt, JSON.stringify(acc), msgId);
