@@ -52,7 +52,7 @@ export interface CoreOptions {
   version: string;
   /** better-sqlite3 native binding for Electron (see electron/shell), Node uses the default build */
   nativeBinding?: string;
-  /** how long start waits for the store file's quick integrity check before opening it anyway (default 2000 ms) */
+  /** how long start waits for the store file's quick integrity check before opening it anyway (default: active-store.ts) */
   startCheckBudgetMs?: number;
   log?: (entry: Record<string, unknown>) => void;
   /** the desktop app's save and open dialogs for the UI's export and import (`serve` downloads and uploads) */
