@@ -7,7 +7,7 @@
 // The timed part is the indexer's: rows acknowledged into the inbox, then indexed in slices of a few ms with the
 // indexer's cost model for the stop rule. Prints µs per delivery (median of the runs) and its split into the row
 // loop and the tail (message folds, counters, commit).
-// Run alone: `node --import tsx test/bench/index.ts [deliveries] [runs]` (prints JSON), or `npm run bench -- --only index`.
+// Run alone: `node --import tsx test/bench/index.ts [deliveries] [runs] [store|burst|''] [sliceMs]` (prints JSON), or `npm run bench -- --only index`.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -141,7 +141,8 @@ if (require.main === module) {
   void runIndexBench({
     deliveries: Number(process.argv[2] ?? 20_000),
     runs: Number(process.argv[3] ?? 3),
-    only: process.argv[4] as IndexMixResult['mix'] | undefined,
+    only: (process.argv[4] || undefined) as IndexMixResult['mix'] | undefined,
+    sliceMs: process.argv[5] ? Number(process.argv[5]) : undefined,
     log: (s) => process.stderr.write(s + '\n'),
   }).then((r) => process.stdout.write(JSON.stringify(r) + '\n'));
 }
