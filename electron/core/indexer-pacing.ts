@@ -5,7 +5,7 @@
 export const MAX_KEEP_UP_SHARE = 0.7;
 
 /** A slice while following a steady rate grows to this many times the busy slice as lists fall behind. */
-const LAGGING_SLICE_FACTOR = 5;
+const LAGGING_SLICE_FACTOR = 8;
 /** Lists this far behind start growing the slices; at LAGGING_SLICE_LAG_MS they have their full length. */
 const CURRENT_LAG_MS = 200;
 const LAGGING_SLICE_LAG_MS = 1000;

@@ -152,7 +152,7 @@ describe('indexer', () => {
       clock.advance(1);
       if (caughtUpAt === null && ix.lagMs() < 100) caughtUpAt = clock.t;
     }
-    // with 6 ms slices throughout it took 3.1 s (2.0 s so); current again, slices are short: acknowledgements wait little
+    // with 6 ms slices throughout it took 3.1 s (1.7 s so); current again, slices are short: acknowledgements wait little
     expect(caughtUpAt).not.toBeNull();
     expect(caughtUpAt!).toBeLessThan(2_600);
     expect(Math.max(...log.slices.map((r) => r.budgetMs))).toBeGreaterThan(12);
