@@ -23,13 +23,18 @@ export function keepUpSliceMs(busySliceMs: number, lagMs: number): number {
 
 /** What indexing costs, learnt from the slices: one model for the pacing and for the store's stop rule. */
 export class CostModel {
-  /** ms per row for a whole slice, fixed overhead included */
+  /**
+   * ms per row for a whole slice, fixed overhead included, in slices as long as following a steady rate makes them
+   * (keepUpSliceMs, or idle ones). Whether a rate can be followed is judged by it: a commit's fixed cost spread over
+   * a flood's short slices makes rows look dearer than following would make them, and judged by that a rate once
+   * taken for a flood would stay one.
+   */
   rowMs = 0.3;
   /** ms per row after the row loop */
   tailMs = 0.1;
-  observe(rows: number, totalMs: number, loopMs: number): void {
+  observe(rows: number, totalMs: number, loopMs: number, long = true): void {
     if (rows === 0) return;
-    this.rowMs = this.rowMs * 0.8 + (totalMs / rows) * 0.2;
+    if (long) this.rowMs = this.rowMs * 0.8 + (totalMs / rows) * 0.2;
     this.tailMs = this.tailMs * 0.7 + (Math.max(0, totalMs - loopMs) / rows) * 0.3;
   }
 }

@@ -254,7 +254,7 @@ export class Indexer {
     }
     const { summaries } = result;
     this.lastSliceMs = this.clock.now() - started;
-    this.cost.observe(summaries.length, this.lastSliceMs, result.loopMs);
+    this.cost.observe(summaries.length, this.lastSliceMs, result.loopMs, budgetMs >= 2 * (this.opts.busySliceMs ?? 3));
     // phase 1 adds exactly what it committed, so subtracting keeps the count; at zero (or when a slice found
     // nothing: rows a crash left are counted on open only), the store confirms it, cheaply while it is small
     this.backlog = Math.max(0, this.backlog - summaries.length);

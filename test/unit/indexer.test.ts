@@ -159,6 +159,22 @@ describe('indexer', () => {
     expect(log.slices[log.slices.length - 1]!.budgetMs).toBe(6);
   });
 
+  it('follows a steady rate again after a flood, judging it by what following costs, not by the short slices of the flood', () => {
+    const clock = new FakeClock();
+    // a commit costs 2.5 ms whatever it holds: short flood slices make each row look six times dearer
+    const { port, commit } = fakePort(clock, { sliceMs: 2.5, rowMs: 0.1 });
+    const ix = new Indexer(port, { clock });
+    let lagAtEnd = 0;
+    while (clock.t < 8_000) {
+      ix.noteArrival();
+      // half a second of 10,000/s, then 2,000/s, which 6 ms slices follow with a third of the loop
+      ix.committed(commit(clock.t < 500 ? 10 : 2));
+      clock.advance(1);
+      lagAtEnd = ix.lagMs();
+    }
+    expect(lagAtEnd).toBeLessThan(1_000);
+  });
+
   it('gives the lag of the oldest committed delivery, and counts rows an earlier run left as long overdue', () => {
     const clock = new FakeClock();
     let refuse = true;
