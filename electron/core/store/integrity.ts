@@ -26,10 +26,6 @@ const MAX_PROBLEMS = 20;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-// the check is the lowest-priority work there is: on Linux a thread's nice value is its own, so this worker alone
-// yields the CPU to the acknowledgements, indexing and the first queries after start (elsewhere it would renice
-// the whole app, so not there)
-if (process.platform === 'linux') { try { require('node:os').setPriority(0, 19); } catch {} }
 const corrupt = (e) => typeof (e && e.code) === 'string' && (e.code.startsWith('SQLITE_CORRUPT') || e.code === 'SQLITE_NOTADB');
 const verdict = (rows) => {
   const lines = rows.flatMap((r) => String(Object.values(r)[0]).split('\\n')).filter((l) => l && !l.startsWith('***'));
