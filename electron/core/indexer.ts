@@ -2,8 +2,9 @@
 // full text and message summaries, off the acknowledgement path. This module decides when and how much:
 //
 // - A small backlog (the normal case: a few deliveries) is indexed on the very next turn, so lists lag by
-//   milliseconds; while deliveries stream in, it is gathered for GATHER_MS first, so slices are not paid per turn. During a burst that outruns indexing, it is held to a share of the loop that grows as lists fall
-//   behind (burstIndexDelayMs); a steady rate it can follow is followed. Acknowledgements never wait for it.
+//   milliseconds; while deliveries stream in, it is gathered for GATHER_MS first, so slices are not paid per turn.
+//   During a burst that outruns indexing, it is held to a share of the loop that grows as lists fall behind
+//   (burstIndexDelayMs); a steady rate it can follow is followed. Acknowledgements never wait for it.
 // - One cost model: what a row costs in all (for the share) and after the slice's row loop (message folds and the
 //   commit, which the store's slice leaves room for when it decides to stop).
 // - The backlog and the lag (age of the oldest unindexed delivery) the status bar shows.
