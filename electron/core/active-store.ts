@@ -23,7 +23,8 @@ import { startCheckpointer, type Checkpointer } from './store/checkpointer';
 import { startIntegrityCheck, type CheckResult, type IntegrityCheck } from './store/integrity';
 import { copyConfigFrom } from './store/recover';
 import { isCorruption } from './store/salvage';
-import type { Store } from './store/types';
+import type { Store, StoreWriteError } from './store/types';
+import { isLogSyncFailure } from './store/wal-sync';
 
 export interface ActiveStoreOptions {
   dataDir: string;
@@ -183,6 +184,8 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
   function commitFailed(g: Generation, err: unknown): void {
     const corrupt = corruptionIn(err);
     if (corrupt) damagedWhileOpen(g, `storing a delivery read a damaged page: ${message(corrupt)}`);
+    // the file may have lost what it was flushing (wal-sync.ts): it takes nothing more, a fresh file does
+    else if (isLogSyncFailure(err)) damagedWhileOpen(g, `flushing it to disk failed: ${(err as StoreWriteError).reason}`);
   }
 
   function damagedWhileOpen(g: Generation, problem: string): void {

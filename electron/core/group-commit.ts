@@ -5,7 +5,8 @@
 // With a store that can sync its log off the loop (store/wal-sync.ts), a transaction commits without its fsync and
 // its deliveries settle once a sync started after the commit has finished. One sync runs at a time: batches
 // committed meanwhile wait for the next one, which covers them all. The event loop goes on reading requests and
-// indexing while the disk works, instead of sitting inside COMMIT.
+// indexing while the disk works, instead of sitting inside COMMIT. After a failed flush nothing more is acknowledged
+// from this store (every later delivery gets a 503): the store's owner moves on to a fresh file (active-store.ts).
 //
 // The acknowledged transaction is only phase 1 of ingest (store.ingestRaw: the request as received, appended to
 // the inbox). Indexing (phase 2) is the Indexer's (indexer.ts), told of each commit through onCommitted.
@@ -40,6 +41,8 @@ export class GroupCommitter {
   /** committed without their fsync, waiting for the next sync */
   private unsynced: { batch: Pending[]; summaries: DeliverySummary[] }[] = [];
   private syncing = false;
+  /** a flush failed: nothing committed after it can be trusted to survive (wal-sync.ts), so nothing more is taken */
+  private syncFailed: StoreWriteError | null = null;
 
   constructor(
     private readonly store: Pick<Store, 'ingestRaw'> & Partial<Pick<Store, 'syncLog' | 'canSyncLog'>>,
@@ -89,7 +92,9 @@ export class GroupCommitter {
   private flush(): void {
     this.scheduled = false;
     const batch = this.queue.splice(0, this.maxBatch);
-    if (batch.length > 0) {
+    if (batch.length > 0 && this.syncFailed) {
+      for (const p of batch) p.reject(this.syncFailed);
+    } else if (batch.length > 0) {
       const deferSync = this.store.canSyncLog === true;
       let summaries: DeliverySummary[] | null = null;
       try {
@@ -117,6 +122,9 @@ export class GroupCommitter {
     const done = (err: unknown) => {
       this.syncing = false;
       const e = err === null ? null : err instanceof StoreWriteError ? err : new StoreWriteError(describe(err), err);
+      // after a failed flush, batches committed behind it are not answered 200 by a later flush that succeeds
+      if (e) this.syncFailed = e;
+      if (e) group.push(...this.unsynced.splice(0));
       for (const g of group) this.settle(g.batch, g.summaries, e);
       this.startSync();
       this.wakeIfIdle();

@@ -160,21 +160,26 @@ describe('group commit with the log synced off the event loop', () => {
     await expect(Promise.all([...later, last])).resolves.toHaveLength(3);
   });
 
-  it('answers a failed sync as not stored (the gateway retries), tells listeners of the rows, and goes on', async () => {
-    const { store, syncs } = lazyStore();
+  it('answers a failed sync as not stored (the gateway retries), tells listeners of the rows, and acknowledges nothing after it', async () => {
+    const { store, batches, syncs } = lazyStore();
     const committed: number[] = [];
     const c = new GroupCommitter(store, { onCommitted: (rows) => committed.push(rows.length) });
     const p = c.submit(input('/a'));
     await turn();
     await turn();
+    // committed while the failing sync runs: its frames follow the ones that may be lost
+    const behind = c.submit(input('/b'));
+    await turn();
+    await turn();
+    expect(batches).toHaveLength(2);
     syncs[0]!.reject(new Error('EIO: i/o error, fdatasync'));
     await expect(p).rejects.toBeInstanceOf(StoreWriteError);
-    expect(committed).toEqual([1]);
-    const next = c.submit(input('/b'));
-    await turn();
-    await turn();
-    syncs[1]!.resolve();
-    await expect(next).resolves.toMatchObject({ path: '/b' });
+    await expect(behind).rejects.toBeInstanceOf(StoreWriteError);
+    expect(committed).toEqual([1, 1]);
+    // no further sync is started for them, and later deliveries are refused without being written
+    await expect(c.submit(input('/c'))).rejects.toBeInstanceOf(StoreWriteError);
+    expect(syncs).toHaveLength(1);
+    expect(batches).toHaveLength(2);
   });
 
   it('drain() and close() wait for the sync in flight', async () => {

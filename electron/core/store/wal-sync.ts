@@ -10,6 +10,22 @@
 import fs from 'node:fs';
 import { StoreWriteError } from './types';
 
+/**
+ * A failed flush leaves the file untrustworthy, not just that batch: Linux may drop the pages it could not write and
+ * report success to the next fsync, while the WAL's frames are chained by checksum, so a recovery would stop at the
+ * lost frame and drop every later one, acknowledged or not. Such an error says so (see group-commit.ts and
+ * active-store.ts: nothing more is acknowledged from that file, new deliveries go to a fresh one).
+ */
+const SYNC_FAILED = Symbol('log sync failed');
+
+export function isLogSyncFailure(err: unknown): boolean {
+  return err instanceof StoreWriteError && (err as unknown as Record<symbol, unknown>)[SYNC_FAILED] === true;
+}
+
+function syncFailure(reason: string, cause: unknown): StoreWriteError {
+  return Object.assign(new StoreWriteError(reason, cause), { [SYNC_FAILED]: true });
+}
+
 export interface WalSync {
   /** resolves once everything committed before the call is on disk; rejects with StoreWriteError */
   sync(): Promise<void>;
@@ -37,13 +53,13 @@ export function walSyncFor(dbFile: string): WalSync {
           // while the store is open; r+ because Windows flushes only a handle opened for writing
           fd ??= fs.openSync(walFile, 'r+');
         } catch (err) {
-          return reject(new StoreWriteError(`the write-ahead log cannot be opened to flush it: ${(err as Error).message}`, err));
+          return reject(syncFailure(`the write-ahead log cannot be opened to flush it: ${(err as Error).message}`, err));
         }
         inFlight++;
         fs.fdatasync(fd, (err) => {
           inFlight--;
           release();
-          if (err) reject(new StoreWriteError(`flushing to disk failed: ${err.message}`, err));
+          if (err) reject(syncFailure(`flushing to disk failed: ${err.message}`, err));
           else resolve();
         });
       });
