@@ -150,7 +150,7 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
     }
     // checkpoints wait for a check still running: until it passes, the file keeps its bytes
     if (checkpointsNow) startCheckpoints(g);
-    else store.setCheckpointsInBackground(true);
+    else store.holdCheckpoints();
     return g;
   }
 

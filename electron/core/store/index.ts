@@ -125,6 +125,12 @@ export function openStore(opts: OpenStoreOptions): Store {
       db.pragma('wal_autocheckpoint = 0');
       db.pragma('query_only = 1');
     },
+    holdCheckpoints() {
+      if (sealed || opts.readonly) return;
+      // not even the fallback: a file whose check has not passed keeps its bytes (the WAL grows meanwhile, for the
+      // seconds a check takes)
+      db.pragma('wal_autocheckpoint = 0');
+    },
     setCheckpointsInBackground(on) {
       if (sealed || opts.readonly) return;
       db.pragma(`wal_autocheckpoint = ${on ? FALLBACK_AUTOCHECKPOINT_PAGES : DEFAULT_AUTOCHECKPOINT_PAGES}`);
