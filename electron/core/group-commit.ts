@@ -25,7 +25,7 @@ export interface GroupCommitOptions {
   /** a delivery was submitted (indexing yields while the receiver is busy) */
   onSubmit?: () => void;
   /**
-   * Called after each acknowledged (phase-1) commit with what phase 1 knows: ids, outcome, parse-only flags,
+   * Called after each phase-1 commit (before its flush, when deferred: the rows are in the store) with what phase 1 knows: ids, outcome, parse-only flags,
    * attempt null: for indexing, and for what must act on "received now" (live forwarding), not for display.
    */
   onCommitted?: (summaries: DeliverySummary[]) => void;
@@ -106,6 +106,7 @@ export class GroupCommitter {
         const e = err instanceof StoreWriteError ? err : new StoreWriteError(describe(err), err);
         for (const p of batch) p.reject(e);
       }
+      if (summaries) this.notify(summaries);
       if (summaries && deferSync) {
         this.unsynced.push({ batch, summaries });
         this.startSync();
@@ -133,16 +134,21 @@ export class GroupCommitter {
   }
 
   /**
-   * Answers a committed batch: each delivery gets its row, or, when its fsync failed, the error (a 503: not known to
-   * be on disk, so the gateway retries). The rows are in the store either way, so listeners hear of them.
+   * Listeners hear of a batch as soon as it is committed, before its flush: from then on the store's own reads
+   * (counts, lists) include its rows, and a running count that heard of them only after the flush would count them
+   * twice when it was first read from the store in between.
    */
-  private settle(batch: Pending[], summaries: DeliverySummary[], err: StoreWriteError | null): void {
-    batch.forEach((p, i) => (err ? p.reject(err) : p.resolve(summaries[i]!)));
+  private notify(summaries: DeliverySummary[]): void {
     try {
       this.opts.onCommitted?.(summaries);
     } catch {
       // a listener's failure must never turn a committed delivery into an error answer
     }
+  }
+
+  /** Answers a committed batch: each delivery gets its row, or, when its flush failed, the error (a 503). */
+  private settle(batch: Pending[], summaries: DeliverySummary[], err: StoreWriteError | null): void {
+    batch.forEach((p, i) => (err ? p.reject(err) : p.resolve(summaries[i]!)));
   }
 
   private wakeIfIdle(): void {

@@ -26,7 +26,7 @@ export interface Ingest extends DeliverySink {
 export function createIngest(
   store: Store,
   opts: Pick<IndexerOptions, 'onIndexed' | 'onIndexError' | 'onMessagesChanged' | 'closeIndexBudgetMs'> & {
-    /** right after each acknowledged commit (live forwarding acts on "received now") */
+    /** right after each phase-1 commit (live forwarding acts on "received now") */
     onCommitted?: (summaries: DeliverySummary[]) => void;
   } = {},
 ): Ingest {

@@ -56,7 +56,7 @@ it('answers 200 only after the write-ahead log holding the delivery was flushed,
   await vi.waitFor(() => expect(held).toHaveLength(1));
   // it is the WAL that is flushed, and the row is already committed there (a second connection sees it)
   expect(fs.fstatSync(held[0]!.fd).ino).toBe(fs.statSync(`${file}-wal`).ino);
-  expect(store!.pendingCount()).toBe(1);
+  expect(store!.stats().deliveriesTotal).toBe(1);
   // the event loop is not held by the flush: timers run, and the sender still has no answer
   await new Promise((r) => setTimeout(r, 200));
   expect(answered).toBe(false);

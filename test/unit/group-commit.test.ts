@@ -136,6 +136,19 @@ describe('group commit with the log synced off the event loop', () => {
     expect(acked).toEqual(['/a', '/b']);
   });
 
+  it('tells listeners of a batch once it is committed, before its flush (the store already shows its rows)', async () => {
+    const { store, syncs } = lazyStore();
+    const committed: number[] = [];
+    const c = new GroupCommitter(store, { onCommitted: (rows) => committed.push(rows.length) });
+    const p = c.submit(input('/a'));
+    await turn();
+    await turn();
+    expect(committed).toEqual([1]);
+    syncs[0]!.resolve();
+    await p;
+    expect(committed).toEqual([1]);
+  });
+
   it('runs one sync at a time: batches committed during it share the next one', async () => {
     const { store, batches, syncs } = lazyStore();
     const c = new GroupCommitter(store);
