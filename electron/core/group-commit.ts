@@ -25,8 +25,9 @@ export interface GroupCommitOptions {
   /** a delivery was submitted (indexing yields while the receiver is busy) */
   onSubmit?: () => void;
   /**
-   * Called after each phase-1 commit (before its flush, when deferred: the rows are in the store) with what phase 1 knows: ids, outcome, parse-only flags,
-   * attempt null: for indexing, and for what must act on "received now" (live forwarding), not for display.
+   * Called after each phase-1 commit (before its flush when that is deferred: the rows are in the store) with what
+   * phase 1 knows: ids, outcome, parse-only flags, attempt null: for indexing, and for what must act on "received
+   * now" (live forwarding), not for display.
    */
   onCommitted?: (summaries: DeliverySummary[]) => void;
 }
