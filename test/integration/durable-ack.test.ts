@@ -42,6 +42,16 @@ function post(port: number, body: string): Promise<{ status: number; text: strin
   });
 }
 
+/** the next flush fails as a failing disk's would (EIO); later ones work */
+function failFirstFlush(): void {
+  let failures = 1;
+  const real = fs.fdatasync;
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    if (failures-- > 0) return setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', syscall: 'fdatasync' })));
+    real(fd, cb);
+  }) as typeof fs.fdatasync);
+}
+
 const body = (n: number) => JSON.stringify({ type: 'DELIVERED', reference: `ref-${n}`, event_id: `ev-${n}`, user_id: '5511999990000', timestamp: '2026-12-03T10:00:00Z' });
 
 it('answers 200 only after the write-ahead log holding the delivery was flushed, and the loop stays free meanwhile', async () => {
@@ -66,12 +76,7 @@ it('answers 200 only after the write-ahead log holding the delivery was flushed,
 
 it('answers 503 when the flush fails, keeps the delivery, and acknowledges nothing more from that file', async () => {
   const { port } = await start();
-  let failures = 1;
-  const real = fs.fdatasync;
-  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-    if (failures-- > 0) return setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', syscall: 'fdatasync' })));
-    real(fd, cb);
-  }) as typeof fs.fdatasync);
+  failFirstFlush();
   expect((await post(port, body(1))).status).toBe(503);
   // the disk may have dropped what it could not write and still flush the next one: a 200 from this file now could
   // be lost in a crash (the WAL's frames are chained), so only a fresh file takes deliveries (next test)
@@ -86,12 +91,7 @@ it('moves on to a fresh store file after a failed flush, which takes the next de
   const core = await createCore({ dataDir, receiverPort: 0, tunnel: { enabled: false }, version: 'test', log: () => {} });
   try {
     const first = (await core.handlers.getStatus({})).storeFile;
-    let failures = 1;
-    const real = fs.fdatasync;
-    vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-      if (failures-- > 0) return setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', syscall: 'fdatasync' })));
-      real(fd, cb);
-    }) as typeof fs.fdatasync);
+    failFirstFlush();
     const port = Number(new URL(core.receiverUrl).port);
     expect((await post(port, body(1))).status).toBe(503);
     await vi.waitFor(async () => expect((await core.handlers.getStatus({})).storeFile).not.toBe(first));
