@@ -13,8 +13,9 @@ export interface PeerHandle {
   stop(): Promise<void>;
 }
 
-export async function startPeer(kind: 'bare' | 'mockttp'): Promise<PeerHandle> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'bench', 'peer-server.ts'), kind], {
+/** a peer-server.ts peer in its own process; `bare-tunnel` takes the tunnel server's URL */
+export async function startPeer(kind: 'bare' | 'mockttp' | 'bare-tunnel', ...args: string[]): Promise<PeerHandle> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'bench', 'peer-server.ts'), kind, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,6 +5,7 @@ import { apiOf } from '../reliability/support/api';
 import { startServe } from '../support/serve';
 import { peakRssOf, runLoadChild, startPeer } from './children';
 import type { LoadResult } from './load-run';
+import { median, medianBy, round } from './stats';
 
 interface IngestRow {
   server: 'bare node:http' | 'mockttp (in memory)' | 'receiver (durable)';
@@ -127,17 +128,3 @@ async function runRound(opts: {
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : round((s[m - 1]! + s[m]!) / 2);
-}
-
-/** the element whose key is the median (the lower middle one for an even count) */
-function medianBy<T>(xs: T[], key: (x: T) => number): T {
-  return [...xs].sort((p, q) => key(p) - key(q))[(xs.length - 1) >> 1]!;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}

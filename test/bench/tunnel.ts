@@ -6,17 +6,12 @@
 // alternating order, so a ratio compares runs seconds apart on a machine whose speed drifts. Besides the load's
 // figures, the server counts per tunnel the sockets it accepted (reconnects) and how many relayed requests reused
 // a socket that had carried one before.
-// As a child process: node --import tsx test/bench/tunnel.ts bare-child <tunnel host>  → prints {"event":"ready","url":...}
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startLtServer, type LtServer } from '../support/lt-server';
 import { startServe, type ServeHandle } from '../support/serve';
-import { spawn, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
-import { ROOT } from '../support/serve';
-import { peakRssOf, runLoadChild } from './children';
+import { peakRssOf, runLoadChild, startPeer, type PeerHandle } from './children';
 import type { LoadResult } from './load-run';
+import { median, medianBy, round } from './stats';
 
 type Side = 'stock client + bare' | 'serve';
 
@@ -62,10 +57,10 @@ export async function runTunnelBench(opts: {
   log: (s: string) => void;
 }): Promise<TunnelBenchResult> {
   const lt = await startLtServer();
-  let bare: Awaited<ReturnType<typeof startBareChild>> | null = null;
+  let bare: PeerHandle | null = null;
   let serve: ServeHandle | null = null;
   try {
-    bare = await startBareChild(lt.url);
+    bare = await startPeer('bare-tunnel', lt.url);
     serve = await startServe(['--tunnel', 'localtunnel', '--tunnel-host', lt.url]);
     if (!serve.publicUrl) throw new Error(`serve's tunnel did not come online: ${serve.stderr()}`);
     const urls: Record<Side, string> = { 'stock client + bare': bare.url, serve: serve.publicUrl };
@@ -198,67 +193,4 @@ function nonOk(l: LoadResult): number {
 
 function medianOf(xs: number[]): number | null {
   return xs.length ? median(xs) : null;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : round((s[m - 1]! + s[m]!) / 2);
-}
-
-function medianBy<T>(xs: T[], key: (x: T) => number): T {
-  return [...xs].sort((p, q) => key(p) - key(q))[(xs.length - 1) >> 1]!;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function startBareChild(tunnelHost: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', __filename, 'bare-child', tunnelHost], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => (void stop(), reject(new Error(`the stock tunnel client did not start: ${err}`))), 30_000);
-    readline.createInterface({ input: proc.stdout! }).on('line', (text) => {
-      try {
-        const l = JSON.parse(text) as { event?: string; url?: string };
-        if (l.event === 'ready') (clearTimeout(t), resolve({ url: l.url!, proc, stop }));
-      } catch {
-        // not ours
-      }
-    });
-    void exited.then(() => reject(new Error(`the stock tunnel client exited: ${err}`)));
-  });
-}
-
-/** (a): a bare node:http server answering 200, reached through the stock client exactly as its README shows. */
-async function bareChild(tunnelHost: string): Promise<void> {
-  const server = http.createServer((req, res) => {
-    let size = 0;
-    req.on('data', (c: Buffer) => (size += c.length));
-    req.on('end', () => {
-      const text = `{"received":true,"bytes":${size}}`;
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { default: localtunnel } = await import('@n8n/localtunnel');
-  const tunnel = await localtunnel({ port: (server.address() as AddressInfo).port, host: tunnelHost, local_host: '127.0.0.1' });
-  tunnel.on('error', (e: Error) => process.stderr.write(`tunnel error: ${e.message}\n`));
-  process.stdout.write(JSON.stringify({ event: 'ready', url: tunnel.url }) + '\n');
-  process.on('SIGTERM', () => process.exit(0));
-}
-
-if (require.main === module && process.argv[2] === 'bare-child') {
-  bareChild(process.argv[3]!).catch((err) => {
-    process.stderr.write(String(err instanceof Error ? err.stack : err) + '\n');
-    process.exit(1);
-  });
 }
