@@ -1,5 +1,6 @@
 // `serve --tunnel localtunnel` end to end: the real localtunnel client against a localtunnel-protocol server on
 // 127.0.0.1, callbacks posted through the public URL, a server restart survived without losing an acknowledged one.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLtServer, type LtServer } from '../support/lt-server';
 import { loadSamples, runCli, startServe, type ServeHandle } from '../support/serve';
@@ -50,6 +51,33 @@ describe('serve through a localtunnel server', () => {
       Array.from({ length: 25 }, (_, i) => postThrough(s.publicUrl!, { ...samples.events.delivered, event_id: `concurrent-${i}` })),
     );
     expect(statuses).toEqual(Array(25).fill(200));
+  });
+
+  it('stores 200 KB non-ASCII callbacks sent at once exactly as sent (the app\'s own tunnel sockets, no second hop)', async () => {
+    const unit = 'Olá, situação: entregue ✓ 中文 🙂 ';
+    const bodies = Array.from({ length: 8 }, (_, i) =>
+      JSON.stringify({ reference: `big-${i}`, event_id: `e-${i}`, text: unit.repeat(Math.ceil((200 * 1024 + i * 13) / Buffer.byteLength(unit))) }),
+    );
+    const statuses = await Promise.all(
+      bodies.map(async (body) => {
+        const res = await fetch(`${s.publicUrl}/callbacks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    expect(statuses).toEqual(Array(8).fill(200));
+    const out = await runCli(['export', '--data-dir', s.dataDir, '--format', 'ndjson']);
+    const stored = out.stdout.trim().split('\n').map((l) => Buffer.from((JSON.parse(l) as { request: { bodyBase64: string } }).request.bodyBase64, 'base64'));
+    // compared as digests of the exact bytes (a 200 KB mismatch would drown the report)
+    const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const got = stored.filter((b) => b.toString('utf8').startsWith('{"reference":"big-')).map(digest).sort();
+    expect(got).toEqual(bodies.map((b) => digest(Buffer.from(b, 'utf8'))).sort());
+    expect(lt.relayErrors).toEqual([]);
   });
 
   it('comes back after the tunnel server restarts, tells the user the URL changed, and loses nothing acknowledged', async () => {
