@@ -4,14 +4,11 @@
 // timeout (made short here) and closes the socket; the tunnel client opens a new one.
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeliverySink } from '../../electron/core/ingest-pipeline';
 import { startReceiver } from '../../electron/core/receiver';
 import { ResponseRulesEngine, type RuleAnswerRow } from '../../electron/core/response-rules';
-import type { IngestInput } from '../../electron/core/store/types';
-import { createTunnelSupervisor } from '../../electron/core/tunnel/supervisor';
-import type { DeliverySummary } from '../../shared/domain';
 import { NO_RULES, parseResponseRules, type ResponseRulesInput } from '../../shared/response-rules';
 import { startLtServer } from '../support/lt-server';
+import { recordingSink, tunnelThrough } from '../support/tunnel-fixtures';
 
 const TOKEN = 'tok-rules';
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -41,13 +38,9 @@ async function until(ok: () => boolean, label: string): Promise<void> {
 }
 
 async function setup() {
-  const submitted: string[] = [];
-  const committer = {
-    submit: async (input: IngestInput) => {
-      submitted.push(Buffer.from(input.request.body).toString());
-      return { summary: { id: submitted.length, flags: [] } as unknown as DeliverySummary, answered: () => {} };
-    },
-  } satisfies DeliverySink;
+  const { sink: committer, submitted: inputs } = recordingSink();
+  /** the bodies stored so far */
+  const submitted = () => inputs.map((i) => Buffer.from(i.request.body).toString());
   const engine = new ResponseRulesEngine({ priorAttempts: () => 0 });
   const recorded: RuleAnswerRow[] = [];
   // the gateway's 10 s made short: a held tunnel socket is let go this long after the request
@@ -62,22 +55,8 @@ async function setup() {
   cleanups.push(() => receiver.close());
   const lt = await startLtServer();
   cleanups.push(() => lt.close());
-  const sup = createTunnelSupervisor({
-    localPort: receiver.tunnelPort,
-    accept: (s) => receiver.acceptTunnel(s),
-    enabled: true,
-    host: lt.url,
-    subdomain: null,
-    probeToken: TOKEN,
-    probeIntervalMs: 600_000,
-    backoffInitialMs: 50,
-  });
+  const { sup, publicUrl: url } = await tunnelThrough(lt, { localPort: receiver.tunnelPort, accept: (s) => receiver.acceptTunnel(s), probeToken: TOKEN });
   cleanups.push(() => sup.stop());
-  sup.start();
-  await lt.waitFor(() => sup.status().state === 'online', 10_000, 'online');
-  const url = sup.status().publicUrl!;
-  const id = url.split('/t/')[1]!;
-  await lt.waitFor(() => lt.tunnel(id)?.sockets === 10, 5000, 'ten tunnel sockets');
   const setRules = (input: ResponseRulesInput) => {
     const r = parseResponseRules(input);
     if (!r.ok) throw new Error(r.message);
@@ -98,7 +77,7 @@ describe('response rules through the tunnel', () => {
       t.engine.set(NO_RULES);
       // generous: a stalled tunnel never answers at all, a working one answers at once
       expect(await post(t.url, '{"after":true}', 20_000)).toBe(200);
-      expect(t.submitted).toContain('{"after":true}');
+      expect(t.submitted()).toContain('{"after":true}');
       if (action.kind === 'delay') {
         // every delay held on a tunnel socket ends unanswered, and is recorded so (status 0)
         const heldIds = () => t.recorded.filter((r) => !r.noAnswer).map((r) => r.id);

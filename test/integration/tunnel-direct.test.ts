@@ -5,12 +5,9 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import type { DeliverySink } from '../../electron/core/ingest-pipeline';
 import { startReceiver, type Receiver } from '../../electron/core/receiver';
-import type { IngestInput } from '../../electron/core/store/types';
-import { createTunnelSupervisor, type TunnelSupervisor } from '../../electron/core/tunnel/supervisor';
-import type { DeliverySummary } from '../../shared/domain';
 import { startLtServer, type LtServer } from '../support/lt-server';
+import { recordingSink, tunnelThrough } from '../support/tunnel-fixtures';
 
 const TOKEN = 'tok-direct';
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -19,13 +16,7 @@ afterEach(async () => {
 });
 
 async function setup(opts: { subdomain?: string; lt?: LtServer } = {}) {
-  const submitted: IngestInput[] = [];
-  const committer = {
-    submit: async (input: IngestInput) => {
-      submitted.push(input);
-      return { summary: { id: submitted.length, flags: [] } as unknown as DeliverySummary, answered: () => {} };
-    },
-  } satisfies DeliverySink;
+  const { sink: committer, submitted } = recordingSink();
   const receiver: Receiver = await startReceiver({ committer, port: 0, maxBodyBytes: 1024 * 1024, probeToken: TOKEN });
   cleanups.push(() => receiver.close());
   const lt = opts.lt ?? (await startLtServer());
@@ -33,7 +24,7 @@ async function setup(opts: { subdomain?: string; lt?: LtServer } = {}) {
   let entered = 0;
   /** tunnel sockets handed to the receiver and not closed yet: the client's end of the pool */
   const live = new Set<net.Socket>();
-  const sup: TunnelSupervisor = createTunnelSupervisor({
+  const { sup, publicUrl, id } = await tunnelThrough(lt, {
     localPort: receiver.tunnelPort,
     accept: (s) => {
       entered++;
@@ -41,20 +32,10 @@ async function setup(opts: { subdomain?: string; lt?: LtServer } = {}) {
       s.once('close', () => live.delete(s));
       receiver.acceptTunnel(s);
     },
-    enabled: true,
-    host: lt.url,
-    subdomain: opts.subdomain ?? null,
     probeToken: TOKEN,
-    // one probe to go online, then none during the test: its connections would blur the socket counts
-    probeIntervalMs: 600_000,
-    backoffInitialMs: 50,
+    subdomain: opts.subdomain,
   });
   cleanups.push(() => sup.stop());
-  sup.start();
-  await lt.waitFor(() => sup.status().state === 'online', 10_000, 'online');
-  const publicUrl = sup.status().publicUrl!;
-  const id = publicUrl.split('/t/')[1]!;
-  await lt.waitFor(() => lt.tunnel(id)?.sockets === 10, 5000, 'ten tunnel sockets');
   return { submitted, receiver, lt, sup, publicUrl, id, entered: () => entered, clientSockets: () => live.size };
 }
 

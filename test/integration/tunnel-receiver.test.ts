@@ -1,12 +1,10 @@
 // The supervisor against the app's own receiver (electron/core/receiver.ts): its probe answer is what makes the
 // tunnel `online`, probes are never submitted for storage, and a callback crosses the tunnel byte for byte.
 import { afterEach, expect, it } from 'vitest';
-import type { DeliverySummary } from '../../shared/domain';
-import type { DeliverySink } from '../../electron/core/ingest-pipeline';
 import { startReceiver } from '../../electron/core/receiver';
-import type { IngestInput } from '../../electron/core/store/types';
 import { createTunnelSupervisor } from '../../electron/core/tunnel/supervisor';
 import { startLtServer } from '../support/lt-server';
+import { recordingSink } from '../support/tunnel-fixtures';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -14,13 +12,7 @@ afterEach(async () => {
 });
 
 it('goes online through the receiver\'s probe answer and delivers callbacks to it, never storing probes', async () => {
-  const submitted: IngestInput[] = [];
-  const committer = {
-    submit: async (input: IngestInput) => {
-      submitted.push(input);
-      return { summary: { id: submitted.length, flags: [] } as unknown as DeliverySummary, answered: () => {} };
-    },
-  } satisfies DeliverySink;
+  const { sink: committer, submitted } = recordingSink();
   const receiver = await startReceiver({ committer, port: 0, maxBodyBytes: 1024 * 1024, probeToken: 'tok-123' });
   cleanups.push(() => receiver.close());
   const lt = await startLtServer();
