@@ -27,10 +27,14 @@ export interface LtServerOptions {
   graceMs?: number;
 }
 
-interface LtTunnelInfo {
+interface LtTunnelInfo extends TunnelCounts {
   id: string;
   port: number;
   sockets: number;
+}
+
+/** what the server counted for one tunnel since it registered */
+interface TunnelCounts {
   /** tunnel sockets the client closed (its FIN came first): e.g. because the app behind it closed the connection */
   clientClosed: number;
   /** tunnel sockets accepted since registration (the client's first ones plus every reconnect) */
@@ -76,7 +80,7 @@ export interface LtServer {
 
 const SUBDOMAIN_RE = /^(?:[a-z0-9][a-z0-9-]{4,63}[a-z0-9]|[a-z0-9]{4,63})$/;
 
-interface Tunnel {
+interface Tunnel extends TunnelCounts {
   id: string;
   server: net.Server;
   port: number;
@@ -89,13 +93,6 @@ interface Tunnel {
   piped: WeakSet<net.Socket>;
   agent: http.Agent;
   grace: NodeJS.Timeout | null;
-  clientClosed: number;
-  accepted: number;
-  serverClosed: number;
-  relayed: number;
-  reused: number;
-  waitMs: number;
-  serviceMs: number;
   /** sockets that carried a request */
   used: WeakSet<net.Socket>;
 }
