@@ -48,6 +48,8 @@ export interface OpenStoreOptions {
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** while a background connection checkpoints: only if it falls this far behind (40 MB of WAL) */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+/** while the file's integrity check has not passed: 1 GiB of WAL (4 KiB pages) */
+const HELD_AUTOCHECKPOINT_PAGES = 262_144;
 
 export function openStore(opts: OpenStoreOptions): Store {
   const db = openDatabase(opts.file, opts.nativeBinding, opts.readonly ?? false);
@@ -127,9 +129,10 @@ export function openStore(opts: OpenStoreOptions): Store {
     },
     holdCheckpoints() {
       if (sealed || opts.readonly) return;
-      // not even the fallback: a file whose check has not passed keeps its bytes (the WAL grows meanwhile, for the
-      // seconds a check takes)
-      db.pragma('wal_autocheckpoint = 0');
+      // not at the fallback's 40 MB: a file whose check has not passed keeps its bytes while the WAL grows for the
+      // seconds a check takes. Only a sender that never stops during a long check (a slow disk, a huge store) takes
+      // the WAL to this size, and then the disk comes first.
+      db.pragma(`wal_autocheckpoint = ${HELD_AUTOCHECKPOINT_PAGES}`);
     },
     setCheckpointsInBackground(on) {
       if (sealed || opts.readonly) return;

@@ -141,7 +141,10 @@ export interface Store {
    * (checkpointer.ts), in which case this one does so only far past the usual size, as a fallback.
    */
   setCheckpointsInBackground(on: boolean): void;
-  /** no checkpoint at all writes the file (until setCheckpointsInBackground): while its integrity check runs */
+  /**
+   * no checkpoint writes the file (until setCheckpointsInBackground) unless the WAL passes 1 GiB: while the file's
+   * integrity check runs
+   */
   holdCheckpoints(): void;
   /** response time is known only after the 200 went out; metadata, recorded best effort */
   /** answer times of indexed deliveries */
