@@ -154,7 +154,7 @@ describe('reason, account, retry, attempt and answer: SQL and memory agree', () 
         expect(d, q).toMatch(/SEARCH x USING PRIMARY KEY \(flag=\?\)/);
         expect(d, q).not.toMatch(/SCAN d\b/);
         const m = steps(planMessages(ctx, queryTerms(q, NOW)));
-        expect(m, q).toMatch(q.startsWith('reason') || q.startsWith('account') ? /SEARCH r USING PRIMARY KEY \(reason=\?\)/ : /SEARCH f USING PRIMARY KEY \(facet=\?\)/);
+        expect(m, q).toMatch(q.startsWith('reason') || q.startsWith('account') ? /SEARCH r USING PRIMARY KEY \(reason=\?\)/ : /SEARCH (f|message_facets) USING PRIMARY KEY \(facet=\?\)/);
         expect(m, q).not.toMatch(/SCAN m\b/);
       }
     } finally {

@@ -1,7 +1,7 @@
 // The set an analytics report covers: the messages a query matches, as SQL every part of the report reads from.
 import type { QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
-import { planMessages, whereOf } from './filters';
+import { planMessages, wholeOf } from './filters';
 
 export interface Scope {
   /** `WITH scope(id) AS (...)`: the matching message ids */
@@ -29,8 +29,8 @@ export function scopeOf(ctx: StoreContext, terms: QueryTerm[], onSection?: Secti
   // the matching ids, found once for the dozen statements of a report (a temporary table: never in the store
   // file, so a read-only connection keeps it too), in id order for the lookups of their deliveries
   time('scope', () => {
-    const plan = planMessages(ctx, terms);
-    const where = whereOf(plan);
+    const plan = wholeOf(planMessages(ctx, terms));
+    const where = plan.where;
     ctx.db.exec('CREATE TEMP TABLE IF NOT EXISTS analytics_scope (id INTEGER PRIMARY KEY)');
     ctx.stmt('DELETE FROM temp.analytics_scope').run();
     ctx.stmt(`INSERT OR IGNORE INTO temp.analytics_scope SELECT m.id FROM ${plan.from} WHERE ${where.sql}`).run(...where.params);

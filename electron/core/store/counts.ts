@@ -4,7 +4,7 @@ import { ANOMALY_NAMES, FLAG_NAMES, MESSAGE_STATES, type AnomalyName, type Messa
 import { counterKey, FLAG_COUNTERS, facetPrefix, parseCounter, parseFacet, type FacetField } from '../../../shared/facet-keys';
 import type { StoreContext } from './context';
 import { facetCounts } from './filter-sql';
-import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit } from './filters';
+import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit, wholeOf } from './filters';
 import type { QueryLimits } from './queries';
 import { prefixEnd } from './rows';
 
@@ -51,10 +51,12 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
   });
   const mp = planMessages(ctx, terms);
   const mHit = restAsHit(mp) ?? { sql: '1', params: [] };
-  const mDriver = driverOf(mp);
+  // a fact's messages are read off its own index (newest message first), not by walking the list
+  const mWhole = wholeOf(mp);
+  const mDriver = mWhole.driver;
   const mLimit = mp.rest.length === 0 ? cap : Math.max(cap, limits.scanCap);
   const examined = ctx
-    .stmt(`SELECT m.id, ${mHit.sql} FROM ${mp.from} WHERE ${mDriver.sql} ORDER BY ${mp.order} LIMIT ${mLimit}`, 'raw')
+    .stmt(`SELECT m.id, ${mHit.sql} FROM ${mWhole.from} WHERE ${mDriver.sql} ORDER BY ${mWhole.order} LIMIT ${mLimit}`, 'raw')
     .all(...mHit.params, ...mDriver.params) as [number, number][];
   const ids = examined.filter((r) => r[1] === 1).map((r) => r[0]).slice(0, cap);
   counts.messages = mp.exactTotal ?? ids.length;

@@ -9,6 +9,7 @@ import {
   FALSE,
   FTS_IDS,
   TIME_FIELDS,
+  and,
   answerPred,
   attemptPred,
   cappedCount,
@@ -151,18 +152,40 @@ export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
 
 export const NEWEST_MESSAGES = 'm.last_at DESC, m.id DESC';
 
+const FACET_ROWS = 'message_facets f JOIN messages m ON m.id = f.msg_id';
+
+/**
+ * The messages carrying `facet` (and passing `check`), newest activity first. The facet index holds fact and message
+ * id, not last activity (schema.ts migration 11: a delivery no longer moves its message's facet rows), so: a fact on
+ * fewer than ESTIMATE_CAP messages has them read off its index and sorted; a commoner one walks the newest-first list
+ * with the fact as a check, which finds a page in about page / share rows (1 % of messages: 100 rows in ~10,000 index
+ * entries, each a probe of the facet's primary key). Totals, chip counts and whole sets read the fact's own index
+ * (`whole`), newest message first.
+ */
+function facetDriver(ctx: StoreContext, facet: string, check: Pred | null, estimate: number, exact: boolean): Driver {
+  const own: Pred = { sql: 'f.facet = ?', params: [facet] };
+  const whole = { from: FACET_ROWS, where: check ? and([own, check]) : own, order: 'f.msg_id DESC' };
+  if (counter(ctx, counterKey({ facet })) < ESTIMATE_CAP) {
+    const inSet: Pred = { sql: 'm.id IN (SELECT msg_id FROM message_facets WHERE facet = ?)', params: [facet] };
+    return { from: 'messages m NOT INDEXED', where: check ? and([inSet, check]) : inSet, order: NEWEST_MESSAGES, ordered: false, estimate, exact, whole };
+  }
+  const has = facetPred(facet);
+  return {
+    from: 'messages m INDEXED BY messages_last',
+    where: check ? and([has, check]) : has,
+    order: NEWEST_MESSAGES,
+    ordered: true,
+    estimate,
+    exact,
+    whole,
+    // a time window narrows the walk to its range of the same index
+    absorbs: TIME_FIELDS,
+  };
+}
+
 export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driver | null {
   const facet = facetOf(t);
-  if (facet) {
-    return {
-      from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
-      where: { sql: 'f.facet = ?', params: [facet] },
-      order: 'f.last_at DESC, f.msg_id DESC',
-      ordered: true,
-      estimate: counter(ctx, counterKey({ facet })),
-      exact: true,
-    };
-  }
+  if (facet) return facetDriver(ctx, facet, null, counter(ctx, counterKey({ facet })), true);
   // a set of message ids, looked up by primary key and sorted
   const set = (sql: string, params: unknown[], estimate: number): Driver => ({
     from: 'messages m NOT INDEXED',
@@ -178,26 +201,13 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
     // counted exactly off the reasons' index; a few are looked up by id, many read newest first through the facet
     const n = ctx.stmt(`SELECT count(*) FROM (${REASON_SET})`, 'pluck').get(reason) as number;
     if (n < ESTIMATE_CAP) return { ...set(REASON_SET, [reason], n), exact: true };
-    return {
-      from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
-      where: { sql: `f.facet = ? AND ${flagged.check.sql}`, params: [flagged.facet, ...flagged.check.params] },
-      order: 'f.last_at DESC, f.msg_id DESC',
-      ordered: true,
-      estimate: n,
-      exact: true,
-    };
+    return facetDriver(ctx, flagged.facet, flagged.check, n, true);
   }
   if (flagged) {
     // no repeat off (or on) the schedule at all: no message to look for
     const none = t.field === 'retry' && retriesCounted(ctx, t.value) === 0;
-    return {
-      from: 'message_facets f JOIN messages m ON m.id = f.msg_id',
-      where: none ? FALSE : { sql: `f.facet = ? AND ${flagged.check.sql}`, params: [flagged.facet, ...flagged.check.params] },
-      order: 'f.last_at DESC, f.msg_id DESC',
-      ordered: true,
-      estimate: none ? 0 : counter(ctx, counterKey({ facet: flagged.facet })),
-      exact: none,
-    };
+    if (none) return { from: FACET_ROWS, where: FALSE, order: NEWEST_MESSAGES, ordered: true, estimate: 0, exact: true };
+    return facetDriver(ctx, flagged.facet, flagged.check, counter(ctx, counterKey({ facet: flagged.facet })), false);
   }
   const v = t.value;
   switch (t.field) {
@@ -248,9 +258,7 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
       if (pred === FALSE) return null;
       const facets = pred.params as string[];
       const estimate = facets.reduce((n, f) => n + counter(ctx, counterKey({ facet: f })), 0);
-      if (facets.length === 1) {
-        return { from: 'message_facets f JOIN messages m ON m.id = f.msg_id', where: { sql: 'f.facet = ?', params: facets }, order: 'f.last_at DESC, f.msg_id DESC', ordered: true, estimate, exact: true };
-      }
+      if (facets.length === 1) return facetDriver(ctx, facets[0], null, estimate, true);
       return set(`SELECT msg_id FROM message_facets WHERE facet IN (${facets.map(() => '?').join(',')})`, facets, estimate);
     }
     case 'pinned':

@@ -44,6 +44,8 @@ export interface Plan {
   order: string;
   /** the count of matching rows is known exactly without counting (counter) */
   exactTotal: number | null;
+  /** the same rows for reading all of them or counting (Driver.whole): FROM, the driver's condition, a free order */
+  whole: { from: string; driver: Pred | null; order: string };
 }
 
 /** Terms of a query; values that cannot be understood are an error, never a silently wider filter. */
@@ -139,8 +141,10 @@ function plan(
       where: rest,
       order: fallback.order,
       exactTotal: terms.length === 0 ? counter(ctx, fallback.counter) : lone,
+      whole: { from: fallback.from, driver: null, order: fallback.order },
     };
   }
+  const absorbedPreds = terms.flatMap((t, i) => (absorbed(t, i) ? [preds[i]] : []));
   return {
     from: chosen.from,
     driver: driverWhere,
@@ -148,6 +152,9 @@ function plan(
     where: [driverWhere!, ...rest],
     order: chosen.order,
     exactTotal: chosen.exact && terms.length === 1 ? chosen.estimate : null,
+    whole: chosen.whole
+      ? { from: chosen.whole.from, driver: and([chosen.whole.where, ...absorbedPreds]), order: chosen.whole.order }
+      : { from: chosen.from, driver: driverWhere, order: chosen.order },
   };
 }
 
@@ -168,6 +175,12 @@ export function whereOf(plan: Plan): Pred {
 /** The driver's condition alone ('1' when the list is scanned). */
 export function driverOf(plan: Plan): Pred {
   return plan.driver ?? and([]);
+}
+
+/** Every matching row, read the cheapest way (Plan.whole): for whole sets and counts, not pages. */
+export function wholeOf(plan: Plan): { from: string; driver: Pred; where: Pred; order: string } {
+  const driver = plan.whole.driver ?? and([]);
+  return { from: plan.whole.from, driver, where: and([driver, ...plan.rest]), order: plan.whole.order };
 }
 
 /** The other terms as one 0/1 expression with the truth a WHERE clause gives it (NULL is not a match). */

@@ -144,14 +144,11 @@ function writeMessage(
   /** the row's user_id as stored, when known: an unchanged one is not written (that would rewrite its index entry) */
   storedUserId?: string | null,
 ): void {
-  // facet -> last_at as stored (rows of one message agree on last_at, unless an earlier version left them apart)
-  const old = new Map<string, number>();
-  if (!created) {
-    for (const [f, at] of ctx.stmt('SELECT facet, last_at FROM message_facets WHERE msg_id = ?', 'raw').all(msgId) as [string, number][]) old.set(f, at);
-  }
+  const old = new Set<string>();
+  if (!created) for (const f of ctx.stmt('SELECT facet FROM message_facets WHERE msg_id = ?', 'pluck').all(msgId) as string[]) old.add(f);
   if (acc.deliveries === 0) {
     if (old.size > 0) ctx.stmt('DELETE FROM message_facets WHERE msg_id = ?').run(msgId);
-    for (const f of old.keys()) counters.add(counterKey({ facet: f }), -1);
+    for (const f of old) counters.add(counterKey({ facet: f }), -1);
     return;
   }
   const s = accSummary(reference, acc, now);
@@ -159,19 +156,16 @@ function writeMessage(
   for (const f of s.flags) facets.add(facetKey('flag', f));
   for (const a of s.anomalies) facets.add(facetKey('anomaly', a));
   for (const f of acc.facets) facets.add(f);
-  // only what changed is written: facets gone, facets new, and the kept ones moved to the new last activity
-  let stale = false;
-  for (const [f, at] of old) {
-    if (!facets.has(f)) {
-      ctx.stmt('DELETE FROM message_facets WHERE msg_id = ? AND facet = ?').run(msgId, f);
-      counters.add(counterKey({ facet: f }), -1);
-    } else if (at !== s.lastReceivedAt) stale = true;
+  // only what changed is written: facets gone and facets new (a delivery that changes no fact writes none)
+  for (const f of old) {
+    if (facets.has(f)) continue;
+    ctx.stmt('DELETE FROM message_facets WHERE facet = ? AND msg_id = ?').run(f, msgId);
+    counters.add(counterKey({ facet: f }), -1);
   }
-  if (stale) ctx.stmt('UPDATE message_facets SET last_at = ? WHERE msg_id = ? AND last_at != ?').run(s.lastReceivedAt, msgId, s.lastReceivedAt);
-  const insert = ctx.stmt('INSERT INTO message_facets (facet, last_at, msg_id) VALUES (?, ?, ?)');
+  const insert = ctx.stmt('INSERT INTO message_facets (facet, msg_id) VALUES (?, ?)');
   for (const f of facets) {
     if (old.has(f)) continue;
-    insert.run(f, s.lastReceivedAt, msgId);
+    insert.run(f, msgId);
     counters.add(counterKey({ facet: f }), 1);
   }
   if (stored) counters.summaries.messageChanged(stored, {

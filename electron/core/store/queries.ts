@@ -8,7 +8,7 @@ import type {
   Page,
 } from '../../../shared/domain';
 import type { StoreContext } from './context';
-import { driverOf, planDeliveries, planMessages, queryTerms, restAsHit, whereOf, type Plan } from './filters';
+import { planDeliveries, planMessages, queryTerms, restAsHit, whereOf, wholeOf, type Plan } from './filters';
 import { attemptsOfEvent, exportedMessage } from './messages';
 import { listForwards } from './admin';
 import { MESSAGE_MARK_COLUMNS, markFields } from './marks';
@@ -53,20 +53,21 @@ function total(
   if (rows > 0 && rows < page.limit) return { total: offset + rows, totalIsExact: true };
   const atLeast = (n: number) => ({ total: Math.max(n, offset + rows), totalIsExact: false });
   const hit = restAsHit(plan);
+  // counted off the driver's cheapest read of all its rows (a fact's own index rather than a walk checking it)
+  const whole = wholeOf(plan);
   if (hit === null) {
     // every row the driver yields matches: counting to the cap reads cap rows
-    const where = whereOf(plan);
     const n = ctx
-      .stmt(`SELECT count(*) FROM (SELECT 1 FROM ${plan.from} WHERE ${where.sql} LIMIT ${cap + 1})`, 'pluck')
-      .get(...where.params) as number;
+      .stmt(`SELECT count(*) FROM (SELECT 1 FROM ${whole.from} WHERE ${whole.where.sql} LIMIT ${cap + 1})`, 'pluck')
+      .get(...whole.where.params) as number;
     return n <= cap ? { total: n, totalIsExact: true } : atLeast(cap);
   }
   // the other terms are evaluated on at most scanCap driver rows, not used to filter before the LIMIT
-  const driver = driverOf(plan);
+  const driver = whole.driver;
   const scan = Math.max(cap + 1, limits.scanCap);
   const [examined, hits] = ctx
     .stmt(
-      `SELECT count(*), coalesce(sum(h), 0) FROM (SELECT ${hit.sql} AS h FROM ${plan.from} WHERE ${driver.sql} ORDER BY ${plan.order} LIMIT ${scan})`,
+      `SELECT count(*), coalesce(sum(h), 0) FROM (SELECT ${hit.sql} AS h FROM ${whole.from} WHERE ${driver.sql} ORDER BY ${whole.order} LIMIT ${scan})`,
       'raw',
     )
     .get(...hit.params, ...driver.params) as [number, number];
@@ -115,9 +116,8 @@ export function listDeliveryIds(ctx: StoreContext, query: string, order: 'receiv
 }
 
 export function listMessageRefs(ctx: StoreContext, query: string, now: number): string[] {
-  const plan = planMessages(ctx, queryTerms(query, now));
-  const where = whereOf(plan);
-  return ctx.stmt(`SELECT m.reference FROM ${plan.from} WHERE ${where.sql}`, 'pluck').all(...where.params) as string[];
+  const whole = wholeOf(planMessages(ctx, queryTerms(query, now)));
+  return ctx.stmt(`SELECT m.reference FROM ${whole.from} WHERE ${whole.where.sql}`, 'pluck').all(...whole.where.params) as string[];
 }
 
 /** A stored delivery, indexed or still in the inbox (`pending`: the columns indexing derives are empty). */
