@@ -8,10 +8,28 @@
 // indexing while the disk works, instead of sitting inside COMMIT. After a failed flush nothing more is acknowledged
 // from this store (every later delivery gets a 503): the store's owner moves on to a fresh file (active-store.ts).
 //
+// A flush that stalls (a disk that takes minutes, or never returns) must not let memory grow with it: every
+// delivery committed meanwhile waits unanswered, holding its body and its connection, and each gateway retry (it
+// gives up after 10 s) adds one more. Past a bound on what is waiting (queued, or committed and waiting for its
+// flush) a delivery is refused before it is written: the same 503 as a store that cannot write (nothing is kept,
+// the gateway retries), never a row stored as if accepted. The receiver's records of requests it refused (413,
+// 408...) count alike and are dropped alike, as when the store cannot write. Once the flush returns, the waiting
+// are answered and deliveries are taken again.
+//
 // The acknowledged transaction is only phase 1 of ingest (store.ingestRaw: the request as received, appended to
 // the inbox). Indexing (phase 2) is the Indexer's (indexer.ts), told of each commit through onCommitted.
 import type { DeliverySummary } from '../../shared/domain';
 import { StoreWriteError, type IngestInput, type Store } from './store/types';
+
+/**
+ * A disk that works keeps few deliveries waiting: those that arrive during one flush (usually well under a
+ * millisecond; even a busy disk's 100 ms at the rates the ingest bench reaches, docs/benchmarks.md, is ~1,000).
+ * Thousands waiting mean the flush has stalled. 4,096 held requests cost a few tens of MB in sockets and request
+ * objects besides their bodies, which have their own bound: typical callbacks (about 1 KB) reach the count long
+ * before 64 MiB, while 64 bodies at the default size limit (1 MiB) reach the bytes first.
+ */
+const MAX_WAITING_DELIVERIES = 4096;
+const MAX_WAITING_BODY_BYTES = 64 * 1024 * 1024;
 
 interface Pending {
   input: IngestInput;
@@ -30,6 +48,12 @@ export interface GroupCommitOptions {
    * now" (live forwarding), not for display.
    */
   onCommitted?: (summaries: DeliverySummary[]) => void;
+  /**
+   * most deliveries, and most body bytes, waiting at once (queued, or committed and waiting for their flush); beyond
+   * either a delivery is refused unwritten. Defaults: MAX_WAITING_DELIVERIES, MAX_WAITING_BODY_BYTES. A delivery
+   * is always taken when nothing waits, whatever its size.
+   */
+  maxWaiting?: { deliveries?: number; bodyBytes?: number };
 }
 
 export class GroupCommitter {
@@ -38,6 +62,11 @@ export class GroupCommitter {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private readonly maxBatch: number;
+  private readonly maxWaiting: number;
+  private readonly maxWaitingBytes: number;
+  /** submitted and not yet answered (queued, committing, or waiting for a flush), and their body bytes */
+  private waiting = 0;
+  private waitingBytes = 0;
 
   /** committed without their fsync, waiting for the next sync */
   private unsynced: { batch: Pending[]; summaries: DeliverySummary[] }[] = [];
@@ -50,14 +79,35 @@ export class GroupCommitter {
     private readonly opts: GroupCommitOptions = {},
   ) {
     this.maxBatch = opts.maxBatch ?? 1000;
+    this.maxWaiting = opts.maxWaiting?.deliveries ?? MAX_WAITING_DELIVERIES;
+    this.maxWaitingBytes = opts.maxWaiting?.bodyBytes ?? MAX_WAITING_BODY_BYTES;
   }
 
-  /** Resolves with the stored delivery once committed; rejects with StoreWriteError if the store cannot write. */
+  /**
+   * Resolves with the stored delivery once committed; rejects with StoreWriteError if the store cannot write, or,
+   * without writing it, if too much is waiting for a flush.
+   */
   submit(input: IngestInput): Promise<DeliverySummary> {
     if (this.closed) return Promise.reject(new StoreWriteError('the app is shutting down'));
+    const bytes = input.request.body.byteLength;
+    if (this.waiting > 0 && (this.waiting >= this.maxWaiting || this.waitingBytes + bytes > this.maxWaitingBytes)) {
+      return Promise.reject(
+        new StoreWriteError(
+          `the disk has not finished flushing earlier deliveries (${this.waiting} waiting, ` +
+            `${this.waitingBytes} bytes of bodies): not stored`,
+        ),
+      );
+    }
     this.opts.onSubmit?.();
+    this.waiting++;
+    this.waitingBytes += bytes;
+    const release = () => {
+      this.waiting--;
+      this.waitingBytes -= bytes;
+    };
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      // every delivery is settled exactly once, whichever way (refused, failed, flushed)
+      this.queue.push({ input, resolve: (s) => (release(), resolve(s)), reject: (e) => (release(), reject(e)) });
       this.schedule();
     });
   }

@@ -1,7 +1,7 @@
 // The two halves of ingest wired together: the group committer acknowledges (phase 1, on the answer's path) and
 // tells the indexer, which indexes in the background (phase 2). The receiver sees only `DeliverySink`.
 import type { DeliverySummary } from '../../shared/domain';
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter, type GroupCommitOptions } from './group-commit';
 import { Indexer, type IndexerOptions } from './indexer';
 import type { IngestInput, Store } from './store/types';
 
@@ -28,10 +28,11 @@ export function createIngest(
   opts: Pick<IndexerOptions, 'onIndexed' | 'onIndexError' | 'onMessagesChanged' | 'closeIndexBudgetMs'> & {
     /** right after each phase-1 commit (live forwarding acts on "received now") */
     onCommitted?: (summaries: DeliverySummary[]) => void;
-  } = {},
+  } & Pick<GroupCommitOptions, 'maxWaiting'> = {},
 ): Ingest {
   const indexer = new Indexer(store, opts);
   const committer = new GroupCommitter(store, {
+    maxWaiting: opts.maxWaiting,
     onSubmit: () => indexer.noteArrival(),
     onCommitted: (rows) => {
       indexer.committed(rows);

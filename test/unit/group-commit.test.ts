@@ -33,8 +33,8 @@ function fakeStore(opts: { fail?: () => string | null; failIndex?: () => string 
   return { store, batches, responseTimes, pending, indexCalls };
 }
 
-const input = (path: string): IngestInput => ({
-  request: { method: 'POST', path, query: '', headers: [], body: new Uint8Array(), bodySize: 0, remoteAddress: '', receivedAt: 0 },
+const input = (path: string, bodyBytes = 0): IngestInput => ({
+  request: { method: 'POST', path, query: '', headers: [], body: new Uint8Array(bodyBytes), bodySize: bodyBytes, remoteAddress: '', receivedAt: 0 },
   outcome: 'stored',
   responseStatus: 200,
   rejectReason: null,
@@ -207,5 +207,70 @@ describe('group commit with the log synced off the event loop', () => {
     syncs[0]!.resolve();
     await closing;
     await expect(p).resolves.toMatchObject({ path: '/a' });
+  });
+
+  /** how a promise stands after the turns awaited since: a refusal is immediate, a delivery taken waits for its flush */
+  function watch(p: Promise<DeliverySummary>) {
+    const w: { state: 'pending' | 'resolved' | 'rejected'; reason?: unknown } = { state: 'pending' };
+    p.then(
+      () => (w.state = 'resolved'),
+      (e: unknown) => Object.assign(w, { state: 'rejected', reason: e }),
+    );
+    return w;
+  }
+
+  it('refuses deliveries beyond the cap while a flush is stalled, without writing them, and takes them again after it', async () => {
+    const { store, batches, syncs } = lazyStore();
+    const c = new GroupCommitter(store, { maxWaiting: { deliveries: 3 } });
+    const paths = () => batches.flat().map((b) => b.request.path);
+    const first = [c.submit(input('/a')), c.submit(input('/b'))];
+    await turn();
+    await turn();
+    // committed, their flush stalled; one more is queued: three waiting
+    const third = c.submit(input('/c'));
+    const refused = watch(c.submit(input('/d')));
+    await turn();
+    await turn();
+    expect(refused.state).toBe('rejected');
+    expect(refused.reason).toBeInstanceOf(StoreWriteError);
+    expect((refused.reason as StoreWriteError).reason).toMatch(/not stored/);
+    expect(paths()).toEqual(['/a', '/b', '/c']);
+    const again = watch(c.submit(input('/e')));
+    await turn();
+    expect(again.state).toBe('rejected');
+    // the stalled flush returns: the waiting are answered 200, and new deliveries are taken
+    syncs[0]!.resolve();
+    await expect(Promise.all(first)).resolves.toMatchObject([{ path: '/a' }, { path: '/b' }]);
+    await turn();
+    syncs[1]!.resolve();
+    await expect(third).resolves.toMatchObject({ path: '/c' });
+    const later = c.submit(input('/f'));
+    await turn();
+    await turn();
+    syncs[2]!.resolve();
+    await expect(later).resolves.toMatchObject({ path: '/f' });
+    expect(paths()).toEqual(['/a', '/b', '/c', '/f']);
+  });
+
+  it('refuses, unwritten, a delivery whose body would take the waiting bodies past their cap; one alone is always taken', async () => {
+    const { store, batches, syncs } = lazyStore();
+    const c = new GroupCommitter(store, { maxWaiting: { bodyBytes: 100 } });
+    // larger than the cap, but nothing else waits
+    const big = c.submit(input('/big', 150));
+    await turn();
+    await turn();
+    const small = watch(c.submit(input('/small', 1)));
+    await turn();
+    expect(small.state).toBe('rejected');
+    syncs[0]!.resolve();
+    await big;
+    const a = c.submit(input('/a', 60));
+    const b = watch(c.submit(input('/b', 60)));
+    await turn();
+    await turn();
+    expect(b.state).toBe('rejected');
+    syncs[1]!.resolve();
+    await expect(a).resolves.toMatchObject({ path: '/a' });
+    expect(batches.flat().map((x) => x.request.path)).toEqual(['/big', '/a']);
   });
 });
