@@ -20,8 +20,12 @@ export interface IntegrityCheck {
   stop(): Promise<void>;
 }
 
-/** problems listed, at most; the first says enough, the count says how bad */
-const MAX_PROBLEMS = 20;
+/**
+ * problems listed, at most; the first says enough, the count says how bad. Not more: past a dozen or so, SQLite's
+ * check can go on into pages it cannot parse and stop with a bare "malformed" instead of the list of pages (seen with
+ * garbage over a run of index and table leaves; store/recover.ts asks for as many)
+ */
+export const MAX_PROBLEMS = 10;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

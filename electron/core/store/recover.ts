@@ -11,6 +11,7 @@ import { openStore, type Store } from './index';
 import { DB_FILE_NAME, ACTIVE_FILE_NAME } from './active-file';
 import type { InboxRow } from './rows';
 import { inReadSnapshot, isCorruption, readPastDamage, summarizeRanges, type UnreadableRange } from './salvage';
+import { MAX_PROBLEMS } from './integrity';
 
 export class RecoverError extends Error {}
 
@@ -117,7 +118,7 @@ export function recoverStore(opts: {
 /** SQLite's own verdict on the pages, for the report (the copy does not depend on it). */
 function check(src: Database.Database): string[] {
   try {
-    const lines = (src.pragma('quick_check(20)') as Record<string, unknown>[]).map((r) => String(Object.values(r)[0]));
+    const lines = (src.pragma(`quick_check(${MAX_PROBLEMS})`) as Record<string, unknown>[]).map((r) => String(Object.values(r)[0]));
     return lines.length === 1 && lines[0] === 'ok' ? [] : lines.flatMap((l) => l.split('\n')).filter((l) => l && !l.startsWith('***'));
   } catch (err) {
     return [message(err)];
