@@ -152,8 +152,16 @@ export function App() {
             {num(pendingNew)} new
           </button>
         ) : null}
-        <button className={`btn ${paused ? 'warn' : ''}`} onClick={() => store.getState().togglePause()} aria-pressed={paused} title="Stop rows from moving while you read" aria-label={paused ? 'Resume live' : 'Pause live'}>
-          <Icon name={paused ? 'play' : 'pause'} size={12} /> {paused ? 'Resume' : 'Pause'}<span className="wide-words"> live</span>
+        {/* below 1280 px only its icon: the search box keeps room for a query (its name and tooltip stay whole) */}
+        <button
+          className={`btn ${paused ? 'warn' : ''}`}
+          onClick={() => store.getState().togglePause()}
+          aria-pressed={paused}
+          title={paused ? 'Resume live: rows move again as callbacks arrive' : 'Pause live: stop rows from moving while you read'}
+          aria-label={paused ? 'Resume live' : 'Pause live'}
+        >
+          <Icon name={paused ? 'play' : 'pause'} size={12} />
+          <span className="wide-words"> {paused ? 'Resume' : 'Pause'} live</span>
         </button>
         <DataButtons />
         <button className="btn" onClick={() => store.getState().openDialog('bulk')} title="Replay every delivery matching the filter to one of your endpoints" aria-label="Replay filtered…">
