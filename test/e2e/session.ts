@@ -63,7 +63,12 @@ function useSession(opts: PageOptions, serveUi: () => Promise<ServedUi>, hooks: 
   } else {
     beforeAll(async () => {
       ensureRendererBuild();
-      [ui, browser] = await Promise.all([serveUi(), launchBrowser()]);
+      // both started together; a browser that fails to launch must not leave the serve it raced running
+      const [served, launched] = await Promise.allSettled([serveUi(), launchBrowser()]);
+      if (served.status === 'fulfilled') ui = served.value;
+      if (launched.status === 'rejected') throw launched.reason;
+      if (served.status === 'rejected') throw served.reason;
+      browser = launched.value;
       await makeShared();
     }, hooks.timeoutMs);
   }
