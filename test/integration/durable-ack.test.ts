@@ -1,7 +1,8 @@
 // The acknowledgement waits for the disk, but not on the event loop: phase 1 commits without its fsync and the
 // write-ahead log is flushed on the thread pool (store/wal-sync.ts). These tests hold or fail that flush and watch
 // what the sender gets: no 200 before the flush has finished, a 503 (and the delivery kept) when it fails, and no
-// 200 from that file afterwards: the core moves on to a fresh one.
+// 200 from that file afterwards: the core moves on to a fresh one. A flush that stalls does not let the receiver
+// take deliveries without bound.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -23,19 +24,19 @@ afterEach(async () => {
   store = null;
 });
 
-async function start() {
+async function start(opts: Parameters<typeof createIngest>[1] = {}) {
   const file = path.join(tempDir(), 'inspector.sqlite');
   store = openStore({ file });
-  receiver = await startReceiver({ committer: createIngest(store), port: 0, maxBodyBytes: 1024 * 1024 });
+  receiver = await startReceiver({ committer: createIngest(store, opts), port: 0, maxBodyBytes: 1024 * 1024 });
   return { file, port: receiver.port };
 }
 
-function post(port: number, body: string): Promise<{ status: number; text: string }> {
+function post(port: number, body: string): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/callbacks', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, retryAfter: res.headers['retry-after'] }));
     });
     req.on('error', reject);
     req.end(body);
@@ -101,4 +102,43 @@ it('moves on to a fresh store file after a failed flush, which takes the next de
   } finally {
     await core.close();
   }
+});
+
+it('answers 503 with Retry-After, unstored, beyond the deliveries waiting for a stalled flush; 200s once it returns', async () => {
+  // past the committer's cap on what waits for a flush (group-commit.ts), a delivery is refused unwritten
+  const { port } = await start({ maxWaiting: { deliveries: 2 } });
+  // every flush is held until the test lets the disk go on
+  const held: { fd: number; done: (err: NodeJS.ErrnoException | null) => void }[] = [];
+  let stalled = true;
+  const real = fs.fdatasync;
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    if (stalled) held.push({ fd, done: cb });
+    else real(fd, cb);
+  }) as typeof fs.fdatasync);
+
+  const waiting = [post(port, body(1)), post(port, body(2))];
+  await vi.waitFor(() => expect(store!.stats().deliveriesTotal).toBe(2));
+  const third: { answer?: Awaited<ReturnType<typeof post>> } = {};
+  void post(port, body(3)).then((r) => (third.answer = r));
+  // answered at once, and not written (a delivery taken instead would sit unanswered behind the stalled flush)
+  await vi.waitFor(
+    () => {
+      expect(store!.stats().deliveriesTotal).toBe(2);
+      expect(third.answer).toBeDefined();
+    },
+    { timeout: 10_000 },
+  );
+  const refused = third.answer!;
+  expect(refused.status).toBe(503);
+  expect(refused.retryAfter).toBe('10');
+  expect(JSON.parse(refused.text)).toMatchObject({ error: 'not stored, retry later' });
+  expect(store!.stats().deliveriesTotal).toBe(2);
+
+  stalled = false;
+  for (const h of held.splice(0)) real(h.fd, h.done);
+  expect((await Promise.all(waiting)).map((r) => r.status)).toEqual([200, 200]);
+  expect((await post(port, body(4))).status).toBe(200);
+  await vi.waitFor(() => expect(store!.pendingCount()).toBe(0));
+  const refs = store!.listDeliveries({ query: '', offset: 0, limit: 10 }).rows.map((d) => d.reference);
+  expect(refs.sort()).toEqual(['ref-1', 'ref-2', 'ref-4']);
 });
