@@ -152,7 +152,7 @@ export function App() {
             {num(pendingNew)} new
           </button>
         ) : null}
-        {/* below 1280 px only its icon: the search box keeps room for a query (its name and tooltip stay whole) */}
+        {/* at 1280 px and below only its icon: the search box keeps room for a query (its name and tooltip stay whole) */}
         <button
           className={`btn ${paused ? 'warn' : ''}`}
           onClick={() => store.getState().togglePause()}

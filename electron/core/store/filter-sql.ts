@@ -28,6 +28,8 @@ export interface Driver {
    * facetDriver): unordered but for `order`, which costs nothing there. Without it, from/where/order.
    */
   whole?: { from: string; where: Pred; order: string };
+  /** the driver to use instead when other terms are checked on its rows (filter-messages.ts facetDriver) */
+  withOthers?: Driver;
 }
 
 export const TIME_FIELDS: QueryTerm['field'][] = ['after', 'before'];

@@ -124,9 +124,13 @@ function plan(
     const driver = driverOf(ctx, t, preds[i]);
     if (driver) drivers.push({ driver, index: i });
   });
-  const chosen = choose(drivers.map((d) => d.driver));
-  const chosenIndex = chosen ? drivers.find((d) => d.driver === chosen)!.index : -1;
-  const absorbed = (t: QueryTerm, i: number) => i !== chosenIndex && !t.negate && !t.anyOf && (chosen?.absorbs?.includes(t.field) ?? false);
+  const picked = choose(drivers.map((d) => d.driver));
+  const chosenIndex = picked ? drivers.find((d) => d.driver === picked)!.index : -1;
+  const absorbedBy = (d: Driver | null) => (t: QueryTerm, i: number) => i !== chosenIndex && !t.negate && !t.anyOf && (d?.absorbs?.includes(t.field) ?? false);
+  // a walk that other terms check as it goes (not a range it absorbs) may find them rare: read the fact whole instead
+  const checked = terms.some((t, i) => i !== chosenIndex && !absorbedBy(picked)(t, i));
+  const chosen = picked?.withOthers && checked ? picked.withOthers : picked;
+  const absorbed = absorbedBy(chosen);
   const rest = terms
     .map((t, i) => (i === chosenIndex || absorbed(t, i) ? null : t.negate ? negate(preds[i]) : preds[i]))
     .filter((p): p is Pred => p !== null);
