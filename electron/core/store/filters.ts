@@ -134,7 +134,8 @@ function plan(
   const rest = terms
     .map((t, i) => (i === chosenIndex || absorbed(t, i) ? null : t.negate ? negate(preds[i]) : preds[i]))
     .filter((p): p is Pred => p !== null);
-  const driverWhere = chosen ? and([chosen.where, ...terms.flatMap((t, i) => (absorbed(t, i) ? [preds[i]] : []))]) : null;
+  const absorbedPreds = terms.flatMap((t, i) => (absorbed(t, i) ? [preds[i]] : []));
+  const driverWhere = chosen ? and([chosen.where, ...absorbedPreds]) : null;
   // a lone term whose driver knows its exact count keeps it even when scanning newest first reads fewer rows
   const lone = terms.length === 1 && drivers.length === 1 && drivers[0].driver.exact ? drivers[0].driver.estimate : null;
   if (!chosen) {
@@ -148,7 +149,6 @@ function plan(
       whole: { from: fallback.from, driver: null, order: fallback.order },
     };
   }
-  const absorbedPreds = terms.flatMap((t, i) => (absorbed(t, i) ? [preds[i]] : []));
   return {
     from: chosen.from,
     driver: driverWhere,
