@@ -56,9 +56,11 @@ export function runLoadChild(opts: LoadOptions): Promise<LoadResult> {
     });
     let out = '';
     let err = '';
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (err += d));
-    proc.on('exit', (code) => {
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (d: string) => (out += d));
+    proc.stderr.on('data', (d: string) => (err += d));
+    proc.on('close', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new Error(`load generator failed (${code}): ${err}`));
       try {

@@ -31,8 +31,10 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
     const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'conform', ...args], { cwd: ROOT });
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (c) => (stdout += c));
-    proc.stderr.on('data', (c) => (stderr += c));
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (c: string) => (stdout += c));
+    proc.stderr.on('data', (c: string) => (stderr += c));
     proc.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -20,8 +20,10 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'simulate', ...args], { cwd: ROOT });
   let stdout = '';
   let stderr = '';
-  proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  proc.stdout.setEncoding('utf8');
+  proc.stderr.setEncoding('utf8');
+  proc.stdout.on('data', (c: string) => (stdout += c));
+  proc.stderr.on('data', (c: string) => (stderr += c));
   return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 

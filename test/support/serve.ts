@@ -94,9 +94,13 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
     });
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // decoded as a stream: a character split across two chunks stays whole
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (d: string) => (stdout += d));
+    proc.stderr.on('data', (d: string) => (stderr += d));
+    // 'close', not 'exit': the process can exit before its pipes are read to the end
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
