@@ -29,11 +29,11 @@ export function scopeOf(ctx: StoreContext, terms: QueryTerm[], onSection?: Secti
   // the matching ids, found once for the dozen statements of a report (a temporary table: never in the store
   // file, so a read-only connection keeps it too), in id order for the lookups of their deliveries
   time('scope', () => {
-    const plan = wholeOf(planMessages(ctx, terms));
+    const plan = wholeOf(planMessages(ctx, terms), 'ids');
     const where = plan.where;
     ctx.db.exec('CREATE TEMP TABLE IF NOT EXISTS analytics_scope (id INTEGER PRIMARY KEY)');
     ctx.stmt('DELETE FROM temp.analytics_scope').run();
-    ctx.stmt(`INSERT OR IGNORE INTO temp.analytics_scope SELECT m.id FROM ${plan.from} WHERE ${where.sql}`).run(...where.params);
+    ctx.stmt(`INSERT OR IGNORE INTO temp.analytics_scope SELECT ${plan.id} FROM ${plan.from} WHERE ${where.sql}`).run(...where.params);
   });
   return { with: 'WITH scope(id) AS (SELECT id FROM temp.analytics_scope)', params: [], everything: false, time };
 }

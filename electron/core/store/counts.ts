@@ -50,13 +50,13 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
     if (n > 0) counts.flags[f] = n;
   });
   const mp = planMessages(ctx, terms);
-  const mHit = restAsHit(mp) ?? { sql: '1', params: [] };
   // a fact's messages are read off its own index (newest message first), not by walking the list
-  const mWhole = wholeOf(mp);
+  const mWhole = wholeOf(mp, 'ids');
+  const mHit = mWhole.hit ?? { sql: '1', params: [] };
   const mDriver = mWhole.driver;
   const mLimit = mp.rest.length === 0 ? cap : Math.max(cap, limits.scanCap);
   const examined = ctx
-    .stmt(`SELECT m.id, ${mHit.sql} FROM ${mWhole.from} WHERE ${mDriver.sql} ORDER BY ${mWhole.order} LIMIT ${mLimit}`, 'raw')
+    .stmt(`SELECT ${mWhole.id}, ${mHit.sql} FROM ${mWhole.from} WHERE ${mDriver.sql} ORDER BY ${mWhole.order} LIMIT ${mLimit}`, 'raw')
     .all(...mHit.params, ...mDriver.params) as [number, number][];
   const ids = examined.filter((r) => r[1] === 1).map((r) => r[0]).slice(0, cap);
   counts.messages = mp.exactTotal ?? ids.length;

@@ -167,7 +167,7 @@ const WHOLE_WITH_OTHERS = 20_000;
  */
 function facetDriver(ctx: StoreContext, facet: string, check: Pred | null, estimate: number, exact: boolean): Driver {
   const own: Pred = { sql: 'f.facet = ?', params: [facet] };
-  const whole = { from: FACET_ROWS, where: check ? and([own, check]) : own, order: 'f.msg_id DESC' };
+  const whole = { from: FACET_ROWS, where: check ? and([own, check]) : own, order: 'f.msg_id DESC', bare: { from: 'message_facets f', id: 'f.msg_id' } };
   const inSet: Pred = { sql: 'm.id IN (SELECT msg_id FROM message_facets WHERE facet = ?)', params: [facet] };
   const readWhole: Driver = { from: 'messages m NOT INDEXED', where: check ? and([inSet, check]) : inSet, order: NEWEST_MESSAGES, ordered: false, estimate, exact, whole };
   const carriers = counter(ctx, counterKey({ facet }));

@@ -30,7 +30,7 @@ import { alternativesOf, parseQuery, type QueryTerm } from '../../../shared/quer
 import type { StoreContext } from './context';
 import { deliveryDriver, deliveryPred, NEWEST_DELIVERIES } from './filter-deliveries';
 import { messageDriver, messagePred, NEWEST_MESSAGES } from './filter-messages';
-import { and, counter, ESTIMATE_CAP, negate, or, type Driver, type Pred } from './filter-sql';
+import { and, counter, ESTIMATE_CAP, negate, or, type Bare, type Driver, type Pred } from './filter-sql';
 
 export interface Plan {
   /** FROM clause (aliases d for deliveries, m for messages) */
@@ -45,7 +45,9 @@ export interface Plan {
   /** the count of matching rows is known exactly without counting (counter) */
   exactTotal: number | null;
   /** the same rows for reading all of them or counting (Driver.whole): FROM, the driver's condition, a free order */
-  whole: { from: string; driver: Pred | null; order: string };
+  whole: { from: string; driver: Pred | null; order: string; bare?: Bare };
+  /** the row id column (d.id, m.id) */
+  id: string;
 }
 
 /** Terms of a query; values that cannot be understood are an error, never a silently wider filter. */
@@ -147,6 +149,7 @@ function plan(
       order: fallback.order,
       exactTotal: terms.length === 0 ? counter(ctx, fallback.counter) : lone,
       whole: { from: fallback.from, driver: null, order: fallback.order },
+      id: fallback.id,
     };
   }
   return {
@@ -157,8 +160,9 @@ function plan(
     order: chosen.order,
     exactTotal: chosen.exact && terms.length === 1 ? chosen.estimate : null,
     whole: chosen.whole
-      ? { from: chosen.whole.from, driver: and([chosen.whole.where, ...absorbedPreds]), order: chosen.whole.order }
+      ? { from: chosen.whole.from, driver: and([chosen.whole.where, ...absorbedPreds]), order: chosen.whole.order, bare: chosen.whole.bare }
       : { from: chosen.from, driver: driverWhere, order: chosen.order },
+    id: fallback.id,
   };
 }
 
@@ -181,10 +185,48 @@ export function driverOf(plan: Plan): Pred {
   return plan.driver ?? and([]);
 }
 
-/** Every matching row, read the cheapest way (Plan.whole): for whole sets and counts, not pages. */
-export function wholeOf(plan: Plan): { from: string; driver: Pred; where: Pred; order: string } {
+export interface Whole {
+  from: string;
+  /** the driver's condition */
+  driver: Pred;
+  /** driver and rest together */
+  where: Pred;
+  order: string;
+  /** the row id, to select */
+  id: string;
+  /** the other terms as a 0/1 expression over these rows (restAsHit) */
+  hit: Pred | null;
+}
+
+/**
+ * Every matching row, read the cheapest way (Plan.whole): for whole sets and counts, not pages. For `ids` (the
+ * caller selects nothing but the id and `hit`), the list's table is left out when no condition reads another of
+ * its columns (Bare).
+ */
+export function wholeOf(plan: Plan, read: 'ids' | 'rows' = 'rows'): Whole {
   const driver = plan.whole.driver ?? and([]);
-  return { from: plan.whole.from, driver, where: and([driver, ...plan.rest]), order: plan.whole.order };
+  const hit = restAsHit(plan);
+  const full: Whole = { from: plan.whole.from, driver, where: and([driver, ...plan.rest]), order: plan.whole.order, id: plan.id, hit };
+  const bare = plan.whole.bare;
+  if (read === 'rows' || !bare) return full;
+  const alias = plan.id.split('.')[0];
+  const sqls = [driver.sql, ...(hit ? [hit.sql] : [])];
+  // any other column of the table, or the alias named again in a subquery, needs the table
+  const otherColumn = new RegExp(`\\b${alias}\\.(?!id\\b)\\w+|\\s${alias}\\s`);
+  const bareAlias = bare.id.split('.')[0];
+  const shadowed = new RegExp(`\\)\\s+${bareAlias}\\b|\\w\\s+${bareAlias}\\s+(WHERE|ON|JOIN)\\b`, 'i');
+  if (sqls.some((q) => otherColumn.test(q) || shadowed.test(q))) return full;
+  const idRef = new RegExp(`\\b${alias}\\.id\\b`, 'g');
+  const swap = (p: Pred): Pred => ({ sql: p.sql.replace(idRef, bare.id), params: p.params });
+  const bareDriver = swap(driver);
+  return {
+    from: bare.from,
+    driver: bareDriver,
+    where: and([bareDriver, ...plan.rest.map(swap)]),
+    order: plan.whole.order.replace(idRef, bare.id),
+    id: bare.id,
+    hit: hit && swap(hit),
+  };
 }
 
 /** The other terms as one 0/1 expression with the truth a WHERE clause gives it (NULL is not a match). */

@@ -8,7 +8,7 @@ import type {
   Page,
 } from '../../../shared/domain';
 import type { StoreContext } from './context';
-import { planDeliveries, planMessages, queryTerms, restAsHit, whereOf, wholeOf, type Plan } from './filters';
+import { planDeliveries, planMessages, queryTerms, whereOf, wholeOf, type Plan } from './filters';
 import { attemptsOfEvent, exportedMessage } from './messages';
 import { listForwards } from './admin';
 import { MESSAGE_MARK_COLUMNS, markFields } from './marks';
@@ -52,9 +52,9 @@ function total(
   // a page that is not full ends the list: no need to count
   if (rows > 0 && rows < page.limit) return { total: offset + rows, totalIsExact: true };
   const atLeast = (n: number) => ({ total: Math.max(n, offset + rows), totalIsExact: false });
-  const hit = restAsHit(plan);
   // counted off the driver's cheapest read of all its rows (a fact's own index rather than a walk checking it)
-  const whole = wholeOf(plan);
+  const whole = wholeOf(plan, 'ids');
+  const hit = whole.hit;
   if (hit === null) {
     // every row the driver yields matches: counting to the cap reads cap rows
     const n = ctx
@@ -116,7 +116,7 @@ export function listDeliveryIds(ctx: StoreContext, query: string, order: 'receiv
 }
 
 export function listMessageRefs(ctx: StoreContext, query: string, now: number): string[] {
-  const whole = wholeOf(planMessages(ctx, queryTerms(query, now)));
+  const whole = wholeOf(planMessages(ctx, queryTerms(query, now)), 'rows');
   return ctx.stmt(`SELECT m.reference FROM ${whole.from} WHERE ${whole.where.sql}`, 'pluck').all(...whole.where.params) as string[];
 }
 
