@@ -31,6 +31,8 @@ export interface AnalyticsRunnerOptions {
   nativeBinding?: string;
   /** the same report on the core's own connection, when no worker can run */
   inProcess: (query: string, now: number) => Report;
+  /** before the worker's read-only connection runs `query`: what it needs written first (store prepareSearch) */
+  prepare?: (query: string, now: number) => void;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -118,6 +120,11 @@ export function startAnalyticsRunner(o: AnalyticsRunnerOptions): AnalyticsRunner
       const now = Date.now();
       const w = spawn();
       if (!w) return Promise.resolve().then(() => o.inProcess(query, now));
+      try {
+        o.prepare?.(query, now);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       const id = nextId++;
       return new Promise<Report>((resolve, reject) => {
         pending.set(id, { query, now, resolve, reject });

@@ -130,6 +130,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     file: () => active.file(),
     nativeBinding: opts.nativeBinding,
     inProcess: (query, now) => active.store.getAnalytics(query, now),
+    // the worker's read-only connection cannot add deliveries still queued for free text: a search adds them here
+    prepare: (query, now) => active.store.prepareSearch(query, now),
     log,
   });
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

@@ -10,6 +10,8 @@
 // - The backlog and the lag (age of the oldest unindexed delivery) the status bar shows.
 // - Answer times (answer-times.ts): they wait until their row is indexed, and travel with the slice that does it.
 // - Messages whose fallback grace runs out are rewritten when it does (reads never write).
+// - Full text (store/full-text.ts) is added in batches of its own once deliveries stop streaming in, or when its
+//   queue grows long (TEXT_MAX_WAITING); a search adds what is queued first, so lists and search never disagree.
 // One thread on purpose: a worker with its own connection would contend for SQLite's single write lock with the
 // ack path (and, on two cores, for the CPU the HTTP server needs). The clock is injected so pacing is tested
 // deterministically.
@@ -32,6 +34,10 @@ export interface IndexPort {
   refreshDue(now: number): string[];
   /** the earliest such change still ahead, or null */
   nextDueAt(): number | null;
+  /** adds up to maxRows deliveries queued for free text to the full-text table within about budgetMs; how many */
+  indexText?(maxRows: number, budgetMs: number): number;
+  /** deliveries queued for free text */
+  textPending?(): number;
 }
 
 export interface SliceRequest {
@@ -93,6 +99,14 @@ const BUSY_WINDOW_MS = 250;
 const RETRY_MS = 1000;
 /** at most this many rows per indexing transaction, whatever the time budget */
 const SLICE_MAX_ROWS = 500;
+/**
+ * Full text (store/full-text.ts) waits while deliveries stream in (BUSY_WINDOW_MS without one), so its segments are
+ * written in batches of hundreds rather than one per slice; past this many queued it goes on anyway, in busy
+ * slices, so a search during a long burst never has more than about this many to add first.
+ */
+const TEXT_MAX_WAITING = 4000;
+/** at most this many rows per full-text transaction */
+const TEXT_SLICE_MAX_ROWS = 2000;
 /** a due refresh further away than this is looked at again then (new messages may fall due sooner) */
 const DUE_CHECK_MAX_MS = 60_000;
 
@@ -109,6 +123,10 @@ export class Indexer {
   /** the highest id indexed this run (ids are indexed strictly in order) */
   private indexedThrough = 0;
   private timer: unknown = null;
+  /** the timer is for full text only: a delivery committed meanwhile must not wait for it */
+  private timerForText = false;
+  /** deliveries queued for free text (an estimate kept exact by the store at zero) */
+  private textBacklog: number;
   private dueTimer: unknown = null;
   private lastArrivalAt = -Infinity;
   private lastSliceMs = 0;
@@ -129,7 +147,9 @@ export class Indexer {
     // rows a crash left pending are indexed in the background, like any backlog
     this.backlog = port.pendingCount();
     this.leftoverPending = this.backlog > 0;
+    this.textBacklog = port.textPending?.() ?? 0;
     if (this.backlog > 0) this.schedule();
+    else this.scheduleText();
     this.scheduleDue();
   }
 
@@ -167,8 +187,9 @@ export class Indexer {
 
   /** Resolves once everything committed so far is indexed (lists, counts and messages show it). */
   indexed(): Promise<void> {
-    // once closed, nothing more is indexed this run: waiting would never end
-    if (this.closed || (this.backlog === 0 && !this.timer)) return Promise.resolve();
+    // once closed, nothing more is indexed this run: waiting would never end (full text does not count: a search
+    // adds what is queued first)
+    if (this.closed || (this.backlog === 0 && (!this.timer || this.timerForText))) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -197,6 +218,9 @@ export class Indexer {
   }
 
   private schedule(delayMs = 0): void {
+    // a delivery committed while full text waits for a quiet moment is not held up by it (a long queue's turn, a
+    // slice at most, stays: see runText)
+    if (this.timer !== null && this.timerForText && this.textBacklog < TEXT_MAX_WAITING) this.cancel('timer');
     if (this.timer !== null || this.closed) return;
     if (delayMs === 0 && this.backlog <= SMALL_BACKLOG && this.busy() && (this.keepUpShare(), this.arrivalPerMs >= STREAM_PER_MS)) {
       delayMs = Math.max(0, GATHER_MS - this.lagMs());
@@ -213,7 +237,40 @@ export class Indexer {
         keepUpShare: this.keepUpShare(),
       });
     }
+    this.timerForText = false;
     this.timer = delayMs > 0 ? this.clock.after(delayMs, () => this.run()) : this.clock.defer(() => this.run());
+  }
+
+  /** Full text for what is indexed, once deliveries stop streaming in (or the queue is long): see TEXT_MAX_WAITING. */
+  private scheduleText(): void {
+    if (this.timer !== null || this.closed || this.textBacklog === 0 || !this.port.indexText) return;
+    const wait = this.busy() && this.textBacklog < TEXT_MAX_WAITING ? BUSY_WINDOW_MS : 0;
+    this.timerForText = true;
+    this.timer = wait > 0 ? this.clock.after(wait, () => this.runText()) : this.clock.defer(() => this.runText());
+  }
+
+  private runText(): void {
+    this.timer = null;
+    this.timerForText = false;
+    if (this.closed) return;
+    // lists first, unless the queue is long: then a batch goes in between slices, or a stream would never let it
+    const long = this.textBacklog >= TEXT_MAX_WAITING;
+    if (this.backlog > 0 && !long) return this.schedule();
+    const busy = this.busy();
+    if (busy && !long) return this.scheduleText();
+    let added: number;
+    try {
+      added = this.port.indexText!(TEXT_SLICE_MAX_ROWS, busy ? 2 * (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20));
+      this.textBacklog = added === 0 ? 0 : Math.max(0, this.textBacklog - added);
+      if (this.textBacklog === 0) this.textBacklog = this.port.textPending?.() ?? 0;
+    } catch (err) {
+      this.opts.onIndexError?.(err);
+      this.timerForText = true;
+      this.timer = this.clock.after(RETRY_MS, () => this.runText());
+      return;
+    }
+    if (this.backlog > 0) this.schedule();
+    else this.scheduleText();
   }
 
   /** The share of the loop indexing needs to keep up with arrivals: their rate times what a row costs. */
@@ -239,8 +296,9 @@ export class Indexer {
       ? this.keepUpShare() <= MAX_KEEP_UP_SHARE ? keepUpSliceMs(busySliceMs, this.lagMs()) : busySliceMs
       : (this.opts.idleSliceMs ?? 20);
     if (!this.slice(SLICE_MAX_ROWS, targetMs)) return this.schedule(RETRY_MS);
-    if (this.backlog > 0) this.schedule();
-    else for (const w of this.waiters.splice(0)) w();
+    if (this.backlog > 0) return this.schedule();
+    for (const w of this.waiters.splice(0)) w();
+    this.scheduleText();
   }
 
   /** One indexing transaction; false when the store refused (the rows stay pending). */
@@ -259,6 +317,7 @@ export class Indexer {
     // phase 1 adds exactly what it committed, so subtracting keeps the count; at zero (or when a slice found
     // nothing: rows a crash left are counted on open only), the store confirms it, cheaply while it is small
     this.backlog = Math.max(0, this.backlog - summaries.length);
+    this.textBacklog += summaries.length;
     if (this.backlog === 0 || summaries.length === 0) {
       try {
         this.backlog = this.port.pendingCount();

@@ -301,3 +301,92 @@ describe('burst pacing', () => {
     expect(share(3, 60_000)).toBeCloseTo(0.5, 5);
   });
 });
+
+describe('full text', () => {
+  /** the fake port with a full-text queue: every indexed row joins it; each batch costs `textMs` */
+  function withText(clock: FakeClock, textMs = 5) {
+    const p = fakePort(clock, { sliceMs: 1 });
+    const queued: number[] = [];
+    const batches: { at: number; rows: number }[] = [];
+    const indexSlice = p.port.indexSlice.bind(p.port);
+    p.port.indexSlice = (req) => {
+      const r = indexSlice(req);
+      queued.push(...r.summaries.map((s) => s.id));
+      return r;
+    };
+    p.port.indexText = (maxRows) => {
+      const rows = queued.splice(0, maxRows);
+      batches.push({ at: clock.t, rows: rows.length });
+      clock.t += textMs;
+      return rows.length;
+    };
+    p.port.textPending = () => queued.length;
+    return { ...p, queued, batches };
+  }
+
+  it('waits while deliveries stream in, then adds what is queued in big batches', () => {
+    const clock = new FakeClock();
+    const { port, commit, queued, batches } = withText(clock);
+    const ix = new Indexer(port, { clock });
+    // 100 deliveries/s for 2 s: each indexed on arrival (lists current), none added to full text meanwhile
+    for (let i = 0; i < 200; i++) {
+      ix.noteArrival();
+      ix.committed(commit(1));
+      clock.advance(10);
+    }
+    clock.advance(50);
+    expect(ix.unindexed).toBe(0);
+    expect(batches).toEqual([]);
+    expect(queued).toHaveLength(200);
+    // quiet: the queue goes in one batch
+    clock.advance(1000);
+    expect(queued).toHaveLength(0);
+    expect(batches.map((b) => b.rows)).toEqual([200]);
+  });
+
+  it('never makes a delivery committed meanwhile wait for it', () => {
+    const clock = new FakeClock();
+    const { port, commit, batches } = withText(clock);
+    const seen: number[] = [];
+    const ix = new Indexer(port, { clock, onIndexed: (rows) => seen.push(...rows.map((r) => r.id)) });
+    ix.noteArrival();
+    ix.committed(commit(5));
+    clock.advance(40);
+    expect(seen).toHaveLength(5);
+    // full text now waits for the receiver to be quiet; a delivery arriving meanwhile is indexed on the next turn
+    const [late] = commit(1);
+    ix.committed([late!]);
+    clock.advance(0);
+    expect(seen).toContain(late!.id);
+    expect(batches).toEqual([]);
+    clock.advance(1000);
+    expect(batches.reduce((n, b) => n + b.rows, 0)).toBe(6);
+  });
+
+  it('goes on during a long burst once the queue is long, so a search never has much to add first', () => {
+    const clock = new FakeClock();
+    const { port, commit, queued, batches } = withText(clock);
+    const ix = new Indexer(port, { clock });
+    let most = 0;
+    // 500 deliveries/s for 20 s, never quiet
+    for (let i = 0; i < 2000; i++) {
+      ix.noteArrival();
+      ix.committed(commit(5));
+      clock.advance(10);
+      most = Math.max(most, queued.length);
+    }
+    expect(batches.length).toBeGreaterThan(0);
+    expect(most).toBeLessThan(4000 + 2000);
+    expect(queued.length).toBeLessThan(4000 + 2000);
+  });
+
+  it('picks up what an earlier run left queued', () => {
+    const clock = new FakeClock();
+    const { port, commit, queued, batches } = withText(clock);
+    commit(0);
+    queued.push(1, 2, 3);
+    new Indexer(port, { clock });
+    clock.advance(0);
+    expect(batches.map((b) => b.rows)).toEqual([3]);
+  });
+});

@@ -14,6 +14,8 @@ export interface StoreContext {
    * reads no row for it; undefined until then.
    */
   retiredIds?: number;
+  /** the file was found damaged: nothing is written to it any more (index.ts seal), not even by a read */
+  sealed?: boolean;
 }
 
 export function createContext(db: Database.Database): StoreContext {

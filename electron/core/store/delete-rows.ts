@@ -2,26 +2,26 @@
 // attempts, analytics summaries, marks), their messages folded again from the deliveries they have left. The one
 // path every deletion takes: the test callback's button (test-callbacks.ts), a selection, a filter, Clear all and
 // retention (delete-job.ts), so lists, counts and analytics agree after each.
-import { parseDeliveryBody } from '../../../shared/callback';
 import { duplicateFlag, priorAttempts, type PriorAttempt } from '../../../shared/classify';
 import type { FlagDetail, FlagName } from '../../../shared/domain';
 import { counterKey } from '../../../shared/facet-keys';
 import type { CounterDeltas, StoreContext } from './context';
-import { ftsValues } from './ingest';
-import { bodyFacts } from './body-facts';
+import { forgetText } from './full-text';
 import { forgetMarksOf, PINNED_DELIVERY } from './marks';
 import { FILED_AS, refoldMessage } from './messages';
 import type { MessageFacts } from './summary-deltas';
-import { flagMask, headerValue } from './rows';
+import { flagMask } from './rows';
 
 interface Row {
   id: number;
   msg_id: number | null;
   event_key: string | null;
   campaign: string | null;
+  outcome: string;
   path: string;
   reject_reason: string | null;
   headers: string;
+  preview: string;
   body: Buffer;
   pinned: number;
 }
@@ -47,7 +47,7 @@ export function removeDeliveries(
   counters: CounterDeltas,
 ): Removed {
   const out: Removed = { deliveries: 0, messages: 0, pinned: 0, maxId: 0 };
-  const read = ctx.stmt(`SELECT d.id, d.msg_id, d.event_key, d.campaign, d.path, d.reject_reason, d.headers, coalesce(b.body, x'') AS body,
+  const read = ctx.stmt(`SELECT d.id, d.msg_id, d.event_key, d.campaign, d.outcome, d.path, d.reject_reason, d.headers, d.preview, coalesce(b.body, x'') AS body,
       ${keepPinned ? PINNED_DELIVERY : '0'} AS pinned
     FROM deliveries d LEFT JOIN bodies b ON b.id = d.id WHERE d.id = ?`);
   const inboxPinned = ctx.stmt("SELECT 1 FROM marks x WHERE x.kind = 'd' AND x.key = ? AND x.pinned = 1", 'pluck');
@@ -194,11 +194,7 @@ function deleteDelivery(ctx: StoreContext, r: Omit<Row, 'msg_id' | 'event_key' |
     counters.add(counterKey({ flag: flag as FlagName }), -1);
   }
   ctx.stmt('DELETE FROM delivery_flags WHERE delivery_id = ?').run(r.id);
-  // a contentless full-text table forgets a row only when given back exactly what it indexed
-  const parse = parseDeliveryBody(r.body, headerValue(JSON.parse(r.headers) as [string, string][], 'content-type'));
-  ctx
-    .stmt("INSERT INTO deliveries_fts (deliveries_fts, rowid, text, body) VALUES ('delete', ?, ?, ?)")
-    .run(r.id, ...ftsValues(r, parse, bodyFacts(parse).preview));
+  forgetText(ctx, r);
   ctx.stmt('DELETE FROM bodies WHERE id = ?').run(r.id);
   ctx.stmt('DELETE FROM deliveries WHERE id = ?').run(r.id);
   ctx.stmt('DELETE FROM forward_attempts WHERE delivery_id = ?').run(r.id);

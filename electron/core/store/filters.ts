@@ -28,6 +28,7 @@ import { ApiError } from '../../../shared/api-error';
 import { counterKey } from '../../../shared/facet-keys';
 import { alternativesOf, parseQuery, type QueryTerm } from '../../../shared/query';
 import type { StoreContext } from './context';
+import { ensureTextIndexed } from './full-text';
 import { deliveryDriver, deliveryPred, NEWEST_DELIVERIES } from './filter-deliveries';
 import { messageDriver, messagePred, NEWEST_MESSAGES } from './filter-messages';
 import { and, counter, ESTIMATE_CAP, negate, or, type Bare, type Driver, type Pred } from './filter-sql';
@@ -118,6 +119,8 @@ function plan(
   baseDriver: DriverOf,
   fallback: { from: string; order: string; counter: string; id: string; setFrom: string },
 ): Plan {
+  // a search finds what the lists show: deliveries still queued for the full-text table are added first
+  ensureTextIndexed(ctx, terms);
   const { predOf, driverOf } = withGroups(basePred, baseDriver, { id: fallback.id, setFrom: fallback.setFrom, order: fallback.order });
   const preds = terms.map((t) => predOf(ctx, t));
   const drivers: { driver: Driver; index: number }[] = [];

@@ -4,11 +4,13 @@
 import Database from 'better-sqlite3';
 import { storeFileBytes } from './active-file';
 import * as admin from './admin';
-import { createContext } from './context';
+import { createContext, withShortBusyWait } from './context';
 import { toStoreWriteError } from './errors';
 import { NO_TIMES, indexPending, ingestBatch } from './ingest';
 import { setDeliveryAnswerTimes } from './summary-deltas';
 import { ingestRaw, pendingCount } from './inbox';
+import { ensureTextIndexed, indexText, textPending } from './full-text';
+import { queryTerms } from './filters';
 import { walSyncFor } from './wal-sync';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
@@ -102,6 +104,9 @@ export function openStore(opts: OpenStoreOptions): Store {
     refreshDue: (now) => (sealed || opts.readonly ? [] : refreshDueMessages(ctx, now)),
     nextDueAt: () => nextDueAt(ctx),
     pendingCount: () => pendingCount(ctx),
+    indexText: (maxRows, budgetMs) => (refuseIfSealed(), withShortBusyWait(ctx, () => indexText(ctx, maxRows, budgetMs))),
+    textPending: () => textPending(ctx),
+    prepareSearch: (query, now = Date.now()) => ensureTextIndexed(ctx, queryTerms(query, now)),
     importRaw(rows) {
       if (rows.length === 0) return;
       refuseIfSealed();
@@ -123,6 +128,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     seal() {
       if (sealed || opts.readonly) return;
       sealed = true;
+      ctx.sealed = true;
       // nothing more goes into this file: no checkpoint copies the WAL into it, no statement writes
       db.pragma('wal_autocheckpoint = 0');
       db.pragma('query_only = 1');

@@ -9,10 +9,11 @@
 //
 // Phase 2 (indexPending, off the ack path): inbox rows are parsed and classified in id order against the earlier
 // indexed deliveries of the same event (duplicate/attempt), then moved: the `deliveries` row with everything
-// derived from the body, `bodies`, the flags table, full text, counters and the touched messages are written and
-// the inbox row is deleted, in one transaction. Everything it writes is derived from phase-1 data, so its commits
-// may use synchronous=NORMAL: losing one to a power cut leaves its rows in the inbox (the deletion is lost with
-// the rest), and the next open indexes them again. Classification only looks at indexed rows, which is exactly
+// derived from the body, `bodies`, the flags table, counters and the touched messages are written, the delivery
+// is queued for full text (added in batches of its own: full-text.ts) and the inbox row is deleted, in one
+// transaction. Everything it writes is derived from phase-1 data, so its commits may use synchronous=NORMAL:
+// losing one to a power cut leaves its rows in the inbox (the deletion is lost with the rest), and the next open
+// indexes them again. Classification only looks at indexed rows, which is exactly
 // "the earlier deliveries" because the inbox is indexed strictly in id order.
 //
 // Ids: a delivery keeps the id phase 1 gave it (the receiver answered with it). Every inbox id is above every
@@ -30,18 +31,15 @@ import { bodyFacts } from './body-facts';
 import { counterKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
+import { indexText } from './full-text';
 import { appendToInbox } from './inbox';
 import { applyToMessage, factFrom } from './messages';
 import type { LifecycleFact } from '../../../shared/message-acc';
 import { flagMask, flagNames, headerValue, type InboxRow } from './rows';
 import type { IngestInput } from './types';
 
-/** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
-const FTS_BODY_CHARS = 64 * 1024;
 /** Inbox rows are read this many at a time: a slice that runs out of time has not paid for reading more. */
 const READ_CHUNK = 16;
-
-const utf8 = new TextDecoder('utf-8');
 
 /** One indexing slice, as the indexer (electron/core/indexer.ts) asks for it. */
 export interface SliceOptions {
@@ -95,6 +93,7 @@ export function ingestBatch(ctx: StoreContext, batch: IngestInput[], now: number
           if (done.length === 0) break;
           for (const s of done) byId.set(s.id, s);
         }
+        while (indexText(ctx, 5000) > 0);
         return raw.map((r) => byId.get(r.id) ?? r);
       })
       .immediate();
@@ -251,7 +250,8 @@ function indexOne(
     }
   }
 
-  ctx.stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)').run(r.id, ...ftsValues(r, parse, preview));
+  // full text follows in batches of its own (full-text.ts)
+  ctx.stmt('INSERT INTO text_queue (id) VALUES (?)').run(r.id);
 
   if (msgId !== null && cb) {
     const fact = factFrom(
@@ -299,33 +299,6 @@ function indexOne(
     preview,
     ...(simulated ? { simulated: true as const } : {}),
   };
-}
-
-/**
- * What free text indexes of a delivery. The full-text table keeps no copy of it, so taking a delivery out of it
- * (store/test-callbacks.ts) means handing these same values back: one function makes both.
- */
-export function ftsValues(
-  r: Pick<InboxRow, 'reject_reason' | 'path' | 'body'>,
-  parse: ReturnType<typeof parseDeliveryBody> | null,
-  preview: string,
-): [text: string, body: string] {
-  const cb = parse?.callback ?? null;
-  const searchable = [
-    cb?.text,
-    preview,
-    cb?.reference,
-    cb?.userId,
-    cb?.campaignName,
-    cb?.eventId,
-    cb?.typeRaw,
-    r.reject_reason,
-    r.path,
-    ...(parse ? parse.problems : []),
-  ]
-    .filter((s): s is string => typeof s === 'string' && s !== '')
-    .join('\n');
-  return [searchable, utf8.decode(r.body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS)];
 }
 
 /**

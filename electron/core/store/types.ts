@@ -107,8 +107,8 @@ export interface Store {
   readonly canSyncLog: boolean;
   /**
    * Phase 2: classifies and indexes up to maxRows pending deliveries, oldest first, in one transaction (flags,
-   * full text, counters, messages); returns their final summaries, [] when nothing is pending. With budgetMs it
-   * stops early (after at least one row) once that much time has passed; the rest stays pending.
+   * counters, messages; full text is queued: indexText); returns their final summaries, [] when nothing is pending.
+   * With budgetMs it stops early (after at least one row) once that much time has passed; the rest stays pending.
    */
   indexPending(maxRows: number, now?: number, budgetMs?: number): DeliverySummary[];
   /** one indexing slice as the indexer asks for it (its cost model, the answer times it holds) */
@@ -119,6 +119,16 @@ export interface Store {
   nextDueAt(): number | null;
   /** deliveries stored by ingestRaw and not yet indexed (lists, counts and search do not show them fully yet) */
   pendingCount(): number;
+  /**
+   * Adds up to maxRows indexed deliveries queued for free text to the full-text table, in one transaction of at
+   * most about budgetMs (store/full-text.ts); how many. A search adds whatever is queued first, so this only decides
+   * when the work is done.
+   */
+  indexText(maxRows: number, budgetMs?: number): number;
+  /** indexed deliveries queued for the full-text table */
+  textPending(): number;
+  /** adds whatever is queued for free text when `query` searches free text (before another connection runs it) */
+  prepareSearch(query: string, now?: number): void;
   /**
    * Appends deliveries as another store held them, keeping their ids (recover.ts; each id above every id stored
    * here), to be indexed by indexPending like any other. Ids may leave gaps, so pendingCount() overstates until then.
