@@ -38,6 +38,21 @@ export function createContext(db: Database.Database): StoreContext {
   };
 }
 
+/**
+ * Runs fn, which commits, with synchronous=NORMAL: its commit writes the WAL without an fsync of its own. For writes
+ * a power cut may lose without harm (data derived from stored deliveries, answer times, a deletion the user would
+ * ask for again): the next delivery's commit, which is synced, makes them durable with it. Cached statements:
+ * db.pragma() prepares one on every call.
+ */
+export function withoutOwnSync<T>(ctx: StoreContext, fn: () => T): T {
+  ctx.stmt('PRAGMA synchronous = NORMAL').run();
+  try {
+    return fn();
+  } finally {
+    ctx.stmt('PRAGMA synchronous = FULL').run();
+  }
+}
+
 /** How long background writes (indexing, due-message refreshes) wait for another connection's lock. */
 const BACKGROUND_BUSY_MS = 50;
 

@@ -2,7 +2,7 @@
 // space back. The rows go in small slices (delete-rows.ts), each its own short transaction, run by the core's
 // deletion queue (electron/core/retention.ts): the receiver's group commit shares the write lock, so no slice may
 // hold it long.
-import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
+import { CounterDeltas, withoutOwnSync, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { afterRetiring, removeDeliveries, retireIds, type Removed } from './delete-rows';
 import { clearPins, PINNED_DELIVERY } from './marks';
@@ -104,25 +104,24 @@ export function deletionStore(ctx: StoreContext, limits: QueryLimits, refuseIfSe
       refuseIfSealed();
       // no fsync of its own, as answer times (index.ts): a deletion lost to a power cut is asked again, while an fsync
       // per slice made deleting cost milliseconds a row; the next delivery's commit makes it durable
-      ctx.db.pragma('synchronous = NORMAL');
       try {
         // a background write: it waits for the lock briefly and gives way, the acknowledgement path never does
-        const result = withShortBusyWait(ctx, () =>
-          ctx.db
-            .transaction(() => {
-              const counters = new CounterDeltas();
-              const removed = removeDeliveries(ctx, ids, now, keepPinned, counters);
-              counters.flush(ctx);
-              return { removed, floor: retireIds(ctx, removed.maxId) };
-            })
-            .immediate(),
+        const result = withoutOwnSync(ctx, () =>
+          withShortBusyWait(ctx, () =>
+            ctx.db
+              .transaction(() => {
+                const counters = new CounterDeltas();
+                const removed = removeDeliveries(ctx, ids, now, keepPinned, counters);
+                counters.flush(ctx);
+                return { removed, floor: retireIds(ctx, removed.maxId) };
+              })
+              .immediate(),
+          ),
         );
         afterRetiring(ctx, result.floor);
         return result.removed;
       } catch (err) {
         throw toStoreWriteError(err);
-      } finally {
-        ctx.db.pragma('synchronous = FULL');
       }
     },
     clearPins() {

@@ -14,7 +14,7 @@
 // values (ftsValues), and a delivery still queued was never added, so it only leaves the queue (forgetText).
 import { parseDeliveryBody } from '../../../shared/callback';
 import type { QueryTerm } from '../../../shared/query';
-import type { StoreContext } from './context';
+import { withoutOwnSync, type StoreContext } from './context';
 import { headerValue, type InboxRow } from './rows';
 
 /** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
@@ -71,12 +71,7 @@ export function indexText(ctx: StoreContext, maxRows: number, budgetMs = Infinit
   };
   if (ctx.db.inTransaction) return run();
   // derived data, like an indexing slice: its commit needs no fsync of its own (ingest.ts)
-  ctx.stmt('PRAGMA synchronous = NORMAL').run();
-  try {
-    return ctx.db.transaction(run).immediate();
-  } finally {
-    ctx.stmt('PRAGMA synchronous = FULL').run();
-  }
+  return withoutOwnSync(ctx, () => ctx.db.transaction(run).immediate());
 }
 
 /** A free-text term, alone or among an OR group's members. */

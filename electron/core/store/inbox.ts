@@ -5,7 +5,7 @@ import { bodyShapeProblems } from '../../../shared/callback';
 import { STORE_REFUSED_BODY_MAX_BYTES } from '../../../shared/constants';
 import { counterKey } from '../../../shared/facet-keys';
 import type { DeliverySummary } from '../../../shared/domain';
-import type { StoreContext } from './context';
+import { withoutOwnSync, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { headerValue } from './rows';
 import type { IngestInput } from './types';
@@ -16,14 +16,11 @@ import type { IngestInput } from './types';
  * (wal-sync.ts) before it answers.
  */
 export function ingestRaw(ctx: StoreContext, batch: IngestInput[], sync = true): DeliverySummary[] {
-  // prepared once: db.pragma() prepares its statement on every call, twice per batch on the answer's path
-  if (!sync) ctx.stmt('PRAGMA synchronous = NORMAL').run();
+  const append = () => ctx.db.transaction(() => appendToInbox(ctx, batch)).immediate();
   try {
-    return ctx.db.transaction(() => appendToInbox(ctx, batch)).immediate();
+    return sync ? append() : withoutOwnSync(ctx, append);
   } catch (err) {
     throw toStoreWriteError(err);
-  } finally {
-    if (!sync) ctx.stmt('PRAGMA synchronous = FULL').run();
   }
 }
 

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { storeFileBytes } from './active-file';
 import * as admin from './admin';
-import { createContext, withShortBusyWait } from './context';
+import { createContext, withoutOwnSync, withShortBusyWait } from './context';
 import { toStoreWriteError } from './errors';
 import { NO_TIMES, indexPending, ingestBatch } from './ingest';
 import { setDeliveryAnswerTimes } from './summary-deltas';
@@ -152,13 +152,10 @@ export function openStore(opts: OpenStoreOptions): Store {
     setRuleAnswers(rows) {
       if (rows.length === 0 || sealed || opts.readonly) return;
       // metadata like answer times: no fsync of its own, the next delivery commit makes it durable
-      db.pragma('synchronous = NORMAL');
       try {
-        db.transaction(() => setRuleAnswers(ctx, rows)).immediate();
+        withoutOwnSync(ctx, () => db.transaction(() => setRuleAnswers(ctx, rows)).immediate());
       } catch (err) {
         throw toStoreWriteError(err);
-      } finally {
-        db.pragma('synchronous = FULL');
       }
     },
     eventAttempts: (eventKey) => eventAttempts(ctx, eventKey),
@@ -205,17 +202,16 @@ export function openStore(opts: OpenStoreOptions): Store {
 
   function writeResponseTimes(table: 'deliveries' | 'inbox', rows: { id: number; ms: number }[]): void {
     if (rows.length === 0 || sealed || opts.readonly) return;
-    db.pragma('synchronous = NORMAL');
     try {
-      db.transaction(() => {
-        if (table === 'deliveries') return setDeliveryAnswerTimes(ctx, rows);
-        const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
-        for (const r of rows) set.run(Math.round(r.ms), r.id);
-      }).immediate();
+      withoutOwnSync(ctx, () =>
+        db.transaction(() => {
+          if (table === 'deliveries') return setDeliveryAnswerTimes(ctx, rows);
+          const set = ctx.stmt('UPDATE inbox SET response_ms = ? WHERE id = ?');
+          for (const r of rows) set.run(Math.round(r.ms), r.id);
+        }).immediate(),
+      );
     } catch (err) {
       throw toStoreWriteError(err);
-    } finally {
-      db.pragma('synchronous = FULL');
     }
   }
 

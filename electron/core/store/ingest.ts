@@ -29,7 +29,7 @@ import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
 import { bodyFacts } from './body-facts';
 import { counterKey } from '../../../shared/facet-keys';
-import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
+import { CounterDeltas, withoutOwnSync, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
 import { indexText } from './full-text';
 import { appendToInbox } from './inbox';
@@ -64,20 +64,18 @@ export const NO_TIMES: ReadonlyMap<number, number> = new Map();
 export function indexPending(ctx: StoreContext, o: SliceOptions, durable = false): { summaries: DeliverySummary[]; loopMs: number } {
   const limit = Math.max(1, Math.floor(o.maxRows));
   if (ctx.stmt('SELECT id FROM inbox LIMIT 1', 'pluck').get() === undefined) return { summaries: [], loopMs: 0 };
-  // cached statements: db.pragma() prepares its statement on every call
-  if (!durable) ctx.stmt('PRAGMA synchronous = NORMAL').run();
   const started = performance.now();
-  try {
-    const slice = withShortBusyWait(ctx, () =>
+  const run = () =>
+    withShortBusyWait(ctx, () =>
       ctx.db
         .transaction(() => indexSlice(ctx, limit, o.now, { deadline: started + o.budgetMs, tailMsPerRow: o.tailMsPerRow }, o.responseMs))
         .immediate(),
     );
+  try {
+    const slice = durable ? run() : withoutOwnSync(ctx, run);
     return { summaries: slice.out, loopMs: slice.loopEndedAt - started };
   } catch (err) {
     throw toStoreWriteError(err);
-  } finally {
-    if (!durable) ctx.stmt('PRAGMA synchronous = FULL').run();
   }
 }
 
