@@ -6,23 +6,17 @@ import { duplicateFlag, priorAttempts, type PriorAttempt } from '../../../shared
 import type { FlagDetail, FlagName } from '../../../shared/domain';
 import { counterKey } from '../../../shared/facet-keys';
 import type { CounterDeltas, StoreContext } from './context';
-import { forgetText } from './full-text';
+import { forgetText, type QueuedRow } from './full-text';
 import { forgetMarksOf, PINNED_DELIVERY } from './marks';
 import { FILED_AS, refoldMessage } from './messages';
 import type { MessageFacts } from './summary-deltas';
 import { flagMask } from './rows';
 
-interface Row {
-  id: number;
+/** a delivery being deleted: what its message needs, and what taking it out of full text needs (QueuedRow) */
+interface Row extends QueuedRow {
   msg_id: number | null;
   event_key: string | null;
   campaign: string | null;
-  outcome: string;
-  path: string;
-  reject_reason: string | null;
-  headers: string;
-  preview: string;
-  body: Buffer;
   pinned: number;
 }
 
