@@ -203,6 +203,13 @@ export class Indexer {
     while (this.backlog > 0 && this.clock.now() < deadline) {
       if (!this.slice(SLICE_MAX_ROWS, deadline - this.clock.now())) break;
     }
+    // full text too (cheap in batches: ~35 µs a delivery), so a search on a read-only connection (the command
+    // line's export and report) sees what the app saw; what the budget leaves stays queued for the next run
+    try {
+      while (this.port.indexText && this.clock.now() < deadline && this.port.indexText(TEXT_SLICE_MAX_ROWS, deadline - this.clock.now()) > 0);
+    } catch (err) {
+      this.opts.onIndexError?.(err);
+    }
     this.answerTimes.close();
     for (const w of this.waiters.splice(0)) w();
   }

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { Store } from '../../electron/core/store/types';
+import { runCli } from '../support/serve';
 import { deliveryInput, rejectedInput } from '../support/store-fixtures';
 
 const T = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -80,6 +81,27 @@ describe('free text added after indexing', () => {
     expect(reader.getAnalytics('relampago').messages).toBe(0);
     s.prepareSearch('relampago');
     expect(reader.getAnalytics('relampago').messages).toBe(1);
+  });
+
+  it('the command line says when a free-text filter cannot see what the app left queued', { timeout: 60_000 }, async () => {
+    const file = storeFile();
+    const dataDir = path.dirname(file);
+    const s = openStore({ file });
+    receive(s, [callback(1, 'jacarandá em flor'), callback(2, 'ipê amarelo')]);
+    s.close();
+    const queued = await runCli(['export', '--data-dir', dataDir, '--format', 'ndjson', '--filter', 'jacaranda']);
+    expect(queued.code).toBe(0);
+    expect(queued.stderr).toMatch(/warning: 2 deliveries are not in the search index yet/);
+    // a filter without free text sees everything: no warning
+    expect((await runCli(['export', '--data-dir', dataDir, '--format', 'ndjson', '--filter', 'channel:RCS'])).stderr).not.toMatch(/search index/);
+    // once the queue is added (here by a search on a connection that can write), the same export finds it
+    const w = open(file);
+    w.prepareSearch('jacaranda');
+    w.close();
+    opened.splice(opened.indexOf(w), 1);
+    const added = await runCli(['export', '--data-dir', dataDir, '--format', 'ndjson', '--filter', 'jacaranda']);
+    expect(added.stderr).not.toMatch(/search index/);
+    expect(added.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id)).toEqual([1]);
   });
 
   it('leaves nothing of deleted deliveries in the index, whether their batch ran or not', () => {

@@ -390,3 +390,18 @@ describe('full text', () => {
     expect(batches.map((b) => b.rows)).toEqual([3]);
   });
 });
+
+describe('full text at close', () => {
+  it('adds what is queued before the app stops, so the command line finds it', () => {
+    const clock = new FakeClock();
+    const p = fakePort(clock, { sliceMs: 1 });
+    const queued = [1, 2, 3, 4, 5];
+    p.port.indexText = (maxRows) => queued.splice(0, Math.min(maxRows, 2)).length;
+    p.port.textPending = () => queued.length;
+    const ix = new Indexer(p.port, { clock });
+    // deliveries keep arriving: full text waits
+    ix.noteArrival();
+    ix.close();
+    expect(queued).toEqual([]);
+  });
+});

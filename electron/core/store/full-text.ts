@@ -81,13 +81,15 @@ function usesText(t: QueryTerm): boolean {
 
 /**
  * Before a query with free text is planned: whatever is queued is added to the full-text table (a search must find
- * the deliveries lists already show). Not possible on a read-only connection or a damaged (sealed) file; nothing to
- * do without free text.
+ * the deliveries lists already show). Not possible on a read-only connection or a damaged (sealed) file: how many
+ * queued deliveries the search then cannot see (0 when it sees them all, or has no free text).
  */
-export function ensureTextIndexed(ctx: StoreContext, terms: readonly QueryTerm[]): void {
-  if (ctx.db.readonly || ctx.sealed || !terms.some(usesText)) return;
-  if (ctx.stmt('SELECT 1 FROM text_queue LIMIT 1', 'pluck').get() === undefined) return;
+export function ensureTextIndexed(ctx: StoreContext, terms: readonly QueryTerm[]): number {
+  if (!terms.some(usesText)) return 0;
+  if (ctx.stmt('SELECT 1 FROM text_queue LIMIT 1', 'pluck').get() === undefined) return 0;
+  if (ctx.db.readonly || ctx.sealed) return textPending(ctx);
   while (indexText(ctx, 5000) > 0);
+  return 0;
 }
 
 /** A delivery being deleted leaves the full-text table (given back what it indexed), or only the queue. */

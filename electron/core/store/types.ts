@@ -127,8 +127,11 @@ export interface Store {
   indexText(maxRows: number, budgetMs?: number): number;
   /** indexed deliveries queued for the full-text table */
   textPending(): number;
-  /** adds whatever is queued for free text when `query` searches free text (before another connection runs it) */
-  prepareSearch(query: string, now?: number): void;
+  /**
+   * Adds whatever is queued for free text when `query` searches free text (before another connection runs it);
+   * how many queued deliveries a search of it cannot see, because this connection cannot add them (read-only).
+   */
+  prepareSearch(query: string, now?: number): number;
   /**
    * Appends deliveries as another store held them, keeping their ids (recover.ts; each id above every id stored
    * here), to be indexed by indexPending like any other. Ids may leave gaps, so pendingCount() overstates until then.
