@@ -231,6 +231,7 @@ function openExistingStore(dataDirArg: string | undefined) {
   // Deliveries a crash left unclassified are classified first, so export and replay see what the app would show.
   try {
     while (store.indexPending(2000).length > 0);
+    while (store.indexText(5000) > 0);
   } catch (err) {
     process.stderr.write(`warning: ${store.pendingCount()} deliveries could not be classified (${String(err)}); exported with parse-only flags\n`);
   }

@@ -63,6 +63,8 @@ export async function importFile(store: Store, file: string, opts: ImportOptions
     ((rows: ImportRow[], source: string) => {
       const r = store.importDeliveries(rows, source);
       while (store.indexPending(2000).length > 0);
+      // full text too, as the app does once quiet: a read-only export or report searches what was imported
+      while (store.indexText(5000) > 0);
       return r;
     });
   const source = opts.label ?? fileLabel(file);

@@ -127,6 +127,8 @@ export class Indexer {
   private timerForText = false;
   /** deliveries queued for free text (an estimate kept exact by the store at zero) */
   private textBacklog: number;
+  /** when adding full text last failed: a long queue then stops taking turns from the lists for RETRY_MS */
+  private textFailedAt = -Infinity;
   private dueTimer: unknown = null;
   private lastArrivalAt = -Infinity;
   private lastSliceMs = 0;
@@ -227,7 +229,7 @@ export class Indexer {
   private schedule(delayMs = 0): void {
     // a delivery committed while full text waits for a quiet moment is not held up by it (a long queue's turn, a
     // slice at most, stays: see runText)
-    if (this.timer !== null && this.timerForText && this.textBacklog < TEXT_MAX_WAITING) this.cancel('timer');
+    if (this.timer !== null && this.timerForText && !this.textQueueLong()) this.cancel('timer');
     if (this.timer !== null || this.closed) return;
     if (delayMs === 0 && this.backlog <= SMALL_BACKLOG && this.busy() && (this.keepUpShare(), this.arrivalPerMs >= STREAM_PER_MS)) {
       delayMs = Math.max(0, GATHER_MS - this.lagMs());
@@ -251,7 +253,8 @@ export class Indexer {
   /** Full text for what is indexed, once deliveries stop streaming in (or the queue is long): see TEXT_MAX_WAITING. */
   private scheduleText(): void {
     if (this.timer !== null || this.closed || this.textBacklog === 0 || !this.port.indexText) return;
-    const wait = this.busy() && this.textBacklog < TEXT_MAX_WAITING ? BUSY_WINDOW_MS : 0;
+    const failedAgo = this.clock.now() - this.textFailedAt;
+    const wait = failedAgo < RETRY_MS ? RETRY_MS - failedAgo : this.busy() && !this.textQueueLong() ? BUSY_WINDOW_MS : 0;
     this.timerForText = true;
     this.timer = wait > 0 ? this.clock.after(wait, () => this.runText()) : this.clock.defer(() => this.runText());
   }
@@ -261,23 +264,26 @@ export class Indexer {
     this.timerForText = false;
     if (this.closed) return;
     // lists first, unless the queue is long: then a batch goes in between slices, or a stream would never let it
-    const long = this.textBacklog >= TEXT_MAX_WAITING;
+    const long = this.textQueueLong();
     if (this.backlog > 0 && !long) return this.schedule();
     const busy = this.busy();
     if (busy && !long) return this.scheduleText();
-    let added: number;
     try {
-      added = this.port.indexText!(TEXT_SLICE_MAX_ROWS, busy ? 2 * (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20));
+      const added = this.port.indexText!(TEXT_SLICE_MAX_ROWS, busy ? 2 * (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20));
       this.textBacklog = added === 0 ? 0 : Math.max(0, this.textBacklog - added);
       if (this.textBacklog === 0) this.textBacklog = this.port.textPending?.() ?? 0;
     } catch (err) {
+      // tried again after RETRY_MS; the lists go on meanwhile, the queue not counting as long
       this.opts.onIndexError?.(err);
-      this.timerForText = true;
-      this.timer = this.clock.after(RETRY_MS, () => this.runText());
-      return;
+      this.textFailedAt = this.clock.now();
     }
     if (this.backlog > 0) this.schedule();
     else this.scheduleText();
+  }
+
+  /** A queue this long takes turns from the lists, unless adding it has just failed. */
+  private textQueueLong(): boolean {
+    return this.textBacklog >= TEXT_MAX_WAITING && this.clock.now() - this.textFailedAt >= RETRY_MS;
   }
 
   /** The share of the loop indexing needs to keep up with arrivals: their rate times what a row costs. */

@@ -104,6 +104,37 @@ describe('free text added after indexing', () => {
     expect(added.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id)).toEqual([1]);
   });
 
+  it('a search goes on with what is indexed while another process holds the write lock, and finds the rest after', () => {
+    const file = storeFile();
+    const s = open(file);
+    receive(s, [callback(1, 'tamanduá bandeira')]);
+    const other = new Database(file);
+    try {
+      // the command line's import writing the same file
+      other.exec('BEGIN IMMEDIATE');
+      expect(s.listDeliveries({ query: 'tamandua', offset: 0, limit: 10 }).rows).toEqual([]);
+      expect(s.listDeliveries({ query: 'channel:RCS', offset: 0, limit: 10 }).rows).toHaveLength(1);
+      other.exec('COMMIT');
+    } finally {
+      other.close();
+    }
+    expect(s.listDeliveries({ query: 'tamandua', offset: 0, limit: 10 }).rows.map((d) => d.id)).toEqual([1]);
+  });
+
+  it('a store the command line filled (import) is searched by its read-only export', { timeout: 60_000 }, async () => {
+    const source = storeFile();
+    const s = openStore({ file: source });
+    receive(s, [callback(1, 'sabiá laranjeira'), callback(2, 'bem-te-vi')]);
+    s.close();
+    const ndjson = path.join(path.dirname(source), 'out.ndjson');
+    fs.writeFileSync(ndjson, (await runCli(['export', '--data-dir', path.dirname(source), '--format', 'ndjson'])).stdout);
+    const target = path.dirname(storeFile());
+    expect((await runCli(['import', '--data-dir', target, ndjson])).code).toBe(0);
+    const found = await runCli(['export', '--data-dir', target, '--format', 'ndjson', '--filter', 'sabia']);
+    expect(found.stderr).not.toMatch(/search index/);
+    expect(found.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
   it('leaves nothing of deleted deliveries in the index, whether their batch ran or not', () => {
     const file = storeFile();
     const s = open(file);

@@ -380,6 +380,31 @@ describe('full text', () => {
     expect(queued.length).toBeLessThan(4000 + 2000);
   });
 
+  it('keeps the lists indexed when adding full text fails, however long its queue', async () => {
+    const clock = new FakeClock();
+    const { port, commit, queued } = withText(clock);
+    queued.push(...Array.from({ length: 5000 }, (_, i) => -1 - i));
+    const errors: unknown[] = [];
+    port.indexText = () => {
+      throw new Error('database disk image is malformed');
+    };
+    const ix = new Indexer(port, { clock, onIndexError: (e) => errors.push(e) });
+    for (let i = 0; i < 300; i++) {
+      ix.noteArrival();
+      ix.committed(commit(2));
+      clock.advance(10);
+    }
+    clock.advance(100);
+    expect(ix.unindexed).toBe(0);
+    let resolved = false;
+    void ix.indexed().then(() => (resolved = true));
+    await Promise.resolve();
+    expect(resolved).toBe(true);
+    // tried again now and then, not on every turn
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.length).toBeLessThan(10);
+  });
+
   it('picks up what an earlier run left queued', () => {
     const clock = new FakeClock();
     const { port, commit, queued, batches } = withText(clock);

@@ -14,7 +14,7 @@
 // values (ftsValues), and a delivery still queued was never added, so it only leaves the queue (forgetText).
 import { parseDeliveryBody } from '../../../shared/callback';
 import type { QueryTerm } from '../../../shared/query';
-import { withoutOwnSync, type StoreContext } from './context';
+import { withoutOwnSync, withShortBusyWait, type StoreContext } from './context';
 import { headerValue, type InboxRow } from './rows';
 
 /** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
@@ -81,15 +81,24 @@ function usesText(t: QueryTerm): boolean {
 
 /**
  * Before a query with free text is planned: whatever is queued is added to the full-text table (a search must find
- * the deliveries lists already show). Not possible on a read-only connection or a damaged (sealed) file: how many
- * queued deliveries the search then cannot see (0 when it sees them all, or has no free text).
+ * the deliveries lists already show). Not possible on a read-only connection or a damaged (sealed) file, nor while
+ * another process holds the write lock or the disk refuses the write: how many queued deliveries the search then
+ * cannot see (0 when it sees them all, or has no free text).
  */
 export function ensureTextIndexed(ctx: StoreContext, terms: readonly QueryTerm[]): number {
   if (!terms.some(usesText)) return 0;
   if (ctx.stmt('SELECT 1 FROM text_queue LIMIT 1', 'pluck').get() === undefined) return 0;
   if (ctx.db.readonly || ctx.sealed) return textPending(ctx);
-  while (indexText(ctx, 5000) > 0);
-  return 0;
+  try {
+    // a background write: another process writing the file (the command line's import) must not hold the search
+    // for the whole busy timeout; the search then runs on what the index has
+    withShortBusyWait(ctx, () => {
+      while (indexText(ctx, 5000) > 0);
+    });
+    return 0;
+  } catch {
+    return textPending(ctx);
+  }
 }
 
 /** A delivery being deleted leaves the full-text table (given back what it indexed), or only the queue. */

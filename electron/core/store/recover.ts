@@ -93,6 +93,8 @@ export function recoverStore(opts: {
       // indexed page by page, in id order, as the receiver's deliveries are: each is classified against the
       // deliveries before it
       while (target.indexPending(INDEX_SLICE).length > 0);
+      // and added to full text, which the app would do once quiet: a read-only export of the copy searches it
+      while (target.indexText(5000) > 0);
       result.deliveries += page.length;
       result.firstId ??= page[0]!.id;
       result.lastId = page[page.length - 1]!.id;
