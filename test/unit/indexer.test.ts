@@ -324,16 +324,22 @@ describe('full text', () => {
     return { ...p, queued, batches };
   }
 
+  /** `ticks` turns of 10 ms, each committing `perTick` deliveries as they arrive; `each` looks after every turn */
+  function stream(clock: FakeClock, ix: Indexer, commit: (n: number) => DeliverySummary[], ticks: number, perTick: number, each?: () => void) {
+    for (let i = 0; i < ticks; i++) {
+      ix.noteArrival();
+      ix.committed(commit(perTick));
+      clock.advance(10);
+      each?.();
+    }
+  }
+
   it('waits while deliveries stream in, then adds what is queued in big batches', () => {
     const clock = new FakeClock();
     const { port, commit, queued, batches } = withText(clock);
     const ix = new Indexer(port, { clock });
     // 100 deliveries/s for 2 s: each indexed on arrival (lists current), none added to full text meanwhile
-    for (let i = 0; i < 200; i++) {
-      ix.noteArrival();
-      ix.committed(commit(1));
-      clock.advance(10);
-    }
+    stream(clock, ix, commit, 200, 1);
     clock.advance(50);
     expect(ix.unindexed).toBe(0);
     expect(batches).toEqual([]);
@@ -369,12 +375,7 @@ describe('full text', () => {
     const ix = new Indexer(port, { clock });
     let most = 0;
     // 500 deliveries/s for 20 s, never quiet
-    for (let i = 0; i < 2000; i++) {
-      ix.noteArrival();
-      ix.committed(commit(5));
-      clock.advance(10);
-      most = Math.max(most, queued.length);
-    }
+    stream(clock, ix, commit, 2000, 5, () => (most = Math.max(most, queued.length)));
     expect(batches.length).toBeGreaterThan(0);
     expect(most).toBeLessThan(4000 + 2000);
     expect(queued.length).toBeLessThan(4000 + 2000);
@@ -389,11 +390,7 @@ describe('full text', () => {
       throw new Error('database disk image is malformed');
     };
     const ix = new Indexer(port, { clock, onIndexError: (e) => errors.push(e) });
-    for (let i = 0; i < 300; i++) {
-      ix.noteArrival();
-      ix.committed(commit(2));
-      clock.advance(10);
-    }
+    stream(clock, ix, commit, 300, 2);
     clock.advance(100);
     expect(ix.unindexed).toBe(0);
     let resolved = false;
