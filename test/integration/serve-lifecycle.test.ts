@@ -199,9 +199,7 @@ describe('serve with the tunnel server unreachable', () => {
     // a second failed attempt, so that "once" means something
     let reconnecting = 0; // each retry is two lines: the failure, then the next attempt starting
     await s.waitForLine((l) => l.event === 'tunnel' && l.state === 'reconnecting' && ++reconnecting >= 3);
-    // stderr is its own pipe: its text may trail the stdout line
-    for (let i = 0; i < 100 && !s.stderr().includes('npm run serve -- --tunnel none'); i++) await new Promise((r) => setTimeout(r, 100));
-    const err = s.stderr();
+    const err = await s.waitForStderr('npm run serve -- --tunnel none');
     expect(err).toContain(`The tunnel cannot be opened: cannot reach tunnel server ${host}`);
     expect(err).toContain('--tunnel-host URL');
     expect(err).toContain('--tunnel none');

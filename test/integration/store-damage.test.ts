@@ -197,8 +197,8 @@ describe('the core on a damaged store file', () => {
     try {
       const line = await s.waitForLine((l) => l.event === 'storeDamaged');
       expect(line).toMatchObject({ damagedFile: path.join(dataDir, 'inspector.sqlite') });
-      expect(s.stderr()).toContain(`The store file ${path.join(dataDir, 'inspector.sqlite')} is damaged`);
-      expect(s.stderr()).toContain('npm run cli -- recover --data-dir');
+      const words = await s.waitForStderr('npm run cli -- recover --data-dir');
+      expect(words).toContain(`The store file ${path.join(dataDir, 'inspector.sqlite')} is damaged`);
       const res = await fetch(`${s.receiverUrl}/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(callback(1)) });
       expect(res.status).toBe(200);
     } finally {
@@ -532,7 +532,7 @@ describe('export', () => {
       // like `head -1`: read the first line, then close the pipe
       if (first.includes('\n')) proc.stdout.destroy();
     });
-    const code = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
+    const code = await new Promise<number | null>((resolve) => proc.on('close', (c) => resolve(c)));
     expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ id: 1 });
     expect(stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
     expect(code).toBe(0);

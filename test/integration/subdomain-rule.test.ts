@@ -23,14 +23,16 @@ function serveWith(name: string): Promise<{ code: number | null; stderr: string 
     });
     let stderr = '';
     let started = false;
-    proc.stderr.on('data', (d) => (stderr += d));
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d: string) => (stderr += d));
     proc.stdout.on('data', (d) => {
       if (!started && String(d).includes('"event":"ready"')) {
         started = true;
         proc.kill('SIGTERM');
       }
     });
-    proc.on('exit', (code) => resolve(started ? null : { code, stderr }));
+    // 'close', not 'exit': the process can exit before its pipes are read to the end
+    proc.on('close', (code) => resolve(started ? null : { code, stderr }));
   });
 }
 

@@ -43,7 +43,7 @@ function rawClient(host: string, port: number, opts: { errorListener: boolean; e
     proc,
     events: [],
     stderr: '',
-    exit: new Promise((res) => proc.on('exit', (code) => res(code))),
+    exit: new Promise((res) => proc.on('close', (code) => res(code))),
     async waitFor(ev, ms = 5000) {
       const end = Date.now() + ms;
       for (;;) {

@@ -17,6 +17,8 @@ export interface ServeHandle {
   /** every JSON line printed on stdout so far */
   lines: Record<string, unknown>[];
   stderr: () => string;
+  /** stdout and stderr are separate pipes: a JSON line can be read before the words written just after it */
+  waitForStderr(text: string, timeoutMs?: number): Promise<string>;
   waitForLine(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** SIGTERM and wait for exit */
   stop(): Promise<number | null>;
@@ -37,7 +39,12 @@ export async function startServe(args: string[] = [], opts: { dataDir?: string; 
   const lines: Record<string, unknown>[] = [];
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
+  const errWaiters: { text: string; resolve: () => void }[] = [];
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (d: string) => {
+    err += d;
+    for (const w of [...errWaiters]) if (err.includes(w.text)) (errWaiters.splice(errWaiters.indexOf(w), 1), w.resolve());
+  });
   readline.createInterface({ input: proc.stdout! }).on('line', (text) => {
     let l: Record<string, unknown>;
     try {
@@ -58,6 +65,14 @@ export async function startServe(args: string[] = [], opts: { dataDir?: string; 
       exited.then((code) => reject(new Error(`serve exited (${code}) before the line; stderr:\n${err}`)));
     });
   };
+  const waitForStderr = (text: string, timeoutMs = 20_000) => {
+    if (err.includes(text)) return Promise.resolve(err);
+    return new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${JSON.stringify(text)} on stderr; stderr:\n${err}`)), timeoutMs);
+      errWaiters.push({ text, resolve: () => (clearTimeout(t), resolve(err)) });
+      exited.then((code) => reject(new Error(`serve exited (${code}) before ${JSON.stringify(text)} on stderr; stderr:\n${err}`)));
+    });
+  };
   const ready = await waitForLine((l) => l.event === 'ready', opts.timeoutMs ?? 30_000);
   // serve is ready before its tunnel; the tunnel's first outcome (online, switched off, or a failed attempt) follows
   const tunnel = await waitForLine(
@@ -72,6 +87,7 @@ export async function startServe(args: string[] = [], opts: { dataDir?: string; 
     dataDir,
     lines,
     stderr: () => err,
+    waitForStderr,
     waitForLine,
     stop: async () => {
       if (proc.exitCode === null) proc.kill('SIGTERM');
