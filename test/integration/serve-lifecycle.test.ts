@@ -158,6 +158,8 @@ describe('serve stops cleanly, whichever process of `npm run serve` is signalled
       process.kill(ready.pid as number, signal);
       await load.done;
       expect((await s.exited).code).toBe(0);
+      // npm's 'exit' can come before its stdout pipe is read to the end
+      await s.stdoutClosed;
       expect((await s.line('stopped', 1000)).reason).toBe(signal);
       await expectCleanStop(dataDir, ready, load.acked);
     });
