@@ -96,8 +96,8 @@ it('reuses a tunnel socket for request after request, and replaces the ones the 
   const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => post(t.publicUrl, Buffer.from(`{"b":${i}}`), agent)));
   expect(burst.map((a) => a.status)).toEqual(Array(30).fill(200));
   expect(t.lt.tunnel(t.id)!.serverClosed).toBeGreaterThan(sequential.serverClosed);
-  await t.lt.waitFor(() => t.lt.tunnel(t.id)!.accepted > sequential.accepted, 5000, 'a replacement socket');
-  await t.lt.waitFor(() => t.lt.tunnel(t.id)?.sockets === 10, 5000, 'the pool back at ten sockets');
+  await t.lt.waitFor(() => t.lt.tunnel(t.id)!.accepted > sequential.accepted, 10_000, 'a replacement socket');
+  await t.lt.waitFor(() => t.lt.tunnel(t.id)?.sockets === 10, 10_000, 'the pool back at ten sockets');
   const after = t.lt.tunnel(t.id)!;
   // each replacement is a tunnel socket served by the receiver itself, not a second connection to a local port
   expect(t.entered()).toBe(after.accepted);
@@ -124,7 +124,7 @@ it('leaves no socket open on either end after 1,000 requests', async () => {
   // a first request, so whatever is opened once (and kept) is in the baseline
   expect((await post(t.publicUrl, Buffer.from('{"warm":1}'), agent)).status).toBe(200);
   agent.destroy();
-  await t.lt.waitFor(() => t.lt.tunnel(t.id)?.sockets === 10, 5000, 'ten tunnel sockets');
+  await t.lt.waitFor(() => t.lt.tunnel(t.id)?.sockets === 10, 10_000, 'ten tunnel sockets');
   const baseline = openSockets();
 
   const load = new http.Agent({ keepAlive: true, maxSockets: 25 });
@@ -145,7 +145,7 @@ it('leaves no socket open on either end after 1,000 requests', async () => {
 
   // the pool settles back to ten sockets on the server's side and ten served by the receiver, and the process holds
   // no more TCP sockets than before the run (lt-server, receiver and client all live in this process)
-  await t.lt.waitFor(() => t.lt.tunnel(t.id)?.sockets === 10, 5000, 'ten tunnel sockets on the server');
+  await t.lt.waitFor(() => t.lt.tunnel(t.id)?.sockets === 10, 10_000, 'ten tunnel sockets on the server');
   let conns = -1;
   let open = -1;
   const end = Date.now() + 5000;

@@ -260,7 +260,7 @@ async function total(api: ApiCall): Promise<number> {
 }
 
 /** Waits until the store holds at least `n` deliveries (aborted requests are recorded without an answer to wait for). */
-async function waitForTotal(api: ApiCall, n: number, ms = 3000): Promise<number> {
+async function waitForTotal(api: ApiCall, n: number, ms = 10_000): Promise<number> {
   const until = Date.now() + ms;
   let t = await total(api);
   while (t < n && Date.now() < until) {
@@ -391,7 +391,7 @@ describe('rejections before any handler are recorded', () => {
       const before = await total(api);
       const ex = await rawExchange(s.receiverUrl, steps);
       expect(ex.responses.map((r) => r.status)).toEqual([status]);
-      expect(await waitForTotal(api, before + 1, 1500)).toBe(before + 1);
+      expect(await waitForTotal(api, before + 1)).toBe(before + 1);
       const d = (await api('listDeliveries', { query: '', offset: 0, limit: 1 })).rows[0]!;
       expect(d.outcome).toBe('rejected');
       expect(d.responseStatus).toBe(status);
@@ -402,6 +402,6 @@ describe('rejections before any handler are recorded', () => {
     const before = await total(api);
     const ex = await rawExchange(s.receiverUrl, ['CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n']);
     expect(ex.responses.map((r) => r.status)).toEqual([405]);
-    expect(await waitForTotal(api, before + 1, 1500)).toBe(before + 1);
+    expect(await waitForTotal(api, before + 1)).toBe(before + 1);
   });
 });
