@@ -4,6 +4,15 @@
 /** Beyond this need indexing cannot follow without starving the receiver: a flood, left to the lag rule. */
 export const MAX_KEEP_UP_SHARE = 0.7;
 
+/**
+ * While following a rate, a backlog (deliveries that came in a bunch, slices held back while the rate looked like a
+ * flood) gets the share that would work it off in about this long. Without it the share followed only the arrival
+ * rate, and a backlog rode along to the end of the burst.
+ */
+const CATCH_UP_MS = 2000;
+/** the most of the loop indexing takes while following a rate: the rest is the receiver's */
+const MAX_FOLLOW_SHARE = 0.85;
+
 /** A slice while following a steady rate grows to this many times the busy slice as lists fall behind. */
 const LAGGING_SLICE_FACTOR = 8;
 /** Lists this far behind start growing the slices; at LAGGING_SLICE_LAG_MS they have their full length. */
@@ -21,6 +30,10 @@ export function keepUpSliceMs(busySliceMs: number, lagMs: number): number {
   return busySliceMs * (2 + (LAGGING_SLICE_FACTOR - 2) * behind);
 }
 
+/** How much one slice moves the learnt cost per row, when it holds at least FULL_WEIGHT_ROWS rows. */
+const COST_WEIGHT = 0.2;
+const FULL_WEIGHT_ROWS = 50;
+
 /** What indexing costs, learnt from the slices: one model for the pacing and for the store's stop rule. */
 export class CostModel {
   /**
@@ -34,7 +47,13 @@ export class CostModel {
   tailMs = 0.1;
   observe(rows: number, totalMs: number, loopMs: number, long = true): void {
     if (rows === 0) return;
-    if (long) this.rowMs = this.rowMs * 0.8 + (totalMs / rows) * 0.2;
+    const perRow = totalMs / rows;
+    // A slice of a row or two says little about a row (its commit's fixed part, a cold cache), so it weighs little.
+    // Short slices may still lower the cost, never raise it: when even they show rows cheaper than learnt, the
+    // cost was learnt dear, and left so it would hold a rate indexing can follow for a flood, whose short slices
+    // would never correct it.
+    const weight = COST_WEIGHT * Math.min(1, rows / FULL_WEIGHT_ROWS);
+    if (long || perRow < this.rowMs) this.rowMs = this.rowMs * (1 - weight) + perRow * weight;
     this.tailMs = this.tailMs * 0.7 + (Math.max(0, totalMs - loopMs) / rows) * 0.3;
   }
 }
@@ -52,10 +71,16 @@ export function burstIndexDelayMs(p: {
   fullShareLagMs: number;
   /** share of the loop indexing needs to keep up with the current arrival rate (rate × cost per row) */
   keepUpShare: number;
+  /** what indexing the backlog costs, in ms: a rate it can follow also gets what working that off in CATCH_UP_MS needs */
+  backlogMs?: number;
 }): number {
   const byLag = p.minShare + (0.5 - p.minShare) * Math.min(1, p.lagMs / p.fullShareLagMs);
-  // a rate indexing can follow gets what it needs and a margin to work off the backlog; a flood gets byLag
-  const keepUp = p.keepUpShare <= MAX_KEEP_UP_SHARE ? Math.min(0.85, p.keepUpShare * 1.1 + p.minShare) : 0;
+  // A rate indexing can follow gets what it needs and a margin, and what working off the backlog needs up to
+  // MAX_KEEP_UP_SHARE in all: more would hold back the acknowledgements, which then wait behind slices. A flood gets
+  // byLag.
+  const follow = Math.min(MAX_FOLLOW_SHARE, p.keepUpShare * 1.1 + p.minShare);
+  const catchUp = Math.min(MAX_KEEP_UP_SHARE, follow + (p.backlogMs ?? 0) / CATCH_UP_MS);
+  const keepUp = p.keepUpShare <= MAX_KEEP_UP_SHARE ? Math.max(follow, catchUp) : 0;
   const share = Math.max(byLag, keepUp);
   return Math.max(1, (p.sliceMs * (1 - share)) / share);
 }

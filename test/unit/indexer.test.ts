@@ -175,6 +175,73 @@ describe('indexer', () => {
     expect(lagAtEnd).toBeLessThan(1_000);
   });
 
+  it('follows a rate it can keep up with even when the first slices of the run are dear (cold caches, one row each)', () => {
+    const clock = new FakeClock();
+    // slices cost 15 ms each for the first 0.7 s (a cold page cache), then 1 ms per commit and 0.2 ms per row
+    const { port, commit } = fakePort(clock, { rowMs: 0.2 });
+    const indexSlice = port.indexSlice.bind(port);
+    port.indexSlice = (req) => {
+      const r = indexSlice(req);
+      clock.t += clock.t < 700 ? 15 : 1;
+      return r;
+    };
+    const ix = new Indexer(port, { clock });
+    // the gateway's burst builds up: a delivery now and then, then 2,000/s for 5 s, with one hiccup 1 s in (the
+    // loop held 100 ms, by a garbage collection say: 200 deliveries committed at once)
+    let lagAtEnd = 0;
+    let hiccup = false;
+    while (clock.t < 5_500) {
+      if (!hiccup && clock.t >= 1_000) {
+        hiccup = true;
+        clock.t += 100;
+        ix.noteArrival();
+        ix.committed(commit(200));
+      } else if (clock.t < 500 ? clock.t % 50 === 0 : true) {
+        ix.noteArrival();
+        ix.committed(commit(clock.t < 500 ? 1 : 2));
+      }
+      clock.advance(1);
+      lagAtEnd = ix.lagMs();
+    }
+    expect(lagAtEnd).toBeLessThan(1_000);
+  });
+
+  it('keeps lists within a second of a rate it can follow when deliveries come in bunches', () => {
+    const clock = new FakeClock();
+    const { port, commit } = fakePort(clock, { sliceMs: 2, rowMs: 0.25 });
+    const ix = new Indexer(port, { clock });
+    // 2,000/s on average, but in bunches: 300 ms at 4,000/s, then 300 ms with nothing (a load generator starved of
+    // CPU, a gateway sending per batch), for 10 s
+    let maxLag = 0;
+    while (clock.t < 10_000) {
+      if (Math.floor(clock.t / 300) % 2 === 0) {
+        ix.noteArrival();
+        ix.committed(commit(4));
+      }
+      clock.advance(1);
+      if (clock.t > 2_000) maxLag = Math.max(maxLag, ix.lagMs());
+    }
+    expect(maxLag).toBeLessThan(1_000);
+  });
+
+  it('works off a bunch that lands on top of a rate it follows, instead of carrying it to the end of the burst', () => {
+    const clock = new FakeClock();
+    const { port, commit } = fakePort(clock, { sliceMs: 2, rowMs: 0.25 });
+    const ix = new Indexer(port, { clock });
+    // 1,000/s for 8 s (a third of the loop); 2 s in, 3,000 more at once (a gateway's retries of a batch)
+    let caughtUpAt: number | null = null;
+    while (clock.t < 8_000) {
+      ix.noteArrival();
+      ix.committed(commit(clock.t >= 2_000 && clock.t < 2_001 ? 3_000 : 1));
+      clock.advance(1);
+      if (caughtUpAt === null && clock.t > 2_001 && ix.unindexed < 100) caughtUpAt = clock.t;
+    }
+    // about 4.8 s after it (the bunch reads as a flood until the rate's estimate settles, about a second); without
+    // the backlog in the share, still behind 6 s after it
+    expect(caughtUpAt).not.toBeNull();
+    expect(caughtUpAt!).toBeLessThan(7_500);
+  });
+
   it('gives the lag of the oldest committed delivery, and counts rows an earlier run left as long overdue', () => {
     const clock = new FakeClock();
     let refuse = true;
@@ -299,6 +366,19 @@ describe('burst pacing', () => {
     // a flood indexing cannot follow: the minimum, or what the lag asks for
     expect(share(3)).toBeCloseTo(0.05, 5);
     expect(share(3, 60_000)).toBeCloseTo(0.5, 5);
+  });
+
+  it('adds what working off a backlog needs to a rate it follows, never past 70 % of the loop', () => {
+    const share = (keepUpShare: number, backlogMs: number) =>
+      10 / (10 + burstIndexDelayMs({ sliceMs: 10, lagMs: 0, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare, backlogMs }));
+    // 400 ms of indexing waiting: a fifth of the loop more, to work it off in about 2 s
+    expect(share(0.4, 400)).toBeCloseTo(0.69, 5);
+    expect(share(0.2, 200)).toBeCloseTo(0.37, 5);
+    expect(share(0.4, 10_000)).toBeCloseTo(0.7, 5);
+    // a rate that alone needs more keeps what following it takes
+    expect(share(0.7, 10_000)).toBeCloseTo(0.82, 5);
+    // a flood is not followed, backlog or not
+    expect(share(3, 10_000)).toBeCloseTo(0.05, 5);
   });
 });
 
