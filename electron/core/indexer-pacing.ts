@@ -30,30 +30,52 @@ export function keepUpSliceMs(busySliceMs: number, lagMs: number): number {
   return busySliceMs * (2 + (LAGGING_SLICE_FACTOR - 2) * behind);
 }
 
-/** How much one slice moves the learnt cost per row, when it holds at least FULL_WEIGHT_ROWS rows. */
-const COST_WEIGHT = 0.2;
+/**
+ * A cost per row averaged over slices by their rows: a slice of a row or two (its commit's fixed part, a cold cache)
+ * says little about a row and weighs little; the weight held is capped, so the average follows a cost that changes.
+ */
+class RowCost {
+  weight: number;
+  constructor(
+    public ms: number,
+    prior: number,
+  ) {
+    this.weight = prior;
+  }
+  add(rows: number, perRowMs: number): void {
+    const w = rows / FULL_WEIGHT_ROWS;
+    this.weight = Math.min(MAX_WEIGHT, this.weight + w);
+    this.ms = this.ms === Infinity ? perRowMs : this.ms + (perRowMs - this.ms) * Math.min(1, w / this.weight);
+  }
+}
+/** a slice of this many rows counts as one sample */
 const FULL_WEIGHT_ROWS = 50;
+/** ...and the average holds at most this many samples' weight (each full slice then moves it a fifth) */
+const MAX_WEIGHT = 5;
 
 /** What indexing costs, learnt from the slices: one model for the pacing and for the store's stop rule. */
 export class CostModel {
+  /** the default weighs a tenth of a slice: the first real slices replace it */
+  private readonly long = new RowCost(0.3, 0.1);
+  /** the same from a flood's short slices alone, which overstate a row (their commit's fixed part over few rows) */
+  private readonly short = new RowCost(Infinity, 0);
   /**
    * ms per row for a whole slice, fixed overhead included, in slices as long as following a steady rate makes them
    * (keepUpSliceMs, or idle ones). Whether a rate can be followed is judged by it: a commit's fixed cost spread over
    * a flood's short slices makes rows look dearer than following would make them, and judged by that a rate once
-   * taken for a flood would stay one.
+   * taken for a flood would stay one. But when even those short slices, on average, find rows cheaper, the cost was
+   * learnt dear (a cold cache) and would hold a rate indexing can follow for a flood that no long slice would come
+   * to correct.
    */
-  rowMs = 0.3;
+  get rowMs(): number {
+    // the short slices count once they hold a full slice's worth of rows: one slice alone may be a lucky one
+    return this.short.weight >= 1 ? Math.min(this.long.ms, this.short.ms) : this.long.ms;
+  }
   /** ms per row after the row loop */
   tailMs = 0.1;
   observe(rows: number, totalMs: number, loopMs: number, long = true): void {
     if (rows === 0) return;
-    const perRow = totalMs / rows;
-    // A slice of a row or two says little about a row (its commit's fixed part, a cold cache), so it weighs little.
-    // Short slices may still lower the cost, never raise it: when even they show rows cheaper than learnt, the
-    // cost was learnt dear, and left so it would hold a rate indexing can follow for a flood, whose short slices
-    // would never correct it.
-    const weight = COST_WEIGHT * Math.min(1, rows / FULL_WEIGHT_ROWS);
-    if (long || perRow < this.rowMs) this.rowMs = this.rowMs * (1 - weight) + perRow * weight;
+    (long ? this.long : this.short).add(rows, totalMs / rows);
     this.tailMs = this.tailMs * 0.7 + (Math.max(0, totalMs - loopMs) / rows) * 0.3;
   }
 }

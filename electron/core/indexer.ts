@@ -97,8 +97,6 @@ const STREAM_PER_MS = 0.1;
  */
 const BUSY_WINDOW_MS = 250;
 const RETRY_MS = 1000;
-/** how much of the arrival rate's last estimate carries into the next (windows of 200 ms or more) */
-const RATE_SMOOTHING = 0.5;
 /** at most this many rows per indexing transaction, whatever the time budget */
 const SLICE_MAX_ROWS = 500;
 /**
@@ -246,7 +244,8 @@ export class Indexer {
         minShare: this.opts.busyShare ?? 0.05,
         fullShareLagMs: this.opts.fullShareLagMs ?? 60_000,
         keepUpShare: this.keepUpShare(),
-        backlogMs: this.backlog * this.cost.rowMs,
+        // not before a rate is known: the first window of a flood would have it followed, backlog and all
+        backlogMs: this.arrivalPerMs > 0 ? this.backlog * this.cost.rowMs : 0,
       });
     }
     this.timerForText = false;
@@ -296,9 +295,9 @@ export class Indexer {
     if (wall >= 200) {
       // Deliveries come in bunches (a gateway's batches, a sender short of CPU): one window's rate swings between
       // nothing and twice the mean, and judged by it a rate indexing can follow looked like a flood one moment and
-      // like a pause the next, both of which leave indexing a sliver of the loop. Smoothed over a few windows.
-      const windowPerMs = this.arrivedSinceMark / wall;
-      this.arrivalPerMs = this.arrivalPerMs * RATE_SMOOTHING + windowPerMs * (1 - RATE_SMOOTHING);
+      // like a pause the next. Each window moves the estimate halfway (a flood's first window then reads as half of
+      // it: still a flood for anything much past what can be followed).
+      this.arrivalPerMs = (this.arrivalPerMs + this.arrivedSinceMark / wall) / 2;
       this.rateMark = now;
       this.arrivedSinceMark = 0;
     }
