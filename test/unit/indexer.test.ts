@@ -74,6 +74,27 @@ function fakePort(
   return { port, log, pending, commit };
 }
 
+/**
+ * Deliveries arriving: each turn commits `perTick` of them (a number, or one from the clock), then `everyMs` pass
+ * (default 1) and `each` looks; for `ticks` turns, or until `untilMs` on the clock.
+ */
+function stream(
+  clock: FakeClock,
+  ix: Indexer,
+  commit: (n: number) => DeliverySummary[],
+  o: { perTick: number | ((t: number) => number); untilMs?: number; ticks?: number; everyMs?: number; each?: () => void },
+) {
+  for (let i = 0; o.ticks !== undefined ? i < o.ticks : clock.t < o.untilMs!; i++) {
+    const n = typeof o.perTick === 'number' ? o.perTick : o.perTick(clock.t);
+    if (n > 0) {
+      ix.noteArrival();
+      ix.committed(commit(n));
+    }
+    clock.advance(o.everyMs ?? 1);
+    o.each?.();
+  }
+}
+
 describe('indexer', () => {
   it('indexes a small backlog on the next turn and reports the indexed rows', () => {
     const clock = new FakeClock();
@@ -95,12 +116,7 @@ describe('indexer', () => {
     const { port, log, commit } = fakePort(clock, { sliceMs: 1, rowMs: 0.05 });
     const ix = new Indexer(port, { clock });
     let maxLag = 0;
-    while (clock.t < 2000) {
-      ix.noteArrival();
-      ix.committed(commit(2));
-      clock.advance(2);
-      if (clock.t > 300) maxLag = Math.max(maxLag, ix.lagMs());
-    }
+    stream(clock, ix, commit, { untilMs: 2000, perTick: 2, everyMs: 2, each: () => clock.t > 300 && (maxLag = Math.max(maxLag, ix.lagMs())) });
     const later = log.slices.filter((_, i) => i > 20).length;
     // one slice per turn would be ~1,000; gathered, one or two per ~30 ms of arrivals
     expect(later).toBeLessThan(200);
@@ -115,11 +131,7 @@ describe('indexer', () => {
     const { port, log, commit } = fakePort(clock, { sliceMs: 20, rowMs: 1 });
     const ix = new Indexer(port, { clock });
     // a flood: 20 deliveries every ms for 2 s (20,000/s), far beyond what indexing can follow
-    while (clock.t < 2000) {
-      ix.noteArrival();
-      ix.committed(commit(20));
-      clock.advance(1);
-    }
+    stream(clock, ix, commit, { untilMs: 2000, perTick: 20 });
     const share = log.sliceMs / clock.t;
     // 5 % while lists are current, growing with the lag (2 s of 60 s: about 6.5 %)
     expect(share).toBeGreaterThan(0.03);
@@ -133,12 +145,7 @@ describe('indexer', () => {
     const ix = new Indexer(port, { clock });
     // 2 deliveries every ms (2,000/s) at 0.2 ms each: 40 % of the loop
     let maxLag = 0;
-    while (clock.t < 3000) {
-      ix.noteArrival();
-      ix.committed(commit(2));
-      clock.advance(1);
-      if (clock.t > 500) maxLag = Math.max(maxLag, ix.lagMs());
-    }
+    stream(clock, ix, commit, { untilMs: 3000, perTick: 2, each: () => clock.t > 500 && (maxLag = Math.max(maxLag, ix.lagMs())) });
     expect(maxLag).toBeLessThan(100);
     expect(ix.unindexed).toBeLessThan(200);
   });
@@ -150,12 +157,7 @@ describe('indexer', () => {
     const { port, log, commit } = fakePort(clock, { sliceMs: 3, rowMs: 0.1, pending: 3000 });
     const ix = new Indexer(port, { clock });
     let caughtUpAt: number | null = null;
-    while (clock.t < 20_000) {
-      ix.noteArrival();
-      ix.committed(commit(1));
-      clock.advance(1);
-      if (caughtUpAt === null && ix.lagMs() < 100) caughtUpAt = clock.t;
-    }
+    stream(clock, ix, commit, { untilMs: 20_000, perTick: 1, each: () => caughtUpAt === null && ix.lagMs() < 100 && (caughtUpAt = clock.t) });
     // with 6 ms slices throughout it took 3.1 s (1.7 s so); current again, slices are short: acknowledgements wait little
     expect(caughtUpAt).not.toBeNull();
     expect(caughtUpAt!).toBeLessThan(2_600);
@@ -168,15 +170,9 @@ describe('indexer', () => {
     // a commit costs 2.5 ms whatever it holds: short flood slices make each row look six times dearer
     const { port, commit } = fakePort(clock, { sliceMs: 2.5, rowMs: 0.1 });
     const ix = new Indexer(port, { clock });
-    let lagAtEnd = 0;
-    while (clock.t < 8_000) {
-      ix.noteArrival();
-      // half a second of 10,000/s, then 2,000/s, which 6 ms slices follow with a third of the loop
-      ix.committed(commit(clock.t < 500 ? 10 : 2));
-      clock.advance(1);
-      lagAtEnd = ix.lagMs();
-    }
-    expect(lagAtEnd).toBeLessThan(1_000);
+    // half a second of 10,000/s, then 2,000/s, which 6 ms slices follow with a third of the loop
+    stream(clock, ix, commit, { untilMs: 8_000, perTick: (t) => (t < 500 ? 10 : 2) });
+    expect(ix.lagMs()).toBeLessThan(1_000);
   });
 
   it('follows a rate it can keep up with even when the first slices of the run are dear (cold caches, one row each)', () => {
@@ -186,22 +182,15 @@ describe('indexer', () => {
     const ix = new Indexer(port, { clock });
     // the gateway's burst builds up: a delivery now and then, then 2,000/s for 5 s, with one hiccup 1 s in (the
     // loop held 100 ms, by a garbage collection say: 200 deliveries committed at once)
-    let lagAtEnd = 0;
     let hiccup = false;
-    while (clock.t < 5_500) {
-      if (!hiccup && clock.t >= 1_000) {
-        hiccup = true;
-        clock.t += 100;
-        ix.noteArrival();
-        ix.committed(commit(200));
-      } else if (clock.t < 500 ? clock.t % 50 === 0 : true) {
-        ix.noteArrival();
-        ix.committed(commit(clock.t < 500 ? 1 : 2));
-      }
-      clock.advance(1);
-      lagAtEnd = ix.lagMs();
-    }
-    expect(lagAtEnd).toBeLessThan(1_000);
+    const perTick = (t: number) => {
+      if (hiccup || t < 1_000) return t >= 500 ? 2 : t % 50 === 0 ? 1 : 0;
+      hiccup = true;
+      clock.t += 100;
+      return 200;
+    };
+    stream(clock, ix, commit, { untilMs: 5_500, perTick });
+    expect(ix.lagMs()).toBeLessThan(1_000);
   });
 
   it('does not take a flood for a rate it can follow when slices vary (the receiver keeps most of the loop)', () => {
@@ -216,18 +205,15 @@ describe('indexer', () => {
     // sent whether or not the loop is free (the gateway does not wait): what arrived while it was held comes after
     let acc = 0;
     let sentUntil = 0;
-    while (clock.t < 10_000) {
-      acc += 1.6 * (clock.t + 1 - sentUntil);
-      sentUntil = clock.t + 1;
+    const perTick = (t: number) => {
+      acc += 1.6 * (t + 1 - sentUntil);
+      sentUntil = t + 1;
       const n = Math.floor(acc);
       acc -= n;
-      if (n > 0) {
-        clock.t += 0.3 * n;
-        ix.noteArrival();
-        ix.committed(commit(n));
-      }
-      clock.advance(1);
-    }
+      clock.t += 0.3 * n;
+      return n;
+    };
+    stream(clock, ix, commit, { untilMs: 10_000, perTick });
     // the flood's share (5 %, growing with the lag), not what following would take
     expect(log.sliceMs / clock.t).toBeLessThan(0.3);
     // what it learnt a row costs stays near the average (learning only from the cheaper slices drifted to 0.48, and
@@ -242,14 +228,8 @@ describe('indexer', () => {
     // 2,000/s on average, but in bunches: 300 ms at 4,000/s, then 300 ms with nothing (a load generator starved of
     // CPU, a gateway sending per batch), for 10 s
     let maxLag = 0;
-    while (clock.t < 10_000) {
-      if (Math.floor(clock.t / 300) % 2 === 0) {
-        ix.noteArrival();
-        ix.committed(commit(4));
-      }
-      clock.advance(1);
-      if (clock.t > 2_000) maxLag = Math.max(maxLag, ix.lagMs());
-    }
+    const each = () => clock.t > 2_000 && (maxLag = Math.max(maxLag, ix.lagMs()));
+    stream(clock, ix, commit, { untilMs: 10_000, perTick: (t) => (Math.floor(t / 300) % 2 === 0 ? 4 : 0), each });
     expect(maxLag).toBeLessThan(1_000);
   });
 
@@ -259,12 +239,11 @@ describe('indexer', () => {
     const ix = new Indexer(port, { clock });
     // 1,000/s for 8 s (a third of the loop); 2 s in, 3,000 more at once (a gateway's retries of a batch)
     let caughtUpAt: number | null = null;
-    while (clock.t < 8_000) {
-      ix.noteArrival();
-      ix.committed(commit(clock.t >= 2_000 && clock.t < 2_001 ? 3_000 : 1));
-      clock.advance(1);
-      if (caughtUpAt === null && clock.t > 2_001 && ix.unindexed < 100) caughtUpAt = clock.t;
-    }
+    stream(clock, ix, commit, {
+      untilMs: 8_000,
+      perTick: (t) => (t >= 2_000 && t < 2_001 ? 3_000 : 1),
+      each: () => caughtUpAt === null && clock.t > 2_001 && ix.unindexed < 100 && (caughtUpAt = clock.t),
+    });
     // about 4.2 s after it (the bunch's window reads as a flood); without the backlog in the share, still behind
     // 6 s after it
     expect(caughtUpAt).not.toBeNull();
@@ -433,22 +412,12 @@ describe('full text', () => {
     return { ...p, queued, batches };
   }
 
-  /** `ticks` turns of 10 ms, each committing `perTick` deliveries as they arrive; `each` looks after every turn */
-  function stream(clock: FakeClock, ix: Indexer, commit: (n: number) => DeliverySummary[], ticks: number, perTick: number, each?: () => void) {
-    for (let i = 0; i < ticks; i++) {
-      ix.noteArrival();
-      ix.committed(commit(perTick));
-      clock.advance(10);
-      each?.();
-    }
-  }
-
   it('waits while deliveries stream in, then adds what is queued in big batches', () => {
     const clock = new FakeClock();
     const { port, commit, queued, batches } = withText(clock);
     const ix = new Indexer(port, { clock });
     // 100 deliveries/s for 2 s: each indexed on arrival (lists current), none added to full text meanwhile
-    stream(clock, ix, commit, 200, 1);
+    stream(clock, ix, commit, { ticks: 200, perTick: 1, everyMs: 10 });
     clock.advance(50);
     expect(ix.unindexed).toBe(0);
     expect(batches).toEqual([]);
@@ -484,7 +453,7 @@ describe('full text', () => {
     const ix = new Indexer(port, { clock });
     let most = 0;
     // 500 deliveries/s for 20 s, never quiet
-    stream(clock, ix, commit, 2000, 5, () => (most = Math.max(most, queued.length)));
+    stream(clock, ix, commit, { ticks: 2000, perTick: 5, everyMs: 10, each: () => (most = Math.max(most, queued.length)) });
     expect(batches.length).toBeGreaterThan(0);
     expect(most).toBeLessThan(4000 + 2000);
     expect(queued.length).toBeLessThan(4000 + 2000);
@@ -499,7 +468,7 @@ describe('full text', () => {
       throw new Error('database disk image is malformed');
     };
     const ix = new Indexer(port, { clock, onIndexError: (e) => errors.push(e) });
-    stream(clock, ix, commit, 300, 2);
+    stream(clock, ix, commit, { ticks: 300, perTick: 2, everyMs: 10 });
     clock.advance(100);
     expect(ix.unindexed).toBe(0);
     let resolved = false;
