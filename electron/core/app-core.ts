@@ -151,7 +151,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   // Response rules answer after the commit; which rule answered goes to its side table in batches. Attempt counts
   // of events first met in this run start from the store (response-rules.ts).
-  const rules = new ResponseRulesEngine({ priorAttempts: (key) => active.store.eventAttempts(key) });
+  const rules = new ResponseRulesEngine({ priorAttempts: (reference, key) => active.store.eventAttempts(reference, key) });
   rules.set(opts.responseRules ?? savedRules(store));
   const ruleLog = new RuleAnswerLog((rows) => active.store.setRuleAnswers(rows));
 

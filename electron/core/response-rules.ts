@@ -53,8 +53,8 @@ export class ResponseRulesEngine {
 
   constructor(
     private readonly opts: {
-      /** deliveries the store has indexed for this event key (0 when none, or when it cannot be read) */
-      priorAttempts: (eventKey: string) => number;
+      /** deliveries the store has indexed for this event key of this reference (0 when none, or when it cannot be read) */
+      priorAttempts: (reference: string, eventKey: string) => number;
       maxEvents?: number;
     },
   ) {}
@@ -95,7 +95,7 @@ export class ResponseRulesEngine {
       cb = parseDeliveryBody(req.body, headerValue(req.headers, 'content-type')).callback;
       eventKey = cb ? eventKeyOf(cb) : null;
       // counted for every delivery of an event, whichever rule (if any) answers it
-      if (this.needsAttempt && eventKey !== null) attempt = this.nextAttempt(eventKey);
+      if (this.needsAttempt && cb && eventKey !== null) attempt = this.nextAttempt(cb.reference!, eventKey);
     }
     for (const rule of this.live) {
       if (!matches(rule, req, cb, attempt)) continue;
@@ -124,11 +124,11 @@ export class ResponseRulesEngine {
     };
   }
 
-  private nextAttempt(eventKey: string): number {
+  private nextAttempt(reference: string, eventKey: string): number {
     let n = this.attempts.get(eventKey);
     if (n === undefined) {
       try {
-        n = this.opts.priorAttempts(eventKey);
+        n = this.opts.priorAttempts(reference, eventKey);
       } catch {
         n = 0; // a store that cannot be read: count from this run on
       }

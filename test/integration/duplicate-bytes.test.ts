@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { Store } from '../../electron/core/store/types';
@@ -11,11 +12,13 @@ import { deliveryInput, loadSamples } from '../support/store-fixtures';
 
 const NOW = Date.parse('2025-11-28T23:00:00Z');
 let dir: string;
+let file: string;
 let store: Store;
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-dupbytes-'));
-  store = openStore({ file: path.join(dir, 'inspector.sqlite'), busyTimeoutMs: 200 });
+  file = path.join(dir, 'inspector.sqlite');
+  store = openStore({ file, busyTimeoutMs: 200 });
 });
 afterEach(() => {
   store.close();
@@ -38,5 +41,31 @@ describe('exact duplicates: same bytes or same JSON', () => {
     const third = store.getDelivery(c.id)!.flagDetails[0]!;
     expect(third).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: true });
     expect(explainFlag(third)).toMatch(/byte for byte the same payload/);
+  });
+
+  it('finds the repeats of events stored before an upgrade (store migration 14 re-keys the payload hashes by message)', () => {
+    const body = loadSamples().events.delivered;
+    const original = JSON.stringify(body);
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(body).reverse()));
+    const [a] = store.ingest([deliveryInput(original, NOW - 40_000, { raw: true })], NOW);
+    const [b] = store.ingest([deliveryInput(reordered, NOW - 30_000, { raw: true })], NOW);
+    store.close();
+    // as schema 13 left it: the hashes indexed by event key
+    const db = new Database(file);
+    db.exec(`DROP INDEX deliveries_msg_canon;
+      CREATE INDEX deliveries_event_canon ON deliveries(event_key, canon_hash) WHERE canon_hash IS NOT NULL;
+      PRAGMA user_version = 13`);
+    db.close();
+
+    store = openStore({ file, busyTimeoutMs: 200 });
+    const indexes = new Database(file, { readonly: true });
+    const names = (indexes.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'deliveries_%canon'").pluck().all() as string[]);
+    indexes.close();
+    expect(names).toEqual(['deliveries_msg_canon']);
+    const [c] = store.ingest([deliveryInput(original, NOW, { raw: true })], NOW);
+    const [d] = store.ingest([deliveryInput(JSON.stringify({ ...body, type: 'READ' }), NOW + 1, { raw: true })], NOW);
+    expect(store.getDelivery(c.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', of: a.id, previous: b.id, attempt: 3, sameBytes: true });
+    // another event of the same message is no repeat
+    expect(store.getDelivery(d.id)!.flagDetails.filter((f) => f.flag === 'duplicate')).toEqual([]);
   });
 });

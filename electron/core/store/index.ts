@@ -158,7 +158,7 @@ export function openStore(opts: OpenStoreOptions): Store {
         throw toStoreWriteError(err);
       }
     },
-    eventAttempts: (eventKey) => eventAttempts(ctx, eventKey),
+    eventAttempts: (reference, eventKey) => eventAttempts(ctx, reference, eventKey),
     listMessages: (args, now = Date.now()) => q.listMessages(ctx, args, limits, now),
     getMessage: (reference, now = Date.now(), page) => messageDetail(ctx, reference, now, page?.offset, page?.limit),
     getMessageSummaries: (refs, now = Date.now()) => q.getMessageSummaries(ctx, refs, now),

@@ -301,7 +301,8 @@ function indexOne(
 
 /**
  * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
- * id; one with the same payload hash), and for an exact duplicate whether one had the very same bytes. The latest carries the attempt count: attempts are numbered in id order.
+ * id; one with the same payload hash among its message's, named: the planner might otherwise walk the event's
+ * attempts on deliveries_msg), and for an exact duplicate whether one had the very same bytes. The latest carries the attempt count: attempts are numbered in id order.
  */
 function priorOf(
   ctx: StoreContext,
@@ -319,13 +320,19 @@ function priorOf(
     .get(msgId, eventKey) as number;
   const samePayload =
     canonHash !== null &&
-    ctx.stmt('SELECT 1 FROM deliveries WHERE event_key = ? AND canon_hash = ? LIMIT 1', 'pluck').get(eventKey, canonHash) !== undefined;
+    ctx
+      .stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? AND event_key = ? LIMIT 1', 'pluck')
+      .get(msgId, canonHash, eventKey) !== undefined;
   // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite
   const sameBytes =
     samePayload &&
     ctx
-      .stmt('SELECT 1 FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.event_key = ? AND d.canon_hash = ? AND b.body = ? LIMIT 1', 'pluck')
-      .get(eventKey, canonHash, body) !== undefined;
+      .stmt(
+        `SELECT 1 FROM deliveries d INDEXED BY deliveries_msg_canon JOIN bodies b ON b.id = d.id
+          WHERE d.msg_id = ? AND d.canon_hash = ? AND d.event_key = ? AND b.body = ? LIMIT 1`,
+        'pluck',
+      )
+      .get(msgId, canonHash, eventKey, body) !== undefined;
   return {
     count: last.attempt ?? 1,
     firstId,

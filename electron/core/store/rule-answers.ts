@@ -46,8 +46,9 @@ export function answeredByMany(ctx: StoreContext, ids: readonly number[]): Map<n
 }
 
 /** deliveries indexed for this event key: where a rule's attempt count starts for an event met first in this run */
-export function eventAttempts(ctx: StoreContext, eventKey: string): number {
-  // the partial index on (event_key, canon_hash) answers this without reading rows; every delivery with an event
-  // key has a canonical hash unless its JSON was too deep to compare
-  return ctx.stmt('SELECT count(*) FROM deliveries WHERE event_key = ? AND canon_hash IS NOT NULL', 'pluck').get(eventKey) as number;
+export function eventAttempts(ctx: StoreContext, reference: string, eventKey: string): number {
+  // the event's entries in deliveries_msg (message id, event key), read without the rows
+  return ctx
+    .stmt('SELECT count(*) FROM deliveries WHERE msg_id = (SELECT id FROM messages WHERE reference = ?) AND event_key = ?', 'pluck')
+    .get(reference, eventKey) as number;
 }

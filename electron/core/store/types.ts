@@ -166,8 +166,8 @@ export interface Store {
   parkResponseTimes(rows: { id: number; ms: number }[]): void;
   /** which response rule answered which delivery (store/rule-answers.ts): metadata, written best effort */
   setRuleAnswers(rows: { id: number; rule: string; action: 'status' | 'delay' | 'close' | 'hang'; status: number | null; delayMs: number | null; noAnswer?: boolean }[]): void;
-  /** deliveries indexed for an event key: where a response rule's attempt count starts for an event */
-  eventAttempts(eventKey: string): number;
+  /** deliveries indexed for an event key (of this reference's message): where a response rule's attempt count starts */
+  eventAttempts(reference: string, eventKey: string): number;
   listMessages(args: ListArgs, now?: number): Page<MessageSummary>;
   /** summary and anomalies, and one page of the timeline (events from `page.offset`, default the first 200) */
   getMessage(reference: string, now?: number, page?: { offset: number; limit: number }): MessageDetail | null;
