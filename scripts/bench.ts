@@ -167,9 +167,10 @@ function report(run: BenchRun): string {
     }
     const rec = i.rows[2];
     out.push(
-      `receiver/bare = ${i.ratios.receiverOverBare} (target >= 0.6: ${mark(i.ratios.receiverOverBare >= 0.6)}), ` +
-        `receiver/mockttp = ${i.ratios.receiverOverMockttp} (target >= 2: ${mark(i.ratios.receiverOverMockttp >= 2)}), ` +
-        `receiver p99 = ${rec?.load.latencyMs.p99} ms (target <= 15: ${mark(rec ? rec.load.latencyMs.p99 <= 15 : null)})`,
+      // issue 18's floor: the bare ceiling swings 19k-38k req/s with the VM's load, so receiver/bare is reported only
+      `receiver/mockttp = ${i.ratios.receiverOverMockttp} (target >= 1.9: ${mark(i.ratios.receiverOverMockttp >= 1.9)}), ` +
+        `receiver p99 in its median round = ${rec?.load.latencyMs.p99} ms (target <= 15: ${mark(rec ? rec.load.latencyMs.p99 <= 15 : null)}), ` +
+        `receiver/bare = ${i.ratios.receiverOverBare} (reported, not a target)`,
     );
     for (const [k, r] of i.rounds.entries()) {
       const c = r.rows[2];
