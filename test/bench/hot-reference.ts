@@ -3,6 +3,7 @@
 // acknowledgement can wait behind. Figures: indexing µs per delivery on mixed traffic, on the hot reference early
 // and late (the cost must not grow with the message), on mixed traffic after it, the longest slice, and the time
 // to open the hot message (cold after a reopen, then warm). In process, on a real SQLite file.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,12 @@ async function throughServe(log: (s: string) => void, durationSec: number): Prom
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 const REF = 'hot-reference';
 
+/** A UUID-shaped event id, as the gateway sends, fixed per k: sequential ids would keep every index's inserts at one end. */
+function eventIdOf(k: number): string {
+  const h = createHash('md5').update(`reply-${k}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 function hotInput(k: number): IngestInput {
   // three in four are new replies (their own event ids), one in four a retry of the same DELIVERED
   const retry = k % 4 === 3;
@@ -102,7 +109,7 @@ function hotInput(k: number): IngestInput {
     {
       reference: REF,
       campaign_name: 'storm',
-      event_id: retry ? 'ev-1' : `r-${k}`,
+      event_id: retry ? 'ev-1' : eventIdOf(k),
       direction: retry ? 'outbound' : 'inbound',
       session_id: null,
       user_id: '5511900000001',
