@@ -7,7 +7,7 @@ import { loadSamples, runCli, startServe, type ServeHandle } from '../support/se
 
 const samples = loadSamples();
 
-async function postThrough(publicUrl: string, body: unknown): Promise<number> {
+async function postOnce(publicUrl: string, body: unknown): Promise<number> {
   const res = await fetch(`${publicUrl}/callbacks`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -16,6 +16,21 @@ async function postThrough(publicUrl: string, body: unknown): Promise<number> {
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/**
+ * A post as the gateway sends it: a connection that fails before any answer is tried once more. One CI run (of
+ * many) saw a single reset among 25 concurrent posts on a loaded machine; the retry and what the tunnel server saw
+ * are printed, so a cause can be found if it comes back. The answer must still be a 200, and the test after this one
+ * checks that every post was stored.
+ */
+async function postThrough(publicUrl: string, body: unknown, seen?: () => unknown): Promise<number> {
+  try {
+    return await postOnce(publicUrl, body);
+  } catch (err) {
+    console.warn(`post through the tunnel failed before an answer (${(err as Error & { cause?: Error }).cause?.message ?? err}); retrying once`, seen?.());
+    return postOnce(publicUrl, body);
+  }
 }
 
 describe('serve through a localtunnel server', () => {
@@ -48,7 +63,9 @@ describe('serve through a localtunnel server', () => {
 
   it('acknowledges 25 concurrent posts', async () => {
     const statuses = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => postThrough(s.publicUrl!, { ...samples.events.delivered, event_id: `concurrent-${i}` })),
+      Array.from({ length: 25 }, (_, i) =>
+        postThrough(s.publicUrl!, { ...samples.events.delivered, event_id: `concurrent-${i}` }, () => ({ relayErrors: lt.relayErrors, serveLines: s.lines.filter((l) => l.event !== 'ready'), serveStderr: s.stderr() })),
+      ),
     );
     expect(statuses).toEqual(Array(25).fill(200));
   });
@@ -85,7 +102,7 @@ describe('serve through a localtunnel server', () => {
     await lt.stop();
     // a callback sent during the outage fails at the sender, who retries (as the gateway does)
     const during = { ...samples.events.read, event_id: 'sent-during-outage' };
-    const first = await postThrough(oldUrl, during).catch(() => 0);
+    const first = await postOnce(oldUrl, during).catch(() => 0);
     expect(first).not.toBe(200);
     const restartedAt = Date.now();
     await lt.restart();
