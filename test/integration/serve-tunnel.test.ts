@@ -19,7 +19,7 @@ async function postOnce(publicUrl: string, body: unknown): Promise<number> {
 }
 
 /**
- * A post as the gateway sends it: a connection that fails before any answer is tried once more. One CI run (of
+ * A post as the gateway sends it: a connection that fails without a complete answer is tried once more. One CI run (of
  * many) saw a single reset among 25 concurrent posts on a loaded machine; the retry and what the tunnel server saw
  * are printed, so a cause can be found if it comes back. The answer must still be a 200, and the test after this one
  * checks that every post was stored.
@@ -28,7 +28,7 @@ async function postThrough(publicUrl: string, body: unknown, seen?: () => unknow
   try {
     return await postOnce(publicUrl, body);
   } catch (err) {
-    console.warn(`post through the tunnel failed before an answer (${(err as Error & { cause?: Error }).cause?.message ?? err}); retrying once`, seen?.());
+    console.warn(`post through the tunnel failed without a complete answer (${(err as Error & { cause?: Error }).cause?.message ?? err}); retrying once`, seen?.());
     return postOnce(publicUrl, body);
   }
 }
