@@ -7,7 +7,7 @@ import { loadSamples, runCli, startServe, type ServeHandle } from '../support/se
 
 const samples = loadSamples();
 
-async function postOnce(publicUrl: string, body: unknown): Promise<number> {
+async function postThrough(publicUrl: string, body: unknown): Promise<number> {
   const res = await fetch(`${publicUrl}/callbacks`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -18,18 +18,25 @@ async function postOnce(publicUrl: string, body: unknown): Promise<number> {
   return res.status;
 }
 
+/** event ids of the concurrent posts that were sent a second time (see below) */
+const resent = new Set<string>();
+
 /**
- * A post as the gateway sends it: a connection that fails without a complete answer is tried once more. One CI run (of
- * many) saw a single reset among 25 concurrent posts on a loaded machine; the retry and what the tunnel server saw
- * are printed, so a cause can be found if it comes back. The answer must still be a 200, and the test after this one
- * checks that every post was stored.
+ * One of the 25 concurrent posts, as the gateway sends it: a connection reset before the answer is complete is sent
+ * once more (a timeout or any other failure is not). One CI run (of many) saw a single reset among them on a loaded
+ * machine, cause not found; the retry prints what the tunnel server and serve saw, so a next one can be diagnosed.
+ * The answer must still be a 200, and the last test checks that each was stored once (twice only if sent twice).
  */
-async function postThrough(publicUrl: string, body: unknown, seen?: () => unknown): Promise<number> {
+async function postConcurrent(publicUrl: string, eventId: string, seen: () => unknown): Promise<number> {
+  const body = { ...samples.events.delivered, event_id: eventId };
   try {
-    return await postOnce(publicUrl, body);
+    return await postThrough(publicUrl, body);
   } catch (err) {
-    console.warn(`post through the tunnel failed without a complete answer (${(err as Error & { cause?: Error }).cause?.message ?? err}); retrying once`, seen?.());
-    return postOnce(publicUrl, body);
+    const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
+    if (cause?.code !== 'ECONNRESET') throw err;
+    console.warn(`post ${eventId} through the tunnel was reset before its answer; sending it once more`, seen());
+    resent.add(eventId);
+    return postThrough(publicUrl, body);
   }
 }
 
@@ -64,7 +71,11 @@ describe('serve through a localtunnel server', () => {
   it('acknowledges 25 concurrent posts', async () => {
     const statuses = await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
-        postThrough(s.publicUrl!, { ...samples.events.delivered, event_id: `concurrent-${i}` }, () => ({ relayErrors: lt.relayErrors, serveLines: s.lines.filter((l) => l.event !== 'ready'), serveStderr: s.stderr() })),
+        postConcurrent(s.publicUrl!, `concurrent-${i}`, () => ({
+          relayErrors: lt.relayErrors,
+          serveLines: s.lines.filter((l) => l.event !== 'ready'),
+          serveStderr: s.stderr(),
+        })),
       ),
     );
     expect(statuses).toEqual(Array(25).fill(200));
@@ -102,7 +113,7 @@ describe('serve through a localtunnel server', () => {
     await lt.stop();
     // a callback sent during the outage fails at the sender, who retries (as the gateway does)
     const during = { ...samples.events.read, event_id: 'sent-during-outage' };
-    const first = await postOnce(oldUrl, during).catch(() => 0);
+    const first = await postThrough(oldUrl, during).catch(() => 0);
     expect(first).not.toBe(200);
     const restartedAt = Date.now();
     await lt.restart();
@@ -118,6 +129,12 @@ describe('serve through a localtunnel server', () => {
     const out = await runCli(['export', '--data-dir', s.dataDir, '--format', 'ndjson']);
     const ids = out.stdout.trim().split('\n').map((l) => JSON.parse(l).callback?.eventId);
     expect(ids).toContain('sent-during-outage');
-    for (let i = 0; i < 25; i++) expect(ids).toContain(`concurrent-${i}`);
+    for (let i = 0; i < 25; i++) {
+      const id = `concurrent-${i}`;
+      const copies = ids.filter((x) => x === id).length;
+      // a post sent twice may be stored twice (its first answer lost after the commit), never more
+      expect(copies, id).toBeGreaterThanOrEqual(1);
+      expect(copies, id).toBeLessThanOrEqual(resent.has(id) ? 2 : 1);
+    }
   });
 });

@@ -301,8 +301,9 @@ function indexOne(
 
 /**
  * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
- * id; one with the same payload hash among its message's, named: the planner might otherwise walk the event's
- * attempts on deliveries_msg), and for an exact duplicate whether one had the very same bytes. The latest carries the attempt count: attempts are numbered in id order.
+ * id; one with the same payload hash among its message's, on the index named for it so that a lookup never walks a
+ * message's deliveries), and for an exact duplicate whether one had the very same bytes. The latest carries the
+ * attempt count: attempts are numbered in id order.
  */
 function priorOf(
   ctx: StoreContext,
@@ -318,21 +319,22 @@ function priorOf(
   const firstId = ctx
     .stmt('SELECT id FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id LIMIT 1', 'pluck')
     .get(msgId, eventKey) as number;
+  // Within one message an equal payload hash means an equal canonical payload, hence the same event key (derived
+  // from it): the index alone answers, no row is read to compare keys.
   const samePayload =
     canonHash !== null &&
-    ctx
-      .stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? AND event_key = ? LIMIT 1', 'pluck')
-      .get(msgId, canonHash, eventKey) !== undefined;
+    ctx.stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? LIMIT 1', 'pluck').get(msgId, canonHash) !==
+      undefined;
   // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite
   const sameBytes =
     samePayload &&
     ctx
       .stmt(
         `SELECT 1 FROM deliveries d INDEXED BY deliveries_msg_canon JOIN bodies b ON b.id = d.id
-          WHERE d.msg_id = ? AND d.canon_hash = ? AND d.event_key = ? AND b.body = ? LIMIT 1`,
+          WHERE d.msg_id = ? AND d.canon_hash = ? AND b.body = ? LIMIT 1`,
         'pluck',
       )
-      .get(msgId, canonHash, eventKey, body) !== undefined;
+      .get(msgId, canonHash, body) !== undefined;
   return {
     count: last.attempt ?? 1,
     firstId,
