@@ -68,4 +68,19 @@ describe('exact duplicates: same bytes or same JSON', () => {
     // another event of the same message is no repeat
     expect(store.getDelivery(d.id)!.flagDetails.filter((f) => f.flag === 'duplicate')).toEqual([]);
   });
+
+  it('compares a repeat\'s bytes with the newest 100 of the same JSON only, so varying bytes cannot make each repeat read them all', () => {
+    const body = loadSamples().events.delivered;
+    const original = JSON.stringify(body);
+    // the same JSON with other spacing each time: every one "same JSON, different bytes"
+    const spaced = (n: number) => JSON.stringify(body, null, 1).replace('{', `{${' '.repeat(n)}`);
+    store.ingest([deliveryInput(original, NOW - 200_000, { raw: true })], NOW);
+    store.ingest(Array.from({ length: 100 }, (_, i) => deliveryInput(spaced(i + 1), NOW - 100_000 + i, { raw: true })), NOW);
+    // byte for byte the first one, which is 101st newest now: not compared
+    const [late] = store.ingest([deliveryInput(original, NOW, { raw: true })], NOW);
+    expect(store.getDelivery(late.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: false, attempt: 102 });
+    // one of the newest is found
+    const [recent] = store.ingest([deliveryInput(spaced(100), NOW + 1, { raw: true })], NOW);
+    expect(store.getDelivery(recent.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: true, attempt: 103 });
+  });
 });
