@@ -31,11 +31,18 @@ export interface Classification {
   flags: FlagDetail[];
 }
 
+/**
+ * Earlier attempts with the same payload an exact duplicate's bytes are compared with, the newest: a sender repeating
+ * one JSON with other bytes each time would otherwise make every repeat read all the earlier bodies (the store's
+ * indexing, store/ingest.ts priorOf, holds to the same bound).
+ */
+export const SAME_BYTES_LOOKBACK = 100;
+
 /** The facts of a list of earlier attempts (in receipt order), for callers that keep them in memory. */
 export function priorAttempts(prior: readonly PriorAttempt[], canonicalJson: string | null, body?: Uint8Array): PriorAttempts | null {
   const last = prior[prior.length - 1];
   if (!last) return null;
-  const same = canonicalJson === null ? [] : prior.filter((p) => p.canonicalJson === canonicalJson);
+  const same = canonicalJson === null ? [] : prior.filter((p) => p.canonicalJson === canonicalJson).slice(-SAME_BYTES_LOOKBACK);
   const compared = body !== undefined && same.length > 0 && same.every((p) => p.body !== undefined);
   return {
     count: prior.length,

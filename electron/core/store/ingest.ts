@@ -23,7 +23,7 @@
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
 import { parseDeliveryBody } from '../../../shared/callback';
-import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
+import { classifyDelivery, SAME_BYTES_LOOKBACK, type PriorAttempts } from '../../../shared/classify';
 import { isSimulated, simulatedSpeedOf } from '../../../shared/constants';
 import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
@@ -299,9 +299,6 @@ function indexOne(
   };
 }
 
-/** Earlier deliveries with the same payload whose bytes an exact duplicate is compared with, newest first. */
-const SAME_BYTES_LOOKBACK = 100;
-
 /**
  * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
  * id; one with the same payload hash among its message's, on the index named for it so that a lookup never walks a
@@ -328,9 +325,8 @@ function priorOf(
     canonHash !== null &&
     ctx.stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? LIMIT 1', 'pluck').get(msgId, canonHash) !==
       undefined;
-  // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite. Against the newest
-  // SAME_BYTES_LOOKBACK with this payload only: a sender repeating one JSON with other bytes each time (spacing, key
-  // order) would otherwise have every delivery read all the earlier bodies (15 ms a delivery after 100,000).
+  // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite with the newest
+  // SAME_BYTES_LOOKBACK of this payload (shared/classify.ts: 15 ms a delivery after 100,000 repeats without it)
   const sameBytes =
     samePayload &&
     ctx
