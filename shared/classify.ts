@@ -32,17 +32,20 @@ export interface Classification {
 }
 
 /**
- * Earlier attempts with the same payload an exact duplicate's bytes are compared with, the newest: a sender repeating
- * one JSON with other bytes each time would otherwise make every repeat read all the earlier bodies (the store's
- * indexing, store/ingest.ts priorOf, holds to the same bound).
+ * How many earlier attempts with the same payload an exact duplicate's bytes are compared with, the newest: at most
+ * 100, and about 4 MiB of bodies in all. A sender repeating one JSON with other bytes each time (spacing, key order)
+ * would otherwise make every repeat read all the earlier bodies: 15 ms a delivery after 100,000 small ones, and 1 MiB
+ * ones cost ~1 ms each to read. The store's indexing (store/ingest.ts priorOf) holds to the same bound.
  */
-export const SAME_BYTES_LOOKBACK = 100;
+export function sameBytesLookback(bodyBytes: number): number {
+  return Math.max(1, Math.min(100, Math.floor((4 << 20) / Math.max(1, bodyBytes))));
+}
 
 /** The facts of a list of earlier attempts (in receipt order), for callers that keep them in memory. */
 export function priorAttempts(prior: readonly PriorAttempt[], canonicalJson: string | null, body?: Uint8Array): PriorAttempts | null {
   const last = prior[prior.length - 1];
   if (!last) return null;
-  const same = canonicalJson === null ? [] : prior.filter((p) => p.canonicalJson === canonicalJson).slice(-SAME_BYTES_LOOKBACK);
+  const same = canonicalJson === null ? [] : prior.filter((p) => p.canonicalJson === canonicalJson).slice(-sameBytesLookback(body?.length ?? 0));
   const compared = body !== undefined && same.length > 0 && same.every((p) => p.body !== undefined);
   return {
     count: prior.length,

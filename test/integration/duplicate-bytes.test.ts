@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { Store } from '../../electron/core/store/types';
+import { sameBytesLookback } from '../../shared/classify';
 import { explainFlag } from '../../shared/explain';
 import { deliveryInput, loadSamples } from '../support/store-fixtures';
 
@@ -82,5 +83,20 @@ describe('exact duplicates: same bytes or same JSON', () => {
     // one of the newest is found
     const [recent] = store.ingest([deliveryInput(spaced(100), NOW + 1, { raw: true })], NOW);
     expect(store.getDelivery(recent.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: true, attempt: 103 });
+  });
+
+  it('compares big repeats with fewer of the newest, about 4 MiB of bodies in all', () => {
+    const body = { ...loadSamples().events.delivered, pad: 'x'.repeat(200_000) };
+    const original = JSON.stringify(body);
+    const spaced = (n: number) => original.replace('{', `{${' '.repeat(n)}`);
+    const lookback = sameBytesLookback(Buffer.byteLength(original));
+    expect(lookback).toBe(20);
+    store.ingest([deliveryInput(original, NOW - 200_000, { raw: true })], NOW);
+    store.ingest(Array.from({ length: lookback }, (_, i) => deliveryInput(spaced(i + 1), NOW - 100_000 + i, { raw: true })), NOW);
+    // the first is the 21st newest of this JSON now: not compared
+    const [late] = store.ingest([deliveryInput(original, NOW, { raw: true })], NOW);
+    expect(store.getDelivery(late.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: false });
+    const [recent] = store.ingest([deliveryInput(spaced(lookback), NOW + 1, { raw: true })], NOW);
+    expect(store.getDelivery(recent.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: true });
   });
 });

@@ -23,7 +23,7 @@
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
 import { parseDeliveryBody } from '../../../shared/callback';
-import { classifyDelivery, SAME_BYTES_LOOKBACK, type PriorAttempts } from '../../../shared/classify';
+import { classifyDelivery, sameBytesLookback, type PriorAttempts } from '../../../shared/classify';
 import { isSimulated, simulatedSpeedOf } from '../../../shared/constants';
 import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
@@ -325,18 +325,18 @@ function priorOf(
     canonHash !== null &&
     ctx.stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? LIMIT 1', 'pluck').get(msgId, canonHash) !==
       undefined;
-  // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite with the newest
-  // SAME_BYTES_LOOKBACK of this payload (shared/classify.ts: 15 ms a delivery after 100,000 repeats without it)
+  // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite with the newest few of this
+  // payload (shared/classify.ts sameBytesLookback: without a bound, a sender varying the bytes stalls indexing)
   const sameBytes =
     samePayload &&
     ctx
       .stmt(
         `SELECT 1 FROM (SELECT d.id FROM deliveries d INDEXED BY deliveries_msg_canon
-            WHERE d.msg_id = ? AND d.canon_hash = ? ORDER BY d.id DESC LIMIT ${SAME_BYTES_LOOKBACK}) r
+            WHERE d.msg_id = ? AND d.canon_hash = ? ORDER BY d.id DESC LIMIT ?) r
           JOIN bodies b ON b.id = r.id WHERE b.body = ? LIMIT 1`,
         'pluck',
       )
-      .get(msgId, canonHash, body) !== undefined;
+      .get(msgId, canonHash, sameBytesLookback(body.length), body) !== undefined;
   return {
     count: last.attempt ?? 1,
     firstId,
