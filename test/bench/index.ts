@@ -27,6 +27,10 @@ export interface IndexMixResult {
   /** median run's split: µs per delivery in the row loop, and after it (folds, counters, commit) */
   loopUs: number;
   tailUs: number;
+  /** the tail's parts: folding the touched messages, writing counters and summaries, the commit (the rest) */
+  foldUs: number;
+  writeUs: number;
+  commitUs: number;
   slices: number;
   /** median run's full-text batches after the slices (store/full-text.ts; 2,000 rows at most each), µs per delivery */
   textUs: number;
@@ -51,7 +55,17 @@ function burstMix(n: number): { before: IngestInput[]; timed: IngestInput[] } {
   return { before: Array.from({ length: n }, (_, i) => make(i)), timed: Array.from({ length: n }, (_, i) => make(n + i)) };
 }
 
-async function oneRun(data: { before: IngestInput[]; timed: IngestInput[] }, sliceMs: number): Promise<{ us: number; loopUs: number; tailUs: number; slices: number; textUs: number }> {
+interface RunResult {
+  us: number;
+  loopUs: number;
+  tailUs: number;
+  foldUs: number;
+  writeUs: number;
+  slices: number;
+  textUs: number;
+}
+
+async function oneRun(data: { before: IngestInput[]; timed: IngestInput[] }, sliceMs: number): Promise<RunResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-index-bench-'));
   const file = path.join(dir, 'inspector.sqlite');
   const store = openStore({ file });
@@ -66,6 +80,8 @@ async function oneRun(data: { before: IngestInput[]; timed: IngestInput[] }, sli
     const cost = new CostModel();
     let total = 0;
     let loop = 0;
+    let fold = 0;
+    let write = 0;
     let rows = 0;
     let slices = 0;
     for (;;) {
@@ -76,6 +92,8 @@ async function oneRun(data: { before: IngestInput[]; timed: IngestInput[] }, sli
       cost.observe(r.summaries.length, ms, r.loopMs);
       total += ms;
       loop += r.loopMs;
+      fold += r.foldMs;
+      write += r.writeMs;
       rows += r.summaries.length;
       slices++;
     }
@@ -84,7 +102,16 @@ async function oneRun(data: { before: IngestInput[]; timed: IngestInput[] }, sli
     const t0 = performance.now();
     while (store.indexText(2000, 20) > 0);
     const textMs = performance.now() - t0;
-    return { us: (total * 1000) / rows, loopUs: (loop * 1000) / rows, tailUs: ((total - loop) * 1000) / rows, slices, textUs: (textMs * 1000) / rows };
+    const perRow = (ms: number) => (ms * 1000) / rows;
+    return {
+      us: perRow(total),
+      loopUs: perRow(loop),
+      tailUs: perRow(total - loop),
+      foldUs: perRow(fold),
+      writeUs: perRow(write),
+      slices,
+      textUs: perRow(textMs),
+    };
   } finally {
     await (checkpointer as Checkpointer | null)?.close();
     store.close();
@@ -110,7 +137,7 @@ export async function runIndexBench(opts: {
   ] as const) {
     if (opts.only && opts.only !== mix) continue;
     const data = make(opts.deliveries);
-    const runs: Awaited<ReturnType<typeof oneRun>>[] = [];
+    const runs: RunResult[] = [];
     for (let k = 0; k < opts.runs; k++) runs.push(await oneRun(data, sliceMs));
     runs.sort((a, b) => a.us - b.us);
     const mid = runs[Math.floor(runs.length / 2)]!;
@@ -121,10 +148,16 @@ export async function runIndexBench(opts: {
       medianUs: round(mid.us),
       loopUs: round(mid.loopUs),
       tailUs: round(mid.tailUs),
+      foldUs: round(mid.foldUs),
+      writeUs: round(mid.writeUs),
+      commitUs: round(mid.tailUs - mid.foldUs - mid.writeUs),
       slices: mid.slices,
       textUs: round(mid.textUs),
     };
-    opts.log(`index (${mix} mix): ${r.medianUs} µs/delivery (loop ${r.loopUs} + tail ${r.tailUs}), runs ${r.runsUs.join(', ')}; full text after: ${r.textUs} µs/delivery`);
+    opts.log(
+      `index (${mix} mix): ${r.medianUs} µs/delivery (loop ${r.loopUs} + tail ${r.tailUs}: folds ${r.foldUs}, counters ${r.writeUs}, ` +
+        `commit ${r.commitUs}), runs ${r.runsUs.join(', ')}; full text after: ${r.textUs} µs/delivery`,
+    );
     mixes.push(r);
   }
   return { sliceMs, mixes };
@@ -136,7 +169,8 @@ export function indexReport(r: IndexBenchResult, mark: (ok: boolean | null) => s
     r.mixes
       .map(
         (m) =>
-          `  ${m.mix} mix, ${m.deliveries.toLocaleString('en')} deliveries: ${m.medianUs} µs per delivery (row loop ${m.loopUs}, tail ${m.tailUs}; ` +
+          `  ${m.mix} mix, ${m.deliveries.toLocaleString('en')} deliveries: ${m.medianUs} µs per delivery (row loop ${m.loopUs}, tail ${m.tailUs}: ` +
+          `message folds ${m.foldUs}, counters, summaries and inbox deletion ${m.writeUs}, commit ${m.commitUs}; ` +
           `runs ${m.runsUs.join(', ')}; ${m.slices} slices; full text added after in batches: ${m.textUs} µs per delivery)` +
           (m.mix === 'store' ? ` (target <= 100: ${mark(m.medianUs <= 100)})` : ''),
       )

@@ -15,7 +15,7 @@ import type {
 } from '../../../shared/domain';
 import type { InboxRow } from './rows';
 import type { UnreadableRange } from './salvage';
-import type { SliceOptions } from './ingest';
+import type { SliceOptions, SliceTimes } from './ingest';
 import type { ImportResult, ImportRow } from './import-rows';
 import type { MarkKind } from '../../../shared/marks';
 import type { Mark } from './marks';
@@ -112,7 +112,7 @@ export interface Store {
    */
   indexPending(maxRows: number, now?: number, budgetMs?: number): DeliverySummary[];
   /** one indexing slice as the indexer asks for it (its cost model, the answer times it holds) */
-  indexSlice(o: SliceOptions): { summaries: DeliverySummary[]; loopMs: number };
+  indexSlice(o: SliceOptions): SliceTimes & { summaries: DeliverySummary[] };
   /** rewrites messages whose fallback grace ran out by `now` (reads never write); their references */
   refreshDue(now: number): string[];
   /** when the next message changes by time passing alone, or null */
