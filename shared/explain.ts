@@ -41,7 +41,8 @@ export function explainFlag(detail: FlagDetail): string {
             ? `Attempt ${detail.attempt}: byte for byte the same payload as delivery #${detail.of} was delivered again`
             : detail.sameBytes === false
               ? `Attempt ${detail.attempt}: same JSON, different bytes — the payload of delivery #${detail.of} was delivered again, formatted differently (key order, spacing or escapes)`
-              : // stored before the bytes were compared: equal JSON is all that is known
+              : // bytes not compared (stored before they were, or the identical attempt too far back among many
+                // repeats of this JSON: store/same-bytes.ts): equal JSON is all that is known
                 `Attempt ${detail.attempt}: the same JSON as delivery #${detail.of} was delivered again`;
       return `${what}, ${describeRetryGap(detail.gapMs, detail.expectedGapMs, detail.attempt, detail.speed)}`;
     }

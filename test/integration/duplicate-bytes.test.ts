@@ -7,7 +7,6 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import type { Store } from '../../electron/core/store/types';
-import { sameBytesLookback } from '../../shared/classify';
 import { explainFlag } from '../../shared/explain';
 import { deliveryInput, loadSamples } from '../support/store-fixtures';
 
@@ -70,33 +69,99 @@ describe('exact duplicates: same bytes or same JSON', () => {
     expect(store.getDelivery(d.id)!.flagDetails.filter((f) => f.flag === 'duplicate')).toEqual([]);
   });
 
-  it('compares a repeat\'s bytes with the newest 100 of the same JSON only, so varying bytes cannot make each repeat read them all', () => {
+  /** n distinct serialisations of one JSON object of the same length: its keys in other orders */
+  function reordered(body: Record<string, unknown>, n: number): string[] {
+    const keys = Object.keys(body);
+    const out = new Set<string>([JSON.stringify(body)]);
+    let seed = 7;
+    while (out.size <= n) {
+      const k = [...keys];
+      for (let i = k.length - 1; i > 0; i--) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const j = seed % (i + 1);
+        [k[i], k[j]] = [k[j]!, k[i]!];
+      }
+      out.add(JSON.stringify(Object.fromEntries(k.map((key) => [key, body[key]]))));
+    }
+    return [...out].slice(1);
+  }
+
+  it('compares a repeat\'s bytes with the newest 100 of the same JSON only, and says so when the identical one is older', () => {
     const body = loadSamples().events.delivered;
     const original = JSON.stringify(body);
-    // the same JSON with other spacing each time: every one "same JSON, different bytes"
-    const spaced = (n: number) => JSON.stringify(body, null, 1).replace('{', `{${' '.repeat(n)}`);
-    store.ingest([deliveryInput(original, NOW - 200_000, { raw: true })], NOW);
-    store.ingest(Array.from({ length: 100 }, (_, i) => deliveryInput(spaced(i + 1), NOW - 100_000 + i, { raw: true })), NOW);
-    // byte for byte the first one, which is 101st newest now: not compared
+    const others = reordered(body, 100);
+    expect(new Set(others.map((o) => o.length))).toEqual(new Set([original.length]));
+    const [first] = store.ingest([deliveryInput(original, NOW - 200_000, { raw: true })], NOW);
+    store.ingest(others.map((o, i) => deliveryInput(o, NOW - 100_000 + i, { raw: true })), NOW);
+    // byte for byte the first one, which is the 101st newest now: not compared, so not called "formatted differently"
     const [late] = store.ingest([deliveryInput(original, NOW, { raw: true })], NOW);
-    expect(store.getDelivery(late.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: false, attempt: 102 });
-    // one of the newest is found
-    const [recent] = store.ingest([deliveryInput(spaced(100), NOW + 1, { raw: true })], NOW);
+    const detail = store.getDelivery(late.id)!.flagDetails[0]!;
+    expect(detail).toMatchObject({ flag: 'duplicate', kind: 'exact', of: first.id, attempt: 102 });
+    expect(detail).not.toHaveProperty('sameBytes');
+    expect(explainFlag(detail)).toMatch(/^Attempt 102: the same JSON as delivery #\d+ was delivered again/);
+    // one of the newest is found; and one compared with all of them without a match is "formatted differently"
+    const [recent] = store.ingest([deliveryInput(others[99]!, NOW + 1, { raw: true })], NOW);
     expect(store.getDelivery(recent.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: true, attempt: 103 });
   });
 
-  it('compares big repeats with fewer of the newest, about 4 MiB of bodies in all', () => {
+  it('reads only the earlier bodies of the same size: copies padded to other sizes are stepped over, not read', () => {
+    const body = loadSamples().events.delivered;
+    const original = JSON.stringify(body);
+    const [first] = store.ingest([deliveryInput(original, NOW - 200_000, { raw: true })], NOW);
+    // the same JSON padded with whitespace to ~100 KB, 98 times
+    const padded = (n: number) => original.replace('{', `{${' '.repeat(100_000 + n)}`);
+    store.ingest(Array.from({ length: 98 }, (_, i) => deliveryInput(padded(i), NOW - 100_000 + i, { raw: true })), NOW);
+    // nothing of its size among the 99 earlier ones, all looked at: "formatted differently" is known for sure
+    const [other] = store.ingest([deliveryInput(padded(1000), NOW - 1, { raw: true })], NOW);
+    expect(store.getDelivery(other.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: false });
+    // the identical first one is the 100th newest: found, its padded followers stepped over
+    const [same] = store.ingest([deliveryInput(original, NOW, { raw: true })], NOW);
+    expect(store.getDelivery(same.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: true, of: first.id, attempt: 101 });
+  });
+
+  it('compares big repeats with fewer of the newest of their size, about 4 MiB of bodies in all', () => {
     const body = { ...loadSamples().events.delivered, pad: 'x'.repeat(200_000) };
     const original = JSON.stringify(body);
-    const spaced = (n: number) => original.replace('{', `{${' '.repeat(n)}`);
-    const lookback = sameBytesLookback(Buffer.byteLength(original));
-    expect(lookback).toBe(20);
+    // 4 MiB / ~200 KB: the newest 20 of its size are compared
+    const others = reordered(body, 20);
     store.ingest([deliveryInput(original, NOW - 200_000, { raw: true })], NOW);
-    store.ingest(Array.from({ length: lookback }, (_, i) => deliveryInput(spaced(i + 1), NOW - 100_000 + i, { raw: true })), NOW);
-    // the first is the 21st newest of this JSON now: not compared
+    store.ingest(others.map((o, i) => deliveryInput(o, NOW - 100_000 + i, { raw: true })), NOW);
+    // the first is the 21st newest of its size now: not compared
     const [late] = store.ingest([deliveryInput(original, NOW, { raw: true })], NOW);
-    expect(store.getDelivery(late.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: false });
-    const [recent] = store.ingest([deliveryInput(spaced(lookback), NOW + 1, { raw: true })], NOW);
+    expect(store.getDelivery(late.id)!.flagDetails[0]).not.toHaveProperty('sameBytes');
+    const [recent] = store.ingest([deliveryInput(others[19]!, NOW + 1, { raw: true })], NOW);
     expect(store.getDelivery(recent.id)!.flagDetails[0]).toMatchObject({ flag: 'duplicate', kind: 'exact', sameBytes: true });
+  });
+
+  it('judges the attempts left after a deletion as if the deleted ones had never come, bytes compared within the same bounds', () => {
+    const body = loadSamples().events.delivered;
+    const original = JSON.stringify(body);
+    const others = reordered(body, 120);
+    // 150 attempts of one event: the original, then reordered copies, with the original again now and then
+    const sent = Array.from({ length: 150 }, (_, i) => (i % 37 === 0 ? original : others[i % others.length]!));
+    const inputs = sent.map((b, i) => deliveryInput(b, NOW - 1_000_000 + i * 1000, { raw: true }));
+    const ids = store.ingest(inputs, NOW).map((d) => d.id);
+    store.deletion.slice(ids.slice(0, 3), false, NOW);
+
+    const fresh = openStore({ file: path.join(dir, 'fresh.sqlite') });
+    try {
+      const freshIds = fresh.ingest(inputs.slice(3), NOW).map((d) => d.id);
+      // ids differ between the stores: compare what the flags say, with ids mapped by position
+      const position = (list: number[]) => new Map(list.map((id, i) => [id, i]));
+      const [here, there] = [position(ids.slice(3)), position(freshIds)];
+      const judged = (s: Store, list: number[], at: Map<number, number>) =>
+        list.map((id) => {
+          const d = s.getDelivery(id)!;
+          const dup = d.flagDetails.find((f) => f.flag === 'duplicate') as Record<string, unknown> | undefined;
+          return dup ? { attempt: dup.attempt, kind: dup.kind, sameBytes: dup.sameBytes, of: at.get(dup.of as number), previous: at.get(dup.previous as number) } : null;
+        });
+      const left = judged(store, ids.slice(3), here);
+      expect(left).toEqual(judged(fresh, freshIds, there));
+      // the bounds showed: identical repeats found, and ones whose identical attempt was too far back not compared
+      expect(left.filter((j) => j?.sameBytes === true).length).toBeGreaterThan(0);
+      expect(left.filter((j) => j !== null && j.sameBytes === undefined).length).toBeGreaterThan(0);
+    } finally {
+      fresh.close();
+    }
   });
 });

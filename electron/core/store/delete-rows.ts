@@ -2,7 +2,7 @@
 // attempts, analytics summaries, marks), their messages folded again from the deliveries they have left. The one
 // path every deletion takes: the test callback's button (test-callbacks.ts), a selection, a filter, Clear all and
 // retention (delete-job.ts), so lists, counts and analytics agree after each.
-import { duplicateFlag, priorAttempts, type PriorAttempt } from '../../../shared/classify';
+import { SAME_BYTES_LOOKED_AT, duplicateFlag, type PriorAttempts } from '../../../shared/classify';
 import type { FlagDetail, FlagName } from '../../../shared/domain';
 import { counterKey } from '../../../shared/facet-keys';
 import type { CounterDeltas, StoreContext } from './context';
@@ -11,6 +11,7 @@ import { forgetMarksOf, PINNED_DELIVERY } from './marks';
 import { FILED_AS, refoldMessage } from './messages';
 import type { MessageFacts } from './summary-deltas';
 import { flagMask } from './rows';
+import { sameBytesAmong, type SizedAttempt } from './same-bytes';
 
 /** a delivery being deleted: what its message needs, and what taking it out of full text needs (QueuedRow) */
 interface Row extends QueuedRow {
@@ -138,34 +139,60 @@ function judgeAttemptsAgain(ctx: StoreContext, msgId: number, deleted: readonly 
   for (const r of deleted) {
     if (r.event_key !== null && !(r.id >= (firstGone.get(r.event_key) ?? Infinity))) firstGone.set(r.event_key, r.id);
   }
-  const left = ctx.stmt(`SELECT d.id, d.received_at, d.attempt, d.canon_hash, d.flags, b.body FROM deliveries d
+  // sizes, not bodies: a body is read only to compare it with an earlier one of the same size (same-bytes.ts)
+  const left = ctx.stmt(`SELECT d.id, d.received_at, d.attempt, d.canon_hash, d.flags, length(b.body) AS bytes FROM deliveries d
     LEFT JOIN bodies b ON b.id = d.id WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id`);
   const set = ctx.stmt('UPDATE deliveries SET attempt = ?, flags = ?, flags_mask = ? WHERE id = ?');
   for (const [key, gone] of firstGone) {
-    const earlier: PriorAttempt[] = [];
+    // the attempts before each row, kept as they accumulate: an event with thousands of attempts is walked once
+    let count = 0;
+    let first: AttemptRow | null = null;
+    let last: AttemptRow | null = null;
+    const byPayload = new Map<string, SizedAttempt[]>();
     // all read first: the rows are written while walking them
     for (const r of left.all(msgId, key) as AttemptRow[]) {
-      const body = r.body ?? undefined;
-      if (r.id > gone && r.attempt !== null) {
-        const prior = priorAttempts(earlier, r.canon_hash, body);
+      const same = r.canon_hash === null ? undefined : byPayload.get(r.canon_hash);
+      if (r.id > gone && r.attempt !== null && first && last) {
+        const newestFirst = same ? same.slice(-(SAME_BYTES_LOOKED_AT + 1)).reverse() : [];
+        const bytes = newestFirst.length > 0 && r.bytes !== null ? sameBytesAmong(ctx, newestFirst, { id: r.id, size: r.bytes }) : undefined;
+        const prior: PriorAttempts = {
+          count,
+          firstId: first.id,
+          last: { id: last.id, receivedAt: last.received_at },
+          samePayload: newestFirst.length > 0,
+          ...(bytes !== undefined ? { sameBytes: bytes } : {}),
+        };
         const old = JSON.parse(r.flags) as FlagDetail[];
         // a simulated repeat keeps the speed-up it was judged at
         const speed = old.find((f): f is Extract<FlagDetail, { flag: 'duplicate' }> => f.flag === 'duplicate')?.speed ?? 1;
-        const repeat = prior ? duplicateFlag(r.received_at, prior, speed) : null;
+        const repeat = duplicateFlag(r.received_at, prior, speed);
         const wasRepeat = old.some((f) => f.flag === 'duplicate');
         // as classifyDelivery lists them: the repeat first
-        const flags = [...(repeat ? [repeat] : []), ...old.filter((f) => f.flag !== 'duplicate')];
+        const flags = [repeat, ...old.filter((f) => f.flag !== 'duplicate')];
         const json = JSON.stringify(flags);
-        if (json !== r.flags || r.attempt !== earlier.length + 1) set.run(earlier.length + 1, json, flagMask(flags), r.id);
-        if (wasRepeat && !repeat) {
-          ctx.stmt("DELETE FROM delivery_flags WHERE flag = 'duplicate' AND delivery_id = ?").run(r.id);
-          counters.add(counterKey({ flag: 'duplicate' }), -1);
-        } else if (!wasRepeat && repeat) {
+        if (json !== r.flags || r.attempt !== count + 1) set.run(count + 1, json, flagMask(flags), r.id);
+        if (!wasRepeat) {
           ctx.stmt("INSERT INTO delivery_flags (flag, delivery_id) VALUES ('duplicate', ?)").run(r.id);
           counters.add(counterKey({ flag: 'duplicate' }), 1);
         }
+      } else if (r.id > gone && r.attempt !== null) {
+        // the first attempt left: no repeat of anything
+        const old = JSON.parse(r.flags) as FlagDetail[];
+        const flags = old.filter((f) => f.flag !== 'duplicate');
+        const json = JSON.stringify(flags);
+        if (json !== r.flags || r.attempt !== 1) set.run(1, json, flagMask(flags), r.id);
+        if (flags.length !== old.length) {
+          ctx.stmt("DELETE FROM delivery_flags WHERE flag = 'duplicate' AND delivery_id = ?").run(r.id);
+          counters.add(counterKey({ flag: 'duplicate' }), -1);
+        }
       }
-      earlier.push({ id: r.id, receivedAt: r.received_at, canonicalJson: r.canon_hash, body });
+      count++;
+      first ??= r;
+      last = r;
+      if (r.canon_hash !== null) {
+        if (same) same.push({ id: r.id, bytes: r.bytes });
+        else byPayload.set(r.canon_hash, [{ id: r.id, bytes: r.bytes }]);
+      }
     }
   }
 }
@@ -176,7 +203,7 @@ interface AttemptRow {
   attempt: number | null;
   canon_hash: string | null;
   flags: string;
-  body: Buffer | null;
+  bytes: number | null;
 }
 
 function hasSummaries(ctx: StoreContext): boolean {

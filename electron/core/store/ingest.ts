@@ -23,7 +23,7 @@
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
 import { parseDeliveryBody } from '../../../shared/callback';
-import { classifyDelivery, sameBytesLookback, type PriorAttempts } from '../../../shared/classify';
+import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
 import { isSimulated, simulatedSpeedOf } from '../../../shared/constants';
 import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
@@ -36,6 +36,7 @@ import { appendToInbox } from './inbox';
 import { applyToMessage, factFrom } from './messages';
 import type { LifecycleFact } from '../../../shared/message-acc';
 import { flagMask, flagNames, headerValue, type InboxRow } from './rows';
+import { newestWithHash, sameBytesAmong } from './same-bytes';
 import type { IngestInput } from './types';
 
 /** Inbox rows are read this many at a time: a slice that runs out of time has not paid for reading more. */
@@ -337,24 +338,15 @@ function priorOf(
     canonHash !== null &&
     ctx.stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? LIMIT 1', 'pluck').get(msgId, canonHash) !==
       undefined;
-  // only for an exact duplicate: one more index lookup, comparing bodies inside SQLite with the newest few of this
-  // payload (shared/classify.ts sameBytesLookback: without a bound, a sender varying the bytes stalls indexing)
-  const sameBytes =
-    samePayload &&
-    ctx
-      .stmt(
-        `SELECT 1 FROM (SELECT d.id FROM deliveries d INDEXED BY deliveries_msg_canon
-            WHERE d.msg_id = ? AND d.canon_hash = ? ORDER BY d.id DESC LIMIT ?) r
-          JOIN bodies b ON b.id = r.id WHERE b.body = ? LIMIT 1`,
-        'pluck',
-      )
-      .get(msgId, canonHash, sameBytesLookback(body.length), body) !== undefined;
+  // only for an exact duplicate: the bodies of its earlier attempts of the same size, the newest few, compared inside
+  // SQLite (same-bytes.ts: without bounds, a sender varying the bytes stalls indexing)
+  const sameBytes = samePayload ? sameBytesAmong(ctx, newestWithHash(ctx, msgId, canonHash!), { bytes: body }) : undefined;
   return {
     count: last.attempt ?? 1,
     firstId,
     last: { id: last.id, receivedAt: last.received_at },
     samePayload,
-    ...(samePayload ? { sameBytes } : {}),
+    ...(sameBytes !== undefined ? { sameBytes } : {}),
     lastAnswer: { status: last.response_status, ms: last.response_ms },
   };
 }
