@@ -31,37 +31,24 @@ export interface Classification {
   flags: FlagDetail[];
 }
 
-/** The newest this many earlier attempts with the same payload are looked at for an exact duplicate's bytes... */
-export const SAME_BYTES_LOOKED_AT = 100;
-/** ...and about this many bytes of their bodies compared at most. */
-const SAME_BYTES_BUDGET = 4 << 20;
+/**
+ * How many earlier attempts with the same payload an exact duplicate's bytes are compared with, the newest: at most
+ * 100, and about 4 MiB of bodies in all. Only bodies of its own size are compared (no other can be equal): a sender
+ * repeating one JSON with other bytes each time (spacing, key order) would otherwise make every repeat read all the
+ * earlier bodies (15 ms a delivery after 100,000 small ones), and copies padded to other sizes would make a small
+ * repeat read 100 of theirs. The store (ingest.ts priorOf, delete-rows.ts) holds to the same bounds.
+ */
+export function sameBytesLookback(bodyBytes: number): number {
+  return Math.max(1, Math.min(100, Math.floor((4 << 20) / Math.max(1, bodyBytes))));
+}
 
 /**
- * Whether an exact duplicate has the very bytes of one of its earlier attempts with the same payload, walking them
- * newest first (with their body sizes; null: no body kept) and stopping at the first match: true, one is byte for
- * byte the same; false, none is; undefined, not every one that could be was compared. Only bodies of the same size
- * can be equal, so only those are compared (`same`): at most about 4 MiB of them, among the newest
- * SAME_BYTES_LOOKED_AT. Without bounds a sender repeating one JSON with other bytes each time (spacing, key order)
- * made every repeat read all the earlier bodies (15 ms a delivery after 100,000 small ones), and bodies padded to
- * other sizes did so even within a count bound. A store caller passes one more than SAME_BYTES_LOOKED_AT when there
- * are more, so it can tell.
+ * What comparing an exact duplicate's bytes with its newest earlier attempts of the same payload (sameBytesLookback
+ * of them) says: true, one has the very same bytes; false, none has and there were no others; undefined, older ones
+ * were not compared, so whether one of them had is not known.
  */
-export function judgeSameBytes<T extends { bytes: number | null }>(newestFirst: Iterable<T>, bodyBytes: number, same: (earlier: T) => boolean): boolean | undefined {
-  const budget = Math.max(1, Math.floor(SAME_BYTES_BUDGET / Math.max(1, bodyBytes)));
-  let looked = 0;
-  let compared = 0;
-  let complete = true;
-  for (const c of newestFirst) {
-    if (looked++ === SAME_BYTES_LOOKED_AT) return undefined;
-    if (c.bytes === null) complete = false;
-    else if (c.bytes !== bodyBytes) continue;
-    else if (compared === budget) complete = false;
-    else {
-      compared++;
-      if (same(c)) return true;
-    }
-  }
-  return complete ? false : undefined;
+export function sameBytesVerdict(matched: boolean, olderNotCompared: boolean): boolean | undefined {
+  return matched ? true : olderNotCompared ? undefined : false;
 }
 
 /** The facts of a list of earlier attempts (in receipt order), for callers that keep them in memory. */
@@ -69,8 +56,10 @@ export function priorAttempts(prior: readonly PriorAttempt[], canonicalJson: str
   const last = prior[prior.length - 1];
   if (!last) return null;
   const same = canonicalJson === null ? [] : prior.filter((p) => p.canonicalJson === canonicalJson);
-  const newestFirst = same.map((p) => ({ bytes: p.body?.length ?? null, body: p.body })).reverse();
-  const bytes = body !== undefined && same.length > 0 ? judgeSameBytes(newestFirst, body.length, (c) => sameBytes(c.body!, body)) : undefined;
+  const lookback = sameBytesLookback(body?.length ?? 0);
+  const newest = same.slice(-lookback);
+  const compared = body !== undefined && newest.length > 0 && newest.every((p) => p.body !== undefined);
+  const bytes = compared ? sameBytesVerdict(newest.some((p) => sameBytes(p.body!, body)), same.length > lookback) : undefined;
   return {
     count: prior.length,
     firstId: prior[0]!.id,

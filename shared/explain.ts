@@ -42,7 +42,7 @@ export function explainFlag(detail: FlagDetail): string {
             : detail.sameBytes === false
               ? `Attempt ${detail.attempt}: same JSON, different bytes — the payload of delivery #${detail.of} was delivered again, formatted differently (key order, spacing or escapes)`
               : // bytes not compared (stored before they were, or the identical attempt too far back among many
-                // repeats of this JSON: store/same-bytes.ts): equal JSON is all that is known
+                // repeats of this JSON: shared/classify.ts sameBytesLookback): equal JSON is all that is known
                 `Attempt ${detail.attempt}: the same JSON as delivery #${detail.of} was delivered again`;
       return `${what}, ${describeRetryGap(detail.gapMs, detail.expectedGapMs, detail.attempt, detail.speed)}`;
     }

@@ -3,11 +3,12 @@ import {
   classifyDelivery,
   exceptionKind,
   expectedRetryGap,
-  judgeSameBytes,
   missedAttemptsFor,
   prepaidScope,
   priorAttempts,
   retryFitsSchedule,
+  sameBytesLookback,
+  sameBytesVerdict,
   statusCodeOf,
 } from '../../shared/classify';
 import type { FlagDetail } from '../../shared/domain';
@@ -214,35 +215,19 @@ describe('duplicates', () => {
 });
 
 describe('which earlier attempts an exact duplicate\'s bytes are compared with', () => {
-  const sized = (...bytes: (number | null)[]) => bytes.map((b, i) => ({ id: 100 - i, bytes: b }));
-  /** what judgeSameBytes compared, and its answer, when the bytes equal those of `match` (an id) */
-  const judge = (newestFirst: { id: number; bytes: number | null }[], size: number, match = -1) => {
-    const compared: number[] = [];
-    const verdict = judgeSameBytes(newestFirst, size, (c) => (compared.push(c.id), c.id === match));
-    return { compared, verdict };
-  };
-
-  it('compares only bodies of its own size, newest first, stopping at the first that matches', () => {
-    expect(judge(sized(900, 1000, 1000, 1100), 1000)).toEqual({ compared: [99, 98], verdict: false });
-    expect(judge(sized(900, 1000, 1000, 1100), 1000, 99)).toEqual({ compared: [99], verdict: true });
+  it('the newest 100, fewer as bodies grow: about 4 MiB of them in all', () => {
+    expect(sameBytesLookback(1_000)).toBe(100);
+    expect(sameBytesLookback(200_000)).toBe(20);
+    expect(sameBytesLookback(8 << 20)).toBe(1);
   });
 
-  it('looks at the newest 100 only, and does not call what it did not compare "different"', () => {
-    // a 101st newest exists: it was not looked at
-    expect(judge(sized(...Array.from({ length: 101 }, () => 5)), 5)).toMatchObject({ verdict: undefined });
-    expect(judge(sized(...Array.from({ length: 101 }, () => 5)), 5).compared).toHaveLength(100);
-    expect(judge(sized(...Array.from({ length: 100 }, () => 5)), 5)).toMatchObject({ verdict: false });
-    // one without a body could have been the same
-    expect(judge(sized(7, null), 8)).toEqual({ compared: [], verdict: undefined });
+  it('does not call what it did not compare "different"', () => {
+    expect(sameBytesVerdict(true, true)).toBe(true);
+    expect(sameBytesVerdict(false, false)).toBe(false);
+    expect(sameBytesVerdict(false, true)).toBeUndefined();
   });
 
-  it('compares about 4 MiB of bodies: fewer of the newest as they grow', () => {
-    const big = sized(...Array.from({ length: 30 }, () => 200_000));
-    expect(judge(big, 200_000)).toEqual({ compared: big.slice(0, 20).map((c) => c.id), verdict: undefined });
-    expect(judge(big.slice(0, 20), 200_000)).toMatchObject({ verdict: false });
-  });
-
-  it('in memory: an identical attempt beyond the bounds leaves the bytes unjudged rather than "different"', () => {
+  it('in memory: an identical attempt beyond the bounds leaves the bytes unjudged; other sizes never match', () => {
     const body = new TextEncoder().encode('{"a":1,"b":2}');
     const other = new TextEncoder().encode('{"b":2,"a":1}');
     const attempt = (id: number, b: Uint8Array) => ({ id, receivedAt: id, canonicalJson: 'h', body: b });
@@ -250,5 +235,6 @@ describe('which earlier attempts an exact duplicate\'s bytes are compared with',
     expect(priorAttempts(prior, 'h', body)).not.toHaveProperty('sameBytes');
     expect(priorAttempts(prior.slice(0, 100), 'h', body)).toMatchObject({ sameBytes: true });
     expect(priorAttempts(prior.slice(1, 50), 'h', body)).toMatchObject({ sameBytes: false });
+    expect(priorAttempts([attempt(1, new TextEncoder().encode('{"a":1, "b":2}'))], 'h', body)).toMatchObject({ sameBytes: false });
   });
 });

@@ -2,7 +2,7 @@
 // attempts, analytics summaries, marks), their messages folded again from the deliveries they have left. The one
 // path every deletion takes: the test callback's button (test-callbacks.ts), a selection, a filter, Clear all and
 // retention (delete-job.ts), so lists, counts and analytics agree after each.
-import { SAME_BYTES_LOOKED_AT, duplicateFlag, type PriorAttempts } from '../../../shared/classify';
+import { duplicateFlag, sameBytesLookback, sameBytesVerdict, type PriorAttempts } from '../../../shared/classify';
 import type { FlagDetail, FlagName } from '../../../shared/domain';
 import { counterKey } from '../../../shared/facet-keys';
 import type { CounterDeltas, StoreContext } from './context';
@@ -11,7 +11,6 @@ import { forgetMarksOf, PINNED_DELIVERY } from './marks';
 import { FILED_AS, refoldMessage } from './messages';
 import type { MessageFacts } from './summary-deltas';
 import { flagMask } from './rows';
-import { sameBytesAmong, type SizedAttempt } from './same-bytes';
 
 /** a delivery being deleted: what its message needs, and what taking it out of full text needs (QueuedRow) */
 interface Row extends QueuedRow {
@@ -139,27 +138,38 @@ function judgeAttemptsAgain(ctx: StoreContext, msgId: number, deleted: readonly 
   for (const r of deleted) {
     if (r.event_key !== null && !(r.id >= (firstGone.get(r.event_key) ?? Infinity))) firstGone.set(r.event_key, r.id);
   }
-  // sizes, not bodies: a body is read only to compare it with an earlier one of the same size (same-bytes.ts)
+  // sizes, not bodies: bodies are compared inside SQLite, only those of the same size (shared/classify.ts
+  // sameBytesLookback, the bounds indexing holds to)
   const left = ctx.stmt(`SELECT d.id, d.received_at, d.attempt, d.canon_hash, d.flags, length(b.body) AS bytes FROM deliveries d
     LEFT JOIN bodies b ON b.id = d.id WHERE d.msg_id = ? AND d.event_key = ? ORDER BY d.id`);
+  const sameBody = ctx.stmt(
+    `SELECT 1 FROM bodies WHERE id IN (SELECT value FROM json_each(?)) AND length(body) = ? AND body = (SELECT body FROM bodies WHERE id = ?)
+      LIMIT 1`,
+    'pluck',
+  );
   const set = ctx.stmt('UPDATE deliveries SET attempt = ?, flags = ?, flags_mask = ? WHERE id = ?');
   for (const [key, gone] of firstGone) {
     // the attempts before each row, kept as they accumulate: an event with thousands of attempts is walked once
     let count = 0;
     let first: AttemptRow | null = null;
     let last: AttemptRow | null = null;
-    const byPayload = new Map<string, SizedAttempt[]>();
+    /** ids of the attempts so far, by payload hash, oldest first */
+    const byPayload = new Map<string, number[]>();
     // all read first: the rows are written while walking them
     for (const r of left.all(msgId, key) as AttemptRow[]) {
       const same = r.canon_hash === null ? undefined : byPayload.get(r.canon_hash);
       if (r.id > gone && r.attempt !== null && first && last) {
-        const newestFirst = same ? same.slice(-(SAME_BYTES_LOOKED_AT + 1)).reverse() : [];
-        const bytes = newestFirst.length > 0 && r.bytes !== null ? sameBytesAmong(ctx, newestFirst, { id: r.id, size: r.bytes }) : undefined;
+        let bytes: boolean | undefined;
+        if (same && r.bytes !== null) {
+          const lookback = sameBytesLookback(r.bytes);
+          const matched = sameBody.get(JSON.stringify(same.slice(-lookback)), r.bytes, r.id) !== undefined;
+          bytes = sameBytesVerdict(matched, same.length > lookback);
+        }
         const prior: PriorAttempts = {
           count,
           firstId: first.id,
           last: { id: last.id, receivedAt: last.received_at },
-          samePayload: newestFirst.length > 0,
+          samePayload: same !== undefined,
           ...(bytes !== undefined ? { sameBytes: bytes } : {}),
         };
         const old = JSON.parse(r.flags) as FlagDetail[];
@@ -190,8 +200,8 @@ function judgeAttemptsAgain(ctx: StoreContext, msgId: number, deleted: readonly 
       first ??= r;
       last = r;
       if (r.canon_hash !== null) {
-        if (same) same.push({ id: r.id, bytes: r.bytes });
-        else byPayload.set(r.canon_hash, [{ id: r.id, bytes: r.bytes }]);
+        if (same) same.push(r.id);
+        else byPayload.set(r.canon_hash, [r.id]);
       }
     }
   }

@@ -23,7 +23,7 @@
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
 import { parseDeliveryBody } from '../../../shared/callback';
-import { classifyDelivery, type PriorAttempts } from '../../../shared/classify';
+import { classifyDelivery, sameBytesLookback, sameBytesVerdict, type PriorAttempts } from '../../../shared/classify';
 import { isSimulated, simulatedSpeedOf } from '../../../shared/constants';
 import { flagFacts } from '../../../shared/flag-facts';
 import type { DeliverySummary, FlagDetail } from '../../../shared/domain';
@@ -36,7 +36,6 @@ import { appendToInbox } from './inbox';
 import { applyToMessage, factFrom } from './messages';
 import type { LifecycleFact } from '../../../shared/message-acc';
 import { flagMask, flagNames, headerValue, type InboxRow } from './rows';
-import { newestWithHash, sameBytesAmong } from './same-bytes';
 import type { IngestInput } from './types';
 
 /** Inbox rows are read this many at a time: a slice that runs out of time has not paid for reading more. */
@@ -338,9 +337,31 @@ function priorOf(
     canonHash !== null &&
     ctx.stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? LIMIT 1', 'pluck').get(msgId, canonHash) !==
       undefined;
-  // only for an exact duplicate: the bodies of its earlier attempts of the same size, the newest few, compared inside
-  // SQLite (same-bytes.ts: without bounds, a sender varying the bytes stalls indexing)
-  const sameBytes = samePayload ? sameBytesAmong(ctx, newestWithHash(ctx, msgId, canonHash!), { bytes: body }) : undefined;
+  // only for an exact duplicate: one more index lookup, comparing inside SQLite the bodies of its own size among the
+  // newest few of this payload (shared/classify.ts sameBytesLookback: without bounds, a sender varying the bytes
+  // stalls indexing). length() reads a body's size from its record header, so other sizes are never loaded.
+  let sameBytes: boolean | undefined;
+  if (samePayload) {
+    const lookback = sameBytesLookback(body.length);
+    const matched =
+      ctx
+        .stmt(
+          // the limit written out, not bound: SQLite runs this a third faster so (one cached statement per value, and
+          // bodies under 40 KB all take 100)
+          `SELECT 1 FROM (SELECT d.id FROM deliveries d INDEXED BY deliveries_msg_canon
+              WHERE d.msg_id = ? AND d.canon_hash = ? ORDER BY d.id DESC LIMIT ${lookback}) r
+            JOIN bodies b ON b.id = r.id WHERE length(b.body) = ? AND b.body = ? LIMIT 1`,
+          'pluck',
+        )
+        .get(msgId, canonHash, body.length, body) !== undefined;
+    // none matched: were there older ones, not compared? (the index alone answers)
+    const older =
+      !matched &&
+      ctx
+        .stmt('SELECT 1 FROM deliveries INDEXED BY deliveries_msg_canon WHERE msg_id = ? AND canon_hash = ? ORDER BY id DESC LIMIT 1 OFFSET ?', 'pluck')
+        .get(msgId, canonHash, lookback) !== undefined;
+    sameBytes = sameBytesVerdict(matched, older);
+  }
   return {
     count: last.attempt ?? 1,
     firstId,
