@@ -161,7 +161,8 @@ export async function openActiveStore(o: ActiveStoreOptions): Promise<ActiveStor
     g.checkpointer = startCheckpointer({
       file: g.store.file,
       nativeBinding: o.nativeBinding,
-      onReady: () => g.store.setCheckpointsInBackground(true),
+      // its reports let indexing make way for the WAL to start over (store/wal-restart.ts)
+      onReady: () => g.store.setCheckpointsInBackground(true, g.checkpointer ?? undefined),
       onFailed: (err) => {
         try {
           g.store.setCheckpointsInBackground(false);

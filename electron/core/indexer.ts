@@ -38,6 +38,8 @@ export interface IndexPort {
   indexText?(maxRows: number, budgetMs: number): number;
   /** deliveries queued for free text */
   textPending?(): number;
+  /** ms to hold the next slice while the WAL is made to start over (store/wal-restart.ts); 0: index now */
+  checkpointWait?(): number;
 }
 
 export interface SliceRequest {
@@ -307,6 +309,9 @@ export class Indexer {
   private run(): void {
     this.timer = null;
     if (this.closed) return;
+    // the loop stays free meanwhile: only the lists wait, a few ms while the checkpoint worker catches up
+    const hold = this.port.checkpointWait?.() ?? 0;
+    if (hold > 0) return this.schedule(hold);
     // busy: short slices, so an acknowledgement never waits long behind one; longer (each row's share of the
     // slice's fixed cost shrinks) while following a steady rate, which needs the throughput, and longer still
     // while the lists fall behind it

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
 import { startCheckpointer } from '../../electron/core/store/checkpointer';
+import { RESTART_FRAMES } from '../../electron/core/store/wal-restart';
 import type { Store } from '../../electron/core/store/types';
 import { deliveryInput } from '../support/store-fixtures';
 
@@ -102,5 +103,52 @@ it('reports a worker that cannot open the database, so the writer checkpoints ag
     closers.push(() => c.close());
   });
   expect(String(failed)).toMatch(/directory does not exist|unable to open/i);
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+it('starts the log over during continuous indexing, so the writer never has to checkpoint it itself', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
+  store = openStore({ file: path.join(dir, 'inspector.sqlite') });
+  const c = await new Promise<ReturnType<typeof startCheckpointer>>((resolve, reject) => {
+    const started = startCheckpointer({
+      file: store!.file,
+      intervalMs: 20,
+      onReady: () => {
+        store!.setCheckpointsInBackground(true, started);
+        resolve(started);
+      },
+      onFailed: reject,
+    });
+  });
+  closers.push(() => c.close());
+  // ~4 pages of log a delivery, acknowledged first, then indexed in slices back to back as during a burst: about
+  // three times the length from which indexing makes way (wal-restart.ts), under the writer's fallback
+  const pad = 'x'.repeat(6000);
+  const n = 6000;
+  for (let i = 0; i < n; i += 200) {
+    store.ingestRaw(Array.from({ length: 200 }, (_, k) => deliveryInput({ reference: `ref-${i + k}`, type: 'DELIVERED', pad }, Date.now())));
+  }
+  const wal = store.file + '-wal';
+  const frames = () => Math.floor(size(wal) / (4096 + 24));
+  let longest = 0;
+  let holds = 0;
+  let indexed = 0;
+  for (;;) {
+    const hold = store.checkpointWait();
+    if (hold > 0) {
+      holds++;
+      await new Promise((r) => setTimeout(r, hold));
+      continue;
+    }
+    const got = store.indexSlice({ maxRows: 50, budgetMs: 1000, tailMsPerRow: 0, responseMs: new Map(), now: Date.now() }).summaries.length;
+    if (got === 0) break;
+    indexed += got;
+    longest = Math.max(longest, frames());
+  }
+  expect(indexed).toBe(n);
+  // the log file keeps the length it reached: it started over near the threshold, far from the fallback's 30,000
+  expect(longest).toBeLessThan(RESTART_FRAMES * 1.6);
+  expect(holds).toBeGreaterThan(0);
+  expect(store.stats()).toMatchObject({ deliveriesTotal: n, deliveriesPending: 0, messagesTotal: n });
   await Promise.all(closers.splice(0).map((c) => c()));
 });

@@ -344,6 +344,25 @@ describe('indexer', () => {
     ix.close();
   });
 
+  it('holds slices while the WAL is made to start over, then indexes every row (the loop is free meanwhile)', () => {
+    const clock = new FakeClock();
+    const { port, commit, log } = fakePort(clock, { rowMs: 0.1 });
+    let holds = 3;
+    port.checkpointWait = () => (holds > 0 ? (holds--, 5) : 0);
+    const seen: number[] = [];
+    const ix = new Indexer(port, { clock, onIndexed: (r) => seen.push(...r.map((x) => x.id)) });
+    ix.committed(commit(4));
+    clock.advance(9);
+    // two holds of 5 ms so far: nothing indexed, nothing lost, the lag shows it
+    expect(log.slices).toHaveLength(0);
+    expect(ix.unindexed).toBe(4);
+    expect(ix.lagMs()).toBe(9);
+    clock.advance(10);
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(ix.unindexed).toBe(0);
+    return ix.indexed();
+  });
+
   it('close() indexes what is still pending', () => {
     const clock = new FakeClock();
     const { port, commit, pending } = fakePort(clock);

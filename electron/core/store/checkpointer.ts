@@ -4,9 +4,13 @@
 // checkpoint from a second connection needs no write lock, so the worker does it beside the writer, and the
 // writer's own autocheckpoint is raised to a fallback for a worker that falls behind or is gone.
 //
+// The worker also reports each pass (how long the WAL was, how many passes ended), so that the writer can start the
+// WAL over without a checkpoint of its own that would stall it (wal-restart.ts).
+//
 // The worker is plain JavaScript (eval) so it runs the same under tsx, vitest and the bundled Electron main; it
 // loads better-sqlite3 from the path this module resolves, with the same native binding as the main connection.
 import { Worker } from 'node:worker_threads';
+import type { CheckpointProgress } from './types';
 
 export interface CheckpointerOptions {
   file: string;
@@ -19,7 +23,7 @@ export interface CheckpointerOptions {
   onFailed: (err: unknown) => void;
 }
 
-export interface Checkpointer {
+export interface Checkpointer extends CheckpointProgress {
   /**
    * No checkpoint writes the file once this returns: one in progress is waited for (at most STOP_WAIT_MS), none
    * starts after. For a file found damaged, whose bytes must stay as they are from that moment.
@@ -29,7 +33,13 @@ export interface Checkpointer {
   close(): Promise<void>;
 }
 
-/** the worker's state, shared with it: a stop must not wait for a message the worker reads only between ticks */
+/**
+ * Shared with the worker, an Int32Array: its state (a stop must not wait for a message the worker reads only between
+ * ticks), the WAL's length in frames at the start of its last finished pass (-1 before the first), passes finished.
+ */
+const STATE = 0;
+const WAL_FRAMES = 1;
+const PASSES = 2;
 const IDLE = 0;
 const CHECKPOINTING = 1;
 const STOPPED = 2;
@@ -45,19 +55,27 @@ db.pragma('busy_timeout = 0');
 const state = new Int32Array(workerData.state);
 let timer = null;
 const tick = () => {
+  timer = null;
   // stopped: no checkpoint any more, and no next tick
-  if (Atomics.compareExchange(state, 0, ${IDLE}, ${CHECKPOINTING}) !== ${IDLE}) return;
+  if (Atomics.compareExchange(state, ${STATE}, ${IDLE}, ${CHECKPOINTING}) !== ${IDLE}) return;
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    if (r && r.log >= 0) Atomics.store(state, ${WAL_FRAMES}, r.log);
   } catch (err) {
     // SQLITE_BUSY and the like: try again on the next tick
   }
+  Atomics.add(state, ${PASSES}, 1);
   // a stop that gave up waiting has set STOPPED meanwhile: it stays
-  Atomics.compareExchange(state, 0, ${CHECKPOINTING}, ${IDLE});
-  Atomics.notify(state, 0);
+  Atomics.compareExchange(state, ${STATE}, ${CHECKPOINTING}, ${IDLE});
+  Atomics.notify(state, ${STATE});
   timer = setTimeout(tick, workerData.intervalMs);
 };
 parentPort.on('message', (m) => {
+  // the writer waits for a pass (wal-restart.ts): it runs now rather than at the next tick
+  if (m === 'now') {
+    if (timer !== null) (clearTimeout(timer), tick());
+    return;
+  }
   if (m !== 'close') return;
   clearTimeout(timer);
   try { db.close(); } catch {}
@@ -75,7 +93,8 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
     failed = true;
     opts.onFailed(err);
   };
-  const state = new Int32Array(new SharedArrayBuffer(4));
+  const state = new Int32Array(new SharedArrayBuffer(12));
+  Atomics.store(state, WAL_FRAMES, -1);
   let worker: Worker;
   try {
     worker = new Worker(WORKER_SOURCE, {
@@ -90,7 +109,7 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
     });
   } catch (err) {
     fail(err);
-    return { stop: () => {}, close: async () => {} };
+    return { stop: () => {}, close: async () => {}, walFrames: () => -1, passesDone: () => 0, passing: () => false, hurry: () => {} };
   }
   // the worker must never keep the process alive on its own
   worker.unref();
@@ -105,14 +124,20 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
     }),
   );
   return {
+    walFrames: () => Atomics.load(state, WAL_FRAMES),
+    passesDone: () => Atomics.load(state, PASSES),
+    passing: () => Atomics.load(state, STATE) === CHECKPOINTING,
+    hurry() {
+      if (!failed && !closing) worker.postMessage('now');
+    },
     stop() {
       const deadline = Date.now() + STOP_WAIT_MS;
       for (;;) {
-        if (Atomics.compareExchange(state, 0, IDLE, STOPPED) !== CHECKPOINTING) return;
+        if (Atomics.compareExchange(state, STATE, IDLE, STOPPED) !== CHECKPOINTING) return;
         const left = deadline - Date.now();
-        if (left <= 0) return void Atomics.store(state, 0, STOPPED);
+        if (left <= 0) return void Atomics.store(state, STATE, STOPPED);
         // blocks the loop for the rest of one checkpoint: only on the rare path of a file found damaged
-        Atomics.wait(state, 0, CHECKPOINTING, left);
+        Atomics.wait(state, STATE, CHECKPOINTING, left);
       }
     },
     close() {

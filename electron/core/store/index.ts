@@ -11,6 +11,7 @@ import { setDeliveryAnswerTimes } from './summary-deltas';
 import { ingestRaw, pendingCount } from './inbox';
 import { ensureTextIndexed, indexText, textPending } from './full-text';
 import { queryTerms } from './filters';
+import { WalRestart } from './wal-restart';
 import { walSyncFor } from './wal-sync';
 import { messageDetail, nextDueAt, refreshDueMessages } from './messages';
 import * as q from './queries';
@@ -48,8 +49,12 @@ export interface OpenStoreOptions {
 
 /** SQLite's default: the connection checkpoints once the WAL holds this many pages (4 MB) */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-/** while a background connection checkpoints: only if it falls this far behind (40 MB of WAL) */
-const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+/**
+ * while a background connection checkpoints: only if it falls this far behind (120 MB of WAL). Indexing makes the
+ * WAL start over long before (wal-restart.ts RESTART_FRAMES); at 40 MB this connection's own checkpoint still
+ * caught up with it between the worker's reports during a burst.
+ */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 30_000;
 /** while the file's integrity check has not passed: 1 GiB of WAL (4 KiB pages) */
 const HELD_AUTOCHECKPOINT_PAGES = 262_144;
 
@@ -88,6 +93,14 @@ export function openStore(opts: OpenStoreOptions): Store {
   let closed = false;
   /** found damaged while open: see seal() */
   let sealed = false;
+  // this connection checkpoints only what came in during the worker's last pass: a few acknowledgements' frames
+  const walRestart = new WalRestart(() => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // busy (the worker began another pass): the WAL starts over at a later try
+    }
+  });
   const refuseIfSealed = () => {
     if (sealed) throw new StoreWriteError('the store file is damaged; new deliveries go to a fresh file');
   };
@@ -128,6 +141,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     seal() {
       if (sealed || opts.readonly) return;
       sealed = true;
+      walRestart.follow(null);
       ctx.sealed = true;
       // nothing more goes into this file: no checkpoint copies the WAL into it, no statement writes
       db.pragma('wal_autocheckpoint = 0');
@@ -135,15 +149,18 @@ export function openStore(opts: OpenStoreOptions): Store {
     },
     holdCheckpoints() {
       if (sealed || opts.readonly) return;
+      walRestart.follow(null);
       // not at the fallback's 40 MB: a file whose check has not passed keeps its bytes while the WAL grows for the
       // seconds a check takes. Only a sender that never stops during a long check (a slow disk, a huge store) takes
       // the WAL to this size, and then the disk comes first.
       db.pragma(`wal_autocheckpoint = ${HELD_AUTOCHECKPOINT_PAGES}`);
     },
-    setCheckpointsInBackground(on) {
+    setCheckpointsInBackground(on, progress) {
       if (sealed || opts.readonly) return;
+      walRestart.follow(on ? (progress ?? null) : null);
       db.pragma(`wal_autocheckpoint = ${on ? FALLBACK_AUTOCHECKPOINT_PAGES : DEFAULT_AUTOCHECKPOINT_PAGES}`);
     },
+    checkpointWait: () => (sealed || closed ? 0 : walRestart.wait(performance.now())),
     // answer times are metadata recorded best effort: no fsync of their own (the next delivery commit makes them
     // durable). Inbox rows get theirs only when stopping before they are indexed: each update there rewrites a
     // page holding bodies.

@@ -89,6 +89,18 @@ export type ExportedMessage = MessageSummary & {
   anomalyDetails: { anomaly: string; detail: string }[];
 };
 
+/** What the checkpoint worker (checkpointer.ts) reports of its passes. */
+export interface CheckpointProgress {
+  /** the WAL's length in frames when the last finished pass began (-1 before the first) */
+  walFrames(): number;
+  /** passes finished so far */
+  passesDone(): number;
+  /** a pass is running */
+  passing(): boolean;
+  /** asks for a pass now rather than at the next tick */
+  hurry(): void;
+}
+
 export interface Store {
   readonly file: string;
   /** Both phases in ONE transaction, all or nothing; throws StoreWriteError. Classifies each delivery against what is stored. */
@@ -151,9 +163,15 @@ export interface Store {
   seal(): void;
   /**
    * Who checkpoints the WAL: this connection inside its commits (the default), or a background connection
-   * (checkpointer.ts), in which case this one does so only far past the usual size, as a fallback.
+   * (checkpointer.ts), in which case this one does so only far past the usual size, as a fallback. With the
+   * worker's progress, checkpointWait() has the WAL start over before that (wal-restart.ts).
    */
-  setCheckpointsInBackground(on: boolean): void;
+  setCheckpointsInBackground(on: boolean, progress?: CheckpointProgress): void;
+  /**
+   * How many ms the next indexing slice should wait while the background checkpoint catches up, so that the WAL
+   * starts over without a checkpoint that stalls this connection (wal-restart.ts); 0: index now.
+   */
+  checkpointWait(): number;
   /**
    * no checkpoint writes the file (until setCheckpointsInBackground) unless the WAL passes 1 GiB: while the file's
    * integrity check runs

@@ -1,0 +1,61 @@
+// Starting the write-ahead log over without a checkpoint that stalls the writer.
+//
+// The checkpoint worker (checkpointer.ts) copies the WAL into the database file beside the writer, but SQLite starts
+// the WAL over only when a write transaction begins while every frame in it has been copied. Indexing commits
+// hundreds of frames a slice (every index a delivery touches: ~10 pages a delivery on the bench mix), and a pass of
+// the worker takes tens of ms (two fsyncs), so during a burst that moment never came: the WAL grew to the writer's
+// fallback size, and then the writer checkpointed inside a commit, on the event loop, copying and syncing what the
+// worker had not reached yet: 30-80 ms stalls every ~10,000 frames (a quarter of a second of indexing), measured in
+// the index bench as ~40 µs of the ~250 µs a delivery cost.
+//
+// So once the worker reports a long WAL, indexing holds its next slices (the loop stays free: acknowledgements go
+// on) until a pass that began after the hold has ended; then this connection checkpoints what came in meanwhile (an
+// acknowledgement's few frames: a few ms) and its next write starts the WAL over. A pass cut short by a reader that
+// holds an older snapshot leaves the WAL as it is: the next try waits until it has grown by as much again.
+import type { CheckpointProgress } from './types';
+
+/** the WAL's length (frames of 4 KiB: ~32 MB) from which indexing makes way for it to start over */
+export const RESTART_FRAMES = 8000;
+/** how often a held slice looks again, in ms */
+const HOLD_MS = 5;
+/** a worker pass that takes longer than this (a stuck disk) is not waited for: the writer's fallback remains */
+const MAX_HOLD_MS = 500;
+
+export class WalRestart {
+  private progress: CheckpointProgress | null = null;
+  /** holding indexing until the worker has finished this many passes, since `heldAt` */
+  private until: number | null = null;
+  private heldAt = 0;
+  /** the length from which the next hold starts (raised after a try that could not start the WAL over) */
+  private threshold = RESTART_FRAMES;
+
+  constructor(private readonly checkpointNow: () => void) {}
+
+  follow(progress: CheckpointProgress | null): void {
+    this.progress = progress;
+    this.until = null;
+    this.threshold = RESTART_FRAMES;
+  }
+
+  /** ms the next indexing slice should wait (0: go) */
+  wait(now: number): number {
+    const p = this.progress;
+    if (!p) return 0;
+    const frames = p.walFrames();
+    if (this.until === null) {
+      // the WAL started over since the last try: back to the usual threshold
+      if (frames < RESTART_FRAMES) this.threshold = RESTART_FRAMES;
+      if (frames < this.threshold) return 0;
+      // a pass already running began before the hold, with slices still committing: the next one counts
+      this.until = p.passesDone() + (p.passing() ? 2 : 1);
+      this.heldAt = now;
+      p.hurry();
+      return HOLD_MS;
+    }
+    if (p.passesDone() < this.until && now - this.heldAt < MAX_HOLD_MS) return HOLD_MS;
+    this.until = null;
+    this.checkpointNow();
+    this.threshold = frames + RESTART_FRAMES;
+    return 0;
+  }
+}
