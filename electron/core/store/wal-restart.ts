@@ -10,12 +10,16 @@
 //
 // So once the worker reports a long WAL, indexing holds its next slices (the loop stays free: acknowledgements go
 // on) until a pass that began after the hold has ended; then this connection checkpoints what came in meanwhile (an
-// acknowledgement's few frames: a few ms) and its next write starts the WAL over. A pass cut short by a reader that
-// holds an older snapshot leaves the WAL as it is: the next try waits until it has grown by as much again.
+// acknowledgement's few frames: a few ms) and its next write starts the WAL over. Whether it did is not known here
+// (a reader on an older snapshot, an export, prevents it; the worker's next report may already show a refilled WAL
+// during a burst), so tries are spaced: at most one per MIN_GAP_MS, judged only by a report from a pass that ran
+// after the last try. A WAL that cannot start over then costs indexing one pause per gap, never a stalled loop.
 import type { CheckpointProgress } from './types';
 
 /** the WAL's length (frames of 4 KiB: ~32 MB) from which indexing makes way for it to start over */
 export const RESTART_FRAMES = 8000;
+/** tries are at least this far apart (ms) */
+export const MIN_GAP_MS = 250;
 /** how often a held slice looks again, in ms */
 const HOLD_MS = 5;
 /** a worker pass that takes longer than this (a stuck disk) is not waited for: the writer's fallback remains */
@@ -26,26 +30,26 @@ export class WalRestart {
   /** holding indexing until the worker has finished this many passes, since `heldAt` */
   private until: number | null = null;
   private heldAt = 0;
-  /** the length from which the next hold starts (raised after a try that could not start the WAL over) */
-  private threshold = RESTART_FRAMES;
+  /** the last try: when, and the worker's passes then (its next report still shows the WAL from before) */
+  private triedAt = -Infinity;
+  private passesAtTry = -Infinity;
 
   constructor(private readonly checkpointNow: () => void) {}
 
   follow(progress: CheckpointProgress | null): void {
     this.progress = progress;
     this.until = null;
-    this.threshold = RESTART_FRAMES;
+    this.triedAt = -Infinity;
+    this.passesAtTry = -Infinity;
   }
 
   /** ms the next indexing slice should wait (0: go) */
   wait(now: number): number {
     const p = this.progress;
     if (!p) return 0;
-    const frames = p.walFrames();
     if (this.until === null) {
-      // the WAL started over since the last try: back to the usual threshold
-      if (frames < RESTART_FRAMES) this.threshold = RESTART_FRAMES;
-      if (frames < this.threshold) return 0;
+      if (now - this.triedAt < MIN_GAP_MS || p.passesDone() <= this.passesAtTry + 1) return 0;
+      if (p.walFrames() < RESTART_FRAMES) return 0;
       // a pass already running began before the hold, with slices still committing: the next one counts
       this.until = p.passesDone() + (p.passing() ? 2 : 1);
       this.heldAt = now;
@@ -55,7 +59,8 @@ export class WalRestart {
     if (p.passesDone() < this.until && now - this.heldAt < MAX_HOLD_MS) return HOLD_MS;
     this.until = null;
     this.checkpointNow();
-    this.threshold = frames + RESTART_FRAMES;
+    this.triedAt = now;
+    this.passesAtTry = p.passesDone();
     return 0;
   }
 }
