@@ -78,6 +78,8 @@ parentPort.on('message', (m) => {
   }
   if (m !== 'close') return;
   clearTimeout(timer);
+  // no tick after this, not even one a 'now' would start
+  timer = null;
   try { db.close(); } catch {}
   parentPort.close();
 });
