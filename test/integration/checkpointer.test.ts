@@ -121,28 +121,29 @@ it('starts the log over during continuous indexing, so the writer never has to c
     });
   });
   closers.push(() => c.close());
-  // ~4 pages of log a delivery, acknowledged first, then indexed in slices back to back as during a burst: about
-  // three times the length from which indexing makes way (wal-restart.ts), under the writer's fallback
+  // as during a burst: deliveries acknowledged a hundred at a time (~2 pages of log each, 6 KB bodies), each batch
+  // indexed at once (~4 pages more), ~36,000 frames in all: four times the length from which indexing makes way
+  // (wal-restart.ts), past the writer's fallback (30,000)
   const pad = 'x'.repeat(6000);
   const n = 6000;
-  for (let i = 0; i < n; i += 200) {
-    store.ingestRaw(Array.from({ length: 200 }, (_, k) => deliveryInput({ reference: `ref-${i + k}`, type: 'DELIVERED', pad }, Date.now())));
-  }
   const wal = store.file + '-wal';
   const frames = () => Math.floor(size(wal) / (4096 + 24));
   let longest = 0;
   let holds = 0;
   let indexed = 0;
-  for (;;) {
-    const hold = store.checkpointWait();
-    if (hold > 0) {
-      holds++;
-      await new Promise((r) => setTimeout(r, hold));
-      continue;
+  for (let i = 0; i < n; i += 100) {
+    store.ingestRaw(Array.from({ length: 100 }, (_, k) => deliveryInput({ reference: `ref-${i + k}`, type: 'DELIVERED', pad }, Date.now())));
+    for (;;) {
+      const hold = store.checkpointWait();
+      if (hold > 0) {
+        holds++;
+        await new Promise((r) => setTimeout(r, hold));
+        continue;
+      }
+      const got = store.indexSlice({ maxRows: 50, budgetMs: 1000, tailMsPerRow: 0, responseMs: new Map(), now: Date.now() }).summaries.length;
+      if (got === 0) break;
+      indexed += got;
     }
-    const got = store.indexSlice({ maxRows: 50, budgetMs: 1000, tailMsPerRow: 0, responseMs: new Map(), now: Date.now() }).summaries.length;
-    if (got === 0) break;
-    indexed += got;
     longest = Math.max(longest, frames());
   }
   expect(indexed).toBe(n);

@@ -60,11 +60,14 @@ const tick = () => {
   if (Atomics.compareExchange(state, ${STATE}, ${IDLE}, ${CHECKPOINTING}) !== ${IDLE}) return;
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    if (r && r.log >= 0) Atomics.store(state, ${WAL_FRAMES}, r.log);
+    // only a pass that copied what it could counts: the writer waits for one before it checkpoints the rest itself
+    if (r && r.busy === 0 && r.log >= 0) {
+      Atomics.store(state, ${WAL_FRAMES}, r.log);
+      Atomics.add(state, ${PASSES}, 1);
+    }
   } catch (err) {
     // SQLITE_BUSY and the like: try again on the next tick
   }
-  Atomics.add(state, ${PASSES}, 1);
   // a stop that gave up waiting has set STOPPED meanwhile: it stays
   Atomics.compareExchange(state, ${STATE}, ${CHECKPOINTING}, ${IDLE});
   Atomics.notify(state, ${STATE});

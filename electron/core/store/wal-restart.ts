@@ -50,8 +50,10 @@ export class WalRestart {
     if (this.until === null) {
       if (now - this.triedAt < MIN_GAP_MS || p.passesDone() <= this.passesAtTry + 1) return 0;
       if (p.walFrames() < RESTART_FRAMES) return 0;
-      // a pass already running began before the hold, with slices still committing: the next one counts
-      this.until = p.passesDone() + (p.passing() ? 2 : 1);
+      // a pass already running began before the hold, with slices still committing: the next one counts. Read in
+      // this order, a pass ending between the two reads makes the hold wait one pass more, never one less.
+      const running = p.passing();
+      this.until = p.passesDone() + (running ? 2 : 1);
       this.heldAt = now;
       p.hurry();
       return HOLD_MS;
