@@ -150,7 +150,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     holdCheckpoints() {
       if (sealed || opts.readonly) return;
       walRestart.follow(null);
-      // not at the fallback's 40 MB: a file whose check has not passed keeps its bytes while the WAL grows for the
+      // not at the fallback's 120 MB: a file whose check has not passed keeps its bytes while the WAL grows for the
       // seconds a check takes. Only a sender that never stops during a long check (a slow disk, a huge store) takes
       // the WAL to this size, and then the disk comes first.
       db.pragma(`wal_autocheckpoint = ${HELD_AUTOCHECKPOINT_PAGES}`);
