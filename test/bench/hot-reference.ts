@@ -123,17 +123,30 @@ function hotInput(k: number): IngestInput {
   );
 }
 
-/** Appends inputs (phase 1), then indexes them in 5 ms slices as the receiver does; µs per delivery. */
-function ingestAndIndex(store: Store, inputs: IngestInput[], slices: number[]): number {
+/**
+ * Appends inputs (phase 1), then indexes them in 5 ms slices as the receiver does, holding slices while the WAL
+ * starts over as the indexer does (store/wal-restart.ts: the loop is free meanwhile, so the wait does not count);
+ * µs per delivery.
+ */
+async function ingestAndIndex(store: Store, inputs: IngestInput[], slices: number[]): Promise<number> {
   for (let i = 0; i < inputs.length; i += 500) store.ingestRaw(inputs.slice(i, i + 500));
-  const started = performance.now();
+  let busy = 0;
   for (;;) {
+    const h = performance.now();
+    const hold = store.checkpointWait();
+    busy += performance.now() - h;
+    if (hold > 0) {
+      await new Promise((r) => setTimeout(r, hold));
+      continue;
+    }
     const t = performance.now();
     const done = store.indexPending(5000, T0 + 200_000, 5);
     if (done.length === 0) break;
-    slices.push(performance.now() - t);
+    const ms = performance.now() - t;
+    busy += ms;
+    slices.push(ms);
   }
-  return ((performance.now() - started) * 1000) / inputs.length;
+  return (busy * 1000) / inputs.length;
 }
 
 export async function runHotReferenceBench(opts: { deliveries: number; serveSec: number; log: (s: string) => void }): Promise<HotReferenceResult> {
@@ -143,7 +156,7 @@ export async function runHotReferenceBench(opts: { deliveries: number; serveSec:
   // as in serve: WAL checkpoints on a worker thread, not in an indexing commit
   const checkpointer = startCheckpointer({
     file: store.file,
-    onReady: () => store.setCheckpointsInBackground(true),
+    onReady: () => store.setCheckpointsInBackground(true, checkpointer),
     onFailed: (err) => opts.log(`checkpointer failed: ${String(err)}`),
   });
   const hotSlices: number[] = [];
@@ -151,18 +164,18 @@ export async function runHotReferenceBench(opts: { deliveries: number; serveSec:
   const mixed = [...generateDeliveries({ messages: 12_000, seed: 3, startAt: T0 })];
   const half = Math.floor(mixed.length / 2);
   try {
-    const mixedBefore = ingestAndIndex(store, mixed.slice(0, half), slices);
+    const mixedBefore = await ingestAndIndex(store, mixed.slice(0, half), slices);
     const n = opts.deliveries;
     const chunk = 10_000;
     let hotFirst10k = 0;
     let hotLast10k = 0;
     for (let from = 0; from < n; from += chunk) {
-      const us = ingestAndIndex(store, Array.from({ length: Math.min(chunk, n - from) }, (_, i) => hotInput(from + i)), hotSlices);
+      const us = await ingestAndIndex(store, Array.from({ length: Math.min(chunk, n - from) }, (_, i) => hotInput(from + i)), hotSlices);
       if (from === 0) hotFirst10k = us;
       hotLast10k = us;
       opts.log(`  hot reference: ${Math.min(from + chunk, n).toLocaleString()} deliveries, ${us.toFixed(0)} µs each`);
     }
-    const mixedAfter = ingestAndIndex(store, mixed.slice(half), slices);
+    const mixedAfter = await ingestAndIndex(store, mixed.slice(half), slices);
     await checkpointer.close();
     store.close();
     store = openStore({ file });
