@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { openStore } from '../../electron/core/store';
-import { startCheckpointer } from '../../electron/core/store/checkpointer';
+import { startCheckpointer, type Checkpointer } from '../../electron/core/store/checkpointer';
 import { RESTART_FRAMES } from '../../electron/core/store/wal-restart';
 import type { Store } from '../../electron/core/store/types';
 import { deliveryInput } from '../support/store-fixtures';
@@ -30,22 +30,29 @@ function writeDeliveries(s: Store, n: number): void {
   }
 }
 
-it('copies the log into the database file beside the writer, which no longer checkpoints at the usual size', async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
-  store = openStore({ file: path.join(dir, 'inspector.sqlite') });
-  const ready = new Promise<void>((resolve, reject) => {
+/**
+ * Starts the worker on `s` (a tick every 20 ms) and resolves once it is ready and the store leaves checkpoints to it,
+ * with the worker's reports when `follow` (indexing then makes way for the WAL to start over: wal-restart.ts).
+ */
+function startWorker(s: Store, follow = false): Promise<Checkpointer> {
+  return new Promise((resolve, reject) => {
     const c = startCheckpointer({
-      file: store!.file,
+      file: s.file,
       intervalMs: 20,
       onReady: () => {
-        store!.setCheckpointsInBackground(true);
-        resolve();
+        s.setCheckpointsInBackground(true, follow ? c : undefined);
+        resolve(c);
       },
       onFailed: reject,
     });
     closers.push(() => c.close());
   });
-  await ready;
+}
+
+it('copies the log into the database file beside the writer, which no longer checkpoints at the usual size', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
+  store = openStore({ file: path.join(dir, 'inspector.sqlite') });
+  await startWorker(store);
   const before = size(store.file);
   writeDeliveries(store, 1500);
   const until = Date.now() + 5000;
@@ -57,18 +64,7 @@ it('copies the log into the database file beside the writer, which no longer che
 it('once stopped, copies nothing more into the database file (a file found damaged keeps its bytes)', async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
   store = openStore({ file: path.join(dir, 'inspector.sqlite') });
-  const c = await new Promise<ReturnType<typeof startCheckpointer>>((resolve, reject) => {
-    const started = startCheckpointer({
-      file: store!.file,
-      intervalMs: 20,
-      onReady: () => {
-        store!.setCheckpointsInBackground(true);
-        resolve(started);
-      },
-      onFailed: reject,
-    });
-  });
-  closers.push(() => c.close());
+  const c = await startWorker(store);
   writeDeliveries(store, 100);
   c.stop();
   const stoppedAt = fs.readFileSync(store.file);
@@ -109,18 +105,7 @@ it('reports a worker that cannot open the database, so the writer checkpoints ag
 it('starts the log over during continuous indexing, so the writer never has to checkpoint it itself', async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-ckpt-'));
   store = openStore({ file: path.join(dir, 'inspector.sqlite') });
-  const c = await new Promise<ReturnType<typeof startCheckpointer>>((resolve, reject) => {
-    const started = startCheckpointer({
-      file: store!.file,
-      intervalMs: 20,
-      onReady: () => {
-        store!.setCheckpointsInBackground(true, started);
-        resolve(started);
-      },
-      onFailed: reject,
-    });
-  });
-  closers.push(() => c.close());
+  await startWorker(store, true);
   // as during a burst: deliveries acknowledged a hundred at a time (~2 pages of log each, 6 KB bodies), each batch
   // indexed at once (~4 pages more), ~36,000 frames in all: four times the length from which indexing makes way
   // (wal-restart.ts), past the writer's fallback (30,000)

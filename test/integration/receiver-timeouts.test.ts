@@ -48,27 +48,26 @@ interface Talk {
 function talk(port: number, steps: (string | number)[], waitMs: number, halfOpen = false, answered?: (got: string) => boolean): Promise<Talk> {
   return new Promise((resolve) => {
     const t: Talk = { got: '', closed: false };
+    let timer: NodeJS.Timeout | undefined;
+    // what the server did, as of now: destroying our end fires 'close' too, which must not read as the server's (a
+    // test awaiting two talks saw the first one "closed" once the second ended)
+    const end = () => {
+      clearTimeout(timer);
+      const seen = { ...t };
+      sock.destroy();
+      resolve(seen);
+    };
     const sock = net.connect({ port, host: '127.0.0.1', allowHalfOpen: halfOpen }, async () => {
       for (const s of steps) {
         if (t.closed) break;
         if (typeof s === 'number') await sleep(s);
         else sock.write(s);
       }
-      setTimeout(() => {
-        // what the server did, as of now: destroying our end fires 'close' too, which must not read as the server's
-        // (a test awaiting two talks saw the first one "closed" once the second ended)
-        const seen = { ...t };
-        sock.destroy();
-        resolve(seen);
-      }, waitMs);
+      timer = setTimeout(end, waitMs);
     });
     sock.on('data', (d) => {
       t.got += d.toString('latin1');
-      if (answered?.(t.got)) {
-        const seen = { ...t };
-        sock.destroy();
-        resolve(seen);
-      }
+      if (answered?.(t.got)) end();
     });
     sock.on('error', () => {});
     sock.on('close', () => {
