@@ -7,6 +7,7 @@
 // figures, the server counts per tunnel the sockets it accepted (reconnects) and how many relayed requests reused
 // a socket that had carried one before.
 import fs from 'node:fs';
+import { apiOf } from '../reliability/support/api';
 import { startLtServer, type LtServer } from '../support/lt-server';
 import { startServe, type ServeHandle } from '../support/serve';
 import { peakRssOf, runLoadChild, startPeer, type PeerHandle } from './children';
@@ -29,7 +30,21 @@ interface TunnelRow {
   meanServiceMs: number;
   /** CPU time (user + system) of the process behind the tunnel (the client and the server it fronts), per request */
   cpuMsPerRequest: number | null;
+  /**
+   * share of the machine's CPU time left idle during the load (Linux /proc/stat): near 0, the load was bound by
+   * CPU; well above, by each request's time to its answer (the tunnel lets 10 in at a time)
+   */
+  idleShare: number | null;
+  /**
+   * serve only: deliveries stored and not yet in its lists when the load ended, and how long until they were (null:
+   * not within CATCH_UP_WAIT_MS). The next load starts after that, so one side's catch-up never runs during the
+   * other's load, and a faster serve bought by lists falling behind shows here.
+   */
+  indexing?: { pendingAtEnd: number; caughtUpAfterMs: number | null };
 }
+
+/** how long to wait after a load for serve's lists to hold every stored delivery */
+const CATCH_UP_WAIT_MS = 30_000;
 
 interface TunnelRound {
   rows: TunnelRow[];
@@ -73,13 +88,16 @@ export async function runTunnelBench(opts: {
         const got: Partial<Record<Side, TunnelRow>> = {};
         for (const side of order) {
           const row = await measure(lt, side, urls[side], side === 'serve' ? serve.proc.pid : bare.proc.pid, connections, opts);
+          if (side === 'serve') row.indexing = await caughtUp(apiOf(serve));
           got[side] = row;
           rows.push(row);
           opts.log(
             `  round ${i + 1} ${String(connections).padStart(2)} senders  ${side.padEnd(20)} ${Math.round(row.load.reqPerSec).toString().padStart(5)} req/s` +
               `  p50 ${row.load.latencyMs.p50} ms  p99 ${row.load.latencyMs.p99} ms  non-200 ${nonOk(row.load)}` +
               `  sockets accepted ${row.socketsAccepted} for ${row.relayed} requests, ${row.reused} on a reused socket;` +
-              ` mean wait for a socket ${row.meanWaitMs} ms, then ${row.meanServiceMs} ms to the answer; CPU ${row.cpuMsPerRequest} ms/request`,
+              ` mean wait for a socket ${row.meanWaitMs} ms, then ${row.meanServiceMs} ms to the answer; CPU ${row.cpuMsPerRequest} ms/request;` +
+              ` machine idle ${row.idleShare === null ? '-' : `${Math.round(row.idleShare * 100)} %`}` +
+              (row.indexing ? `; lists ${row.indexing.pendingAtEnd} behind at the end, caught up after ${row.indexing.caughtUpAfterMs ?? '>30000'} ms` : ''),
           );
         }
         ratios[connections] = round(got.serve!.load.reqPerSec / got['stock client + bare']!.load.reqPerSec);
@@ -123,8 +141,10 @@ async function measure(
   const before = lt.tunnel(id);
   if (!before) throw new Error(`the tunnel of ${side} is gone`);
   const cpuBefore = cpuMsOf(pid);
+  const machineBefore = machineCpu();
   const load = await runLoadChild({ url, connections, durationSec: opts.durationSec, warmupSec: opts.warmupSec, seed: 1 });
   const cpuAfter = cpuMsOf(pid);
+  const machineAfter = machineCpu();
   const after = lt.tunnel(id)!;
   return {
     side,
@@ -137,14 +157,41 @@ async function measure(
     meanServiceMs: round((after.serviceMs - before.serviceMs) / Math.max(1, after.relayed - before.relayed)),
     cpuMsPerRequest:
       cpuBefore !== null && cpuAfter !== null ? round((cpuAfter - cpuBefore) / Math.max(1, after.relayed - before.relayed)) : null,
+    idleShare:
+      machineBefore && machineAfter && machineAfter.total > machineBefore.total
+        ? round((machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total))
+        : null,
   };
+}
+
+async function caughtUp(api: ReturnType<typeof apiOf>): Promise<NonNullable<TunnelRow['indexing']>> {
+  const ended = Date.now();
+  const pendingAtEnd = (await api('getStatus', {})).indexing.pending;
+  for (let pending = pendingAtEnd; Date.now() - ended < CATCH_UP_WAIT_MS; pending = (await api('getStatus', {})).indexing.pending) {
+    if (pending === 0) return { pendingAtEnd, caughtUpAfterMs: Date.now() - ended };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { pendingAtEnd, caughtUpAfterMs: null };
+}
+
+/** the machine's CPU time, all cores, idle and in all (Linux /proc/stat, in clock ticks); null elsewhere */
+function machineCpu(): { idle: number; total: number } | null {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+    const idle = cpu[3]! + (cpu[4] ?? 0);
+    const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { idle, total };
+  } catch {
+    return null;
+  }
 }
 
 export function tunnelReport(t: TunnelBenchResult, table: (head: string[], rows: (string | number)[][]) => string, mark: (ok: boolean | null) => string): string {
   const out = [
     `\nTunnel: ${t.durationSec} s after ${t.warmupSec} s warm-up per load, ${t.rounds.length} round${t.rounds.length === 1 ? '' : 's'}, one localtunnel-protocol server on 127.0.0.1 (median round per side shown)`,
     table(
-      ['side', 'senders', 'req/s', 'p50 ms', 'p99 ms', 'non-200', 'socket connects per 100 req', 'reused', 'wait ms', 'answer ms', 'CPU ms/req'],
+      ['side', 'senders', 'req/s', 'p50 ms', 'p99 ms', 'non-200', 'socket connects per 100 req', 'reused', 'wait ms', 'answer ms', 'CPU ms/req', 'idle', 'behind at end', 'caught up ms'],
       t.rows.map((r) => [
         r.side,
         r.connections,
@@ -157,6 +204,9 @@ export function tunnelReport(t: TunnelBenchResult, table: (head: string[], rows:
         r.meanWaitMs,
         r.meanServiceMs,
         r.cpuMsPerRequest ?? '-',
+        r.idleShare === null ? '-' : `${Math.round(r.idleShare * 100)} %`,
+        r.indexing?.pendingAtEnd ?? '-',
+        r.indexing ? (r.indexing.caughtUpAfterMs ?? '>30000') : '-',
       ]),
     ),
     table(
