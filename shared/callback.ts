@@ -9,8 +9,11 @@ export interface ParseResult {
   callback: NormalizedCallback | null;
   /** human-readable reasons; non-empty means the delivery is flagged `invalid` */
   problems: string[];
-  /** key-sorted, whitespace-free JSON of the body; null when the body is not JSON */
-  canonicalJson: string | null;
+  /**
+   * key-sorted, whitespace-free JSON of the body; null when the body is not JSON. Computed on first read: it costs
+   * about as much as parsing the body, and only a repeat of an event is ever compared (store/ingest.ts priorOf).
+   */
+  readonly canonicalJson: string | null;
 }
 
 /** Fields the spec lists; anything else goes to `extra`. */
@@ -146,21 +149,36 @@ export function parseDeliveryBody(body: Uint8Array, contentType: string | undefi
     value = pruneDeep(value, 0);
   }
 
-  let canonical: string | null;
-  try {
-    canonical = canonicalJson(value);
-  } catch {
-    problems.push('body JSON is nested too deeply to compare');
-    canonical = null;
-  }
-
   if (!isObject(value)) {
     problems.push(notAnObject(value));
-    return { callback: null, problems, canonicalJson: canonical };
+    return withCanonical(null, problems, value);
   }
 
   const callback = normalizeCallback(value, problems);
-  return { callback, problems, canonicalJson: canonical };
+  return withCanonical(callback, problems, value);
+}
+
+/**
+ * A result whose canonical JSON is computed from `value` when first read, then kept. An own enumerable getter, so a
+ * spread or JSON.stringify of the result reads it like a plain field. `value` is at most MAX_JSON_DEPTH deep (cut
+ * above), so canonicalJson's recursion cannot overflow; a failure all the same reads as no canonical form.
+ */
+function withCanonical(callback: NormalizedCallback | null, problems: string[], value: unknown): ParseResult {
+  let canonical: string | null | undefined;
+  return {
+    callback,
+    problems,
+    get canonicalJson() {
+      if (canonical === undefined) {
+        try {
+          canonical = canonicalJson(value);
+        } catch {
+          canonical = null;
+        }
+      }
+      return canonical;
+    },
+  };
 }
 
 /**

@@ -188,14 +188,17 @@ function indexOne(
   let previousAnswer: DeliverySummary['previousAnswer'];
   if (parse && facts) {
     if (facts.reference !== null && facts.reference !== '') msgId = messageIdFor(ctx, facts.reference, counters, touched);
-    // the hash stands in for the canonical JSON: equal hashes mean equal canonical payloads. Only deliveries of
-    // a message are ever compared.
-    canonHash = msgId === null || parse.canonicalJson === null ? null : createHash('sha1').update(parse.canonicalJson).digest('hex');
     // a message this very row created has no earlier delivery to look up
     const t = msgId !== null ? touched.get(facts.reference!) : undefined;
     const fresh = t !== undefined && t.created && t.facts.length === 0;
-    const prior = facts.eventKey !== null && msgId !== null && !fresh ? priorOf(ctx, msgId, facts.eventKey, canonHash, r.body) : null;
-    const c = classifyDelivery({ receivedAt: r.received_at, parse: { ...parse, canonicalJson: canonHash }, prior, speed: simulatedSpeedOf(headers) });
+    // The payload hash is taken only when the event has an earlier delivery to compare with: most deliveries are an
+    // event's first, and the canonical JSON behind the hash costs about as much as parsing the body. The first gets
+    // its hash when a repeat comes (priorOf).
+    const prior =
+      facts.eventKey !== null && msgId !== null && !fresh
+        ? priorOf(ctx, msgId, facts.eventKey, r.body, () => (canonHash = payloadHash(parse.canonicalJson)))
+        : null;
+    const c = classifyDelivery({ receivedAt: r.received_at, parse, prior, speed: simulatedSpeedOf(headers) });
     attempt = c.attempt;
     flags = c.flags;
     if (prior) previousAnswer = prior.lastAnswer;
@@ -311,26 +314,37 @@ function indexOne(
   };
 }
 
+/** What exact-duplicate checks compare: equal hashes mean equal canonical payloads (only a message's are compared). */
+function payloadHash(canonicalJson: string | null): string | null {
+  return canonicalJson === null ? null : createHash('sha1').update(canonicalJson).digest('hex');
+}
+
 /**
  * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
  * id; one with the same payload hash among its message's, on the index named for it so that a lookup never walks a
  * message's deliveries), and for an exact duplicate whether one had the very same bytes. The latest carries the
- * attempt count: attempts are numbered in id order.
+ * attempt count: attempts are numbered in id order. `hashNow` gives the new delivery's payload hash, taken only
+ * when there is an earlier delivery.
  */
 function priorOf(
   ctx: StoreContext,
   msgId: number,
   eventKey: string,
-  canonHash: string | null,
   body: Uint8Array,
+  hashNow: () => string | null,
 ): (PriorAttempts & { lastAnswer: { status: number; ms: number | null } }) | null {
   const last = ctx
     .stmt('SELECT id, received_at, attempt, response_status, response_ms FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id DESC LIMIT 1')
     .get(msgId, eventKey) as { id: number; received_at: number; attempt: number | null; response_status: number; response_ms: number | null } | undefined;
   if (!last) return null;
-  const firstId = ctx
-    .stmt('SELECT id FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id LIMIT 1', 'pluck')
-    .get(msgId, eventKey) as number;
+  const first = ctx
+    .stmt('SELECT id, canon_hash FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id LIMIT 1')
+    .get(msgId, eventKey) as { id: number; canon_hash: string | null };
+  // An event's first delivery was stored without its hash (nothing to compare it with then): it is taken now, once.
+  // Every later one has its own from the start, so no other attempt of the event can lack it.
+  if (first.canon_hash === null) hashStoredDelivery(ctx, first.id);
+  const firstId = first.id;
+  const canonHash = hashNow();
   // Within one message an equal payload hash means an equal canonical payload, hence the same event key (derived
   // from it): the index alone answers, no row is read to compare keys.
   const samePayload =
@@ -370,6 +384,16 @@ function priorOf(
     ...(sameBytes !== undefined ? { sameBytes } : {}),
     lastAnswer: { status: last.response_status, ms: last.response_ms },
   };
+}
+
+/** Writes the payload hash of a stored delivery, from its body as stored (what it was parsed from when indexed). */
+function hashStoredDelivery(ctx: StoreContext, id: number): void {
+  const row = ctx.stmt('SELECT d.headers, b.body FROM deliveries d JOIN bodies b ON b.id = d.id WHERE d.id = ?').get(id) as
+    | { headers: string; body: Uint8Array }
+    | undefined;
+  if (!row) return;
+  const hash = payloadHash(parseDeliveryBody(row.body, headerValue(JSON.parse(row.headers) as [string, string][], 'content-type')).canonicalJson);
+  if (hash !== null) ctx.stmt('UPDATE deliveries SET canon_hash = ? WHERE id = ?').run(hash, id);
 }
 
 /** a new message as the analytics summaries file it until the slice's end writes it (it moves like any other then) */
