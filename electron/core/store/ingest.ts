@@ -22,7 +22,7 @@
 //
 // ingest() = both phases in one transaction, for tests, fixtures and tools.
 import { createHash } from 'node:crypto';
-import { parseDeliveryBody } from '../../../shared/callback';
+import { parseDeliveryBody, type ParseResult } from '../../../shared/callback';
 import { classifyDelivery, sameBytesLookback, sameBytesVerdict, type PriorAttempts } from '../../../shared/classify';
 import { isSimulated, simulatedSpeedOf } from '../../../shared/constants';
 import { flagFacts } from '../../../shared/flag-facts';
@@ -194,10 +194,8 @@ function indexOne(
     // The payload hash is taken only when the event has an earlier delivery to compare with: most deliveries are an
     // event's first, and the canonical JSON behind the hash costs about as much as parsing the body. The first gets
     // its hash when a repeat comes (priorOf).
-    const prior =
-      facts.eventKey !== null && msgId !== null && !fresh
-        ? priorOf(ctx, msgId, facts.eventKey, r.body, () => (canonHash = payloadHash(parse.canonicalJson)))
-        : null;
+    const prior = facts.eventKey !== null && msgId !== null && !fresh ? priorOf(ctx, msgId, facts.eventKey, r.body, parse) : null;
+    canonHash = prior?.canonHash ?? null;
     const c = classifyDelivery({ receivedAt: r.received_at, parse, prior, speed: simulatedSpeedOf(headers) });
     attempt = c.attempt;
     flags = c.flags;
@@ -323,16 +321,16 @@ function payloadHash(canonicalJson: string | null): string | null {
  * The earlier deliveries of an event, from three index lookups however many there are (the first and latest by
  * id; one with the same payload hash among its message's, on the index named for it so that a lookup never walks a
  * message's deliveries), and for an exact duplicate whether one had the very same bytes. The latest carries the
- * attempt count: attempts are numbered in id order. `hashNow` gives the new delivery's payload hash, taken only
- * when there is an earlier delivery.
+ * attempt count: attempts are numbered in id order. With them, the new delivery's payload hash (taken only when
+ * there is an earlier delivery: `parse` computes its canonical JSON when read).
  */
 function priorOf(
   ctx: StoreContext,
   msgId: number,
   eventKey: string,
   body: Uint8Array,
-  hashNow: () => string | null,
-): (PriorAttempts & { lastAnswer: { status: number; ms: number | null } }) | null {
+  parse: ParseResult,
+): (PriorAttempts & { lastAnswer: { status: number; ms: number | null }; canonHash: string | null }) | null {
   const last = ctx
     .stmt('SELECT id, received_at, attempt, response_status, response_ms FROM deliveries WHERE msg_id = ? AND event_key = ? ORDER BY id DESC LIMIT 1')
     .get(msgId, eventKey) as { id: number; received_at: number; attempt: number | null; response_status: number; response_ms: number | null } | undefined;
@@ -344,7 +342,7 @@ function priorOf(
   // Every later one has its own from the start, so no other attempt of the event can lack it.
   if (first.canon_hash === null) hashStoredDelivery(ctx, first.id);
   const firstId = first.id;
-  const canonHash = hashNow();
+  const canonHash = payloadHash(parse.canonicalJson);
   // Within one message an equal payload hash means an equal canonical payload, hence the same event key (derived
   // from it): the index alone answers, no row is read to compare keys.
   const samePayload =
@@ -383,6 +381,7 @@ function priorOf(
     samePayload,
     ...(sameBytes !== undefined ? { sameBytes } : {}),
     lastAnswer: { status: last.response_status, ms: last.response_ms },
+    canonHash,
   };
 }
 
