@@ -35,7 +35,7 @@ export interface IndexPort {
   /** the earliest such change still ahead, or null */
   nextDueAt(): number | null;
   /** adds up to maxRows deliveries queued for free text to the full-text table within about budgetMs; how many */
-  indexText?(maxRows: number, budgetMs: number): number;
+  indexText?(maxRows: number, budgetMs: number, streaming?: boolean): number;
   /** deliveries queued for free text */
   textPending?(): number;
   /** ms to hold the next slice while the WAL is made to start over (store/wal-restart.ts); 0: index now */
@@ -52,6 +52,8 @@ export interface SliceRequest {
   responseMs: ReadonlyMap<number, number>;
   /** wall-clock time, for message state that depends on it */
   now: number;
+  /** deliveries keep arriving (the receiver is busy): slices follow each other (the store sizes its cache for it) */
+  streaming: boolean;
 }
 
 interface SliceResult {
@@ -273,7 +275,7 @@ export class Indexer {
     const busy = this.busy();
     if (busy && !long) return this.scheduleText();
     try {
-      const added = this.port.indexText!(TEXT_SLICE_MAX_ROWS, busy ? 2 * (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20));
+      const added = this.port.indexText!(TEXT_SLICE_MAX_ROWS, busy ? 2 * (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20), busy);
       this.textBacklog = added === 0 ? 0 : Math.max(0, this.textBacklog - added);
       if (this.textBacklog === 0) this.textBacklog = this.port.textPending?.() ?? 0;
     } catch (err) {
@@ -330,7 +332,14 @@ export class Indexer {
     const started = this.clock.now();
     let result: SliceResult;
     try {
-      result = this.port.indexSlice({ maxRows, budgetMs, tailMsPerRow: this.cost.tailMs, responseMs: this.answerTimes.parked, now: this.clock.wall() });
+      result = this.port.indexSlice({
+        maxRows,
+        budgetMs,
+        tailMsPerRow: this.cost.tailMs,
+        responseMs: this.answerTimes.parked,
+        now: this.clock.wall(),
+        streaming: !this.closed && this.busy(),
+      });
     } catch (err) {
       this.opts.onIndexError?.(err);
       return false;

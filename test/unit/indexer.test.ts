@@ -363,6 +363,27 @@ describe('indexer', () => {
     return ix.indexed();
   });
 
+  it('tells the store whether deliveries are streaming in, so it can size its page cache for a run of commits', () => {
+    const clock = new FakeClock();
+    const { port, log, commit } = fakePort(clock, { sliceMs: 1, rowMs: 0.05 });
+    const ix = new Indexer(port, { clock });
+    // a lone delivery on a quiet receiver: not a stream
+    ix.committed(commit(1));
+    clock.advance(0);
+    expect(log.slices.map((s) => s.streaming)).toEqual([false]);
+    // 1,000/s for a second: every slice meanwhile is a stream's
+    stream(clock, ix, commit, { untilMs: 1000, perTick: 2, everyMs: 2 });
+    const during = log.slices.slice(1).map((s) => s.streaming);
+    expect(during.length).toBeGreaterThan(5);
+    expect(during.every(Boolean)).toBe(true);
+    // quiet again: the next lone delivery's slice is not
+    clock.advance(1000);
+    const before = log.slices.length;
+    ix.committed(commit(1));
+    clock.advance(0);
+    expect(log.slices.slice(before).map((s) => s.streaming)).toEqual([false]);
+  });
+
   it('close() indexes what is still pending', () => {
     const clock = new FakeClock();
     const { port, commit, pending } = fakePort(clock);

@@ -24,6 +24,7 @@ import { importDeliveries, importedAmong } from './import-rows';
 import { eventAttempts, setRuleAnswers } from './rule-answers';
 import { getMark, setMark } from './marks';
 import { deletionStore } from './delete-scope';
+import { LARGE_CACHE_KIB, PageCache } from './page-cache';
 import { StoreWriteError, type Store, type StoreStats } from './types';
 
 export type { Store } from './types';
@@ -73,8 +74,9 @@ export function openStore(opts: OpenStoreOptions): Store {
     }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = OFF');
-    // reads of a large store stay in memory; the OS page cache does the rest
-    db.pragma('cache_size = -65536');
+    // reads of a large store stay in memory; the OS page cache does the rest (smaller while deliveries stream in:
+    // page-cache.ts)
+    db.pragma(`cache_size = -${LARGE_CACHE_KIB}`);
     db.pragma('temp_store = MEMORY');
     if (!opts.readonly) migrate(db);
     if (opts.maxSizeBytes !== undefined) {
@@ -87,6 +89,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     throw opts.readonly ? err : toStoreWriteError(err);
   }
   const ctx = createContext(db);
+  const pageCache = new PageCache(db);
   // a file store in WAL mode can be made durable off the loop (wal-sync.ts); others commit with their fsync
   const walSync = !opts.readonly && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal' ? walSyncFor(opts.file) : null;
   const limits: q.QueryLimits = { countCap: opts.countCap ?? 10_000, scanCap: opts.scanCap ?? 10_000 };
@@ -111,13 +114,14 @@ export function openStore(opts: OpenStoreOptions): Store {
     ingestRaw: (batch, o) => (refuseIfSealed(), batch.length === 0 ? [] : ingestRaw(ctx, batch, o?.sync ?? true)),
     syncLog: () => (walSync ? walSync.sync() : Promise.resolve()),
     canSyncLog: walSync !== null,
-    indexSlice: (o) => (refuseIfSealed(), indexPending(ctx, o)),
+    indexSlice: (o) => (refuseIfSealed(), pageCache.forWrite(o.streaming === true), indexPending(ctx, o)),
     indexPending: (maxRows, now = Date.now(), budgetMs = Infinity) =>
       (refuseIfSealed(), indexPending(ctx, { maxRows, budgetMs, tailMsPerRow: 0.1, responseMs: NO_TIMES, now }).summaries),
     refreshDue: (now) => (sealed || opts.readonly ? [] : refreshDueMessages(ctx, now)),
     nextDueAt: () => nextDueAt(ctx),
     pendingCount: () => pendingCount(ctx),
-    indexText: (maxRows, budgetMs) => (refuseIfSealed(), withShortBusyWait(ctx, () => indexText(ctx, maxRows, budgetMs))),
+    indexText: (maxRows, budgetMs, streaming = false) =>
+      (refuseIfSealed(), pageCache.forWrite(streaming), withShortBusyWait(ctx, () => indexText(ctx, maxRows, budgetMs))),
     textPending: () => textPending(ctx),
     prepareSearch: (query, now = Date.now()) => ensureTextIndexed(ctx, queryTerms(query, now)),
     importRaw(rows) {

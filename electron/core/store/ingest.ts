@@ -51,6 +51,8 @@ export interface SliceOptions {
   /** answer times of rows still in the inbox, by id (the answer went out after the row was appended) */
   responseMs: ReadonlyMap<number, number>;
   now: number;
+  /** deliveries keep arriving and slices follow each other (the store sizes its page cache for it: page-cache.ts) */
+  streaming?: boolean;
 }
 
 /**

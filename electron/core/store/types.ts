@@ -134,9 +134,9 @@ export interface Store {
   /**
    * Adds up to maxRows indexed deliveries queued for free text to the full-text table, in one transaction of at
    * most about budgetMs (store/full-text.ts); how many. A search adds whatever is queued first, so this only decides
-   * when the work is done.
+   * when the work is done. `streaming`: deliveries keep arriving (as for indexSlice: page-cache.ts).
    */
-  indexText(maxRows: number, budgetMs?: number): number;
+  indexText(maxRows: number, budgetMs?: number, streaming?: boolean): number;
   /** indexed deliveries queued for the full-text table */
   textPending(): number;
   /**
