@@ -52,8 +52,10 @@ describe('page cache', () => {
     try {
       const body = loadSamples().events.delivered;
       store.ingestRaw([deliveryInput(body, Date.UTC(2025, 10, 28)), deliveryInput(body, Date.UTC(2025, 10, 28) + 1)]);
-      const a = store.indexSlice({ maxRows: 1, budgetMs: 100, tailMsPerRow: 0.1, responseMs: new Map(), now: Date.UTC(2025, 10, 28), streaming: true });
-      const b = store.indexSlice({ maxRows: 1, budgetMs: 100, tailMsPerRow: 0.1, responseMs: new Map(), now: Date.UTC(2025, 10, 28), streaming: false });
+      const slice = (streaming: boolean) =>
+        store.indexSlice({ maxRows: 1, budgetMs: 100, tailMsPerRow: 0.1, responseMs: new Map(), now: Date.UTC(2025, 10, 28), streaming });
+      const a = slice(true);
+      const b = slice(false);
       expect([...a.summaries, ...b.summaries].map((s) => s.attempt)).toEqual([1, 2]);
       expect(store.listDeliveries({ query: '', offset: 0, limit: 10 }).rows).toHaveLength(2);
     } finally {
