@@ -52,7 +52,7 @@ export interface SliceRequest {
   responseMs: ReadonlyMap<number, number>;
   /** wall-clock time, for message state that depends on it */
   now: number;
-  /** deliveries keep arriving (the receiver is busy): slices follow each other (the store sizes its cache for it) */
+  /** deliveries stream in (100/s or more): slices follow each other (the store sizes its page cache for it) */
   streaming: boolean;
 }
 
@@ -224,6 +224,14 @@ export class Indexer {
     return this.clock.now() - this.lastArrivalAt < BUSY_WINDOW_MS;
   }
 
+  /**
+   * Deliveries stream in: the receiver is busy at STREAM_PER_MS or more. A lone delivery also makes it busy for a
+   * moment, but is no stream: its slice neither waits to gather nor makes the store shrink its page cache.
+   */
+  private streaming(): boolean {
+    return this.busy() && (this.keepUpShare(), this.arrivalPerMs >= STREAM_PER_MS);
+  }
+
   private cancel(which: 'timer' | 'dueTimer'): void {
     if (this[which] === null) return;
     this.clock.cancel(this[which]);
@@ -235,7 +243,7 @@ export class Indexer {
     // slice at most, stays: see runText)
     if (this.timer !== null && this.timerForText && !this.textQueueLong()) this.cancel('timer');
     if (this.timer !== null || this.closed) return;
-    if (delayMs === 0 && this.backlog <= SMALL_BACKLOG && this.busy() && (this.keepUpShare(), this.arrivalPerMs >= STREAM_PER_MS)) {
+    if (delayMs === 0 && this.backlog <= SMALL_BACKLOG && this.streaming()) {
       delayMs = Math.max(0, GATHER_MS - this.lagMs());
     } else if (delayMs === 0 && this.backlog > SMALL_BACKLOG && this.busy()) {
       // Deliveries keep arriving: the loop is the ack path's first, whose answers the gateway times out on and
@@ -275,7 +283,7 @@ export class Indexer {
     const busy = this.busy();
     if (busy && !long) return this.scheduleText();
     try {
-      const added = this.port.indexText!(TEXT_SLICE_MAX_ROWS, busy ? 2 * (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20), busy);
+      const added = this.port.indexText!(TEXT_SLICE_MAX_ROWS, busy ? 2 * (this.opts.busySliceMs ?? 3) : (this.opts.idleSliceMs ?? 20), this.streaming());
       this.textBacklog = added === 0 ? 0 : Math.max(0, this.textBacklog - added);
       if (this.textBacklog === 0) this.textBacklog = this.port.textPending?.() ?? 0;
     } catch (err) {
@@ -338,7 +346,7 @@ export class Indexer {
         tailMsPerRow: this.cost.tailMs,
         responseMs: this.answerTimes.parked,
         now: this.clock.wall(),
-        streaming: !this.closed && this.busy(),
+        streaming: !this.closed && this.streaming(),
       });
     } catch (err) {
       this.opts.onIndexError?.(err);

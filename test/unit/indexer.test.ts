@@ -367,21 +367,33 @@ describe('indexer', () => {
     const clock = new FakeClock();
     const { port, log, commit } = fakePort(clock, { sliceMs: 1, rowMs: 0.05 });
     const ix = new Indexer(port, { clock });
-    // a lone delivery on a quiet receiver: not a stream
-    ix.committed(commit(1));
-    clock.advance(0);
-    expect(log.slices.map((s) => s.streaming)).toEqual([false]);
-    // 1,000/s for a second: every slice meanwhile is a stream's
-    stream(clock, ix, commit, { untilMs: 1000, perTick: 2, everyMs: 2 });
-    const during = log.slices.slice(1).map((s) => s.streaming);
+    // a lone delivery, as the receiver reports it (arrival, then commit): busy for a moment, but not a stream
+    const lone = () => {
+      const before = log.slices.length;
+      ix.noteArrival();
+      ix.committed(commit(1));
+      clock.advance(100);
+      return log.slices.slice(before).map((s) => s.streaming);
+    };
+    expect(lone()).toEqual([false]);
+    clock.advance(1000);
+    // 1,000/s for a second: once its rate is known (a 200 ms window), every slice is a stream's
+    const from = log.slices.length;
+    let seenAt = -1;
+    stream(clock, ix, commit, { untilMs: clock.t + 1000, perTick: 2, everyMs: 2, each: () => clock.t >= 1400 && seenAt < 0 && (seenAt = log.slices.length) });
+    const during = log.slices.slice(seenAt).map((s) => s.streaming);
+    expect(seenAt).toBeGreaterThan(from);
     expect(during.length).toBeGreaterThan(5);
     expect(during.every(Boolean)).toBe(true);
-    // quiet again: the next lone delivery's slice is not
-    clock.advance(1000);
-    const before = log.slices.length;
-    ix.committed(commit(1));
-    clock.advance(0);
-    expect(log.slices.slice(before).map((s) => s.streaming)).toEqual([false]);
+    // quiet again: lone deliveries a second apart stop counting as a stream once the rate estimate has come down
+    // (it halves at each look)
+    const after: boolean[] = [];
+    for (let i = 0; i < 6; i++) {
+      clock.advance(1000);
+      after.push(...lone());
+    }
+    expect(after).toHaveLength(6);
+    expect(after.slice(-2)).toEqual([false, false]);
   });
 
   it('close() indexes what is still pending', () => {
