@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
     environment: 'node',
+    // serve runs from its bundle, as `npm run serve` runs it (test/support/cli-bundle.ts)
+    globalSetup: ['test/support/cli-bundle-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Real servers, real SQLite files and a real Chromium: two cores, so keep the fan-out small.

@@ -38,7 +38,7 @@ const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'ksh', 'mksh', 'fish
  * a serve started by hand and detached (nohup, &) must outlive the shell that started it.
  */
 function launcherChain(env: NodeJS.ProcessEnv): number[] | null {
-  if (process.platform === 'win32' || !env.npm_lifecycle_event || !/electron[\\/]cli\.ts\b/.test(env.npm_lifecycle_script ?? '')) return null;
+  if (process.platform === 'win32' || !env.npm_lifecycle_event || !/(electron[\\/]cli\.ts|dist-cli[\\/]cli\.cjs)\b/.test(env.npm_lifecycle_script ?? '')) return null;
   const chain: number[] = [];
   let pid = process.ppid;
   for (let depth = 0; depth < 4 && pid > 1; depth++) {

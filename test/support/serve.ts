@@ -1,9 +1,11 @@
-// Starts `serve` as a real child process (the way a user runs it) and waits for its ready line.
+// Starts `serve` as a real child process (the way a user runs it: `npm run serve` runs the bundle in dist-cli/) and
+// waits for its ready line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { ensureCliBundle } from './cli-bundle';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -32,7 +34,10 @@ export function tempDir(prefix = 'rci-'): string {
 
 export async function startServe(args: string[] = [], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServeHandle> {
   const dataDir = opts.dataDir ?? tempDir();
-  const full = ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts'), 'serve', '--port', '0', '--ui-port', '0', '--data-dir', dataDir];
+  // the bundle `npm run serve` runs (cli-bundle.ts), source maps on as there; RCI_SERVE_SOURCE=1 runs the sources
+  // through tsx instead (to compare the two, as docs/benchmarks.md does)
+  const cli = process.env.RCI_SERVE_SOURCE === '1' ? ['--import', 'tsx', path.join(ROOT, 'electron', 'cli.ts')] : ['--enable-source-maps', ensureCliBundle()];
+  const full = [...cli, 'serve', '--port', '0', '--ui-port', '0', '--data-dir', dataDir];
   if (!args.includes('--tunnel')) full.push('--tunnel', 'none');
   full.push(...args);
   const proc = spawn(process.execPath, full, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
