@@ -24,8 +24,6 @@ const FTS_BODY_CHARS = 64 * 1024;
  * streaming in or the queue reaches 4,000 (indexer.ts): twice that covers them, at ~150 bytes a delivery.
  */
 const TEXT_MEMO_MAX = 8000;
-/** Queued rows read and added at a time, between looks at the clock: ~1 ms of work at most. */
-const TEXT_CHUNK = 32;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -52,34 +50,29 @@ export function textPending(ctx: StoreContext): number {
 export function indexText(ctx: StoreContext, maxRows: number, budgetMs = Infinity): number {
   const run = () => {
     const started = performance.now();
-    const max = Math.max(1, Math.floor(maxRows));
-    const read = ctx.stmt(
-      `SELECT q.id, d.outcome, d.path, d.reject_reason, d.headers, d.preview, coalesce(b.body, x'') AS body
-       FROM text_queue q JOIN deliveries d ON d.id = q.id LEFT JOIN bodies b ON b.id = d.id WHERE q.id > ? ORDER BY q.id LIMIT ?`,
-    );
-    const insert = ctx.stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)');
-    let added = 0;
+    const rows = ctx
+      .stmt(
+        `SELECT q.id, d.outcome, d.path, d.reject_reason, d.headers, d.preview, coalesce(b.body, x'') AS body
+         FROM text_queue q JOIN deliveries d ON d.id = q.id LEFT JOIN bodies b ON b.id = d.id ORDER BY q.id LIMIT ?`,
+      )
+      .iterate(Math.max(1, Math.floor(maxRows))) as IterableIterator<QueuedRow>;
+    const values: [number, string, string][] = [];
     let last = 0;
-    // Read and added a few rows at a time, the clock looked at after each few: a row's cost varies several times
-    // over (a body to parse, or the text indexing noted; a 64 KiB body or a receipt), and a batch that read its rows
-    // first and added them after could overshoot its budget many times (one that read 1,000 rows in its half).
-    while (added < max) {
-      const rows = read.all(last, Math.min(TEXT_CHUNK, max - added)) as QueuedRow[];
-      for (const r of rows) {
-        insert.run(r.id, ...valuesOf(ctx, r));
-        last = r.id;
-      }
-      added += rows.length;
-      // half the budget for adding the rows: the commit (FTS5 writes a segment) takes about as long again
-      if (rows.length < TEXT_CHUNK || performance.now() - started > budgetMs / 2) break;
+    for (const r of rows) {
+      values.push([r.id, ...valuesOf(ctx, r)]);
+      last = r.id;
+      // half the budget for reading and parsing: adding the rows and the commit take about as long again
+      if (performance.now() - started > budgetMs / 2) break;
     }
-    if (added === 0) {
+    if (values.length === 0) {
       // queued ids whose delivery is gone (a deletion that missed the queue): nothing to add
       ctx.stmt('DELETE FROM text_queue').run();
       return 0;
     }
+    const insert = ctx.stmt('INSERT INTO deliveries_fts (rowid, text, body) VALUES (?, ?, ?)');
+    for (const v of values) insert.run(...v);
     ctx.stmt('DELETE FROM text_queue WHERE id <= ?').run(last);
-    return added;
+    return values.length;
   };
   if (ctx.db.inTransaction) return run();
   // derived data, like an indexing slice: its commit needs no fsync of its own (ingest.ts)
