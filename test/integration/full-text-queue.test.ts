@@ -1,8 +1,6 @@
 // Full text is added in batches of its own after indexing (store/full-text.ts). Through the real store: a search
 // finds a delivery the lists show even before its batch ran, a report on another connection too once the core has
 // prepared it, and deleting deliveries (added to full text or still queued) leaves nothing of them in the index.
-// A batch takes the searchable text indexing noted when it parsed the body; a deletion derives it again from the
-// stored row: the deletion test fails when the two differ (terms are left over).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

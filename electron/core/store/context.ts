@@ -16,8 +16,6 @@ export interface StoreContext {
   retiredIds?: number;
   /** the file was found damaged: nothing is written to it any more (index.ts seal), not even by a read */
   sealed?: boolean;
-  /** what indexing derived for free text, by delivery id, until its full-text batch takes it (full-text.ts) */
-  textMemo?: Map<number, string>;
 }
 
 export function createContext(db: Database.Database): StoreContext {

@@ -11,7 +11,7 @@
 // `export` of a store opened read-only) cannot; the core adds the queue before it hands such a query over.
 //
 // The table keeps no copy of what it indexed (contentless): taking a delivery out means handing back the same
-// values (searchableText), and a delivery still queued was never added, so it only leaves the queue (forgetText).
+// values (ftsValues), and a delivery still queued was never added, so it only leaves the queue (forgetText).
 import { parseDeliveryBody } from '../../../shared/callback';
 import type { QueryTerm } from '../../../shared/query';
 import { withoutOwnSync, withShortBusyWait, type StoreContext } from './context';
@@ -19,11 +19,6 @@ import { headerValue, type InboxRow } from './rows';
 
 /** Raw body text indexed for free-text search (bigger bodies are searchable by their start). */
 const FTS_BODY_CHARS = 64 * 1024;
-/**
- * Deliveries whose searchable text indexing keeps for their full-text batch. Batches run when deliveries stop
- * streaming in or the queue reaches 4,000 (indexer.ts): twice that covers them, at ~150 bytes a delivery.
- */
-const TEXT_MEMO_MAX = 8000;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -59,7 +54,7 @@ export function indexText(ctx: StoreContext, maxRows: number, budgetMs = Infinit
     const values: [number, string, string][] = [];
     let last = 0;
     for (const r of rows) {
-      values.push([r.id, ...valuesOf(ctx, r)]);
+      values.push([r.id, ...valuesOf(r)]);
       last = r.id;
       // half the budget for reading and parsing: adding the rows and the commit take about as long again
       if (performance.now() - started > budgetMs / 2) break;
@@ -108,48 +103,28 @@ export function ensureTextIndexed(ctx: StoreContext, terms: readonly QueryTerm[]
 
 /** A delivery being deleted leaves the full-text table (given back what it indexed), or only the queue. */
 export function forgetText(ctx: StoreContext, r: QueuedRow): void {
-  if (ctx.stmt('DELETE FROM text_queue WHERE id = ?').run(r.id).changes > 0) {
-    ctx.textMemo?.delete(r.id);
-    return;
-  }
-  ctx.stmt("INSERT INTO deliveries_fts (deliveries_fts, rowid, text, body) VALUES ('delete', ?, ?, ?)").run(r.id, ...valuesOf(ctx, r));
-}
-
-/**
- * Indexing (ingest.ts) hands over the searchable text of the delivery it just moved, from the body it parsed: its
- * full-text batch then need not parse the body again (about a third of a batch's cost on 1 KB bodies). Bounded: the
- * oldest are dropped past TEXT_MEMO_MAX, and a batch that finds none parses, as before. A slice rolled back leaves
- * its entries behind; its rows are indexed again and write the same text.
- */
-export function noteSearchableText(ctx: StoreContext, id: number, text: string): void {
-  const memo = (ctx.textMemo ??= new Map());
-  memo.set(id, text);
-  if (memo.size > TEXT_MEMO_MAX) memo.delete(memo.keys().next().value!);
+  if (ctx.stmt('DELETE FROM text_queue WHERE id = ?').run(r.id).changes > 0) return;
+  ctx.stmt("INSERT INTO deliveries_fts (deliveries_fts, rowid, text, body) VALUES ('delete', ?, ?, ?)").run(r.id, ...valuesOf(r));
 }
 
 /** What the full-text table holds of a delivery: what ingest.ts indexed before it was deferred, from the stored row. */
-function valuesOf(ctx: StoreContext, r: QueuedRow): [text: string, body: string] {
-  const noted = ctx.textMemo?.get(r.id);
-  if (noted !== undefined) {
-    ctx.textMemo!.delete(r.id);
-    return [noted, bodyText(r)];
-  }
+function valuesOf(r: QueuedRow): [text: string, body: string] {
   // a refused delivery has no body fields: its reason is its preview
   const parse = r.outcome === 'rejected' ? null : parseDeliveryBody(r.body, headerValue(JSON.parse(r.headers) as [string, string][], 'content-type'));
-  return [searchableText(r, parse, r.preview), bodyText(r)];
+  return ftsValues(r, parse, r.preview);
 }
 
 /**
- * What free text indexes of a delivery besides its body. The full-text table keeps no copy of it, so taking a
- * delivery out of it means handing these same values back: indexing and deletion both make it here.
+ * What free text indexes of a delivery. The full-text table keeps no copy of it, so taking a delivery out of it
+ * means handing these same values back: one function makes both.
  */
-export function searchableText(
-  r: Pick<InboxRow, 'reject_reason' | 'path'>,
+function ftsValues(
+  r: Pick<InboxRow, 'reject_reason' | 'path' | 'body'>,
   parse: ReturnType<typeof parseDeliveryBody> | null,
   preview: string,
-): string {
+): [text: string, body: string] {
   const cb = parse?.callback ?? null;
-  return [
+  const searchable = [
     cb?.text,
     preview,
     cb?.reference,
@@ -163,8 +138,5 @@ export function searchableText(
   ]
     .filter((s): s is string => typeof s === 'string' && s !== '')
     .join('\n');
-}
-
-function bodyText(r: Pick<QueuedRow, 'body'>): string {
-  return utf8.decode(r.body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS);
+  return [searchable, utf8.decode(r.body.subarray(0, FTS_BODY_CHARS * 2)).slice(0, FTS_BODY_CHARS)];
 }

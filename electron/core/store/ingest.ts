@@ -31,7 +31,7 @@ import { bodyFacts } from './body-facts';
 import { counterKey } from '../../../shared/facet-keys';
 import { CounterDeltas, withoutOwnSync, withShortBusyWait, type StoreContext } from './context';
 import { toStoreWriteError } from './errors';
-import { indexText, noteSearchableText, searchableText } from './full-text';
+import { indexText } from './full-text';
 import { appendToInbox } from './inbox';
 import { applyToMessage, factFrom } from './messages';
 import type { LifecycleFact } from '../../../shared/message-acc';
@@ -263,9 +263,8 @@ function indexOne(
     }
   }
 
-  // full text follows in batches of its own (full-text.ts), given what this parse found
+  // full text follows in batches of its own (full-text.ts)
   ctx.stmt('INSERT INTO text_queue (id) VALUES (?)').run(r.id);
-  noteSearchableText(ctx, r.id, searchableText(r, parse, preview));
 
   if (msgId !== null && cb) {
     const fact = factFrom(
