@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { analyticsReport, runAnalyticsBench, type AnalyticsBenchResult } from '../test/bench/analytics';
 import { hotReferenceReport, runHotReferenceBench, type HotReferenceResult } from '../test/bench/hot-reference';
 import { runIngestBench, type IngestBenchResult } from '../test/bench/ingest';
-import { indexReport, runIndexBench, type IndexBenchResult } from '../test/bench/index';
+import { indexReport, type IndexBenchResult } from '../test/bench/index';
+import { runIndexBenchBuilt } from '../test/bench/index-built';
 import { runLiveUiBench, type LiveUiResult } from '../test/bench/live-ui';
 import { COLD_TARGETS, coldStartReport, runQueryBench, type QueryBenchResult } from '../test/bench/query';
 import { runTunnelBench, tunnelReport, type TunnelBenchResult } from '../test/bench/tunnel';
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
     }),
   );
   // not in the default set: indexing in process, on a fresh store (`--only index`)
-  run.index = await part('index', () => runIndexBench({ deliveries: quick ? 5_000 : 20_000, runs: quick ? 1 : 3, log }));
+  run.index = await part('index', () => runIndexBenchBuilt({ deliveries: quick ? 5_000 : 20_000, runs: quick ? 1 : 3, log }));
   run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, serveSec: quick ? 4 : 10, log }));
 
   const file = path.join(resultsDir, `${run.startedAt.replace(/[:.]/g, '-')}.json`);

@@ -7,7 +7,8 @@
 // The timed part is the indexer's: rows acknowledged into the inbox, then indexed in slices of a few ms with the
 // indexer's cost model for the stop rule. Prints µs per delivery (median of the runs) and its split into the row
 // loop and the tail (message folds, counters, commit).
-// Run alone: `node --import tsx test/bench/index.ts [deliveries] [runs] [store|burst|''] [sliceMs]` (prints JSON), or `npm run bench -- --only index`.
+// Run alone: `node --import tsx test/bench/index.ts [deliveries] [runs] [store|burst|''] [sliceMs]` (prints JSON), or
+// `npm run bench -- --only index`, which runs it built as the app is (index-built.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,7 @@ import { startCheckpointer, type Checkpointer } from '../../electron/core/store/
 import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
 import { callbackBodyFactory } from './callback-bodies';
 
-export interface IndexMixResult {
+interface IndexMixResult {
   mix: 'store' | 'burst';
   deliveries: number;
   /** per run: µs per delivery, whole slices */
@@ -146,7 +147,7 @@ async function oneRun(data: { before: IngestInput[]; timed: IngestInput[] }, sli
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-export async function runIndexBench(opts: {
+async function runIndexBench(opts: {
   deliveries: number;
   runs: number;
   sliceMs?: number;
@@ -192,7 +193,7 @@ export async function runIndexBench(opts: {
 
 export function indexReport(r: IndexBenchResult, mark: (ok: boolean | null) => string): string {
   return (
-    `\nIndexing (in process, slices of ${r.sliceMs} ms, after as many deliveries indexed untimed):\n` +
+    `\nIndexing (built as the app is, in a child process; slices of ${r.sliceMs} ms, after as many deliveries indexed untimed):\n` +
     r.mixes
       .map(
         (m) =>
