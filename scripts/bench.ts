@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       log,
     }),
   );
-  // not in the default set: indexing in process, on a fresh store (`--only index`)
+  // not in the default set: indexing, built as the app is (index-built.ts), on a fresh store (`--only index`)
   run.index = await part('index', () => runIndexBenchBuilt({ deliveries: quick ? 5_000 : 20_000, runs: quick ? 1 : 3, log }));
   run.hotref = await part('hotref', () => runHotReferenceBench({ deliveries: quick ? 20_000 : 100_000, serveSec: quick ? 4 : 10, log }));
 
