@@ -1,12 +1,12 @@
 // The store's page cache while deliveries stream in (electron/core/store/page-cache.ts): smaller in a file under
 // 1 GiB, where every commit walks the whole cache, large again for reading once the stream stops.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LARGE_CACHE_KIB, PageCache, SMALL_CACHE_KIB, walkedOnCommit } from '../../electron/core/store/page-cache';
 import { openStore } from '../../electron/core/store';
+import { tempDir } from '../support/serve';
 import { deliveryInput, loadSamples } from '../support/store-fixtures';
 
 const dirs: string[] = [];
@@ -14,9 +14,8 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 function tempFile(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rci-page-cache-'));
-  dirs.push(dir);
-  return path.join(dir, 'inspector.sqlite');
+  dirs.push(tempDir('rci-page-cache-'));
+  return path.join(dirs[dirs.length - 1]!, 'inspector.sqlite');
 }
 const cacheKib = (db: Database.Database) => -(db.pragma('cache_size', { simple: true }) as number);
 
