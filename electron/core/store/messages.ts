@@ -279,32 +279,13 @@ export function messageDetail(
   return detailFromAcc(reference, acc, now, events, acc.events);
 }
 
-/**
- * The folds of messages whose rows keep none (FOLDED_ON_READ), from one read of their deliveries: an export walks
- * every message, and one lookup each cost it ~10 µs a message.
- */
-export function foldsOf(ctx: StoreContext, msgIds: readonly number[]): Map<number, MessageAcc> {
-  const out = new Map<number, MessageAcc>();
-  if (msgIds.length === 0) return out;
-  const rows = ctx
-    .stmt(`SELECT msg_id, ${FACT_COLUMNS} FROM deliveries WHERE msg_id IN (SELECT value FROM json_each(?)) ORDER BY msg_id, id`)
-    .all(JSON.stringify(msgIds)) as (FactRow & { msg_id: number })[];
-  for (const r of rows) {
-    let acc = out.get(r.msg_id);
-    if (!acc) out.set(r.msg_id, (acc = emptyAcc()));
-    foldFact(acc, factFrom(r, JSON.parse(r.flags) as FlagDetail[]));
-  }
-  return out;
-}
-
-/** A message row for export: the summary and anomaly explanations, from the fold (`folded`: already folded, foldsOf). */
+/** A message row for export: the summary and anomaly explanations, from the fold. */
 export function exportedMessage(
   ctx: StoreContext,
   r: { id: number; reference: string; acc: string | null },
   now: number,
-  folded?: MessageAcc,
 ): (MessageSummary & { anomalyDetails: { anomaly: string; detail: string }[] }) | null {
-  const acc = folded ?? accOf(ctx, r.id, r.acc);
+  const acc = accOf(ctx, r.id, r.acc);
   if (acc.deliveries === 0) return null;
   return { ...accSummary(r.reference, acc, now), anomalyDetails: accAnomalies(acc, now) };
 }
