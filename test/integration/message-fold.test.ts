@@ -105,55 +105,6 @@ describe('message fold', () => {
     expect(after.summary.anomalies).toEqual(['out-of-order']);
   });
 
-  it('keeps a burst of new messages small and folds each one on from its first delivery', () => {
-    const t = Date.parse(at(0));
-    // each a new message with one delivery, in slices of its own: ref-text a sent text, ref-norcs a no-RCS
-    // exception alone (its fallback grace runs), ref-reply an inbound reply
-    const first = [
-      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', timestamp: at(0) }), t),
-      deliveryInput(cb({ reference: 'ref-norcs', event_id: 'b', type: 'EXCEPTION', direction: 'inbound', timestamp: at(1),
-        message: 'Request failed with status code 403: Device does not support RCS' }), t + 1_000),
-      deliveryInput(cb({ reference: 'ref-reply', event_id: 'c', type: 'TEXT', direction: 'inbound', timestamp: at(2) }), t + 2_000),
-    ];
-    for (const d of first) {
-      store.ingestRaw([d]);
-      store.indexPending(10, t + 3_000);
-    }
-    // a burst's new messages take about a third of the room: a message with one delivery keeps no fold on its row
-    const db = new Database(file(), { readonly: true });
-    const bytes = db.prepare('SELECT max(length(summary) + coalesce(length(acc), 0)) FROM messages').pluck().get() as number;
-    db.close();
-    expect(bytes).toBeLessThan(700);
-    for (const ref of ['ref-text', 'ref-norcs', 'ref-reply']) {
-      const stored = store.getMessage(ref, t + 3_000)!;
-      expect(stored.summary).toEqual(inMemory(ref, t + 3_000).summary);
-      expect(stored.summary.deliveryCount).toBe(1);
-    }
-    expect(store.listMessages({ query: 'state:replied', offset: 0, limit: 10 }, t + 3_000).rows.map((r) => r.reference)).toEqual(['ref-reply']);
-
-    // later deliveries, each in a slice of its own, continue from the one before
-    for (const [k, d] of [
-      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', type: 'DELIVERED', message: null, timestamp: at(5) }), t + 5_000),
-      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', type: 'DELIVERED', message: null, timestamp: at(5) }), t + 6_000),
-      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', type: 'READ', message: null, timestamp: at(4) }), t + 7_000),
-    ].entries()) {
-      store.ingestRaw([d]);
-      store.indexPending(10, t + 8_000 + k);
-    }
-    const text = store.getMessage('ref-text', t + 10_000)!;
-    expect(text.summary).toEqual(inMemory('ref-text', t + 10_000).summary);
-    expect(text.anomalyDetails).toEqual(inMemory('ref-text', t + 10_000).anomalyDetails);
-    expect(text.summary).toMatchObject({ state: 'read', deliveryCount: 4, duplicateCount: 1 });
-    expect(text.summary.anomalies).toContain('out-of-order');
-
-    // the lone exception's grace runs out: the indexer rewrites it from its one delivery
-    const late = t + 600_000;
-    expect(store.refreshDue(late)).toEqual(['ref-norcs']);
-    const norcs = store.listMessages({ query: 'anomaly:fallback-missing', offset: 0, limit: 10 }, late);
-    expect(norcs.rows.map((r) => r.reference)).toEqual(['ref-norcs']);
-    expect(store.getMessage('ref-norcs', late)!.summary).toEqual(inMemory('ref-norcs', late).summary);
-  });
-
   it('opens a message with thousands of events and retries one page at a time, with the true totals', () => {
     const t = Date.parse(at(0));
     const batch: IngestInput[] = [deliveryInput(cb({ type: 'Text', timestamp: at(0) }), t)];

@@ -24,14 +24,6 @@ const TIMELINE_PAGE = 200;
 const EVENT_DELIVERIES_HEAD = 20;
 const EVENT_DELIVERIES_TAIL = 20;
 
-/**
- * A message with at most this many deliveries keeps no accumulator on its row: whoever needs it folds it from the
- * delivery's columns (foldAll, one index lookup), as for rows of earlier versions. Most messages of a campaign's
- * burst are new, with one delivery, and the accumulator is most of their row (~1.1 of its ~1.6 KB): not writing it
- * saves its JSON and the bytes, and the next delivery reads one row instead of parsing the JSON.
- */
-const FOLDED_ON_READ = 1;
-
 /** What the fold needs of a delivery, from its columns (no body is read). */
 const FACT_COLUMNS = `id, received_at, event_ts, attempt, kind, type, channel, direction, user_id, campaign, flags,
   response_status, method`;
@@ -75,7 +67,7 @@ export function factFrom(
   };
 }
 
-/** The fold over every delivery of a message, from their columns (one-delivery rows, rows of earlier versions, repairs). */
+/** The fold over every delivery of a message, from their columns (rows of earlier versions, repairs). */
 function foldAll(ctx: StoreContext, msgId: number): MessageAcc {
   const acc = emptyAcc();
   const rows = ctx.stmt(`SELECT ${FACT_COLUMNS} FROM deliveries WHERE msg_id = ? ORDER BY id`).iterate(msgId) as IterableIterator<FactRow>;
@@ -83,7 +75,7 @@ function foldAll(ctx: StoreContext, msgId: number): MessageAcc {
   return acc;
 }
 
-/** A message's accumulator as stored, or folded from its deliveries when the row has none (FOLDED_ON_READ). */
+/** A message's accumulator as stored, or folded from its deliveries when the row has none yet. */
 function accOf(ctx: StoreContext, msgId: number, stored: string | null): MessageAcc {
   return stored ? (JSON.parse(stored) as MessageAcc) : foldAll(ctx, msgId);
 }
@@ -186,25 +178,24 @@ function writeMessage(
   });
   const changesAt = accChangesAt(acc);
   const dueAt = changesAt !== null && changesAt > now ? changesAt : null;
-  const accJson = acc.deliveries <= FOLDED_ON_READ ? null : JSON.stringify(acc);
   if (created) {
     ctx
       .stmt(
         `INSERT INTO messages (id, reference, first_at, last_at, user_id, campaign, state, summary, due_at, acc)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(msgId, reference, s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, accJson);
+      .run(msgId, reference, s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, JSON.stringify(acc));
   } else if (storedUserId !== undefined && storedUserId === s.userId) {
     ctx
       .stmt(`UPDATE messages SET first_at = ?, last_at = ?, campaign = ?, state = ?, summary = ?, due_at = ?, acc = ? WHERE id = ?`)
-      .run(s.firstReceivedAt, s.lastReceivedAt, s.campaign, s.state, JSON.stringify(s), dueAt, accJson, msgId);
+      .run(s.firstReceivedAt, s.lastReceivedAt, s.campaign, s.state, JSON.stringify(s), dueAt, JSON.stringify(acc), msgId);
   } else {
     ctx
       .stmt(
         `UPDATE messages SET first_at = ?, last_at = ?, user_id = ?, campaign = ?, state = ?, summary = ?, due_at = ?,
          acc = ? WHERE id = ?`,
       )
-      .run(s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, accJson, msgId);
+      .run(s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, JSON.stringify(acc), msgId);
   }
   counters.span(s.lastReceivedAt - s.firstReceivedAt);
 }
