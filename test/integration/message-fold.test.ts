@@ -105,6 +105,59 @@ describe('message fold', () => {
     expect(after.summary.anomalies).toEqual(['out-of-order']);
   });
 
+  it('folds new messages on from their first delivery, one slice at a time, through an export too', () => {
+    const t = Date.parse(at(0));
+    // each a new message with one delivery, in slices of its own: ref-text a sent text, ref-norcs a no-RCS
+    // exception alone (its fallback grace runs), ref-reply an inbound reply
+    const first = [
+      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', timestamp: at(0) }), t),
+      deliveryInput(cb({ reference: 'ref-norcs', event_id: 'b', type: 'EXCEPTION', direction: 'inbound', timestamp: at(1),
+        message: 'Request failed with status code 403: Device does not support RCS' }), t + 1_000),
+      deliveryInput(cb({ reference: 'ref-reply', event_id: 'c', type: 'TEXT', direction: 'inbound', timestamp: at(2) }), t + 2_000),
+    ];
+    for (const d of first) {
+      store.ingestRaw([d]);
+      store.indexPending(10, t + 3_000);
+    }
+    for (const ref of ['ref-text', 'ref-norcs', 'ref-reply']) {
+      const stored = store.getMessage(ref, t + 3_000)!;
+      expect(stored.summary).toEqual(inMemory(ref, t + 3_000).summary);
+      expect(stored.summary.deliveryCount).toBe(1);
+    }
+    expect(store.listMessages({ query: 'state:replied', offset: 0, limit: 10 }, t + 3_000).rows.map((r) => r.reference)).toEqual(['ref-reply']);
+
+    // later deliveries, each in a slice of its own, continue from the one before
+    for (const [k, d] of [
+      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', type: 'DELIVERED', message: null, timestamp: at(5) }), t + 5_000),
+      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', type: 'DELIVERED', message: null, timestamp: at(5) }), t + 6_000),
+      deliveryInput(cb({ reference: 'ref-text', event_id: 'a', type: 'READ', message: null, timestamp: at(4) }), t + 7_000),
+    ].entries()) {
+      store.ingestRaw([d]);
+      store.indexPending(10, t + 8_000 + k);
+    }
+    const text = store.getMessage('ref-text', t + 10_000)!;
+    expect(text.summary).toEqual(inMemory('ref-text', t + 10_000).summary);
+    expect(text.anomalyDetails).toEqual(inMemory('ref-text', t + 10_000).anomalyDetails);
+    expect(text.summary).toMatchObject({ state: 'read', deliveryCount: 4, duplicateCount: 1 });
+    expect(text.summary.anomalies).toContain('out-of-order');
+
+    // the lone exception's grace runs out: the indexer rewrites it
+    const late = t + 600_000;
+    expect(store.refreshDue(late)).toEqual(['ref-norcs']);
+    const norcs = store.listMessages({ query: 'anomaly:fallback-missing', offset: 0, limit: 10 }, late);
+    expect(norcs.rows.map((r) => r.reference)).toEqual(['ref-norcs']);
+    expect(store.getMessage('ref-norcs', late)!.summary).toEqual(inMemory('ref-norcs', late).summary);
+
+    // an export gives the same messages
+    const exported = new Map([...store.iterateMessages(late)].map((m) => [m.reference, m]));
+    expect([...exported.keys()].sort()).toEqual(['ref-norcs', 'ref-reply', 'ref-text']);
+    for (const ref of exported.keys()) {
+      const whole = inMemory(ref, late);
+      expect(exported.get(ref)).toMatchObject(whole.summary);
+      expect(exported.get(ref)!.anomalyDetails).toEqual(whole.anomalyDetails);
+    }
+  });
+
   it('opens a message with thousands of events and retries one page at a time, with the true totals', () => {
     const t = Date.parse(at(0));
     const batch: IngestInput[] = [deliveryInput(cb({ type: 'Text', timestamp: at(0) }), t)];
