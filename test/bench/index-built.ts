@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { build } from 'vite';
-import { MAIN_EXTERNALS } from '../../electron/shell/bundle-externals';
 import { ROOT } from '../support/serve';
 import type { IndexBenchResult } from './index';
 
@@ -19,24 +18,18 @@ const OUT_DIR = path.join(ROOT, 'test', '.built');
 const OUT_FILE = 'index-bench.cjs';
 
 async function buildIndexBench(): Promise<string> {
+  // the command line's build (vite.electron.config.ts, mode cli: externals, target, CommonJS), with the bench as entry
   await build({
-    configFile: false,
-    logLevel: 'warn',
-    publicDir: false,
+    configFile: path.join(ROOT, 'vite.electron.config.ts'),
+    configLoader: 'runner',
+    mode: 'cli',
     build: {
       outDir: OUT_DIR,
       emptyOutDir: true,
-      target: 'node20',
       ssr: path.join(ROOT, 'test', 'bench', 'index.ts'),
       sourcemap: false,
-      minify: false,
-      reportCompressedSize: false,
-      rollupOptions: {
-        external: (id: string) => MAIN_EXTERNALS.some((x) => id === x || id.startsWith(`${x}/`)),
-        output: { format: 'cjs', entryFileNames: OUT_FILE, codeSplitting: false },
-      },
+      rollupOptions: { output: { entryFileNames: OUT_FILE } },
     },
-    ssr: { noExternal: true, target: 'node' },
   });
   return path.join(OUT_DIR, OUT_FILE);
 }

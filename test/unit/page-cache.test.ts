@@ -14,8 +14,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 function tempFile(): string {
-  dirs.push(tempDir('rci-page-cache-'));
-  return path.join(dirs[dirs.length - 1]!, 'inspector.sqlite');
+  const dir = tempDir('rci-page-cache-');
+  dirs.push(dir);
+  return path.join(dir, 'inspector.sqlite');
 }
 const cacheKib = (db: Database.Database) => -(db.pragma('cache_size', { simple: true }) as number);
 
