@@ -40,8 +40,11 @@ interface Pending {
 export interface GroupCommitOptions {
   /** most deliveries in one transaction; a larger queue is split over consecutive transactions */
   maxBatch?: number;
-  /** a delivery was submitted (indexing yields while the receiver is busy) */
-  onSubmit?: () => void;
+  /**
+   * a delivery was submitted (indexing yields while the receiver is busy), with how many submitted before it are
+   * still waiting for their answer (indexing reads senders held back by its answers from it)
+   */
+  onSubmit?: (waiting: number) => void;
   /**
    * Called after each phase-1 commit (before its flush when that is deferred: the rows are in the store) with what
    * phase 1 knows: ids, outcome, parse-only flags, attempt null: for indexing, and for what must act on "received
@@ -98,7 +101,7 @@ export class GroupCommitter {
         ),
       );
     }
-    this.opts.onSubmit?.();
+    this.opts.onSubmit?.(this.waiting);
     this.waiting++;
     this.waitingBytes += bytes;
     const release = () => {

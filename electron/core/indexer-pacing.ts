@@ -82,8 +82,8 @@ export class CostModel {
 
 /**
  * The pause after an indexing slice while deliveries keep arriving, so that indexing takes its share of the loop:
- * what keeping up with the arrival rate needs (plus a margin) when that is at most MAX_KEEP_UP_SHARE; otherwise (a
- * flood) `minShare` while lists are current, growing linearly to half once the oldest unindexed delivery is
+ * what keeping up with the arrival rate needs (plus a margin) when that is at most MAX_KEEP_UP_SHARE and the senders
+ * are not held back by our answers; otherwise (a flood) `minShare` while lists are current, growing linearly to half once the oldest unindexed delivery is
  * `fullShareLagMs` old.
  */
 export function burstIndexDelayMs(p: {
@@ -93,6 +93,8 @@ export function burstIndexDelayMs(p: {
   fullShareLagMs: number;
   /** share of the loop indexing needs to keep up with the current arrival rate (rate × cost per row) */
   keepUpShare: number;
+  /** the senders wait on our answers: their rate is what indexing leaves them, not one to follow (indexer.ts) */
+  sendersHeld?: boolean;
   /** what indexing the backlog costs, in ms: a rate it can follow also gets what working that off in CATCH_UP_MS needs */
   backlogMs?: number;
 }): number {
@@ -102,7 +104,7 @@ export function burstIndexDelayMs(p: {
   // byLag.
   const follow = Math.min(MAX_FOLLOW_SHARE, p.keepUpShare * 1.1 + p.minShare);
   const catchUp = Math.min(MAX_KEEP_UP_SHARE, follow + (p.backlogMs ?? 0) / CATCH_UP_MS);
-  const keepUp = p.keepUpShare <= MAX_KEEP_UP_SHARE ? Math.max(follow, catchUp) : 0;
+  const keepUp = p.keepUpShare <= MAX_KEEP_UP_SHARE && !p.sendersHeld ? Math.max(follow, catchUp) : 0;
   const share = Math.max(byLag, keepUp);
   return Math.max(1, (p.sliceMs * (1 - share)) / share);
 }

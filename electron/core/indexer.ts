@@ -4,7 +4,8 @@
 // - A small backlog (the normal case: a few deliveries) is indexed on the very next turn, so lists lag by
 //   milliseconds; while deliveries stream in, it is gathered for GATHER_MS first, so slices are not paid per turn.
 //   During a burst that outruns indexing, it is held to a share of the loop that grows as lists fall behind
-//   (burstIndexDelayMs); a steady rate it can follow is followed. Acknowledgements never wait for it.
+//   (burstIndexDelayMs); a steady rate it can follow is followed, unless its senders wait on our answers (then their
+//   rate is what indexing leaves them). Acknowledgements never wait for it.
 // - One cost model: what a row costs in all (for the share) and after the slice's row loop (message folds and the
 //   commit, which the store's slice leaves room for when it decides to stop).
 // - The backlog and the lag (age of the oldest unindexed delivery) the status bar shows.
@@ -101,6 +102,15 @@ const STREAM_PER_MS = 0.1;
  */
 const BUSY_WINDOW_MS = 250;
 const RETRY_MS = 1000;
+/**
+ * Senders that keep this many deliveries waiting for their answers, on average, are held back by the answers: a
+ * load test or a gateway's connection pool sending as fast as it is answered. The rate they reach is then what the
+ * loop leaves the receiver, and following it lets indexing set it: the ingest bench's 50 connections (23-38
+ * waiting) reached 3,500-4,200 a second while indexing followed them with half the loop, 10,000 once it took the
+ * flood's share (docs/benchmarks.md, thirteenth pass). A rate sent whatever the answers keeps fewer waiting: the
+ * live UI bench's 2,000 a second from 20 connections 10-12, the tunnel at most its ten sockets.
+ */
+const SENDERS_HELD_WAITING = 20;
 /** at most this many rows per indexing transaction, whatever the time budget */
 const SLICE_MAX_ROWS = 500;
 /**
@@ -139,6 +149,10 @@ export class Indexer {
   private rateMark: number;
   private arrivedSinceMark = 0;
   private arrivalPerMs = 0;
+  private waitingSum = 0;
+  private waitingSamples = 0;
+  /** deliveries waiting for their answer when another arrived, on average over the last rate window */
+  private waitingAvg = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
   private readonly answerTimes: AnswerTimes;
@@ -159,9 +173,14 @@ export class Indexer {
     this.scheduleDue();
   }
 
-  /** A delivery is being received: the loop counts as busy for a while. */
-  noteArrival(): void {
+  /**
+   * A delivery is being received: the loop counts as busy for a while. `waiting`: deliveries received before it and
+   * not answered yet (their commit or its flush), averaged over the rate's window (sendersHeld).
+   */
+  noteArrival(waiting = 0): void {
     this.lastArrivalAt = this.clock.now();
+    this.waitingSum += waiting;
+    this.waitingSamples++;
   }
 
   /** Deliveries committed (phase 1): to be indexed. */
@@ -256,6 +275,7 @@ export class Indexer {
         minShare: this.opts.busyShare ?? 0.05,
         fullShareLagMs: this.opts.fullShareLagMs ?? 60_000,
         keepUpShare: this.keepUpShare(),
+        sendersHeld: this.sendersHeld(),
         // not before a rate is known: the first window of a flood would have it followed, backlog and all
         backlogMs: this.arrivalPerMs > 0 ? this.backlog * this.cost.rowMs : 0,
       });
@@ -312,8 +332,25 @@ export class Indexer {
       this.arrivalPerMs = (this.arrivalPerMs + this.arrivedSinceMark / wall) / 2;
       this.rateMark = now;
       this.arrivedSinceMark = 0;
+      this.waitingAvg = this.waitingSamples > 0 ? this.waitingSum / this.waitingSamples : 0;
+      this.waitingSum = 0;
+      this.waitingSamples = 0;
     }
     return this.arrivalPerMs * this.cost.rowMs;
+  }
+
+  /**
+   * Whether indexing can follow the arrival rate (else it is a flood: indexing gets the lag's share). Not when its
+   * share would pass MAX_KEEP_UP_SHARE, and not when the senders wait on our answers (SENDERS_HELD_WAITING): then the
+   * rate is what the answers allow, and a share taken to follow it would only lower it to where it can be followed.
+   */
+  private canFollow(): boolean {
+    return this.keepUpShare() <= MAX_KEEP_UP_SHARE && !this.sendersHeld();
+  }
+
+  private sendersHeld(): boolean {
+    this.keepUpShare(); // closes the window if due
+    return this.waitingAvg >= SENDERS_HELD_WAITING;
   }
 
   private run(): void {
@@ -327,7 +364,7 @@ export class Indexer {
     // while the lists fall behind it
     const busySliceMs = this.opts.busySliceMs ?? 3;
     const targetMs = this.busy()
-      ? this.keepUpShare() <= MAX_KEEP_UP_SHARE ? keepUpSliceMs(busySliceMs, this.lagMs()) : busySliceMs
+      ? this.canFollow() ? keepUpSliceMs(busySliceMs, this.lagMs()) : busySliceMs
       : (this.opts.idleSliceMs ?? 20);
     if (!this.slice(SLICE_MAX_ROWS, targetMs)) return this.schedule(RETRY_MS);
     if (this.backlog > 0) return this.schedule();

@@ -33,7 +33,7 @@ export function createIngest(
   const indexer = new Indexer(store, opts);
   const committer = new GroupCommitter(store, {
     maxWaiting: opts.maxWaiting,
-    onSubmit: () => indexer.noteArrival(),
+    onSubmit: (waiting) => indexer.noteArrival(waiting),
     onCommitted: (rows) => {
       indexer.committed(rows);
       opts.onCommitted?.(rows);

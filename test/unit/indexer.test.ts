@@ -82,12 +82,20 @@ function stream(
   clock: FakeClock,
   ix: Indexer,
   commit: (n: number) => DeliverySummary[],
-  o: { perTick: number | ((t: number) => number); untilMs?: number; ticks?: number; everyMs?: number; each?: () => void },
+  o: {
+    perTick: number | ((t: number) => number);
+    untilMs?: number;
+    ticks?: number;
+    everyMs?: number;
+    each?: () => void;
+    /** deliveries waiting for their answers as each arrives (senders that wait on them keep many) */
+    waiting?: number;
+  },
 ) {
   for (let i = 0; o.ticks !== undefined ? i < o.ticks : clock.t < o.untilMs!; i++) {
     const n = typeof o.perTick === 'number' ? o.perTick : o.perTick(clock.t);
     if (n > 0) {
-      ix.noteArrival();
+      for (let k = 0; k < n; k++) ix.noteArrival(o.waiting ?? 0);
       ix.committed(commit(n));
     }
     clock.advance(o.everyMs ?? 1);
@@ -147,6 +155,24 @@ describe('indexer', () => {
     let maxLag = 0;
     stream(clock, ix, commit, { untilMs: 3000, perTick: 2, each: () => clock.t > 500 && (maxLag = Math.max(maxLag, ix.lagMs())) });
     expect(maxLag).toBeLessThan(100);
+    expect(ix.unindexed).toBeLessThan(200);
+  });
+
+  it('leaves the loop to the answers when the senders wait on them, though it could follow their rate, and catches up after', () => {
+    const clock = new FakeClock();
+    const { port, log, commit } = fakePort(clock, { sliceMs: 0.5, rowMs: 0.15 });
+    const ix = new Indexer(port, { clock });
+    // 3 deliveries every ms (3,000/s) at 0.15 ms each: 45 % of the loop, a rate indexing could follow; but from
+    // senders that keep 30 deliveries waiting for their answers (a load test's connections, each sending again once
+    // answered), so what they reach is what the loop leaves the receiver
+    stream(clock, ix, commit, { untilMs: 3000, perTick: 3, waiting: 30 });
+    // the flood's 5 %, growing with the lag (following would take about half)
+    expect(log.sliceMs / clock.t).toBeLessThan(0.15);
+    expect(ix.lagMs()).toBeGreaterThan(2000);
+    // the same rate from senders that do not wait on the answers (2 waiting): followed, and the backlog worked off
+    let caughtUpAt: number | null = null;
+    stream(clock, ix, commit, { untilMs: 12_000, perTick: 3, waiting: 2, each: () => caughtUpAt === null && ix.lagMs() < 100 && (caughtUpAt = clock.t) });
+    expect(caughtUpAt).not.toBeNull();
     expect(ix.unindexed).toBeLessThan(200);
   });
 
@@ -439,6 +465,15 @@ describe('burst pacing', () => {
     expect(share(0.7, 10_000)).toBeCloseTo(0.82, 5);
     // a flood is not followed, backlog or not
     expect(share(3, 10_000)).toBeCloseTo(0.05, 5);
+  });
+
+  it('does not follow a rate its senders reach only as fast as they are answered, whatever it needs', () => {
+    const share = (sendersHeld: boolean, lagMs = 0) =>
+      4 / (4 + burstIndexDelayMs({ sliceMs: 4, lagMs, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare: 0.4, backlogMs: 400, sendersHeld }));
+    expect(share(false)).toBeCloseTo(0.69, 5);
+    expect(share(true)).toBeCloseTo(0.05, 5);
+    // the lag still earns its share
+    expect(share(true, 30_000)).toBeCloseTo(0.275, 5);
   });
 });
 
