@@ -9,7 +9,8 @@ import type {
 } from '../../../shared/domain';
 import type { StoreContext } from './context';
 import { planDeliveries, planMessages, queryTerms, whereOf, wholeOf, type Plan } from './filters';
-import { attemptsOfEvent, exportedMessage } from './messages';
+import { attemptsOfEvent, exportedMessage, foldsOf } from './messages';
+import type { MessageAcc } from '../../../shared/message-acc';
 import { listForwards } from './admin';
 import { MESSAGE_MARK_COLUMNS, markFields } from './marks';
 import { answeredBy } from './rule-answers';
@@ -254,8 +255,10 @@ function exported(r: FullRow, pending: boolean): ExportedDelivery {
 
 /** Every message, oldest first, with its anomaly explanations (from its fold, see messages.ts); unreadable ones reported. */
 export function* iterateMessages(ctx: StoreContext, now: number, onSkip: (r: UnreadableRange) => void = () => {}): IterableIterator<ExportedMessage> {
-  type Row = { id: number; reference: string; acc: string | null; mark_pinned: number | null; mark_note: string | null };
-  const stmt = ctx.stmt(`SELECT m.id, m.reference, m.acc, ${MESSAGE_MARK_COLUMNS} FROM messages m WHERE m.id >= ? ORDER BY m.id LIMIT ?`);
+  type Row = { id: number; reference: string; acc: string | null; n: number | null; mark_pinned: number | null; mark_note: string | null };
+  const stmt = ctx.stmt(
+    `SELECT m.id, m.reference, m.acc, m.summary ->> '$.deliveryCount' AS n, ${MESSAGE_MARK_COLUMNS} FROM messages m WHERE m.id >= ? ORDER BY m.id LIMIT ?`,
+  );
   let from = 1;
   for (;;) {
     const { rows, done } = readPastDamage(
@@ -266,10 +269,18 @@ export function* iterateMessages(ctx: StoreContext, now: number, onSkip: (r: Unr
       PAGE,
       onSkip,
     );
+    // a page's one-delivery messages (no fold on their row) are folded from one read; a row of an earlier version
+    // with many deliveries, or a damaged page, one by one below
+    let folds = new Map<number, MessageAcc>();
+    try {
+      folds = foldsOf(ctx, rows.filter((r) => r.acc === null && r.n === 1).map((r) => r.id));
+    } catch (err) {
+      if (!isCorruption(err)) throw err;
+    }
     for (const r of rows) {
       let m: ExportedMessage | null;
       try {
-        m = exportedMessage(ctx, r, now);
+        m = exportedMessage(ctx, r, now, folds.get(r.id));
       } catch (err) {
         if (!isCorruption(err)) throw err;
         onSkip({ table: 'messages', from: r.id, to: r.id, error: err instanceof Error ? err.message : String(err) });
