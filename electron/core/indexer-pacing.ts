@@ -12,6 +12,8 @@ export const MAX_KEEP_UP_SHARE = 0.7;
 const CATCH_UP_MS = 2000;
 /** the most of the loop indexing takes while following a rate: the rest is the receiver's */
 const MAX_FOLLOW_SHARE = 0.85;
+/** a flood from senders held back by our answers starts at this fraction of minShare (see burstIndexDelayMs) */
+const HELD_MIN_SHARE_FACTOR = 0.2;
 
 /** A slice while following a steady rate grows to this many times the busy slice as lists fall behind. */
 const LAGGING_SLICE_FACTOR = 8;
@@ -83,8 +85,16 @@ export class CostModel {
 /**
  * The pause after an indexing slice while deliveries keep arriving, so that indexing takes its share of the loop:
  * what keeping up with the arrival rate needs (plus a margin) when that is at most MAX_KEEP_UP_SHARE and the senders
- * are not held back by our answers; otherwise (a flood) `minShare` while lists are current, growing linearly to half once the oldest unindexed delivery is
- * `fullShareLagMs` old.
+ * are not held back by our answers; otherwise (a flood) `minShare` while lists are current, growing linearly to half
+ * once the oldest unindexed delivery is `fullShareLagMs` old.
+ *
+ * A flood from senders held back by our answers starts at a fifth of that and grows with the square of the lag.
+ * Those senders lose what indexing takes: in the ingest bench a share of 5 % growing linearly cost them a tenth of
+ * their throughput and 2-3 ms of their p99 (docs/benchmarks.md, thirteenth pass). And it buys the lists little: at
+ * 10,000 a second and ~0.25 ms a row, 5 % of the loop indexes 200 a second, and every delivery is indexed once
+ * either way, at full speed once the flood ends. One that goes on for minutes still gets half the loop, so lists
+ * never stay minutes behind. Other floods keep the linear share: a rate read in a bunch of deliveries can pass for a
+ * flood for a moment, and the lists must not fall behind it (indexer.test.ts, "bunches").
  */
 export function burstIndexDelayMs(p: {
   sliceMs: number;
@@ -98,7 +108,9 @@ export function burstIndexDelayMs(p: {
   /** what indexing the backlog costs, in ms: a rate it can follow also gets what working that off in CATCH_UP_MS needs */
   backlogMs?: number;
 }): number {
-  const byLag = p.minShare + (0.5 - p.minShare) * Math.min(1, p.lagMs / p.fullShareLagMs);
+  const behind = Math.min(1, p.lagMs / p.fullShareLagMs);
+  const startShare = p.sendersHeld ? p.minShare * HELD_MIN_SHARE_FACTOR : p.minShare;
+  const byLag = startShare + (0.5 - startShare) * (p.sendersHeld ? behind * behind : behind);
   // A rate indexing can follow gets what it needs and a margin, and what working off the backlog needs up to
   // MAX_KEEP_UP_SHARE in all: more would hold back the acknowledgements, which then wait behind slices. A flood gets
   // byLag.

@@ -467,13 +467,15 @@ describe('burst pacing', () => {
     expect(share(3, 10_000)).toBeCloseTo(0.05, 5);
   });
 
-  it('does not follow a rate its senders reach only as fast as they are answered, whatever it needs', () => {
+  it('does not follow a rate its senders reach only as fast as they are answered, and leaves them the loop until lists are far behind', () => {
     const share = (sendersHeld: boolean, lagMs = 0) =>
       4 / (4 + burstIndexDelayMs({ sliceMs: 4, lagMs, minShare: 0.05, fullShareLagMs: 60_000, keepUpShare: 0.4, backlogMs: 400, sendersHeld }));
     expect(share(false)).toBeCloseTo(0.69, 5);
-    expect(share(true)).toBeCloseTo(0.05, 5);
-    // the lag still earns its share
-    expect(share(true, 30_000)).toBeCloseTo(0.275, 5);
+    // a fifth of a flood's share while lists are current, growing with the square of the lag: half the other
+    // floods' share 30 s behind, the same half of the loop a minute behind
+    expect(share(true)).toBeCloseTo(0.01, 5);
+    expect(share(true, 30_000)).toBeCloseTo(0.1325, 5);
+    expect(share(true, 60_000)).toBeCloseTo(0.5, 5);
   });
 });
 
