@@ -166,7 +166,7 @@ describe('indexer', () => {
     // senders that keep 30 deliveries waiting for their answers (a load test's connections, each sending again once
     // answered), so what they reach is what the loop leaves the receiver
     stream(clock, ix, commit, { untilMs: 3000, perTick: 3, waiting: 30 });
-    // the flood's 5 %, growing with the lag (following would take about half)
+    // a held flood's share: 1 %, growing with the square of the lag (following would take about half)
     expect(log.sliceMs / clock.t).toBeLessThan(0.15);
     expect(ix.lagMs()).toBeGreaterThan(2000);
     // the same rate from senders that do not wait on the answers (2 waiting): followed, and the backlog worked off
