@@ -75,11 +75,16 @@ export function factFrom(
   };
 }
 
+/** Folds one delivery, read with FACT_COLUMNS, into `acc`. */
+function foldRow(acc: MessageAcc, r: FactRow): void {
+  foldFact(acc, factFrom(r, JSON.parse(r.flags) as FlagDetail[]));
+}
+
 /** The fold over every delivery of a message, from their columns (one-delivery rows, rows of earlier versions, repairs). */
 function foldAll(ctx: StoreContext, msgId: number): MessageAcc {
   const acc = emptyAcc();
   const rows = ctx.stmt(`SELECT ${FACT_COLUMNS} FROM deliveries WHERE msg_id = ? ORDER BY id`).iterate(msgId) as IterableIterator<FactRow>;
-  for (const r of rows) foldFact(acc, factFrom(r, JSON.parse(r.flags) as FlagDetail[]));
+  for (const r of rows) foldRow(acc, r);
   return acc;
 }
 
@@ -292,7 +297,7 @@ export function foldsOf(ctx: StoreContext, msgIds: readonly number[]): Map<numbe
   for (const r of rows) {
     let acc = out.get(r.msg_id);
     if (!acc) out.set(r.msg_id, (acc = emptyAcc()));
-    foldFact(acc, factFrom(r, JSON.parse(r.flags) as FlagDetail[]));
+    foldRow(acc, r);
   }
   return out;
 }
