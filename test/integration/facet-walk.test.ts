@@ -16,7 +16,7 @@ import type { Store } from '../../electron/core/store/types';
 import type { MessageSummary } from '../../shared/domain';
 import { parseQuery } from '../../shared/query';
 import { messageMatches } from '../../shared/query-match';
-import { generateDeliveries } from '../support/store-fixtures';
+import { deliveryInput, generateDeliveries } from '../support/store-fixtures';
 import { allMessages } from '../support/list-all';
 
 const T = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -176,6 +176,7 @@ describe('a store written by schema 10', () => {
       DROP TABLE message_facets;
       ALTER TABLE mf10 RENAME TO message_facets;
       CREATE INDEX message_facets_msg ON message_facets(msg_id, facet);
+      ALTER TABLE messages DROP COLUMN facets;
       PRAGMA user_version = 10;
     `);
     db.close();
@@ -183,6 +184,16 @@ describe('a store written by schema 10', () => {
     const cols = new Database(file, { readonly: true });
     try {
       expect(cols.prepare("SELECT group_concat(name) FROM pragma_table_info('message_facets')").pluck().get()).toBe('facet,msg_id');
+      // migration 15: each message lists on its row the facets the table holds for it (what a rewrite reads), and
+      // the index by message id is gone
+      const listed = (sql: string) => cols.prepare(sql).pluck().get() as number;
+      expect(listed("SELECT count(*) FROM messages WHERE json_array_length(facets) > 2")).toBe(listed('SELECT count(*) FROM messages'));
+      expect(
+        listed(`SELECT count(*) FROM messages m
+          WHERE (SELECT json_group_array(facet) FROM (SELECT facet FROM message_facets WHERE msg_id = m.id ORDER BY facet))
+            IS NOT (SELECT json_group_array(value) FROM (SELECT value FROM json_each(m.facets) ORDER BY value))`),
+      ).toBe(0);
+      expect(listed("SELECT count(*) FROM sqlite_schema WHERE name = 'message_facets_msg'")).toBe(0);
     } finally {
       cols.close();
     }
@@ -193,5 +204,14 @@ describe('a store written by schema 10', () => {
     const ref = stored.find((d) => d.reference)!.reference!;
     const channel = store.getMessage(ref, NOW)!.summary.channels[0];
     expect(refs(`channel:${channel}`, 0, 1).rows.map((m) => m.reference)).toEqual([ref]);
+    // and a migrated message moves from one state to the next: its old state's facet leaves with the list read off
+    // its row (a list that missed it would leave the message under both states)
+    const sent = refs('state:sent', 0, 1).rows[0];
+    expect(sent).toBeDefined();
+    const read = { reference: sent.reference, event_id: 'read-after-migration', timestamp: new Date(NOW - 500).toISOString(), direction: 'inbound', channel: 'RCS', type: 'READ', message: null };
+    const later = store.ingest([deliveryInput(read, NOW - 500)], NOW);
+    expect(later[0].reference).toBe(sent.reference);
+    expect(store.listMessageRefs('state:sent')).not.toContain(sent.reference);
+    expect(store.listMessageRefs('state:read')).toContain(sent.reference);
   });
 });

@@ -87,7 +87,7 @@ function fallback(ctx: StoreContext, sc: Scope, report: Report): void {
     ctx,
     sc,
     `SELECT count(*) FROM ${withFacet(1)} fm
-     WHERE EXISTS (SELECT 1 FROM message_facets x INDEXED BY message_facets_msg WHERE x.msg_id = fm.msg_id AND x.facet = ?)
+     WHERE EXISTS (SELECT 1 FROM message_facets x WHERE x.facet = ? AND x.msg_id = fm.msg_id)
        AND EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_msg, json_each(d.flags) f WHERE d.msg_id = fm.msg_id
                      AND d.flags_mask & ? != 0 AND f.value ->> '$.flag' = 'exception' AND f.value ->> '$.kind' = 'rcs-unsupported')`,
     facetKey('flag', 'fallback'),

@@ -64,9 +64,10 @@ export function getCounts(ctx: StoreContext, query: string, limits: QueryLimits,
   const ranges = CHIP_FACETS.flatMap((f) => [facetPrefix(f), prefixEnd(facetPrefix(f))]);
   const facets = ctx
     .stmt(
-      `SELECT x.facet, count(*) AS n FROM json_each(?) s JOIN message_facets x ON x.msg_id = s.value
-       WHERE ${CHIP_FACETS.map(() => 'x.facet >= ? AND x.facet < ?').join(' OR ')}
-       GROUP BY x.facet`,
+      // each message's facet list from its row (schema.ts migration 15: no index by message id)
+      `SELECT x.value AS facet, count(*) AS n FROM json_each(?) s JOIN messages m ON m.id = s.value, json_each(m.facets) x
+       WHERE ${CHIP_FACETS.map(() => 'x.value >= ? AND x.value < ?').join(' OR ')}
+       GROUP BY x.value`,
     )
     .all(JSON.stringify(ids), ...ranges) as { facet: string; n: number }[];
   for (const { facet, n } of facets) {

@@ -105,8 +105,9 @@ export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
   switch (t.field) {
     case 'status': {
       const [lo, hi] = statusRange(v);
+      // a range of facts: the message's own list (the primary key is by fact first; schema.ts migration 15)
       return {
-        sql: 'EXISTS (SELECT 1 FROM message_facets x WHERE x.msg_id = m.id AND x.facet >= ? AND x.facet < ?)',
+        sql: 'EXISTS (SELECT 1 FROM json_each(m.facets) x WHERE x.value >= ? AND x.value < ?)',
         params: [facetKey('status', lo), facetKey('status', hi)],
       };
     }

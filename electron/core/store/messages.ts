@@ -110,21 +110,21 @@ export function applyToMessage(
   created?: MessageFacts,
 ): void {
   let acc: MessageAcc;
-  let row: (MessageFacts & { acc: string | null; user_id: string | null }) | undefined;
+  let row: (MessageFacts & { acc: string | null; user_id: string | null; facets: string | null }) | undefined;
   if (created) {
     acc = emptyAcc();
     for (const f of facts) foldFact(acc, f);
-    row = { ...created, acc: null, user_id: null };
+    row = { ...created, acc: null, user_id: null, facets: null };
   } else {
-    row = ctx.stmt(`SELECT acc, user_id, ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as
-      | (MessageFacts & { acc: string | null; user_id: string | null })
+    row = ctx.stmt(`SELECT acc, user_id, facets, ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as
+      | (MessageFacts & { acc: string | null; user_id: string | null; facets: string | null })
       | undefined;
     if (row?.acc) {
       acc = JSON.parse(row.acc) as MessageAcc;
       for (const f of facts) foldFact(acc, f);
     } else acc = foldAll(ctx, msgId);
   }
-  writeMessage(ctx, msgId, reference, acc, now, counters, row, created !== undefined, row ? row.user_id : undefined);
+  writeMessage(ctx, msgId, reference, acc, now, counters, row, row?.facets ?? null, created !== undefined, row ? row.user_id : undefined);
 }
 
 /**
@@ -134,7 +134,8 @@ export function applyToMessage(
  */
 export function refoldMessage(ctx: StoreContext, msgId: number, reference: string, now: number, counters: CounterDeltas): MessageFacts | null {
   const acc = foldAll(ctx, msgId);
-  writeMessage(ctx, msgId, reference, acc, now, counters, undefined);
+  const facets = ctx.stmt('SELECT facets FROM messages WHERE id = ?', 'pluck').get(msgId) as string | null | undefined;
+  writeMessage(ctx, msgId, reference, acc, now, counters, undefined, facets ?? null);
   if (acc.deliveries === 0) return null;
   return ctx.stmt(`SELECT ${FILED_AS} FROM messages WHERE id = ?`).get(msgId) as MessageFacts;
 }
@@ -152,16 +153,21 @@ function writeMessage(
   counters: CounterDeltas,
   /** the row as stored, none when it is gone (the rewrite then changes nothing) */
   stored: MessageFacts | undefined,
+  /** the row's facet list as stored (messages.facets, a JSON array), null for a new message */
+  storedFacets: string | null,
   /** a new message: its row is inserted here (ingest.ts messageIdFor gave it its id), it has no facets yet */
   created = false,
   /** the row's user_id as stored, when known: an unchanged one is not written (that would rewrite its index entry) */
   storedUserId?: string | null,
 ): void {
-  const old = new Set<string>();
-  if (!created) for (const f of ctx.stmt('SELECT facet FROM message_facets WHERE msg_id = ?', 'pluck').all(msgId) as string[]) old.add(f);
+  // the facets as last written, from the row (no index by message id is kept: schema.ts migration 15)
+  const old = new Set<string>(storedFacets ? (JSON.parse(storedFacets) as string[]) : []);
+  const remove = ctx.stmt('DELETE FROM message_facets WHERE facet = ? AND msg_id = ?');
   if (acc.deliveries === 0) {
-    if (old.size > 0) ctx.stmt('DELETE FROM message_facets WHERE msg_id = ?').run(msgId);
-    for (const f of old) counters.add(counterKey({ facet: f }), -1);
+    for (const f of old) {
+      remove.run(f, msgId);
+      counters.add(counterKey({ facet: f }), -1);
+    }
     return;
   }
   const s = accSummary(reference, acc, now);
@@ -172,7 +178,7 @@ function writeMessage(
   // only what changed is written: facets gone and facets new (a delivery that changes no fact writes none)
   for (const f of old) {
     if (facets.has(f)) continue;
-    ctx.stmt('DELETE FROM message_facets WHERE facet = ? AND msg_id = ?').run(f, msgId);
+    remove.run(f, msgId);
     counters.add(counterKey({ facet: f }), -1);
   }
   const insert = ctx.stmt('INSERT INTO message_facets (facet, msg_id) VALUES (?, ?)');
@@ -192,24 +198,25 @@ function writeMessage(
   const changesAt = accChangesAt(acc);
   const dueAt = changesAt !== null && changesAt > now ? changesAt : null;
   const accJson = acc.deliveries <= FOLDED_ON_READ ? null : JSON.stringify(acc);
+  const facetsJson = JSON.stringify([...facets]);
   if (created) {
     ctx
       .stmt(
-        `INSERT INTO messages (id, reference, first_at, last_at, user_id, campaign, state, summary, due_at, acc)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (id, reference, first_at, last_at, user_id, campaign, state, summary, due_at, acc, facets)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(msgId, reference, s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, accJson);
+      .run(msgId, reference, s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, accJson, facetsJson);
   } else if (storedUserId !== undefined && storedUserId === s.userId) {
     ctx
-      .stmt(`UPDATE messages SET first_at = ?, last_at = ?, campaign = ?, state = ?, summary = ?, due_at = ?, acc = ? WHERE id = ?`)
-      .run(s.firstReceivedAt, s.lastReceivedAt, s.campaign, s.state, JSON.stringify(s), dueAt, accJson, msgId);
+      .stmt(`UPDATE messages SET first_at = ?, last_at = ?, campaign = ?, state = ?, summary = ?, due_at = ?, acc = ?, facets = ? WHERE id = ?`)
+      .run(s.firstReceivedAt, s.lastReceivedAt, s.campaign, s.state, JSON.stringify(s), dueAt, accJson, facetsJson, msgId);
   } else {
     ctx
       .stmt(
         `UPDATE messages SET first_at = ?, last_at = ?, user_id = ?, campaign = ?, state = ?, summary = ?, due_at = ?,
-         acc = ? WHERE id = ?`,
+         acc = ?, facets = ? WHERE id = ?`,
       )
-      .run(s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, accJson, msgId);
+      .run(s.firstReceivedAt, s.lastReceivedAt, s.userId, s.campaign, s.state, JSON.stringify(s), dueAt, accJson, facetsJson, msgId);
   }
   counters.span(s.lastReceivedAt - s.firstReceivedAt);
 }
@@ -326,10 +333,10 @@ export function refreshDueMessages(ctx: StoreContext, now: number): string[] {
     ctx.db
       .transaction(() => {
         const due = ctx
-          .stmt(`SELECT id, reference, acc, ${FILED_AS} FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000`)
-          .all(now) as (MessageFacts & { id: number; reference: string; acc: string | null })[];
+          .stmt(`SELECT id, reference, acc, facets, ${FILED_AS} FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000`)
+          .all(now) as (MessageFacts & { id: number; reference: string; acc: string | null; facets: string | null })[];
         const counters = new CounterDeltas();
-        for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters, m);
+        for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters, m, m.facets);
         counters.flush(ctx);
         return due.map((m) => m.reference);
       })
