@@ -114,9 +114,13 @@ function messagesWithTheirFacets(db: Database.Database, rows: Record<string, unk
     l.push(r.facet);
   }
   return rows.map(({ facets, ...r }) => {
-    const listed = JSON.stringify((JSON.parse(String(facets)) as string[]).sort());
+    const list = JSON.parse(String(facets)) as string[];
+    const listed = JSON.stringify([...list].sort());
     const stored = JSON.stringify((byMsg.get(r.id as number) ?? []).sort());
     if (listed !== stored) throw new Error(`message ${String(r.id)}: its row lists facets ${listed}, the facet table holds ${stored}`);
+    // the accumulator is stored without its facets since then (messages.ts parseAcc): compared with them, as read
+    const acc = r.acc as Record<string, unknown> | null;
+    if (acc && !('facets' in acc)) acc.facets = list.filter((f) => !/^(st|f|a):/.test(f));
     return r;
   });
 }

@@ -12,7 +12,7 @@ import {
   type MessageAcc,
 } from '../../../shared/message-acc';
 import type { EventKind, FlagDetail, FlagName, MessageDetail, MessageSummary, TimelineEvent } from '../../../shared/domain';
-import { counterKey, facetKey } from '../../../shared/facet-keys';
+import { counterKey, facetKey, facetPrefix } from '../../../shared/facet-keys';
 import { CounterDeltas, withShortBusyWait, type StoreContext } from './context';
 import { PREVIOUS_ANSWER, SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows';
 import type { MessageFacts } from './summary-deltas';
@@ -88,9 +88,25 @@ function foldAll(ctx: StoreContext, msgId: number): MessageAcc {
   return acc;
 }
 
+/** Facet prefixes a message's summary gives (state, flags, anomalies); the rest of its facet list is its fold's. */
+const SUMMARY_FACETS = [facetPrefix('state'), facetPrefix('flag'), facetPrefix('anomaly')];
+
+/**
+ * A stored accumulator, parsed. Since schema 15 it is written without its facets (`acc.facets`): the row's facet
+ * list holds them, after the summary's own, and writing them twice pushed a typical row (~1.9 KB) past half a 4 KB
+ * page, so one row a page instead of three in two. An accumulator written before keeps its own.
+ */
+function parseAcc(stored: string, facets: string | null): MessageAcc {
+  const acc = JSON.parse(stored) as MessageAcc;
+  if (!Array.isArray(acc.facets)) {
+    acc.facets = facets ? (JSON.parse(facets) as string[]).filter((f) => !SUMMARY_FACETS.some((p) => f.startsWith(p))) : [];
+  }
+  return acc;
+}
+
 /** A message's accumulator as stored, or folded from its deliveries when the row has none (FOLDED_ON_READ). */
-function accOf(ctx: StoreContext, msgId: number, stored: string | null): MessageAcc {
-  return stored ? (JSON.parse(stored) as MessageAcc) : foldAll(ctx, msgId);
+function accOf(ctx: StoreContext, msgId: number, stored: string | null, facets: string | null): MessageAcc {
+  return stored ? parseAcc(stored, facets) : foldAll(ctx, msgId);
 }
 
 /**
@@ -120,7 +136,7 @@ export function applyToMessage(
       | (MessageFacts & { acc: string | null; user_id: string | null; facets: string | null })
       | undefined;
     if (row?.acc) {
-      acc = JSON.parse(row.acc) as MessageAcc;
+      acc = parseAcc(row.acc, row.facets);
       for (const f of facts) foldFact(acc, f);
     } else acc = foldAll(ctx, msgId);
   }
@@ -197,7 +213,8 @@ function writeMessage(
   });
   const changesAt = accChangesAt(acc);
   const dueAt = changesAt !== null && changesAt > now ? changesAt : null;
-  const accJson = acc.deliveries <= FOLDED_ON_READ ? null : JSON.stringify(acc);
+  const { facets: _written, ...withoutFacets } = acc; // the list below holds them (parseAcc)
+  const accJson = acc.deliveries <= FOLDED_ON_READ ? null : JSON.stringify(withoutFacets);
   const facetsJson = JSON.stringify([...facets]);
   if (created) {
     ctx
@@ -283,9 +300,11 @@ export function messageDetail(
   eventsOffset = 0,
   eventsLimit = TIMELINE_PAGE,
 ): MessageDetail | null {
-  const row = ctx.stmt('SELECT id, acc FROM messages WHERE reference = ?').get(reference) as { id: number; acc: string | null } | undefined;
+  const row = ctx.stmt('SELECT id, acc, facets FROM messages WHERE reference = ?').get(reference) as
+    | { id: number; acc: string | null; facets: string | null }
+    | undefined;
   if (!row) return null;
-  const acc = accOf(ctx, row.id, row.acc);
+  const acc = accOf(ctx, row.id, row.acc, row.facets);
   if (acc.deliveries === 0) return null;
   const events = timelinePage(ctx, row.id, eventsOffset, eventsLimit);
   return detailFromAcc(reference, acc, now, events, acc.events);
@@ -312,11 +331,11 @@ export function foldsOf(ctx: StoreContext, msgIds: readonly number[]): Map<numbe
 /** A message row for export: the summary and anomaly explanations, from the fold (`folded`: already folded, foldsOf). */
 export function exportedMessage(
   ctx: StoreContext,
-  r: { id: number; reference: string; acc: string | null },
+  r: { id: number; reference: string; acc: string | null; facets: string | null },
   now: number,
   folded?: MessageAcc,
 ): (MessageSummary & { anomalyDetails: { anomaly: string; detail: string }[] }) | null {
-  const acc = folded ?? accOf(ctx, r.id, r.acc);
+  const acc = folded ?? accOf(ctx, r.id, r.acc, r.facets);
   if (acc.deliveries === 0) return null;
   return { ...accSummary(r.reference, acc, now), anomalyDetails: accAnomalies(acc, now) };
 }
@@ -336,7 +355,7 @@ export function refreshDueMessages(ctx: StoreContext, now: number): string[] {
           .stmt(`SELECT id, reference, acc, facets, ${FILED_AS} FROM messages WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 5000`)
           .all(now) as (MessageFacts & { id: number; reference: string; acc: string | null; facets: string | null })[];
         const counters = new CounterDeltas();
-        for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc), now, counters, m, m.facets);
+        for (const m of due) writeMessage(ctx, m.id, m.reference, accOf(ctx, m.id, m.acc, m.facets), now, counters, m, m.facets);
         counters.flush(ctx);
         return due.map((m) => m.reference);
       })

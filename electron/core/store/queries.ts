@@ -255,9 +255,9 @@ function exported(r: FullRow, pending: boolean): ExportedDelivery {
 
 /** Every message, oldest first, with its anomaly explanations (from its fold, see messages.ts); unreadable ones reported. */
 export function* iterateMessages(ctx: StoreContext, now: number, onSkip: (r: UnreadableRange) => void = () => {}): IterableIterator<ExportedMessage> {
-  type Row = { id: number; reference: string; acc: string | null; n: number | null; mark_pinned: number | null; mark_note: string | null };
+  type Row = { id: number; reference: string; acc: string | null; facets: string | null; n: number | null; mark_pinned: number | null; mark_note: string | null };
   const stmt = ctx.stmt(
-    `SELECT m.id, m.reference, m.acc, m.summary ->> '$.deliveryCount' AS n, ${MESSAGE_MARK_COLUMNS} FROM messages m WHERE m.id >= ? ORDER BY m.id LIMIT ?`,
+    `SELECT m.id, m.reference, m.acc, m.facets, m.summary ->> '$.deliveryCount' AS n, ${MESSAGE_MARK_COLUMNS} FROM messages m WHERE m.id >= ? ORDER BY m.id LIMIT ?`,
   );
   let from = 1;
   for (;;) {
