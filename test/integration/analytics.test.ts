@@ -622,7 +622,7 @@ describe('the report of every message', () => {
       // a store written before the summaries existed gets them from what it holds
       const db = new Database(file);
       db.exec(`DROP TABLE an_messages; DROP TABLE an_values; DROP TABLE an_series; DROP TABLE an_attempts;
-        DROP TABLE an_counts; DROP TABLE an_reasons; ALTER TABLE messages DROP COLUMN facets; PRAGMA user_version = 5`);
+        DROP TABLE an_counts; DROP TABLE an_reasons; ALTER TABLE messages DROP COLUMN facets; CREATE INDEX messages_ref_nocase ON messages(reference COLLATE NOCASE); PRAGMA user_version = 5`);
       db.close();
       gen = openStore({ file });
       expect(gen.getAnalytics('', later)).toEqual(scanned);

@@ -50,11 +50,13 @@ describe('exact duplicates: same bytes or same JSON', () => {
     const [a] = store.ingest([deliveryInput(original, NOW - 40_000, { raw: true })], NOW);
     const [b] = store.ingest([deliveryInput(reordered, NOW - 30_000, { raw: true })], NOW);
     store.close();
-    // as schema 13 left it: the hashes indexed by event key, the facets indexed by message and not listed on its row
+    // as schema 13 left it: the hashes indexed by event key, the facets indexed by message and not listed on its row,
+    // references indexed for case too
     const db = new Database(file);
     db.exec(`DROP INDEX deliveries_msg_canon;
       CREATE INDEX deliveries_event_canon ON deliveries(event_key, canon_hash) WHERE canon_hash IS NOT NULL;
       ALTER TABLE messages DROP COLUMN facets; CREATE INDEX message_facets_msg ON message_facets(msg_id, facet);
+      CREATE INDEX messages_ref_nocase ON messages(reference COLLATE NOCASE);
       PRAGMA user_version = 13`);
     db.close();
 

@@ -176,7 +176,7 @@ describe('a store written by schema 10', () => {
       DROP TABLE message_facets;
       ALTER TABLE mf10 RENAME TO message_facets;
       CREATE INDEX message_facets_msg ON message_facets(msg_id, facet);
-      ALTER TABLE messages DROP COLUMN facets;
+      ALTER TABLE messages DROP COLUMN facets; CREATE INDEX messages_ref_nocase ON messages(reference COLLATE NOCASE);
       PRAGMA user_version = 10;
     `);
     db.close();

@@ -542,7 +542,7 @@ describe('time windows', () => {
     store.close();
     const db = new Database(file);
     // the shape of a schema-2 store: no span bound, pending rows listed in pending_index
-    db.exec("DELETE FROM counters WHERE key = 'span:max'; DROP TABLE inbox; ALTER TABLE messages DROP COLUMN acc; ALTER TABLE messages DROP COLUMN facets; CREATE INDEX message_facets_msg ON message_facets(msg_id, facet); DROP INDEX deliveries_msg_canon; CREATE TABLE pending_index (id INTEGER PRIMARY KEY); PRAGMA user_version = 2");
+    db.exec("DELETE FROM counters WHERE key = 'span:max'; DROP TABLE inbox; ALTER TABLE messages DROP COLUMN acc; ALTER TABLE messages DROP COLUMN facets; CREATE INDEX message_facets_msg ON message_facets(msg_id, facet); CREATE INDEX messages_ref_nocase ON messages(reference COLLATE NOCASE); DROP INDEX deliveries_msg_canon; CREATE TABLE pending_index (id INTEGER PRIMARY KEY); PRAGMA user_version = 2");
     db.close();
     store = openStore({ file });
     expect(allMessages(store, 'before:2025-11-28T11:00:00Z').map((m) => m.reference)).toEqual(['long']);
@@ -729,7 +729,7 @@ describe('two-phase ingest (acknowledge after phase 1, index after)', () => {
     // a schema-3 store with three deliveries acknowledged and never indexed: rows with the request and the
     // body's columns, listed in pending_index, counted in 'deliveries'
     const db = new Database(file);
-    db.exec('DROP TABLE inbox; ALTER TABLE messages DROP COLUMN acc; ALTER TABLE messages DROP COLUMN facets; CREATE INDEX message_facets_msg ON message_facets(msg_id, facet); DROP INDEX deliveries_msg_canon; CREATE TABLE pending_index (id INTEGER PRIMARY KEY); PRAGMA user_version = 3');
+    db.exec('DROP TABLE inbox; ALTER TABLE messages DROP COLUMN acc; ALTER TABLE messages DROP COLUMN facets; CREATE INDEX message_facets_msg ON message_facets(msg_id, facet); CREATE INDEX messages_ref_nocase ON messages(reference COLLATE NOCASE); DROP INDEX deliveries_msg_canon; CREATE TABLE pending_index (id INTEGER PRIMARY KEY); PRAGMA user_version = 3');
     const insert = db.prepare(
       `INSERT INTO deliveries (id, received_at, method, path, query, headers, remote_address, body_size, body_truncated,
          outcome, response_status, reject_reason, reference, kind, flags_mask, flags, preview)

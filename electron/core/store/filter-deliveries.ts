@@ -26,6 +26,7 @@ import {
 } from './filter-sql';
 import { prefixEnd } from './rows';
 import { markDriver, markPred } from './marks';
+import { refPrefixPred } from './ref-prefix';
 
 /** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
 const EXACT_FACET_MESSAGES = 10_000;
@@ -64,11 +65,10 @@ export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
       return { sql: 'd.channel = ?', params: [v] };
     case 'direction':
       return { sql: 'd.direction = ?', params: [v] };
-    case 'ref':
-      return {
-        sql: 'd.msg_id IN (SELECT id FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ?)',
-        params: [v, prefixEnd(v)],
-      };
+    case 'ref': {
+      const refs = refPrefixPred(ctx, 'reference', v);
+      return { sql: `d.msg_id IN (SELECT id FROM messages WHERE ${refs.sql})`, params: refs.params };
+    }
     case 'status':
       return { sql: 'd.response_status >= ? AND d.response_status < ?', params: statusRange(v) };
     case 'path':

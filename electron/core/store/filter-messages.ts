@@ -28,6 +28,7 @@ import {
 import { prefixEnd } from './rows';
 import { SLOW_ANSWERS, slowAnswer } from './filter-deliveries';
 import { markDriver, markPred } from './marks';
+import { refPrefixPred } from './ref-prefix';
 
 /** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
 const EXACT_TEXT_HITS = 20_000;
@@ -126,7 +127,7 @@ export function messagePred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'user':
       return prefixRanges('m.user_id', userPrefixes(v));
     case 'ref':
-      return { sql: 'm.reference COLLATE NOCASE >= ? AND m.reference COLLATE NOCASE < ?', params: [v, prefixEnd(v)] };
+      return refPrefixPred(ctx, 'm.reference', v);
     case 'event':
       return anyDelivery('d.event_id >= ? AND d.event_id < ?', [v, prefixEnd(v)]);
     case 'path':
@@ -231,7 +232,8 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
     }
     case 'user':
     case 'ref': {
-      const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : 'messages m INDEXED BY messages_ref_nocase';
+      // references: the unique index, through the ranges of the term's own condition (ref-prefix.ts)
+      const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : 'messages m';
       const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
       return { from, where: pred, order: NEWEST_MESSAGES, ordered: false, estimate, exact: estimate < ESTIMATE_CAP };
     }

@@ -294,6 +294,12 @@ const MIGRATIONS: string[] = [
     (SELECT json_group_array(facet) FROM (SELECT facet FROM message_facets WHERE msg_id = messages.id ORDER BY facet)), '[]');
   DROP INDEX message_facets_msg;
   `,
+  // 16: references indexed once. `ref:` ignores case and had an index of its own (reference COLLATE NOCASE) beside
+  // the unique one: every new message wrote both at a random place. A prefix is now read as ranges of the unique
+  // index, one per spelling stored references have (ref-prefix.ts).
+  `
+  DROP INDEX messages_ref_nocase;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,7 +5,16 @@ import { resolveField, userPrefixes } from '../../../shared/query';
 import { campaignPattern } from '../../../shared/query-match';
 import type { StoreContext } from './context';
 import { facetCounts } from './filter-sql';
+import { refSpellings } from './ref-prefix';
 import { prefixEnd } from './rows';
+
+/** SQLite's NOCASE order: ASCII letters folded to lower case, then byte order (ties by the exact spelling). */
+function byNocase(a: string, b: string): number {
+  const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const fa = fold(a);
+  const fb = fold(b);
+  return fa < fb ? -1 : fa > fb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
 
 const SUGGEST_LIMIT = 20;
 
@@ -31,10 +40,18 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
       const found = userPrefixes(prefix).flatMap((p) => ctx.stmt(sql, 'pluck').all(p, prefixEnd(p), SUGGEST_LIMIT) as string[]);
       return [...new Set(found)].slice(0, SUGGEST_LIMIT);
     }
-    case 'ref':
-      return range(
-        'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
-      );
+    case 'ref': {
+      // each spelling's first references off the unique index (ref-prefix.ts), merged in the order case aside
+      const spellings = refSpellings(ctx, prefix);
+      if (spellings === null) {
+        return range(
+          'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
+        );
+      }
+      const sql = 'SELECT reference FROM messages WHERE reference >= ? AND reference < ? ORDER BY reference LIMIT ?';
+      const found = spellings.flatMap((s) => ctx.stmt(sql, 'pluck').all(s, prefixEnd(s), SUGGEST_LIMIT) as string[]);
+      return found.sort(byNocase).slice(0, SUGGEST_LIMIT);
+    }
     case 'event':
       return range('SELECT DISTINCT event_id FROM deliveries WHERE event_id >= ? AND event_id < ? ORDER BY event_id LIMIT ?');
     case 'type': {
