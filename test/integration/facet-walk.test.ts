@@ -194,6 +194,9 @@ describe('a store written by schema 10', () => {
             IS NOT (SELECT json_group_array(value) FROM (SELECT value FROM json_each(m.facets) ORDER BY value))`),
       ).toBe(0);
       expect(listed("SELECT count(*) FROM sqlite_schema WHERE name = 'message_facets_msg'")).toBe(0);
+      // and the accumulators no longer repeat them (messages.ts parseAcc reads them off the list)
+      expect(listed('SELECT count(*) FROM messages WHERE acc IS NOT NULL')).toBeGreaterThan(100);
+      expect(listed("SELECT count(*) FROM messages WHERE acc ->> '$.facets' IS NOT NULL")).toBe(0);
     } finally {
       cols.close();
     }
@@ -205,13 +208,28 @@ describe('a store written by schema 10', () => {
     const channel = store.getMessage(ref, NOW)!.summary.channels[0];
     expect(refs(`channel:${channel}`, 0, 1).rows.map((m) => m.reference)).toEqual([ref]);
     // and a migrated message moves from one state to the next: its old state's facet leaves with the list read off
-    // its row (a list that missed it would leave the message under both states)
-    const sent = refs('state:sent', 0, 1).rows[0];
+    // its row (a list that missed it would leave the message under both states), its accumulator's facets with it
+    const ro = new Database(file, { readonly: true });
+    const withAcc = ro.prepare("SELECT reference FROM messages WHERE acc IS NOT NULL AND state = 'sent' LIMIT 1").pluck().get() as string;
+    ro.close();
+    const sent = refs('state:sent', 0, 5000).rows.find((m) => m.reference === withAcc)!;
     expect(sent).toBeDefined();
     const read = { reference: sent.reference, event_id: 'read-after-migration', timestamp: new Date(NOW - 500).toISOString(), direction: 'inbound', channel: 'RCS', type: 'READ', message: null };
     const later = store.ingest([deliveryInput(read, NOW - 500)], NOW);
     expect(later[0].reference).toBe(sent.reference);
     expect(store.listMessageRefs('state:sent')).not.toContain(sent.reference);
     expect(store.listMessageRefs('state:read')).toContain(sent.reference);
+    // its channel (from its accumulator's facets) still finds it, and every row's list still matches the facet table
+    expect(store.listMessageRefs(`channel:${store.getMessage(sent.reference, NOW)!.summary.channels[0]}`)).toContain(sent.reference);
+    const after = new Database(file, { readonly: true });
+    try {
+      expect(
+        after.prepare(`SELECT count(*) FROM messages m
+          WHERE (SELECT json_group_array(facet) FROM (SELECT facet FROM message_facets WHERE msg_id = m.id ORDER BY facet))
+            IS NOT (SELECT json_group_array(value) FROM (SELECT value FROM json_each(m.facets) ORDER BY value))`).pluck().get(),
+      ).toBe(0);
+    } finally {
+      after.close();
+    }
   });
 });

@@ -287,11 +287,14 @@ const MIGRATIONS: string[] = [
   // by message id, dropped. Indexing read a message's facets off that index before each rewrite, and every facet
   // added or taken away wrote both trees: the index was ~4 % of the pages an indexing commit wrote and about half of
   // a facet change's cost (store mix). Filters ask the primary key (fact, message id) as before; the few reads that
-  // need one message's facets read the row's list (counts.ts, filter-messages.ts status ranges).
+  // need one message's facets read the row's list (counts.ts, filter-messages.ts status ranges). The accumulator
+  // loses its own copy of them (messages.ts parseAcc): both would push a typical row past half a page.
   `
   ALTER TABLE messages ADD COLUMN facets TEXT;
-  UPDATE messages SET facets = coalesce(
-    (SELECT json_group_array(facet) FROM (SELECT facet FROM message_facets WHERE msg_id = messages.id ORDER BY facet)), '[]');
+  UPDATE messages SET
+    facets = coalesce(
+      (SELECT json_group_array(facet) FROM (SELECT facet FROM message_facets WHERE msg_id = messages.id ORDER BY facet)), '[]'),
+    acc = json_remove(acc, '$.facets');
   DROP INDEX message_facets_msg;
   `,
   // 16: references indexed once. `ref:` ignores case and had an index of its own (reference COLLATE NOCASE) beside
