@@ -87,7 +87,7 @@ describe('Test my endpoint', () => {
     const panel = page.getByTestId('conform-panel');
     await panel.scrollIntoViewIfNeeded();
     const endpoint = panel.getByLabel('Endpoint to test');
-    expect(await endpoint.inputValue()).not.toBe('');
+    await expect.poll(() => endpoint.inputValue()).not.toBe('');
     await panel.getByRole('button', { name: 'Run the battery' }).click();
     const report = panel.getByTestId('conform-report');
     await expect.poll(() => report.locator('h4').textContent(), { timeout: 60_000 }).toContain('PASSED');

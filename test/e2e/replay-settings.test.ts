@@ -187,7 +187,8 @@ describe('settings, targets and replay against serve', () => {
     const dd = await openReplayTab(ref);
     const deliveryId = Number(await dd.getAttribute('data-delivery-id'));
     const panel = dd.getByTestId('replay-panel');
-    expect(await panel.getByLabel('Replay target').inputValue()).not.toBe('');
+    // the targets arrive after the panel opens: the default one is chosen once they do
+    await expect.poll(() => panel.getByLabel('Replay target').inputValue()).not.toBe('');
     await panel.getByRole('button', { name: 'Replay', exact: true }).click();
     await expect.poll(() => panel.getByTestId('replay-result').textContent()).toMatch(/^The target answered 200 in \d+ ms\.$/);
     expect(okTarget.received.length).toBe(1);
