@@ -132,8 +132,10 @@ it('starts the log over during continuous indexing, so the writer never has to c
     longest = Math.max(longest, frames());
   }
   expect(indexed).toBe(n);
-  // the log file keeps the length it reached: it started over near the threshold, far from the fallback's 30,000
-  expect(longest).toBeLessThan(RESTART_FRAMES * 1.6);
+  // the log file keeps the length it reached: it started over past the threshold, far from the fallback's 30,000
+  // (without the restart it grows to that fallback). How far past depends on how soon the worker's pass ends: up to
+  // ~1.2 times the threshold on a quiet machine, 1.7-1.8 when the unit and integration suites share its two cores
+  expect(longest).toBeLessThan(RESTART_FRAMES * 2.5);
   expect(holds).toBeGreaterThan(0);
   expect(store.stats()).toMatchObject({ deliveriesTotal: n, deliveriesPending: 0, messagesTotal: n });
   await Promise.all(closers.splice(0).map((c) => c()));
