@@ -76,6 +76,19 @@ describe('ref: prefixes, case aside', () => {
     expect(store.suggestValues('ref', 'abcdefg')).toHaveLength(20);
   });
 
+  it('matches a prefix longer than the walk on every letter, in lists and suggestions', () => {
+    // the walk reads spellings of the first 24 letters; the letters past them are checked on the rows
+    const head = 'abcdefghijklmnopqrstuvwxyz';
+    const long = [`${head}-one`, `${head.toUpperCase()}-ONE-2`, `${head}-two`, `${head.slice(0, 24)}ZZ-one`];
+    ingest(long);
+    for (const prefix of [`${head}-one`, `${head.toUpperCase()}-O`, `${head}-t`, head.slice(0, 25), `${head.slice(0, 24)}zz`]) {
+      const want = expected(long, prefix);
+      expect(listed(`ref:${prefix}`), prefix).toEqual(want);
+      expect(allDeliveries(store, `ref:${prefix}`).map((d) => d.reference).sort(), prefix).toEqual(want);
+      expect([...store.suggestValues('ref', prefix)].sort(), prefix).toEqual(want);
+    }
+  });
+
   it('reads the unique index, and a store of schema 15 drops the index it kept for case', () => {
     ingest(refs);
     store.close();

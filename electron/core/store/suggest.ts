@@ -48,8 +48,9 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
           'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
         );
       }
-      const sql = 'SELECT reference FROM messages WHERE reference >= ? AND reference < ? ORDER BY reference LIMIT ?';
-      const found = spellings.flatMap((s) => ctx.stmt(sql, 'pluck').all(s, prefixEnd(s), SUGGEST_LIMIT) as string[]);
+      const sql = `SELECT reference FROM messages WHERE reference >= ? AND reference < ?
+        AND reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference LIMIT ?`;
+      const found = spellings.flatMap((s) => ctx.stmt(sql, 'pluck').all(s, prefixEnd(s), prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[]);
       return found.sort(byNocase).slice(0, SUGGEST_LIMIT);
     }
     case 'event':
