@@ -26,7 +26,7 @@ import {
 } from './filter-sql';
 import { prefixEnd } from './rows';
 import { markDriver, markPred } from './marks';
-import { refPrefixPred } from './ref-prefix';
+import { REFERENCES_INDEX, refPrefixPred } from './ref-prefix';
 
 /** A state/anomaly facet on this many messages or fewer has its deliveries counted exactly (~20 ms at most). */
 const EXACT_FACET_MESSAGES = 10_000;
@@ -66,8 +66,10 @@ export function deliveryPred(ctx: StoreContext, t: QueryTerm): Pred {
     case 'direction':
       return { sql: 'd.direction = ?', params: [v] };
     case 'ref': {
+      // as a set of message ids even when no reference matches: the term's driver reads deliveries by message id
       const refs = refPrefixPred(ctx, 'reference', v);
-      return { sql: `d.msg_id IN (SELECT id FROM messages WHERE ${refs.sql})`, params: refs.params };
+      const messages = refs === FALSE ? 'messages' : `messages INDEXED BY ${REFERENCES_INDEX}`;
+      return { sql: `d.msg_id IN (SELECT id FROM ${messages} WHERE ${refs.sql})`, params: refs.params };
     }
     case 'status':
       return { sql: 'd.response_status >= ? AND d.response_status < ?', params: statusRange(v) };

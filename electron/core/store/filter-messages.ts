@@ -28,7 +28,7 @@ import {
 import { prefixEnd } from './rows';
 import { SLOW_ANSWERS, slowAnswer } from './filter-deliveries';
 import { markDriver, markPred } from './marks';
-import { refPrefixPred } from './ref-prefix';
+import { REFERENCES_INDEX, refPrefixPred } from './ref-prefix';
 
 /** A free-text term matching fewer deliveries than this has its messages counted exactly (~100 ms at most). */
 const EXACT_TEXT_HITS = 20_000;
@@ -232,8 +232,10 @@ export function messageDriver(ctx: StoreContext, t: QueryTerm, pred: Pred): Driv
     }
     case 'user':
     case 'ref': {
-      // references: the unique index, through the ranges of the term's own condition (ref-prefix.ts)
-      const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : 'messages m';
+      // references: the unique index, through the ranges of the term's own condition (ref-prefix.ts); none when no
+      // reference matches (the condition is then false, and names no range of it)
+      const refs = pred === FALSE ? 'messages m' : `messages m INDEXED BY ${REFERENCES_INDEX}`;
+      const from = t.field === 'user' ? 'messages m INDEXED BY messages_user' : refs;
       const estimate = cappedCount(ctx, from, pred, ESTIMATE_CAP);
       return { from, where: pred, order: NEWEST_MESSAGES, ordered: false, estimate, exact: estimate < ESTIMATE_CAP };
     }

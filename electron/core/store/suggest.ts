@@ -43,11 +43,6 @@ export function suggestValues(ctx: StoreContext, rawField: string, prefix: strin
     case 'ref': {
       // each spelling's first references off the unique index (ref-prefix.ts), merged in the order case aside
       const spellings = refSpellings(ctx, prefix);
-      if (spellings === null) {
-        return range(
-          'SELECT reference FROM messages WHERE reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference COLLATE NOCASE LIMIT ?',
-        );
-      }
       const sql = `SELECT reference FROM messages WHERE reference >= ? AND reference < ?
         AND reference COLLATE NOCASE >= ? AND reference COLLATE NOCASE < ? ORDER BY reference LIMIT ?`;
       const found = spellings.flatMap((s) => ctx.stmt(sql, 'pluck').all(s, prefixEnd(s), prefix, prefixEnd(prefix), SUGGEST_LIMIT) as string[]);
