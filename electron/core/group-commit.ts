@@ -5,8 +5,11 @@
 // With a store that can sync its log off the loop (store/wal-sync.ts), a transaction commits without its fsync and
 // its deliveries settle once a sync started after the commit has finished. One sync runs at a time: batches
 // committed meanwhile wait for the next one, which covers them all. The event loop goes on reading requests and
-// indexing while the disk works, instead of sitting inside COMMIT. After a failed flush nothing more is acknowledged
-// from this store (every later delivery gets a 503): the store's owner moves on to a fresh file (active-store.ts).
+// indexing while the disk works, instead of sitting inside COMMIT. That pays when many deliveries wait (a flood:
+// the loop reads the next batch meanwhile). When few wait, as through the tunnel (ten requests at most), the loop
+// has little to do meanwhile and the flush runs on it (syncLogNow): see INLINE_SYNC_MAX_WAITING.
+// After a failed flush nothing more is acknowledged from this store (every later delivery gets a 503): the store's
+// owner moves on to a fresh file (active-store.ts).
 //
 // A flush that stalls (a disk that takes minutes, or never returns) must not let memory grow with it: every
 // delivery committed meanwhile waits unanswered, holding its body and its connection, and each gateway retry (it
@@ -14,7 +17,8 @@
 // flush) a delivery is refused before it is written: the same 503 as a store that cannot write (nothing is kept,
 // the gateway retries), never a row stored as if accepted. The receiver's records of requests it refused (413,
 // 408...) count alike and are dropped alike, as when the store cannot write. Once the flush returns, the waiting
-// are answered and deliveries are taken again.
+// are answered and deliveries are taken again. A flush on the loop that stalls holds the loop instead (nothing is
+// read meanwhile, so nothing piles up); once it returns, flushes go to the pool (INLINE_SYNC_SLOW_MS).
 //
 // The acknowledged transaction is only phase 1 of ingest (store.ingestRaw: the request as received, appended to
 // the inbox). Indexing (phase 2) is the Indexer's (indexer.ts), told of each commit through onCommitted.
@@ -30,6 +34,26 @@ import { StoreWriteError, type IngestInput, type Store } from './store/types';
  */
 const MAX_WAITING_DELIVERIES = 4096;
 const MAX_WAITING_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A batch is flushed on the event loop itself when at most this many deliveries wait (this batch's included) and no
+ * flush runs on the pool. On two cores the pool's thread must first get a CPU that the tunnel server and the
+ * senders hold, then the loop must get back to its callback: through the tunnel (at most ten requests in flight,
+ * batches of 2-3) every answer waited ~0.3 ms longer than with the fdatasync (0.13 ms median) on the loop, and
+ * serve/stock went from 0.51-0.55 to 0.55-0.66 (docs/benchmarks.md, fifteenth pass). A direct flood keeps 25-40
+ * waiting: there the pool lets the loop read the next batch during the flush, and flushing on the loop cost it a
+ * tenth of its throughput. Above this, or while a pool flush runs, the pool it is.
+ */
+const INLINE_SYNC_MAX_WAITING = 16;
+/**
+ * A flush on the loop that takes longer says the disk is slow just now (another program writing, a disk waking up, a
+ * network drive): the loop waits for it, and with it the app (its screens, its control API). Flushes then go to
+ * the pool for INLINE_SYNC_BACKOFF_MS, twice as long after each slow one (up to an hour): a disk that was slow once
+ * may well be again. The pool's path is the one that keeps the app responsive through a flush that never returns.
+ */
+const INLINE_SYNC_SLOW_MS = 20;
+const INLINE_SYNC_BACKOFF_MS = 30_000;
+const INLINE_SYNC_MAX_BACKOFF_MS = 3_600_000;
 
 interface Pending {
   input: IngestInput;
@@ -57,6 +81,8 @@ export interface GroupCommitOptions {
    * is always taken when nothing waits, whatever its size.
    */
   maxWaiting?: { deliveries?: number; bodyBytes?: number };
+  /** ms clock for how long a flush on the loop took (tests); default performance.now */
+  clock?: () => number;
 }
 
 export class GroupCommitter {
@@ -76,14 +102,19 @@ export class GroupCommitter {
   private syncing = false;
   /** a flush failed: nothing committed after it can be trusted to survive (wal-sync.ts), so nothing more is taken */
   private syncFailed: StoreWriteError | null = null;
+  /** flushes stay off the loop until then, and for how long the next slow one sends them off (INLINE_SYNC_SLOW_MS) */
+  private inlineSyncAfter = 0;
+  private inlineBackoffMs = INLINE_SYNC_BACKOFF_MS;
+  private readonly clock: () => number;
 
   constructor(
-    private readonly store: Pick<Store, 'ingestRaw'> & Partial<Pick<Store, 'syncLog' | 'canSyncLog'>>,
+    private readonly store: Pick<Store, 'ingestRaw'> & Partial<Pick<Store, 'syncLog' | 'syncLogNow' | 'canSyncLog'>>,
     private readonly opts: GroupCommitOptions = {},
   ) {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.maxWaiting = opts.maxWaiting?.deliveries ?? MAX_WAITING_DELIVERIES;
     this.maxWaitingBytes = opts.maxWaiting?.bodyBytes ?? MAX_WAITING_BODY_BYTES;
+    this.clock = opts.clock ?? (() => performance.now());
   }
 
   /**
@@ -163,11 +194,41 @@ export class GroupCommitter {
       if (summaries) this.notify(summaries);
       if (summaries && deferSync) {
         this.unsynced.push({ batch, summaries });
-        this.startSync();
+        if (this.mayFlushOnLoop()) this.syncOnLoop();
+        else this.startSync();
       } else if (summaries) this.settle(batch, summaries, null);
     }
     if (this.queue.length > 0) this.schedule();
     else this.wakeIfIdle();
+  }
+
+  /** see INLINE_SYNC_MAX_WAITING; `waiting` counts this batch and what queued behind it */
+  private mayFlushOnLoop(): boolean {
+    return (
+      this.store.syncLogNow !== undefined &&
+      !this.syncing &&
+      this.unsynced.length === 1 &&
+      this.waiting <= INLINE_SYNC_MAX_WAITING &&
+      this.clock() >= this.inlineSyncAfter
+    );
+  }
+
+  private syncOnLoop(): void {
+    const group = this.unsynced.splice(0);
+    const started = this.clock();
+    let e: StoreWriteError | null = null;
+    try {
+      this.store.syncLogNow!();
+    } catch (err) {
+      e = err instanceof StoreWriteError ? err : new StoreWriteError(describe(err), err);
+      this.syncFailed = e;
+    }
+    const done = this.clock();
+    if (done - started > INLINE_SYNC_SLOW_MS) {
+      this.inlineSyncAfter = done + this.inlineBackoffMs;
+      this.inlineBackoffMs = Math.min(INLINE_SYNC_MAX_BACKOFF_MS, this.inlineBackoffMs * 2);
+    }
+    for (const g of group) this.settle(g.batch, g.summaries, e);
   }
 
   private startSync(): void {

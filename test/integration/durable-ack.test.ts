@@ -1,8 +1,9 @@
-// The acknowledgement waits for the disk, but not on the event loop: phase 1 commits without its fsync and the
-// write-ahead log is flushed on the thread pool (store/wal-sync.ts). These tests hold or fail that flush and watch
-// what the sender gets: no 200 before the flush has finished, a 503 (and the delivery kept) when it fails, and no
-// 200 from that file afterwards: the core moves on to a fresh one. A flush that stalls does not let the receiver
-// take deliveries without bound.
+// The acknowledgement waits for the disk: phase 1 commits without its fsync and the write-ahead log is flushed
+// after it (store/wal-sync.ts), on the event loop when few deliveries wait, else on the thread pool
+// (group-commit.ts). These tests hold, slow or fail that flush and watch what the sender gets: no 200 before the
+// flush has finished, a 503 (and the delivery kept) when it fails, and no 200 from that file afterwards: the core
+// moves on to a fresh one. After a slow flush on the loop, flushes go to the pool, where one that stalls does not
+// hold the loop nor let the receiver take deliveries without bound.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -43,20 +44,61 @@ function post(port: number, body: string): Promise<{ status: number; text: strin
   });
 }
 
-/** the next flush fails as a failing disk's would (EIO); later ones work */
+const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', syscall: 'fdatasync' });
+
+/** the next flush, on the loop or on the pool, fails as a failing disk's would (EIO); later ones work */
 function failFirstFlush(): void {
   let failures = 1;
   const real = fs.fdatasync;
+  const realSync = fs.fdatasyncSync;
   vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-    if (failures-- > 0) return setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', syscall: 'fdatasync' })));
+    if (failures-- > 0) return setImmediate(() => cb(eio()));
     real(fd, cb);
   }) as typeof fs.fdatasync);
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd: number) => {
+    if (failures-- > 0) throw eio();
+    realSync(fd);
+  });
+}
+
+/** the next flush on the loop takes `ms` (a disk waking up): flushes go to the pool afterwards */
+function slowFirstFlushOnLoop(ms: number): { calls: number } {
+  const seen = { calls: 0 };
+  const realSync = fs.fdatasyncSync;
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd: number) => {
+    if (seen.calls++ === 0) {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    }
+    realSync(fd);
+  });
+  return seen;
 }
 
 const body = (n: number) => JSON.stringify({ type: 'DELIVERED', reference: `ref-${n}`, event_id: `ev-${n}`, user_id: '5511999990000', timestamp: '2026-12-03T10:00:00Z' });
 
-it('answers 200 only after the write-ahead log holding the delivery was flushed, and the loop stays free meanwhile', async () => {
+it('with one sender, flushes the write-ahead log holding the delivery on the loop before answering 200', async () => {
   const { file, port } = await start();
+  const realSync = fs.fdatasyncSync;
+  let answered = false;
+  const seen: { ino: number; rows: number; answered: boolean }[] = [];
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd: number) => {
+    // it is the WAL that is flushed, the row is already committed there, and nobody has been answered yet
+    seen.push({ ino: fs.fstatSync(fd).ino, rows: store!.stats().deliveriesTotal, answered });
+    realSync(fd);
+  });
+  const pool = vi.spyOn(fs, 'fdatasync');
+  const r = await post(port, body(1)).then((x) => ((answered = true), x));
+  expect(r.status).toBe(200);
+  expect(seen).toEqual([{ ino: fs.statSync(`${file}-wal`).ino, rows: 1, answered: false }]);
+  expect(pool).not.toHaveBeenCalled();
+});
+
+it('after a slow flush on the loop, flushes on the pool: 200 only once that flush is done, and the loop stays free meanwhile', async () => {
+  const { file, port } = await start();
+  const slow = slowFirstFlushOnLoop(40);
+  expect((await post(port, body(0))).status).toBe(200);
+  expect(slow.calls).toBe(1);
   const held: { fd: number; done: (err: NodeJS.ErrnoException | null) => void }[] = [];
   const real = fs.fdatasync;
   vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
@@ -65,9 +107,10 @@ it('answers 200 only after the write-ahead log holding the delivery was flushed,
   let answered = false;
   const answer = post(port, body(1)).then((r) => ((answered = true), r));
   await vi.waitFor(() => expect(held).toHaveLength(1));
+  expect(slow.calls).toBe(1);
   // it is the WAL that is flushed, and the row is already committed there (a second connection sees it)
   expect(fs.fstatSync(held[0]!.fd).ino).toBe(fs.statSync(`${file}-wal`).ino);
-  expect(store!.stats().deliveriesTotal).toBe(1);
+  expect(store!.stats().deliveriesTotal).toBe(2);
   // the event loop is not held by the flush: timers run, and the sender still has no answer
   await new Promise((r) => setTimeout(r, 200));
   expect(answered).toBe(false);
@@ -107,7 +150,9 @@ it('moves on to a fresh store file after a failed flush, which takes the next de
 it('answers 503 with Retry-After, unstored, beyond the deliveries waiting for a stalled flush; 200s once it returns', async () => {
   // past the committer's cap on what waits for a flush (group-commit.ts), a delivery is refused unwritten
   const { port } = await start({ maxWaiting: { deliveries: 2 } });
-  // every flush is held until the test lets the disk go on
+  // a disk slow once (flushes go to the pool from then on), then every flush is held until the test lets it go on
+  slowFirstFlushOnLoop(40);
+  expect((await post(port, body(0))).status).toBe(200);
   const held: { fd: number; done: (err: NodeJS.ErrnoException | null) => void }[] = [];
   let stalled = true;
   const real = fs.fdatasync;
@@ -117,13 +162,13 @@ it('answers 503 with Retry-After, unstored, beyond the deliveries waiting for a 
   }) as typeof fs.fdatasync);
 
   const waiting = [post(port, body(1)), post(port, body(2))];
-  await vi.waitFor(() => expect(store!.stats().deliveriesTotal).toBe(2));
+  await vi.waitFor(() => expect(store!.stats().deliveriesTotal).toBe(3));
   const third: { answer?: Awaited<ReturnType<typeof post>> } = {};
   void post(port, body(3)).then((r) => (third.answer = r));
   // answered at once, and not written (a delivery taken instead would sit unanswered behind the stalled flush)
   await vi.waitFor(
     () => {
-      expect(store!.stats().deliveriesTotal).toBe(2);
+      expect(store!.stats().deliveriesTotal).toBe(3);
       expect(third.answer).toBeDefined();
     },
     { timeout: 10_000 },
@@ -132,7 +177,7 @@ it('answers 503 with Retry-After, unstored, beyond the deliveries waiting for a 
   expect(refused.status).toBe(503);
   expect(refused.retryAfter).toBe('10');
   expect(JSON.parse(refused.text)).toMatchObject({ error: 'not stored, retry later' });
-  expect(store!.stats().deliveriesTotal).toBe(2);
+  expect(store!.stats().deliveriesTotal).toBe(3);
 
   stalled = false;
   for (const h of held.splice(0)) real(h.fd, h.done);
@@ -140,5 +185,5 @@ it('answers 503 with Retry-After, unstored, beyond the deliveries waiting for a 
   expect((await post(port, body(4))).status).toBe(200);
   await vi.waitFor(() => expect(store!.pendingCount()).toBe(0));
   const refs = store!.listDeliveries({ query: '', offset: 0, limit: 10 }).rows.map((d) => d.reference);
-  expect(refs.sort()).toEqual(['ref-1', 'ref-2', 'ref-4']);
+  expect(refs.sort()).toEqual(['ref-0', 'ref-1', 'ref-2', 'ref-4']);
 });

@@ -274,3 +274,107 @@ describe('group commit with the log synced off the event loop', () => {
     expect(batches.flat().map((x) => x.request.path)).toEqual(['/big', '/a']);
   });
 });
+
+describe('group commit flushing on the event loop when few deliveries wait', () => {
+  /**
+   * A store that can flush either way: syncLog() waits until the test lets it finish; syncLogNow() returns at once
+   * (after `slowMs` of the test's clock, or throwing `failNow`). Each flush records how many batches it covers.
+   */
+  function bothWays(opts: { slowMs?: () => number; failNow?: () => Error | null } = {}) {
+    const { store, batches } = fakeStore();
+    const pool: { resolve: () => void; committedBefore: number }[] = [];
+    const onLoop: number[] = [];
+    const events: string[] = [];
+    let now = 0;
+    const inner = store.ingestRaw.bind(store);
+    Object.assign(store, {
+      canSyncLog: true,
+      ingestRaw: (b: IngestInput[]) => (events.push(`commit ${b.length}`), inner(b)),
+      syncLog: () => new Promise<void>((resolve) => (events.push('pool flush'), pool.push({ resolve, committedBefore: batches.length }))),
+      syncLogNow: () => {
+        events.push('loop flush');
+        now += opts.slowMs?.() ?? 0.2;
+        const e = opts.failNow?.();
+        if (e) throw e;
+        onLoop.push(batches.length);
+      },
+    });
+    return { store, batches, pool, onLoop, events, clock: () => now, advance: (ms: number) => (now += ms) };
+  }
+  const turn = () => new Promise((r) => setImmediate(r));
+  const many = (c: GroupCommitter, n: number, tag: string) => Array.from({ length: n }, (_, i) => c.submit(input(`/${tag}${i}`)));
+
+  it('flushes a small batch on the loop right after its commit and acknowledges it in the same turn', async () => {
+    const s = bothWays();
+    const c = new GroupCommitter(s.store, { clock: s.clock });
+    const acked: string[] = [];
+    const p = many(c, 3, 'a').map((x) => x.then((r) => s.events.push(`ack ${r.path}`) && acked.push(r.path)));
+    await Promise.all(p);
+    expect(s.events).toEqual(['commit 3', 'loop flush', 'ack /a0', 'ack /a1', 'ack /a2']);
+    expect(s.onLoop).toEqual([1]);
+    expect(s.pool).toHaveLength(0);
+  });
+
+  it('leaves the flush to the pool when many deliveries wait (a flood: the loop reads the next batch meanwhile)', async () => {
+    const s = bothWays();
+    const c = new GroupCommitter(s.store, { clock: s.clock });
+    const flood = Promise.all(many(c, 17, 'f'));
+    await turn();
+    await turn();
+    expect(s.events).toEqual(['commit 17', 'pool flush']);
+    // a small batch committed while that flush runs waits for the next pool flush, not one on the loop
+    const small = c.submit(input('/s'));
+    await turn();
+    await turn();
+    expect(s.events).toEqual(['commit 17', 'pool flush', 'commit 1']);
+    s.pool[0]!.resolve();
+    await flood;
+    await turn();
+    expect(s.events.at(-1)).toBe('pool flush');
+    expect(s.pool[1]!.committedBefore).toBe(2);
+    s.pool[1]!.resolve();
+    await expect(small).resolves.toMatchObject({ path: '/s' });
+    // nothing waits any more: the next batch is flushed on the loop again
+    await c.submit(input('/t'));
+    expect(s.events.slice(-2)).toEqual(['commit 1', 'loop flush']);
+  });
+
+  it('after a slow flush on the loop, flushes on the pool for 30 s, then on the loop again; twice as long after the next slow one', async () => {
+    let slow = 25;
+    const s = bothWays({ slowMs: () => slow });
+    const c = new GroupCommitter(s.store, { clock: s.clock });
+    const onPool = async (path: string) => {
+      const p = c.submit(input(path));
+      await turn();
+      await turn();
+      expect(s.events.slice(-2)).toEqual(['commit 1', 'pool flush']);
+      s.pool.at(-1)!.resolve();
+      await p;
+    };
+    await c.submit(input('/slow'));
+    slow = 0.2;
+    await onPool('/next');
+    s.advance(29_000);
+    await onPool('/still');
+    s.advance(1_001);
+    slow = 25;
+    await c.submit(input('/slow again'));
+    expect(s.events.slice(-2)).toEqual(['commit 1', 'loop flush']);
+    slow = 0.2;
+    s.advance(59_000);
+    await onPool('/a minute later');
+    s.advance(1_001);
+    await c.submit(input('/later'));
+    expect(s.events.slice(-2)).toEqual(['commit 1', 'loop flush']);
+  });
+
+  it('answers a failed flush on the loop as not stored, and writes nothing more', async () => {
+    const s = bothWays({ failNow: () => new Error('EIO: i/o error, fdatasync') });
+    const committed: number[] = [];
+    const c = new GroupCommitter(s.store, { clock: s.clock, onCommitted: (rows) => committed.push(rows.length) });
+    await expect(c.submit(input('/a'))).rejects.toBeInstanceOf(StoreWriteError);
+    expect(committed).toEqual([1]);
+    await expect(c.submit(input('/b'))).rejects.toBeInstanceOf(StoreWriteError);
+    expect(s.batches).toHaveLength(1);
+  });
+});

@@ -113,6 +113,7 @@ export function openStore(opts: OpenStoreOptions): Store {
     ingest: (batch, now = Date.now()) => (refuseIfSealed(), batch.length === 0 ? [] : ingestBatch(ctx, batch, now)),
     ingestRaw: (batch, o) => (refuseIfSealed(), batch.length === 0 ? [] : ingestRaw(ctx, batch, o?.sync ?? true)),
     syncLog: () => (walSync ? walSync.sync() : Promise.resolve()),
+    syncLogNow: () => walSync?.syncNow(),
     canSyncLog: walSync !== null,
     indexSlice: (o) => (refuseIfSealed(), pageCache.forWrite(o.streaming === true), indexPending(ctx, o)),
     indexPending: (maxRows, now = Date.now(), budgetMs = Infinity) =>

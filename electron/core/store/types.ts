@@ -116,6 +116,11 @@ export interface Store {
    * fsync running off the event loop; rejects with StoreWriteError. Only where `canSyncLog` (a WAL file store).
    */
   syncLog(): Promise<void>;
+  /**
+   * The same flush on the calling thread (the event loop waits for the disk): returns once every batch committed
+   * before the call is on disk; throws StoreWriteError. Only where `canSyncLog`. See group-commit.ts for when.
+   */
+  syncLogNow(): void;
   readonly canSyncLog: boolean;
   /**
    * Phase 2: classifies and indexes up to maxRows pending deliveries, oldest first, in one transaction (flags,

@@ -29,6 +29,8 @@ function syncFailure(reason: string, cause: unknown): StoreWriteError {
 export interface WalSync {
   /** resolves once everything committed before the call is on disk; rejects with StoreWriteError */
   sync(): Promise<void>;
+  /** the same flush on the calling thread: returns once everything committed before the call is on disk */
+  syncNow(): void;
   close(): void;
 }
 
@@ -44,25 +46,42 @@ export function walSyncFor(dbFile: string): WalSync {
       fd = null;
     }
   };
+  const open = (): number => {
+    try {
+      // opened at the first sync: the WAL exists from the first commit on, and SQLite keeps it (same inode) while
+      // the store is open; r+ because Windows flushes only a handle opened for writing
+      return (fd ??= fs.openSync(walFile, 'r+'));
+    } catch (err) {
+      throw syncFailure(`the write-ahead log cannot be opened to flush it: ${(err as Error).message}`, err);
+    }
+  };
   return {
     sync() {
       if (closed) return Promise.reject(new StoreWriteError('the store is closed'));
       return new Promise<void>((resolve, reject) => {
+        let handle: number;
         try {
-          // opened at the first sync: the WAL exists from the first commit on, and SQLite keeps it (same inode)
-          // while the store is open; r+ because Windows flushes only a handle opened for writing
-          fd ??= fs.openSync(walFile, 'r+');
+          handle = open();
         } catch (err) {
-          return reject(syncFailure(`the write-ahead log cannot be opened to flush it: ${(err as Error).message}`, err));
+          return reject(err);
         }
         inFlight++;
-        fs.fdatasync(fd, (err) => {
+        fs.fdatasync(handle, (err) => {
           inFlight--;
           release();
           if (err) reject(syncFailure(`flushing to disk failed: ${err.message}`, err));
           else resolve();
         });
       });
+    },
+    syncNow() {
+      if (closed) throw new StoreWriteError('the store is closed');
+      const handle = open();
+      try {
+        fs.fdatasyncSync(handle);
+      } catch (err) {
+        throw syncFailure(`flushing to disk failed: ${(err as Error).message}`, err);
+      }
     },
     close() {
       if (closed) return;
