@@ -40,7 +40,7 @@ const MAX_WAITING_BODY_BYTES = 64 * 1024 * 1024;
  * flush runs on the pool. On two cores the pool's thread must first get a CPU that the tunnel server and the
  * senders hold, then the loop must get back to its callback: through the tunnel (at most ten requests in flight,
  * batches of 2-3) every answer waited ~0.3 ms longer than with the fdatasync (0.13 ms median) on the loop, and
- * serve/stock went from 0.51-0.55 to 0.55-0.66 (docs/benchmarks.md, fifteenth pass). A direct flood keeps 25-40
+ * serve/stock went from 0.50-0.55 to 0.56-0.63 (docs/benchmarks.md, fifteenth pass). A direct flood keeps 25-40
  * waiting: there the pool lets the loop read the next batch during the flush, and flushing on the loop cost it a
  * tenth of its throughput. Above this, or while a pool flush runs, the pool it is.
  */
