@@ -368,6 +368,31 @@ describe('group commit flushing on the event loop when few deliveries wait', () 
     expect(s.events.slice(-2)).toEqual(['commit 1', 'loop flush']);
   });
 
+  it('sends flushes to the pool when those on the loop are slow on average (a spinning disk), not for one slow flush', async () => {
+    let ms = 15;
+    const s = bothWays({ slowMs: () => ms });
+    const c = new GroupCommitter(s.store, { clock: s.clock });
+    // one 15 ms flush among quick ones: the loop keeps flushing
+    await c.submit(input('/one slow'));
+    ms = 0.2;
+    for (let i = 0; i < 20; i++) await c.submit(input(`/quick${i}`));
+    expect(s.events.filter((e) => e === 'pool flush')).toHaveLength(0);
+    // 10 ms each, under the single-flush bound: after a few the average passes 2 ms and the pool takes over
+    ms = 10;
+    let onLoop = 0;
+    while (s.events.filter((e) => e === 'pool flush').length === 0 && onLoop < 10) {
+      const p = c.submit(input(`/disk${onLoop}`));
+      await turn();
+      await turn();
+      if (s.events.at(-1) === 'loop flush') onLoop++;
+      else s.pool.at(-1)!.resolve();
+      await p;
+    }
+    expect(onLoop).toBeGreaterThanOrEqual(2);
+    expect(onLoop).toBeLessThanOrEqual(4);
+    expect(s.events.at(-1)).toBe('pool flush');
+  });
+
   it('answers a failed flush on the loop as not stored, and writes nothing more', async () => {
     const s = bothWays({ failNow: () => new Error('EIO: i/o error, fdatasync') });
     const committed: number[] = [];
